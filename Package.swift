@@ -1,0 +1,68 @@
+// swift-tools-version:5.9
+//
+// libfaceswap: a Swift core over OpenCV and dlib, exported as libfaceswap.so with the
+// hand-written C header include/faceswap.h. See docs/ARCHITECTURE.md for the layout.
+import PackageDescription
+import Foundation
+
+let root = Context.packageDirectory
+
+// dlib's detector scan and shape predictor are header templates, so the shim's own flags set
+// their speed. Default: x86-64-v3 (AVX2 + FMA, Haswell/Zen and newer); the library checks the CPU
+// at run time and refuses with a clear status on an older one. FS_PORTABLE=1 builds for baseline x86-64.
+let portable = ProcessInfo.processInfo.environment["FS_PORTABLE"] == "1"
+var shimFlags = ["-O3", "-fno-math-errno", "-Wno-deprecated-declarations", "-Wno-unused-command-line-argument"]
+#if arch(x86_64)
+if !portable { shimFlags += ["-march=x86-64-v3", "-DFS_SHIM_NEEDS_AVX2=1"] }
+#endif
+
+let openCV: [LinkerSetting] = ["opencv_core", "opencv_imgproc", "opencv_imgcodecs", "opencv_objdetect", "opencv_photo"]
+    .map { .linkedLibrary($0) }
+let dlib: [LinkerSetting] = [.linkedLibrary("dlib"), .linkedLibrary(":libblas.so.3"), .linkedLibrary(":liblapack.so.3"),
+                             .linkedLibrary("jpeg"), .linkedLibrary("stdc++")]
+
+let package = Package(
+    name: "faceswap",
+    products: [
+        .library(name: "faceswap", type: .dynamic, targets: ["FaceSwapC"]),
+        .executable(name: "faceswap-cli", targets: ["faceswap-cli"]),
+        .executable(name: "faceswap-bench", targets: ["faceswap-bench"]),
+        .executable(name: "faceswap-floor", targets: ["faceswap-floor"]),
+    ],
+    targets: [
+        // C++ behind a C header: every function catches every exception.
+        .target(
+            name: "CFaceShim",
+            cxxSettings: [
+                .headerSearchPath("."),
+                .unsafeFlags(["-I/usr/include/opencv4"] + shimFlags),
+            ],
+            linkerSettings: openCV + dlib
+        ),
+        // The Swift core: all the logic, no Foundation.
+        .target(name: "FaceSwap", dependencies: ["CFaceShim"]),
+        // The @_cdecl layer: argument checks, C <-> Swift translation, nothing else.
+        // The public header as a Clang module, with compile-time checks of its struct layouts.
+        .target(name: "CFaceSwapABI"),
+        .target(
+            name: "FaceSwapC",
+            dependencies: ["FaceSwap", "CFaceSwapABI"],
+            linkerSettings: [.unsafeFlags([
+                "-static-stdlib",
+                "-Xlinker", "--version-script=\(root)/Sources/FaceSwapC/exports.map",
+                "-Xlinker", "-z", "-Xlinker", "defs",
+                "-Xlinker", "-soname=libfaceswap.so.0",
+            ])]
+        ),
+        .executableTarget(name: "faceswap-cli", dependencies: ["FaceSwap"]),
+        .executableTarget(name: "faceswap-bench", dependencies: ["FaceSwap"]),
+        // The floor: the same OpenCV/dlib calls made directly from C++, built with the shim's flags.
+        .executableTarget(
+            name: "faceswap-floor",
+            cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4"] + shimFlags)],
+            linkerSettings: openCV + dlib
+        ),
+        .testTarget(name: "FaceSwapTests", dependencies: ["FaceSwap"], path: "Tests/FaceSwapTests"),
+    ],
+    cxxLanguageStandard: .cxx17
+)

@@ -1,0 +1,81 @@
+// Formats other than JPEG through OpenCV imgcodecs, normalised to 8-bit GRAY/BGR/BGRA.
+#include "cv_common.hpp"
+#include <cstdlib>
+#include <cstring>
+#include <opencv2/core/utils/logger.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <vector>
+
+static void quiet_opencv() {
+    static bool done = [] {
+        cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
+        return true;
+    }();
+    (void)done;
+}
+
+extern "C" int fsx_cv_decode(const uint8_t *data, size_t size, void **handle, int32_t *width,
+                             int32_t *height, int32_t *format) {
+    FSX_GUARD("decode", {
+        quiet_opencv();
+        cv::Mat raw = cv::imdecode(cv::Mat(1, (int)size, CV_8UC1, (void *)data),
+                                   cv::IMREAD_UNCHANGED | cv::IMREAD_IGNORE_ORIENTATION);
+        if (raw.empty())
+            return fsx::fail(fsx::DECODE, "not a readable image (unknown format, or corrupt or "
+                                          "truncated data)");
+        cv::Mat m8;
+        if (raw.depth() == CV_8U) m8 = raw;
+        else if (raw.depth() == CV_16U) raw.convertTo(m8, CV_8U, 1.0 / 257.0);
+        else if (raw.depth() == CV_32F || raw.depth() == CV_64F) raw.convertTo(m8, CV_8U, 255.0);
+        else raw.convertTo(m8, CV_8U);
+        auto *out = new cv::Mat();
+        switch (m8.channels()) {
+        case 1: cv::cvtColor(m8, *out, cv::COLOR_GRAY2BGR); *format = 2; break;
+        case 2: {  // grey + alpha
+            std::vector<cv::Mat> planes;
+            cv::split(m8, planes);
+            cv::merge(std::vector<cv::Mat>{planes[0], planes[0], planes[0], planes[1]}, *out);
+            *format = 4;
+            break;
+        }
+        case 3: *out = m8; *format = 2; break;
+        case 4: *out = m8; *format = 4; break;
+        default:
+            delete out;
+            return fsx::fail(fsx::UNSUPPORTED, "image has an unsupported channel count");
+        }
+        *width = out->cols;
+        *height = out->rows;
+        *handle = out;
+        return 0;
+    })
+}
+
+extern "C" int fsx_decoded_copy(void *handle, fsx_view dst) {
+    FSX_GUARD("decode", {
+        auto *m = static_cast<cv::Mat *>(handle);
+        cv::Mat d = fsx::mat(dst);
+        if (d.size() != m->size() || d.type() != m->type())
+            return fsx::fail(fsx::INTERNAL, "decode: destination does not match");
+        m->copyTo(d);
+        return 0;
+    })
+}
+
+extern "C" void fsx_decoded_free(void *handle) { delete static_cast<cv::Mat *>(handle); }
+
+extern "C" int fsx_png_encode(fsx_view src, uint8_t **out, size_t *out_size) {
+    FSX_GUARD("PNG encode", {
+        std::vector<uchar> buf;
+        std::vector<int> params{cv::IMWRITE_PNG_COMPRESSION, 3};
+        if (!cv::imencode(".png", fsx::mat(src), buf, params))
+            return fsx::fail(fsx::INTERNAL, "PNG encode failed");
+        auto *p = (uint8_t *)malloc(buf.size() ? buf.size() : 1);
+        if (!p) return fsx::fail(fsx::OUT_OF_MEMORY, "PNG encode: out of memory");
+        memcpy(p, buf.data(), buf.size());
+        *out = p;
+        *out_size = buf.size();
+        return 0;
+    })
+}

@@ -1,0 +1,126 @@
+// Pixel operations over caller-owned buffers: format conversion, resizing, warping, drawing.
+#include "cv_common.hpp"
+#include <opencv2/imgproc.hpp>
+
+namespace {
+// cv::cvtColor code from format a to format b (both 1..5, different), or -1.
+int conversion_code(int a, int b) {
+    static const int table[6][6] = {
+        /* from\to  -,  GRAY,               BGR,              RGB,              BGRA,              RGBA */
+        {-1, -1, -1, -1, -1, -1},
+        {-1, -1, cv::COLOR_GRAY2BGR, cv::COLOR_GRAY2RGB, cv::COLOR_GRAY2BGRA, cv::COLOR_GRAY2RGBA},
+        {-1, cv::COLOR_BGR2GRAY, -1, cv::COLOR_BGR2RGB, cv::COLOR_BGR2BGRA, cv::COLOR_BGR2RGBA},
+        {-1, cv::COLOR_RGB2GRAY, cv::COLOR_RGB2BGR, -1, cv::COLOR_RGB2BGRA, cv::COLOR_RGB2RGBA},
+        {-1, cv::COLOR_BGRA2GRAY, cv::COLOR_BGRA2BGR, cv::COLOR_BGRA2RGB, -1, cv::COLOR_BGRA2RGBA},
+        {-1, cv::COLOR_RGBA2GRAY, cv::COLOR_RGBA2BGR, cv::COLOR_RGBA2RGB, cv::COLOR_RGBA2BGRA, -1},
+    };
+    if (a < 1 || a > 5 || b < 1 || b > 5) return -1;
+    return table[a][b];
+}
+}  // namespace
+
+extern "C" int fsx_convert(fsx_view src, fsx_view dst) {
+    FSX_GUARD("convert", {
+        cv::Mat s = fsx::mat(src), d = fsx::mat(dst);
+        if (src.format == dst.format) {
+            s.copyTo(d);
+            return 0;
+        }
+        int code = conversion_code(src.format, dst.format);
+        if (code < 0) return fsx::fail(fsx::UNSUPPORTED, "convert: unsupported pixel formats");
+        cv::cvtColor(s, d, code);
+        return 0;
+    })
+}
+
+extern "C" int fsx_resize(fsx_view src, fsx_view dst) {
+    FSX_GUARD("resize", {
+        cv::Mat s = fsx::mat(src), d = fsx::mat(dst);
+        bool shrink = dst.width < src.width && dst.height < src.height;
+        cv::resize(s, d, d.size(), 0, 0, shrink ? cv::INTER_AREA : cv::INTER_LINEAR);
+        return 0;
+    })
+}
+
+extern "C" int fsx_resize_gray(fsx_view src, fsx_view dst) {
+    FSX_GUARD("resize", {
+        cv::Mat s = fsx::mat(src), d = fsx::mat(dst);
+        bool same = dst.width == src.width && dst.height == src.height;
+        bool shrink = dst.width < src.width && dst.height < src.height;
+        int interp = shrink ? cv::INTER_AREA : cv::INTER_LINEAR;
+        if (src.format == 1) {
+            if (same) s.copyTo(d);
+            else cv::resize(s, d, d.size(), 0, 0, interp);
+            return 0;
+        }
+        int code = conversion_code(src.format, 1);
+        if (same) {
+            cv::cvtColor(s, d, code);
+        } else if (shrink) {  // shrink in colour first: less to convert
+            cv::Mat small;
+            cv::resize(s, small, d.size(), 0, 0, interp);
+            cv::cvtColor(small, d, code);
+        } else {  // enlarge after converting: less to resize
+            cv::Mat grey;
+            cv::cvtColor(s, grey, code);
+            cv::resize(grey, d, d.size(), 0, 0, interp);
+        }
+        return 0;
+    })
+}
+
+extern "C" int fsx_warp_affine(fsx_view src, fsx_view dst, const double m[6]) {
+    FSX_GUARD("warp", {
+        cv::Mat s = fsx::mat(src), d = fsx::mat(dst);
+        cv::Mat M(2, 3, CV_64F, (void *)m);
+        cv::warpAffine(s, d, M, d.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+        return 0;
+    })
+}
+
+extern "C" int fsx_orient(fsx_view src, fsx_view dst, int orientation) {
+    FSX_GUARD("orient", {
+        cv::Mat s = fsx::mat(src), d = fsx::mat(dst);
+        switch (orientation) {
+        case 2: cv::flip(s, d, 1); break;
+        case 3: cv::rotate(s, d, cv::ROTATE_180); break;
+        case 4: cv::flip(s, d, 0); break;
+        case 5: cv::transpose(s, d); break;
+        case 6: cv::rotate(s, d, cv::ROTATE_90_CLOCKWISE); break;
+        case 7: { cv::Mat t; cv::transpose(s, t); cv::flip(t, d, -1); break; }
+        case 8: cv::rotate(s, d, cv::ROTATE_90_COUNTERCLOCKWISE); break;
+        default: s.copyTo(d); break;
+        }
+        return 0;
+    })
+}
+
+static cv::Scalar colour(const fsx_view &img, const uint8_t bgr[3]) {
+    bool rgb = img.format == 3 || img.format == 5;
+    cv::Scalar c = rgb ? cv::Scalar(bgr[2], bgr[1], bgr[0], 255) : cv::Scalar(bgr[0], bgr[1], bgr[2], 255);
+    if (img.format == 1) c = cv::Scalar((bgr[0] + bgr[1] + bgr[2]) / 3);
+    return c;
+}
+
+extern "C" int fsx_draw_rect(fsx_view img, double x, double y, double w, double h,
+                             const uint8_t bgr[3], int thickness) {
+    FSX_GUARD("draw", {
+        cv::Mat m = fsx::mat(img);
+        cv::rectangle(m, cv::Rect2d(x, y, w, h), colour(img, bgr), thickness, cv::LINE_AA);
+        return 0;
+    })
+}
+
+extern "C" int fsx_draw_points(fsx_view img, const float *xy, int count, double radius,
+                               const uint8_t bgr[3]) {
+    FSX_GUARD("draw", {
+        cv::Mat m = fsx::mat(img);
+        cv::Scalar c = colour(img, bgr);
+        const int shift = 4;  // sub-pixel centres
+        for (int i = 0; i < count; ++i) {
+            cv::Point p(cvRound(xy[2 * i] * (1 << shift)), cvRound(xy[2 * i + 1] * (1 << shift)));
+            cv::circle(m, p, cvRound(radius * (1 << shift)), c, cv::FILLED, cv::LINE_AA, shift);
+        }
+        return 0;
+    })
+}

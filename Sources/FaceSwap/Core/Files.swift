@@ -1,0 +1,76 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Small POSIX file helpers (the core avoids Foundation to keep libfaceswap.so self-contained).
+public enum Files {
+    static func errnoText() -> String { String(cString: strerror(errno)) }
+
+    /// Reads a whole file. Refuses files over `limit` bytes.
+    public static func read(_ path: String, limit: Int = 1 << 30) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw FaceSwapError(.io, "cannot open '\(path)': \(errnoText())") }
+        defer { close(fd) }
+        var st = stat()
+        if fstat(fd, &st) != 0 { throw FaceSwapError(.io, "cannot stat '\(path)': \(errnoText())") }
+        if (st.st_mode & S_IFMT) == S_IFDIR { throw FaceSwapError(.io, "'\(path)' is a folder, not a file") }
+        let size = Int(st.st_size)
+        if size > limit { throw FaceSwapError(.tooLarge, "'\(path)' is \(size) bytes; the limit is \(limit)") }
+        var bytes = [UInt8](repeating: 0, count: size)
+        var done = 0
+        while done < size {
+            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + done, size - done) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FaceSwapError(.io, "cannot read '\(path)': \(errnoText())")
+            }
+            if n == 0 { break }
+            done += n
+        }
+        if done < size { bytes.removeSubrange(done...) }
+        return bytes
+    }
+
+    public static func exists(_ path: String) -> Bool { access(path, R_OK) == 0 }
+
+    /// Writes bytes atomically: a temporary file in the same folder, fsync, then rename over path.
+    /// On any failure the temporary file is removed and path is untouched.
+    public static func writeAtomically(_ path: String, _ bytes: UnsafeRawBufferPointer) throws {
+        guard !path.isEmpty else { throw FaceSwapError(.invalidArgument, "empty output path") }
+        var template = Array((path + ".tmp-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        if fd < 0 { throw FaceSwapError(.io, "cannot create a file next to '\(path)': \(errnoText())") }
+        let tmp = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        var ok = false
+        defer {
+            if !ok { unlink(tmp) }
+        }
+        var done = 0
+        while done < bytes.count {
+            let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                let why = errnoText()
+                close(fd)
+                throw FaceSwapError(.io, "cannot write '\(path)': \(why)")
+            }
+            done += n
+        }
+        if fsync(fd) != 0 {
+            let why = errnoText()
+            close(fd)
+            throw FaceSwapError(.io, "cannot write '\(path)': \(why)")
+        }
+        _ = fchmod(fd, 0o644)
+        if close(fd) != 0 { throw FaceSwapError(.io, "cannot write '\(path)': \(errnoText())") }
+        if rename(tmp, path) != 0 { throw FaceSwapError(.io, "cannot replace '\(path)': \(errnoText())") }
+        ok = true
+    }
+
+    public static func environment(_ name: String) -> String? {
+        guard let v = getenv(name) else { return nil }
+        return String(cString: v)
+    }
+}

@@ -1,0 +1,123 @@
+import CFaceShim
+
+public enum DetectorBackend: Int32, Sendable {
+    case hog = 0, cnn = 1, haar = 2
+    public var name: String { ["hog", "cnn", "haar"][Int(rawValue)] }
+    public init?(name: String) {
+        switch name.lowercased() {
+        case "hog": self = .hog
+        case "cnn", "mmod": self = .cnn
+        case "haar": self = .haar
+        default: return nil
+        }
+    }
+}
+
+public struct DetectorOptions: Sendable {
+    public var backend: DetectorBackend = .hog
+    public var modelPath: String? = nil
+    /// Times to double the image before scanning (finds faces half the size each time).
+    public var upsample: Int = 0
+    /// Smallest face wanted, in input pixels; sets the automatic scan scale.
+    public var minFaceSize: Int = 80
+    /// 0: automatic, min(1, window / minFaceSize); else the scan scale in (0, 1].
+    public var downscale: Double = 0
+    /// Box side = (1 + margin) × detected face size.
+    public var margin: Double = 0.5
+    public var threshold: Double = 0
+    /// Keep at most this many faces, largest first (0: all).
+    public var maxFaces: Int = 0
+    public init() {}
+
+    func validate() throws {
+        func bad(_ s: String) -> FaceSwapError { FaceSwapError(.invalidArgument, "detector options: \(s)") }
+        if !(0...3).contains(upsample) { throw bad("upsample \(upsample) is outside 0–3") }
+        if minFaceSize < 1 || minFaceSize > ImageLimits.maxSide { throw bad("min_face_size \(minFaceSize) is outside 1–\(ImageLimits.maxSide)") }
+        if !(downscale == 0 || (downscale > 0 && downscale <= 1)) { throw bad("downscale \(downscale) is outside (0, 1] (0 for automatic)") }
+        if !(margin >= 0 && margin <= 4) { throw bad("margin \(margin) is outside 0–4") }
+        if !threshold.isFinite { throw bad("threshold is not a finite number") }
+        if maxFaces < 0 { throw bad("max_faces \(maxFaces) is negative") }
+    }
+}
+
+/// A face detector: dlib HOG, dlib CNN (MMOD) or OpenCV Haar. Immutable and thread-safe.
+public final class Detector: @unchecked Sendable {
+    public let options: DetectorOptions
+    private let handle: UnsafeMutableRawPointer
+    /// The smallest face each backend finds in the image it scans (its window).
+    private var window: Double { options.backend == .haar ? 40 : 80 }
+
+    public init(_ options: DetectorOptions = DetectorOptions()) throws {
+        try requireSupportedCPU()
+        try options.validate()
+        self.options = options
+        let made: UnsafeMutableRawPointer?
+        switch options.backend {
+        case .hog:
+            made = fsx_hog_create()
+        case .cnn:
+            let path = try ModelResolver.find(ModelResolver.cnnDetector, explicit: options.modelPath)
+            made = fsx_cnn_create(path)
+        case .haar:
+            let path = try ModelResolver.find(ModelResolver.haarCascade, explicit: options.modelPath)
+            made = fsx_haar_create(path)
+        }
+        guard let made else { throw shimError(Status.model.rawValue, "cannot create the \(options.backend.name) detector") }
+        handle = made
+    }
+
+    deinit {
+        switch options.backend {
+        case .hog: fsx_hog_free(handle)
+        case .cnn: fsx_cnn_free(handle)
+        case .haar: fsx_haar_free(handle)
+        }
+    }
+
+    /// The scale at which an image is scanned.
+    public var scanScale: Double {
+        let base = options.downscale > 0 ? options.downscale : min(1.0, window / Double(options.minFaceSize))
+        return base * Double(1 << options.upsample)
+    }
+
+    /// Faces in `image`, largest first. None is not an error.
+    public func detect(_ image: Image) throws -> [Face] {
+        let scale = scanScale
+        let w = max(1, Int((Double(image.width) * scale).rounded()))
+        let h = max(1, Int((Double(image.height) * scale).rounded()))
+        if w * h > ImageLimits.maxPixels {
+            throw FaceSwapError(.tooLarge, "upsampling a \(image.width)×\(image.height) image \(1 << options.upsample)× is over the pixel limit")
+        }
+        let sx = Double(w) / Double(image.width), sy = Double(h) / Double(image.height)
+        var boxes = [fsx_box](repeating: fsx_box(), count: 64)
+        var count: Int32 = 0
+        func run(_ body: (UnsafeMutablePointer<fsx_box>, Int32) -> Int32) throws {
+            let rc = boxes.withUnsafeMutableBufferPointer { body($0.baseAddress!, Int32($0.count)) }
+            try shim(rc, "detect")
+            if Int(count) > boxes.count {
+                boxes = [fsx_box](repeating: fsx_box(), count: Int(count))
+                try shim(boxes.withUnsafeMutableBufferPointer { body($0.baseAddress!, Int32($0.count)) }, "detect")
+            }
+        }
+        switch options.backend {
+        case .hog:
+            let gray = try image.grayResized(width: w, height: h)
+            try run { fsx_hog_detect(handle, gray.view, options.threshold, $0, $1, &count) }
+        case .haar:
+            let gray = try image.grayResized(width: w, height: h)
+            try run { fsx_haar_detect(handle, gray.view, Int32(window), $0, $1, &count) }
+        case .cnn:
+            let bgr = (w == image.width && h == image.height) ? try image.ensuring(.bgr8)
+                : try image.ensuring(.bgr8).resized(width: w, height: h)
+            try run { fsx_cnn_detect(handle, bgr.view, options.threshold, $0, $1, &count) }
+        }
+        var faces: [Face] = []
+        for b in boxes.prefix(Int(count)) {
+            let rect = Rect(x: b.x / sx, y: b.y / sy, width: b.w / sx, height: b.h / sy)
+            faces.append(Face(box: rect.grownSquare(margin: options.margin), rect: rect, score: b.score))
+        }
+        faces.sort { $0.rect.area > $1.rect.area }
+        if options.maxFaces > 0 && faces.count > options.maxFaces { faces.removeSubrange(options.maxFaces...) }
+        return faces
+    }
+}

@@ -1,0 +1,30 @@
+/// One face: detector boxes, score and (once fitted) landmarks, in image pixels.
+public struct Face: Equatable, Sendable {
+    /// Square, grown outward by the detector's margin so that the whole face is inside.
+    public var box: Rect
+    /// The detector's own rectangle (what the landmark model was trained on).
+    public var rect: Rect
+    public var score: Double
+    /// 68 (iBUG order) or 5 points; empty until fitted.
+    public var landmarks: [Point]
+
+    public init(box: Rect, rect: Rect, score: Double, landmarks: [Point] = []) {
+        self.box = box; self.rect = rect; self.score = score; self.landmarks = landmarks
+    }
+
+    /// Eye centres (68-point: means of 36–41 and 42–47; 5-point: eye corner pairs).
+    public var eyeCenters: (left: Point, right: Point)? {
+        if landmarks.count == 68 {
+            return (Point.mean(landmarks[36...41]), Point.mean(landmarks[42...47]))
+        }
+        if landmarks.count == 5 {  // dlib 5-point: 0,1 one eye's corners; 2,3 the other's; 4 nose
+            return (Point.mean([landmarks[2], landmarks[3]]), Point.mean([landmarks[0], landmarks[1]]))
+        }
+        return nil
+    }
+
+    public var interocularDistance: Double? {
+        guard let e = eyeCenters else { return nil }
+        return e.left.distance(to: e.right)
+    }
+}

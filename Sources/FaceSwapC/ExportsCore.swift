@@ -1,0 +1,64 @@
+// Version, errors and memory.
+import CFaceShim
+import CFaceSwapABI
+import FaceSwap
+#if canImport(Glibc)
+import Glibc
+#endif
+
+private let versionText: StaticString = "0.2.0"
+
+@_cdecl("fs_version")
+public func _fs_version() -> UInt32 { UInt32(Version.number) }
+
+@_cdecl("fs_version_string")
+public func _fs_version_string() -> UnsafePointer<CChar> {
+    UnsafeRawPointer(versionText.utf8Start).assumingMemoryBound(to: CChar.self)
+}
+
+@_cdecl("fs_abi_version")
+public func _fs_abi_version() -> Int32 { Int32(Version.abi) }
+
+private let statusNames: [StaticString] = [
+    "FS_OK: success",
+    "FS_ERR_INVALID_ARGUMENT: invalid argument",
+    "FS_ERR_UNSUPPORTED: unsupported format, option or CPU",
+    "FS_ERR_TOO_LARGE: image too large",
+    "FS_ERR_DECODE: corrupt, truncated or empty image data",
+    "FS_ERR_IO: file input/output error",
+    "FS_ERR_MODEL: model file missing or invalid",
+    "FS_ERR_NO_FACE: no face found",
+    "FS_ERR_OUT_OF_MEMORY: out of memory",
+    "FS_ERR_CANCELLED: cancelled",
+    "FS_ERR_BUFFER_TOO_SMALL: buffer too small",
+    "FS_ERR_INTERNAL: internal error",
+]
+private let unknownStatus: StaticString = "unknown status"
+
+@_cdecl("fs_status_string")
+public func _fs_status_string(_ status: fs_status) -> UnsafePointer<CChar> {
+    let i = Int(status.rawValue)
+    let s = i < statusNames.count ? statusNames[i] : unknownStatus
+    return UnsafeRawPointer(s.utf8Start).assumingMemoryBound(to: CChar.self)
+}
+
+@_cdecl("fs_last_error_message")
+public func _fs_last_error_message() -> UnsafePointer<CChar> { fsx_error() }
+
+@_cdecl("fs_free")
+public func _fs_free(_ p: UnsafeMutableRawPointer?) { free(p) }
+
+@_cdecl("fs_model_find")
+public func _fs_model_find(_ name: UnsafePointer<CChar>?, _ buf: UnsafeMutablePointer<CChar>?, _ size: Int) -> fs_status {
+    call("fs_model_find") {
+        let n = try string(name, "name")
+        let buf = try required(buf, "buf")
+        let path = try ModelResolver.find(n)
+        let bytes = Array(path.utf8)
+        if bytes.count + 1 > size {
+            throw FaceSwapError(.bufferTooSmall, "the path needs \(bytes.count + 1) bytes; buf_size is \(size)")
+        }
+        for (i, b) in bytes.enumerated() { buf[i] = CChar(bitPattern: b) }
+        buf[bytes.count] = 0
+    }
+}

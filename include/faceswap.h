@@ -1,0 +1,320 @@
+/*
+ * faceswap.h — the public C interface of libfaceswap.
+ *
+ * libfaceswap detects faces, fits 68 landmarks, aligns faces with a similarity transform and
+ * swaps one person's face onto another's. This header is the whole public surface; it is
+ * written by hand and kept stable: within one FS_ABI_VERSION, functions and struct layouts
+ * are only ever added, never changed.
+ *
+ * Conventions
+ * -----------
+ *  - Every public name starts with fs_ / FS_.
+ *  - Every fallible call returns an fs_status. FS_OK (0) is success. On failure, out-parameters
+ *    are left untouched (pointers are set to NULL where stated) and fs_last_error_message()
+ *    says exactly what was wrong and what to do about it.
+ *  - Handles are opaque. Each comes from exactly one *_create / *_load / *_decode call and goes
+ *    back to exactly one *_free call; every *_free accepts NULL, like free().
+ *  - Pointer parameters are borrowed for the duration of the call unless the comment says
+ *    otherwise. The library never keeps a caller's pointer after a call returns, except for
+ *    fs_image_wrap(), which says so.
+ *  - Options structs start with struct_size. Get them from the matching *_default_options()
+ *    function, change the fields you need, and pass a pointer; a caller built against an older
+ *    header (smaller struct_size) keeps working with a newer library.
+ *  - Nothing crosses this interface as a C++ exception, a signal or an abort: every error is a
+ *    status. Images larger than FS_MAX_IMAGE_SIDE per side or FS_MAX_IMAGE_PIXELS in all are
+ *    refused (FS_ERR_TOO_LARGE), for JPEG from the header, before pixels are allocated.
+ *
+ * Thread safety
+ * -------------
+ *  - fs_detector, fs_landmarker: immutable after creation; one handle may be used from any
+ *    number of threads at once (the detector keeps a small pool of per-thread scratch).
+ *  - fs_image: may be read from several threads at once; writing one (fs_image_* calls that
+ *    modify it) while another thread reads it is a data race, as with any buffer.
+ *  - Free functions (fs_align_*, fs_affine_*, fs_status_string, ...): thread-safe.
+ *  - fs_last_error_message(): per thread.
+ *
+ * CPU
+ * ---
+ *  A default x86-64 build uses AVX2 + FMA (x86-64-v3). On an older CPU, handle creation fails
+ *  with FS_ERR_UNSUPPORTED and says so; build with FS_PORTABLE=1 for baseline x86-64.
+ */
+#ifndef FACESWAP_H
+#define FACESWAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#  define FS_API __attribute__((visibility("default")))
+#else
+#  define FS_API
+#endif
+
+/* ------------------------------------------------------------------------------------------ */
+/* Version                                                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+#define FS_VERSION_MAJOR 0
+#define FS_VERSION_MINOR 2
+#define FS_VERSION_PATCH 0
+/* MAJOR*10000 + MINOR*100 + PATCH, e.g. 200 for 0.2.0 (as zstd's ZSTD_VERSION_NUMBER). */
+#define FS_VERSION_NUMBER (FS_VERSION_MAJOR * 10000 + FS_VERSION_MINOR * 100 + FS_VERSION_PATCH)
+/* Bumped only when a struct layout or a function's meaning changes incompatibly. */
+#define FS_ABI_VERSION 1
+
+/* The library's version number, FS_VERSION_NUMBER of the header it was built with. */
+FS_API unsigned fs_version(void);
+/* The library's version as a static string, e.g. "0.2.0". Never NULL; do not free. */
+FS_API const char *fs_version_string(void);
+/* The library's FS_ABI_VERSION. A caller checks fs_abi_version() == FS_ABI_VERSION once at
+ * start-up (FS_ABI_COMPATIBLE() does it) and refuses to go on otherwise. */
+FS_API int fs_abi_version(void);
+#define FS_ABI_COMPATIBLE() (fs_abi_version() == FS_ABI_VERSION)
+
+/* ------------------------------------------------------------------------------------------ */
+/* Errors                                                                                      */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef enum fs_status {
+    FS_OK = 0,
+    FS_ERR_INVALID_ARGUMENT = 1,  /* NULL pointer, out-of-range value, bad stride or size */
+    FS_ERR_UNSUPPORTED = 2,       /* unknown pixel format, file format or option; old CPU */
+    FS_ERR_TOO_LARGE = 3,         /* image over FS_MAX_IMAGE_SIDE / FS_MAX_IMAGE_PIXELS */
+    FS_ERR_DECODE = 4,            /* corrupt, truncated or empty image data */
+    FS_ERR_IO = 5,                /* a file could not be opened, read or written */
+    FS_ERR_MODEL = 6,             /* a model file is missing, unreadable or of the wrong kind */
+    FS_ERR_NO_FACE = 7,           /* an operation that needs a face found none */
+    FS_ERR_OUT_OF_MEMORY = 8,
+    FS_ERR_CANCELLED = 9,         /* a progress callback asked to stop */
+    FS_ERR_BUFFER_TOO_SMALL = 10, /* the caller's array was too small; the count says how many */
+    FS_ERR_INTERNAL = 11          /* a bug: please report it with the message */
+} fs_status;
+
+/* A static, human-readable name for a status ("FS_ERR_DECODE: corrupt image data").
+ * Never NULL; unknown values give "unknown status". Do not free. */
+FS_API const char *fs_status_string(fs_status status);
+
+/* What exactly went wrong in the most recent failing fs_ call on this thread, e.g.
+ * "fs_image_load: cannot open 'x.jpg': No such file or directory". "" when there was no error.
+ * The pointer is valid until the next fs_ call on the same thread; copy it to keep it. */
+FS_API const char *fs_last_error_message(void);
+
+/* Memory returned by the library as raw bytes (fs_image_encode) is released with fs_free. */
+FS_API void fs_free(void *ptr);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Images                                                                                      */
+/* ------------------------------------------------------------------------------------------ */
+
+#define FS_MAX_IMAGE_SIDE 32768                 /* 2^15 pixels per side */
+#define FS_MAX_IMAGE_PIXELS (1u << 28)          /* 2^28 pixels in all */
+
+typedef enum fs_pixel_format {
+    FS_FORMAT_GRAY8 = 1,  /* 1 byte per pixel */
+    FS_FORMAT_BGR8 = 2,   /* 3 bytes: B, G, R — OpenCV's order; what decoding gives */
+    FS_FORMAT_RGB8 = 3,   /* 3 bytes: R, G, B — PIL's / numpy-from-PIL order */
+    FS_FORMAT_BGRA8 = 4,  /* 4 bytes: B, G, R, A */
+    FS_FORMAT_RGBA8 = 5   /* 4 bytes: R, G, B, A — frei0r's order */
+} fs_pixel_format;
+
+/* A plain description of pixels in memory: row y starts at data + y * stride. */
+typedef struct fs_image_view {
+    void *data;
+    int32_t width;
+    int32_t height;
+    size_t stride;          /* bytes from one row to the next, >= width * bytes per pixel */
+    fs_pixel_format format;
+} fs_image_view;
+
+typedef enum fs_codec {
+    FS_CODEC_AUTO = 0,      /* fs_image_save: from the file name's extension */
+    FS_CODEC_JPEG = 1,
+    FS_CODEC_PNG = 2
+} fs_codec;
+
+/* An image owned by the library (or wrapping a caller's pixels, see fs_image_wrap). */
+typedef struct fs_image fs_image;
+
+/* Reads and decodes a file: JPEG (libjpeg-turbo; EXIF orientation applied; CMYK/YCCK converted),
+ * PNG (8/16-bit, grey, alpha), and what else OpenCV reads (BMP, TIFF, WebP, ...).
+ * The result is BGR8, or BGRA8 when the file has an alpha channel; 16-bit samples are scaled
+ * to 8 bits. *out receives a new image (free with fs_image_free), or NULL on failure.
+ * Errors: INVALID_ARGUMENT, IO, DECODE, UNSUPPORTED, TOO_LARGE, OUT_OF_MEMORY. */
+FS_API fs_status fs_image_load(const char *path, fs_image **out);
+
+/* As fs_image_load, from size bytes in memory (borrowed for the call). */
+FS_API fs_status fs_image_decode(const void *data, size_t size, fs_image **out);
+
+/* Copies the caller's pixels into a new image of the same format. */
+FS_API fs_status fs_image_from_view(const fs_image_view *view, fs_image **out);
+
+/* Wraps the caller's pixels without copying. The caller keeps view->data alive and unchanged
+ * by others until fs_image_free(*out); operations that write an image (the swap stages) write
+ * straight into those pixels. */
+FS_API fs_status fs_image_wrap(const fs_image_view *view, fs_image **out);
+
+/* A new image of width × height in format, every byte zero. */
+FS_API fs_status fs_image_create(int32_t width, int32_t height, fs_pixel_format format,
+                                 fs_image **out);
+
+/* A new image with the pixels of image converted to format (GRAY8 <-> colour, channel order,
+ * alpha added as 255 or dropped). */
+FS_API fs_status fs_image_convert(const fs_image *image, fs_pixel_format format, fs_image **out);
+
+/* Describes the image's pixels. view->data is borrowed: valid until fs_image_free(image). */
+FS_API fs_status fs_image_get_view(const fs_image *image, fs_image_view *view);
+
+/* Encodes to JPEG (quality 1–100; 0 means 92) or PNG (quality ignored). *out_data receives
+ * *out_size bytes allocated by the library: release them with fs_free. */
+FS_API fs_status fs_image_encode(const fs_image *image, fs_codec codec, int quality,
+                                 void **out_data, size_t *out_size);
+
+/* Encodes and writes to path, the codec from the extension (.jpg/.jpeg/.png) when codec is
+ * FS_CODEC_AUTO. Written atomically: to a temporary file in the same folder, then renamed, so
+ * path holds either its old content or the whole new image, never a part. */
+FS_API fs_status fs_image_save(const fs_image *image, const char *path, fs_codec codec,
+                               int quality);
+
+FS_API void fs_image_free(fs_image *image);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Geometry and faces                                                                          */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct fs_point { float x, y; } fs_point;
+typedef struct fs_rect { float x, y, width, height; } fs_rect;
+
+/* A 2×3 affine matrix: x' = m[0]*x + m[1]*y + m[2],  y' = m[3]*x + m[4]*y + m[5]. */
+typedef struct fs_affine { double m[6]; } fs_affine;
+
+#define FS_MAX_LANDMARKS 68
+
+/* One face. Plain data: copy it freely. Coordinates are in pixels of the image it was found in. */
+typedef struct fs_face {
+    fs_rect box;           /* square, grown outward by the detector's margin so the whole face is
+                              inside (the classic face-swap crop); may reach past the border */
+    fs_rect rect;          /* the detector's own rectangle (what the landmark model expects) */
+    float score;           /* detector confidence; larger is surer (scale depends on backend) */
+    int32_t num_landmarks; /* 0 until fs_landmarks_fit; then 68 or 5 */
+    fs_point landmarks[FS_MAX_LANDMARKS]; /* iBUG 300-W order: jaw 0–16, brows 17–26, nose
+                                             27–35, eyes 36–47, mouth 48–67 */
+} fs_face;
+
+/* ------------------------------------------------------------------------------------------ */
+/* Model files                                                                                 */
+/* ------------------------------------------------------------------------------------------ */
+/*
+ * Model files are found by one resolver, in this order: an explicit path given in options;
+ * each folder of the environment variable FACESWAP_MODEL_PATH (colon-separated);
+ * $XDG_DATA_HOME/faceswap/models (default ~/.local/share/faceswap/models);
+ * /usr/local/share/faceswap/models; /usr/share/faceswap/models; /usr/share/dlib (libdlib-data).
+ * The dlib CNN detector, 5-point predictor and face-recognition ResNet come from the PyPI
+ * source package face_recognition_models; the Python binding adds its folder when installed.
+ * A missing model gives FS_ERR_MODEL with a message that lists every place looked in.
+ */
+
+/* Writes the full path of model file `name` (e.g. "mmod_human_face_detector.dat") into buf.
+ * Errors: MODEL (not found; the message lists where it looked), BUFFER_TOO_SMALL. */
+FS_API fs_status fs_model_find(const char *name, char *buf, size_t buf_size);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Detection                                                                                   */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef enum fs_detector_backend {
+    FS_DETECTOR_HOG = 0,   /* dlib's HOG + linear SVM frontal detector (default; no file) */
+    FS_DETECTOR_CNN = 1,   /* dlib's MMOD CNN (mmod_human_face_detector.dat); slow on CPU */
+    FS_DETECTOR_HAAR = 2   /* OpenCV Haar cascade (haarcascade_frontalface_default.xml) */
+} fs_detector_backend;
+
+typedef struct fs_detector_options {
+    uint32_t struct_size;         /* sizeof(fs_detector_options) */
+    fs_detector_backend backend;
+    const char *model_path;       /* CNN model or Haar cascade; NULL: the resolver */
+    int32_t upsample;             /* times to double the image before scanning (0–3; default 0) */
+    int32_t min_face_size;        /* smallest face wanted, in input pixels (default 80). With
+                                     downscale = 0 the image is scanned at min(1, 80/this)
+                                     scale: 320 scans a quarter-size image, ~15× faster */
+    float downscale;              /* 0: automatic from min_face_size; else the scan scale (0,1] */
+    float margin;                 /* box side = (1 + margin) × the detector's face size
+                                     (default 0.5), centred on the face */
+    float threshold;              /* minimum score to keep (HOG/CNN: dlib's adjust_threshold,
+                                     default 0) */
+    int32_t max_faces;            /* keep at most this many, largest first (0: all) */
+} fs_detector_options;
+
+typedef struct fs_detector fs_detector;
+
+FS_API fs_detector_options fs_detector_default_options(void);
+
+/* Loads the detector's model once (HOG ~0.5 s). *out is NULL on failure.
+ * Errors: INVALID_ARGUMENT (bad option; the message names it), MODEL, UNSUPPORTED. */
+FS_API fs_status fs_detector_create(const fs_detector_options *options, fs_detector **out);
+FS_API void fs_detector_free(fs_detector *detector);
+
+/* Finds faces, largest first. Writes min(found, capacity) faces to faces (which may be NULL
+ * when capacity is 0) and the number found to *count. Landmarks are not fitted
+ * (num_landmarks = 0). No face is not an error: *count = 0. If more faces were found than
+ * capacity, the first `capacity` are written and FS_OK is still returned; compare *count.
+ * Thread-safe on a shared detector. */
+FS_API fs_status fs_detect(const fs_detector *detector, const fs_image *image,
+                           fs_face *faces, size_t capacity, size_t *count);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Landmarks                                                                                   */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct fs_landmarker fs_landmarker;
+
+/* Loads a dlib shape predictor (68 or 5 points). model_path NULL: the resolver's
+ * shape_predictor_68_face_landmarks.dat (Debian's libdlib-data puts it in /usr/share/dlib).
+ * Loading takes ~0.8 s: do it once. Errors: MODEL. */
+FS_API fs_status fs_landmarker_create(const char *model_path, fs_landmarker **out);
+FS_API void fs_landmarker_free(fs_landmarker *landmarker);
+
+/* 68 or 5, or 0 for a NULL handle. */
+FS_API int32_t fs_landmarker_num_points(const fs_landmarker *landmarker);
+
+/* Fits the points inside face->rect and writes face->landmarks and face->num_landmarks.
+ * Thread-safe on a shared landmarker. */
+FS_API fs_status fs_landmarks_fit(const fs_landmarker *landmarker, const fs_image *image,
+                                  fs_face *face);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Alignment                                                                                   */
+/* ------------------------------------------------------------------------------------------ */
+/*
+ * The canonical face is the mean shape of dlib's 68-point model, scaled uniformly and centred so
+ * that its inner points (brows, nose, eyes, mouth: 17–67) fit the unit square. An aligned crop of
+ * side `size` with `padding` p puts that square at [p·size, (1−p)·size] on both axes.
+ */
+
+/* The similarity transform (rotation + uniform scale + translation, Umeyama's least squares over
+ * points 17–67; for a 5-point face, the eye corners and nose) that maps face's landmarks from
+ * image pixels to the aligned crop. padding in [0, 0.45]; 0.25 shows the whole face.
+ * Errors: INVALID_ARGUMENT (no landmarks, size outside 8..4096, bad padding). */
+FS_API fs_status fs_align_transform(const fs_face *face, int32_t size, float padding,
+                                    fs_affine *out);
+
+/* The template's 68 points in crop pixels for (size, padding). */
+FS_API fs_status fs_align_template(int32_t size, float padding, fs_point points[FS_MAX_LANDMARKS]);
+
+/* Warps image into a new size × size image (bilinear, border replicated) by transform, which maps
+ * image pixels to crop pixels (as fs_align_transform gives). Same format as image. */
+FS_API fs_status fs_align_crop(const fs_image *image, const fs_affine *transform, int32_t size,
+                               fs_image **out);
+
+/* The inverse of an affine transform. Errors: INVALID_ARGUMENT (singular). */
+FS_API fs_status fs_affine_invert(const fs_affine *transform, fs_affine *out);
+
+/* Applies transform to count points in place. */
+FS_API fs_status fs_affine_apply(const fs_affine *transform, fs_point *points, size_t count);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* FACESWAP_H */
