@@ -1,6 +1,127 @@
+// faceswap-bench: per-stage and end-to-end medians of many runs on the shared data, release build.
+// Usage: faceswap-bench [--data DIR] [--runs N] [--out DIR] | --mean-face
 import FaceSwap
-let args = CommandLine.arguments
-if args.count > 1 && args[1] == "--mean-face" {
+#if canImport(Glibc)
+import Glibc
+#endif
+
+func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+func median(_ xs: [Double]) -> Double {
+    let s = xs.sorted()
+    return s.isEmpty ? .nan : (s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2)
+}
+
+func ms(_ v: Double) -> String {
+    let r = (v * 10000).rounded() / 10
+    return "\(r) ms"
+}
+
+func machine() -> String {
+    var model = "unknown CPU"
+    if let info = try? Files.read("/proc/cpuinfo"), let text = String(validating: info, as: UTF8.self) {
+        for line in text.split(separator: "\n") where line.hasPrefix("model name") {
+            model = line.split(separator: ":", maxSplits: 1).last.map { String($0).trimmingPrefix(" ") } ?? model
+            break
+        }
+    }
+    let cores = sysconf(Int32(_SC_NPROCESSORS_ONLN))
+    var u = utsname()
+    uname(&u)
+    let host = withUnsafeBytes(of: &u.nodename) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+    return "\(model), \(cores) cores, host \(host)"
+}
+
+extension String {
+    func trimmingPrefix(_ p: String) -> String { var s = Substring(self); while s.hasPrefix(p) { s = s.dropFirst(p.count) }; return String(s) }
+}
+
+/// Times body `runs` times (after one warm-up) and returns the median in seconds.
+func time(_ runs: Int, _ body: () throws -> Void) rethrows -> Double {
+    try body()
+    var xs: [Double] = []
+    for _ in 0..<runs {
+        let t = now()
+        try body()
+        xs.append(now() - t)
+    }
+    return median(xs)
+}
+
+var args = Array(CommandLine.arguments.dropFirst())
+if args.first == "--mean-face" {
     let shape = try Landmarker.meanShape(modelPath: try ModelResolver.find(ModelResolver.landmarks68))
     print(MeanFaceGenerator.source(try MeanFaceGenerator.normalised(shape)))
+    exit(0)
 }
+if args.contains("--help") || args.contains("-h") {
+    print("usage: faceswap-bench [--data DIR] [--runs N] [--out DIR]\n  per-stage medians (release build) on ../shared/data; writes the 1280x720 test JPEG to OUT (default .build/bench)")
+    exit(0)
+}
+func opt(_ name: String) -> String? {
+    guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
+    return args[i + 1]
+}
+let data = opt("--data") ?? "../shared/data"
+let runs = Int(opt("--runs") ?? "") ?? 30
+let outDir = opt("--out") ?? ".build/bench"
+_ = mkdir(outDir, 0o755)
+
+print("faceswap-bench \(Version.string) — \(machine())")
+print("medians of \(runs) runs after one warm-up; release build\n")
+
+// Handle creation (model loading) is reported separately: once per handle.
+var t0 = now()
+let landmarker = try Landmarker()
+let tLandmarker = now() - t0
+t0 = now()
+var fastOptions = DetectorOptions()
+fastOptions.minFaceSize = 320  // scan at 1/4 scale: faces >= 320 px
+let fast = try Detector(fastOptions)
+let tDetector = now() - t0
+let full = try Detector()
+print("handle creation: landmarker (68-point model) \(ms(tLandmarker)), HOG detector \(ms(tDetector))\n")
+
+// The 1280x720 one-face JPEG of the issue, made from a shared photo.
+let portrait = try Image.load(path: data + "/faces/fr_obama1.jpg")
+let hd = try portrait.resized(width: 1280, height: 720)
+let jpeg = try hd.encode(.jpeg, quality: 90)
+let jpegPath = outDir + "/obama_1280x720.jpg"
+try jpeg.withBytes { try Files.writeAtomically(jpegPath, $0) }
+
+func stageReport(_ title: String, bytes: UnsafeRawBufferPointer, detector: Detector) throws {
+    let img = try Image.decode(bytes)
+    let faces = try detector.detect(img)
+    guard let face = faces.first else { print("\(title): no face found"); return }
+    let fitted = try landmarker.fit(img, face)
+    let tDecode = try time(runs) { _ = try Image.decode(bytes) }
+    let tDetect = try time(runs) { _ = try detector.detect(img) }
+    let tLandmarks = try time(runs) { _ = try landmarker.fit(img, face) }
+    let tAlign = try time(runs) {
+        let t = try Aligner.transform(for: fitted, size: 256, padding: 0.25)
+        _ = try Aligner.crop(img, transform: t, size: 256)
+    }
+    let tAll = try time(runs) {
+        let i = try Image.decode(bytes)
+        for f in try detector.detect(i) { _ = try landmarker.fit(i, f) }
+    }
+    print("\(title)  [\(img.width)x\(img.height), \(faces.count) face(s), scan scale \(detector.scanScale)]")
+    print("  decode            \(ms(tDecode))")
+    print("  detect            \(ms(tDetect))")
+    print("  68 landmarks      \(ms(tLandmarks))  (one face)")
+    print("  align 256 crop    \(ms(tAlign))")
+    print("  decode+detect+landmarks (end to end)  \(ms(tAll))\n")
+}
+
+let jpegBytes = jpeg.array
+try jpegBytes.withUnsafeBytes { try stageReport("1280x720 JPEG, downscale option (min face 320 px)", bytes: $0, detector: fast) }
+try jpegBytes.withUnsafeBytes { try stageReport("1280x720 JPEG, full-size HOG", bytes: $0, detector: full) }
+for name in ["fr_two_people_obama_biden.jpg", "sn_city_portrait.jpg"] {
+    let bytes = try Files.read(data + "/faces/" + name)
+    try bytes.withUnsafeBytes { try stageReport(name + ", full-size HOG", bytes: $0, detector: full) }
+}
+print("floor: run `.build/release/faceswap-floor \(jpegPath)` for the same calls made directly from C++")

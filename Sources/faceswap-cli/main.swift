@@ -1,1 +1,38 @@
-print("placeholder")
+import FaceSwap
+#if canImport(Glibc)
+import Glibc
+#endif
+
+let usage = """
+usage: faceswap COMMAND [options]        (faceswap COMMAND --help for each)
+
+commands:
+  detect IMAGE            find faces and 68 landmarks (--json, --draw)
+  version                 print the library version
+
+Model files are found via FACESWAP_MODEL_PATH, ~/.local/share/faceswap/models and /usr/share/dlib.
+"""
+
+let argv = CommandLine.arguments
+guard argv.count >= 2 else {
+    Terminal.error(usage)
+    exit(2)
+}
+do {
+    let rest = argv.dropFirst(2)
+    switch argv[1] {
+    case "detect": try DetectCommand.run(rest)
+    case "version", "--version": print("faceswap \(Version.string) (ABI \(Version.abi))")
+    case "help", "--help", "-h": print(usage)
+    default: throw UsageError(message: "unknown command '\(argv[1])' (try: faceswap --help)")
+    }
+} catch let e as UsageError {
+    Terminal.error("faceswap: \(e.message)")
+    exit(2)
+} catch let e as FaceSwapError {
+    Terminal.error("faceswap: \(e.message)")
+    exit(1)
+} catch {
+    Terminal.error("faceswap: \(error)")
+    exit(1)
+}

@@ -5,6 +5,11 @@ public enum Aligner {
     static let innerPoints = Array(17..<68)
     /// For a dlib 5-point face: which template (68-point) index each point sits at.
     static let fivePointMap = [45, 42, 36, 39, 33]
+    /// Eye points count this many times in the fit: the eyes are the steadiest, best-located
+    /// points, and what later stages (and people) judge an alignment by. Measured on same-person
+    /// pairs from the shared data, weight 1 leaves eye centres up to 3.4 % of the crop off the
+    /// template, weight 6 at most 2.2 % (and 1.7 % without head yaw).
+    static let eyeWeight = 6.0
 
     /// The template's 68 points in crop pixels of a size × size crop with this padding.
     public static func template(size: Int, padding: Double) throws -> [Point] {
@@ -35,7 +40,8 @@ public enum Aligner {
         for p in src where !(p.x.isFinite && p.y.isFinite) {
             throw FaceSwapError(.invalidArgument, "the face's landmarks are not finite numbers")
         }
-        return try Affine.similarity(from: src, to: dst)
+        let weights = src.count == 68 - 17 ? innerPoints.map { (36...47).contains($0) ? eyeWeight : 1 } : nil
+        return try Affine.similarity(from: src, to: dst, weights: weights)
     }
 
     /// The size × size crop of image under transform (image → crop pixels).

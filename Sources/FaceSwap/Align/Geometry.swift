@@ -80,18 +80,25 @@ public struct Affine: Equatable, Sendable {
     }
 
     /// The least-squares similarity (rotation, uniform scale, translation; no reflection) taking
-    /// `src` to `dst` — Umeyama (1991), which in 2-D has this closed form.
-    public static func similarity(from src: [Point], to dst: [Point]) throws -> Affine {
-        guard src.count == dst.count, src.count >= 2 else {
+    /// `src` to `dst`, optionally weighted per point — Umeyama (1991), which in 2-D has this
+    /// closed form.
+    public static func similarity(from src: [Point], to dst: [Point], weights: [Double]? = nil) throws -> Affine {
+        guard src.count == dst.count, src.count >= 2, weights == nil || weights!.count == src.count else {
             throw FaceSwapError(.invalidArgument, "a similarity needs at least 2 point pairs (got \(src.count), \(dst.count))")
         }
-        let ms = Point.mean(src), md = Point.mean(dst)
+        let w = weights ?? [Double](repeating: 1, count: src.count)
+        let total = w.reduce(0, +)
+        guard total > 0 else { throw FaceSwapError(.invalidArgument, "similarity weights sum to zero") }
+        var ms = Point(0, 0), md = Point(0, 0)
+        for i in src.indices { ms = ms + src[i] * w[i]; md = md + dst[i] * w[i] }
+        ms = ms * (1 / total)
+        md = md * (1 / total)
         var sxx = 0.0, a = 0.0, b = 0.0
-        for (p, q) in zip(src, dst) {
-            let u = p - ms, v = q - md
-            sxx += u.x * u.x + u.y * u.y
-            a += u.x * v.x + u.y * v.y
-            b += u.x * v.y - u.y * v.x
+        for i in src.indices {
+            let u = src[i] - ms, v = dst[i] - md
+            sxx += w[i] * (u.x * u.x + u.y * u.y)
+            a += w[i] * (u.x * v.x + u.y * v.y)
+            b += w[i] * (u.x * v.y - u.y * v.x)
         }
         guard sxx > 1e-12, sxx.isFinite else {
             throw FaceSwapError(.invalidArgument, "the source points coincide; no similarity transform exists")

@@ -18,10 +18,15 @@ public enum Files {
         if (st.st_mode & S_IFMT) == S_IFDIR { throw FaceSwapError(.io, "'\(path)' is a folder, not a file") }
         let size = Int(st.st_size)
         if size > limit { throw FaceSwapError(.tooLarge, "'\(path)' is \(size) bytes; the limit is \(limit)") }
-        var bytes = [UInt8](repeating: 0, count: size)
+        // st_size is a hint: /proc files report 0, and files may grow while read.
+        var bytes = [UInt8](repeating: 0, count: max(size, 4096))
         var done = 0
-        while done < size {
-            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + done, size - done) }
+        while true {
+            if done == bytes.count {
+                if bytes.count >= limit { throw FaceSwapError(.tooLarge, "'\(path)' is over the \(limit)-byte limit") }
+                bytes.append(contentsOf: [UInt8](repeating: 0, count: min(bytes.count, limit - bytes.count)))
+            }
+            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + done, $0.count - done) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw FaceSwapError(.io, "cannot read '\(path)': \(errnoText())")
@@ -29,7 +34,7 @@ public enum Files {
             if n == 0 { break }
             done += n
         }
-        if done < size { bytes.removeSubrange(done...) }
+        bytes.removeSubrange(done...)
         return bytes
     }
 

@@ -28,7 +28,11 @@ public final class EncodedBytes {
         defer { pointer = nil }
         return pointer
     }
-    public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: pointer, count: pointer == nil ? 0 : count) }
+    /// The bytes, valid inside body (the object stays alive for the call).
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try withExtendedLifetime(self) { try body(UnsafeRawBufferPointer(start: pointer, count: pointer == nil ? 0 : count)) }
+    }
+    public var array: [UInt8] { withBytes { Array($0) } }
     deinit { free(pointer) }
 }
 
@@ -106,6 +110,6 @@ extension Image {
     public func save(path: String, codec: Codec = .auto, quality: Int = 0) throws {
         let c = codec == .auto ? try Codec.forPath(path) : codec
         let encoded = try encode(c, quality: quality)
-        try Files.writeAtomically(path, encoded.bytes)
+        try encoded.withBytes { try Files.writeAtomically(path, $0) }
     }
 }

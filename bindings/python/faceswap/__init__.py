@@ -1,0 +1,123 @@
+"""faceswap — Python binding of libfaceswap (face detection, 68-point landmarks, alignment).
+
+A thin ctypes layer over the C API in ``include/faceswap.h``; all image work happens in the
+library. Images are numpy ``uint8`` arrays:
+
+* ``(H, W, 3)``: **BGR by default** (OpenCV's order). Functions that take or return images have
+  a ``channel_order`` parameter: ``channel_order="rgb"`` for RGB (PIL's order).
+* ``(H, W, 4)``: BGRA (or RGBA with ``channel_order="rgb"``).
+* ``(H, W)``: 8-bit grey.
+
+Quick start::
+
+    import faceswap
+    img = faceswap.load_image("photo.jpg")          # (H, W, 3) BGR
+    for face in faceswap.detect_landmarks(img):
+        m = faceswap.align_transform(face, size=256, padding=0.25)
+        crop = faceswap.align_crop(img, m, 256)     # (256, 256, 3) BGR
+        faceswap.save_image(crop, "face.png")
+
+Every failing call raises :class:`FaceSwapError` with ``.status``, ``.status_name`` and the
+library's message. The shared library is found through ``FACESWAP_LIBRARY``, this package's
+folder, or the system library path (see :mod:`faceswap.capi`).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+
+
+def _add_face_recognition_models() -> None:
+    """If the PyPI package face_recognition_models is installed, append its models folder to
+    FACESWAP_MODEL_PATH so the library's resolver finds the CNN detector, the 5-point predictor
+    and the ResNet model. The package is located without importing it (its __init__ imports
+    pkg_resources, which may be missing)."""
+    try:
+        spec = importlib.util.find_spec("face_recognition_models")
+    except (ImportError, ValueError):
+        return
+    if spec is None:
+        return
+    roots = list(spec.submodule_search_locations or [])
+    if not roots and spec.origin:
+        roots = [os.path.dirname(spec.origin)]
+    for root in roots:
+        folder = os.path.join(root, "models")
+        if not os.path.isdir(folder):
+            continue
+        current = os.environ.get("FACESWAP_MODEL_PATH", "")
+        parts = [p for p in current.split(":") if p]
+        if folder not in parts:
+            parts.append(folder)
+            os.environ["FACESWAP_MODEL_PATH"] = ":".join(parts)
+        return
+
+
+_add_face_recognition_models()
+
+from . import capi  # noqa: E402  (loads the library and checks its ABI)
+from .capi import (  # noqa: E402
+    ABI_VERSION,
+    Codec,
+    DetectorBackend,
+    LibraryNotFoundError,
+    PixelFormat,
+    Status,
+)
+from ._core import (  # noqa: E402
+    Detector,
+    Face,
+    FaceSwapError,
+    Image,
+    Landmarker,
+    abi_version,
+    align_crop,
+    align_template,
+    align_transform,
+    apply_affine,
+    convert_image,
+    decode_image,
+    detect_landmarks,
+    encode_image,
+    find_model,
+    invert_affine,
+    load_image,
+    save_image,
+    status_name,
+    version,
+    version_number,
+)
+
+__version__ = "0.2.0"
+
+__all__ = [
+    "ABI_VERSION",
+    "Codec",
+    "Detector",
+    "DetectorBackend",
+    "Face",
+    "FaceSwapError",
+    "Image",
+    "Landmarker",
+    "LibraryNotFoundError",
+    "PixelFormat",
+    "Status",
+    "abi_version",
+    "align_crop",
+    "align_template",
+    "align_transform",
+    "apply_affine",
+    "capi",
+    "convert_image",
+    "decode_image",
+    "detect_landmarks",
+    "encode_image",
+    "find_model",
+    "invert_affine",
+    "load_image",
+    "save_image",
+    "status_name",
+    "version",
+    "version_number",
+]

@@ -1,0 +1,768 @@
+"""The high-level, numpy-based API over :mod:`faceswap.capi`.
+
+Every operation goes through the C library; this module only translates arguments.
+
+Pixel layout
+------------
+Images are numpy ``uint8`` arrays:
+
+* ``(H, W, 3)`` — **BGR** by default (OpenCV's order, what ``cv2.imread`` gives). Pass
+  ``channel_order="rgb"`` for RGB (PIL's order, ``np.asarray(PIL.Image)``).
+* ``(H, W, 4)`` — BGRA by default, RGBA with ``channel_order="rgb"``.
+* ``(H, W)`` or ``(H, W, 1)`` — 8-bit grey (channel order does not apply).
+
+Coordinates are pixels of the image a face was found in; ``x`` to the right, ``y`` down.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Iterable, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from . import capi
+from .capi import Codec, DetectorBackend, PixelFormat, Status, lib
+
+Rect = Tuple[float, float, float, float]
+PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
+
+__all__ = [
+    "FaceSwapError",
+    "Face",
+    "Image",
+    "Detector",
+    "Landmarker",
+    "version",
+    "version_number",
+    "abi_version",
+    "status_name",
+    "find_model",
+    "load_image",
+    "decode_image",
+    "encode_image",
+    "save_image",
+    "convert_image",
+    "align_transform",
+    "align_crop",
+    "align_template",
+    "invert_affine",
+    "apply_affine",
+    "detect_landmarks",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Errors
+# --------------------------------------------------------------------------------------------
+
+class FaceSwapError(Exception):
+    """A libfaceswap call failed.
+
+    Attributes:
+        status: the ``fs_status`` value (an :class:`faceswap.Status`, which is an ``int``).
+        status_name: the library's name for it, e.g. ``"FS_ERR_DECODE: corrupt, truncated or
+            empty image data"`` (``fs_status_string``).
+        message: what exactly went wrong (``fs_last_error_message``).
+    """
+
+    def __init__(self, status: int, message: str, status_name: Optional[str] = None):
+        try:
+            status = Status(status)
+        except ValueError:
+            pass
+        self.status = status
+        self.status_name = status_name if status_name is not None else status_name_of(status)
+        self.message = message
+        super().__init__(status, message)
+
+    def __str__(self) -> str:
+        return f"{self.message} [{self.status_name}]" if self.message else self.status_name
+
+
+def status_name_of(status: int) -> str:
+    """``fs_status_string(status)``."""
+    return lib.fs_status_string(int(status)).decode("utf-8", "replace")
+
+
+status_name = status_name_of
+
+
+def _check(status: int) -> None:
+    """Raises :class:`FaceSwapError` for a non-OK status, with the thread's last message."""
+    if status != Status.OK:
+        # Read the message first: it is valid only until the next fs_ call on this thread.
+        msg = lib.fs_last_error_message()
+        message = msg.decode("utf-8", "replace") if msg else ""
+        raise FaceSwapError(status, message)
+
+
+# --------------------------------------------------------------------------------------------
+# Version and models
+# --------------------------------------------------------------------------------------------
+
+def version() -> str:
+    """The library's version string, e.g. ``"0.2.0"`` (``fs_version_string``)."""
+    return lib.fs_version_string().decode()
+
+
+def version_number() -> int:
+    """The library's version as MAJOR*10000 + MINOR*100 + PATCH (``fs_version``)."""
+    return int(lib.fs_version())
+
+
+def abi_version() -> int:
+    """The library's ABI version (``fs_abi_version``); the binding checked it on import."""
+    return int(lib.fs_abi_version())
+
+
+def _fspath(path: PathLike) -> bytes:
+    return os.fsencode(path)
+
+
+def find_model(name: str) -> str:
+    """The full path of model file ``name`` as the library's resolver finds it.
+
+    Raises :class:`FaceSwapError` (status MODEL) listing every folder looked in.
+    """
+    size = 4096
+    while True:
+        buf = ctypes.create_string_buffer(size)
+        status = lib.fs_model_find(_fspath(name), buf, size)
+        if status == Status.BUFFER_TOO_SMALL and size < (1 << 20):
+            size *= 4
+            continue
+        _check(status)
+        return os.fsdecode(buf.value)
+
+
+# --------------------------------------------------------------------------------------------
+# Images
+# --------------------------------------------------------------------------------------------
+
+_ORDERS = ("bgr", "rgb")
+
+
+def _order(channel_order: str) -> str:
+    order = str(channel_order).lower()
+    if order not in _ORDERS:
+        raise ValueError(f"channel_order must be 'bgr' or 'rgb', not {channel_order!r}")
+    return order
+
+
+def _format_for(channels: int, order: str) -> PixelFormat:
+    if channels == 1:
+        return PixelFormat.GRAY8
+    if channels == 3:
+        return PixelFormat.BGR8 if order == "bgr" else PixelFormat.RGB8
+    if channels == 4:
+        return PixelFormat.BGRA8 if order == "bgr" else PixelFormat.RGBA8
+    raise ValueError(f"an image has 1, 3 or 4 channels, not {channels}")
+
+
+_CHANNELS = {
+    PixelFormat.GRAY8: 1,
+    PixelFormat.BGR8: 3,
+    PixelFormat.RGB8: 3,
+    PixelFormat.BGRA8: 4,
+    PixelFormat.RGBA8: 4,
+}
+
+
+class Image:
+    """An image owned by libfaceswap (an ``fs_image`` handle).
+
+    You rarely need this class: every function accepts numpy arrays. Use it to convert an
+    array once and pass it to several calls (detect, then fit landmarks, then crop) without
+    copying it into the library each time. Free it with :meth:`close` or a ``with`` block.
+    """
+
+    __slots__ = ("_handle", "__weakref__")
+
+    def __init__(self, handle: int):
+        if not handle:
+            raise ValueError("Image needs a non-NULL fs_image handle")
+        self._handle = ctypes.c_void_p(handle)
+
+    # construction -----------------------------------------------------------------------
+    @classmethod
+    def from_array(cls, array: np.ndarray, channel_order: str = "bgr") -> "Image":
+        """Copies a numpy image into the library (``fs_image_from_view``).
+
+        ``array`` is uint8 ``(H, W)``, ``(H, W, 1)``, ``(H, W, 3)`` (BGR, or RGB with
+        ``channel_order="rgb"``) or ``(H, W, 4)`` (BGRA / RGBA). Any memory layout works.
+        """
+        order = _order(channel_order)
+        a = np.asarray(array)
+        if a.dtype != np.uint8:
+            raise TypeError(f"images are uint8 arrays; got dtype {a.dtype} (convert explicitly, "
+                            "e.g. np.clip(a, 0, 255).astype(np.uint8))")
+        if a.ndim == 2:
+            channels = 1
+        elif a.ndim == 3:
+            channels = a.shape[2]
+        else:
+            raise ValueError(f"an image array is (H, W) or (H, W, C); got shape {a.shape}")
+        fmt = _format_for(channels, order)
+        h, w = a.shape[0], a.shape[1]
+        # Rows may be anywhere (a crop of a bigger array is fine: stride = strides[0]), but each
+        # row's pixels must be packed; otherwise make a C-contiguous copy.
+        packed = (
+            a.ndim == 2 and a.strides[1] == 1 or
+            a.ndim == 3 and a.strides[2] == 1 and a.strides[1] == channels
+        )
+        if not packed or a.strides[0] < w * channels or h == 0 or w == 0:
+            a = np.ascontiguousarray(a)
+        view = capi.fs_image_view()
+        view.data = a.ctypes.data if a.size else None
+        view.width = w
+        view.height = h
+        view.stride = a.strides[0] if a.size else w * channels
+        view.format = int(fmt)
+        out = ctypes.c_void_p()
+        _check(lib.fs_image_from_view(ctypes.byref(view), ctypes.byref(out)))
+        return cls(out.value)
+
+    @classmethod
+    def load(cls, path: PathLike) -> "Image":
+        """Reads and decodes a file (``fs_image_load``): BGR8, or BGRA8 with alpha."""
+        out = ctypes.c_void_p()
+        _check(lib.fs_image_load(_fspath(path), ctypes.byref(out)))
+        return cls(out.value)
+
+    @classmethod
+    def decode(cls, data: Union[bytes, bytearray, memoryview]) -> "Image":
+        """Decodes an encoded image in memory (``fs_image_decode``)."""
+        buf = bytes(data)
+        out = ctypes.c_void_p()
+        _check(lib.fs_image_decode(buf, len(buf), ctypes.byref(out)))
+        return cls(out.value)
+
+    @classmethod
+    def create(cls, width: int, height: int, format: PixelFormat = PixelFormat.BGR8) -> "Image":
+        """A new all-zero image (``fs_image_create``)."""
+        out = ctypes.c_void_p()
+        _check(lib.fs_image_create(int(width), int(height), int(format), ctypes.byref(out)))
+        return cls(out.value)
+
+    @classmethod
+    def _of(cls, image: Union["Image", np.ndarray], channel_order: str = "bgr") -> Tuple["Image", bool]:
+        """(handle, owned): an Image as is, or a new Image copied from an array."""
+        if isinstance(image, Image):
+            return image, False
+        return cls.from_array(image, channel_order), True
+
+    # access -----------------------------------------------------------------------------
+    @property
+    def handle(self) -> ctypes.c_void_p:
+        """The raw ``fs_image*`` (a ``c_void_p``). Raises if the image was closed."""
+        if self._handle is None or not self._handle.value:
+            raise ValueError("the image is closed")
+        return self._handle
+
+    def _view(self) -> capi.fs_image_view:
+        view = capi.fs_image_view()
+        _check(lib.fs_image_get_view(self.handle, ctypes.byref(view)))
+        return view
+
+    @property
+    def width(self) -> int:
+        return int(self._view().width)
+
+    @property
+    def height(self) -> int:
+        return int(self._view().height)
+
+    @property
+    def format(self) -> PixelFormat:
+        return PixelFormat(self._view().format)
+
+    def convert(self, format: PixelFormat) -> "Image":
+        """A new image in another pixel format (``fs_image_convert``)."""
+        out = ctypes.c_void_p()
+        _check(lib.fs_image_convert(self.handle, int(format), ctypes.byref(out)))
+        return Image(out.value)
+
+    def to_array(self, channel_order: str = "bgr") -> np.ndarray:
+        """A numpy copy of the pixels: (H, W, 3) BGR / RGB, (H, W, 4) BGRA / RGBA or (H, W).
+
+        ``channel_order`` picks the order of colour images; the library converts if needed.
+        """
+        order = _order(channel_order)
+        fmt = self.format
+        channels = _CHANNELS[fmt]
+        wanted = _format_for(channels, order)
+        if wanted != fmt:
+            with self.convert(wanted) as converted:
+                return converted.to_array(order)
+        view = self._view()
+        h, w, stride = int(view.height), int(view.width), int(view.stride)
+        row = w * channels
+        if h == 0 or w == 0:
+            shape = (h, w) if channels == 1 else (h, w, channels)
+            return np.zeros(shape, np.uint8)
+        total = stride * (h - 1) + row
+        raw = (ctypes.c_uint8 * total).from_address(view.data)
+        rows = np.lib.stride_tricks.as_strided(
+            np.frombuffer(raw, dtype=np.uint8), shape=(h, row), strides=(stride, 1))
+        out = np.array(rows, dtype=np.uint8, copy=True)
+        return out.reshape(h, w) if channels == 1 else out.reshape(h, w, channels)
+
+    def encode(self, codec: Union[str, Codec] = "png", quality: int = 0) -> bytes:
+        """Encodes to JPEG (quality 1–100, 0 means 92) or PNG (``fs_image_encode``)."""
+        data = ctypes.c_void_p()
+        size = ctypes.c_size_t()
+        _check(lib.fs_image_encode(self.handle, int(_codec(codec, allow_auto=False)), int(quality),
+                                   ctypes.byref(data), ctypes.byref(size)))
+        try:
+            return ctypes.string_at(data.value, size.value) if size.value else b""
+        finally:
+            lib.fs_free(data)
+
+    def save(self, path: PathLike, codec: Union[str, Codec, None] = None, quality: int = 0) -> None:
+        """Writes the image atomically (``fs_image_save``); codec None: from the extension."""
+        _check(lib.fs_image_save(self.handle, _fspath(path), int(_codec(codec)), int(quality)))
+
+    # lifetime ---------------------------------------------------------------------------
+    def close(self) -> None:
+        """Frees the handle (``fs_image_free``). Safe to call twice."""
+        h = getattr(self, "_handle", None)
+        if h is not None and h.value:
+            self._handle = None
+            lib.fs_image_free(h)
+
+    def __enter__(self) -> "Image":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def __repr__(self) -> str:
+        if self._handle is None:
+            return "<faceswap.Image closed>"
+        v = self._view()
+        return f"<faceswap.Image {v.width}x{v.height} {PixelFormat(v.format).name}>"
+
+
+def _codec(codec: Union[str, Codec, None], allow_auto: bool = True) -> Codec:
+    if codec is None:
+        if allow_auto:
+            return Codec.AUTO
+        raise ValueError("give a codec: 'jpeg' or 'png'")
+    if isinstance(codec, str):
+        name = codec.lower().lstrip(".")
+        table = {"jpeg": Codec.JPEG, "jpg": Codec.JPEG, "png": Codec.PNG}
+        if allow_auto:
+            table["auto"] = Codec.AUTO
+        if name not in table:
+            raise ValueError(f"codec must be 'jpeg' or 'png', not {codec!r}")
+        return table[name]
+    return Codec(int(codec))
+
+
+class _Borrowed:
+    """Context manager: an Image for an array or Image argument; frees it if it made it."""
+
+    def __init__(self, image, channel_order: str):
+        self.image, self.owned = Image._of(image, channel_order)
+
+    def __enter__(self) -> Image:
+        return self.image
+
+    def __exit__(self, *exc) -> None:
+        if self.owned:
+            self.image.close()
+
+
+def load_image(path: PathLike, channel_order: str = "bgr") -> np.ndarray:
+    """Reads and decodes an image file into a numpy array.
+
+    JPEG (EXIF orientation applied; CMYK converted), PNG (8/16-bit, grey, alpha) and what else
+    OpenCV reads. Returns uint8 ``(H, W, 3)`` **BGR** (``channel_order="rgb"`` for RGB), or
+    ``(H, W, 4)`` BGRA / RGBA when the file has an alpha channel.
+
+    Raises :class:`FaceSwapError`: IO (cannot open), DECODE (corrupt data), TOO_LARGE, ...
+    """
+    with Image.load(path) as img:
+        return img.to_array(channel_order)
+
+
+def decode_image(data: Union[bytes, bytearray, memoryview], channel_order: str = "bgr") -> np.ndarray:
+    """As :func:`load_image`, from encoded bytes in memory (BGR by default)."""
+    with Image.decode(data) as img:
+        return img.to_array(channel_order)
+
+
+def encode_image(image: Union[np.ndarray, Image], codec: Union[str, Codec] = "png",
+                 quality: int = 0, channel_order: str = "bgr") -> bytes:
+    """Encodes a numpy image (BGR by default) to ``'jpeg'`` or ``'png'`` bytes.
+
+    ``quality`` is the JPEG quality 1–100 (0 means 92); PNG ignores it.
+    """
+    with _Borrowed(image, channel_order) as img:
+        return img.encode(codec, quality)
+
+
+def save_image(image: Union[np.ndarray, Image], path: PathLike,
+               codec: Union[str, Codec, None] = None, quality: int = 0,
+               channel_order: str = "bgr") -> None:
+    """Writes a numpy image (BGR by default) to ``path``, atomically.
+
+    ``codec`` None picks it from the extension (.jpg/.jpeg/.png).
+    """
+    with _Borrowed(image, channel_order) as img:
+        img.save(path, codec, quality)
+
+
+def convert_image(image: np.ndarray, to: str, channel_order: str = "bgr") -> np.ndarray:
+    """Converts a numpy image through the library: ``to`` is 'gray', 'bgr', 'rgb', 'bgra'
+    or 'rgba'. ``channel_order`` describes the input."""
+    target = {"gray": PixelFormat.GRAY8, "grey": PixelFormat.GRAY8, "bgr": PixelFormat.BGR8,
+              "rgb": PixelFormat.RGB8, "bgra": PixelFormat.BGRA8, "rgba": PixelFormat.RGBA8}
+    key = str(to).lower()
+    if key not in target:
+        raise ValueError(f"to must be one of {sorted(target)}, not {to!r}")
+    fmt = target[key]
+    with _Borrowed(image, channel_order) as img, img.convert(fmt) as out:
+        return out.to_array("rgb" if fmt in (PixelFormat.RGB8, PixelFormat.RGBA8) else "bgr")
+
+
+# --------------------------------------------------------------------------------------------
+# Faces
+# --------------------------------------------------------------------------------------------
+
+def _empty_landmarks() -> np.ndarray:
+    return np.zeros((0, 2), np.float32)
+
+
+@dataclass
+class Face:
+    """One face, in pixels of the image it was found in.
+
+    Attributes:
+        box: ``(x, y, w, h)`` square crop around the face, grown by the detector's margin so
+            the whole head is inside; may reach past the image border.
+        rect: ``(x, y, w, h)`` the detector's own rectangle (what the landmark model expects).
+        score: detector confidence; larger is surer (scale depends on the backend).
+        landmarks: ``(N, 2)`` float32 array of (x, y), N = 68 (iBUG 300-W order: jaw 0–16,
+            brows 17–26, nose 27–35, eyes 36–47, mouth 48–67), 5, or 0 before fitting.
+    """
+
+    box: Rect
+    rect: Rect
+    score: float = 0.0
+    landmarks: np.ndarray = field(default_factory=_empty_landmarks)
+
+    def __post_init__(self) -> None:
+        self.box = tuple(float(v) for v in self.box)  # type: ignore[assignment]
+        self.rect = tuple(float(v) for v in self.rect)  # type: ignore[assignment]
+        if len(self.box) != 4 or len(self.rect) != 4:
+            raise ValueError("box and rect are (x, y, w, h)")
+        self.score = float(self.score)
+        lm = np.asarray(self.landmarks, dtype=np.float32)
+        if lm.size == 0:
+            lm = _empty_landmarks()
+        if lm.ndim != 2 or lm.shape[1] != 2 or lm.shape[0] > capi.MAX_LANDMARKS:
+            raise ValueError(f"landmarks are an (N, 2) array with N <= {capi.MAX_LANDMARKS}; "
+                             f"got shape {lm.shape}")
+        self.landmarks = lm
+
+    @classmethod
+    def from_rect(cls, rect: Sequence[float], score: float = 0.0) -> "Face":
+        """A face with only a rectangle (e.g. from another detector), ready for fitting."""
+        return cls(box=tuple(rect), rect=tuple(rect), score=score)  # type: ignore[arg-type]
+
+    @classmethod
+    def _from_c(cls, f: capi.fs_face) -> "Face":
+        n = max(0, min(int(f.num_landmarks), capi.MAX_LANDMARKS))
+        pts = np.ctypeslib.as_array(f.landmarks).view(np.float32).reshape(capi.MAX_LANDMARKS, 2)
+        return cls(
+            box=(f.box.x, f.box.y, f.box.width, f.box.height),
+            rect=(f.rect.x, f.rect.y, f.rect.width, f.rect.height),
+            score=f.score,
+            landmarks=pts[:n].copy(),
+        )
+
+    def _to_c(self) -> capi.fs_face:
+        f = capi.fs_face()
+        f.box = capi.fs_rect(*self.box)
+        f.rect = capi.fs_rect(*self.rect)
+        f.score = self.score
+        n = int(self.landmarks.shape[0])
+        f.num_landmarks = n
+        if n:
+            pts = np.ctypeslib.as_array(f.landmarks).view(np.float32).reshape(capi.MAX_LANDMARKS, 2)
+            pts[:n] = self.landmarks
+        return f
+
+
+def _as_face(face: Union[Face, Sequence[float]]) -> Face:
+    return face if isinstance(face, Face) else Face.from_rect(face)
+
+
+class _Handle:
+    """Owns one library handle; freed by close(), a with block, or garbage collection."""
+
+    _free = None  # set by subclasses
+
+    def __init__(self) -> None:
+        self._handle: Optional[ctypes.c_void_p] = None
+
+    @property
+    def handle(self) -> ctypes.c_void_p:
+        if self._handle is None or not self._handle.value:
+            raise ValueError(f"the {type(self).__name__} is closed")
+        return self._handle
+
+    def close(self) -> None:
+        h = getattr(self, "_handle", None)
+        if h is not None and h.value:
+            self._handle = None
+            type(self)._free(h)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+_BACKENDS = {"hog": DetectorBackend.HOG, "cnn": DetectorBackend.CNN, "haar": DetectorBackend.HAAR}
+
+
+class Detector(_Handle):
+    """A face detector (``fs_detector``). Create once (HOG ~0.5 s), use many times; one
+    detector may be used from several threads at once.
+
+    Args:
+        backend: ``'hog'`` (dlib HOG + SVM, no model file), ``'cnn'`` (dlib MMOD CNN,
+            mmod_human_face_detector.dat; slow on CPU) or ``'haar'`` (OpenCV Haar cascade).
+        min_face_size: smallest face wanted, in input pixels. With ``downscale=0`` the image is
+            scanned at ``min(1, 80 / min_face_size)`` scale.
+        downscale: 0 for automatic (from ``min_face_size``), else the scan scale in (0, 1].
+        upsample: times to double the image before scanning (0–3).
+        margin: ``box`` side = (1 + margin) × the detector's face size, centred on the face.
+        threshold: minimum score kept (HOG/CNN: dlib's adjust_threshold).
+        max_faces: keep at most this many, largest first (0: all).
+        model_path: explicit CNN model / Haar cascade file; None: the library's resolver.
+
+    Raises :class:`FaceSwapError` (INVALID_ARGUMENT for a bad option, MODEL, UNSUPPORTED).
+    """
+
+    _free = staticmethod(lambda h: lib.fs_detector_free(h))
+
+    def __init__(self, backend: Union[str, int] = "hog", min_face_size: int = 80,
+                 downscale: float = 0, upsample: int = 0, margin: float = 0.5,
+                 threshold: float = 0, max_faces: int = 0, model_path: Optional[PathLike] = None):
+        super().__init__()
+        if isinstance(backend, str):
+            if backend.lower() not in _BACKENDS:
+                raise ValueError(f"backend must be 'hog', 'cnn' or 'haar', not {backend!r}")
+            backend_value = int(_BACKENDS[backend.lower()])
+        else:
+            backend_value = int(backend)
+        opts = lib.fs_detector_default_options()
+        opts.backend = backend_value
+        path = _fspath(model_path) if model_path is not None else None
+        opts.model_path = path
+        opts.upsample = int(upsample)
+        opts.min_face_size = int(min_face_size)
+        opts.downscale = float(downscale)
+        opts.margin = float(margin)
+        opts.threshold = float(threshold)
+        opts.max_faces = int(max_faces)
+        out = ctypes.c_void_p()
+        _check(lib.fs_detector_create(ctypes.byref(opts), ctypes.byref(out)))
+        self._handle = out
+        self.max_faces = int(max_faces)
+
+    def detect(self, image: Union[np.ndarray, Image], channel_order: str = "bgr") -> list:
+        """Finds faces, largest first: a list of :class:`Face` (no landmarks yet).
+
+        ``image`` is a uint8 numpy array — (H, W, 3) **BGR** by default, ``channel_order="rgb"``
+        for RGB; (H, W, 4) BGRA/RGBA; (H, W) grey — or an :class:`Image`. No face gives ``[]``.
+        """
+        with _Borrowed(image, channel_order) as img:
+            capacity = self.max_faces if self.max_faces > 0 else 32
+            while True:
+                faces = (capi.fs_face * capacity)()
+                count = ctypes.c_size_t()
+                _check(lib.fs_detect(self.handle, img.handle, faces, capacity, ctypes.byref(count)))
+                if count.value <= capacity:
+                    return [Face._from_c(faces[i]) for i in range(count.value)]
+                capacity = int(count.value)
+
+    __call__ = detect
+
+
+class Landmarker(_Handle):
+    """A dlib shape predictor (``fs_landmarker``), 68 or 5 points. Loading takes ~0.8 s: do it
+    once. Thread-safe.
+
+    Args:
+        model_path: the predictor .dat file; None: the resolver's
+            ``shape_predictor_68_face_landmarks.dat`` (FACESWAP_MODEL_PATH, ~/.local/share/
+            faceswap/models, /usr/share/dlib, ...).
+
+    Raises :class:`FaceSwapError` (MODEL: missing or invalid file; the message says where it
+    looked).
+    """
+
+    _free = staticmethod(lambda h: lib.fs_landmarker_free(h))
+
+    def __init__(self, model_path: Optional[PathLike] = None):
+        super().__init__()
+        out = ctypes.c_void_p()
+        path = _fspath(model_path) if model_path is not None else None
+        _check(lib.fs_landmarker_create(path, ctypes.byref(out)))
+        self._handle = out
+
+    @property
+    def num_points(self) -> int:
+        """68 or 5 (``fs_landmarker_num_points``)."""
+        return int(lib.fs_landmarker_num_points(self.handle))
+
+    def fit(self, image: Union[np.ndarray, Image], face: Union[Face, Sequence[float]],
+            channel_order: str = "bgr") -> Face:
+        """Fits the landmarks inside ``face.rect``; returns a new :class:`Face` with them.
+
+        ``face`` is a :class:`Face` or an ``(x, y, w, h)`` rectangle. ``image`` as in
+        :meth:`Detector.detect` (BGR by default).
+        """
+        with _Borrowed(image, channel_order) as img:
+            return self._fit(img, _as_face(face))
+
+    def fit_many(self, image: Union[np.ndarray, Image], faces: Iterable[Union[Face, Sequence[float]]],
+                 channel_order: str = "bgr") -> list:
+        """:meth:`fit` for several faces of one image (the image is copied in once)."""
+        with _Borrowed(image, channel_order) as img:
+            return [self._fit(img, _as_face(f)) for f in faces]
+
+    def _fit(self, img: Image, face: Face) -> Face:
+        f = face._to_c()
+        _check(lib.fs_landmarks_fit(self.handle, img.handle, ctypes.byref(f)))
+        return Face._from_c(f)
+
+    __call__ = fit
+
+
+# --------------------------------------------------------------------------------------------
+# Alignment
+# --------------------------------------------------------------------------------------------
+
+def _affine_in(m) -> capi.fs_affine:
+    a = np.asarray(m, dtype=np.float64)
+    if a.shape == (3, 3):
+        a = a[:2]
+    if a.shape not in ((2, 3), (6,)):
+        raise ValueError(f"an affine transform is a 2x3 matrix; got shape {a.shape}")
+    out = capi.fs_affine()
+    out.m[:] = [float(v) for v in a.reshape(6)]
+    return out
+
+
+def _affine_out(a: capi.fs_affine) -> np.ndarray:
+    return np.array(list(a.m), dtype=np.float64).reshape(2, 3)
+
+
+def align_transform(face: Face, size: int = 256, padding: float = 0.25) -> np.ndarray:
+    """The 2x3 similarity transform mapping the face's landmarks (image pixels) onto the
+    canonical face in a ``size`` × ``size`` crop with ``padding`` (0–0.45).
+
+    ``x' = m[0,0]*x + m[0,1]*y + m[0,2]``, ``y' = m[1,0]*x + m[1,1]*y + m[1,2]``.
+    The face needs landmarks (:meth:`Landmarker.fit`), else INVALID_ARGUMENT.
+    """
+    f = face._to_c()
+    out = capi.fs_affine()
+    _check(lib.fs_align_transform(ctypes.byref(f), int(size), float(padding), ctypes.byref(out)))
+    return _affine_out(out)
+
+
+def align_crop(image: Union[np.ndarray, Image], transform, size: int = 256,
+               channel_order: str = "bgr") -> np.ndarray:
+    """Warps ``image`` into a new ``size`` × ``size`` image by ``transform`` (image pixels →
+    crop pixels, as :func:`align_transform` gives); bilinear, border replicated. The result
+    has the input's layout (BGR in, BGR out; with ``channel_order="rgb"``, RGB in and out).
+    """
+    t = _affine_in(transform)
+    with _Borrowed(image, channel_order) as img:
+        out = ctypes.c_void_p()
+        _check(lib.fs_align_crop(img.handle, ctypes.byref(t), int(size), ctypes.byref(out)))
+        with Image(out.value) as crop:
+            return crop.to_array(channel_order)
+
+
+def align_template(size: int = 256, padding: float = 0.25) -> np.ndarray:
+    """The canonical face's 68 points in crop pixels, a ``(68, 2)`` float32 array."""
+    pts = (capi.fs_point * capi.MAX_LANDMARKS)()
+    _check(lib.fs_align_template(int(size), float(padding), pts))
+    return np.ctypeslib.as_array(pts).view(np.float32).reshape(capi.MAX_LANDMARKS, 2).copy()
+
+
+def invert_affine(transform) -> np.ndarray:
+    """The inverse 2x3 transform (``fs_affine_invert``); INVALID_ARGUMENT if singular."""
+    t = _affine_in(transform)
+    out = capi.fs_affine()
+    _check(lib.fs_affine_invert(ctypes.byref(t), ctypes.byref(out)))
+    return _affine_out(out)
+
+
+def apply_affine(transform, points) -> np.ndarray:
+    """Maps ``(N, 2)`` points through a 2x3 transform (``fs_affine_apply``); float32 result."""
+    t = _affine_in(transform)
+    p = np.ascontiguousarray(np.asarray(points, dtype=np.float32).reshape(-1, 2))
+    n = p.shape[0]
+    buf = (capi.fs_point * max(n, 1))()
+    arr = np.ctypeslib.as_array(buf).view(np.float32).reshape(-1, 2)
+    arr[:n] = p
+    _check(lib.fs_affine_apply(ctypes.byref(t), buf, n))
+    return arr[:n].copy()
+
+
+# --------------------------------------------------------------------------------------------
+# Convenience
+# --------------------------------------------------------------------------------------------
+
+_defaults_lock = threading.Lock()
+_default_detector: Optional[Detector] = None
+_default_landmarker: Optional[Landmarker] = None
+
+
+def _defaults() -> Tuple[Detector, Landmarker]:
+    global _default_detector, _default_landmarker
+    with _defaults_lock:
+        if _default_detector is None:
+            _default_detector = Detector()
+        if _default_landmarker is None:
+            _default_landmarker = Landmarker()
+        return _default_detector, _default_landmarker
+
+
+def detect_landmarks(image: Union[np.ndarray, Image], detector: Optional[Detector] = None,
+                     landmarker: Optional[Landmarker] = None, channel_order: str = "bgr") -> list:
+    """Detects faces and fits landmarks to each: a list of :class:`Face`, largest first.
+
+    Without ``detector`` / ``landmarker``, a default HOG detector and the 68-point model are
+    created on first use and kept. ``image``: BGR by default (see :meth:`Detector.detect`).
+    """
+    if detector is None or landmarker is None:
+        d, l = _defaults()
+        detector = detector or d
+        landmarker = landmarker or l
+    with _Borrowed(image, channel_order) as img:
+        return [landmarker._fit(img, f) for f in detector.detect(img)]

@@ -1,0 +1,294 @@
+"""Low-level ctypes mirror of include/faceswap.h.
+
+This module finds and loads libfaceswap, checks its ABI version, mirrors the header's structs
+with ``ctypes.Structure`` and declares ``argtypes``/``restype`` for every exported function.
+Most users want the high-level API in :mod:`faceswap`; this module is public for callers (and
+tests) that need to reach the C API directly::
+
+    from faceswap import capi
+    img = ctypes.c_void_p()
+    status = capi.lib.fs_image_load(b"x.jpg", ctypes.byref(img))
+
+Finding the library, in order:
+
+1. the environment variable ``FACESWAP_LIBRARY`` (full path of ``libfaceswap.so``);
+2. ``libfaceswap.so`` in this package's own folder (copy it there to ship it with the package);
+3. the system's library path: ``ctypes.util.find_library("faceswap")``, ``libfaceswap.so.0``,
+   ``libfaceswap.so``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import enum
+import os
+from ctypes import (
+    POINTER,
+    Structure,
+    c_char,
+    c_char_p,
+    c_double,
+    c_float,
+    c_int,
+    c_int32,
+    c_size_t,
+    c_uint,
+    c_uint32,
+    c_void_p,
+)
+
+__all__ = [
+    "ABI_VERSION",
+    "LibraryNotFoundError",
+    "Status",
+    "PixelFormat",
+    "Codec",
+    "DetectorBackend",
+    "fs_image_view",
+    "fs_point",
+    "fs_rect",
+    "fs_affine",
+    "fs_face",
+    "fs_detector_options",
+    "lib",
+    "library_path",
+    "MAX_LANDMARKS",
+    "MAX_IMAGE_SIDE",
+    "MAX_IMAGE_PIXELS",
+]
+
+#: The FS_ABI_VERSION this binding was written against.
+ABI_VERSION = 1
+
+MAX_LANDMARKS = 68
+MAX_IMAGE_SIDE = 32768
+MAX_IMAGE_PIXELS = 1 << 28
+
+
+# --------------------------------------------------------------------------------------------
+# Enums (the header's values)
+# --------------------------------------------------------------------------------------------
+
+class Status(enum.IntEnum):
+    OK = 0
+    INVALID_ARGUMENT = 1
+    UNSUPPORTED = 2
+    TOO_LARGE = 3
+    DECODE = 4
+    IO = 5
+    MODEL = 6
+    NO_FACE = 7
+    OUT_OF_MEMORY = 8
+    CANCELLED = 9
+    BUFFER_TOO_SMALL = 10
+    INTERNAL = 11
+
+
+class PixelFormat(enum.IntEnum):
+    GRAY8 = 1
+    BGR8 = 2
+    RGB8 = 3
+    BGRA8 = 4
+    RGBA8 = 5
+
+
+class Codec(enum.IntEnum):
+    AUTO = 0
+    JPEG = 1
+    PNG = 2
+
+
+class DetectorBackend(enum.IntEnum):
+    HOG = 0
+    CNN = 1
+    HAAR = 2
+
+
+# C enums are passed as int (their values all fit in a C int on every ABI we target).
+fs_status = c_int
+fs_pixel_format = c_int
+fs_codec = c_int
+fs_detector_backend = c_int
+
+
+# --------------------------------------------------------------------------------------------
+# Structs (same field order and types as faceswap.h)
+# --------------------------------------------------------------------------------------------
+
+class fs_image_view(Structure):
+    _fields_ = [
+        ("data", c_void_p),
+        ("width", c_int32),
+        ("height", c_int32),
+        ("stride", c_size_t),
+        ("format", fs_pixel_format),
+    ]
+
+
+class fs_point(Structure):
+    _fields_ = [("x", c_float), ("y", c_float)]
+
+
+class fs_rect(Structure):
+    _fields_ = [("x", c_float), ("y", c_float), ("width", c_float), ("height", c_float)]
+
+
+class fs_affine(Structure):
+    _fields_ = [("m", c_double * 6)]
+
+
+class fs_face(Structure):
+    _fields_ = [
+        ("box", fs_rect),
+        ("rect", fs_rect),
+        ("score", c_float),
+        ("num_landmarks", c_int32),
+        ("landmarks", fs_point * MAX_LANDMARKS),
+    ]
+
+
+class fs_detector_options(Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("backend", fs_detector_backend),
+        ("model_path", c_char_p),
+        ("upsample", c_int32),
+        ("min_face_size", c_int32),
+        ("downscale", c_float),
+        ("margin", c_float),
+        ("threshold", c_float),
+        ("max_faces", c_int32),
+    ]
+
+
+# Opaque handles: plain void pointers (fs_image*, fs_detector*, fs_landmarker*).
+fs_image_p = c_void_p
+fs_detector_p = c_void_p
+fs_landmarker_p = c_void_p
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------------
+
+class LibraryNotFoundError(ImportError):
+    """libfaceswap could not be loaded, or its ABI version does not match this binding."""
+
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _load() -> tuple[ctypes.CDLL, str]:
+    tried: list[str] = []
+
+    env = os.environ.get("FACESWAP_LIBRARY")
+    if env:
+        try:
+            return ctypes.CDLL(env), env
+        except OSError as e:
+            raise LibraryNotFoundError(
+                f"cannot load libfaceswap from FACESWAP_LIBRARY={env!r}: {e}. "
+                "Set FACESWAP_LIBRARY to the full path of an existing libfaceswap.so "
+                "(e.g. <repo>/.build/release/libfaceswap.so after "
+                "'swift build -c release --product faceswap'), or unset it to search the "
+                "package folder and the system library path."
+            ) from e
+    else:
+        tried.append("$FACESWAP_LIBRARY (not set)")
+
+    local = os.path.join(_HERE, "libfaceswap.so")
+    if os.path.exists(local):
+        try:
+            return ctypes.CDLL(local), local
+        except OSError as e:
+            tried.append(f"{local} ({e})")
+    else:
+        tried.append(f"{local} (no such file)")
+
+    candidates: list[str] = []
+    found = ctypes.util.find_library("faceswap")
+    if found:
+        candidates.append(found)
+    else:
+        tried.append("ctypes.util.find_library('faceswap') (nothing found)")
+    for name in ("libfaceswap.so.0", "libfaceswap.so"):
+        if name not in candidates:
+            candidates.append(name)
+    for name in candidates:
+        try:
+            return ctypes.CDLL(name), name
+        except OSError as e:
+            tried.append(f"{name} on the system library path ({e})")
+
+    raise LibraryNotFoundError(
+        "cannot find libfaceswap. Looked in: " + "; ".join(tried) + ". "
+        "Set FACESWAP_LIBRARY to the full path of libfaceswap.so (built by "
+        "'swift build -c release --product faceswap' into .build/release/), copy it into "
+        f"{_HERE}, or run the install step ('make install') so the system loader finds it."
+    )
+
+
+lib, library_path = _load()
+
+
+def _declare(name: str, restype, argtypes) -> None:
+    fn = getattr(lib, name)
+    fn.restype = restype
+    fn.argtypes = argtypes
+
+
+# Version
+_declare("fs_version", c_uint, [])
+_declare("fs_version_string", c_char_p, [])
+_declare("fs_abi_version", c_int, [])
+
+_abi = lib.fs_abi_version()
+if _abi != ABI_VERSION:
+    raise LibraryNotFoundError(
+        f"libfaceswap at {library_path!r} has ABI version {_abi}, but this Python binding was "
+        f"written for ABI version {ABI_VERSION}. Install the binding that matches the library "
+        "(bindings/python of the same source tree), or point FACESWAP_LIBRARY at a matching "
+        "libfaceswap.so."
+    )
+
+# Errors and memory
+_declare("fs_status_string", c_char_p, [fs_status])
+_declare("fs_last_error_message", c_char_p, [])
+_declare("fs_free", None, [c_void_p])
+
+# Images
+_declare("fs_image_load", fs_status, [c_char_p, POINTER(fs_image_p)])
+_declare("fs_image_decode", fs_status, [c_void_p, c_size_t, POINTER(fs_image_p)])
+_declare("fs_image_from_view", fs_status, [POINTER(fs_image_view), POINTER(fs_image_p)])
+_declare("fs_image_wrap", fs_status, [POINTER(fs_image_view), POINTER(fs_image_p)])
+_declare("fs_image_create", fs_status, [c_int32, c_int32, fs_pixel_format, POINTER(fs_image_p)])
+_declare("fs_image_convert", fs_status, [fs_image_p, fs_pixel_format, POINTER(fs_image_p)])
+_declare("fs_image_get_view", fs_status, [fs_image_p, POINTER(fs_image_view)])
+_declare("fs_image_encode", fs_status,
+         [fs_image_p, fs_codec, c_int, POINTER(c_void_p), POINTER(c_size_t)])
+_declare("fs_image_save", fs_status, [fs_image_p, c_char_p, fs_codec, c_int])
+_declare("fs_image_free", None, [fs_image_p])
+
+# Model files
+_declare("fs_model_find", fs_status, [c_char_p, POINTER(c_char), c_size_t])
+
+# Detection
+_declare("fs_detector_default_options", fs_detector_options, [])
+_declare("fs_detector_create", fs_status, [POINTER(fs_detector_options), POINTER(fs_detector_p)])
+_declare("fs_detector_free", None, [fs_detector_p])
+_declare("fs_detect", fs_status,
+         [fs_detector_p, fs_image_p, POINTER(fs_face), c_size_t, POINTER(c_size_t)])
+
+# Landmarks
+_declare("fs_landmarker_create", fs_status, [c_char_p, POINTER(fs_landmarker_p)])
+_declare("fs_landmarker_free", None, [fs_landmarker_p])
+_declare("fs_landmarker_num_points", c_int32, [fs_landmarker_p])
+_declare("fs_landmarks_fit", fs_status, [fs_landmarker_p, fs_image_p, POINTER(fs_face)])
+
+# Alignment
+_declare("fs_align_transform", fs_status, [POINTER(fs_face), c_int32, c_float, POINTER(fs_affine)])
+_declare("fs_align_template", fs_status, [c_int32, c_float, POINTER(fs_point)])
+_declare("fs_align_crop", fs_status, [fs_image_p, POINTER(fs_affine), c_int32, POINTER(fs_image_p)])
+_declare("fs_affine_invert", fs_status, [POINTER(fs_affine), POINTER(fs_affine)])
+_declare("fs_affine_apply", fs_status, [POINTER(fs_affine), POINTER(fs_point), c_size_t])
