@@ -47,6 +47,7 @@ let package = Package(
         .target(
             name: "FaceSwapC",
             dependencies: ["FaceSwap", "CFaceSwapABI"],
+            exclude: ["exports.map"],
             linkerSettings: [.unsafeFlags([
                 "-static-stdlib",
                 "-Xlinker", "--version-script=\(root)/Sources/FaceSwapC/exports.map",
@@ -54,7 +55,9 @@ let package = Package(
                 "-Xlinker", "-soname=libfaceswap.so.0",
             ])]
         ),
-        .executableTarget(name: "faceswap-cli", dependencies: ["FaceSwap"]),
+        // The CLI carries the Swift runtime inside (no /opt/swift needed once installed).
+        .executableTarget(name: "faceswap-cli", dependencies: ["FaceSwap"],
+                          linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
         .executableTarget(name: "faceswap-bench", dependencies: ["FaceSwap"]),
         // The floor: the same OpenCV/dlib calls made directly from C++, built with the shim's flags.
         .executableTarget(

@@ -124,3 +124,18 @@ extern "C" int fsx_draw_points(fsx_view img, const float *xy, int count, double 
         return 0;
     })
 }
+
+extern "C" int fsx_write_colour(fsx_view src, fsx_view dst) {
+    FSX_GUARD("convert", {
+        cv::Mat s = fsx::mat(src), d = fsx::mat(dst);
+        if (dst.format == 4 || dst.format == 5) {
+            cv::Mat tmp;
+            if (dst.format == 5) cv::cvtColor(s, tmp, cv::COLOR_BGR2RGB);
+            else tmp = s;
+            int from_to[] = {0, 0, 1, 1, 2, 2};
+            cv::mixChannels(&tmp, 1, &d, 1, from_to, 3);
+            return 0;
+        }
+        return fsx_convert(src, dst);
+    })
+}

@@ -7,6 +7,8 @@ let usage = """
 usage: faceswap COMMAND [options]        (faceswap COMMAND --help for each)
 
 commands:
+  swap                    put the face from one photo onto the face(s) in another
+  eval SRC TGT RESULT     measure a swap (identity, landmarks, changes outside, seam)
   detect IMAGE            find faces and 68 landmarks (--json, --draw)
   version                 print the library version
 
@@ -22,6 +24,8 @@ do {
     let rest = argv.dropFirst(2)
     switch argv[1] {
     case "detect": try DetectCommand.run(rest)
+    case "swap": try SwapCommand.run(rest)
+    case "eval": try EvalCommand.run(rest)
     case "version", "--version": print("faceswap \(Version.string) (ABI \(Version.abi))")
     case "help", "--help", "-h": print(usage)
     default: throw UsageError(message: "unknown command '\(argv[1])' (try: faceswap --help)")

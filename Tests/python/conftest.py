@@ -4,7 +4,8 @@ Run from the repository root:  python3 -m pytest Tests/python -q
 
 - FACESWAP_LIBRARY defaults to <repo>/.build/release/libfaceswap.so (set it to test another build).
 - The binding is imported from <repo>/bindings/python (the source tree), not an installed copy.
-- Test data lives in <repo>/../shared/data (override with FACESWAP_TEST_DATA); tests that need it
+- Test data lives in <repo>/../shared/data (override with FACESWAP_TEST_DATA or
+  FACESWAP_DATA, as the Makefile sets it); tests that need it
   are skipped with a reason when it is missing.
 """
 
@@ -20,7 +21,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 BINDING = REPO / "bindings" / "python"
 DEFAULT_LIBRARY = REPO / ".build" / "release" / "libfaceswap.so"
-DATA = Path(os.environ.get("FACESWAP_TEST_DATA", str(REPO.parent / "shared" / "data")))
+DATA = Path(os.environ.get("FACESWAP_TEST_DATA") or os.environ.get("FACESWAP_DATA")
+            or str(REPO.parent / "shared" / "data"))
 FACES = DATA / "faces"
 
 os.environ.setdefault("FACESWAP_LIBRARY", str(DEFAULT_LIBRARY))
@@ -78,3 +80,14 @@ def landmarker(fs):
 @pytest.fixture(scope="session")
 def pil():
     return pytest.importorskip("PIL.Image", reason="Pillow is needed (pip install pillow)")
+
+
+# Figures the tests measure (landmark error, load time, ...), printed after the run even with -q.
+FIGURES: dict[str, str] = {}
+
+
+def pytest_terminal_summary(terminalreporter):
+    if FIGURES:
+        terminalreporter.section("faceswap figures")
+        for key, value in FIGURES.items():
+            terminalreporter.write_line(f"{key}: {value}")

@@ -52,6 +52,8 @@ void fsx_decoded_free(void *handle);
 int fsx_png_encode(fsx_view src, uint8_t **out, size_t *out_size);
 
 /* ---- pixel operations (imgproc.cpp) ---- */
+/* Writes src (BGR8) into dst of any format and the same size; a 4-channel dst keeps its alpha. */
+int fsx_write_colour(fsx_view src, fsx_view dst);
 /* Converts between any two formats of the same size. */
 int fsx_convert(fsx_view src, fsx_view dst);
 /* Resizes src into dst (same format) with area averaging when shrinking, bilinear otherwise. */
@@ -96,6 +98,61 @@ int fsx_sp_fit(const void *sp, fsx_view img, const fsx_box *rect, float *xy);
 /* Reads the model file's mean shape (dlib's initial_shape, in the unit box) into xy
  * (2 * capacity floats); *parts = the number of points. */
 int fsx_sp_mean_shape(const char *model_path, float *xy, int capacity, int *parts);
+
+/* ---- conversion: warps (warp.cpp) ---- */
+/* Delaunay triangulation of n points (x0,y0,...) inside [0,w)×[0,h); writes vertex index
+ * triples into tri (3 * capacity ints); *count = triangles found. */
+int fsx_delaunay(const float *xy, int n, double w, double h, int *tri, int capacity, int *count);
+/* Fills dst (same format as src) with src sampled through a piecewise-affine map: dst pixel p
+ * (dst origin at (ox, oy) in target coordinates) inside triangle k of dst_xy takes the source at
+ * the affine map of that triangle onto src_xy; pixels outside every triangle use `base`, a
+ * 2×3 affine from target to source coordinates (pass ntri = 0 for a purely global warp).
+ * valid (GRAY8, dst's size, may have NULL data) receives 255 where the sample lies inside src. */
+int fsx_warp_piecewise(fsx_view src, fsx_view dst, fsx_view valid, double ox, double oy,
+                       const double base[6], const float *src_xy, const float *dst_xy,
+                       const int *tri, int ntri);
+
+/* ---- masks (mask.cpp) ---- */
+/* Fills the convex hull of n points (offset by -ox, -oy) with value in a GRAY8 image. */
+int fsx_fill_hull(fsx_view mask, const float *xy, int n, double ox, double oy, int value);
+/* Fills a polygon (points in order) with value. */
+int fsx_fill_poly(fsx_view mask, const float *xy, int n, double ox, double oy, int value);
+/* Erodes (radius < 0) or dilates (radius > 0) a GRAY8 mask in place with an elliptic kernel. */
+int fsx_morph(fsx_view mask, int radius);
+/* Gaussian blur of a GRAY8 image in place. */
+int fsx_blur(fsx_view mask, double sigma);
+/* mask = min(mask, other). */
+int fsx_mask_and(fsx_view mask, fsx_view other);
+/* mask = max(mask, other). */
+int fsx_mask_or(fsx_view mask, fsx_view other);
+/* mask = mask * (255 - other) / 255 (removes other). */
+int fsx_mask_subtract(fsx_view mask, fsx_view other);
+
+/* ---- colour (colour.cpp) ---- */
+/* Changes src's colours inside mask (GRAY8 > 127) to match ref's inside the same mask.
+ * mode 1: per-channel mean shift; 2: Reinhard mean/std in Lab; 3: per-channel histogram match. */
+int fsx_color_transfer(fsx_view src, fsx_view ref, fsx_view mask, int mode);
+/* Sums each channel (and counts pixels) of img, optionally inside mask (NULL data: everywhere). */
+int fsx_channel_sums(fsx_view img, fsx_view mask, double sums[4], double *pixels);
+/* img += delta per channel (saturating). */
+int fsx_add_channels(fsx_view img, const double delta[4]);
+
+/* ---- blending (blend.cpp) ---- */
+/* Blends src into dst (same size and format) by alpha (GRAY8, 0..255).
+ * mode 0: alpha; 1: Poisson by membrane (smooth boundary correction, pyramid interpolated);
+ * 2: multiband (Laplacian pyramid); 3: Poisson exact (OpenCV seamlessClone, hard = binary mask).
+ * Pixels where alpha == 0 (and, for 3, hard == 0) are left untouched. */
+int fsx_blend(fsx_view src, fsx_view dst, fsx_view alpha, fsx_view hard, int mode);
+/* Mean gradient magnitude of img (grey) on the pixels where band (GRAY8) > 0; *n = their count. */
+int fsx_gradient_on(fsx_view img, fsx_view band, double *mean, double *n);
+/* Counts pixels that differ between a and b where mask > 0 (mask NULL data: everywhere). */
+int fsx_count_diff(fsx_view a, fsx_view b, fsx_view mask, double *differ, double *total);
+
+/* ---- identity (recognize.cpp) ---- */
+void *fsx_frnet_create(const char *model_path);
+/* 128-D embedding of the face whose 68 or 5 landmarks are given (dlib's chip + ResNet). */
+int fsx_frnet_embed(void *net, fsx_view bgr, const float *xy, int n, float out[128]);
+void fsx_frnet_free(void *net);
 
 #ifdef __cplusplus
 }

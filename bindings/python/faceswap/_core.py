@@ -444,7 +444,7 @@ def _empty_landmarks() -> np.ndarray:
     return np.zeros((0, 2), np.float32)
 
 
-@dataclass
+@dataclass(eq=False)
 class Face:
     """One face, in pixels of the image it was found in.
 
@@ -475,6 +475,14 @@ class Face:
             raise ValueError(f"landmarks are an (N, 2) array with N <= {capi.MAX_LANDMARKS}; "
                              f"got shape {lm.shape}")
         self.landmarks = lm
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Face):
+            return NotImplemented
+        return (self.box == other.box and self.rect == other.rect and self.score == other.score
+                and np.array_equal(self.landmarks, other.landmarks))
+
+    __hash__ = None  # mutable, like any dataclass with eq
 
     @classmethod
     def from_rect(cls, rect: Sequence[float], score: float = 0.0) -> "Face":

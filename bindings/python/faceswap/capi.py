@@ -14,7 +14,8 @@ Finding the library, in order:
 1. the environment variable ``FACESWAP_LIBRARY`` (full path of ``libfaceswap.so``);
 2. ``libfaceswap.so`` in this package's own folder (copy it there to ship it with the package);
 3. the system's library path: ``ctypes.util.find_library("faceswap")``, ``libfaceswap.so.0``,
-   ``libfaceswap.so``.
+   ``libfaceswap.so``, then ``/usr/local/lib/libfaceswap.so.0`` and ``/usr/lib/libfaceswap.so.0``
+   (where ``make install`` puts it, in case ldconfig has not run).
 """
 
 from __future__ import annotations
@@ -215,11 +216,16 @@ def _load() -> tuple[ctypes.CDLL, str]:
     for name in ("libfaceswap.so.0", "libfaceswap.so"):
         if name not in candidates:
             candidates.append(name)
+    # `make install` puts the library in PREFIX/lib; /usr/local/lib is only searched through
+    # the ld.so cache, which is stale until ldconfig runs, so try the usual prefixes by path.
+    for prefix in ("/usr/local/lib", "/usr/lib"):
+        candidates.append(os.path.join(prefix, "libfaceswap.so.0"))
     for name in candidates:
         try:
             return ctypes.CDLL(name), name
         except OSError as e:
-            tried.append(f"{name} on the system library path ({e})")
+            where = "" if os.path.isabs(name) else " on the system library path"
+            tried.append(f"{name}{where} ({e})")
 
     raise LibraryNotFoundError(
         "cannot find libfaceswap. Looked in: " + "; ".join(tried) + ". "

@@ -1,0 +1,65 @@
+# libfaceswap — build, install, test, demo, benchmark.   `make help` lists the targets.
+PREFIX ?= /usr/local
+DESTDIR ?=
+SWIFT ?= swift
+PYTHON ?= python3
+BUILD := .build/release
+VERSION := $(shell sed -n 's/^\#define FS_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)/\2/p' include/faceswap.h | paste -sd.)
+DATA ?= $(abspath ../shared/data)
+FREI0R_DIR ?= $(PREFIX)/lib/frei0r-1
+
+.PHONY: help build install uninstall test test-swift test-c test-python test-install demo bench clean
+
+help:
+	@echo "make build      release build: $(BUILD)/libfaceswap.so, faceswap-cli, faceswap-bench"
+	@echo "make demo       swap the sample faces in samples/ -> out/swap.png, out/before_after.png"
+	@echo "make test       the whole suite: Swift tests, C program + ABI check, pytest, install check"
+	@echo "make install    PREFIX=$(PREFIX): lib, header, pkg-config file, CLI as bin/faceswap"
+	@echo "make bench      per-stage medians on ../shared/data and the C++ floor"
+
+build:
+	$(SWIFT) build -c release
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BUILD)/libfaceswap.so $(DESTDIR)$(PREFIX)/lib/libfaceswap.so.$(VERSION)
+	strip --strip-unneeded $(DESTDIR)$(PREFIX)/lib/libfaceswap.so.$(VERSION)
+	ln -sf libfaceswap.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libfaceswap.so.0
+	ln -sf libfaceswap.so.0 $(DESTDIR)$(PREFIX)/lib/libfaceswap.so
+	install -m 644 include/faceswap.h $(DESTDIR)$(PREFIX)/include/faceswap.h
+	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: faceswap\nDescription: Face detection, landmarks, alignment and face swapping (libfaceswap)\nVersion: %s\nLibs: -L$${libdir} -lfaceswap -Wl,-rpath,$${libdir}\nCflags: -I$${includedir}\n' \
+		'$(PREFIX)' '$(VERSION)' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/faceswap.pc
+	install -m 755 $(BUILD)/faceswap-cli $(DESTDIR)$(PREFIX)/bin/faceswap
+	strip $(DESTDIR)$(PREFIX)/bin/faceswap
+	-[ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && ldconfig 2>/dev/null; true
+
+uninstall:
+	rm -f $(PREFIX)/lib/libfaceswap.so* $(PREFIX)/include/faceswap.h $(PREFIX)/lib/pkgconfig/faceswap.pc $(PREFIX)/bin/faceswap
+
+test: build test-swift test-c test-python test-install
+	@echo "all test suites passed"
+
+test-swift:
+	FACESWAP_DATA=$(DATA) $(SWIFT) test
+
+test-c: build
+	FACESWAP_DATA=$(DATA) bash Tests/c/run.sh
+
+test-python: build
+	FACESWAP_LIBRARY=$(abspath $(BUILD)/libfaceswap.so) FACESWAP_DATA=$(DATA) $(PYTHON) -m pytest Tests/python -q
+
+test-install: build
+	bash Tests/install/run.sh
+
+demo: build
+	@mkdir -p out
+	$(BUILD)/faceswap-cli swap --source samples/source.jpg --target samples/target.jpg \
+		-o out/swap.png --compare out/before_after.png
+	@echo "wrote out/swap.png and out/before_after.png (source | target | result)"
+
+bench: build
+	$(BUILD)/faceswap-bench --data $(DATA)
+	$(BUILD)/faceswap-floor .build/bench/obama_1280x720.jpg 30 0.25
+
+clean:
+	rm -rf .build out

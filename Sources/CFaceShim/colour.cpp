@@ -1,0 +1,107 @@
+// Colour correction of the warped source towards the target, measured inside the face mask.
+#include "cv_common.hpp"
+#include <opencv2/imgproc.hpp>
+
+namespace {
+cv::Mat binary(const fsx_view &mask) {
+    cv::Mat b;
+    cv::compare(fsx::mat(mask), 127, b, cv::CMP_GT);
+    return b;
+}
+
+void mean_shift(cv::Mat &src, const cv::Mat &ref, const cv::Mat &m) {
+    cv::Scalar ms = cv::mean(src, m), mr = cv::mean(ref, m);
+    cv::add(src, mr - ms, src);  // saturating
+}
+
+void reinhard(cv::Mat &src, const cv::Mat &ref, const cv::Mat &m, bool rgb) {
+    cv::Mat s, r;
+    src.convertTo(s, CV_32F, 1.0 / 255);
+    ref.convertTo(r, CV_32F, 1.0 / 255);
+    cv::cvtColor(s, s, rgb ? cv::COLOR_RGB2Lab : cv::COLOR_BGR2Lab);
+    cv::cvtColor(r, r, rgb ? cv::COLOR_RGB2Lab : cv::COLOR_BGR2Lab);
+    cv::Scalar ms, ss, mr, sr;
+    cv::meanStdDev(s, ms, ss, m);
+    cv::meanStdDev(r, mr, sr, m);
+    std::vector<cv::Mat> ch;
+    cv::split(s, ch);
+    for (int c = 0; c < 3; ++c) {
+        double gain = ss[c] > 1e-6 ? sr[c] / ss[c] : 1.0;
+        gain = std::min(3.0, std::max(1.0 / 3.0, gain));
+        ch[c].convertTo(ch[c], CV_32F, gain, mr[c] - ms[c] * gain);
+    }
+    cv::merge(ch, s);
+    cv::cvtColor(s, s, rgb ? cv::COLOR_Lab2RGB : cv::COLOR_Lab2BGR);
+    s.convertTo(src, CV_8U, 255.0);
+}
+
+void histogram_match(cv::Mat &src, const cv::Mat &ref, const cv::Mat &m) {
+    std::vector<cv::Mat> sc, rc;
+    cv::split(src, sc);
+    cv::split(ref, rc);
+    for (size_t c = 0; c < sc.size(); ++c) {
+        double hs[256] = {0}, hr[256] = {0};
+        for (int y = 0; y < src.rows; ++y) {
+            const uchar *a = sc[c].ptr<uchar>(y), *b = rc[c].ptr<uchar>(y), *k = m.ptr<uchar>(y);
+            for (int x = 0; x < src.cols; ++x)
+                if (k[x]) { hs[a[x]] += 1; hr[b[x]] += 1; }
+        }
+        double ns = 0, nr = 0;
+        for (int i = 0; i < 256; ++i) { ns += hs[i]; nr += hr[i]; }
+        if (ns == 0 || nr == 0) return;
+        double cs = 0, cr[256], acc = 0;
+        for (int i = 0; i < 256; ++i) { acc += hr[i] / nr; cr[i] = acc; }
+        cv::Mat lut(1, 256, CV_8U);
+        int j = 0;
+        for (int i = 0; i < 256; ++i) {
+            cs += hs[i] / ns;
+            while (j < 255 && cr[j] < cs - 1e-12) ++j;
+            lut.at<uchar>(i) = (uchar)j;
+        }
+        cv::LUT(sc[c], lut, sc[c]);
+    }
+    cv::merge(sc, src);
+}
+}  // namespace
+
+extern "C" int fsx_color_transfer(fsx_view src, fsx_view ref, fsx_view mask, int mode) {
+    FSX_GUARD("colour", {
+        cv::Mat s = fsx::mat(src), r = fsx::mat(ref), m = binary(mask);
+        if (cv::countNonZero(m) < 16) return 0;
+        bool rgb = src.format == 3 || src.format == 5;
+        switch (mode) {
+        case 1: mean_shift(s, r, m); break;
+        case 2: reinhard(s, r, m, rgb); break;
+        case 3: histogram_match(s, r, m); break;
+        default: break;
+        }
+        return 0;
+    })
+}
+
+extern "C" int fsx_channel_sums(fsx_view img, fsx_view mask, double sums[4], double *pixels) {
+    FSX_GUARD("colour", {
+        cv::Mat m = fsx::mat(img);
+        cv::Mat k = mask.data ? binary(mask) : cv::Mat();
+        cv::Scalar s;
+        double n;
+        if (k.empty()) {
+            s = cv::sum(m);
+            n = (double)m.total();
+        } else {
+            n = (double)cv::countNonZero(k);
+            s = cv::mean(m, k) * n;
+        }
+        for (int c = 0; c < 4; ++c) sums[c] = s[c];
+        *pixels = n;
+        return 0;
+    })
+}
+
+extern "C" int fsx_add_channels(fsx_view img, const double delta[4]) {
+    FSX_GUARD("colour", {
+        cv::Mat m = fsx::mat(img);
+        cv::add(m, cv::Scalar(delta[0], delta[1], delta[2], delta[3]), m);
+        return 0;
+    })
+}

@@ -1,0 +1,8 @@
+import CFaceShim
+
+/// Blends the converted face into the target region.
+enum Blender {
+    static func blend(_ mode: BlendMode, face: Image, into target: Image, alpha: Image, hard: Image) throws {
+        try shim(fsx_blend(face.view, target.view, alpha.view, hard.view, mode.rawValue), "blend (\(mode.name))")
+    }
+}

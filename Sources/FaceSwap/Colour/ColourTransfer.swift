@@ -1,0 +1,33 @@
+import CFaceShim
+
+/// Colour correction: the warped source moved towards the target's colours inside the mask.
+public enum ColourTransfer {
+    static func apply(_ mode: ColorMode, to src: Image, reference: Image, mask: Image) throws {
+        if mode == .none { return }
+        try shim(fsx_color_transfer(src.view, reference.view, mask.view, mode.rawValue), "colour (\(mode.name))")
+    }
+
+    /// The classic pre-processing over two image sets: A += mean(B) − mean(A) per channel, with
+    /// the means taken over every pixel of each set. Changes the images of A in place.
+    public static func meanShift(_ a: [Image], towards b: [Image]) throws {
+        guard !a.isEmpty, !b.isEmpty else { throw FaceSwapError(.invalidArgument, "both image sets need at least one image") }
+        let format = a[0].format
+        guard format.channels >= 3, (a + b).allSatisfy({ $0.format == format }) else {
+            throw FaceSwapError(.unsupported, "every image of both sets must have the same colour format (got \(Set((a + b).map(\.format.name)).sorted().joined(separator: ", ")))")
+        }
+        func means(_ set: [Image]) throws -> [Double] {
+            var total = [0.0, 0.0, 0.0, 0.0], n = 0.0
+            for img in set {
+                var s = [0.0, 0.0, 0.0, 0.0], p = 0.0
+                try shim(fsx_channel_sums(img.view, fsx_view(), &s, &p), "mean colour")
+                for c in 0..<4 { total[c] += s[c] }
+                n += p
+            }
+            return total.map { $0 / max(n, 1) }
+        }
+        let ma = try means(a), mb = try means(b)
+        var delta = (0..<4).map { mb[$0] - ma[$0] }
+        if format.channels == 4 { delta[3] = 0 }  // alpha is not colour
+        for img in a { try shim(fsx_add_channels(img.view, &delta), "mean shift") }
+    }
+}

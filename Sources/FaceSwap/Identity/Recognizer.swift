@@ -1,0 +1,37 @@
+import CFaceShim
+
+/// dlib's face-recognition ResNet: 128-D embeddings; distance < 0.6 means the same person.
+/// Immutable and thread-safe. Needs dlib_face_recognition_resnet_model_v1.dat.
+public final class Recognizer: @unchecked Sendable {
+    private let handle: UnsafeMutableRawPointer
+    public static let samePersonThreshold = 0.6
+
+    public init(modelPath: String? = nil) throws {
+        try requireSupportedCPU()
+        let path = try ModelResolver.find(ModelResolver.faceRecognition, explicit: modelPath)
+        guard let h = fsx_frnet_create(path) else {
+            throw shimError(Status.model.rawValue, "cannot load the face recognition model '\(path)'")
+        }
+        handle = h
+    }
+
+    deinit { fsx_frnet_free(handle) }
+
+    /// The embedding of a face with 68 (or 5) landmarks.
+    public func embed(_ image: Image, _ face: Face) throws -> [Float] {
+        guard face.landmarks.count == 68 || face.landmarks.count == 5 else {
+            throw FaceSwapError(.invalidArgument, "an identity embedding needs a face with 68 or 5 landmarks")
+        }
+        let bgr = try image.ensuring(.bgr8)
+        let xy = face.landmarks.flatMap { [Float($0.x), Float($0.y)] }
+        var out = [Float](repeating: 0, count: 128)
+        try shim(out.withUnsafeMutableBufferPointer { fsx_frnet_embed(handle, bgr.view, xy, Int32(face.landmarks.count), $0.baseAddress!) }, "identity")
+        return out
+    }
+
+    public static func distance(_ a: [Float], _ b: [Float]) -> Double {
+        var s = 0.0
+        for (x, y) in zip(a, b) { s += Double(x - y) * Double(x - y) }
+        return s.squareRoot()
+    }
+}

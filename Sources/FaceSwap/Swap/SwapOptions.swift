@@ -1,0 +1,64 @@
+/// How a face is converted onto the target's pose and expression.
+public enum ConvertMode: Int32, Sendable, CaseIterable {
+    /// One global affine map from the target's 68 points to the source's.
+    case affine = 0
+    /// Piecewise-affine over a Delaunay triangulation of the target's points: follows expression.
+    case delaunay = 1
+    public var name: String { self == .affine ? "affine" : "delaunay" }
+}
+
+public enum ColorMode: Int32, Sendable, CaseIterable {
+    case none = 0, mean = 1, reinhard = 2, histogram = 3
+    public var name: String { ["none", "mean", "reinhard", "hist"][Int(rawValue)] }
+}
+
+public enum BlendMode: Int32, Sendable, CaseIterable {
+    /// Feathered alpha.
+    case alpha = 0
+    /// Poisson cloning by a membrane interpolated over a pyramid (fast).
+    case poisson = 1
+    /// Laplacian-pyramid blending.
+    case multiband = 2
+    /// OpenCV's seamlessClone (exact Poisson solve; slow on large faces).
+    case poissonExact = 3
+    public var name: String { ["alpha", "poisson", "multiband", "poisson-exact"][Int(rawValue)] }
+}
+
+public struct SwapOptions: Sendable {
+    public var mode: ConvertMode = .delaunay
+    public var color: ColorMode = .reinhard
+    public var blend: BlendMode = .multiband
+    /// Delaunay mode: how far the inner features (brows, eyes, nose, mouth) take the target's
+    /// shape and expression (1) or keep the source's shape, posed like the target (0). The jaw
+    /// always follows the target; the mouth follows it at least half way.
+    public var expression: Double = 0.5
+    /// Raise the mask's brow edge towards the forehead by this fraction of the brow-to-chin height.
+    public var forehead: Double = 0.1
+    /// Shrink (> 0) or grow (< 0) the mask by this fraction of the face size.
+    public var erode: Double = 0.02
+    /// Feather radius as a fraction of the face size.
+    public var feather: Double = 0.06
+    /// Keep the target's mouth interior (teeth, tongue) instead of the source's.
+    public var keepMouth: Bool = true
+    /// -1: every face in the target; N ≥ 0: only the N-th largest.
+    public var faceIndex: Int = -1
+    /// Only swap target faces within `identityThreshold` of this embedding (needs the ResNet).
+    public var reference: [Float]? = nil
+    public var identityThreshold: Double = 0.6
+    /// A target with no (matching) face is passed through unchanged instead of failing.
+    public var keepUnmatched: Bool = false
+    public init() {}
+
+    func validate() throws {
+        func bad(_ s: String) -> FaceSwapError { FaceSwapError(.invalidArgument, "swap options: \(s)") }
+        if !(forehead >= 0 && forehead <= 1) { throw bad("forehead \(forehead) is outside 0–1") }
+        if !(expression >= 0 && expression <= 1) { throw bad("expression \(expression) is outside 0–1") }
+        if !(erode >= -0.3 && erode <= 0.3) { throw bad("erode \(erode) is outside -0.3–0.3") }
+        if !(feather >= 0 && feather <= 0.5) { throw bad("feather \(feather) is outside 0–0.5") }
+        if faceIndex < -1 || faceIndex > 1000 { throw bad("face index \(faceIndex) is outside -1–1000") }
+        if let r = reference, r.count != 128 || r.contains(where: { !$0.isFinite }) {
+            throw bad("the reference embedding must be 128 finite numbers")
+        }
+        if !(identityThreshold > 0 && identityThreshold < 2) { throw bad("identity threshold \(identityThreshold) is outside (0, 2)") }
+    }
+}

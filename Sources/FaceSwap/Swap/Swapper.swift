@@ -1,0 +1,139 @@
+import CFaceShim
+
+/// The result of one swap.
+public struct SwapResult {
+    public var image: Image
+    /// The target faces that were replaced (landmarks fitted).
+    public var faces: [Face]
+    /// GRAY8, the target's size: how much of the source each pixel took (when asked for).
+    public var mask: Image?
+}
+
+/// Face swapping: detect, fit landmarks, convert (affine / Delaunay), mask, colour, blend.
+/// Immutable after creation; one swapper and one prepared source serve any number of threads.
+public final class Swapper: @unchecked Sendable {
+    public let detector: Detector
+    public let landmarker: Landmarker
+    public let recognizer: Recognizer?
+    public let options: SwapOptions
+
+    public init(detector: Detector, landmarker: Landmarker, recognizer: Recognizer? = nil,
+                options: SwapOptions = SwapOptions()) throws {
+        try options.validate()
+        guard landmarker.numPoints == 68 else {
+            throw FaceSwapError(.unsupported, "face swapping needs the 68-point landmark model (this one has \(landmarker.numPoints))")
+        }
+        if options.reference != nil && recognizer == nil {
+            throw FaceSwapError(.model, "choosing faces by a reference identity needs the face recognition model " +
+                "(\(ModelResolver.faceRecognition)); create a recognizer and pass it to the swapper")
+        }
+        self.detector = detector
+        self.landmarker = landmarker
+        self.recognizer = recognizer
+        self.options = options
+    }
+
+    /// Faces in an image with landmarks, largest first.
+    public func faces(in image: Image) throws -> [Face] {
+        try detector.detect(image).map { try landmarker.fit(image, $0) }
+    }
+
+    /// Prepares the `index`-th largest face of `image` as a source.
+    public func prepare(_ image: Image, faceIndex index: Int = 0) throws -> Source {
+        let found = try faces(in: image)
+        guard !found.isEmpty else {
+            throw FaceSwapError(.noFace, "no face found in the source image (try --upsample 1 or --min-face 40 for small faces)")
+        }
+        guard index >= 0 && index < found.count else {
+            throw FaceSwapError(.invalidArgument, "source face \(index) asked for, but the source has \(found.count) face(s)")
+        }
+        let face = found[index]
+        let embedding = try recognizer?.embed(image, face)
+        // Keep a crop around the face (with room for the forehead and ring points), not the photo.
+        let mesh = FaceMesh(face.landmarks, forehead: 1)
+        let roi = IntRect.around(mesh.points, pad: 0.1 * mesh.faceSize, clip: image.width, image.height)
+        let crop = try image.region(roi).converted(to: .bgr8)
+        var local = face
+        let shift = Point(Double(roi.x), Double(roi.y))
+        local.landmarks = face.landmarks.map { $0 - shift }
+        local.rect.x -= shift.x; local.rect.y -= shift.y
+        local.box.x -= shift.x; local.box.y -= shift.y
+        return Source(image: crop, face: local, embedding: embedding)
+    }
+
+    /// Which of the target's faces to replace, by the options.
+    func select(_ found: [Face], in image: Image) throws -> [Face] {
+        if options.faceIndex >= 0 {
+            return options.faceIndex < found.count ? [found[options.faceIndex]] : []
+        }
+        if let reference = options.reference, let recognizer {
+            return try found.filter {
+                Recognizer.distance(try recognizer.embed(image, $0), reference) <= options.identityThreshold
+            }
+        }
+        return found
+    }
+
+    /// Swaps the source onto the chosen faces of `target`; the target itself is not changed.
+    public func swap(_ source: Source, onto target: Image, wantMask: Bool = false) throws -> SwapResult {
+        let out = try target.copy()
+        let (faces, mask) = try swapInPlace(source, out, wantMask: wantMask)
+        return SwapResult(image: out, faces: faces, mask: mask)
+    }
+
+    /// Swaps into `image`'s own pixels (for video frames and wrapped caller buffers).
+    @discardableResult
+    public func swapInPlace(_ source: Source, _ image: Image, wantMask: Bool = false) throws -> ([Face], Image?) {
+        let chosen = try select(try faces(in: image), in: image)
+        if chosen.isEmpty && !options.keepUnmatched {
+            throw FaceSwapError(.noFace, options.reference != nil || options.faceIndex >= 0
+                ? "no face in the target matches the chosen face (index or reference)"
+                : "no face found in the target image")
+        }
+        let mask = wantMask ? try Image(width: image.width, height: image.height, format: .gray8) : nil
+        for face in chosen { try swapFace(source, face, into: image, mask: mask) }
+        return (chosen, mask)
+    }
+
+    /// Where the source's landmarks go in the target: the jaw on the target's, inner features
+    /// between the target's and the source's own shape carried into the target's pose.
+    func warpTargets(_ source: [Point], _ target: [Point]) throws -> [Point] {
+        let beta = options.expression
+        if options.mode == .affine || beta >= 1 { return target }
+        let inner = Array(17..<68)
+        let pose = try Affine.similarity(from: inner.map { source[$0] }, to: inner.map { target[$0] },
+                                         weights: inner.map { (36...47).contains($0) ? 6 : 1 })
+        return target.indices.map { i in
+            if i < 17 { return target[i] }
+            let b = i >= 48 ? beta + (1 - beta) * 0.5 : beta
+            return target[i] * b + pose.apply(source[i]) * (1 - b)
+        }
+    }
+
+    /// Replaces one target face whose landmarks are known.
+    public func swapFace(_ source: Source, _ face: Face, into image: Image, mask maskOut: Image? = nil) throws {
+        guard face.landmarks.count == 68 else { throw FaceSwapError(.invalidArgument, "the target face needs 68 landmarks") }
+        let tMesh = FaceMesh(try warpTargets(source.face.landmarks, face.landmarks), forehead: options.forehead)
+        let sMesh = FaceMesh(source.face.landmarks, forehead: options.forehead)
+        let size = tMesh.faceSize
+        guard size >= 4 else { return }  // a degenerate face: nothing to paste
+        let feather = max(1, options.feather * size)
+        let pad = feather + max(0, -options.erode * size) + 4
+        let roi = IntRect.around(tMesh.outlinePoints, pad: pad, clip: image.width, image.height)
+        if roi.isEmpty { return }
+
+        let region = try image.region(roi)
+        // Work in BGR8; a BGR8 target is worked on in place.
+        let work = region.format == .bgr8 ? region : try region.converted(to: .bgr8)
+        let valid = try Image(width: roi.width, height: roi.height, format: .gray8)
+        let warped = try GeometricConverter.warp(source: source.image, sourceMesh: sMesh, targetMesh: tMesh, roi: roi,
+                                                 mode: options.mode, valid: valid)
+        let hard = try FaceMask.hard(tMesh, roi: roi, erode: options.erode, keepMouth: options.keepMouth)
+        try FaceMask.intersect(hard, valid)
+        try ColourTransfer.apply(options.color, to: warped, reference: work, mask: hard)
+        let alpha = try FaceMask.feathered(hard, radius: feather)
+        try Blender.blend(options.blend, face: warped, into: work, alpha: alpha, hard: hard)
+        if work !== region { try shim(fsx_write_colour(work.view, region.view), "write back") }
+        if let maskOut { try FaceMask.union(try maskOut.region(roi), alpha) }
+    }
+}

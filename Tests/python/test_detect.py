@@ -1,0 +1,139 @@
+"""Detection against the ground truth in MANIFEST.tsv (what dlib's own HOG detector finds with
+upsample=1, and how many faces are visible), and the geometry of boxes and landmarks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import FACES, data_missing_reason, read_manifest
+
+MANIFEST = read_manifest()
+SINGLE = [r["file"] for r in MANIFEST
+          if r["faces_visible"].strip() == "1" and r["hog_dets_up1"].strip() == "1"]
+NO_FACE = ["faces/dlib_dogs_noface.jpg", "faces/sn_zebra_stripes.jpg", "faces/rcv_no_face_tiny.jpg"]
+# Images with a plain face count that dlib's HOG (upsample=1) finds exactly.
+MULTI = [(r["file"], int(r["hog_dets_up1"])) for r in MANIFEST
+         if r["hog_dets_up1"].strip().isdigit() and int(r["hog_dets_up1"]) > 1
+         and r["faces_visible"].split()[0] == r["hog_dets_up1"].strip()]
+
+_skip = pytest.mark.skipif(data_missing_reason() is not None, reason=str(data_missing_reason()))
+
+
+def _path(rel: str):
+    return FACES.parent / rel
+
+
+@_skip
+def test_manifest_has_cases():
+    assert len(SINGLE) >= 25, SINGLE
+    assert len(MULTI) >= 5, MULTI
+
+
+@_skip
+@pytest.mark.parametrize("rel", SINGLE or ["<no manifest>"])
+def test_single_face_images_give_one_face(fs, hog_up1, rel):
+    img = fs.load_image(_path(rel))
+    faces = hog_up1.detect(img)
+    assert len(faces) == 1, f"{rel}: expected 1 face (dlib HOG upsample=1 finds 1), got {len(faces)}: {faces}"
+
+
+@_skip
+@pytest.mark.parametrize("rel", NO_FACE)
+def test_no_face_images_give_zero_faces(fs, hog_up1, rel):
+    img = fs.load_image(_path(rel))
+    assert hog_up1.detect(img) == []
+
+
+@_skip
+@pytest.mark.parametrize("rel,expected", MULTI or [("<no manifest>", 0)])
+def test_multi_face_counts_match_dlib(fs, hog_up1, rel, expected):
+    faces = hog_up1.detect(fs.load_image(_path(rel)))
+    assert len(faces) == expected, f"{rel}: dlib HOG upsample=1 finds {expected}, got {len(faces)}"
+
+
+@_skip
+def test_faces_are_largest_first_and_max_faces(fs, faces_dir):
+    img = fs.load_image(faces_dir / "dlib_bald_guys_collage.jpg")
+    with fs.Detector(upsample=1) as d:
+        faces = d.detect(img)
+    assert len(faces) == 24
+    areas = [f.rect[2] * f.rect[3] for f in faces]
+    assert areas == sorted(areas, reverse=True), "not largest (by area) first"
+    with fs.Detector(upsample=1, max_faces=3) as d3:
+        top = d3.detect(img)
+    assert len(top) == 3
+    assert [f.rect for f in top] == [f.rect for f in faces[:3]]
+
+
+@_skip
+@pytest.mark.parametrize("rel", SINGLE + [m[0] for m in MULTI] or ["<no manifest>"])
+def test_boxes_square_contain_rect_and_landmarks(fs, hog_up1, landmarker, rel):
+    img = fs.load_image(_path(rel))
+    faces = hog_up1.detect(img)
+    assert faces, rel
+    for face in faces:
+        bx, by, bw, bh = face.box
+        rx, ry, rw, rh = face.rect
+        assert bw > 0 and bw == pytest.approx(bh, rel=1e-4, abs=1e-3), f"box not square: {face.box}"
+        # default margin 0.5: side = 1.5 x the detector's face size (the header's contract)
+        assert bw == pytest.approx(1.5 * max(rw, rh), rel=0.02), (face.box, face.rect)
+        eps = 1e-3
+        assert bx <= rx + eps and by <= ry + eps, (face.box, face.rect)
+        assert bx + bw >= rx + rw - eps and by + bh >= ry + rh - eps, (face.box, face.rect)
+        fitted = landmarker.fit(img, face)
+        assert fitted.landmarks.shape == (68, 2)
+        assert fitted.box == face.box and fitted.rect == face.rect
+        p = fitted.landmarks
+        inside = ((p[:, 0] >= bx) & (p[:, 0] <= bx + bw) & (p[:, 1] >= by) & (p[:, 1] <= by + bh))
+        assert inside.sum() >= 66, f"{rel}: only {inside.sum()}/68 landmarks inside the box {face.box}"
+
+
+@_skip
+def test_channel_order_and_layouts_give_same_faces(fs, hog_up1, faces_dir):
+    bgr = fs.load_image(faces_dir / "fb_einstein2.jpg")
+    ref = hog_up1.detect(bgr)
+    assert len(ref) == 1
+    rgb = fs.load_image(faces_dir / "fb_einstein2.jpg", channel_order="rgb")
+    assert np.array_equal(rgb, bgr[..., ::-1])
+    same = hog_up1.detect(rgb, channel_order="rgb")
+    assert same[0].rect == ref[0].rect
+    # a non-contiguous view (channels reversed by slicing) says the same thing as the copy
+    same2 = hog_up1.detect(np.ascontiguousarray(bgr[..., ::-1])[..., ::-1])
+    assert same2[0].rect == ref[0].rect
+    # BGRA with opaque alpha
+    bgra = np.dstack([bgr, np.full(bgr.shape[:2], 255, np.uint8)])
+    assert hog_up1.detect(bgra)[0].rect == ref[0].rect
+
+
+@_skip
+def test_flipped_image_gives_mirrored_face(fs, hog_up1, faces_dir):
+    img = fs.load_image(faces_dir / "fr_obama1.jpg")
+    (face,) = hog_up1.detect(img)
+    (flipped,) = hog_up1.detect(img[:, ::-1])   # negative strides: the binding must copy
+    w = img.shape[1]
+    x, y, rw, rh = face.rect
+    fx, fy, fw, fh = flipped.rect
+    # HOG is not exactly mirror-symmetric; the box must still be the same face.
+    assert abs((fx + fw / 2) - (w - (x + rw / 2))) < 0.1 * rw
+    assert abs(fy - y) < 0.1 * rh and abs(fw - rw) < 0.15 * rw
+
+
+@_skip
+def test_grayscale_input_finds_the_face(fs, hog_up1, faces_dir):
+    img = fs.load_image(faces_dir / "fr_biden2.jpg")
+    gray = fs.convert_image(img, "gray")
+    assert gray.shape == img.shape[:2]
+    faces = hog_up1.detect(gray)
+    assert len(faces) == 1
+    ref = hog_up1.detect(img)[0]
+    assert faces[0].rect == pytest.approx(ref.rect, abs=0.05 * ref.rect[2])
+
+
+@_skip
+def test_detect_landmarks_convenience(fs, faces_dir):
+    img = fs.load_image(faces_dir / "fr_two_people_obama_biden.jpg")
+    faces = fs.detect_landmarks(img)
+    assert len(faces) == 2
+    for f in faces:
+        assert f.landmarks.shape == (68, 2) and f.landmarks.dtype == np.float32
