@@ -19,6 +19,7 @@ help:
 
 build:
 	$(SWIFT) build -c release
+	@ln -sf libfaceswap.so $(BUILD)/libfaceswap.so.0
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin

@@ -26,8 +26,9 @@
  *
  * Thread safety
  * -------------
- *  - fs_detector, fs_landmarker: immutable after creation; one handle may be used from any
- *    number of threads at once (the detector keeps a small pool of per-thread scratch).
+ *  - fs_detector, fs_landmarker, fs_recognizer, fs_swapper, fs_source: immutable after creation;
+ *    one handle may be used from any number of threads at once (detectors and the recognizer
+ *    keep a small pool of per-call scratch).
  *  - fs_image: may be read from several threads at once; writing one (fs_image_* calls that
  *    modify it) while another thread reads it is a data race, as with any buffer.
  *  - Free functions (fs_align_*, fs_affine_*, fs_status_string, ...): thread-safe.
@@ -251,7 +252,8 @@ typedef struct fs_detector fs_detector;
 
 FS_API fs_detector_options fs_detector_default_options(void);
 
-/* Loads the detector's model once (HOG ~0.5 s). *out is NULL on failure.
+/* Loads the detector's model once (HOG ~0.5 s). options NULL means the defaults. *out is NULL
+ * on failure.
  * Errors: INVALID_ARGUMENT (bad option; the message names it), MODEL, UNSUPPORTED. */
 FS_API fs_status fs_detector_create(const fs_detector_options *options, fs_detector **out);
 FS_API void fs_detector_free(fs_detector *detector);
@@ -260,6 +262,7 @@ FS_API void fs_detector_free(fs_detector *detector);
  * when capacity is 0) and the number found to *count. Landmarks are not fitted
  * (num_landmarks = 0). No face is not an error: *count = 0. If more faces were found than
  * capacity, the first `capacity` are written and FS_OK is still returned; compare *count.
+ * Errors: INVALID_ARGUMENT, TOO_LARGE (upsampling would exceed the pixel limit).
  * Thread-safe on a shared detector. */
 FS_API fs_status fs_detect(const fs_detector *detector, const fs_image *image,
                            fs_face *faces, size_t capacity, size_t *count);
@@ -293,8 +296,9 @@ FS_API fs_status fs_landmarks_fit(const fs_landmarker *landmarker, const fs_imag
  * side `size` with `padding` p puts that square at [p·size, (1−p)·size] on both axes.
  */
 
-/* The similarity transform (rotation + uniform scale + translation, Umeyama's least squares over
- * points 17–67; for a 5-point face, the eye corners and nose) that maps face's landmarks from
+/* The similarity transform (rotation + uniform scale + translation, Umeyama's weighted least
+ * squares over points 17–67 with the eye points 36–47 counted six times, so the eyes land on
+ * the template's; for a 5-point face, the eye corners and nose) that maps face's landmarks from
  * image pixels to the aligned crop. padding in [0, 0.45]; 0.25 shows the whole face.
  * Errors: INVALID_ARGUMENT (no landmarks, size outside 8..4096, bad padding). */
 FS_API fs_status fs_align_transform(const fs_face *face, int32_t size, float padding,
@@ -313,6 +317,142 @@ FS_API fs_status fs_affine_invert(const fs_affine *transform, fs_affine *out);
 
 /* Applies transform to count points in place. */
 FS_API fs_status fs_affine_apply(const fs_affine *transform, fs_point *points, size_t count);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Identity                                                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+#define FS_EMBEDDING_SIZE 128
+
+/* dlib's face-recognition ResNet (dlib_face_recognition_resnet_model_v1.dat, from the PyPI
+ * package face_recognition_models). Immutable after creation; thread-safe when shared.
+ * model_path NULL: the resolver. Errors: MODEL (missing or not this network), UNSUPPORTED. */
+typedef struct fs_recognizer fs_recognizer;
+FS_API fs_status fs_recognizer_create(const char *model_path, fs_recognizer **out);
+FS_API void fs_recognizer_free(fs_recognizer *recognizer);
+
+/* The 128-D identity embedding of a face with 68 (or 5) landmarks. Two faces of one person are
+ * usually < 0.6 apart (fs_embedding_distance). ~20–50 ms per face on a CPU. */
+FS_API fs_status fs_face_embedding(const fs_recognizer *recognizer, const fs_image *image,
+                                   const fs_face *face, float embedding[FS_EMBEDDING_SIZE]);
+
+/* Euclidean distance of two embeddings (NaN if either pointer is NULL). */
+FS_API float fs_embedding_distance(const float a[FS_EMBEDDING_SIZE], const float b[FS_EMBEDDING_SIZE]);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Swapping                                                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef enum fs_convert_mode {
+    FS_CONVERT_AFFINE = 0,   /* one global affine map of the source face onto the target's */
+    FS_CONVERT_DELAUNAY = 1  /* piecewise-affine over a Delaunay mesh of the landmarks (default) */
+} fs_convert_mode;
+
+typedef enum fs_color_mode {
+    FS_COLOR_NONE = 0,
+    FS_COLOR_MEAN = 1,       /* per-channel mean shift inside the mask: A += mean(B) - mean(A) */
+    FS_COLOR_REINHARD = 2,   /* mean and standard deviation matched in Lab (default) */
+    FS_COLOR_HISTOGRAM = 3   /* per-channel histogram matching */
+} fs_color_mode;
+
+typedef enum fs_blend_mode {
+    FS_BLEND_ALPHA = 0,          /* feathered alpha */
+    FS_BLEND_POISSON = 1,        /* Poisson cloning by a pyramid-interpolated membrane (fast) */
+    FS_BLEND_MULTIBAND = 2,      /* Laplacian-pyramid blending (default) */
+    FS_BLEND_POISSON_EXACT = 3   /* OpenCV's seamlessClone: exact, several times slower */
+} fs_blend_mode;
+
+typedef struct fs_swap_options {
+    uint32_t struct_size;        /* sizeof(fs_swap_options) */
+    fs_convert_mode mode;
+    fs_color_mode color;
+    fs_blend_mode blend;
+    float expression;            /* DELAUNAY: 1 = eyes, brows, nose, mouth take the target's shape
+                                    and expression; 0 = keep the source's shape (default 0.5) */
+    float forehead;              /* raise the mask above the brows by this fraction of the
+                                    brow-to-chin height (0–1, default 0.1) */
+    float erode;                 /* shrink the mask by this fraction of the face size; negative
+                                    grows it (-0.3–0.3, default 0.02) */
+    float feather;               /* feather radius, fraction of the face size (0–0.5, default 0.06) */
+    int32_t keep_mouth;          /* 1: keep the target's mouth interior (default 1) */
+    int32_t face_index;          /* -1: every face in the target (default); N: only the N-th largest */
+    int32_t keep_unmatched;      /* 1: a target with no (matching) face is returned unchanged with
+                                    0 faces swapped instead of FS_ERR_NO_FACE */
+    int32_t use_reference;       /* 1: only swap faces within identity_threshold of reference
+                                    (needs a recognizer in fs_swapper_create) */
+    float reference[FS_EMBEDDING_SIZE];
+    float identity_threshold;    /* default 0.6 */
+} fs_swap_options;
+
+FS_API fs_swap_options fs_swap_default_options(void);
+
+/* The swapper: conversion + mask + colour + blend settings over a detector and a landmarker
+ * (68-point). It keeps its own references: the detector, landmarker and recognizer handles may
+ * be freed after this call. recognizer may be NULL unless options->use_reference. options NULL
+ * means the defaults. Immutable after creation; thread-safe when shared.
+ * Errors: INVALID_ARGUMENT (option out of range; the message names it), UNSUPPORTED (5-point
+ * landmarker), MODEL (reference without recognizer). */
+typedef struct fs_swapper fs_swapper;
+FS_API fs_status fs_swapper_create(const fs_detector *detector, const fs_landmarker *landmarker,
+                                   const fs_recognizer *recognizer, const fs_swap_options *options,
+                                   fs_swapper **out);
+FS_API void fs_swapper_free(fs_swapper *swapper);
+
+/* A source face prepared once (landmarks, a crop of its pixels, its identity when the swapper
+ * has a recognizer) and reused for any number of targets and threads. face_index: 0 = the
+ * largest face of image. The image may be freed afterwards.
+ * Errors: NO_FACE (the image has none: the message says so), INVALID_ARGUMENT (no such index). */
+typedef struct fs_source fs_source;
+FS_API fs_status fs_source_prepare(const fs_swapper *swapper, const fs_image *image,
+                                   int32_t face_index, fs_source **out);
+/* The prepared face, in the coordinates of the source image it came from. */
+FS_API fs_status fs_source_get_face(const fs_source *source, fs_face *face);
+FS_API void fs_source_free(fs_source *source);
+
+/* Puts the source face onto the chosen faces of target (unchanged) and returns a new image of
+ * target's size and format in *out. mask (may be NULL) receives a new GRAY8 image of how much of
+ * the source each pixel took; faces_swapped (may be NULL) the number of faces replaced.
+ * Pixels outside the feathered masks are bit-identical to target's.
+ * Errors: NO_FACE (no face, or none matching, in target, unless keep_unmatched). */
+FS_API fs_status fs_swap(const fs_swapper *swapper, const fs_source *source, const fs_image *target,
+                         fs_image **out, fs_image **mask, size_t *faces_swapped);
+
+/* As fs_swap, writing into target's own pixels (e.g. an fs_image_wrap of a video frame). */
+FS_API fs_status fs_swap_inplace(const fs_swapper *swapper, const fs_source *source,
+                                 fs_image *target, size_t *faces_swapped);
+
+/* Replaces one face whose 68 landmarks the caller already has (tracking, own detector),
+ * writing into target. Errors: INVALID_ARGUMENT (face has no 68 landmarks). */
+FS_API fs_status fs_swap_face(const fs_swapper *swapper, const fs_source *source, fs_image *target,
+                              const fs_face *face);
+
+/* The classic pre-processing of face sets before training: every image of set A is shifted by
+ * mean(B) - mean(A) per colour channel, the means taken over all pixels of each set. Images of A
+ * are changed in place. All images must share one colour format (BGR8/RGB8/BGRA8/RGBA8).
+ * Errors: INVALID_ARGUMENT (empty set, NULL entry), UNSUPPORTED (mixed or grey formats). */
+FS_API fs_status fs_color_mean_shift(fs_image *const *set_a, size_t count_a,
+                                     const fs_image *const *set_b, size_t count_b);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Quality metrics                                                                             */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct fs_swap_metrics {
+    double identity_to_source;  /* embedding distance of the result's face to the source's (NaN
+                                   without a recognizer); a good swap is < identity_to_target */
+    double identity_to_target;
+    double landmark_error;      /* mean distance of the result's re-detected 68 points to the
+                                   target's, over the target's inter-ocular distance */
+    double changed_outside;     /* fraction of pixels outside the dilated face regions that differ */
+    double seam_score;          /* gradient on the mask outline, result over target (≈ 1: no seam) */
+    int32_t redetected;         /* 0: no face re-detected in result; landmarks fitted in target's box */
+} fs_swap_metrics;
+
+/* Measures a swap with the swapper's detector, landmarker and recognizer (if any).
+ * Errors: NO_FACE (target has none), INVALID_ARGUMENT (result and target sizes differ). */
+FS_API fs_status fs_eval_swap(const fs_swapper *swapper, const fs_image *source,
+                              const fs_image *target, const fs_image *result,
+                              fs_swap_metrics *metrics);
 
 #ifdef __cplusplus
 }

@@ -30,37 +30,38 @@ int levels_for(const cv::Size &s) {
     return n;
 }
 
-// Multiband: Laplacian pyramids of src and dst blended by a Gaussian pyramid of the mask.
+// Multiband (Burt & Adelson): each band of the Laplacian pyramid blended by the mask blurred to
+// that band's scale. Since the pyramid is linear, blend(S, D) = D + collapse(G(m) · L(S − D)):
+// one Laplacian pyramid (of the difference) instead of two.
 cv::Mat multiband(const cv::Mat &src, const cv::Mat &dst, const cv::Mat &alpha) {
     int levels = levels_for(src.size());
     cv::Mat s, d, m;
     src.convertTo(s, CV_32F);
     dst.convertTo(d, CV_32F);
     alpha.convertTo(m, CV_32F, 1.0 / 255);
-    std::vector<cv::Mat> gs{s}, gd{d}, gm{m};
+    std::vector<cv::Mat> g{s - d}, gm{m};
     for (int i = 0; i < levels; ++i) {
-        cv::Mat a, b, c;
-        cv::pyrDown(gs.back(), a);
-        cv::pyrDown(gd.back(), b);
+        cv::Mat a, c;
+        cv::pyrDown(g.back(), a);
         cv::pyrDown(gm.back(), c);
-        gs.push_back(a); gd.push_back(b); gm.push_back(c);
+        g.push_back(a);
+        gm.push_back(c);
     }
-    auto mix = [](const cv::Mat &a, const cv::Mat &b, const cv::Mat &w) {
-        cv::Mat w3, out;
-        if (a.channels() == 1) w3 = w;
-        else cv::merge(std::vector<cv::Mat>(a.channels(), w), w3);
-        out = b + (a - b).mul(w3);
-        return out;
+    const int ch = s.channels();
+    auto weigh = [ch](const cv::Mat &band, const cv::Mat &w) {
+        cv::Mat w3;
+        if (ch == 1) w3 = w;
+        else cv::merge(std::vector<cv::Mat>(ch, w), w3);
+        return band.mul(w3);
     };
-    cv::Mat out = mix(gs[levels], gd[levels], gm[levels]);
+    cv::Mat out = weigh(g[levels], gm[levels]);
     for (int i = levels - 1; i >= 0; --i) {
-        cv::Mat us, ud, uo;
-        cv::pyrUp(gs[i + 1], us, gs[i].size());
-        cv::pyrUp(gd[i + 1], ud, gd[i].size());
-        cv::pyrUp(out, uo, gs[i].size());
-        out = uo + mix(gs[i] - us, gd[i] - ud, gm[i]);
+        cv::Mat up, uo;
+        cv::pyrUp(g[i + 1], up, g[i].size());
+        cv::pyrUp(out, uo, g[i].size());
+        out = uo + weigh(g[i] - up, gm[i]);
     }
-    return out;
+    return d + out;
 }
 
 // Poisson by membrane: result = src + M, where M interpolates (dst - src) from the ring just

@@ -14,25 +14,30 @@ void mean_shift(cv::Mat &src, const cv::Mat &ref, const cv::Mat &m) {
     cv::add(src, mr - ms, src);  // saturating
 }
 
+// Reinhard et al. (2001): match mean and standard deviation per channel in Lab. 8-bit Lab
+// (OpenCV's table-driven conversion) and statistics over every second pixel keep it cheap.
 void reinhard(cv::Mat &src, const cv::Mat &ref, const cv::Mat &m, bool rgb) {
     cv::Mat s, r;
-    src.convertTo(s, CV_32F, 1.0 / 255);
-    ref.convertTo(r, CV_32F, 1.0 / 255);
-    cv::cvtColor(s, s, rgb ? cv::COLOR_RGB2Lab : cv::COLOR_BGR2Lab);
-    cv::cvtColor(r, r, rgb ? cv::COLOR_RGB2Lab : cv::COLOR_BGR2Lab);
-    cv::Scalar ms, ss, mr, sr;
-    cv::meanStdDev(s, ms, ss, m);
-    cv::meanStdDev(r, mr, sr, m);
-    std::vector<cv::Mat> ch;
-    cv::split(s, ch);
+    cv::cvtColor(src, s, rgb ? cv::COLOR_RGB2Lab : cv::COLOR_BGR2Lab);
+    cv::cvtColor(ref, r, rgb ? cv::COLOR_RGB2Lab : cv::COLOR_BGR2Lab);
+    cv::Mat ss, rs, ms;
+    cv::resize(s, ss, cv::Size(), 0.5, 0.5, cv::INTER_NEAREST);
+    cv::resize(r, rs, cv::Size(), 0.5, 0.5, cv::INTER_NEAREST);
+    cv::resize(m, ms, cv::Size(), 0.5, 0.5, cv::INTER_NEAREST);
+    if (cv::countNonZero(ms) < 16) return;
+    cv::Scalar mu_s, sd_s, mu_r, sd_r;
+    cv::meanStdDev(ss, mu_s, sd_s, ms);
+    cv::meanStdDev(rs, mu_r, sd_r, ms);
+    uchar lut[3][256];
     for (int c = 0; c < 3; ++c) {
-        double gain = ss[c] > 1e-6 ? sr[c] / ss[c] : 1.0;
+        double gain = sd_s[c] > 1e-6 ? sd_r[c] / sd_s[c] : 1.0;
         gain = std::min(3.0, std::max(1.0 / 3.0, gain));
-        ch[c].convertTo(ch[c], CV_32F, gain, mr[c] - ms[c] * gain);
+        for (int v = 0; v < 256; ++v) lut[c][v] = cv::saturate_cast<uchar>((v - mu_s[c]) * gain + mu_r[c]);
     }
-    cv::merge(ch, s);
-    cv::cvtColor(s, s, rgb ? cv::COLOR_Lab2RGB : cv::COLOR_Lab2BGR);
-    s.convertTo(src, CV_8U, 255.0);
+    cv::Mat lutm(1, 256, CV_8UC3);
+    for (int v = 0; v < 256; ++v) lutm.at<cv::Vec3b>(v) = cv::Vec3b(lut[0][v], lut[1][v], lut[2][v]);
+    cv::LUT(s, lutm, s);
+    cv::cvtColor(s, src, rgb ? cv::COLOR_Lab2RGB : cv::COLOR_Lab2BGR);
 }
 
 void histogram_match(cv::Mat &src, const cv::Mat &ref, const cv::Mat &m) {

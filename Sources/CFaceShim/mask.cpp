@@ -74,3 +74,31 @@ extern "C" int fsx_mask_subtract(fsx_view mask, fsx_view other) {
         return 0;
     })
 }
+
+extern "C" int fsx_feather(fsx_view outline, fsx_view hard, fsx_view alpha, double erode, double feather) {
+    FSX_GUARD("feather", {
+        cv::Mat bin = fsx::mat(outline) > 127, din, sd;
+        cv::distanceTransform(bin, din, cv::DIST_L2, cv::DIST_MASK_3);
+        if (erode < 0) {
+            cv::Mat dout;
+            cv::distanceTransform(~bin, dout, cv::DIST_L2, cv::DIST_MASK_3);
+            sd = din - dout;
+        } else {
+            sd = din;
+        }
+        cv::Mat h = fsx::mat(hard), a = fsx::mat(alpha);
+        const float e = (float)erode, inv = feather > 0 ? (float)(1.0 / feather) : 1e6f;
+        for (int y = 0; y < sd.rows; ++y) {
+            const float *d = sd.ptr<float>(y);
+            uchar *hr = h.ptr<uchar>(y), *ar = a.ptr<uchar>(y);
+            for (int x = 0; x < sd.cols; ++x) {
+                float t = (d[x] - e) * inv;
+                hr[x] = d[x] > e ? 255 : 0;
+                if (t <= 0) { ar[x] = 0; continue; }
+                if (t >= 1) { ar[x] = 255; continue; }
+                ar[x] = (uchar)(255.0f * t * t * (3 - 2 * t) + 0.5f);  // smoothstep
+            }
+        }
+        return 0;
+    })
+}

@@ -10,3 +10,5 @@ _Static_assert(offsetof(fs_face, landmarks) == 40, "fs_face layout");
 _Static_assert(sizeof(fs_face) == 40 + 68 * 8, "fs_face layout");
 _Static_assert(offsetof(fs_image_view, stride) == 16, "fs_image_view layout");
 _Static_assert(offsetof(fs_detector_options, backend) == 4, "fs_detector_options layout");
+_Static_assert(offsetof(fs_swap_options, reference) == 48, "fs_swap_options layout");
+_Static_assert(sizeof(fs_swap_metrics) == 48, "fs_swap_metrics layout");

@@ -124,4 +124,49 @@ for name in ["fr_two_people_obama_biden.jpg", "sn_city_portrait.jpg"] {
     let bytes = try Files.read(data + "/faces/" + name)
     try bytes.withUnsafeBytes { try stageReport(name + ", full-size HOG", bytes: $0, detector: full) }
 }
-print("floor: run `.build/release/faceswap-floor \(jpegPath)` for the same calls made directly from C++")
+// ---- Face swap (issue 3): two 1280x720 JPEGs, end to end and per stage ----
+let cityHD = try Image.load(path: data + "/faces/sn_city_portrait.jpg").resized(width: 1280, height: 720)
+let cityJPEG = try cityHD.encode(.jpeg, quality: 90)
+let cityPath = outDir + "/city_1280x720.jpg"
+try cityJPEG.withBytes { try Files.writeAtomically(cityPath, $0) }
+let srcBytes = jpegBytes, dstBytes = cityJPEG.array
+print("face swap, 1280x720 JPEG source (obama) onto 1280x720 JPEG target (city portrait), detector min face 320 px")
+for blend in [BlendMode.multiband, .alpha, .poisson, .poissonExact] {
+    var o = SwapOptions()
+    o.blend = blend
+    let swapper = try Swapper(detector: fast, landmarker: landmarker, options: o)
+    let prepared = try srcBytes.withUnsafeBytes { try swapper.prepare(try Image.decode($0)) }
+    let tEnd = try time(runs) {
+        let s = try srcBytes.withUnsafeBytes { try Image.decode($0) }
+        let t = try dstBytes.withUnsafeBytes { try Image.decode($0) }
+        let src = try swapper.prepare(s)
+        let r = try swapper.swap(src, onto: t)
+        _ = try r.image.encode(.jpeg)
+    }
+    let tMore = try time(runs) {
+        let t = try dstBytes.withUnsafeBytes { try Image.decode($0) }
+        let r = try swapper.swap(prepared, onto: t)
+        _ = try r.image.encode(.jpeg)
+    }
+    print("  blend \(blend.name): end to end \(ms(tEnd)); with a prepared source, one more target \(ms(tMore))")
+    if blend == .multiband || blend == .poisson || blend == .poissonExact {
+        // Per-stage medians of the face stages.
+        let target = try dstBytes.withUnsafeBytes { try Image.decode($0) }
+        let face = try swapper.faces(in: target)[0]
+        var per: [String: [Double]] = [:]
+        for _ in 0..<runs {
+            let clock = StageClock()
+            let copy = try target.copy()
+            try swapper.swapFace(prepared, face, into: copy, clock: clock)
+            for (k, v) in clock.totals { per[k, default: []].append(v) }
+        }
+        let order = ["prepare", "warp", "mask", "colour", "blend"]
+        print("    stages: " + order.map { "\($0) \(ms(median(per[$0] ?? [])))" }.joined(separator: ", "))
+    }
+}
+let target = try dstBytes.withUnsafeBytes { try Image.decode($0) }
+print("  decode 1280x720 \(ms(try time(runs) { _ = try dstBytes.withUnsafeBytes { try Image.decode($0) } }))," +
+      " detect+68 points \(ms(try time(runs) { for f in try fast.detect(target) { _ = try landmarker.fit(target, f) } }))," +
+      " JPEG encode \(ms(try time(runs) { _ = try target.encode(.jpeg) }))\n")
+
+print("floor: `.build/release/faceswap-floor \(jpegPath) \(runs) 0.25 \(cityPath)` makes the same calls directly from C++")

@@ -121,6 +121,10 @@ int fsx_fill_poly(fsx_view mask, const float *xy, int n, double ox, double oy, i
 int fsx_morph(fsx_view mask, int radius);
 /* Gaussian blur of a GRAY8 image in place. */
 int fsx_blur(fsx_view mask, double sigma);
+/* From a binary outline mask (GRAY8, > 127 inside): hard = inside and at least `erode` px from
+ * the edge (negative erode grows it); alpha = a smooth ramp from 0 at that edge to 255 at
+ * `feather` px further in. Signed distance transforms: linear time in the mask's size. */
+int fsx_feather(fsx_view outline, fsx_view hard, fsx_view alpha, double erode, double feather);
 /* mask = min(mask, other). */
 int fsx_mask_and(fsx_view mask, fsx_view other);
 /* mask = max(mask, other). */

@@ -4,10 +4,22 @@ public final class Source: @unchecked Sendable {
     public let image: Image
     public let face: Face
     public let embedding: [Float]?
+    /// Where the crop sits in the image the source came from.
+    public let origin: Point
 
-    init(image: Image, face: Face, embedding: [Float]?) {
+    init(image: Image, face: Face, embedding: [Float]?, origin: Point) {
         self.image = image
         self.face = face
         self.embedding = embedding
+        self.origin = origin
+    }
+
+    /// The face in the coordinates of the original source image.
+    public var originalFace: Face {
+        var f = face
+        f.landmarks = face.landmarks.map { $0 + origin }
+        f.rect.x += origin.x; f.rect.y += origin.y
+        f.box.x += origin.x; f.box.y += origin.y
+        return f
     }
 }

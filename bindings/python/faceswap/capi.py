@@ -52,6 +52,12 @@ __all__ = [
     "fs_affine",
     "fs_face",
     "fs_detector_options",
+    "ConvertMode",
+    "ColorMode",
+    "BlendMode",
+    "fs_swap_options",
+    "fs_swap_metrics",
+    "EMBEDDING_SIZE",
     "lib",
     "library_path",
     "MAX_LANDMARKS",
@@ -65,6 +71,7 @@ ABI_VERSION = 1
 MAX_LANDMARKS = 68
 MAX_IMAGE_SIDE = 32768
 MAX_IMAGE_PIXELS = 1 << 28
+EMBEDDING_SIZE = 128
 
 
 # --------------------------------------------------------------------------------------------
@@ -106,11 +113,33 @@ class DetectorBackend(enum.IntEnum):
     HAAR = 2
 
 
+class ConvertMode(enum.IntEnum):
+    AFFINE = 0
+    DELAUNAY = 1
+
+
+class ColorMode(enum.IntEnum):
+    NONE = 0
+    MEAN = 1
+    REINHARD = 2
+    HISTOGRAM = 3
+
+
+class BlendMode(enum.IntEnum):
+    ALPHA = 0
+    POISSON = 1
+    MULTIBAND = 2
+    POISSON_EXACT = 3
+
+
 # C enums are passed as int (their values all fit in a C int on every ABI we target).
 fs_status = c_int
 fs_pixel_format = c_int
 fs_codec = c_int
 fs_detector_backend = c_int
+fs_convert_mode = c_int
+fs_color_mode = c_int
+fs_blend_mode = c_int
 
 
 # --------------------------------------------------------------------------------------------
@@ -163,10 +192,43 @@ class fs_detector_options(Structure):
     ]
 
 
-# Opaque handles: plain void pointers (fs_image*, fs_detector*, fs_landmarker*).
+class fs_swap_options(Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("mode", fs_convert_mode),
+        ("color", fs_color_mode),
+        ("blend", fs_blend_mode),
+        ("expression", c_float),
+        ("forehead", c_float),
+        ("erode", c_float),
+        ("feather", c_float),
+        ("keep_mouth", c_int32),
+        ("face_index", c_int32),
+        ("keep_unmatched", c_int32),
+        ("use_reference", c_int32),
+        ("reference", c_float * EMBEDDING_SIZE),
+        ("identity_threshold", c_float),
+    ]
+
+
+class fs_swap_metrics(Structure):
+    _fields_ = [
+        ("identity_to_source", c_double),
+        ("identity_to_target", c_double),
+        ("landmark_error", c_double),
+        ("changed_outside", c_double),
+        ("seam_score", c_double),
+        ("redetected", c_int32),
+    ]
+
+
+# Opaque handles: plain void pointers (fs_image*, fs_detector*, fs_landmarker*, ...).
 fs_image_p = c_void_p
 fs_detector_p = c_void_p
 fs_landmarker_p = c_void_p
+fs_recognizer_p = c_void_p
+fs_swapper_p = c_void_p
+fs_source_p = c_void_p
 
 
 # --------------------------------------------------------------------------------------------
@@ -298,3 +360,31 @@ _declare("fs_align_template", fs_status, [c_int32, c_float, POINTER(fs_point)])
 _declare("fs_align_crop", fs_status, [fs_image_p, POINTER(fs_affine), c_int32, POINTER(fs_image_p)])
 _declare("fs_affine_invert", fs_status, [POINTER(fs_affine), POINTER(fs_affine)])
 _declare("fs_affine_apply", fs_status, [POINTER(fs_affine), POINTER(fs_point), c_size_t])
+
+# Identity
+_declare("fs_recognizer_create", fs_status, [c_char_p, POINTER(fs_recognizer_p)])
+_declare("fs_recognizer_free", None, [fs_recognizer_p])
+_declare("fs_face_embedding", fs_status,
+         [fs_recognizer_p, fs_image_p, POINTER(fs_face), POINTER(c_float)])
+_declare("fs_embedding_distance", c_float, [POINTER(c_float), POINTER(c_float)])
+
+# Swapping
+_declare("fs_swap_default_options", fs_swap_options, [])
+_declare("fs_swapper_create", fs_status,
+         [fs_detector_p, fs_landmarker_p, fs_recognizer_p, POINTER(fs_swap_options),
+          POINTER(fs_swapper_p)])
+_declare("fs_swapper_free", None, [fs_swapper_p])
+_declare("fs_source_prepare", fs_status, [fs_swapper_p, fs_image_p, c_int32, POINTER(fs_source_p)])
+_declare("fs_source_get_face", fs_status, [fs_source_p, POINTER(fs_face)])
+_declare("fs_source_free", None, [fs_source_p])
+_declare("fs_swap", fs_status,
+         [fs_swapper_p, fs_source_p, fs_image_p, POINTER(fs_image_p), POINTER(fs_image_p),
+          POINTER(c_size_t)])
+_declare("fs_swap_inplace", fs_status, [fs_swapper_p, fs_source_p, fs_image_p, POINTER(c_size_t)])
+_declare("fs_swap_face", fs_status, [fs_swapper_p, fs_source_p, fs_image_p, POINTER(fs_face)])
+_declare("fs_color_mean_shift", fs_status,
+         [POINTER(fs_image_p), c_size_t, POINTER(fs_image_p), c_size_t])
+
+# Quality metrics
+_declare("fs_eval_swap", fs_status,
+         [fs_swapper_p, fs_image_p, fs_image_p, fs_image_p, POINTER(fs_swap_metrics)])
