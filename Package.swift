@@ -16,6 +16,7 @@ var shimFlags = ["-O3", "-fno-math-errno", "-Wno-deprecated-declarations", "-Wno
 if !portable { shimFlags += ["-march=x86-64-v3", "-DFS_SHIM_NEEDS_AVX2=1"] }
 #endif
 
+let ffmpeg: [LinkerSetting] = ["avformat", "avcodec", "swscale", "avutil"].map { .linkedLibrary($0) }
 let openCV: [LinkerSetting] = ["opencv_core", "opencv_imgproc", "opencv_imgcodecs", "opencv_objdetect", "opencv_photo"]
     .map { .linkedLibrary($0) }
 let dlib: [LinkerSetting] = [.linkedLibrary("dlib"), .linkedLibrary(":libblas.so.3"), .linkedLibrary(":liblapack.so.3"),
@@ -37,7 +38,7 @@ let package = Package(
                 .headerSearchPath("."),
                 .unsafeFlags(["-I/usr/include/opencv4"] + shimFlags),
             ],
-            linkerSettings: openCV + dlib
+            linkerSettings: openCV + dlib + ffmpeg
         ),
         // The Swift core: all the logic, no Foundation.
         .target(name: "FaceSwap", dependencies: ["CFaceShim"]),

@@ -29,6 +29,7 @@
  *  - fs_detector, fs_landmarker, fs_recognizer, fs_swapper, fs_source: immutable after creation;
  *    one handle may be used from any number of threads at once (detectors and the recognizer
  *    keep a small pool of per-call scratch).
+ *  - fs_stream: one thread at a time (it carries per-video tracking state).
  *  - fs_image: may be read from several threads at once; writing one (fs_image_* calls that
  *    modify it) while another thread reads it is a data race, as with any buffer.
  *  - Free functions (fs_align_*, fs_affine_*, fs_status_string, ...): thread-safe.
@@ -453,6 +454,84 @@ typedef struct fs_swap_metrics {
 FS_API fs_status fs_eval_swap(const fs_swapper *swapper, const fs_image *source,
                               const fs_image *target, const fs_image *result,
                               fs_swap_metrics *metrics);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Video: frame streams and video files                                                        */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct fs_stream_options {
+    uint32_t struct_size;        /* sizeof(fs_stream_options) */
+    int32_t detect_interval;     /* run the detector every N frames (and when a track is lost or
+                                    the scene cuts); track landmarks in between (default 5) */
+    float min_cutoff;            /* One-Euro filter on the landmarks: cutoff in Hz when still
+                                    (default 1.5; 0 turns the filter off) */
+    float beta;                  /* how fast the cutoff rises with motion, per inter-ocular
+                                    distance per second (default 1.5) */
+    float scene_cut;             /* mean absolute difference (0–255) of consecutive 32×18 grey
+                                    thumbnails that counts as a cut: tracks restart (default 28) */
+} fs_stream_options;
+
+FS_API fs_stream_options fs_stream_default_options(void);
+
+/* A stream swaps the frames of one video in order: detection every N frames, landmark tracking
+ * in between (the 68 points re-fitted in the box predicted from the last frame), a temporal
+ * filter on the landmarks, scene-cut detection that resets the tracks, one track per face.
+ * It keeps references to swapper and source (they may be freed after this call).
+ * NOT thread-safe: use one stream per video from one thread at a time (many streams may share
+ * one swapper and source across threads). */
+typedef struct fs_stream fs_stream;
+FS_API fs_status fs_stream_create(const fs_swapper *swapper, const fs_source *source,
+                                  const fs_stream_options *options, fs_stream **out);
+FS_API void fs_stream_free(fs_stream *stream);
+
+/* Swaps the next frame in place. time: the frame's timestamp in seconds (pass a negative value
+ * to use frame number / 30). faces_swapped (may be NULL): faces tracked and replaced. A frame
+ * without a face is left unchanged (FS_OK, 0 faces). */
+FS_API fs_status fs_stream_push(fs_stream *stream, fs_image *frame, double time,
+                                size_t *faces_swapped);
+/* As fs_stream_push on a caller's pixels (any fs_pixel_format), changed in place. */
+FS_API fs_status fs_stream_push_view(fs_stream *stream, const fs_image_view *frame, double time,
+                                     size_t *faces_swapped);
+/* The faces of the last frame with their filtered landmarks (as fs_detect's count/capacity). */
+FS_API fs_status fs_stream_get_faces(const fs_stream *stream, fs_face *faces, size_t capacity,
+                                     size_t *count);
+/* Forgets every track and the filters' state (e.g. after seeking). */
+FS_API fs_status fs_stream_reset(fs_stream *stream);
+/* Ends the stream. This version holds no frame back (the filter is causal), so there is nothing
+ * to emit; callers should still call it at the end so that a future look-ahead smoother can
+ * return its last frames here. Resets the tracks. */
+FS_API fs_status fs_stream_flush(fs_stream *stream);
+
+/* Progress of a long operation: return non-zero to cancel it (it then fails with
+ * FS_ERR_CANCELLED). total is an estimate and may be 0 when unknown. Called on the caller's
+ * thread. */
+typedef int (*fs_progress_fn)(void *user, int64_t done, int64_t total);
+
+typedef struct fs_video_options {
+    uint32_t struct_size;        /* sizeof(fs_video_options) */
+    fs_stream_options stream;
+    int32_t crf;                 /* H.264 quality 0 (lossless) – 51 (default 18) */
+    const char *preset;          /* x264 preset (NULL: "veryfast") */
+} fs_video_options;
+
+FS_API fs_video_options fs_video_default_options(void);
+
+typedef struct fs_video_stats {
+    int64_t frames;              /* frames decoded and written */
+    int64_t frames_with_faces;
+    int64_t scene_cuts;
+    double seconds;              /* wall time */
+} fs_video_stats;
+
+/* Swaps the source onto every frame of the video at input_path and writes output_path
+ * (.mp4/.mkv/.mov; H.264) with the same frames and timestamps (variable frame rate kept) and the
+ * audio stream copied. The output is written to a temporary file in the same folder and renamed
+ * only when complete: on error or cancel no output file is left. progress may be NULL.
+ * stats may be NULL. Errors: IO, DECODE (unreadable input, no frames), UNSUPPORTED, CANCELLED. */
+FS_API fs_status fs_video_swap(const fs_swapper *swapper, const fs_source *source,
+                               const char *input_path, const char *output_path,
+                               const fs_video_options *options, fs_progress_fn progress,
+                               void *user, fs_video_stats *stats);
 
 #ifdef __cplusplus
 }

@@ -30,82 +30,105 @@ int levels_for(const cv::Size &s) {
     return n;
 }
 
-// Multiband (Burt & Adelson): each band of the Laplacian pyramid blended by the mask blurred to
-// that band's scale. Since the pyramid is linear, blend(S, D) = D + collapse(G(m) · L(S − D)):
-// one Laplacian pyramid (of the difference) instead of two.
-cv::Mat multiband(const cv::Mat &src, const cv::Mat &dst, const cv::Mat &alpha) {
-    int levels = levels_for(src.size());
-    cv::Mat s, d, m;
-    src.convertTo(s, CV_32F);
-    dst.convertTo(d, CV_32F);
-    alpha.convertTo(m, CV_32F, 1.0 / 255);
-    std::vector<cv::Mat> g{s - d}, gm{m};
+// Multiband (Burt & Adelson), in two bands: with δ = S − D, the detail band δ − low(δ) is blended
+// by the sharp alpha and the low band low(δ) — δ reduced `levels` times by the Gaussian pyramid —
+// by the alpha reduced the same way, so colour and shading blend over a wide zone and edges over
+// a narrow one. (A full pyramid's middle bands add little here and cost a full-resolution pass
+// each.) Returns R − D weighted so that R = D exactly where alpha == 0.
+void multiband_into(const cv::Mat &src, cv::Mat &dst, const cv::Mat &alpha) {
+    const int levels = levels_for(src.size());
+    const int ch = src.channels();
+    cv::Mat delta;
+    cv::subtract(src, dst, delta, cv::noArray(), CV_16S);
+    cv::Mat low = delta, beta = alpha;
     for (int i = 0; i < levels; ++i) {
-        cv::Mat a, c;
-        cv::pyrDown(g.back(), a);
-        cv::pyrDown(gm.back(), c);
-        g.push_back(a);
-        gm.push_back(c);
+        cv::Mat a, b;
+        cv::pyrDown(low, a);
+        cv::pyrDown(beta, b);
+        low = a;
+        beta = b;
     }
-    const int ch = s.channels();
-    auto weigh = [ch](const cv::Mat &band, const cv::Mat &w) {
-        cv::Mat w3;
-        if (ch == 1) w3 = w;
-        else cv::merge(std::vector<cv::Mat>(ch, w), w3);
-        return band.mul(w3);
-    };
-    cv::Mat out = weigh(g[levels], gm[levels]);
-    for (int i = levels - 1; i >= 0; --i) {
-        cv::Mat up, uo;
-        cv::pyrUp(g[i + 1], up, g[i].size());
-        cv::pyrUp(out, uo, g[i].size());
-        out = uo + weigh(g[i] - up, gm[i]);
+    cv::Mat lowf, betaf, lowUp, betaUp;
+    low.convertTo(lowf, CV_32F);
+    beta.convertTo(betaf, CV_32F, 1.0 / 255);
+    cv::resize(lowf, lowUp, src.size(), 0, 0, cv::INTER_LINEAR);
+    cv::resize(betaf, betaUp, src.size(), 0, 0, cv::INTER_LINEAR);
+    for (int y = 0; y < dst.rows; ++y) {
+        const uchar *a = alpha.ptr<uchar>(y);
+        const short *dl = delta.ptr<short>(y);
+        const float *lo = lowUp.ptr<float>(y), *be = betaUp.ptr<float>(y);
+        uchar *d = dst.ptr<uchar>(y);
+        for (int x = 0; x < dst.cols; ++x) {
+            if (!a[x]) continue;
+            const float al = a[x] * (1.0f / 255.0f);
+            // Fade the low band in over the feather so nothing jumps where alpha reaches 0.
+            const float g = std::min(1.0f, 4.0f * al);
+            const float wl = (be[x] - al) * g;
+            for (int c = 0; c < ch; ++c) {
+                const int k = x * ch + c;
+                d[k] = cv::saturate_cast<uchar>(d[k] + al * dl[k] + wl * lo[k]);
+            }
+        }
     }
-    return d + out;
 }
 
-// Poisson by membrane: result = src + M, where M interpolates (dst - src) from the ring just
-// outside the mask into it (pull-push over a pyramid). The Poisson solution with src's gradients
-// is exactly src plus the harmonic membrane of those boundary differences; the pull-push
-// interpolant is a smooth stand-in for it that costs a few pyramid passes instead of a solve.
-cv::Mat membrane(const cv::Mat &src, const cv::Mat &dst, const cv::Mat &hard) {
-    cv::Mat s, d, diff;
-    src.convertTo(s, CV_32F);
-    dst.convertTo(d, CV_32F);
-    diff = d - s;
-    cv::Mat inside, ring, grown;
+// Poisson by membrane: the Poisson solution with src's gradients is src plus the harmonic
+// membrane that takes the boundary differences (dst − src) into the mask. The membrane is
+// smooth, so it is built at a quarter of the resolution by pull-push interpolation from the ring
+// just outside the mask (a smooth stand-in for the harmonic solve, as in convolution-pyramid
+// cloning) and scaled back up. Adds the membrane to src and composites by alpha into dst.
+void membrane_into(const cv::Mat &src, cv::Mat &dst, const cv::Mat &hard, const cv::Mat &alpha) {
+    const int ch = src.channels();
+    cv::Mat inside, grown, ring;
     cv::compare(hard, 127, inside, cv::CMP_GT);
-    cv::dilate(inside, grown, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(5, 5)));
+    cv::dilate(inside, grown, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(7, 7)));
     ring = grown & ~inside;
-    cv::Mat w;
-    ring.convertTo(w, CV_32F, 1.0 / 255);
-    const int ch = diff.channels();
-    cv::Mat w3;
-    cv::merge(std::vector<cv::Mat>(ch, w), w3);
-    std::vector<cv::Mat> V{diff.mul(w3)}, W{w};
-    while (std::min(V.back().cols, V.back().rows) > 2) {
-        cv::Mat v, ww;
-        cv::pyrDown(V.back(), v);
-        cv::pyrDown(W.back(), ww);
-        V.push_back(v); W.push_back(ww);
+    cv::Mat diff;
+    cv::subtract(dst, src, diff, ring, CV_16S);  // zero off the ring
+    int shrink = std::min(src.cols, src.rows) >= 128 ? 2 : 0;
+    cv::Mat V, W;
+    diff.convertTo(V, CV_32F);
+    ring.convertTo(W, CV_32F, 1.0 / 255);
+    for (int i = 0; i < shrink; ++i) {
+        cv::Mat v, w;
+        cv::pyrDown(V, v);
+        cv::pyrDown(W, w);
+        V = v;
+        W = w;
     }
-    // Push: from the coarsest level down, fill where the weight is small.
+    std::vector<cv::Mat> Vs{V}, Ws{W};
+    while (std::min(Vs.back().cols, Vs.back().rows) > 2) {
+        cv::Mat v, w;
+        cv::pyrDown(Vs.back(), v);
+        cv::pyrDown(Ws.back(), w);
+        Vs.push_back(v);
+        Ws.push_back(w);
+    }
+    auto spread = [ch](const cv::Mat &w) { cv::Mat o; cv::merge(std::vector<cv::Mat>(ch, w), o); return o; };
     cv::Mat est;
-    {
-        cv::Mat wc;
-        cv::merge(std::vector<cv::Mat>(ch, cv::max(W.back(), 1e-6)), wc);
-        cv::divide(V.back(), wc, est);
+    cv::divide(Vs.back(), spread(cv::max(Ws.back(), 1e-6)), est);
+    for (int i = (int)Vs.size() - 2; i >= 0; --i) {
+        cv::Mat up, here;
+        cv::pyrUp(est, up, Vs[i].size());
+        cv::Mat wl = spread(cv::min(Ws[i] * 4.0f, 1.0f));
+        cv::divide(Vs[i], spread(cv::max(Ws[i], 1e-6)), here);
+        est = here.mul(wl) + up.mul(cv::Scalar::all(1) - wl);
     }
-    for (int i = (int)V.size() - 2; i >= 0; --i) {
-        cv::Mat up;
-        cv::pyrUp(est, up, V[i].size());
-        cv::Mat wl = cv::min(W[i] * 4.0f, 1.0f), wl3, safe, here;
-        cv::merge(std::vector<cv::Mat>(ch, wl), wl3);
-        cv::merge(std::vector<cv::Mat>(ch, cv::max(W[i], 1e-6)), safe);
-        cv::divide(V[i], safe, here);
-        est = here.mul(wl3) + up.mul(cv::Scalar::all(1) - wl3);
+    cv::Mat M;
+    cv::resize(est, M, src.size(), 0, 0, cv::INTER_LINEAR);
+    for (int y = 0; y < dst.rows; ++y) {
+        const uchar *a = alpha.ptr<uchar>(y), *s = src.ptr<uchar>(y);
+        const float *m = M.ptr<float>(y);
+        uchar *d = dst.ptr<uchar>(y);
+        for (int x = 0; x < dst.cols; ++x) {
+            if (!a[x]) continue;
+            const float t = a[x] * (1.0f / 255.0f);
+            for (int c = 0; c < ch; ++c) {
+                const int k = x * ch + c;
+                d[k] = cv::saturate_cast<uchar>(d[k] + (s[k] + m[k] - d[k]) * t);
+            }
+        }
     }
-    return s + est;
 }
 }  // namespace
 
@@ -119,20 +142,12 @@ extern "C" int fsx_blend(fsx_view src, fsx_view dst, fsx_view alpha, fsx_view ha
             composite(f, d, a);
             return 0;
         }
-        case 1: {
-            cv::Mat res = membrane(s, d, fsx::mat(hard));
-            composite(res, d, a);
+        case 1:
+            membrane_into(s, d, fsx::mat(hard), a);
             return 0;
-        }
-        case 2: {
-            cv::Mat res = multiband(s, d, a);
-            // Fade the pyramid's result in over the feather, so that pixels with alpha == 0
-            // stay exactly the target's and nothing jumps at the edge of the support.
-            cv::Mat w;
-            a.convertTo(w, CV_8U, 4.0);
-            composite(res, d, w);
+        case 2:
+            multiband_into(s, d, a);
             return 0;
-        }
         case 3: {
             cv::Mat h = fsx::mat(hard).clone();
             if (h.rows < 8 || h.cols < 8) return 0;

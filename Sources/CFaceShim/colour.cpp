@@ -17,13 +17,12 @@ void mean_shift(cv::Mat &src, const cv::Mat &ref, const cv::Mat &m) {
 // Reinhard et al. (2001): match mean and standard deviation per channel in Lab. 8-bit Lab
 // (OpenCV's table-driven conversion) and statistics over every second pixel keep it cheap.
 void reinhard(cv::Mat &src, const cv::Mat &ref, const cv::Mat &m, bool rgb) {
-    cv::Mat s, r;
+    cv::Mat s, ss, rs, ms, r_half;
     cv::cvtColor(src, s, rgb ? cv::COLOR_RGB2Lab : cv::COLOR_BGR2Lab);
-    cv::cvtColor(ref, r, rgb ? cv::COLOR_RGB2Lab : cv::COLOR_BGR2Lab);
-    cv::Mat ss, rs, ms;
     cv::resize(s, ss, cv::Size(), 0.5, 0.5, cv::INTER_NEAREST);
-    cv::resize(r, rs, cv::Size(), 0.5, 0.5, cv::INTER_NEAREST);
-    cv::resize(m, ms, cv::Size(), 0.5, 0.5, cv::INTER_NEAREST);
+    cv::resize(ref, r_half, ss.size(), 0, 0, cv::INTER_NEAREST);
+    cv::cvtColor(r_half, rs, rgb ? cv::COLOR_RGB2Lab : cv::COLOR_BGR2Lab);
+    cv::resize(m, ms, ss.size(), 0, 0, cv::INTER_NEAREST);
     if (cv::countNonZero(ms) < 16) return;
     cv::Scalar mu_s, sd_s, mu_r, sd_r;
     cv::meanStdDev(ss, mu_s, sd_s, ms);

@@ -9,7 +9,7 @@ import Glibc
 /// FS_ERR_INVALID_ARGUMENT with a message instead of a crash.
 enum HandleKind: String {
     case image = "fs_image", detector = "fs_detector", landmarker = "fs_landmarker"
-    case recognizer = "fs_recognizer", swapper = "fs_swapper", source = "fs_source"
+    case recognizer = "fs_recognizer", swapper = "fs_swapper", source = "fs_source", stream = "fs_stream"
 }
 
 final class Registry: @unchecked Sendable {

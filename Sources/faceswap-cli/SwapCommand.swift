@@ -58,18 +58,9 @@ enum SwapCommand {
         return o
     }
 
-    static func run(_ argv: ArraySlice<String>) throws {
-        let a = try Args(argv, valued: valued, switches: ["--help", "--source-mouth", "--keep-unmatched"])
-        if a.has("--help") { print(help); return }
-        guard a.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(a.positional[0])' (see --help)") }
-        guard let sourcePath = a.string("--source") else { throw UsageError(message: "--source is required (see --help)") }
-        guard let targetPath = a.string("--target") else { throw UsageError(message: "--target is required (see --help)") }
-        guard let outPath = a.string("-o") ?? a.string("--output") else { throw UsageError(message: "-o OUT is required (see --help)") }
-        _ = try Codec.forPath(outPath)
-        if let c = a.string("--compare") { _ = try Codec.forPath(c) }
-        let quality = try a.int("--quality", 1...100) ?? 0
+    /// The swapper and prepared source from the command line (shared by `swap` and `video`).
+    static func makeSwapper(_ a: Args, sourcePath: String) throws -> (Swapper, Source) {
         var options = try options(a)
-
         let detector = try Detector(try a.detectorOptions())
         let landmarker = try Landmarker(modelPath: a.string("--landmarks-model"))
         var recognizer: Recognizer? = nil
@@ -84,12 +75,25 @@ enum SwapCommand {
         }
         let swapper = try Swapper(detector: detector, landmarker: landmarker, recognizer: recognizer, options: options)
         let sourceImage = try Image.load(path: sourcePath)
-        let source: Source
         do {
-            source = try swapper.prepare(sourceImage, faceIndex: try a.int("--source-face", 0...1000) ?? 0)
+            return (swapper, try swapper.prepare(sourceImage, faceIndex: try a.int("--source-face", 0...1000) ?? 0))
         } catch let e as FaceSwapError where e.status == .noFace {
             throw FaceSwapError(.noFace, "'\(sourcePath)': \(e.message)")
         }
+    }
+
+    static func run(_ argv: ArraySlice<String>) throws {
+        let a = try Args(argv, valued: valued, switches: ["--help", "--source-mouth", "--keep-unmatched"])
+        if a.has("--help") { print(help); return }
+        guard a.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(a.positional[0])' (see --help)") }
+        guard let sourcePath = a.string("--source") else { throw UsageError(message: "--source is required (see --help)") }
+        guard let targetPath = a.string("--target") else { throw UsageError(message: "--target is required (see --help)") }
+        guard let outPath = a.string("-o") ?? a.string("--output") else { throw UsageError(message: "-o OUT is required (see --help)") }
+        _ = try Codec.forPath(outPath)
+        if let c = a.string("--compare") { _ = try Codec.forPath(c) }
+        let quality = try a.int("--quality", 1...100) ?? 0
+        let (swapper, source) = try makeSwapper(a, sourcePath: sourcePath)
+        let sourceImage = try Image.load(path: sourcePath)
         let target = try Image.load(path: targetPath)
         let result: SwapResult
         do {

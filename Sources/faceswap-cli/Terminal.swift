@@ -10,17 +10,28 @@ enum Terminal {
     /// A one-line progress bar: "label [#####.....] 12/40  3.1/s  ETA 9s"; quiet unless stderr is a TTY.
     final class Progress {
         let label: String
-        let total: Int
+        var total: Int
         let enabled: Bool
         let start = Terminal.now()
         var last = 0.0
+        var shown = false
         init(_ label: String, total: Int) {
             self.label = label
             self.total = total
             enabled = Terminal.stderrIsTTY
         }
+        func update(_ done: Int, total newTotal: Int) {
+            total = newTotal
+            update(done)
+        }
+        /// Ends the bar's line (if one was drawn).
+        func finish() {
+            if enabled && shown { fputs("\n", stderr) }
+            shown = false
+        }
         func update(_ done: Int) {
             guard enabled else { return }
+            shown = true
             let t = Terminal.now()
             if done < total && t - last < 0.1 { return }
             last = t
@@ -31,8 +42,7 @@ enum Terminal {
             let eta = rate > 0 && total > done ? Int(Double(total - done) / rate) : 0
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
             let rateText = rate >= 10 ? String(Int(rate)) : String(Double(Int(rate * 10)) / 10)
-            fputs("\r\(label) [\(bar)] \(done)/\(total)  \(rateText)/s  ETA \(eta)s ", stderr)
-            if done >= total { fputs("\n", stderr) }
+            fputs("\r\(label) [\(bar)] \(done)/\(total)  \(rateText) fps  ETA \(eta)s ", stderr)
         }
     }
 

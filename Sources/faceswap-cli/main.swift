@@ -8,6 +8,7 @@ usage: faceswap COMMAND [options]        (faceswap COMMAND --help for each)
 
 commands:
   swap                    put the face from one photo onto the face(s) in another
+  video                   swap faces in every frame of a video (audio and timestamps kept)
   eval SRC TGT RESULT     measure a swap (identity, landmarks, changes outside, seam)
   detect IMAGE            find faces and 68 landmarks (--json, --draw)
   version                 print the library version
@@ -26,6 +27,7 @@ do {
     case "detect": try DetectCommand.run(rest)
     case "swap": try SwapCommand.run(rest)
     case "eval": try EvalCommand.run(rest)
+    case "video": try VideoCommand.run(rest)
     case "version", "--version": print("faceswap \(Version.string) (ABI \(Version.abi))")
     case "help", "--help", "-h": print(usage)
     default: throw UsageError(message: "unknown command '\(argv[1])' (try: faceswap --help)")
@@ -35,7 +37,7 @@ do {
     exit(2)
 } catch let e as FaceSwapError {
     Terminal.error("faceswap: \(e.message)")
-    exit(1)
+    exit(e.status == .cancelled ? 130 : 1)
 } catch {
     Terminal.error("faceswap: \(error)")
     exit(1)

@@ -8,6 +8,9 @@
  * argv[1] is the shared data folder (it holds faces/fr_obama1.jpg, ...). The program writes its
  * temporary files to a fresh mkdtemp() folder under $TMPDIR (or /tmp) and removes them at the end.
  * FS_TEST_VERBOSE=1 prints every check and every error message the library gave.
+ * The swapping groups (swap-*, mean-shift, embedding) use the face-recognition ResNet when
+ * fs_model_find("dlib_face_recognition_resnet_model_v1.dat") finds it; without it the identity
+ * checks are skipped and a note says so.
  *
  * It prints one summary line "N passed, M failed" and exits 1 on any failure.
  * The test itself must stay free of undefined behaviour: it runs under valgrind and ASan.
@@ -1861,6 +1864,1410 @@ static void test_threads(shared_models *m) {
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Swapping: helpers                                                                           */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct swap_ctx {
+    fs_recognizer *rec;        /* NULL when dlib_face_recognition_resnet_model_v1.dat is not installed */
+    char rec_path[4096];
+    fs_swapper *sw;            /* default options over m->det, m->lm and rec */
+    fs_swapper *sw_norec;      /* default options, no recognizer */
+    fs_source *src;            /* fr_obama1.jpg's face, prepared by sw */
+    fs_face src_face;          /* fs_detect + fs_landmarks_fit on fr_obama1.jpg directly */
+    bool have_src_face;
+    fs_image *biden;           /* fr_biden2.jpg: the target */
+    fs_face biden_face;        /* its face, with landmarks */
+    bool have_biden_face;
+    fs_image *result;          /* fs_swap(sw, src, biden) */
+    fs_image *mask;
+    float emb_src[FS_EMBEDDING_SIZE];   /* Obama in fr_obama1.jpg */
+    float emb_biden[FS_EMBEDDING_SIZE]; /* Biden in fr_biden2.jpg */
+    bool have_emb;
+} swap_ctx;
+
+/* Detects the faces of img (largest first, at most cap) and fits landmarks to all of them.
+ * Returns how many faces were found (may exceed cap) or 0 on any failure (counted). */
+static size_t detect_fit(const fs_detector *det, const fs_landmarker *lm, const fs_image *img, fs_face *faces,
+                         size_t cap) {
+    if (!det || !lm || !img) return 0;
+    size_t count = 0;
+    memset(faces, 0, cap * sizeof *faces);
+    if (!EXPECT_OK(fs_detect(det, img, faces, cap, &count))) return 0;
+    for (size_t i = 0; i < count && i < cap; i++)
+        if (!EXPECT_OK(fs_landmarks_fit(lm, img, &faces[i]))) return 0;
+    return count;
+}
+
+static fs_point rect_centre(fs_rect r) {
+    fs_point p = {r.x + r.width / 2, r.y + r.height / 2};
+    return p;
+}
+
+static double inter_ocular(const fs_face *f) {
+    return dist(mean_points(f->landmarks, 36, 41), mean_points(f->landmarks, 42, 47));
+}
+
+/* Mean distance of the 68 landmarks of a and b. */
+static double landmark_mean_error(const fs_face *a, const fs_face *b) {
+    double s = 0;
+    for (int i = 0; i < 68; i++) s += dist(a->landmarks[i], b->landmarks[i]);
+    return s / 68.0;
+}
+
+/* A library-owned copy of img's pixels. */
+static fs_image *copy_image(const fs_image *img) {
+    fs_image_view v;
+    if (!get_view(img, &v)) return NULL;
+    fs_image *c = NULL;
+    if (!EXPECT_OK(fs_image_from_view(&v, &c))) return NULL;
+    return c;
+}
+
+static bool views_identical(const fs_image_view *a, const fs_image_view *b) {
+    if (a->width != b->width || a->height != b->height || a->format != b->format) return false;
+    size_t row = (size_t)a->width * (size_t)bytes_per_pixel(a->format);
+    for (int y = 0; y < a->height; y++)
+        if (memcmp((const unsigned char *)a->data + (size_t)y * a->stride,
+                   (const unsigned char *)b->data + (size_t)y * b->stride, row) != 0)
+            return false;
+    return true;
+}
+
+/* Same size, format and pixel bytes (stride padding aside). */
+static bool images_identical(const fs_image *a, const fs_image *b) {
+    fs_image_view va, vb;
+    if (!get_view(a, &va) || !get_view(b, &vb)) return false;
+    return views_identical(&va, &vb);
+}
+
+static bool all_zero(const fs_image *gray) {
+    fs_image_view v;
+    if (!get_view(gray, &v)) return false;
+    size_t row = (size_t)v.width * (size_t)bytes_per_pixel(v.format);
+    for (int y = 0; y < v.height; y++) {
+        const unsigned char *p = (const unsigned char *)v.data + (size_t)y * v.stride;
+        for (size_t i = 0; i < row; i++)
+            if (p[i] != 0) return false;
+    }
+    return true;
+}
+
+/* How a swap result differs from its target, pixel by pixel, and where the mask is. */
+typedef struct swap_diff {
+    long outside_changed;    /* pixels where mask == 0 that differ from the target */
+    long inside;             /* pixels where mask > 200 */
+    double inside_mad;       /* mean |result - target| over those pixels' colour bytes */
+    long changed;            /* pixels that differ at all */
+    long masked;             /* pixels where mask > 0 */
+    long alpha_changed;      /* 4-byte formats: pixels whose alpha byte differs */
+    int bx0, by0, bx1, by1;  /* bounding box (inclusive) of the changed pixels; bx1 < 0 when none */
+    int mx0, my0, mx1, my1;  /* bounding box of mask > 0 */
+} swap_diff;
+
+/* target and result: same size and format; mask GRAY8 of that size or NULL (all 0). */
+static bool diff_views(const fs_image_view *t, const fs_image_view *r, const fs_image_view *mk, swap_diff *d) {
+    memset(d, 0, sizeof *d);
+    d->bx0 = d->by0 = d->mx0 = d->my0 = INT32_MAX;
+    d->bx1 = d->by1 = d->mx1 = d->my1 = -1;
+    if (t->width != r->width || t->height != r->height || t->format != r->format) return false;
+    if (mk && (mk->format != FS_FORMAT_GRAY8 || mk->width != t->width || mk->height != t->height)) return false;
+    int bpp = bytes_per_pixel(t->format);
+    int colour = bpp == 4 ? 3 : bpp;
+    double sum = 0;
+    for (int y = 0; y < t->height; y++)
+        for (int x = 0; x < t->width; x++) {
+            const unsigned char *pt = pixel_ptr(t, x, y), *pr = pixel_ptr(r, x, y);
+            int mv = mk ? *pixel_ptr(mk, x, y) : 0;
+            bool changed = memcmp(pt, pr, (size_t)bpp) != 0;
+            if (changed) {
+                d->changed++;
+                if (x < d->bx0) d->bx0 = x;
+                if (x > d->bx1) d->bx1 = x;
+                if (y < d->by0) d->by0 = y;
+                if (y > d->by1) d->by1 = y;
+                if (mv == 0) d->outside_changed++;
+            }
+            if (bpp == 4 && pt[3] != pr[3]) d->alpha_changed++;
+            if (mv > 0) {
+                d->masked++;
+                if (x < d->mx0) d->mx0 = x;
+                if (x > d->mx1) d->mx1 = x;
+                if (y < d->my0) d->my0 = y;
+                if (y > d->my1) d->my1 = y;
+            }
+            if (mv > 200) {
+                d->inside++;
+                for (int c = 0; c < colour; c++) sum += abs((int)pt[c] - (int)pr[c]);
+            }
+        }
+    d->inside_mad = d->inside ? sum / ((double)d->inside * colour) : 0;
+    return true;
+}
+
+static bool diff_images(const fs_image *target, const fs_image *result, const fs_image *mask, swap_diff *d) {
+    fs_image_view t, r, mk;
+    memset(d, 0, sizeof *d);
+    if (!get_view(target, &t) || !get_view(result, &r)) return false;
+    if (mask && !get_view(mask, &mk)) return false;
+    return diff_views(&t, &r, mask ? &mk : NULL, d);
+}
+
+/* The inclusive pixel box x0..x1, y0..y1 lies inside r (to the pixel). */
+static bool box_inside(int x0, int y0, int x1, int y1, fs_rect r) {
+    return x0 >= (int)floor(r.x) && y0 >= (int)floor(r.y) && x1 <= (int)ceil(r.x + r.width) &&
+           y1 <= (int)ceil(r.y + r.height);
+}
+
+/* How many pixels inside r (clipped to the image) differ between target and result; -1 on error. */
+static long count_changed_in(const fs_image *target, const fs_image *result, fs_rect r) {
+    fs_image_view t, v;
+    if (!get_view(target, &t) || !get_view(result, &v)) return -1;
+    if (t.width != v.width || t.height != v.height || t.format != v.format) return -1;
+    int x0 = (int)floor(r.x), y0 = (int)floor(r.y), x1 = (int)ceil(r.x + r.width), y1 = (int)ceil(r.y + r.height);
+    if (x0 < 0) x0 = 0;
+    if (y0 < 0) y0 = 0;
+    if (x1 > t.width) x1 = t.width;
+    if (y1 > t.height) y1 = t.height;
+    long n = 0;
+    size_t bpp = (size_t)bytes_per_pixel(t.format);
+    for (int y = y0; y < y1; y++)
+        for (int x = x0; x < x1; x++) n += memcmp(pixel_ptr(&t, x, y), pixel_ptr(&v, x, y), bpp) != 0;
+    return n;
+}
+
+static fs_swapper *new_swapper(const fs_detector *det, const fs_landmarker *lm, const fs_recognizer *rec,
+                               const fs_swap_options *o) {
+    fs_swapper *sw = NULL;
+    if (!det || !lm) return NULL;
+    if (!EXPECT_OK(fs_swapper_create(det, lm, rec, o, &sw))) return NULL;
+    CHECK(sw != NULL);
+    return sw;
+}
+
+static fs_source *new_source(const fs_swapper *sw, const fs_image *img, int32_t index) {
+    fs_source *src = NULL;
+    if (!sw || !img) return NULL;
+    if (!EXPECT_OK(fs_source_prepare(sw, img, index, &src))) return NULL;
+    CHECK(src != NULL);
+    return src;
+}
+
+/* A malloc'ed copy of img's pixels with `pad` extra bytes (0xEE) per row; *view describes it. */
+static unsigned char *caller_copy(const fs_image *img, size_t pad, fs_image_view *view) {
+    fs_image_view v;
+    if (!get_view(img, &v)) return NULL;
+    size_t row = (size_t)v.width * (size_t)bytes_per_pixel(v.format);
+    size_t stride = row + pad;
+    unsigned char *buf = malloc(stride * (size_t)v.height);
+    if (!buf) return NULL;
+    memset(buf, 0xEE, stride * (size_t)v.height);
+    for (int y = 0; y < v.height; y++)
+        memcpy(buf + (size_t)y * stride, (const unsigned char *)v.data + (size_t)y * v.stride, row);
+    *view = v;
+    view->data = buf;
+    view->stride = stride;
+    return buf;
+}
+
+static bool padding_intact(const fs_image_view *v, size_t pad) {
+    size_t row = (size_t)v->width * (size_t)bytes_per_pixel(v->format);
+    for (int y = 0; y < v->height; y++) {
+        const unsigned char *p = (const unsigned char *)v->data + (size_t)y * v->stride + row;
+        for (size_t i = 0; i < pad; i++)
+            if (p[i] != 0xEE) return false;
+    }
+    return true;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Swapping: groups                                                                            */
+/* ------------------------------------------------------------------------------------------ */
+
+static void test_swap_defaults(void) {
+    group_begin("swap-options", "fs_swap_default_options: struct_size = sizeof, DELAUNAY, REINHARD, "
+                                "MULTIBAND, expression 0.5, forehead 0.1, erode 0.02, feather 0.06, "
+                                "keep_mouth 1, face_index -1, keep_unmatched 0, use_reference 0, "
+                                "identity_threshold 0.6");
+    fs_swap_options o = fs_swap_default_options();
+    CHECKF(o.struct_size == sizeof(fs_swap_options), "struct_size %u, sizeof %zu", (unsigned)o.struct_size,
+           sizeof(fs_swap_options));
+    CHECKF(o.mode == FS_CONVERT_DELAUNAY, "mode %d", (int)o.mode);
+    CHECKF(o.color == FS_COLOR_REINHARD, "color %d", (int)o.color);
+    CHECKF(o.blend == FS_BLEND_MULTIBAND, "blend %d", (int)o.blend);
+    CHECKF(close_to(o.expression, 0.5, 1e-6), "expression %g", o.expression);
+    CHECKF(close_to(o.forehead, 0.1, 1e-6), "forehead %g", o.forehead);
+    CHECKF(close_to(o.erode, 0.02, 1e-6), "erode %g", o.erode);
+    CHECKF(close_to(o.feather, 0.06, 1e-6), "feather %g", o.feather);
+    CHECKF(o.keep_mouth == 1, "keep_mouth %d", (int)o.keep_mouth);
+    CHECKF(o.face_index == -1, "face_index %d", (int)o.face_index);
+    CHECKF(o.keep_unmatched == 0, "keep_unmatched %d", (int)o.keep_unmatched);
+    CHECKF(o.use_reference == 0, "use_reference %d", (int)o.use_reference);
+    CHECKF(close_to(o.identity_threshold, 0.6, 1e-6), "identity_threshold %g", o.identity_threshold);
+    int finite = 0;
+    for (int i = 0; i < FS_EMBEDDING_SIZE; i++) finite += isfinite(o.reference[i]) ? 1 : 0;
+    CHECKF(finite == FS_EMBEDDING_SIZE, "%d of the default reference's values are finite", finite);
+    group_end();
+}
+
+static void test_swap_source(shared_models *m, swap_ctx *s) {
+    group_begin("swap-source", "recognizer (when its model is installed), swapper over the detector and "
+                               "landmarker; fs_source_prepare(fr_obama1.jpg, 0); fs_source_get_face gives "
+                               "68 landmarks, rect and box in the source image's coordinates = fs_detect + "
+                               "fs_landmarks_fit on it within 0.5 px; the source image may be freed");
+    if (fs_model_find("dlib_face_recognition_resnet_model_v1.dat", s->rec_path, sizeof s->rec_path) == FS_OK) {
+        s->rec = (fs_recognizer *)&s->rec; /* not a handle: must be overwritten */
+        if (!EXPECT_OK(fs_recognizer_create(s->rec_path, &s->rec))) s->rec = NULL;
+        CHECK(s->rec != NULL);
+    } else {
+        s->rec_path[0] = '\0';
+        printf("    note: dlib_face_recognition_resnet_model_v1.dat not found; identity checks are skipped\n");
+    }
+    if (!m->det || !m->lm) {
+        CHECKF(false, "no detector/landmarker from the detect group");
+        group_end();
+        return;
+    }
+    s->sw = (fs_swapper *)&s->sw;
+    if (!EXPECT_OK(fs_swapper_create(m->det, m->lm, s->rec, NULL, &s->sw))) s->sw = NULL;
+    CHECK(s->sw != NULL);
+    if (s->rec) {
+        s->sw_norec = new_swapper(m->det, m->lm, NULL, NULL);
+    } else {
+        s->sw_norec = s->sw; /* the same handle; freed once */
+    }
+
+    /* The source image, loaded here and freed after preparing: the source keeps what it needs. */
+    fs_image *obama = load_image("fr_obama1.jpg");
+    fs_face faces[4];
+    if (obama && detect_fit(m->det, m->lm, obama, faces, 4) == 1) {
+        s->src_face = faces[0];
+        s->have_src_face = faces[0].num_landmarks == 68;
+    }
+    CHECK(s->have_src_face);
+    if (s->sw && obama) {
+        s->src = (fs_source *)&s->src;
+        if (!EXPECT_OK(fs_source_prepare(s->sw, obama, 0, &s->src))) s->src = NULL;
+        CHECK(s->src != NULL);
+    }
+    if (s->rec && obama && s->have_src_face) {
+        EXPECT_OK(fs_face_embedding(s->rec, obama, &s->src_face, s->emb_src));
+    }
+    fs_image_free(obama);
+    obama = NULL;
+
+    if (s->src && s->have_src_face) {
+        fs_face f;
+        memset(&f, 0xAB, sizeof f);
+        if (EXPECT_OK(fs_source_get_face(s->src, &f))) {
+            CHECKF(f.num_landmarks == 68, "num_landmarks %d", (int)f.num_landmarks);
+            double worst = 0;
+            for (int i = 0; i < 68 && f.num_landmarks == 68; i++) {
+                double d = dist(f.landmarks[i], s->src_face.landmarks[i]);
+                if (!(d <= worst)) worst = d; /* NaN sticks */
+            }
+            CHECKF(worst <= 0.5, "a source landmark is %.3f px from fs_detect + fs_landmarks_fit's", worst);
+            CHECKF(close_to(f.rect.x, s->src_face.rect.x, 0.5) && close_to(f.rect.y, s->src_face.rect.y, 0.5) &&
+                       close_to(f.rect.width, s->src_face.rect.width, 0.5) &&
+                       close_to(f.rect.height, s->src_face.rect.height, 0.5),
+                   "rect (%g,%g %gx%g) vs (%g,%g %gx%g)", f.rect.x, f.rect.y, f.rect.width, f.rect.height,
+                   s->src_face.rect.x, s->src_face.rect.y, s->src_face.rect.width, s->src_face.rect.height);
+            CHECKF(close_to(f.box.x, s->src_face.box.x, 0.5) && close_to(f.box.y, s->src_face.box.y, 0.5) &&
+                       close_to(f.box.width, s->src_face.box.width, 0.5),
+                   "box (%g,%g %gx%g) vs (%g,%g %gx%g)", f.box.x, f.box.y, f.box.width, f.box.height,
+                   s->src_face.box.x, s->src_face.box.y, s->src_face.box.width, s->src_face.box.height);
+            check_landmarks(&f, "source");
+            /* Twice gives the same. */
+            fs_face g;
+            memset(&g, 0, sizeof g);
+            EXPECT_OK(fs_source_get_face(s->src, &g));
+            CHECK(memcmp(&g.landmarks, &f.landmarks, sizeof f.landmarks) == 0);
+        }
+    }
+
+    /* The target: fr_biden2.jpg, one face. */
+    s->biden = load_image("fr_biden2.jpg");
+    if (s->biden) {
+        size_t n = detect_fit(m->det, m->lm, s->biden, faces, 4);
+        CHECKF(n == 1, "fr_biden2: %zu faces", n);
+        if (n >= 1) {
+            s->biden_face = faces[0];
+            s->have_biden_face = faces[0].num_landmarks == 68;
+        }
+        if (s->rec && s->have_biden_face) {
+            s->have_emb = EXPECT_OK(fs_face_embedding(s->rec, s->biden, &s->biden_face, s->emb_biden));
+            if (s->have_emb) {
+                float d = fs_embedding_distance(s->emb_src, s->emb_biden);
+                CHECKF(d > 0.6f, "Obama and Biden are only %.3f apart", d);
+            }
+        }
+    }
+    group_end();
+}
+
+static void test_swap_main(shared_models *m, swap_ctx *s) {
+    group_begin("swap", "fs_swap fr_obama1 -> fr_biden2: the target's size and format, 1 face swapped, a "
+                        "GRAY8 mask of the target's size; pixels with mask == 0 byte-identical to the "
+                        "target; mean |diff| > 5 where mask > 200; the target unchanged; landmarks "
+                        "re-detected on the result within 5% of the target's inter-ocular distance; with "
+                        "the recognizer the result is nearer the source than the target; NULL mask and "
+                        "faces_swapped give the same pixels");
+    if (!s->sw || !s->src || !s->biden || !s->have_biden_face) {
+        CHECKF(false, "no swapper/source/target from the swap-source group");
+        group_end();
+        return;
+    }
+    fs_image *before = copy_image(s->biden);
+    fs_image *out = (fs_image *)&out, *mask = (fs_image *)&mask;
+    size_t n = 99;
+    if (!EXPECT_OK(fs_swap(s->sw, s->src, s->biden, &out, &mask, &n))) {
+        fs_image_free(before);
+        group_end();
+        return;
+    }
+    CHECK(out != NULL && out != s->biden && mask != NULL && mask != out);
+    CHECKF(n == 1, "faces_swapped %zu", n);
+    fs_image_view tv, rv, mv;
+    if (get_view(s->biden, &tv) && get_view(out, &rv) && get_view(mask, &mv)) {
+        CHECKF(rv.width == tv.width && rv.height == tv.height && rv.format == tv.format, "result %dx%d %s, target %dx%d %s",
+               (int)rv.width, (int)rv.height, format_name(rv.format), (int)tv.width, (int)tv.height,
+               format_name(tv.format));
+        CHECKF(mv.width == tv.width && mv.height == tv.height && mv.format == FS_FORMAT_GRAY8, "mask %dx%d %s",
+               (int)mv.width, (int)mv.height, format_name(mv.format));
+        swap_diff d;
+        if (diff_views(&tv, &rv, &mv, &d)) {
+            CHECKF(d.outside_changed == 0, "%ld pixels with mask 0 differ from the target", d.outside_changed);
+            CHECKF(d.inside > 1000, "only %ld pixels with mask > 200", d.inside);
+            CHECKF(d.inside_mad > 5, "mean |diff| where mask > 200 is %.2f: the face did not change", d.inside_mad);
+            /* The mask lies around the target's face. */
+            CHECKF(d.masked > 0 && box_inside(d.mx0, d.my0, d.mx1, d.my1, s->biden_face.box),
+                   "mask spans x %d..%d y %d..%d, the face's box is (%g,%g %gx%g)", d.mx0, d.mx1, d.my0, d.my1,
+                   s->biden_face.box.x, s->biden_face.box.y, s->biden_face.box.width, s->biden_face.box.height);
+        }
+    }
+    CHECKF(before && images_identical(before, s->biden), "fs_swap changed its target");
+
+    /* Re-detect on the result. */
+    fs_face rf[4];
+    size_t rn = detect_fit(m->det, m->lm, out, rf, 4);
+    CHECKF(rn == 1, "%zu faces re-detected in the result", rn);
+    if (rn >= 1) {
+        size_t best = 0;
+        fs_point tc = rect_centre(s->biden_face.rect);
+        for (size_t i = 1; i < rn && i < 4; i++)
+            if (dist(rect_centre(rf[i].rect), tc) < dist(rect_centre(rf[best].rect), tc)) best = i;
+        double err = landmark_mean_error(&rf[best], &s->biden_face), iod = inter_ocular(&s->biden_face);
+        CHECKF(err < 0.05 * iod, "re-detected landmarks are %.2f px off on average (%.1f%% of the %.1f px "
+               "inter-ocular distance)", err, 100 * err / iod, iod);
+        if (s->rec && s->have_emb) {
+            float e[FS_EMBEDDING_SIZE];
+            if (EXPECT_OK(fs_face_embedding(s->rec, out, &rf[best], e))) {
+                float ds = fs_embedding_distance(e, s->emb_src), dt = fs_embedding_distance(e, s->emb_biden);
+                CHECKF(ds < dt, "result->source %.3f, result->target %.3f", ds, dt);
+                printf("    identity: result->source %.3f, result->target %.3f\n", ds, dt);
+            }
+        }
+    }
+
+    /* mask and faces_swapped NULL: the same result. */
+    fs_image *out2 = NULL;
+    if (EXPECT_OK(fs_swap(s->sw, s->src, s->biden, &out2, NULL, NULL))) {
+        CHECKF(images_identical(out, out2), "a second fs_swap (mask NULL) gave different pixels");
+        fs_image_free(out2);
+    }
+    s->result = out;
+    s->mask = mask;
+    fs_image_free(before);
+    group_end();
+}
+
+static void test_swap_eval(shared_models *m, swap_ctx *s) {
+    group_begin("swap-eval", "fs_eval_swap on the swap result: landmark_error < 0.05, changed_outside == 0, "
+                             "seam_score 0.8..1.25, redetected 1; identity fields finite (source nearer) "
+                             "with the recognizer, NaN without; the target as its own result; sizes that "
+                             "differ -> INVALID_ARGUMENT; a target without a face -> NO_FACE");
+    if (!s->result || !m->obama) {
+        CHECKF(false, "no swap result from the swap group");
+        group_end();
+        return;
+    }
+    fs_swap_metrics mt;
+    mt.identity_to_source = mt.identity_to_target = mt.landmark_error = mt.changed_outside = mt.seam_score = -7;
+    mt.redetected = -7;
+    if (EXPECT_OK(fs_eval_swap(s->sw, m->obama, s->biden, s->result, &mt))) {
+        printf("    metrics: identity_to_source %.3f identity_to_target %.3f landmark_error %.4f changed_outside "
+               "%g seam_score %.3f redetected %d\n",
+               mt.identity_to_source, mt.identity_to_target, mt.landmark_error, mt.changed_outside, mt.seam_score,
+               (int)mt.redetected);
+        CHECKF(mt.landmark_error >= 0 && mt.landmark_error < 0.05, "landmark_error %g", mt.landmark_error);
+        CHECKF(mt.changed_outside == 0, "changed_outside %g", mt.changed_outside);
+        CHECKF(mt.seam_score >= 0.8 && mt.seam_score <= 1.25, "seam_score %g", mt.seam_score);
+        CHECKF(mt.redetected == 1, "redetected %d", (int)mt.redetected);
+        if (s->rec) {
+            CHECKF(isfinite(mt.identity_to_source) && isfinite(mt.identity_to_target), "identity %g %g",
+                   mt.identity_to_source, mt.identity_to_target);
+            CHECKF(mt.identity_to_source < mt.identity_to_target, "identity_to_source %g >= identity_to_target %g",
+                   mt.identity_to_source, mt.identity_to_target);
+        } else {
+            CHECKF(isnan(mt.identity_to_source) && isnan(mt.identity_to_target), "identity %g %g without a recognizer",
+                   mt.identity_to_source, mt.identity_to_target);
+        }
+    }
+    if (s->rec && s->sw_norec && s->sw_norec != s->sw) {
+        fs_swap_metrics m2;
+        memset(&m2, 0, sizeof m2);
+        if (EXPECT_OK(fs_eval_swap(s->sw_norec, m->obama, s->biden, s->result, &m2))) {
+            CHECKF(isnan(m2.identity_to_source) && isnan(m2.identity_to_target), "identity %g %g without a recognizer",
+                   m2.identity_to_source, m2.identity_to_target);
+            CHECKF(close_to(m2.landmark_error, mt.landmark_error, 1e-9) && m2.changed_outside == mt.changed_outside &&
+                       close_to(m2.seam_score, mt.seam_score, 1e-9) && m2.redetected == mt.redetected,
+                   "metrics without the recognizer differ: %g %g %g %d", m2.landmark_error, m2.changed_outside,
+                   m2.seam_score, (int)m2.redetected);
+        }
+    }
+    /* No swap at all: the target as the result. */
+    fs_swap_metrics m3;
+    memset(&m3, 0, sizeof m3);
+    if (EXPECT_OK(fs_eval_swap(s->sw, m->obama, s->biden, s->biden, &m3))) {
+        CHECKF(m3.landmark_error < 0.01 && m3.changed_outside == 0 && m3.redetected == 1,
+               "unchanged target: landmark_error %g changed_outside %g redetected %d", m3.landmark_error,
+               m3.changed_outside, (int)m3.redetected);
+        CHECKF(close_to(m3.seam_score, 1.0, 1e-6), "unchanged target: seam_score %g", m3.seam_score);
+        if (s->rec)
+            CHECKF(m3.identity_to_target < 0.01 && m3.identity_to_source > m3.identity_to_target,
+                   "unchanged target: identity_to_target %g, identity_to_source %g", m3.identity_to_target,
+                   m3.identity_to_source);
+    }
+    fs_image *small = NULL, *dogs = load_image("dlib_dogs_noface.jpg");
+    EXPECT_OK(fs_image_create(64, 64, FS_FORMAT_BGR8, &small));
+    if (small) EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_eval_swap(s->sw, m->obama, s->biden, small, &mt));
+    if (dogs) EXPECT_ST(FS_ERR_NO_FACE, fs_eval_swap(s->sw, m->obama, dogs, dogs, &mt));
+    fs_image_free(small);
+    fs_image_free(dogs);
+    group_end();
+}
+
+static void test_swap_modes(shared_models *m) {
+    group_begin("swap-modes", "sn_adele_2016 -> fr_rose_leslie2 with every conversion x colour x blend mode "
+                              "(2 x 4 x 4): FS_OK, 1 face, pixels with mask 0 identical, the face changed; "
+                              "RGB8, BGRA8, RGBA8 and GRAY8 targets keep their format, the pixels outside "
+                              "the mask and (4-byte formats) every alpha byte");
+    fs_image *adele = load_image("sn_adele_2016.jpg"), *rose = load_image("fr_rose_leslie2.jpg");
+    if (!adele || !rose || !m->det || !m->lm) {
+        fs_image_free(adele);
+        fs_image_free(rose);
+        group_end();
+        return;
+    }
+    static const char *mode_names[] = {"AFFINE", "DELAUNAY"};
+    static const char *color_names[] = {"NONE", "MEAN", "REINHARD", "HISTOGRAM"};
+    static const char *blend_names[] = {"ALPHA", "POISSON", "MULTIBAND", "POISSON_EXACT"};
+    int combos_ok = 0;
+    for (int mode = 0; mode < 2; mode++)
+        for (int color = 0; color < 4; color++)
+            for (int blend = 0; blend < 4; blend++) {
+                char label[96];
+                snprintf(label, sizeof label, "%s/%s/%s", mode_names[mode], color_names[color], blend_names[blend]);
+                fs_swap_options o = fs_swap_default_options();
+                o.mode = (fs_convert_mode)mode;
+                o.color = (fs_color_mode)color;
+                o.blend = (fs_blend_mode)blend;
+                fs_swapper *sw = new_swapper(m->det, m->lm, NULL, &o);
+                fs_source *src = new_source(sw, adele, 0);
+                fs_image *out = NULL, *mask = NULL;
+                size_t n = 0;
+                fs_status st = src ? fs_swap(sw, src, rose, &out, &mask, &n) : FS_ERR_INTERNAL;
+                CHECKF(st == FS_OK, "%s: %s: %s", label, status_name(st), fs_last_error_message());
+                if (st == FS_OK) {
+                    swap_diff d;
+                    bool ok = diff_images(rose, out, mask, &d);
+                    CHECKF(ok, "%s: result or mask of the wrong size or format", label);
+                    CHECKF(n == 1, "%s: %zu faces swapped", label, n);
+                    CHECKF(ok && d.outside_changed == 0, "%s: %ld pixels with mask 0 differ", label, d.outside_changed);
+                    CHECKF(ok && d.inside > 1000 && d.inside_mad > 5, "%s: %ld pixels with mask > 200, mean |diff| %.2f",
+                           label, d.inside, d.inside_mad);
+                    combos_ok += ok && n == 1 && d.outside_changed == 0 && d.inside_mad > 5;
+                }
+                fs_image_free(out);
+                fs_image_free(mask);
+                fs_source_free(src);
+                fs_swapper_free(sw);
+            }
+    printf("    %d of 32 mode combinations passed every check\n", combos_ok);
+
+    /* Other pixel formats of the target, default options. */
+    fs_swapper *sw = new_swapper(m->det, m->lm, NULL, NULL);
+    fs_source *src = new_source(sw, adele, 0);
+    fs_pixel_format fmts[4] = {FS_FORMAT_RGB8, FS_FORMAT_BGRA8, FS_FORMAT_RGBA8, FS_FORMAT_GRAY8};
+    for (int i = 0; i < 4 && src; i++) {
+        fs_image *t = NULL, *out = NULL, *mask = NULL;
+        if (!EXPECT_OK(fs_image_convert(rose, fmts[i], &t))) continue;
+        size_t n = 0;
+        fs_status st = fs_swap(sw, src, t, &out, &mask, &n);
+        CHECKF(st == FS_OK, "%s target: %s: %s", format_name(fmts[i]), status_name(st), fs_last_error_message());
+        if (st == FS_OK) {
+            fs_image_view rv;
+            if (get_view(out, &rv))
+                CHECKF(rv.format == fmts[i], "%s target gave a %s result", format_name(fmts[i]), format_name(rv.format));
+            swap_diff d;
+            bool ok = diff_images(t, out, mask, &d);
+            CHECKF(ok && n == 1, "%s target: %zu faces", format_name(fmts[i]), n);
+            CHECKF(ok && d.outside_changed == 0, "%s target: %ld pixels with mask 0 differ", format_name(fmts[i]),
+                   d.outside_changed);
+            CHECKF(ok && d.inside_mad > 5, "%s target: mean |diff| %.2f where mask > 200", format_name(fmts[i]),
+                   d.inside_mad);
+            if (has_alpha(fmts[i]))
+                CHECKF(ok && d.alpha_changed == 0, "%s target: %ld alpha bytes changed", format_name(fmts[i]),
+                       d.alpha_changed);
+        }
+        fs_image_free(out);
+        fs_image_free(mask);
+        fs_image_free(t);
+    }
+    fs_source_free(src);
+    fs_swapper_free(sw);
+    fs_image_free(adele);
+    fs_image_free(rose);
+    group_end();
+}
+
+static void test_swap_inplace(swap_ctx *s) {
+    group_begin("swap-inplace", "fs_swap_inplace on an fs_image_wrap of a caller buffer (padded stride): "
+                                "1 face; the buffer equals fs_swap's result byte for byte (so changed "
+                                "inside the face, not outside); row padding untouched; faces_swapped NULL "
+                                "works");
+    if (!s->result || !s->mask) {
+        CHECKF(false, "no swap result from the swap group");
+        group_end();
+        return;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        fs_image_view v;
+        unsigned char *buf = caller_copy(s->biden, 13, &v);
+        if (!buf) continue;
+        fs_image *w = (fs_image *)&w;
+        if (EXPECT_OK(fs_image_wrap(&v, &w))) {
+            size_t n = 99;
+            if (EXPECT_OK(fs_swap_inplace(s->sw, s->src, w, pass == 0 ? &n : NULL))) {
+                if (pass == 0) CHECKF(n == 1, "faces_swapped %zu", n);
+                fs_image_view rv, tv, mv;
+                if (get_view(s->result, &rv) && get_view(s->biden, &tv) && get_view(s->mask, &mv)) {
+                    CHECKF(views_identical(&v, &rv), "pass %d: the caller's buffer differs from fs_swap's result", pass);
+                    swap_diff d;
+                    if (diff_views(&tv, &v, &mv, &d)) {
+                        CHECKF(d.outside_changed == 0, "%ld pixels outside the mask changed", d.outside_changed);
+                        CHECKF(d.inside_mad > 5, "mean |diff| %.2f inside the face", d.inside_mad);
+                    }
+                }
+                CHECKF(padding_intact(&v, 13), "pass %d: the row padding was written", pass);
+            }
+            fs_image_free(w);
+        }
+        free(buf);
+    }
+    group_end();
+}
+
+static void test_swap_face(shared_models *m, swap_ctx *s) {
+    group_begin("swap-face", "fs_swap_face with the landmarks of fs_detect + fs_landmarks_fit gives fs_swap's "
+                             "pixels on the one-face target; 0, 5, -1 or 99 landmarks -> INVALID_ARGUMENT and "
+                             "the target untouched");
+    (void)m;
+    if (!s->result || !s->have_biden_face) {
+        CHECKF(false, "no swap result from the swap group");
+        group_end();
+        return;
+    }
+    fs_image *t = copy_image(s->biden);
+    if (t && EXPECT_OK(fs_swap_face(s->sw, s->src, t, &s->biden_face)))
+        CHECKF(images_identical(t, s->result), "fs_swap_face's pixels differ from fs_swap's");
+    fs_image_free(t);
+
+    t = copy_image(s->biden);
+    int32_t counts[4] = {0, 5, -1, 99};
+    for (int i = 0; i < 4 && t; i++) {
+        fs_face f = s->biden_face;
+        f.num_landmarks = counts[i];
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swap_face(s->sw, s->src, t, &f));
+    }
+    if (t) CHECKF(images_identical(t, s->biden), "a failed fs_swap_face wrote into the target");
+    fs_image_free(t);
+    group_end();
+}
+
+static void test_swap_index(shared_models *m, swap_ctx *s) {
+    group_begin("swap-index", "face_index on fr_two_people_obama_biden: -1 swaps 2 faces, 0 swaps 1 (the "
+                              "largest), 5 -> NO_FACE (*out NULL), keep_unmatched with 5 -> FS_OK, 0 faces, "
+                              "the image unchanged and an all-zero mask");
+    (void)s;
+    if (!m->two_det || !m->two || !m->lm || !m->obama) {
+        CHECKF(false, "no detector/image from the detect group");
+        group_end();
+        return;
+    }
+    fs_face faces[4];
+    size_t nf = detect_fit(m->two_det, m->lm, m->two, faces, 4);
+    CHECKF(nf == 2, "%zu faces in fr_two_people_obama_biden", nf);
+    int32_t idx[4] = {-1, 0, 5, 5};
+    int32_t keep[4] = {0, 0, 0, 1};
+    for (int i = 0; i < 4; i++) {
+        fs_swap_options o = fs_swap_default_options();
+        o.face_index = idx[i];
+        o.keep_unmatched = keep[i];
+        fs_swapper *sw = new_swapper(m->two_det, m->lm, NULL, &o);
+        fs_source *src = new_source(sw, m->obama, 0);
+        if (!src) {
+            fs_swapper_free(sw);
+            continue;
+        }
+        fs_image *out = NULL, *mask = NULL;
+        size_t n = 99;
+        if (i == 2) {
+            out = (fs_image *)&out;
+            EXPECT_ST(FS_ERR_NO_FACE, fs_swap(sw, src, m->two, &out, &mask, &n));
+            CHECKF(out == NULL, "*out is not NULL after NO_FACE");
+            out = NULL;
+        } else if (EXPECT_OK(fs_swap(sw, src, m->two, &out, &mask, &n))) {
+            swap_diff d;
+            bool ok = diff_images(m->two, out, mask, &d);
+            CHECK(ok);
+            CHECKF(ok && d.outside_changed == 0, "face_index %d: %ld pixels with mask 0 differ", (int)idx[i],
+                   d.outside_changed);
+            if (i == 0) {
+                CHECKF(n == 2, "face_index -1: %zu faces swapped", n);
+                for (size_t k = 0; k < nf && k < 2; k++)
+                    CHECKF(count_changed_in(m->two, out, faces[k].rect) > 100, "face %zu was not changed", k);
+            } else if (i == 1) {
+                CHECKF(n == 1, "face_index 0: %zu faces swapped", n);
+                if (nf == 2) {
+                    CHECKF(ok && d.changed > 0 && box_inside(d.bx0, d.by0, d.bx1, d.by1, faces[0].box),
+                           "changes span x %d..%d y %d..%d, outside the largest face's box", d.bx0, d.bx1, d.by0, d.by1);
+                    CHECKF(count_changed_in(m->two, out, faces[1].rect) == 0, "the smaller face changed");
+                }
+            } else {
+                CHECKF(n == 0, "keep_unmatched: %zu faces swapped", n);
+                CHECKF(out != m->two && images_identical(out, m->two), "keep_unmatched: the result is not an unchanged copy");
+                CHECKF(mask != NULL && all_zero(mask), "keep_unmatched: the mask is missing or not all zero");
+            }
+        }
+        fs_image_free(out);
+        fs_image_free(mask);
+        fs_source_free(src);
+        fs_swapper_free(sw);
+    }
+    group_end();
+}
+
+static void test_swap_noface(shared_models *m, swap_ctx *s) {
+    group_begin("swap-noface", "a target without a face (dlib_dogs_noface): fs_swap and fs_swap_inplace -> "
+                               "NO_FACE with a message, the buffer untouched; keep_unmatched -> FS_OK, 0 "
+                               "faces, an unchanged copy; a source image without a face -> NO_FACE; "
+                               "source face_index 3 or -1 on a one-face image -> INVALID_ARGUMENT; index 1 of "
+                               "the two-face image is the smaller face");
+    fs_image *dogs = load_image("dlib_dogs_noface.jpg");
+    if (!dogs || !s->sw || !s->src) {
+        fs_image_free(dogs);
+        group_end();
+        return;
+    }
+    fs_image *out = NULL, *mask = NULL;
+    size_t n = 99;
+    EXPECT_ST(FS_ERR_NO_FACE, fs_swap(s->sw, s->src, dogs, &out, &mask, &n));
+    CHECKF(strstr(fs_last_error_message(), "fs_swap") != NULL, "message \"%s\"", fs_last_error_message());
+    CHECK(out == NULL && mask == NULL);
+    CHECKF(n == 99 || n == 0, "faces_swapped %zu after NO_FACE", n);
+    {
+        fs_image_view v;
+        unsigned char *buf = caller_copy(dogs, 5, &v);
+        fs_image *w = NULL;
+        if (buf && EXPECT_OK(fs_image_wrap(&v, &w))) {
+            EXPECT_ST(FS_ERR_NO_FACE, fs_swap_inplace(s->sw, s->src, w, &n));
+            fs_image_view dv;
+            if (get_view(dogs, &dv)) CHECKF(views_identical(&v, &dv), "fs_swap_inplace wrote into a no-face target");
+            fs_image_free(w);
+        }
+        free(buf);
+    }
+
+    fs_swap_options o = fs_swap_default_options();
+    o.keep_unmatched = 1;
+    fs_swapper *keep = new_swapper(m->det, m->lm, NULL, &o);
+    fs_source *ksrc = new_source(keep, m->obama, 0);
+    if (ksrc) {
+        n = 99;
+        if (EXPECT_OK(fs_swap(keep, ksrc, dogs, &out, &mask, &n))) {
+            CHECKF(n == 0, "%zu faces swapped", n);
+            CHECKF(out != NULL && out != dogs && images_identical(out, dogs), "not an unchanged copy");
+            CHECKF(mask != NULL && all_zero(mask), "mask missing or not all zero");
+            fs_image_free(out);
+            fs_image_free(mask);
+            out = mask = NULL;
+        }
+        fs_image *c = copy_image(dogs);
+        n = 99;
+        if (c && EXPECT_OK(fs_swap_inplace(keep, ksrc, c, &n))) {
+            CHECK(n == 0);
+            CHECK(images_identical(c, dogs));
+        }
+        fs_image_free(c);
+    }
+    fs_source_free(ksrc);
+    fs_swapper_free(keep);
+
+    /* Sources. */
+    fs_source *bad = (fs_source *)&bad;
+    EXPECT_ST(FS_ERR_NO_FACE, fs_source_prepare(s->sw, dogs, 0, &bad));
+    CHECK(bad == NULL);
+    if (m->obama) {
+        bad = (fs_source *)&bad;
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_source_prepare(s->sw, m->obama, 3, &bad));
+        CHECK(bad == NULL);
+        bad = NULL;
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_source_prepare(s->sw, m->obama, 1, &bad));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_source_prepare(s->sw, m->obama, -1, &bad));
+        CHECK(bad == NULL);
+    }
+    if (m->two && m->two_det) {
+        fs_face faces[4];
+        size_t nf = detect_fit(m->two_det, m->lm, m->two, faces, 4);
+        fs_swapper *sw2 = new_swapper(m->two_det, m->lm, NULL, NULL);
+        fs_source *s1 = new_source(sw2, m->two, 1);
+        fs_face f;
+        if (s1 && nf == 2 && EXPECT_OK(fs_source_get_face(s1, &f)))
+            CHECKF(f.num_landmarks == 68 && landmark_mean_error(&f, &faces[1]) < 0.5,
+                   "source index 1 is not the smaller face");
+        fs_source_free(s1);
+        fs_swapper_free(sw2);
+    }
+    fs_image_free(dogs);
+    group_end();
+}
+
+static void test_swap_reference(shared_models *m, swap_ctx *s) {
+    group_begin("swap-reference", "use_reference without a recognizer -> MODEL; with the recognizer and "
+                                  "Biden's embedding from fr_biden2: exactly 1 face of "
+                                  "fr_two_people_obama_biden is swapped, the right-hand one (Biden's box holds "
+                                  "every changed pixel, Obama's none); threshold 0.01 -> NO_FACE; a NaN "
+                                  "reference -> INVALID_ARGUMENT (ignored when use_reference is 0)");
+    fs_swap_options o = fs_swap_default_options();
+    o.use_reference = 1;
+    fs_swapper *sw = (fs_swapper *)&sw;
+    if (m->det && m->lm) {
+        EXPECT_ST(FS_ERR_MODEL, fs_swapper_create(m->det, m->lm, NULL, &o, &sw));
+        CHECK(sw == NULL);
+    }
+    if (!s->rec || !s->have_emb || !m->two || !m->two_det) {
+        printf("    note: no recognizer; identity selection checks skipped\n");
+        group_end();
+        return;
+    }
+    fs_face faces[4];
+    size_t nf = detect_fit(m->two_det, m->lm, m->two, faces, 4);
+    if (nf != 2) {
+        CHECKF(false, "%zu faces in fr_two_people_obama_biden", nf);
+        group_end();
+        return;
+    }
+    int right = rect_centre(faces[0].rect).x > rect_centre(faces[1].rect).x ? 0 : 1, left = 1 - right;
+    float e_right[FS_EMBEDDING_SIZE], e_left[FS_EMBEDDING_SIZE];
+    if (EXPECT_OK(fs_face_embedding(s->rec, m->two, &faces[right], e_right)) &&
+        EXPECT_OK(fs_face_embedding(s->rec, m->two, &faces[left], e_left))) {
+        float dr = fs_embedding_distance(e_right, s->emb_biden), dl = fs_embedding_distance(e_left, s->emb_biden);
+        CHECKF(dr < 0.6f && dl > 0.6f, "premise: the right-hand face is %.3f from Biden, the left %.3f", dr, dl);
+    }
+    memcpy(o.reference, s->emb_biden, sizeof o.reference);
+    sw = new_swapper(m->two_det, m->lm, s->rec, &o);
+    fs_source *src = new_source(sw, m->obama, 0);
+    if (src) {
+        fs_image *out = NULL, *mask = NULL;
+        size_t n = 99;
+        if (EXPECT_OK(fs_swap(sw, src, m->two, &out, &mask, &n))) {
+            CHECKF(n == 1, "%zu faces swapped", n);
+            swap_diff d;
+            if (diff_images(m->two, out, mask, &d)) {
+                CHECKF(d.changed > 1000, "only %ld pixels changed", d.changed);
+                CHECKF(box_inside(d.bx0, d.by0, d.bx1, d.by1, faces[right].box),
+                       "changes span x %d..%d y %d..%d; Biden's box is (%g,%g %gx%g)", d.bx0, d.bx1, d.by0, d.by1,
+                       faces[right].box.x, faces[right].box.y, faces[right].box.width, faces[right].box.height);
+                CHECKF(d.outside_changed == 0, "%ld pixels with mask 0 differ", d.outside_changed);
+            }
+            long in_left = count_changed_in(m->two, out, faces[left].box);
+            CHECKF(in_left == 0, "%ld pixels changed in Obama's box", in_left);
+        }
+        fs_image_free(out);
+        fs_image_free(mask);
+    }
+    fs_source_free(src);
+    fs_swapper_free(sw);
+
+    /* Nobody within 0.01. */
+    o.identity_threshold = 0.01f;
+    sw = new_swapper(m->two_det, m->lm, s->rec, &o);
+    src = new_source(sw, m->obama, 0);
+    if (src) {
+        fs_image *out = (fs_image *)&out;
+        EXPECT_ST(FS_ERR_NO_FACE, fs_swap(sw, src, m->two, &out, NULL, NULL));
+        CHECK(out == NULL);
+    }
+    fs_source_free(src);
+    fs_swapper_free(sw);
+
+    /* A NaN in the reference. */
+    o = fs_swap_default_options();
+    o.use_reference = 1;
+    memcpy(o.reference, s->emb_biden, sizeof o.reference);
+    o.reference[17] = NAN;
+    sw = (fs_swapper *)&sw;
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swapper_create(m->two_det, m->lm, s->rec, &o, &sw));
+    CHECK(sw == NULL);
+    o.use_reference = 0;
+    sw = new_swapper(m->two_det, m->lm, s->rec, &o);
+    fs_swapper_free(sw);
+    group_end();
+}
+
+/* ---- colour sets, embeddings ---- */
+
+static rgba shift_a1(int x, int y) { return (rgba){80 + (x + y) % 5, 60 + y, 40 + x, 5 + 10 * x}; }
+static rgba shift_a2(int x, int y) { (void)x; (void)y; return (rgba){90, 70, 50, 200}; }
+static rgba shift_b1(int x, int y) { return (rgba){30 + x, 100 + 2 * y, 120 + x, 255}; }
+static rgba shift_b2(int x, int y) { (void)x; (void)y; return (rgba){60, 110, 140, 255}; }
+
+/* Per byte-position means (channel 0..3) over every pixel of a set; false when unreadable. */
+static bool set_means(const fs_image *const *set, size_t n, double mean[4]) {
+    double sum[4] = {0, 0, 0, 0};
+    double pixels = 0;
+    for (size_t i = 0; i < n; i++) {
+        fs_image_view v;
+        if (!get_view(set[i], &v)) return false;
+        int bpp = bytes_per_pixel(v.format);
+        for (int y = 0; y < v.height; y++)
+            for (int x = 0; x < v.width; x++) {
+                const unsigned char *p = pixel_ptr(&v, x, y);
+                for (int c = 0; c < bpp; c++) sum[c] += p[c];
+            }
+        pixels += (double)v.width * v.height;
+    }
+    for (int c = 0; c < 4; c++) mean[c] = pixels > 0 ? sum[c] / pixels : 0;
+    return true;
+}
+
+/* The byte differences of every pixel to pixel (0, 0) changed by more than 1 somewhere. */
+static int structure_changed(const fs_image *before, const fs_image *after, int channels) {
+    fs_image_view a, b;
+    if (!get_view(before, &a) || !get_view(after, &b)) return -1;
+    int bad = 0;
+    for (int y = 0; y < a.height; y++)
+        for (int x = 0; x < a.width; x++)
+            for (int c = 0; c < channels; c++) {
+                int da = (int)pixel_ptr(&a, x, y)[c] - (int)pixel_ptr(&a, 0, 0)[c];
+                int db = (int)pixel_ptr(&b, x, y)[c] - (int)pixel_ptr(&b, 0, 0)[c];
+                bad += abs(da - db) > 1;
+            }
+    return bad;
+}
+
+static void test_mean_shift(void) {
+    group_begin("mean-shift", "fs_color_mean_shift on synthetic BGR8 and RGBA8 sets (gradients and "
+                              "constants, no clipping): set A's per-channel mean = set B's within 0.51, "
+                              "A's structure kept within 1, B and A's alpha unchanged; NULL set or entry, "
+                              "empty set -> INVALID_ARGUMENT; GRAY8 in a set, all-GRAY8 sets, BGR8 with "
+                              "RGB8 -> UNSUPPORTED; A untouched on failure");
+    fs_pixel_format fmts[2] = {FS_FORMAT_BGR8, FS_FORMAT_RGBA8};
+    for (int k = 0; k < 2; k++) {
+        fs_pixel_format f = fmts[k];
+        fs_image *a[2] = {make_image(10, 8, f, shift_a1), make_image(6, 6, f, shift_a2)};
+        const fs_image *b[2] = {make_image(12, 5, f, shift_b1), make_image(7, 3, f, shift_b2)};
+        fs_image *a0[2] = {a[0] ? copy_image(a[0]) : NULL, a[1] ? copy_image(a[1]) : NULL};
+        fs_image *b0[2] = {b[0] ? copy_image(b[0]) : NULL, b[1] ? copy_image(b[1]) : NULL};
+        if (a[0] && a[1] && b[0] && b[1] && a0[0] && a0[1] && b0[0] && b0[1]) {
+            double ma[4], mb[4], after[4];
+            set_means((const fs_image *const *)a0, 2, ma);
+            set_means(b, 2, mb);
+            if (EXPECT_OK(fs_color_mean_shift(a, 2, b, 2)) && set_means((const fs_image *const *)a, 2, after)) {
+                int colour = 3;
+                for (int c = 0; c < colour; c++)
+                    CHECKF(close_to(after[c], mb[c], 0.51), "%s channel %d: mean of A %.3f (was %.3f), of B %.3f",
+                           format_name(f), c, after[c], ma[c], mb[c]);
+                CHECKF(structure_changed(a0[0], a[0], colour) == 0, "%s: A[0]'s gradient changed", format_name(f));
+                CHECKF(structure_changed(a0[1], a[1], colour) == 0, "%s: A[1] is no longer constant", format_name(f));
+                CHECKF(images_identical(b[0], b0[0]) && images_identical(b[1], b0[1]), "%s: set B changed", format_name(f));
+                if (has_alpha(f)) {
+                    CHECKF(close_to(after[3], ma[3], 1e-9), "%s: A's alpha mean %.3f, was %.3f", format_name(f), after[3],
+                           ma[3]);
+                }
+            }
+        }
+        for (int i = 0; i < 2; i++) {
+            fs_image_free(a[i]);
+            fs_image_free((fs_image *)b[i]);
+            fs_image_free(a0[i]);
+            fs_image_free(b0[i]);
+        }
+    }
+
+    /* Errors; set A must be left untouched. */
+    fs_image *a1 = make_image(10, 8, FS_FORMAT_BGR8, shift_a1), *orig = a1 ? copy_image(a1) : NULL;
+    fs_image *b1 = make_image(12, 5, FS_FORMAT_BGR8, shift_b1);
+    fs_image *rgb = make_image(12, 5, FS_FORMAT_RGB8, shift_b1);
+    fs_image *gray = make_image(9, 9, FS_FORMAT_GRAY8, shift_b1), *gray2 = make_image(9, 9, FS_FORMAT_GRAY8, shift_a1);
+    if (a1 && orig && b1 && rgb && gray && gray2) {
+        fs_image *sa[2] = {a1, NULL};
+        const fs_image *sb[2] = {b1, NULL};
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_color_mean_shift(sa, 2, sb, 1));    /* NULL entry in A */
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_color_mean_shift(sa, 1, sb, 2));    /* NULL entry in B */
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_color_mean_shift(sa, 0, sb, 1));    /* empty A */
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_color_mean_shift(sa, 1, sb, 0));    /* empty B */
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_color_mean_shift(NULL, 1, sb, 1));  /* NULL set A */
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_color_mean_shift(sa, 1, NULL, 1));  /* NULL set B */
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_color_mean_shift(NULL, 0, NULL, 0));
+        fs_image *mixed_a[2] = {a1, gray};
+        EXPECT_ST(FS_ERR_UNSUPPORTED, fs_color_mean_shift(mixed_a, 2, sb, 1));   /* GRAY8 in A */
+        const fs_image *mixed_b[2] = {b1, gray};
+        EXPECT_ST(FS_ERR_UNSUPPORTED, fs_color_mean_shift(sa, 1, mixed_b, 2));   /* GRAY8 in B */
+        fs_image *ga[1] = {gray2};
+        const fs_image *gb[1] = {gray};
+        EXPECT_ST(FS_ERR_UNSUPPORTED, fs_color_mean_shift(ga, 1, gb, 1));        /* grey sets */
+        const fs_image *rb[1] = {rgb};
+        EXPECT_ST(FS_ERR_UNSUPPORTED, fs_color_mean_shift(sa, 1, rb, 1));        /* BGR8 with RGB8 */
+        fs_image *ab[2] = {a1, rgb};
+        EXPECT_ST(FS_ERR_UNSUPPORTED, fs_color_mean_shift(ab, 2, sb, 1));        /* mixed within A */
+        CHECKF(images_identical(a1, orig), "a failed fs_color_mean_shift changed set A");
+        /* A freed image and a handle of another kind in a set. */
+        fs_image *tmp = make_image(4, 4, FS_FORMAT_BGR8, shift_b2);
+        if (tmp) {
+            uintptr_t stale = (uintptr_t)tmp;
+            fs_image_free(tmp);
+            const fs_image *fb[1] = {(const fs_image *)stale};
+            EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_color_mean_shift(sa, 1, fb, 1));
+        }
+        fs_detector_options o = fs_detector_default_options();
+        fs_detector *d = NULL;
+        if (EXPECT_OK(fs_detector_create(&o, &d))) {
+            fs_image *wa[1] = {(fs_image *)d};
+            EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_color_mean_shift(wa, 1, sb, 1));
+            fs_detector_free(d);
+        }
+        CHECK(images_identical(a1, orig));
+        /* One image shifted towards itself: unchanged. */
+        const fs_image *self[1] = {a1};
+        if (EXPECT_OK(fs_color_mean_shift(sa, 1, self, 1))) CHECKF(images_identical(a1, orig), "shift towards itself changed A");
+    }
+    fs_image_free(a1);
+    fs_image_free(orig);
+    fs_image_free(b1);
+    fs_image_free(rgb);
+    fs_image_free(gray);
+    fs_image_free(gray2);
+    group_end();
+}
+
+static void test_embeddings(shared_models *m, swap_ctx *s) {
+    group_begin("embedding", "fs_embedding_distance: NULL either side -> NaN; x with itself 0; (0,..) to "
+                             "(3,4,0,..) = 5, symmetric; recognizer embeddings of one face are "
+                             "deterministic; a face without landmarks -> INVALID_ARGUMENT");
+    float z[FS_EMBEDDING_SIZE], t[FS_EMBEDDING_SIZE];
+    memset(z, 0, sizeof z);
+    memset(t, 0, sizeof t);
+    t[0] = 3;
+    t[1] = 4;
+    CHECK(isnan(fs_embedding_distance(NULL, t)));
+    CHECK(isnan(fs_embedding_distance(t, NULL)));
+    CHECK(isnan(fs_embedding_distance(NULL, NULL)));
+    CHECK(fs_embedding_distance(t, t) == 0.0f);
+    CHECKF(close_to(fs_embedding_distance(z, t), 5.0, 1e-5), "%g", fs_embedding_distance(z, t));
+    CHECK(fs_embedding_distance(z, t) == fs_embedding_distance(t, z));
+    float v[FS_EMBEDDING_SIZE];
+    for (int i = 0; i < FS_EMBEDDING_SIZE; i++) v[i] = (float)(i % 7) * 0.01f - 0.03f;
+    CHECK(fs_embedding_distance(v, v) == 0.0f);
+    if (s->rec && s->have_emb && m->obama && s->have_src_face) {
+        CHECK(fs_embedding_distance(s->emb_src, s->emb_src) == 0.0f);
+        float e[FS_EMBEDDING_SIZE];
+        if (EXPECT_OK(fs_face_embedding(s->rec, m->obama, &s->src_face, e)))
+            CHECKF(fs_embedding_distance(e, s->emb_src) < 1e-6f, "the same face embeds %g apart",
+                   fs_embedding_distance(e, s->emb_src));
+        fs_face bare = s->src_face;
+        bare.num_landmarks = 0;
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_face_embedding(s->rec, m->obama, &bare, e));
+        CHECK(close_to(fs_embedding_distance(s->emb_src, s->emb_biden), fs_embedding_distance(s->emb_biden, s->emb_src), 1e-6));
+    } else {
+        printf("    note: no recognizer; embedding checks on faces skipped\n");
+    }
+    group_end();
+}
+
+/* ---- bad input to the swapping API ---- */
+
+static void test_swap_null_args(shared_models *m, swap_ctx *s) {
+    group_begin("swap-null-args", "NULL for every pointer argument of every swapping function -> "
+                                  "INVALID_ARGUMENT with a message (outs NULL, targets untouched); the "
+                                  "optional recognizer and options may be NULL; *_free(NULL) are no-ops");
+    if (!s->sw || !s->src || !s->biden || !s->have_biden_face || !m->obama) {
+        CHECKF(false, "no swapper/source/target from the swap groups");
+        group_end();
+        return;
+    }
+    fs_image *t = copy_image(s->biden);
+    fs_face face = s->biden_face;
+    float emb[FS_EMBEDDING_SIZE];
+    fs_swap_metrics mt;
+    fs_swap_options o = fs_swap_default_options();
+    size_t n = 0;
+
+    if (s->rec_path[0]) EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_recognizer_create(s->rec_path, NULL));
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_face_embedding(NULL, m->obama, &face, emb));
+    if (s->rec) {
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_face_embedding(s->rec, NULL, &face, emb));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_face_embedding(s->rec, m->obama, NULL, emb));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_face_embedding(s->rec, m->obama, &face, NULL));
+    }
+
+    fs_swapper *sw = (fs_swapper *)&sw;
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swapper_create(NULL, m->lm, NULL, &o, &sw));
+    CHECK(sw == NULL);
+    sw = (fs_swapper *)&sw;
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swapper_create(m->det, NULL, NULL, &o, &sw));
+    CHECK(sw == NULL);
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swapper_create(m->det, m->lm, s->rec, &o, NULL));
+    sw = NULL;
+    if (EXPECT_OK(fs_swapper_create(m->det, m->lm, NULL, NULL, &sw))) { /* both optional */
+        CHECK(sw != NULL);
+        fs_swapper_free(sw);
+    }
+
+    fs_source *src = (fs_source *)&src;
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_source_prepare(NULL, m->obama, 0, &src));
+    CHECK(src == NULL);
+    src = (fs_source *)&src;
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_source_prepare(s->sw, NULL, 0, &src));
+    CHECK(src == NULL);
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_source_prepare(s->sw, m->obama, 0, NULL));
+    fs_face f;
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_source_get_face(NULL, &f));
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_source_get_face(s->src, NULL));
+
+    fs_image *out = (fs_image *)&out, *mask = NULL;
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swap(NULL, s->src, t, &out, &mask, &n));
+    CHECK(out == NULL && mask == NULL);
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swap(s->sw, NULL, t, &out, &mask, &n));
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swap(s->sw, s->src, NULL, &out, &mask, &n));
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swap(s->sw, s->src, t, NULL, &mask, &n));
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swap(s->sw, s->src, t, NULL, NULL, NULL));
+    CHECK(out == NULL && mask == NULL);
+
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swap_inplace(NULL, s->src, t, &n));
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swap_inplace(s->sw, NULL, t, &n));
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swap_inplace(s->sw, s->src, NULL, &n));
+
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swap_face(NULL, s->src, t, &face));
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swap_face(s->sw, NULL, t, &face));
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swap_face(s->sw, s->src, NULL, &face));
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swap_face(s->sw, s->src, t, NULL));
+    if (t) CHECKF(images_identical(t, s->biden), "a failing call wrote into the target");
+
+    fs_image *one[1] = {t};
+    const fs_image *cone[1] = {s->biden};
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_color_mean_shift(NULL, 1, cone, 1));
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_color_mean_shift(one, 1, NULL, 1));
+
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_eval_swap(NULL, m->obama, s->biden, t, &mt));
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_eval_swap(s->sw, NULL, s->biden, t, &mt));
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_eval_swap(s->sw, m->obama, NULL, t, &mt));
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_eval_swap(s->sw, m->obama, s->biden, NULL, &mt));
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_eval_swap(s->sw, m->obama, s->biden, t, NULL));
+
+    fs_recognizer_free(NULL);
+    fs_swapper_free(NULL);
+    fs_source_free(NULL);
+    CHECK(true); /* reached */
+    fs_image_free(t);
+    group_end();
+}
+
+static void test_swap_handles(shared_models *m, swap_ctx *s) {
+    group_begin("swap-handles", "wrong-kind handles (an fs_image as fs_swapper, an fs_swapper as fs_source, "
+                                "...) and freed sources and swappers -> INVALID_ARGUMENT; wrong-kind and "
+                                "double frees are ignored; a swapper outlives the detector it was made with");
+    if (!s->sw || !s->src || !s->biden || !m->obama || !m->det || !m->lm) {
+        CHECKF(false, "no swapper/source/target from the swap groups");
+        group_end();
+        return;
+    }
+    fs_image *img = NULL, *t = copy_image(s->biden);
+    EXPECT_OK(fs_image_create(32, 32, FS_FORMAT_BGR8, &img));
+    fs_face face = s->biden_face, f;
+    fs_image *out = NULL;
+    fs_source *src = NULL;
+    fs_swapper *sw = NULL;
+    size_t n = 0;
+    float emb[FS_EMBEDDING_SIZE];
+    fs_swap_metrics mt;
+    if (img && t) {
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_source_prepare((const fs_swapper *)img, m->obama, 0, &src));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_source_prepare((const fs_swapper *)s->src, m->obama, 0, &src));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_source_prepare(s->sw, (const fs_image *)s->src, 0, &src));
+        CHECK(src == NULL);
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swap(s->sw, (const fs_source *)s->sw, t, &out, NULL, NULL));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swap(s->sw, (const fs_source *)img, t, &out, NULL, NULL));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swap((const fs_swapper *)s->src, s->src, t, &out, NULL, NULL));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swap(s->sw, s->src, (const fs_image *)s->sw, &out, NULL, NULL));
+        CHECK(out == NULL);
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swap_inplace(s->sw, s->src, (fs_image *)s->src, &n));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swap_inplace((const fs_swapper *)m->det, s->src, t, &n));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swap_face(s->sw, (const fs_source *)m->lm, t, &face));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_source_get_face((const fs_source *)img, &f));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_source_get_face((const fs_source *)s->sw, &f));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swapper_create((const fs_detector *)m->lm, m->lm, NULL, NULL, &sw));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swapper_create(m->det, (const fs_landmarker *)m->det, NULL, NULL, &sw));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swapper_create(m->det, m->lm, (const fs_recognizer *)m->det, NULL, &sw));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swapper_create(m->det, m->lm, (const fs_recognizer *)img, NULL, &sw));
+        CHECK(sw == NULL);
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_face_embedding((const fs_recognizer *)s->sw, m->obama, &face, emb));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_eval_swap((const fs_swapper *)m->det, m->obama, s->biden, t, &mt));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_eval_swap(s->sw, (const fs_image *)s->src, s->biden, t, &mt));
+        CHECKF(images_identical(t, s->biden), "a failing call wrote into the target");
+
+        /* Wrong-kind frees are ignored: the handles still work. */
+        fs_source_free((fs_source *)s->sw);
+        fs_swapper_free((fs_swapper *)s->src);
+        fs_recognizer_free((fs_recognizer *)s->sw);
+        fs_image_free((fs_image *)s->src);
+        fs_swapper_free((fs_swapper *)img);
+        EXPECT_OK(fs_source_get_face(s->src, &f));
+        EXPECT_ST(FS_ERR_NO_FACE, fs_source_prepare(s->sw, img, 0, &src)); /* the swapper is live */
+        CHECK(src == NULL);
+    }
+
+    /* A freed source. */
+    fs_source *s2 = new_source(s->sw, m->obama, 0);
+    if (s2 && t) {
+        uintptr_t stale = (uintptr_t)s2;
+        fs_source_free(s2);
+        s2 = NULL;
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_source_get_face((const fs_source *)stale, &f));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swap(s->sw, (const fs_source *)stale, t, &out, NULL, NULL));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swap_inplace(s->sw, (const fs_source *)stale, t, &n));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swap_face(s->sw, (const fs_source *)stale, t, &face));
+        fs_source_free((fs_source *)stale); /* double free: ignored */
+        CHECK(out == NULL);
+        CHECKF(images_identical(t, s->biden), "a freed source wrote into the target");
+    }
+    /* A freed swapper; a swapper whose detector was freed. */
+    {
+        fs_detector_options o = fs_detector_default_options();
+        fs_detector *d = NULL;
+        if (EXPECT_OK(fs_detector_create(&o, &d))) {
+            fs_swapper *sw2 = new_swapper(d, m->lm, NULL, NULL);
+            fs_detector_free(d); /* the swapper keeps its own reference */
+            d = NULL;
+            fs_source *s3 = new_source(sw2, m->obama, 0);
+            CHECKF(s3 != NULL, "a swapper whose detector handle was freed cannot prepare a source");
+            fs_source_free(s3);
+            if (sw2) {
+                uintptr_t stale = (uintptr_t)sw2;
+                fs_swapper_free(sw2);
+                sw2 = NULL;
+                EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_source_prepare((const fs_swapper *)stale, m->obama, 0, &src));
+                EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swap((const fs_swapper *)stale, s->src, s->biden, &out, NULL, NULL));
+                fs_swapper_free((fs_swapper *)stale);
+                CHECK(true);
+            }
+        }
+    }
+    fs_image_free(img);
+    fs_image_free(t);
+    group_end();
+}
+
+/* Accepts the option's C name or the same words with spaces ("face_index" or "face index"). */
+static bool message_names(const char *msg, const char *field) {
+    char spaced[64];
+    snprintf(spaced, sizeof spaced, "%s", field);
+    for (char *p = spaced; *p; p++)
+        if (*p == '_') *p = ' ';
+    return strstr(msg, field) != NULL || strstr(msg, spaced) != NULL;
+}
+
+static void test_swap_bad_options(shared_models *m, swap_ctx *s) {
+    group_begin("swap-bad-options", "fs_swapper_create: struct_size 0/4 -> INVALID_ARGUMENT; mode 7, colour 9, "
+                                    "blend 9 -> UNSUPPORTED; feather 0.9/-0.1/NaN, expression 2/-0.1, erode 1/-0.5, "
+                                    "forehead 1.5, face_index -5, identity_threshold 0/-1/NaN -> INVALID_ARGUMENT "
+                                    "naming the option (*out NULL); the range ends work; an older, smaller "
+                                    "struct works with the defaults; a 5-point landmarker -> UNSUPPORTED");
+    (void)s;
+    if (!m->det || !m->lm) {
+        CHECKF(false, "no detector/landmarker");
+        group_end();
+        return;
+    }
+    fs_swap_options o = fs_swap_default_options();
+    fs_swapper *sw = (fs_swapper *)&sw;
+    o.struct_size = 0;
+    if (EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swapper_create(m->det, m->lm, NULL, &o, &sw)) == FS_OK) fs_swapper_free(sw);
+    CHECK(sw == NULL);
+    o.struct_size = 4;
+    sw = NULL;
+    if (EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swapper_create(m->det, m->lm, NULL, &o, &sw)) == FS_OK) fs_swapper_free(sw);
+
+    struct {
+        const char *name;
+        const char *field;
+        fs_status want;
+        fs_swap_options o;
+    } bad[20];
+    int nbad = 0;
+#define BAD(label, fieldname, status, stmt)              \
+    do {                                                 \
+        bad[nbad].name = label;                          \
+        bad[nbad].field = fieldname;                     \
+        bad[nbad].want = status;                         \
+        bad[nbad].o = fs_swap_default_options();         \
+        { fs_swap_options *op = &bad[nbad].o; stmt; }    \
+        nbad++;                                          \
+    } while (0)
+    BAD("mode 7", "mode", FS_ERR_UNSUPPORTED, op->mode = (fs_convert_mode)7);
+    BAD("color 9", "colour", FS_ERR_UNSUPPORTED, op->color = (fs_color_mode)9);
+    BAD("blend 9", "blend", FS_ERR_UNSUPPORTED, op->blend = (fs_blend_mode)9);
+    BAD("feather 0.9", "feather", FS_ERR_INVALID_ARGUMENT, op->feather = 0.9f);
+    BAD("feather -0.1", "feather", FS_ERR_INVALID_ARGUMENT, op->feather = -0.1f);
+    BAD("feather NaN", "feather", FS_ERR_INVALID_ARGUMENT, op->feather = NAN);
+    BAD("expression 2", "expression", FS_ERR_INVALID_ARGUMENT, op->expression = 2.0f);
+    BAD("expression -0.1", "expression", FS_ERR_INVALID_ARGUMENT, op->expression = -0.1f);
+    BAD("erode 1", "erode", FS_ERR_INVALID_ARGUMENT, op->erode = 1.0f);
+    BAD("erode -0.5", "erode", FS_ERR_INVALID_ARGUMENT, op->erode = -0.5f);
+    BAD("forehead 1.5", "forehead", FS_ERR_INVALID_ARGUMENT, op->forehead = 1.5f);
+    BAD("face_index -5", "face_index", FS_ERR_INVALID_ARGUMENT, op->face_index = -5);
+    BAD("identity_threshold 0", "identity_threshold", FS_ERR_INVALID_ARGUMENT, op->identity_threshold = 0.0f);
+    BAD("identity_threshold -1", "identity_threshold", FS_ERR_INVALID_ARGUMENT, op->identity_threshold = -1.0f);
+    BAD("identity_threshold NaN", "identity_threshold", FS_ERR_INVALID_ARGUMENT, op->identity_threshold = NAN);
+#undef BAD
+    for (int i = 0; i < nbad; i++) {
+        sw = (fs_swapper *)&sw;
+        fs_status st = EXPECT_ST(bad[i].want, fs_swapper_create(m->det, m->lm, NULL, &bad[i].o, &sw));
+        CHECKF(st != FS_OK || sw == NULL, "%s: *out not NULL", bad[i].name);
+        if (st == FS_OK) {
+            fs_swapper_free(sw);
+            sw = NULL;
+        }
+        if (st == bad[i].want && st != FS_OK) {
+            const char *msg = fs_last_error_message();
+            bool named = message_names(msg, bad[i].field) || (strcmp(bad[i].field, "colour") == 0 && strstr(msg, "color"));
+            CHECKF(named, "%s: the message does not name %s: \"%s\"", bad[i].name, bad[i].field, msg);
+        }
+    }
+    /* The ends of the documented ranges. */
+    struct {
+        const char *name;
+        fs_swap_options o;
+    } good[10];
+    int ngood = 0;
+#define GOOD(label, stmt)                              \
+    do {                                               \
+        good[ngood].name = label;                      \
+        good[ngood].o = fs_swap_default_options();     \
+        { fs_swap_options *op = &good[ngood].o; stmt; } \
+        ngood++;                                       \
+    } while (0)
+    GOOD("feather 0", op->feather = 0.0f);
+    GOOD("feather 0.5", op->feather = 0.5f);
+    GOOD("erode -0.3", op->erode = -0.3f);
+    GOOD("erode 0.3", op->erode = 0.3f);
+    GOOD("expression 0", op->expression = 0.0f);
+    GOOD("expression 1", op->expression = 1.0f);
+    GOOD("forehead 0", op->forehead = 0.0f);
+    GOOD("forehead 1", op->forehead = 1.0f);
+    GOOD("face_index 3", op->face_index = 3);
+    GOOD("keep_mouth 0, POISSON_EXACT, HISTOGRAM, AFFINE",
+         (op->keep_mouth = 0, op->blend = FS_BLEND_POISSON_EXACT, op->color = FS_COLOR_HISTOGRAM, op->mode = FS_CONVERT_AFFINE));
+#undef GOOD
+    for (int i = 0; i < ngood; i++) {
+        sw = NULL;
+        fs_status st = fs_swapper_create(m->det, m->lm, NULL, &good[i].o, &sw);
+        CHECKF(st == FS_OK && sw != NULL, "%s: %s: %s", good[i].name, status_name(st), fs_last_error_message());
+        fs_swapper_free(sw);
+    }
+
+    /* An older caller: the struct ends before keep_unmatched; what lies after is not read. */
+    o = fs_swap_default_options();
+    o.struct_size = (uint32_t)offsetof(fs_swap_options, keep_unmatched);
+    o.keep_unmatched = 1;
+    o.use_reference = 1;            /* would be MODEL without a recognizer */
+    o.identity_threshold = -1.0f;   /* would be INVALID_ARGUMENT */
+    sw = NULL;
+    if (EXPECT_OK(fs_swapper_create(m->det, m->lm, NULL, &o, &sw))) {
+        fs_image *dogs = load_image("dlib_dogs_noface.jpg");
+        fs_source *src = m->obama ? new_source(sw, m->obama, 0) : NULL;
+        fs_image *out = NULL;
+        if (dogs && src) EXPECT_ST(FS_ERR_NO_FACE, fs_swap(sw, src, dogs, &out, NULL, NULL)); /* keep_unmatched 0 */
+        fs_image_free(out);
+        fs_source_free(src);
+        fs_image_free(dogs);
+        fs_swapper_free(sw);
+    }
+
+    /* A 5-point landmarker cannot drive a swap. */
+    char p5[4096];
+    if (fs_model_find("shape_predictor_5_face_landmarks.dat", p5, sizeof p5) == FS_OK) {
+        fs_landmarker *lm5 = NULL;
+        if (EXPECT_OK(fs_landmarker_create(p5, &lm5))) {
+            sw = (fs_swapper *)&sw;
+            if (EXPECT_ST(FS_ERR_UNSUPPORTED, fs_swapper_create(m->det, lm5, NULL, NULL, &sw)) == FS_OK) fs_swapper_free(sw);
+            CHECK(sw == NULL);
+            fs_landmarker_free(lm5);
+        }
+    } else {
+        printf("    note: shape_predictor_5_face_landmarks.dat not found; 5-point swapper check skipped\n");
+    }
+    group_end();
+}
+
+/* ---- swapping from threads ---- */
+
+typedef struct swap_thread_arg {
+    const fs_swapper *sw;
+    const fs_source *src;
+    const fs_image *target;
+    fs_image *out;
+    size_t n;
+    fs_status status;
+} swap_thread_arg;
+
+static void *swap_thread_main(void *p) {
+    swap_thread_arg *a = p;
+    a->status = fs_swap(a->sw, a->src, a->target, &a->out, NULL, &a->n);
+    return NULL;
+}
+
+static void test_swap_threads(swap_ctx *s) {
+    group_begin("swap-threads", "two threads fs_swap with one shared swapper and source onto one target: both "
+                                "give fs_swap's single-threaded result");
+    if (!s->result) {
+        CHECKF(false, "no swap result from the swap group");
+        group_end();
+        return;
+    }
+    swap_thread_arg args[2];
+    pthread_t th[2];
+    bool started[2] = {false, false};
+    for (int i = 0; i < 2; i++) {
+        memset(&args[i], 0, sizeof args[i]);
+        args[i].sw = s->sw;
+        args[i].src = s->src;
+        args[i].target = s->biden;
+        started[i] = pthread_create(&th[i], NULL, swap_thread_main, &args[i]) == 0;
+        CHECK(started[i]);
+    }
+    for (int i = 0; i < 2; i++) {
+        if (!started[i]) continue;
+        pthread_join(th[i], NULL);
+        CHECKF(args[i].status == FS_OK && args[i].n == 1, "thread %d: %s, %zu faces", i, status_name(args[i].status),
+               args[i].n);
+        if (args[i].status == FS_OK) CHECKF(images_identical(args[i].out, s->result), "thread %d: different pixels", i);
+        fs_image_free(args[i].out);
+    }
+    group_end();
+}
+
+/* ------------------------------------------------------------------------------------------ */
 
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1916,6 +3323,32 @@ int main(int argc, char **argv) {
     test_handles(&m);
     test_threads(&m);
 
+    swap_ctx s;
+    memset(&s, 0, sizeof s);
+    test_swap_defaults();
+    test_swap_source(&m, &s);
+    test_swap_main(&m, &s);
+    test_swap_eval(&m, &s);
+    test_swap_modes(&m);
+    test_swap_inplace(&s);
+    test_swap_face(&m, &s);
+    test_swap_index(&m, &s);
+    test_swap_noface(&m, &s);
+    test_swap_reference(&m, &s);
+    test_mean_shift();
+    test_embeddings(&m, &s);
+    test_swap_null_args(&m, &s);
+    test_swap_handles(&m, &s);
+    test_swap_bad_options(&m, &s);
+    test_swap_threads(&s);
+
+    fs_image_free(s.result);
+    fs_image_free(s.mask);
+    fs_image_free(s.biden);
+    fs_source_free(s.src);
+    if (s.sw_norec != s.sw) fs_swapper_free(s.sw_norec);
+    fs_swapper_free(s.sw);
+    fs_recognizer_free(s.rec);
     fs_detector_free(m.det);
     fs_detector_free(m.det_up1);
     fs_landmarker_free(m.lm);

@@ -84,6 +84,8 @@ def pil():
 
 # Figures the tests measure (landmark error, load time, ...), printed after the run even with -q.
 FIGURES: dict[str, str] = {}
+# Tables of figures (title -> lines), printed after the run as well.
+TABLES: dict[str, list] = {}
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -91,3 +93,8 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("faceswap figures")
         for key, value in FIGURES.items():
             terminalreporter.write_line(f"{key}: {value}")
+    for title, lines in TABLES.items():
+        if lines:
+            terminalreporter.section(title)
+            for line in lines:
+                terminalreporter.write_line(line)

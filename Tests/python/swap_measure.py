@@ -221,7 +221,7 @@ def table_rows(measured: list) -> list:
     rows = [head, "-" * len(head)]
     for m in measured:
         p = m["pair"]
-        lm = "/".join(f"{v:.3f}" for v in m["landmark_error"])
+        lm = "/".join(f"{v:.4f}" for v in m["landmark_error"])
         lmx = max(m["landmark_max"])
         ident = m.get("identity")
         if ident:

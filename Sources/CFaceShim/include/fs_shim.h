@@ -152,6 +152,32 @@ int fsx_gradient_on(fsx_view img, fsx_view band, double *mean, double *n);
 /* Counts pixels that differ between a and b where mask > 0 (mask NULL data: everywhere). */
 int fsx_count_diff(fsx_view a, fsx_view b, fsx_view mask, double *differ, double *total);
 
+/* ---- video files via libavformat/libavcodec (video.cpp) ---- */
+typedef struct fsx_video_info {
+    int32_t width, height;
+    int64_t frames;          /* from the container; may be 0 when unknown */
+    double fps;              /* average frame rate */
+    double duration;         /* seconds */
+    int32_t has_audio;
+} fsx_video_info;
+/* Opens a video file for decoding into BGR8 frames; NULL on failure (message set). */
+void *fsx_vreader_open(const char *path, fsx_video_info *info);
+/* Decodes the next frame into dst (BGR8, the video's size). *eof = 1 when there is none left.
+ * *pts and *duration are in the stream's time base; *seconds is pts in seconds. */
+int fsx_vreader_next(void *reader, fsx_view dst, int64_t *pts, int64_t *duration, double *seconds, int *eof);
+void fsx_vreader_close(void *reader);
+/* Opens an encoder writing path (container from the extension): H.264 (libx264, CRF `quality`,
+ * preset `preset`), the reader's video time base and frame rate, and the reader's audio stream
+ * copied unchanged. */
+void *fsx_vwriter_open(const char *path, void *reader, int crf, const char *preset);
+/* Encodes one BGR8 frame with the reader's pts/duration (so every timestamp is kept), and writes
+ * the audio packets the reader has read so far. */
+int fsx_vwriter_write(void *writer, fsx_view frame, int64_t pts, int64_t duration);
+/* Flushes the encoder, writes the remaining audio and the trailer; frees the writer. */
+int fsx_vwriter_finish(void *writer);
+/* Frees a writer without finishing (the file is incomplete; the caller deletes it). */
+void fsx_vwriter_abort(void *writer);
+
 /* ---- identity (recognize.cpp) ---- */
 void *fsx_frnet_create(const char *model_path);
 /* 128-D embedding of the face whose 68 or 5 landmarks are given (dlib's chip + ResNet). */

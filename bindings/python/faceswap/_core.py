@@ -1156,7 +1156,7 @@ class Swapper(_Handle):
         ``target`` is a writeable uint8 numpy array whose rows are packed (C-contiguous, or a
         crop of a C-contiguous array; see :meth:`Image.wrap`), or an :class:`Image`. Other
         layouts raise ``ValueError`` rather than silently swapping into a copy. Returns the
-        number of faces replaced. On an error (e.g. NO_FACE) the array is left unchanged.
+        number of faces replaced. On NO_FACE the array is left unchanged.
         """
         src, owned = self._source(source, channel_order)
         try:

@@ -1,0 +1,335 @@
+// Video files through the real ffmpeg libraries: decode every frame with its own timestamp,
+// encode H.264 with the same timestamps (variable frame rate kept), copy the audio untouched.
+#include "common.hpp"
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/imgutils.h>
+#include <libavutil/opt.h>
+#include <libswscale/swscale.h>
+}
+
+namespace {
+
+std::string averr(int e) {
+    char buf[AV_ERROR_MAX_STRING_SIZE] = {0};
+    av_strerror(e, buf, sizeof buf);
+    return buf;
+}
+
+struct Reader {
+    AVFormatContext *fmt = nullptr;
+    AVCodecContext *dec = nullptr;
+    SwsContext *sws = nullptr;
+    AVFrame *frame = nullptr;
+    AVFrame *bgr = nullptr;  // padded: swscale may write past the end of an exact-size row
+    AVPacket *pkt = nullptr;
+    int vstream = -1, astream = -1;
+    bool draining = false, done = false;
+    std::deque<AVPacket *> audio;  // read but not yet written
+    ~Reader() {
+        for (auto *p : audio) av_packet_free(&p);
+        sws_freeContext(sws);
+        av_frame_free(&frame);
+        av_frame_free(&bgr);
+        av_packet_free(&pkt);
+        avcodec_free_context(&dec);
+        avformat_close_input(&fmt);
+    }
+};
+
+struct Writer {
+    Reader *reader = nullptr;
+    AVFormatContext *oc = nullptr;
+    AVCodecContext *enc = nullptr;
+    AVStream *vst = nullptr, *ast = nullptr;
+    SwsContext *sws = nullptr;
+    AVFrame *yuv = nullptr;
+    AVFrame *bgr = nullptr;  // padded copy of the input: swscale may read past a row's end
+    AVPacket *pkt = nullptr;
+    std::map<int64_t, int64_t> durations;  // pts -> duration, for the packets
+    bool header = false;
+    ~Writer() {
+        sws_freeContext(sws);
+        av_frame_free(&yuv);
+        av_frame_free(&bgr);
+        av_packet_free(&pkt);
+        avcodec_free_context(&enc);
+        if (oc) {
+            if (oc->pb) avio_closep(&oc->pb);
+            avformat_free_context(oc);
+        }
+    }
+};
+
+int drain_encoder(Writer *w) {
+    for (;;) {
+        int r = avcodec_receive_packet(w->enc, w->pkt);
+        if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return 0;
+        if (r < 0) return fsx::fail(fsx::IO, "video encode: " + averr(r));
+        auto it = w->durations.find(w->pkt->pts);
+        if (it != w->durations.end()) {
+            w->pkt->duration = it->second;
+            w->durations.erase(it);
+        }
+        av_packet_rescale_ts(w->pkt, w->enc->time_base, w->vst->time_base);
+        w->pkt->stream_index = w->vst->index;
+        r = av_interleaved_write_frame(w->oc, w->pkt);
+        if (r < 0) return fsx::fail(fsx::IO, "video write: " + averr(r));
+    }
+}
+
+int write_audio(Writer *w) {
+    Reader *rd = w->reader;
+    while (!rd->audio.empty()) {
+        AVPacket *p = rd->audio.front();
+        rd->audio.pop_front();
+        if (w->ast) {
+            av_packet_rescale_ts(p, rd->fmt->streams[rd->astream]->time_base, w->ast->time_base);
+            p->stream_index = w->ast->index;
+            p->pos = -1;
+            int r = av_interleaved_write_frame(w->oc, p);
+            if (r < 0) {
+                av_packet_free(&p);
+                return fsx::fail(fsx::IO, "audio write: " + averr(r));
+            }
+        }
+        av_packet_free(&p);
+    }
+    return 0;
+}
+
+}  // namespace
+
+extern "C" void *fsx_vreader_open(const char *path, fsx_video_info *info) {
+    FSX_GUARD_PTR("video", fsx::DECODE, {
+        av_log_set_level(AV_LOG_QUIET);
+        auto r = std::make_unique<Reader>();
+        int e = avformat_open_input(&r->fmt, path, nullptr, nullptr);
+        if (e < 0) {
+            fsx::fail(e == AVERROR(ENOENT) ? fsx::IO : fsx::DECODE,
+                      std::string("cannot open video '") + path + "': " + averr(e));
+            return nullptr;
+        }
+        if ((e = avformat_find_stream_info(r->fmt, nullptr)) < 0) {
+            fsx::fail(fsx::DECODE, std::string("'") + path + "' is not a readable video: " + averr(e));
+            return nullptr;
+        }
+        r->vstream = av_find_best_stream(r->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+        if (r->vstream < 0) {
+            fsx::fail(fsx::DECODE, std::string("'") + path + "' has no video stream");
+            return nullptr;
+        }
+        r->astream = av_find_best_stream(r->fmt, AVMEDIA_TYPE_AUDIO, -1, r->vstream, nullptr, 0);
+        AVStream *vs = r->fmt->streams[r->vstream];
+        const AVCodec *codec = avcodec_find_decoder(vs->codecpar->codec_id);
+        if (!codec) {
+            fsx::fail(fsx::UNSUPPORTED, std::string("no decoder for the video codec of '") + path + "'");
+            return nullptr;
+        }
+        r->dec = avcodec_alloc_context3(codec);
+        avcodec_parameters_to_context(r->dec, vs->codecpar);
+        r->dec->thread_count = 0;
+        if ((e = avcodec_open2(r->dec, codec, nullptr)) < 0) {
+            fsx::fail(fsx::DECODE, "cannot open the video decoder: " + averr(e));
+            return nullptr;
+        }
+        if (r->dec->width <= 0 || r->dec->height <= 0) {
+            fsx::fail(fsx::DECODE, std::string("'") + path + "' has a video stream of unknown size");
+            return nullptr;
+        }
+        r->frame = av_frame_alloc();
+        r->pkt = av_packet_alloc();
+        info->width = r->dec->width;
+        info->height = r->dec->height;
+        info->frames = vs->nb_frames;
+        AVRational fr = vs->avg_frame_rate.num ? vs->avg_frame_rate : vs->r_frame_rate;
+        info->fps = fr.num && fr.den ? av_q2d(fr) : 0;
+        info->duration = r->fmt->duration > 0 ? r->fmt->duration / (double)AV_TIME_BASE : 0;
+        if (info->frames <= 0 && info->fps > 0) info->frames = (int64_t)(info->duration * info->fps + 0.5);
+        info->has_audio = r->astream >= 0;
+        return r.release();
+    })
+}
+
+extern "C" int fsx_vreader_next(void *handle, fsx_view dst, int64_t *pts, int64_t *duration,
+                                double *seconds, int *eof) {
+    FSX_GUARD("video decode", {
+        auto *r = static_cast<Reader *>(handle);
+        *eof = 0;
+        for (;;) {
+            int e = avcodec_receive_frame(r->dec, r->frame);
+            if (e == 0) break;
+            if (e == AVERROR_EOF) { *eof = 1; return 0; }
+            if (e != AVERROR(EAGAIN)) return fsx::fail(fsx::DECODE, "video decode: " + averr(e));
+            if (r->draining) { *eof = 1; return 0; }
+            e = av_read_frame(r->fmt, r->pkt);
+            if (e < 0) {  // end of file (or a read error: treat as the end, as players do)
+                r->draining = true;
+                avcodec_send_packet(r->dec, nullptr);
+                continue;
+            }
+            if (r->pkt->stream_index == r->vstream) {
+                e = avcodec_send_packet(r->dec, r->pkt);
+                av_packet_unref(r->pkt);
+                if (e < 0 && e != AVERROR(EAGAIN) && e != AVERROR_INVALIDDATA)
+                    return fsx::fail(fsx::DECODE, "video decode: " + averr(e));
+            } else if (r->pkt->stream_index == r->astream) {
+                r->audio.push_back(av_packet_clone(r->pkt));
+                av_packet_unref(r->pkt);
+            } else {
+                av_packet_unref(r->pkt);
+            }
+        }
+        AVFrame *f = r->frame;
+        if (f->width != dst.width || f->height != dst.height) {
+            av_frame_unref(f);
+            return fsx::fail(fsx::UNSUPPORTED, "the video changes size mid-stream; that is not supported");
+        }
+        r->sws = sws_getCachedContext(r->sws, f->width, f->height, (AVPixelFormat)f->format, dst.width,
+                                      dst.height, AV_PIX_FMT_BGR24, SWS_BILINEAR, nullptr, nullptr, nullptr);
+        if (!r->bgr) {
+            r->bgr = av_frame_alloc();
+            r->bgr->format = AV_PIX_FMT_BGR24;
+            r->bgr->width = dst.width;
+            r->bgr->height = dst.height;
+            if (av_frame_get_buffer(r->bgr, 64) < 0) return fsx::fail(fsx::OUT_OF_MEMORY, "video frame");
+        }
+        sws_scale(r->sws, f->data, f->linesize, 0, f->height, r->bgr->data, r->bgr->linesize);
+        av_image_copy_plane((uint8_t *)dst.data, (int)dst.stride, r->bgr->data[0], r->bgr->linesize[0],
+                            dst.width * 3, dst.height);
+        AVRational tb = r->fmt->streams[r->vstream]->time_base;
+        int64_t t = f->best_effort_timestamp != AV_NOPTS_VALUE ? f->best_effort_timestamp : f->pts;
+        *pts = t == AV_NOPTS_VALUE ? 0 : t;
+        *duration = f->pkt_duration;
+        *seconds = *pts * av_q2d(tb);
+        av_frame_unref(f);
+        return 0;
+    })
+}
+
+extern "C" void fsx_vreader_close(void *reader) { delete static_cast<Reader *>(reader); }
+
+extern "C" void *fsx_vwriter_open(const char *path, void *reader, int crf, const char *preset) {
+    FSX_GUARD_PTR("video", fsx::IO, {
+        auto *rd = static_cast<Reader *>(reader);
+        auto w = std::make_unique<Writer>();
+        w->reader = rd;
+        int e = avformat_alloc_output_context2(&w->oc, nullptr, nullptr, path);
+        if (e < 0 || !w->oc) {
+            fsx::fail(fsx::UNSUPPORTED, std::string("cannot write '") + path + "': unknown container (use .mp4, .mkv or .mov)");
+            return nullptr;
+        }
+        const AVCodec *codec = avcodec_find_encoder_by_name("libx264");
+        if (!codec) codec = avcodec_find_encoder(AV_CODEC_ID_H264);
+        if (!codec) codec = avcodec_find_encoder(AV_CODEC_ID_MPEG4);
+        if (!codec) { fsx::fail(fsx::UNSUPPORTED, "no H.264 or MPEG-4 encoder in this ffmpeg build"); return nullptr; }
+        AVStream *ivs = rd->fmt->streams[rd->vstream];
+        w->enc = avcodec_alloc_context3(codec);
+        w->enc->width = rd->dec->width;
+        w->enc->height = rd->dec->height;
+        w->enc->pix_fmt = AV_PIX_FMT_YUV420P;
+        w->enc->time_base = ivs->time_base;
+        AVRational fr = ivs->avg_frame_rate.num ? ivs->avg_frame_rate : ivs->r_frame_rate;
+        if (fr.num && fr.den) w->enc->framerate = fr;
+        w->enc->sample_aspect_ratio = rd->dec->sample_aspect_ratio;
+        w->enc->color_range = AVCOL_RANGE_MPEG;
+        if (w->oc->oformat->flags & AVFMT_GLOBALHEADER) w->enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+        if (std::string(codec->name) == "libx264") {
+            av_opt_set(w->enc->priv_data, "preset", preset && *preset ? preset : "veryfast", 0);
+            av_opt_set(w->enc->priv_data, "crf", std::to_string(crf).c_str(), 0);
+        } else {
+            w->enc->bit_rate = 4000000;
+        }
+        if ((e = avcodec_open2(w->enc, codec, nullptr)) < 0) {
+            fsx::fail(fsx::IO, "cannot open the video encoder: " + averr(e));
+            return nullptr;
+        }
+        w->vst = avformat_new_stream(w->oc, nullptr);
+        avcodec_parameters_from_context(w->vst->codecpar, w->enc);
+        w->vst->time_base = w->enc->time_base;
+        w->vst->avg_frame_rate = ivs->avg_frame_rate;
+        w->vst->r_frame_rate = ivs->r_frame_rate;
+        if (rd->astream >= 0) {
+            AVStream *ias = rd->fmt->streams[rd->astream];
+            w->ast = avformat_new_stream(w->oc, nullptr);
+            avcodec_parameters_copy(w->ast->codecpar, ias->codecpar);
+            w->ast->codecpar->codec_tag = 0;
+            w->ast->time_base = ias->time_base;
+        }
+        if (!(w->oc->oformat->flags & AVFMT_NOFILE)) {
+            if ((e = avio_open(&w->oc->pb, path, AVIO_FLAG_WRITE)) < 0) {
+                fsx::fail(fsx::IO, std::string("cannot create '") + path + "': " + averr(e));
+                return nullptr;
+            }
+        }
+        if ((e = avformat_write_header(w->oc, nullptr)) < 0) {
+            fsx::fail(fsx::IO, "cannot write the video header: " + averr(e) +
+                                   (w->ast ? " (the audio codec may not fit this container)" : ""));
+            return nullptr;
+        }
+        w->header = true;
+        w->yuv = av_frame_alloc();
+        w->yuv->format = AV_PIX_FMT_YUV420P;
+        w->yuv->width = w->enc->width;
+        w->yuv->height = w->enc->height;
+        if (av_frame_get_buffer(w->yuv, 0) < 0) { fsx::fail(fsx::OUT_OF_MEMORY, "video frame"); return nullptr; }
+        w->pkt = av_packet_alloc();
+        return w.release();
+    })
+}
+
+extern "C" int fsx_vwriter_write(void *handle, fsx_view frame, int64_t pts, int64_t duration) {
+    FSX_GUARD("video encode", {
+        auto *w = static_cast<Writer *>(handle);
+        int e = av_frame_make_writable(w->yuv);
+        if (e < 0) return fsx::fail(fsx::OUT_OF_MEMORY, "video frame: " + averr(e));
+        w->sws = sws_getCachedContext(w->sws, frame.width, frame.height, AV_PIX_FMT_BGR24, w->enc->width,
+                                      w->enc->height, AV_PIX_FMT_YUV420P, SWS_BILINEAR, nullptr, nullptr, nullptr);
+        if (!w->bgr) {
+            w->bgr = av_frame_alloc();
+            w->bgr->format = AV_PIX_FMT_BGR24;
+            w->bgr->width = frame.width;
+            w->bgr->height = frame.height;
+            if (av_frame_get_buffer(w->bgr, 64) < 0) return fsx::fail(fsx::OUT_OF_MEMORY, "video frame");
+        }
+        av_image_copy_plane(w->bgr->data[0], w->bgr->linesize[0], (const uint8_t *)frame.data, (int)frame.stride,
+                            frame.width * 3, frame.height);
+        sws_scale(w->sws, w->bgr->data, w->bgr->linesize, 0, frame.height, w->yuv->data, w->yuv->linesize);
+        w->yuv->pts = pts;
+        if (duration > 0) w->durations[pts] = duration;
+        if ((e = avcodec_send_frame(w->enc, w->yuv)) < 0) return fsx::fail(fsx::IO, "video encode: " + averr(e));
+        if (int r = drain_encoder(w)) return r;
+        return write_audio(w);
+    })
+}
+
+extern "C" int fsx_vwriter_finish(void *handle) {
+    std::unique_ptr<Writer> w(static_cast<Writer *>(handle));
+    FSX_GUARD("video finish", {
+        avcodec_send_frame(w->enc, nullptr);
+        if (int r = drain_encoder(w.get())) return r;
+        // The rest of the audio: read the input to its end.
+        Reader *rd = w->reader;
+        while (av_read_frame(rd->fmt, rd->pkt) >= 0) {
+            if (rd->pkt->stream_index == rd->astream) rd->audio.push_back(av_packet_clone(rd->pkt));
+            av_packet_unref(rd->pkt);
+        }
+        if (int r = write_audio(w.get())) return r;
+        int e = av_write_trailer(w->oc);
+        if (e < 0) return fsx::fail(fsx::IO, "video trailer: " + averr(e));
+        if (w->oc->pb) {
+            avio_flush(w->oc->pb);
+            if (w->oc->pb->error < 0) return fsx::fail(fsx::IO, "video write: " + averr(w->oc->pb->error));
+            e = avio_closep(&w->oc->pb);
+            if (e < 0) return fsx::fail(fsx::IO, "video close: " + averr(e));
+        }
+        return 0;
+    })
+}
+
+extern "C" void fsx_vwriter_abort(void *handle) { delete static_cast<Writer *>(handle); }

@@ -1,0 +1,172 @@
+/// Options of a frame stream.
+public struct StreamOptions: Sendable {
+    /// Run the detector every N frames (and whenever a track is lost or the scene cuts);
+    /// in between, landmarks are re-fitted in the box predicted from the previous frame.
+    public var detectInterval: Int = 5
+    /// One-Euro filter on the landmarks: cutoff (Hz) when still, and how fast it opens with
+    /// speed (per inter-ocular distance per second). 0 min cutoff turns filtering off.
+    public var minCutoff: Double = 1.5
+    public var beta: Double = 1.5
+    /// Mean absolute difference (0–255) of consecutive 32×18 grey thumbnails above which the
+    /// scene is taken to have cut: tracks and filters restart.
+    public var sceneCut: Double = 28
+    public init() {}
+
+    func validate() throws {
+        func bad(_ s: String) -> FaceSwapError { FaceSwapError(.invalidArgument, "stream options: \(s)") }
+        if detectInterval < 1 || detectInterval > 1000 { throw bad("detect_interval \(detectInterval) is outside 1–1000") }
+        if !(minCutoff >= 0 && minCutoff <= 1000) { throw bad("min_cutoff \(minCutoff) is outside 0–1000") }
+        if !(beta >= 0 && beta <= 1000) { throw bad("beta \(beta) is outside 0–1000") }
+        if !(sceneCut > 0 && sceneCut <= 255) { throw bad("scene_cut \(sceneCut) is outside (0, 255]") }
+    }
+}
+
+/// One tracked face.
+final class Track {
+    let id: Int
+    var rect: Rect
+    var filter: OneEuroFilter
+    var landmarks: [Point] = []       // filtered
+    var centroid: Point? = nil        // of the raw landmarks, last frame
+    var velocity = Point(0, 0)
+    var iod: Double
+    /// The detector rect relative to the landmarks (centre offset and size, in IOD units).
+    var rectOffset = Point(0, 0)
+    var rectSize = 0.0
+
+    init(id: Int, rect: Rect, iod: Double, options: StreamOptions) {
+        self.id = id
+        self.rect = rect
+        self.iod = iod
+        filter = OneEuroFilter(minCutoff: options.minCutoff, beta: options.beta, scale: iod)
+    }
+}
+
+/// Swaps a video frame by frame, steadily: detection every N frames, landmark tracking in
+/// between, a One-Euro filter on the landmarks, scene-cut resets and one track per face.
+/// Not thread-safe: one stream per video, used from one thread at a time.
+public final class FaceStream {
+    public let swapper: Swapper
+    public let source: Source
+    public let options: StreamOptions
+    private var tracks: [Track] = []
+    private var nextID = 0
+    private var frameIndex = 0
+    private var previousThumb: Image? = nil
+    private var forceDetect = true
+    public private(set) var sceneCuts = 0
+    public private(set) var detections = 0
+
+    public init(swapper: Swapper, source: Source, options: StreamOptions = StreamOptions()) throws {
+        try options.validate()
+        self.swapper = swapper
+        self.source = source
+        self.options = options
+    }
+
+    /// The faces of the last frame (filtered landmarks), one per track.
+    public var faces: [Face] {
+        tracks.map { Face(box: $0.rect.grownSquare(margin: swapper.detector.options.margin), rect: $0.rect, score: Double($0.id), landmarks: $0.landmarks) }
+    }
+
+    public func reset() {
+        tracks = []
+        previousThumb = nil
+        forceDetect = true
+        frameIndex = 0
+    }
+
+    /// Processes one frame in place; `time` in seconds (nil: frame number / 30).
+    /// Returns the number of faces swapped.
+    @discardableResult
+    public func process(_ frame: Image, time: Double? = nil) throws -> Int {
+        let t = time ?? Double(frameIndex) / 30
+        try trackFaces(frame, time: t)
+        frameIndex += 1
+        for track in tracks {
+            let face = Face(box: track.rect, rect: track.rect, score: 0, landmarks: track.landmarks)
+            try swapper.swapFace(source, face, into: frame)
+        }
+        return tracks.count
+    }
+
+    /// Updates the tracks for a frame without swapping (also for reenactment and tests).
+    public func trackFaces(_ frame: Image, time t: Double) throws {
+        if try isSceneCut(frame) {
+            sceneCuts += 1
+            tracks = []
+            forceDetect = true
+        }
+        let detectNow = forceDetect || tracks.isEmpty || frameIndex % options.detectInterval == 0
+        forceDetect = false
+        if detectNow {
+            detections += 1
+            try associate(try swapper.detector.detect(frame))
+        } else {
+            for tr in tracks {  // predict: where last frame's landmarks put the detector's box, moved on
+                guard let c = tr.centroid else { continue }
+                let centre = c + tr.velocity + tr.rectOffset * tr.iod
+                let side = tr.rectSize * tr.iod
+                tr.rect = Rect(x: centre.x - side / 2, y: centre.y - side / 2, width: side, height: side)
+            }
+        }
+        var kept: [Track] = []
+        for tr in tracks {
+            let raw = try swapper.landmarker.fit(frame, Face(box: tr.rect, rect: tr.rect, score: 0)).landmarks
+            guard raw.count == 68 else { continue }
+            let face = Face(box: tr.rect, rect: tr.rect, score: 0, landmarks: raw)
+            let iod = face.interocularDistance ?? 0
+            let c = Point.mean(raw)
+            if !detectNow, let prev = tr.centroid {
+                // Lost: the fit jumped or changed size, as when the face leaves the box.
+                let jump = c.distance(to: prev + tr.velocity)
+                if iod < 0.6 * tr.iod || iod > 1.6 * tr.iod || jump > 0.8 * tr.iod {
+                    forceDetect = true
+                    continue
+                }
+            }
+            if detectNow {
+                // Remember how the detector's box sits on these landmarks, for prediction.
+                tr.rectOffset = (tr.rect.center - c) * (1 / max(iod, 1))
+                tr.rectSize = max(tr.rect.width, tr.rect.height) / max(iod, 1)
+                if tr.centroid == nil { tr.iod = max(iod, 1); tr.filter.scale = tr.iod }
+            }
+            if let prev = tr.centroid { tr.velocity = c - prev }
+            tr.centroid = c
+            let flat = tr.filter.filter(raw.flatMap { [$0.x, $0.y] }, time: t)
+            tr.landmarks = (0..<68).map { Point(flat[2 * $0], flat[2 * $0 + 1]) }
+            kept.append(tr)
+        }
+        tracks = kept
+    }
+
+    /// Matches detections to tracks by overlap; new faces start new tracks; unmatched tracks end.
+    private func associate(_ found: [Face]) throws {
+        var remaining = found
+        var kept: [Track] = []
+        for tr in tracks {
+            guard let best = remaining.indices.max(by: { remaining[$0].rect.intersectionOverUnion(tr.rect) < remaining[$1].rect.intersectionOverUnion(tr.rect) }),
+                  remaining[best].rect.intersectionOverUnion(tr.rect) > 0.3 else { continue }
+            tr.rect = remaining[best].rect
+            remaining.remove(at: best)
+            kept.append(tr)
+        }
+        for f in remaining {
+            let iod = max(f.rect.width * 0.4, 1)
+            kept.append(Track(id: nextID, rect: f.rect, iod: iod, options: options))
+            nextID += 1
+        }
+        tracks = kept
+    }
+
+    private func isSceneCut(_ frame: Image) throws -> Bool {
+        let thumb = try frame.grayResized(width: 32, height: 18)
+        defer { previousThumb = thumb }
+        guard let prev = previousThumb else { return false }
+        var sum = 0
+        for y in 0..<18 {
+            for x in 0..<32 { sum += abs(Int(thumb.byte(x: x, y: y, channel: 0)) - Int(prev.byte(x: x, y: y, channel: 0))) }
+        }
+        return Double(sum) / Double(32 * 18) > options.sceneCut
+    }
+}

@@ -1,0 +1,164 @@
+import CFaceShim
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public struct VideoInfo: Sendable {
+    public var width: Int, height: Int
+    /// From the container (may be an estimate); the job counts the frames it actually decodes.
+    public var frames: Int
+    public var fps: Double
+    public var duration: Double
+    public var hasAudio: Bool
+}
+
+/// Decodes a video file frame by frame (libavformat/libavcodec) into BGR8 images.
+public final class VideoReader {
+    let handle: UnsafeMutableRawPointer
+    public let info: VideoInfo
+
+    public init(path: String) throws {
+        var i = fsx_video_info()
+        guard let h = fsx_vreader_open(path, &i) else { throw shimError(Status.decode.rawValue, "video") }
+        handle = h
+        info = VideoInfo(width: Int(i.width), height: Int(i.height), frames: Int(i.frames), fps: i.fps,
+                         duration: i.duration, hasAudio: i.has_audio != 0)
+        do {
+            try ImageLimits.check(width: info.width, height: info.height, "video frame")
+        } catch {
+            fsx_vreader_close(h)
+            throw error
+        }
+    }
+
+    deinit { fsx_vreader_close(handle) }
+
+    public struct Frame {
+        public let image: Image
+        public let pts: Int64
+        public let duration: Int64
+        public let seconds: Double
+    }
+
+    /// The next frame, or nil at the end.
+    public func next() throws -> Frame? {
+        let img = try Image(width: info.width, height: info.height, format: .bgr8)
+        var pts: Int64 = 0, dur: Int64 = 0, sec = 0.0
+        var eof: Int32 = 0
+        try shim(fsx_vreader_next(handle, img.view, &pts, &dur, &sec, &eof), "video decode")
+        return eof != 0 ? nil : Frame(image: img, pts: pts, duration: dur, seconds: sec)
+    }
+}
+
+/// Encodes H.264 with the reader's timestamps and copies its audio. Writes to a temporary file
+/// next to the destination and renames it into place only when finished.
+public final class VideoWriter {
+    private var handle: UnsafeMutableRawPointer?
+    private let path: String
+    private let temporary: String
+
+    public init(path: String, reader: VideoReader, crf: Int = 18, preset: String = "veryfast") throws {
+        guard crf >= 0 && crf <= 51 else { throw FaceSwapError(.invalidArgument, "crf \(crf) is outside 0–51") }
+        self.path = path
+        // Keep the extension last: the container is chosen from it.
+        let slash = path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex
+        let dir = String(path[..<slash]), name = String(path[slash...])
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else {
+            throw FaceSwapError(.unsupported, "cannot tell the video format of '\(path)': use .mp4, .mkv or .mov")
+        }
+        temporary = dir + "." + name[..<dot] + ".partial-\(getpid())" + name[dot...]
+        guard let h = fsx_vwriter_open(temporary, reader.handle, Int32(crf), preset) else {
+            let e = shimError(Status.io.rawValue, "video")
+            unlink(temporary)
+            throw e
+        }
+        handle = h
+    }
+
+    deinit { abort() }
+
+    public func write(_ frame: Image, pts: Int64, duration: Int64) throws {
+        guard let handle else { throw FaceSwapError(.invalidArgument, "the video writer is closed") }
+        try shim(fsx_vwriter_write(handle, frame.view, pts, duration), "video encode")
+    }
+
+    /// Finishes the file and moves it into place.
+    public func finish() throws {
+        guard let h = handle else { return }
+        handle = nil
+        let rc = fsx_vwriter_finish(h)
+        if rc != 0 {
+            let e = shimError(rc, "video")
+            unlink(temporary)
+            throw e
+        }
+        if rename(temporary, path) != 0 {
+            let why = String(cString: strerror(errno))
+            unlink(temporary)
+            throw FaceSwapError(.io, "cannot move the finished video to '\(path)': \(why)")
+        }
+    }
+
+    /// Drops the partial file.
+    public func abort() {
+        if let h = handle {
+            fsx_vwriter_abort(h)
+            handle = nil
+            unlink(temporary)
+        }
+    }
+}
+
+/// Progress reports: frames done, frames expected (an estimate; 0 when unknown). Return false to cancel.
+public typealias ProgressHandler = (_ done: Int, _ total: Int) -> Bool
+
+public struct VideoJobResult: Sendable {
+    public var frames: Int
+    public var framesWithFaces: Int
+    public var sceneCuts: Int
+    public var seconds: Double
+}
+
+/// A whole video: decode, swap every frame through a stream, encode with the same timestamps,
+/// audio copied. Frames with no face pass through unchanged. Cancelling leaves no output file.
+public enum VideoJob {
+    public static func run(input: String, output: String, swapper: Swapper, source: Source,
+                           options: StreamOptions = StreamOptions(), crf: Int = 18, preset: String = "veryfast",
+                           progress: ProgressHandler? = nil) throws -> VideoJobResult {
+        let start = StageClock.now()
+        let reader = try VideoReader(path: input)
+        let writer = try VideoWriter(path: output, reader: reader, crf: crf, preset: preset)
+        let stream = try FaceStream(swapper: swapper, source: source, options: options)
+        var frames = 0, withFaces = 0
+        // Each frame is written once the next one is known, so that its duration is exact even
+        // when the decoder does not report one (variable frame rates).
+        var pending: VideoReader.Frame? = nil
+        var lastDuration: Int64 = 0
+        do {
+            while true {
+                let frame = try reader.next()
+                if let p = pending {
+                    var d = p.duration
+                    if let f = frame, f.pts > p.pts { d = f.pts - p.pts }
+                    if d <= 0 { d = lastDuration }
+                    lastDuration = d
+                    try writer.write(p.image, pts: p.pts, duration: d)
+                    frames += 1
+                    if let progress, !progress(frames, max(reader.info.frames, frames)) {
+                        throw FaceSwapError(.cancelled, "cancelled after \(frames) frames; no output written")
+                    }
+                }
+                guard let frame else { break }
+                if try stream.process(frame.image, time: frame.seconds) > 0 { withFaces += 1 }
+                pending = frame
+            }
+            if frames == 0 { throw FaceSwapError(.decode, "'\(input)' has no decodable video frames") }
+            try writer.finish()
+        } catch {
+            writer.abort()
+            throw error
+        }
+        return VideoJobResult(frames: frames, framesWithFaces: withFaces, sceneCuts: stream.sceneCuts,
+                              seconds: StageClock.now() - start)
+    }
+}

@@ -1,0 +1,98 @@
+// fs_stream and fs_video_swap.
+import CFaceSwapABI
+import FaceSwap
+
+func stream(_ h: OpaquePointer?) throws -> FaceStream { try Registry.shared.get(h, .stream, as: FaceStream.self) }
+
+@_cdecl("fs_stream_default_options")
+public func _fs_stream_default_options() -> fs_stream_options {
+    let d = StreamOptions()
+    return fs_stream_options(struct_size: UInt32(MemoryLayout<fs_stream_options>.size), detect_interval: Int32(d.detectInterval),
+                             min_cutoff: Float(d.minCutoff), beta: Float(d.beta), scene_cut: Float(d.sceneCut))
+}
+
+func streamOptions(_ c: fs_stream_options) -> StreamOptions {
+    var o = StreamOptions()
+    o.detectInterval = Int(c.detect_interval)
+    o.minCutoff = Double(c.min_cutoff)
+    o.beta = Double(c.beta)
+    o.sceneCut = Double(c.scene_cut)
+    return o
+}
+
+@_cdecl("fs_stream_create")
+public func _fs_stream_create(_ sw: OpaquePointer?, _ src: OpaquePointer?, _ opts: UnsafePointer<fs_stream_options>?,
+                              _ out: UnsafeMutablePointer<OpaquePointer?>?) -> fs_status {
+    call("fs_stream_create") {
+        let o = try output(out)
+        let options = streamOptions(try readOptions(opts, defaults: _fs_stream_default_options(), name: "fs_stream_options"))
+        o.pointee = Registry.shared.add(try FaceStream(swapper: try swapper(sw), source: try source(src), options: options), .stream)
+    }
+}
+
+@_cdecl("fs_stream_free")
+public func _fs_stream_free(_ h: OpaquePointer?) { Registry.shared.remove(h, .stream) }
+
+@_cdecl("fs_stream_push")
+public func _fs_stream_push(_ h: OpaquePointer?, _ frame: OpaquePointer?, _ time: Double, _ count: UnsafeMutablePointer<Int>?) -> fs_status {
+    call("fs_stream_push") {
+        count?.pointee = 0
+        let s = try stream(h)
+        let n = try s.process(try image(frame), time: time >= 0 && time.isFinite ? time : nil)
+        count?.pointee = n
+    }
+}
+
+@_cdecl("fs_stream_push_view")
+public func _fs_stream_push_view(_ h: OpaquePointer?, _ v: UnsafePointer<fs_image_view>?, _ time: Double, _ count: UnsafeMutablePointer<Int>?) -> fs_status {
+    call("fs_stream_push_view") {
+        count?.pointee = 0
+        let s = try stream(h)
+        let n = try s.process(try imageFromView(v, copy: false), time: time >= 0 && time.isFinite ? time : nil)
+        count?.pointee = n
+    }
+}
+
+@_cdecl("fs_stream_get_faces")
+public func _fs_stream_get_faces(_ h: OpaquePointer?, _ faces: UnsafeMutablePointer<fs_face>?, _ capacity: Int, _ count: UnsafeMutablePointer<Int>?) -> fs_status {
+    call("fs_stream_get_faces") {
+        let n = try required(count, "count")
+        n.pointee = 0
+        try writeFaces(try stream(h).faces, faces, capacity, n)
+    }
+}
+
+@_cdecl("fs_stream_reset")
+public func _fs_stream_reset(_ h: OpaquePointer?) -> fs_status {
+    call("fs_stream_reset") { try stream(h).reset() }
+}
+
+@_cdecl("fs_stream_flush")
+public func _fs_stream_flush(_ h: OpaquePointer?) -> fs_status {
+    call("fs_stream_flush") { try stream(h).reset() }
+}
+
+@_cdecl("fs_video_default_options")
+public func _fs_video_default_options() -> fs_video_options {
+    fs_video_options(struct_size: UInt32(MemoryLayout<fs_video_options>.size), stream: _fs_stream_default_options(), crf: 18, preset: nil)
+}
+
+@_cdecl("fs_video_swap")
+public func _fs_video_swap(_ sw: OpaquePointer?, _ src: OpaquePointer?, _ input: UnsafePointer<CChar>?, _ output: UnsafePointer<CChar>?,
+                           _ opts: UnsafePointer<fs_video_options>?,
+                           _ progress: (@convention(c) (UnsafeMutableRawPointer?, Int64, Int64) -> Int32)?,
+                           _ user: UnsafeMutableRawPointer?, _ stats: UnsafeMutablePointer<fs_video_stats>?) -> fs_status {
+    call("fs_video_swap") {
+        stats?.pointee = fs_video_stats()
+        let o = try readOptions(opts, defaults: _fs_video_default_options(), name: "fs_video_options")
+        var inner = o.stream
+        if inner.struct_size == 0 { inner = _fs_stream_default_options() }
+        let result = try VideoJob.run(input: try string(input, "input_path"), output: try string(output, "output_path"),
+                                      swapper: try swapper(sw), source: try source(src), options: streamOptions(inner),
+                                      crf: Int(o.crf), preset: o.preset.map { String(cString: $0) } ?? "veryfast") { done, total in
+            progress.map { $0(user, Int64(done), Int64(total)) == 0 } ?? true
+        }
+        stats?.pointee = fs_video_stats(frames: Int64(result.frames), frames_with_faces: Int64(result.framesWithFaces),
+                                        scene_cuts: Int64(result.sceneCuts), seconds: result.seconds)
+    }
+}

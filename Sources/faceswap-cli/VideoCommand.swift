@@ -1,0 +1,58 @@
+import FaceSwap
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Set by SIGINT; the progress callback turns it into a clean cancel.
+nonisolated(unsafe) var interrupted: sig_atomic_t = 0
+
+enum VideoCommand {
+    static let help = """
+    usage: faceswap video --source A.jpg --input IN.mp4 -o OUT.mp4 [swap options] [video options]
+
+    Swaps the face of A onto the faces in every frame of IN. Every frame, its timestamp (variable
+    frame rates included) and the audio track are kept; frames with no face pass through
+    unchanged. A progress bar shows on a terminal; Ctrl-C stops cleanly and leaves no output file
+    (the video is written to a temporary name and renamed when complete).
+
+      --source PATH            photo of the face to use
+      --input PATH             the video (anything ffmpeg reads)
+      -o, --output PATH        result (.mp4, .mkv or .mov): H.264, audio copied
+      --detect-every N         run the detector every N frames, track in between (default 5)
+      --smooth-cutoff HZ       One-Euro filter cutoff when still (default 1.5; 0: no filter)
+      --smooth-beta B          how fast the filter opens with motion (default 1.5)
+      --crf Q                  H.264 quality, 0 (lossless) - 51 (default 18)
+      --preset P               x264 preset (default veryfast)
+      --quiet                  no progress bar
+    Swap options as for `faceswap swap` (--mode, --color, --blend, --expression, --forehead,
+    --feather, --erode, --source-mouth, --faces, --reference, --source-face).
+    \(Args.detectorHelp)
+    """
+
+    static func run(_ argv: ArraySlice<String>) throws {
+        let valued = SwapCommand.valued.union(["--input", "--detect-every", "--smooth-cutoff", "--smooth-beta", "--crf", "--preset"])
+        let a = try Args(argv, valued: valued, switches: ["--help", "--source-mouth", "--keep-unmatched", "--quiet"])
+        if a.has("--help") { print(help); return }
+        guard a.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(a.positional[0])' (see --help)") }
+        guard let sourcePath = a.string("--source") else { throw UsageError(message: "--source is required (see --help)") }
+        guard let input = a.string("--input") else { throw UsageError(message: "--input is required (see --help)") }
+        guard let output = a.string("-o") ?? a.string("--output") else { throw UsageError(message: "-o OUT is required (see --help)") }
+        var stream = StreamOptions()
+        if let v = try a.int("--detect-every", 1...1000) { stream.detectInterval = v }
+        if let v = try a.double("--smooth-cutoff", 0...1000) { stream.minCutoff = v }
+        if let v = try a.double("--smooth-beta", 0...1000) { stream.beta = v }
+        let crf = try a.int("--crf", 0...51) ?? 18
+        let (swapper, source) = try SwapCommand.makeSwapper(a, sourcePath: sourcePath)
+
+        signal(SIGINT) { _ in interrupted = 1 }
+        let bar = a.has("--quiet") ? nil : Terminal.Progress("swapping", total: 0)
+        let result = try VideoJob.run(input: input, output: output, swapper: swapper, source: source, options: stream,
+                                      crf: crf, preset: a.string("--preset") ?? "veryfast") { done, total in
+            bar?.update(done, total: total)
+            return interrupted == 0
+        }
+        bar?.finish()
+        let fps = Double(result.frames) / max(result.seconds, 1e-6)
+        Terminal.error("faceswap: \(result.frames) frames (\(result.framesWithFaces) with faces, \(result.sceneCuts) scene cuts) in \(JSON.number(result.seconds)) s, \(JSON.number(fps)) fps -> \(output)")
+    }
+}
