@@ -29,7 +29,7 @@
  *  - fs_detector, fs_landmarker, fs_recognizer, fs_swapper, fs_source: immutable after creation;
  *    one handle may be used from any number of threads at once (detectors and the recognizer
  *    keep a small pool of per-call scratch).
- *  - fs_stream: one thread at a time (it carries per-video tracking state).
+ *  - fs_stream, fs_reenactor: one thread at a time (they carry per-video tracking state).
  *  - fs_image: may be read from several threads at once; writing one (fs_image_* calls that
  *    modify it) while another thread reads it is a data race, as with any buffer.
  *  - Free functions (fs_align_*, fs_affine_*, fs_status_string, ...): thread-safe.
@@ -369,11 +369,11 @@ typedef struct fs_swap_options {
     fs_color_mode color;
     fs_blend_mode blend;
     float expression;            /* DELAUNAY: 1 = eyes, brows, nose, mouth take the target's shape
-                                    and expression; 0 = keep the source's shape (default 0.5) */
+                                    and expression; 0 = keep the source's shape (default 0.6) */
     float forehead;              /* raise the mask above the brows by this fraction of the
                                     brow-to-chin height (0–1, default 0.1) */
     float erode;                 /* shrink the mask by this fraction of the face size; negative
-                                    grows it (-0.3–0.3, default 0.02) */
+                                    grows it (-0.3–0.3, default 0.04) */
     float feather;               /* feather radius, fraction of the face size (0–0.5, default 0.06) */
     int32_t keep_mouth;          /* 1: keep the target's mouth interior (default 1) */
     int32_t face_index;          /* -1: every face in the target (default); N: only the N-th largest */
@@ -532,6 +532,49 @@ FS_API fs_status fs_video_swap(const fs_swapper *swapper, const fs_source *sourc
                                const char *input_path, const char *output_path,
                                const fs_video_options *options, fs_progress_fn progress,
                                void *user, fs_video_stats *stats);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Reenactment: a still photo animated by a driving video                                      */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct fs_reenact_options {
+    uint32_t struct_size;        /* sizeof(fs_reenact_options) */
+    float expression;            /* scale of the driver's expression applied (0–2, default 1) */
+    float head_motion;           /* share of the driver's head motion applied (0–1, default 1) */
+    int32_t mouth_fill;          /* 1: fill an opening mouth from the driver's (default 1) */
+    int32_t side_by_side;        /* fs_reenact_video: write driver | result (default 0) */
+    fs_stream_options stream;    /* tracking and smoothing of the driver's face */
+} fs_reenact_options;
+
+FS_API fs_reenact_options fs_reenact_default_options(void);
+
+/* A reenactor animates one photo: the driver's landmark motion relative to its neutral frame
+ * (the first frame with a face; fs_reenactor_reset picks a new one), with the head pose
+ * normalised away, moves the photo's 68 points; the driver's head motion is applied on top; the
+ * photo is warped over a mesh pinned to fixed points around the head and on the border (the
+ * background stays still); an opening mouth is filled from the driver's, colour-matched.
+ * The photo is copied (an odd last row/column is dropped, for video encoding). Keeps references
+ * to detector and landmarker. NOT thread-safe (it tracks the driver).
+ * Errors: NO_FACE (photo without a face), UNSUPPORTED (5-point landmarker). */
+typedef struct fs_reenactor fs_reenactor;
+FS_API fs_status fs_reenactor_create(const fs_detector *detector, const fs_landmarker *landmarker,
+                                     const fs_image *photo, const fs_reenact_options *options,
+                                     fs_reenactor **out);
+FS_API void fs_reenactor_free(fs_reenactor *reenactor);
+
+/* The photo animated by the next driving frame: *out receives a new BGR8 image of the photo's
+ * size. A driving frame without a face gives the photo unchanged. time: seconds (negative: frame
+ * number / 30). */
+FS_API fs_status fs_reenactor_push(fs_reenactor *reenactor, const fs_image *driver_frame, double time,
+                                   fs_image **out);
+FS_API fs_status fs_reenactor_reset(fs_reenactor *reenactor);
+
+/* A whole driving video: writes output_path (.mp4/.mkv/.mov, H.264, the photo's size or
+ * driver | result side by side) with the driver's timestamps and audio, atomically (temporary
+ * file + rename; nothing left on error or cancel). Errors as fs_video_swap. */
+FS_API fs_status fs_reenact_video(fs_reenactor *reenactor, const char *driving_path,
+                                  const char *output_path, const fs_reenact_options *options,
+                                  fs_progress_fn progress, void *user, fs_video_stats *stats);
 
 #ifdef __cplusplus
 }

@@ -214,7 +214,8 @@ extern "C" int fsx_vreader_next(void *handle, fsx_view dst, int64_t *pts, int64_
 
 extern "C" void fsx_vreader_close(void *reader) { delete static_cast<Reader *>(reader); }
 
-extern "C" void *fsx_vwriter_open(const char *path, void *reader, int crf, const char *preset) {
+extern "C" void *fsx_vwriter_open(const char *path, void *reader, int width, int height, int crf,
+                                   const char *preset) {
     FSX_GUARD_PTR("video", fsx::IO, {
         auto *rd = static_cast<Reader *>(reader);
         auto w = std::make_unique<Writer>();
@@ -230,13 +231,18 @@ extern "C" void *fsx_vwriter_open(const char *path, void *reader, int crf, const
         if (!codec) { fsx::fail(fsx::UNSUPPORTED, "no H.264 or MPEG-4 encoder in this ffmpeg build"); return nullptr; }
         AVStream *ivs = rd->fmt->streams[rd->vstream];
         w->enc = avcodec_alloc_context3(codec);
-        w->enc->width = rd->dec->width;
-        w->enc->height = rd->dec->height;
+        w->enc->width = width > 0 ? width : rd->dec->width;
+        w->enc->height = height > 0 ? height : rd->dec->height;
+        if ((w->enc->width | w->enc->height) & 1) {
+            fsx::fail(fsx::UNSUPPORTED, "H.264 in 4:2:0 needs an even width and height (got " +
+                                            std::to_string(w->enc->width) + "x" + std::to_string(w->enc->height) + ")");
+            return nullptr;
+        }
         w->enc->pix_fmt = AV_PIX_FMT_YUV420P;
         w->enc->time_base = ivs->time_base;
         AVRational fr = ivs->avg_frame_rate.num ? ivs->avg_frame_rate : ivs->r_frame_rate;
         if (fr.num && fr.den) w->enc->framerate = fr;
-        w->enc->sample_aspect_ratio = rd->dec->sample_aspect_ratio;
+        if (width <= 0) w->enc->sample_aspect_ratio = rd->dec->sample_aspect_ratio;
         w->enc->color_range = AVCOL_RANGE_MPEG;
         if (w->oc->oformat->flags & AVFMT_GLOBALHEADER) w->enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
         if (std::string(codec->name) == "libx264") {

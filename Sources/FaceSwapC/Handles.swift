@@ -10,6 +10,7 @@ import Glibc
 enum HandleKind: String {
     case image = "fs_image", detector = "fs_detector", landmarker = "fs_landmarker"
     case recognizer = "fs_recognizer", swapper = "fs_swapper", source = "fs_source", stream = "fs_stream"
+    case reenactor = "fs_reenactor"
 }
 
 final class Registry: @unchecked Sendable {

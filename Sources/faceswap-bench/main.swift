@@ -169,4 +169,44 @@ print("  decode 1280x720 \(ms(try time(runs) { _ = try dstBytes.withUnsafeBytes 
       " detect+68 points \(ms(try time(runs) { for f in try fast.detect(target) { _ = try landmarker.fit(target, f) } }))," +
       " JPEG encode \(ms(try time(runs) { _ = try target.encode(.jpeg) }))\n")
 
+// ---- Video (issue 4): a 1280x720 clip made from a shared talking-head clip ----
+let clip = outDir + "/talking_1280x720.mp4"
+let make = "ffmpeg -y -v error -i '\(data)/videos/vr_face2.mp4' -vf 'scale=-2:720,pad=1280:720:(ow-iw)/2:0' " +
+    "-c:v libx264 -crf 18 -preset veryfast -c:a copy '\(clip)'"
+if system(make) == 0 {
+    let swapper = try Swapper(detector: try Detector(), landmarker: landmarker)
+    let source = try swapper.prepare(try Image.load(path: data + "/faces/fr_obama1.jpg"))
+    // Decode alone.
+    var t = now()
+    var frames: [VideoReader.Frame] = []
+    let reader = try VideoReader(path: clip)
+    while let f = try reader.next() { frames.append(f) }
+    let decodeFPS = Double(frames.count) / (now() - t)
+    // Swap alone (stream: detect every 5 frames, track, filter, swap), on copies of the frames.
+    let copies = try frames.map { try $0.image.copy() }
+    let stream = try FaceStream(swapper: swapper, source: source)
+    t = now()
+    for (i, f) in copies.enumerated() { try stream.process(f, time: frames[i].seconds) }
+    let swapFPS = Double(copies.count) / (now() - t)
+    // Tracking alone, and the swap stage alone with known landmarks.
+    let tracker = try FaceTracker(detector: swapper.detector, landmarker: landmarker)
+    t = now()
+    for f in frames { try tracker.track(f.image, time: f.seconds) }
+    let trackFPS = Double(frames.count) / (now() - t)
+    // Encode alone.
+    let reader2 = try VideoReader(path: clip)
+    let writer = try VideoWriter(path: outDir + "/encode_only.mp4", reader: reader2)
+    t = now()
+    for f in frames { try writer.write(f.image, pts: f.pts, duration: f.duration) }
+    try writer.finish()
+    let encodeFPS = Double(frames.count) / (now() - t)
+    let job = try VideoJob.run(input: clip, output: outDir + "/talking_swapped.mp4", swapper: swapper, source: source)
+    print("video, \(clip): 1280x720, \(frames.count) frames, one face")
+    print("  decode \(Int(decodeFPS)) fps; tracking (detect every 5 + 68 points + filter) \(Int(trackFPS)) fps; " +
+          "swap (tracking + warp/mask/colour/multiband) \(Int(swapFPS)) fps; encode (x264 veryfast) \(Int(encodeFPS)) fps")
+    print("  whole job (decode + swap + encode + audio copy): \(Int(Double(job.frames) / job.seconds)) fps\n")
+} else {
+    print("video: ffmpeg not available, skipped\n")
+}
+
 print("floor: `.build/release/faceswap-floor \(jpegPath) \(runs) 0.25 \(cityPath)` makes the same calls directly from C++")

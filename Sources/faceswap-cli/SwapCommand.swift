@@ -22,10 +22,10 @@ enum SwapCommand {
                                  model, see README)
       --source-face N            which face of A to use (default 0, the largest)
       --expression E             delaunay: how far the eyes, brows, nose and mouth take B's shape
-                                 and expression (1) or keep A's (0); default 0.5
+                                 and expression (1) or keep A's (0); default 0.6
       --forehead F               raise the mask above the brows by F of the face height (default 0.1)
       --feather F                feather radius, fraction of face size (default 0.06)
-      --erode E                  shrink the mask by E of the face size; negative grows (default 0.02)
+      --erode E                  shrink the mask by E of the face size; negative grows (default 0.04)
       --source-mouth             use A's mouth interior too (default: keep B's teeth and tongue,
                                  which follow B's expression)
       --keep-unmatched           if B has no (matching) face, write B unchanged instead of failing

@@ -9,6 +9,7 @@ usage: faceswap COMMAND [options]        (faceswap COMMAND --help for each)
 commands:
   swap                    put the face from one photo onto the face(s) in another
   video                   swap faces in every frame of a video (audio and timestamps kept)
+  reenact                 animate a still photo from a driving video
   eval SRC TGT RESULT     measure a swap (identity, landmarks, changes outside, seam)
   detect IMAGE            find faces and 68 landmarks (--json, --draw)
   version                 print the library version
@@ -28,6 +29,7 @@ do {
     case "swap": try SwapCommand.run(rest)
     case "eval": try EvalCommand.run(rest)
     case "video": try VideoCommand.run(rest)
+    case "reenact": try ReenactCommand.run(rest)
     case "version", "--version": print("faceswap \(Version.string) (ABI \(Version.abi))")
     case "help", "--help", "-h": print(usage)
     default: throw UsageError(message: "unknown command '\(argv[1])' (try: faceswap --help)")

@@ -147,7 +147,11 @@ def pick_face(faces, centre: Optional[tuple]):
     if centre is None:
         return faces[0]
     cx, cy = centre
-    return min(faces, key=lambda f: (f.rect[0] + f.rect[2] / 2 - cx) ** 2 + (f.rect[1] + f.rect[3] / 2 - cy) ** 2)
+
+    def dist2(f):
+        return (f.rect[0] + f.rect[2] / 2 - cx) ** 2 + (f.rect[1] + f.rect[3] / 2 - cy) ** 2
+
+    return min(faces, key=dist2)
 
 
 def measure(fs, pair: Pair, faces_dir, landmarker, recognizer) -> dict:

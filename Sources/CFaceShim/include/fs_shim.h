@@ -166,10 +166,10 @@ void *fsx_vreader_open(const char *path, fsx_video_info *info);
  * *pts and *duration are in the stream's time base; *seconds is pts in seconds. */
 int fsx_vreader_next(void *reader, fsx_view dst, int64_t *pts, int64_t *duration, double *seconds, int *eof);
 void fsx_vreader_close(void *reader);
-/* Opens an encoder writing path (container from the extension): H.264 (libx264, CRF `quality`,
- * preset `preset`), the reader's video time base and frame rate, and the reader's audio stream
- * copied unchanged. */
-void *fsx_vwriter_open(const char *path, void *reader, int crf, const char *preset);
+/* Opens an encoder writing path (container from the extension): H.264 (libx264, CRF `crf`,
+ * preset `preset`) of width × height (0: the reader's size), the reader's video time base and
+ * frame rate, and the reader's audio stream copied unchanged. */
+void *fsx_vwriter_open(const char *path, void *reader, int width, int height, int crf, const char *preset);
 /* Encodes one BGR8 frame with the reader's pts/duration (so every timestamp is kept), and writes
  * the audio packets the reader has read so far. */
 int fsx_vwriter_write(void *writer, fsx_view frame, int64_t pts, int64_t duration);

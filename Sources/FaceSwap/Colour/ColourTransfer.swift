@@ -7,6 +7,19 @@ public enum ColourTransfer {
         try shim(fsx_color_transfer(src.view, reference.view, mask.view, mode.rawValue), "colour (\(mode.name))")
     }
 
+    /// True when every sampled pixel of a BGR/RGB image has equal channels (a grey photo).
+    static func isGrey(_ image: Image) -> Bool {
+        guard image.format.channels >= 3 else { return true }
+        let step = max(1, Int((Double(image.width * image.height) / 4096).squareRoot()))
+        for y in stride(from: 0, to: image.height, by: step) {
+            for x in stride(from: 0, to: image.width, by: step) {
+                let b = image.byte(x: x, y: y, channel: 0)
+                if b != image.byte(x: x, y: y, channel: 1) || b != image.byte(x: x, y: y, channel: 2) { return false }
+            }
+        }
+        return true
+    }
+
     /// The classic pre-processing over two image sets: A += mean(B) − mean(A) per channel, with
     /// the means taken over every pixel of each set. Changes the images of A in place.
     public static func meanShift(_ a: [Image], towards b: [Image]) throws {

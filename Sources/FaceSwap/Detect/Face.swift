@@ -23,6 +23,16 @@ public struct Face: Equatable, Sendable {
         return nil
     }
 
+    /// Throws unless the face has `count` landmarks, all finite and within a sane range.
+    public func requireLandmarks(_ count: Int, for what: String) throws {
+        guard landmarks.count == count else {
+            throw FaceSwapError(.invalidArgument, "\(what) needs a face with \(count) landmarks (this one has \(landmarks.count))")
+        }
+        for p in landmarks where !(p.x.isFinite && p.y.isFinite && abs(p.x) < 1e7 && abs(p.y) < 1e7) {
+            throw FaceSwapError(.invalidArgument, "\(what): the face's landmarks are not finite numbers in range")
+        }
+    }
+
     public var interocularDistance: Double? {
         guard let e = eyeCenters else { return nil }
         return e.left.distance(to: e.right)

@@ -19,9 +19,7 @@ public final class Recognizer: @unchecked Sendable {
 
     /// The embedding of a face with 68 (or 5) landmarks.
     public func embed(_ image: Image, _ face: Face) throws -> [Float] {
-        guard face.landmarks.count == 68 || face.landmarks.count == 5 else {
-            throw FaceSwapError(.invalidArgument, "an identity embedding needs a face with 68 or 5 landmarks")
-        }
+        try face.requireLandmarks(face.landmarks.count == 5 ? 5 : 68, for: "an identity embedding")
         let bgr = try image.ensuring(.bgr8)
         let xy = face.landmarks.flatMap { [Float($0.x), Float($0.y)] }
         var out = [Float](repeating: 0, count: 128)

@@ -31,11 +31,11 @@ public struct SwapOptions: Sendable {
     /// Delaunay mode: how far the inner features (brows, eyes, nose, mouth) take the target's
     /// shape and expression (1) or keep the source's shape, posed like the target (0). The jaw
     /// always follows the target; the mouth follows it at least half way.
-    public var expression: Double = 0.5
+    public var expression: Double = 0.6
     /// Raise the mask's brow edge towards the forehead by this fraction of the brow-to-chin height.
     public var forehead: Double = 0.1
     /// Shrink (> 0) or grow (< 0) the mask by this fraction of the face size.
-    public var erode: Double = 0.02
+    public var erode: Double = 0.04
     /// Feather radius as a fraction of the face size.
     public var feather: Double = 0.06
     /// Keep the target's mouth interior (teeth, tongue) instead of the source's.

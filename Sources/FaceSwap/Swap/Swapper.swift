@@ -136,7 +136,7 @@ public final class Swapper: @unchecked Sendable {
     public func swapFace(_ source: Source, _ face: Face, into image: Image, mask maskOut: Image? = nil,
                          clock: StageClock? = nil) throws {
         clock?.start()
-        guard face.landmarks.count == 68 else { throw FaceSwapError(.invalidArgument, "the target face needs 68 landmarks") }
+        try face.requireLandmarks(68, for: "swapping a face")
         let tMesh = FaceMesh(try warpTargets(source.face.landmarks, face.landmarks), forehead: options.forehead)
         let sMesh = FaceMesh(source.face.landmarks, forehead: options.forehead)
         let size = tMesh.faceSize
@@ -159,6 +159,10 @@ public final class Swapper: @unchecked Sendable {
         try FaceMask.intersect(alpha, valid)
         clock?.lap("mask")
         try ColourTransfer.apply(options.color, to: warped, reference: work, mask: hard)
+        if image.format == .gray8 || ColourTransfer.isGrey(work) {
+            // A grey photo stays grey: the source's colours would show as a tint.
+            try warped.assign(from: try warped.converted(to: .gray8))
+        }
         clock?.lap("colour")
         try Blender.blend(options.blend, face: warped, into: work, alpha: alpha, hard: hard)
         if work !== region { try shim(fsx_write_colour(work.view, region.view), "write back") }

@@ -42,12 +42,13 @@ final class Track {
     }
 }
 
-/// Swaps a video frame by frame, steadily: detection every N frames, landmark tracking in
-/// between, a One-Euro filter on the landmarks, scene-cut resets and one track per face.
-/// Not thread-safe: one stream per video, used from one thread at a time.
-public final class FaceStream {
-    public let swapper: Swapper
-    public let source: Source
+/// Follows the faces of a video: detection every N frames, landmark re-fitting in between in the
+/// box predicted from the previous frame, a One-Euro filter on the landmarks, scene-cut resets,
+/// one track per face. Used by FaceStream (swapping) and Reenactor (the driver's face).
+/// Not thread-safe.
+public final class FaceTracker {
+    public let detector: Detector
+    public let landmarker: Landmarker
     public let options: StreamOptions
     private var tracks: [Track] = []
     private var nextID = 0
@@ -57,17 +58,20 @@ public final class FaceStream {
     public private(set) var sceneCuts = 0
     public private(set) var detections = 0
 
-    public init(swapper: Swapper, source: Source, options: StreamOptions = StreamOptions()) throws {
+    public init(detector: Detector, landmarker: Landmarker, options: StreamOptions = StreamOptions()) throws {
         try options.validate()
-        self.swapper = swapper
-        self.source = source
+        self.detector = detector
+        self.landmarker = landmarker
         self.options = options
     }
 
-    /// The faces of the last frame (filtered landmarks), one per track.
+    /// The tracked faces of the last frame (filtered landmarks); score holds the track id.
     public var faces: [Face] {
-        tracks.map { Face(box: $0.rect.grownSquare(margin: swapper.detector.options.margin), rect: $0.rect, score: Double($0.id), landmarks: $0.landmarks) }
+        tracks.map { Face(box: $0.rect.grownSquare(margin: detector.options.margin), rect: $0.rect, score: Double($0.id), landmarks: $0.landmarks) }
     }
+
+    /// Frames seen since the start or the last reset.
+    public var frameCount: Int { frameIndex }
 
     public func reset() {
         tracks = []
@@ -76,22 +80,14 @@ public final class FaceStream {
         frameIndex = 0
     }
 
-    /// Processes one frame in place; `time` in seconds (nil: frame number / 30).
-    /// Returns the number of faces swapped.
+    /// Tracks the faces of the next frame; `time` in seconds (nil: frame number / 30).
     @discardableResult
-    public func process(_ frame: Image, time: Double? = nil) throws -> Int {
-        let t = time ?? Double(frameIndex) / 30
-        try trackFaces(frame, time: t)
-        frameIndex += 1
-        for track in tracks {
-            let face = Face(box: track.rect, rect: track.rect, score: 0, landmarks: track.landmarks)
-            try swapper.swapFace(source, face, into: frame)
-        }
-        return tracks.count
+    public func track(_ frame: Image, time: Double? = nil) throws -> [Face] {
+        try trackFaces(frame, time: time ?? Double(frameIndex) / 30)
+        return tracks.map { Face(box: $0.rect, rect: $0.rect, score: Double($0.id), landmarks: $0.landmarks) }
     }
 
-    /// Updates the tracks for a frame without swapping (also for reenactment and tests).
-    public func trackFaces(_ frame: Image, time t: Double) throws {
+    func trackFaces(_ frame: Image, time t: Double) throws {
         if try isSceneCut(frame) {
             sceneCuts += 1
             tracks = []
@@ -99,9 +95,10 @@ public final class FaceStream {
         }
         let detectNow = forceDetect || tracks.isEmpty || frameIndex % options.detectInterval == 0
         forceDetect = false
+        frameIndex += 1
         if detectNow {
             detections += 1
-            try associate(try swapper.detector.detect(frame))
+            try associate(try detector.detect(frame))
         } else {
             for tr in tracks {  // predict: where last frame's landmarks put the detector's box, moved on
                 guard let c = tr.centroid else { continue }
@@ -112,7 +109,7 @@ public final class FaceStream {
         }
         var kept: [Track] = []
         for tr in tracks {
-            let raw = try swapper.landmarker.fit(frame, Face(box: tr.rect, rect: tr.rect, score: 0)).landmarks
+            let raw = try landmarker.fit(frame, Face(box: tr.rect, rect: tr.rect, score: 0)).landmarks
             guard raw.count == 68 else { continue }
             let face = Face(box: tr.rect, rect: tr.rect, score: 0, landmarks: raw)
             let iod = face.interocularDistance ?? 0
@@ -168,5 +165,32 @@ public final class FaceStream {
             for x in 0..<32 { sum += abs(Int(thumb.byte(x: x, y: y, channel: 0)) - Int(prev.byte(x: x, y: y, channel: 0))) }
         }
         return Double(sum) / Double(32 * 18) > options.sceneCut
+    }
+}
+
+/// Swaps a video frame by frame, steadily: a FaceTracker finds and smooths the faces, the
+/// swapper replaces each. Not thread-safe: one stream per video, used from one thread at a time.
+public final class FaceStream {
+    public let swapper: Swapper
+    public let source: Source
+    public let tracker: FaceTracker
+
+    public init(swapper: Swapper, source: Source, options: StreamOptions = StreamOptions()) throws {
+        self.swapper = swapper
+        self.source = source
+        tracker = try FaceTracker(detector: swapper.detector, landmarker: swapper.landmarker, options: options)
+    }
+
+    public var faces: [Face] { tracker.faces }
+    public var sceneCuts: Int { tracker.sceneCuts }
+    public func reset() { tracker.reset() }
+
+    /// Processes one frame in place; `time` in seconds (nil: frame number / 30).
+    /// Returns the number of faces swapped.
+    @discardableResult
+    public func process(_ frame: Image, time: Double? = nil) throws -> Int {
+        let faces = try tracker.track(frame, time: time)
+        for face in faces { try swapper.swapFace(source, face, into: frame) }
+        return faces.count
     }
 }

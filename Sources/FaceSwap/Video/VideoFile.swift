@@ -57,7 +57,9 @@ public final class VideoWriter {
     private let path: String
     private let temporary: String
 
-    public init(path: String, reader: VideoReader, crf: Int = 18, preset: String = "veryfast") throws {
+    /// width × height: the frames' size (nil: the reader's).
+    public init(path: String, reader: VideoReader, width: Int? = nil, height: Int? = nil, crf: Int = 18,
+                preset: String = "veryfast") throws {
         guard crf >= 0 && crf <= 51 else { throw FaceSwapError(.invalidArgument, "crf \(crf) is outside 0–51") }
         self.path = path
         // Keep the extension last: the container is chosen from it.
@@ -67,7 +69,7 @@ public final class VideoWriter {
             throw FaceSwapError(.unsupported, "cannot tell the video format of '\(path)': use .mp4, .mkv or .mov")
         }
         temporary = dir + "." + name[..<dot] + ".partial-\(getpid())" + name[dot...]
-        guard let h = fsx_vwriter_open(temporary, reader.handle, Int32(crf), preset) else {
+        guard let h = fsx_vwriter_open(temporary, reader.handle, Int32(width ?? 0), Int32(height ?? 0), Int32(crf), preset) else {
             let e = shimError(Status.io.rawValue, "video")
             unlink(temporary)
             throw e

@@ -1017,11 +1017,11 @@ class Swapper(_Handle):
         blend: ``'multiband'`` (Laplacian pyramid; default), ``'alpha'``, ``'poisson'`` (fast
             membrane) or ``'poisson-exact'`` (OpenCV seamlessClone; slower).
         expression: delaunay: 1 = eyes, brows, nose, mouth take the target's shape and
-            expression, 0 = keep the source's shape (0–1, default 0.5).
+            expression, 0 = keep the source's shape (0–1, default 0.6).
         forehead: raise the mask above the brows by this fraction of the brow-to-chin height
             (0–1, default 0.1).
         erode: shrink the mask by this fraction of the face size; negative grows it
-            (-0.3–0.3, default 0.02).
+            (-0.3–0.3, default 0.04).
         feather: feather radius, a fraction of the face size (0–0.5, default 0.06).
         keep_mouth: keep the target's mouth interior (teeth, tongue); default True.
         faces: ``'all'`` (default) or the index of the one target face to replace
@@ -1045,7 +1045,7 @@ class Swapper(_Handle):
     def __init__(self, detector: Optional[Detector] = None, landmarker: Optional[Landmarker] = None,
                  recognizer: Optional[Recognizer] = None, mode: Union[str, int] = "delaunay",
                  color: Union[str, int] = "reinhard", blend: Union[str, int] = "multiband",
-                 expression: float = 0.5, forehead: float = 0.1, erode: float = 0.02,
+                 expression: float = 0.6, forehead: float = 0.1, erode: float = 0.04,
                  feather: float = 0.06, keep_mouth: bool = True, faces: Union[str, int] = "all",
                  reference=None, identity_threshold: float = 0.6, keep_unmatched: bool = False,
                  channel_order: str = "bgr"):

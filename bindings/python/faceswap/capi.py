@@ -33,6 +33,7 @@ from ctypes import (
     c_float,
     c_int,
     c_int32,
+    c_int64,
     c_size_t,
     c_uint,
     c_uint32,
@@ -58,6 +59,10 @@ __all__ = [
     "fs_swap_options",
     "fs_swap_metrics",
     "EMBEDDING_SIZE",
+    "fs_stream_options",
+    "fs_video_options",
+    "fs_video_stats",
+    "fs_progress_fn",
     "lib",
     "library_path",
     "MAX_LANDMARKS",
@@ -222,6 +227,38 @@ class fs_swap_metrics(Structure):
     ]
 
 
+class fs_stream_options(Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("detect_interval", c_int32),
+        ("min_cutoff", c_float),
+        ("beta", c_float),
+        ("scene_cut", c_float),
+    ]
+
+
+class fs_video_options(Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("stream", fs_stream_options),
+        ("crf", c_int32),
+        ("preset", c_char_p),
+    ]
+
+
+class fs_video_stats(Structure):
+    _fields_ = [
+        ("frames", c_int64),
+        ("frames_with_faces", c_int64),
+        ("scene_cuts", c_int64),
+        ("seconds", c_double),
+    ]
+
+
+#: int (*fs_progress_fn)(void *user, int64_t done, int64_t total); non-zero cancels.
+fs_progress_fn = ctypes.CFUNCTYPE(c_int, c_void_p, c_int64, c_int64)
+
+
 # Opaque handles: plain void pointers (fs_image*, fs_detector*, fs_landmarker*, ...).
 fs_image_p = c_void_p
 fs_detector_p = c_void_p
@@ -229,6 +266,7 @@ fs_landmarker_p = c_void_p
 fs_recognizer_p = c_void_p
 fs_swapper_p = c_void_p
 fs_source_p = c_void_p
+fs_stream_p = c_void_p
 
 
 # --------------------------------------------------------------------------------------------
@@ -388,3 +426,20 @@ _declare("fs_color_mean_shift", fs_status,
 # Quality metrics
 _declare("fs_eval_swap", fs_status,
          [fs_swapper_p, fs_image_p, fs_image_p, fs_image_p, POINTER(fs_swap_metrics)])
+
+# Video (low-level declarations only; no high-level wrapper yet)
+_declare("fs_stream_default_options", fs_stream_options, [])
+_declare("fs_stream_create", fs_status,
+         [fs_swapper_p, fs_source_p, POINTER(fs_stream_options), POINTER(fs_stream_p)])
+_declare("fs_stream_free", None, [fs_stream_p])
+_declare("fs_stream_push", fs_status, [fs_stream_p, fs_image_p, c_double, POINTER(c_size_t)])
+_declare("fs_stream_push_view", fs_status,
+         [fs_stream_p, POINTER(fs_image_view), c_double, POINTER(c_size_t)])
+_declare("fs_stream_get_faces", fs_status,
+         [fs_stream_p, POINTER(fs_face), c_size_t, POINTER(c_size_t)])
+_declare("fs_stream_reset", fs_status, [fs_stream_p])
+_declare("fs_stream_flush", fs_status, [fs_stream_p])
+_declare("fs_video_default_options", fs_video_options, [])
+_declare("fs_video_swap", fs_status,
+         [fs_swapper_p, fs_source_p, c_char_p, c_char_p, POINTER(fs_video_options),
+          fs_progress_fn, c_void_p, POINTER(fs_video_stats)])

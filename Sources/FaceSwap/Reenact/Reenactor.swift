@@ -1,0 +1,209 @@
+import CFaceShim
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public struct ReenactOptions: Sendable {
+    /// How much of the driver's expression (relative to its neutral first frame) is applied.
+    public var expression: Double = 1.0
+    /// How much of the driver's head motion (rotation, scale, translation) is applied (0–1).
+    public var headMotion: Double = 1.0
+    /// Fill the mouth, when it opens wider than in the photo, from the driver's mouth.
+    public var mouthFill: Bool = true
+    /// Tracking and smoothing of the driver's face.
+    public var stream = StreamOptions()
+    public init() {}
+
+    func validate() throws {
+        if !(expression >= 0 && expression <= 2) { throw FaceSwapError(.invalidArgument, "reenact options: expression \(expression) is outside 0–2") }
+        if !(headMotion >= 0 && headMotion <= 1) { throw FaceSwapError(.invalidArgument, "reenact options: head_motion \(headMotion) is outside 0–1") }
+        try stream.validate()
+    }
+}
+
+/// Animates a still photo from a driving video (classical, landmark-driven): the driver's
+/// landmark motion relative to its neutral frame, with the head pose normalised away by a
+/// similarity, is carried onto the photo's 68 points; the head pose change is applied on top;
+/// the photo is warped piecewise-affinely over a mesh of the face, a ring around the head and
+/// fixed points beyond it and on the image border (the background stays still); the mouth, when
+/// it opens wider than the photo shows, is filled from the driver's, colour-matched.
+/// Not thread-safe (it tracks the driver).
+public final class Reenactor {
+    public let options: ReenactOptions
+    public let source: Image          // BGR8, even width and height
+    public let sourceFace: Face
+    public let tracker: FaceTracker
+    private var neutral: [Point]? = nil
+    private let sourceMesh: FaceMesh
+    private let fixed: [Point]
+    /// Points whose relation carries the head pose: nose and eye corners.
+    static let posePoints = Array(27...35) + [36, 39, 42, 45]
+
+    public init(detector: Detector, landmarker: Landmarker, source photo: Image, options: ReenactOptions = ReenactOptions()) throws {
+        try options.validate()
+        guard landmarker.numPoints == 68 else { throw FaceSwapError(.unsupported, "reenactment needs the 68-point landmark model") }
+        // H.264 4:2:0 wants even sizes: drop a last odd row/column.
+        let w = photo.width & ~1, h = photo.height & ~1
+        guard w >= 16 && h >= 16 else { throw FaceSwapError(.invalidArgument, "the source photo is too small (\(photo.width)×\(photo.height))") }
+        let bgr = try photo.ensuring(.bgr8)
+        source = try bgr.region(IntRect(x: 0, y: 0, width: w, height: h)).converted(to: .bgr8)
+        guard let found = try detector.detect(source).first else {
+            throw FaceSwapError(.noFace, "no face found in the source photo")
+        }
+        sourceFace = try landmarker.fit(source, found)
+        self.options = options
+        tracker = try FaceTracker(detector: detector, landmarker: landmarker, options: options.stream)
+        sourceMesh = FaceMesh(sourceFace.landmarks, forehead: 0.35)
+        // Fixed points: a ring well outside the head, and the image border.
+        let outline = sourceMesh.outlinePoints
+        let c = Point.mean(outline)
+        let r = outline.map { $0.distance(to: c) }.max() ?? 1
+        var pts: [Point] = []
+        for k in 0..<16 {
+            let a = Double(k) * 2 * Double.pi / 16
+            let p = Point(c.x + 1.9 * r * cos(a), c.y + 1.9 * r * sin(a))
+            if p.x > 2 && p.y > 2 && p.x < Double(w - 3) && p.y < Double(h - 3) { pts.append(p) }
+        }
+        let W = Double(w - 1), H = Double(h - 1)
+        pts += [Point(0, 0), Point(W / 2, 0), Point(W, 0), Point(W, H / 2), Point(W, H), Point(W / 2, H), Point(0, H), Point(0, H / 2)]
+        fixed = pts
+    }
+
+    /// Takes the next frame with a face as the driver's neutral expression and pose.
+    public func reset() {
+        neutral = nil
+        tracker.reset()
+    }
+
+    /// The photo animated by one driving frame. nil face in the driver: the photo as it is.
+    public func animate(_ driver: Image, time: Double? = nil) throws -> Image {
+        let faces = try tracker.track(driver, time: time)
+        guard let d = faces.max(by: { $0.rect.area < $1.rect.area }), d.landmarks.count == 68 else {
+            return try source.copy()
+        }
+        if neutral == nil { neutral = d.landmarks }
+        let target = try targetPoints(d.landmarks)
+        let out = try render(target)
+        if options.mouthFill { try fillMouth(out, target: target, driver: driver, driverPoints: d.landmarks) }
+        return out
+    }
+
+    /// Where the photo's 68 points go for this driver frame.
+    func targetPoints(_ current: [Point]) throws -> [Point] {
+        guard let neutral else { return sourceFace.landmarks }
+        let idx = Reenactor.posePoints
+        let s0 = sourceFace.landmarks
+        // Driver's current pose back to its neutral one: what remains is expression.
+        let unpose = try Affine.similarity(from: idx.map { current[$0] }, to: idx.map { neutral[$0] })
+        // Driver neutral -> photo: carries expression vectors into the photo's frame and size.
+        let toPhoto = try Affine.similarity(from: idx.map { neutral[$0] }, to: idx.map { s0[$0] })
+        var points = (0..<68).map { i -> Point in
+            let delta = unpose.apply(current[i]) - neutral[i]
+            let v = Point(toPhoto.m.0 * delta.x + toPhoto.m.1 * delta.y, toPhoto.m.3 * delta.x + toPhoto.m.4 * delta.y)
+            return s0[i] + v * options.expression
+        }
+        if options.headMotion > 0 {
+            // The driver's head motion, expressed in the photo: toPhoto ∘ unpose⁻¹ ∘ toPhoto⁻¹.
+            let head = toPhoto.after(try unpose.inverted()).after(try toPhoto.inverted())
+            points = points.map { p in
+                let q = head.apply(p)
+                return p + (q - p) * options.headMotion
+            }
+        }
+        return points
+    }
+
+    private func render(_ target: [Point]) throws -> Image {
+        let tMesh = FaceMesh(target, forehead: 0.35)
+        let src = sourceMesh.points + fixed, dst = tMesh.points + fixed
+        let tri = try GeometricConverter.delaunay(dst)
+        // Only the region inside the fixed ring moves: copy the photo, warp that region.
+        let out = try source.copy()
+        let moving = sourceMesh.points + tMesh.points + fixed.prefix(fixed.count - 8)
+        let roi = IntRect.around(moving, pad: 2, clip: source.width, source.height)
+        if roi.isEmpty { return out }
+        try shim(fsx_warp_piecewise(source.view, try out.region(roi).view, fsx_view(), Double(roi.x), Double(roi.y),
+                                    Affine.identity.array, FaceMesh.flat(src), FaceMesh.flat(dst), tri, Int32(tri.count / 3)),
+                 "reenact warp")
+        return out
+    }
+
+    /// Fills the inner mouth from the driver's when it is open wider than the photo's.
+    private func fillMouth(_ out: Image, target: [Point], driver: Image, driverPoints: [Point]) throws {
+        let inner = Array(60...67), lips = Array(48...67)
+        func area(_ p: [Point]) -> Double {
+            var a = 0.0
+            for i in p.indices { let q = p[(i + 1) % p.count]; a += p[i].x * q.y - q.x * p[i].y }
+            return abs(a) / 2
+        }
+        let opened = area(inner.map { target[$0] }), closed = area(inner.map { sourceFace.landmarks[$0] })
+        let iod = sourceFace.interocularDistance ?? 1
+        guard opened > closed + 0.02 * iod * iod else { return }
+        let tLips = lips.map { target[$0] }, dLips = lips.map { driverPoints[$0] }
+        let pad = 0.1 * iod + 4
+        let roi = IntRect.around(tLips, pad: pad, clip: out.width, out.height)
+        if roi.isEmpty { return }
+        // Driver's mouth warped onto the animated mouth (target -> driver map).
+        let base = try Affine.leastSquares(from: tLips, to: dLips)
+        let tri = try GeometricConverter.delaunay(tLips)
+        let drv = try driver.ensuring(.bgr8)
+        let warped = try Image(width: roi.width, height: roi.height, format: .bgr8)
+        try shim(fsx_warp_piecewise(drv.view, warped.view, fsx_view(), Double(roi.x), Double(roi.y), base.array,
+                                    FaceMesh.flat(dLips), FaceMesh.flat(tLips), tri, Int32(tri.count / 3)), "mouth warp")
+        // Colour: match the driver's lips to the photo's lips (mean shift on the lip ring).
+        let ring = try Image(width: roi.width, height: roi.height, format: .gray8)
+        try shim(fsx_fill_poly(ring.view, FaceMesh.flat(Array(48...59).map { target[$0] }), 12, Double(roi.x), Double(roi.y), 255), "mouth")
+        let hole = try Image(width: roi.width, height: roi.height, format: .gray8)
+        try shim(fsx_fill_poly(hole.view, FaceMesh.flat(inner.map { target[$0] }), 8, Double(roi.x), Double(roi.y), 255), "mouth")
+        try shim(fsx_mask_subtract(ring.view, hole.view), "mouth")
+        let region = try out.region(roi)
+        try ColourTransfer.apply(.mean, to: warped, reference: region, mask: ring)
+        let alpha = try hole.copy()
+        try shim(fsx_blur(alpha.view, max(1, 0.02 * iod)), "mouth")
+        try Blender.blend(.alpha, face: warped, into: region, alpha: alpha, hard: hole)
+    }
+}
+
+/// A driving video in, an animated photo out (driver's audio and timestamps kept).
+public enum ReenactJob {
+    public static func run(reenactor: Reenactor, driving: String, output: String, sideBySide: Bool = false,
+                           crf: Int = 18, preset: String = "veryfast", progress: ProgressHandler? = nil) throws -> VideoJobResult {
+        let start = StageClock.now()
+        let reader = try VideoReader(path: driving)
+        let h = reenactor.source.height
+        let driverWidth = sideBySide ? (Int((Double(reader.info.width) * Double(h) / Double(reader.info.height)).rounded()) & ~1) : 0
+        let width = reenactor.source.width + (sideBySide ? driverWidth + 8 : 0)
+        let writer = try VideoWriter(path: output, reader: reader, width: width, height: h, crf: crf, preset: preset)
+        var frames = 0, withFaces = 0
+        var pending: (VideoReader.Frame, Image)? = nil
+        var lastDuration: Int64 = 0
+        do {
+            while true {
+                let frame = try reader.next()
+                if let (p, img) = pending {
+                    var d = p.duration
+                    if let f = frame, f.pts > p.pts { d = f.pts - p.pts }
+                    if d <= 0 { d = lastDuration }
+                    lastDuration = d
+                    try writer.write(img, pts: p.pts, duration: d)
+                    frames += 1
+                    if let progress, !progress(frames, max(reader.info.frames, frames)) {
+                        throw FaceSwapError(.cancelled, "cancelled after \(frames) frames; no output written")
+                    }
+                }
+                guard let frame else { break }
+                let animated = try reenactor.animate(frame.image, time: frame.seconds)
+                if !reenactor.tracker.faces.isEmpty { withFaces += 1 }
+                let composed = sideBySide ? try Montage.sideBySide([frame.image, animated], height: h, gap: 8, width: width) : animated
+                pending = (frame, composed)
+            }
+            if frames == 0 { throw FaceSwapError(.decode, "'\(driving)' has no decodable video frames") }
+            try writer.finish()
+        } catch {
+            writer.abort()
+            throw error
+        }
+        return VideoJobResult(frames: frames, framesWithFaces: withFaces, sceneCuts: reenactor.tracker.sceneCuts,
+                              seconds: StageClock.now() - start)
+    }
+}

@@ -1,0 +1,69 @@
+// fs_reenactor and fs_reenact_video.
+import CFaceSwapABI
+import FaceSwap
+
+func reenactor(_ h: OpaquePointer?) throws -> Reenactor { try Registry.shared.get(h, .reenactor, as: Reenactor.self) }
+
+@_cdecl("fs_reenact_default_options")
+public func _fs_reenact_default_options() -> fs_reenact_options {
+    let d = ReenactOptions()
+    return fs_reenact_options(struct_size: UInt32(MemoryLayout<fs_reenact_options>.size), expression: Float(d.expression),
+                              head_motion: Float(d.headMotion), mouth_fill: d.mouthFill ? 1 : 0, side_by_side: 0,
+                              stream: _fs_stream_default_options())
+}
+
+func reenactOptions(_ c: fs_reenact_options) -> ReenactOptions {
+    var o = ReenactOptions()
+    o.expression = Double(c.expression)
+    o.headMotion = Double(c.head_motion)
+    o.mouthFill = c.mouth_fill != 0
+    o.stream = streamOptions(c.stream.struct_size == 0 ? _fs_stream_default_options() : c.stream)
+    return o
+}
+
+@_cdecl("fs_reenactor_create")
+public func _fs_reenactor_create(_ det: OpaquePointer?, _ lm: OpaquePointer?, _ photo: OpaquePointer?,
+                                 _ opts: UnsafePointer<fs_reenact_options>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> fs_status {
+    call("fs_reenactor_create") {
+        let o = try output(out)
+        let c = try readOptions(opts, defaults: _fs_reenact_default_options(), name: "fs_reenact_options")
+        let r = try Reenactor(detector: try Registry.shared.get(det, .detector, as: Detector.self),
+                              landmarker: try Registry.shared.get(lm, .landmarker, as: Landmarker.self),
+                              source: try image(photo), options: reenactOptions(c))
+        o.pointee = Registry.shared.add(r, .reenactor)
+    }
+}
+
+@_cdecl("fs_reenactor_free")
+public func _fs_reenactor_free(_ h: OpaquePointer?) { Registry.shared.remove(h, .reenactor) }
+
+@_cdecl("fs_reenactor_push")
+public func _fs_reenactor_push(_ h: OpaquePointer?, _ frame: OpaquePointer?, _ time: Double, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> fs_status {
+    call("fs_reenactor_push") {
+        let o = try output(out)
+        let r = try reenactor(h)
+        publish(try r.animate(try image(frame), time: time >= 0 && time.isFinite ? time : nil), o)
+    }
+}
+
+@_cdecl("fs_reenactor_reset")
+public func _fs_reenactor_reset(_ h: OpaquePointer?) -> fs_status {
+    call("fs_reenactor_reset") { try reenactor(h).reset() }
+}
+
+@_cdecl("fs_reenact_video")
+public func _fs_reenact_video(_ h: OpaquePointer?, _ driving: UnsafePointer<CChar>?, _ output: UnsafePointer<CChar>?,
+                              _ opts: UnsafePointer<fs_reenact_options>?,
+                              _ progress: (@convention(c) (UnsafeMutableRawPointer?, Int64, Int64) -> Int32)?,
+                              _ user: UnsafeMutableRawPointer?, _ stats: UnsafeMutablePointer<fs_video_stats>?) -> fs_status {
+    call("fs_reenact_video") {
+        stats?.pointee = fs_video_stats()
+        let c = try readOptions(opts, defaults: _fs_reenact_default_options(), name: "fs_reenact_options")
+        let result = try ReenactJob.run(reenactor: try reenactor(h), driving: try string(driving, "driving_path"),
+                                        output: try string(output, "output_path"), sideBySide: c.side_by_side != 0) { done, total in
+            progress.map { $0(user, Int64(done), Int64(total)) == 0 } ?? true
+        }
+        stats?.pointee = fs_video_stats(frames: Int64(result.frames), frames_with_faces: Int64(result.framesWithFaces),
+                                        scene_cuts: Int64(result.sceneCuts), seconds: result.seconds)
+    }
+}

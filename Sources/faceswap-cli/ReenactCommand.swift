@@ -1,0 +1,63 @@
+import FaceSwap
+#if canImport(Glibc)
+import Glibc
+#endif
+
+enum ReenactCommand {
+    static let help = """
+    usage: faceswap reenact --source PHOTO.jpg --driving DRIVER.mp4 -o OUT.mp4 [options]
+
+    Makes the still photo follow the driving video's expressions and head motion while keeping
+    its own identity (landmark-driven warping; the background stays still). The driver's first
+    frame with a face is taken as its neutral pose. The driver's audio and timestamps are kept.
+
+      --source PATH            the photo to animate (one face)
+      --driving PATH           the driving video
+      -o, --output PATH        result (.mp4, .mkv or .mov), the photo's size
+      --side-by-side           write driver | result next to each other
+      --expression S           scale of the expression transfer (default 1)
+      --head-motion S          share of the driver's head motion applied, 0-1 (default 1)
+      --no-mouth-fill          do not fill an opening mouth from the driver's
+      --detect-every N, --smooth-cutoff HZ, --smooth-beta B   tracking and smoothing (as `video`)
+      --crf Q, --preset P      H.264 settings (default 18, veryfast)
+      --quiet                  no progress bar
+    \(Args.detectorHelp)
+    """
+
+    static func run(_ argv: ArraySlice<String>) throws {
+        let valued = Args.detectorValued.union(["--source", "--driving", "-o", "--output", "--expression", "--head-motion",
+                                                "--detect-every", "--smooth-cutoff", "--smooth-beta", "--crf", "--preset"])
+        let a = try Args(argv, valued: valued, switches: ["--help", "--side-by-side", "--no-mouth-fill", "--quiet"])
+        if a.has("--help") { print(help); return }
+        guard a.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(a.positional[0])' (see --help)") }
+        guard let sourcePath = a.string("--source") else { throw UsageError(message: "--source is required (see --help)") }
+        guard let driving = a.string("--driving") else { throw UsageError(message: "--driving is required (see --help)") }
+        guard let output = a.string("-o") ?? a.string("--output") else { throw UsageError(message: "-o OUT is required (see --help)") }
+        var o = ReenactOptions()
+        if let v = try a.double("--expression", 0...2) { o.expression = v }
+        if let v = try a.double("--head-motion", 0...1) { o.headMotion = v }
+        o.mouthFill = !a.has("--no-mouth-fill")
+        if let v = try a.int("--detect-every", 1...1000) { o.stream.detectInterval = v }
+        if let v = try a.double("--smooth-cutoff", 0...1000) { o.stream.minCutoff = v }
+        if let v = try a.double("--smooth-beta", 0...1000) { o.stream.beta = v }
+        let detector = try Detector(try a.detectorOptions())
+        let landmarker = try Landmarker(modelPath: a.string("--landmarks-model"))
+        let photo = try Image.load(path: sourcePath)
+        let reenactor: Reenactor
+        do {
+            reenactor = try Reenactor(detector: detector, landmarker: landmarker, source: photo, options: o)
+        } catch let e as FaceSwapError where e.status == .noFace {
+            throw FaceSwapError(.noFace, "'\(sourcePath)': \(e.message)")
+        }
+        signal(SIGINT) { _ in interrupted = 1 }
+        let bar = a.has("--quiet") ? nil : Terminal.Progress("reenacting", total: 0)
+        let result = try ReenactJob.run(reenactor: reenactor, driving: driving, output: output, sideBySide: a.has("--side-by-side"),
+                                        crf: try a.int("--crf", 0...51) ?? 18, preset: a.string("--preset") ?? "veryfast") { done, total in
+            bar?.update(done, total: total)
+            return interrupted == 0
+        }
+        bar?.finish()
+        let fps = Double(result.frames) / max(result.seconds, 1e-6)
+        Terminal.error("faceswap: \(result.frames) frames (\(result.framesWithFaces) with the driver's face) in \(JSON.number(result.seconds)) s, \(JSON.number(fps)) fps -> \(output)")
+    }
+}

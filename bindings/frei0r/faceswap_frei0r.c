@@ -1,0 +1,518 @@
+/*
+ * faceswap_frei0r.c — a frei0r filter ("faceswap") over libfaceswap's C API.
+ *
+ * Puts the face of one photo onto every face of each frame, with the library's video stream
+ * (detection every N frames, landmark tracking in between, a One-Euro filter on the landmarks,
+ * scene-cut resets). This file holds no image logic: it maps frei0r parameters to libfaceswap
+ * options and frames to fs_stream_push_view().
+ *
+ * Parameters, in index order (ffmpeg's filter_params lists them by position, separated by '|'):
+ *   0 source          STRING  path of the face photo (required)
+ *   1 mode            STRING  affine | delaunay                         (default: the library's)
+ *   2 blend           STRING  alpha | poisson | multiband | poisson-exact (default: the library's)
+ *   3 color           STRING  none | mean | reinhard | hist             (default: the library's)
+ *   4 expression      DOUBLE  0..1: how far the features follow the frame's expression
+ *   5 detect_interval DOUBLE  run the detector every N frames. Values >= 1 are frames (rounded,
+ *                             1..100: ffmpeg passes numbers as written); values in [0, 1) are a
+ *                             frei0r-style normalised value mapped to 1 + round(v * 99) frames.
+ *   6 smoothing       BOOL    One-Euro filter on the landmarks (on: the library's default cutoff
+ *                             and beta; off: no filter). ffmpeg spells it y / n.
+ *   7 time_unit       STRING  auto | s | ms: the unit of the host's frame time. frei0r says
+ *                             seconds, but ffmpeg passes milliseconds. auto: the first positive
+ *                             step between two frames decides (>= 1 means milliseconds).
+ *   8 fps             DOUBLE  frames per second to assume when the host's frame times are
+ *                             unusable (0: 30, with a note on stderr). ffmpeg 5.x passes no
+ *                             valid time when it re-aligns a frame for frei0r (it loses the pts);
+ *                             the smoothing filter needs the time between frames.
+ *
+ * e.g.  ffmpeg -i in.mp4 -vf "frei0r=faceswap:/path/face.jpg|delaunay|multiband|reinhard|0.5|5|y" out.mp4
+ *
+ * ffmpeg before 6.1 (libavfilter 9.12) hands frei0r frames whose rows are padded to the CPU's
+ * alignment (64 bytes with AVX-512) although frei0r promises width*4 bytes per row; such frames
+ * cannot be read correctly. The plugin then passes them through and says so once; pad the width
+ * to a multiple of 16 around it:  -vf "pad=ceil(iw/16)*16:ih,frei0r=faceswap:...,crop=W:H:0:0"
+ *
+ * Errors never stop the host: the frame passes through unchanged and one line naming what to fix
+ * goes to stderr (once per distinct problem), e.g.
+ *   faceswap frei0r: cannot load source '/x/face.jpg': fs_image_load: cannot open ...
+ */
+#define _GNU_SOURCE /* RTLD_DEFAULT */
+#include <frei0r.h>
+#include <faceswap.h>
+
+#include <dlfcn.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PLUGIN_PREFIX "faceswap frei0r: "
+
+enum {
+    P_SOURCE = 0,
+    P_MODE,
+    P_BLEND,
+    P_COLOR,
+    P_EXPRESSION,
+    P_DETECT_INTERVAL,
+    P_SMOOTHING,
+    P_TIME_UNIT,
+    P_FPS,
+    P_COUNT
+};
+
+typedef struct {
+    const char *name;
+    int value;
+} name_value;
+
+static const name_value modes[] = {{"affine", FS_CONVERT_AFFINE}, {"delaunay", FS_CONVERT_DELAUNAY}, {NULL, 0}};
+static const name_value blends[] = {{"alpha", FS_BLEND_ALPHA},
+                                    {"poisson", FS_BLEND_POISSON},
+                                    {"multiband", FS_BLEND_MULTIBAND},
+                                    {"poisson-exact", FS_BLEND_POISSON_EXACT},
+                                    {NULL, 0}};
+static const name_value colors[] = {{"none", FS_COLOR_NONE},
+                                    {"mean", FS_COLOR_MEAN},
+                                    {"reinhard", FS_COLOR_REINHARD},
+                                    {"hist", FS_COLOR_HISTOGRAM},
+                                    {NULL, 0}};
+/* seconds per host time unit; 0 = decide from the first step */
+static const name_value time_units[] = {{"auto", 0}, {"s", 1}, {"ms", 1000}, {NULL, 0}};
+
+static const char *name_of(const name_value *table, int value) {
+    for (; table->name; table++)
+        if (table->value == value) return table->name;
+    return "";
+}
+
+static int value_of(const name_value *table, const char *name, int *value) {
+    for (; table->name; table++)
+        if (strcmp(table->name, name) == 0) {
+            *value = table->value;
+            return 1;
+        }
+    return 0;
+}
+
+/* What each parameter change forces to be rebuilt. */
+enum { DIRTY_STREAM = 1, DIRTY_SOURCE = 2, DIRTY_SWAPPER = 4 };
+
+typedef struct {
+    unsigned width, height;
+    /* parameters as set (strings owned) */
+    char *source_path;
+    char *mode, *blend, *color, *time_unit;
+    double expression, detect_interval, smoothing, fps;
+    int dirty;
+    /* libfaceswap objects, built lazily on update */
+    fs_detector *detector;
+    fs_landmarker *landmarker;
+    fs_swapper *swapper;
+    fs_source *source;
+    fs_stream *stream;
+    int ready;                /* the stream is built and usable */
+    int push_failed;          /* a frame failed on this stream (reported once) */
+    char *last_error;         /* the last line printed, so a problem is reported once */
+    /* host time → seconds since the stream started */
+    int have_t0;              /* a frame has been pushed since the stream (re)started */
+    int have_last_t;          /* last_t holds a usable host time */
+    double last_t, seconds, seconds_per_unit; /* seconds_per_unit 0: not known yet (auto) */
+    int noted_fps;            /* the note about assumed frame times was printed */
+} instance;
+
+static char *dup_string(const char *s) {
+    size_t n = strlen(s ? s : "") + 1;
+    char *d = malloc(n);
+    if (d) memcpy(d, s ? s : "", n);
+    return d;
+}
+
+/* Prints one line to stderr unless it is the same line as last time. */
+static void report(instance *in, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void report(instance *in, const char *fmt, ...) {
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (in->last_error && strcmp(in->last_error, line) == 0) return;
+    fprintf(stderr, PLUGIN_PREFIX "%s\n", line);
+    fflush(stderr);
+    free(in->last_error);
+    in->last_error = dup_string(line);
+}
+
+/* The library's message for the failing call, copied before anything else runs. */
+static const char *why(fs_status st) {
+    static _Thread_local char buf[768];
+    const char *m = fs_last_error_message();
+    snprintf(buf, sizeof buf, "%s", (m && *m) ? m : fs_status_string(st));
+    return buf;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* frei0r entry points                                                                       */
+/* ---------------------------------------------------------------------------------------- */
+
+int f0r_init(void) { return 1; }
+
+void f0r_deinit(void) {}
+
+void f0r_get_plugin_info(f0r_plugin_info_t *info) {
+    info->name = "faceswap";
+    info->author = "libfaceswap";
+    info->plugin_type = F0R_PLUGIN_TYPE_FILTER;
+    info->color_model = F0R_COLOR_MODEL_RGBA8888;
+    info->frei0r_version = FREI0R_MAJOR_VERSION;
+    info->major_version = FS_VERSION_MAJOR;
+    info->minor_version = FS_VERSION_MINOR;
+    info->num_params = P_COUNT;
+    info->explanation = "Swaps the face of a photo onto the faces of the video (libfaceswap)";
+}
+
+void f0r_get_param_info(f0r_param_info_t *info, int index) {
+    switch (index) {
+    case P_SOURCE:
+        info->name = "source";
+        info->type = F0R_PARAM_STRING;
+        info->explanation = "Path of the photo whose face is put onto the video";
+        break;
+    case P_MODE:
+        info->name = "mode";
+        info->type = F0R_PARAM_STRING;
+        info->explanation = "Conversion: affine | delaunay";
+        break;
+    case P_BLEND:
+        info->name = "blend";
+        info->type = F0R_PARAM_STRING;
+        info->explanation = "Blending: alpha | poisson | multiband | poisson-exact";
+        break;
+    case P_COLOR:
+        info->name = "color";
+        info->type = F0R_PARAM_STRING;
+        info->explanation = "Colour correction: none | mean | reinhard | hist";
+        break;
+    case P_EXPRESSION:
+        info->name = "expression";
+        info->type = F0R_PARAM_DOUBLE;
+        info->explanation = "0..1: how far eyes, brows, nose and mouth follow the video's expression";
+        break;
+    case P_DETECT_INTERVAL:
+        info->name = "detect_interval";
+        info->type = F0R_PARAM_DOUBLE;
+        info->explanation = "Run the face detector every N frames (1..100; a value below 1 is "
+                            "normalised: 1 + v*99)";
+        break;
+    case P_SMOOTHING:
+        info->name = "smoothing";
+        info->type = F0R_PARAM_BOOL;
+        info->explanation = "One-Euro filter on the landmarks (steadier faces)";
+        break;
+    case P_TIME_UNIT:
+        info->name = "time_unit";
+        info->type = F0R_PARAM_STRING;
+        info->explanation = "Unit of the host's frame time: auto | s | ms (ffmpeg passes ms)";
+        break;
+    case P_FPS:
+        info->name = "fps";
+        info->type = F0R_PARAM_DOUBLE;
+        info->explanation = "Frame rate to assume when the host gives no usable frame times (0: 30)";
+        break;
+    default:
+        break;
+    }
+}
+
+f0r_instance_t f0r_construct(unsigned int width, unsigned int height) {
+    instance *in = calloc(1, sizeof *in);
+    if (!in) return NULL;
+    fs_swap_options so = fs_swap_default_options();
+    fs_stream_options st = fs_stream_default_options();
+    in->width = width;
+    in->height = height;
+    in->source_path = dup_string("");
+    in->mode = dup_string(name_of(modes, so.mode));
+    in->blend = dup_string(name_of(blends, so.blend));
+    in->color = dup_string(name_of(colors, so.color));
+    in->time_unit = dup_string("auto");
+    in->expression = so.expression;
+    in->detect_interval = st.detect_interval;
+    in->smoothing = st.min_cutoff > 0 ? 1.0 : 0.0;
+    in->dirty = DIRTY_SWAPPER | DIRTY_SOURCE | DIRTY_STREAM;
+    if (!in->source_path || !in->mode || !in->blend || !in->color || !in->time_unit) {
+        free(in->source_path), free(in->mode), free(in->blend), free(in->color), free(in->time_unit);
+        free(in);
+        return NULL;
+    }
+    return in;
+}
+
+static void drop(instance *in, int what) {
+    if (what & (DIRTY_STREAM | DIRTY_SOURCE | DIRTY_SWAPPER)) {
+        fs_stream_free(in->stream);
+        in->stream = NULL;
+        in->ready = 0;
+        in->have_t0 = 0;
+        in->push_failed = 0;
+    }
+    if (what & (DIRTY_SOURCE | DIRTY_SWAPPER)) {
+        fs_source_free(in->source);
+        in->source = NULL;
+    }
+    if (what & DIRTY_SWAPPER) {
+        fs_swapper_free(in->swapper);
+        in->swapper = NULL;
+    }
+}
+
+void f0r_destruct(f0r_instance_t instance_) {
+    instance *in = instance_;
+    if (!in) return;
+    drop(in, DIRTY_SWAPPER);
+    fs_landmarker_free(in->landmarker);
+    fs_detector_free(in->detector);
+    free(in->source_path);
+    free(in->mode);
+    free(in->blend);
+    free(in->color);
+    free(in->time_unit);
+    free(in->last_error);
+    free(in);
+}
+
+static void set_string(instance *in, char **field, f0r_param_t param, int dirty) {
+    const char *value = param ? *(const char *const *)param : NULL;
+    if (!value) value = "";
+    if (strcmp(*field, value) == 0) return;
+    char *copy = dup_string(value);
+    if (!copy) return;
+    free(*field);
+    *field = copy;
+    in->dirty |= dirty;
+}
+
+static void set_double(instance *in, double *field, f0r_param_t param, int dirty) {
+    if (!param) return;
+    double v = *(const double *)param;
+    if (v == *field || (isnan(v) && isnan(*field))) return;
+    *field = v;
+    in->dirty |= dirty;
+}
+
+void f0r_set_param_value(f0r_instance_t instance_, f0r_param_t param, int index) {
+    instance *in = instance_;
+    if (!in) return;
+    switch (index) {
+    case P_SOURCE: set_string(in, &in->source_path, param, DIRTY_SOURCE); break;
+    case P_MODE: set_string(in, &in->mode, param, DIRTY_SWAPPER); break;
+    case P_BLEND: set_string(in, &in->blend, param, DIRTY_SWAPPER); break;
+    case P_COLOR: set_string(in, &in->color, param, DIRTY_SWAPPER); break;
+    case P_EXPRESSION: set_double(in, &in->expression, param, DIRTY_SWAPPER); break;
+    case P_DETECT_INTERVAL: set_double(in, &in->detect_interval, param, DIRTY_STREAM); break;
+    case P_SMOOTHING: set_double(in, &in->smoothing, param, DIRTY_STREAM); break;
+    case P_TIME_UNIT: set_string(in, &in->time_unit, param, DIRTY_STREAM); break;
+    case P_FPS: set_double(in, &in->fps, param, DIRTY_STREAM); break;
+    default: break;
+    }
+}
+
+void f0r_get_param_value(f0r_instance_t instance_, f0r_param_t param, int index) {
+    instance *in = instance_;
+    if (!in || !param) return;
+    switch (index) {
+    case P_SOURCE: *(char **)param = in->source_path; break;
+    case P_MODE: *(char **)param = in->mode; break;
+    case P_BLEND: *(char **)param = in->blend; break;
+    case P_COLOR: *(char **)param = in->color; break;
+    case P_EXPRESSION: *(double *)param = in->expression; break;
+    case P_DETECT_INTERVAL: *(double *)param = in->detect_interval; break;
+    case P_SMOOTHING: *(double *)param = in->smoothing; break;
+    case P_TIME_UNIT: *(char **)param = in->time_unit; break;
+    case P_FPS: *(double *)param = in->fps; break;
+    default: break;
+    }
+}
+
+/* detect_interval as frames, or 0 when out of range. */
+static int interval_frames(double v) {
+    if (!(v >= 0)) return 0; /* negative or NaN */
+    if (v < 1) return 1 + (int)lround(v * 99);
+    if (v > 100.5) return 0;
+    return (int)lround(v);
+}
+
+/* 1 when the host is an ffmpeg whose frei0r wrapper pads rows of this width (see the top). */
+static int host_pads_rows(unsigned width) {
+    unsigned (*avfilter_version)(void) = (unsigned (*)(void))dlsym(RTLD_DEFAULT, "avfilter_version");
+    if (!avfilter_version) return 0;
+    unsigned v = avfilter_version();
+    return v < ((9u << 16) | (12u << 8) | 100u) && (width * 4) % 64 != 0;
+}
+
+/* Builds what the parameters need; 1 when the stream is usable. Reports the first problem. */
+static int prepare(instance *in) {
+    if (!FS_ABI_COMPATIBLE()) {
+        report(in, "libfaceswap has ABI %d but this plugin was built for ABI %d: rebuild the plugin "
+                   "against the installed faceswap.h",
+               fs_abi_version(), FS_ABI_VERSION);
+        return 0;
+    }
+    if (host_pads_rows(in->width)) {
+        report(in, "this ffmpeg pads the rows of a %u-pixel-wide frame, which frei0r cannot see: frames "
+                   "pass through unchanged. Pad the width to a multiple of 16 around the filter: "
+                   "-vf \"pad=ceil(iw/16)*16:ih,frei0r=faceswap:...,crop=%u:%u:0:0\"",
+               in->width, in->width, in->height);
+        return 0;
+    }
+    if (!in->dirty && in->ready) return 1;
+    if (!in->dirty && !in->ready) return 0; /* the same failing settings: reported already */
+
+    /* Check every parameter before building anything. */
+    fs_swap_options so = fs_swap_default_options();
+    int v;
+    if (!value_of(modes, in->mode, &v)) {
+        report(in, "unknown mode '%s': use affine or delaunay", in->mode);
+        goto failed;
+    }
+    so.mode = (fs_convert_mode)v;
+    if (!value_of(blends, in->blend, &v)) {
+        report(in, "unknown blend '%s': use alpha, poisson, multiband or poisson-exact", in->blend);
+        goto failed;
+    }
+    so.blend = (fs_blend_mode)v;
+    if (!value_of(colors, in->color, &v)) {
+        report(in, "unknown color '%s': use none, mean, reinhard or hist", in->color);
+        goto failed;
+    }
+    so.color = (fs_color_mode)v;
+    if (!(in->expression >= 0 && in->expression <= 1)) {
+        report(in, "expression %g is outside 0..1", in->expression);
+        goto failed;
+    }
+    so.expression = (float)in->expression;
+    int interval = interval_frames(in->detect_interval);
+    if (!interval) {
+        report(in, "detect_interval %g is outside 1..100 (frames between detector runs)", in->detect_interval);
+        goto failed;
+    }
+    int unit;
+    if (!value_of(time_units, in->time_unit, &unit)) {
+        report(in, "unknown time_unit '%s': use auto, s or ms", in->time_unit);
+        goto failed;
+    }
+    if (!(in->fps >= 0 && in->fps <= 1000)) {
+        report(in, "fps %g is outside 0..1000 (0: assume 30)", in->fps);
+        goto failed;
+    }
+    if (!in->source_path[0]) {
+        report(in, "no source photo: give its path as the first parameter, e.g. "
+                   "frei0r=faceswap:/path/to/face.jpg");
+        goto failed;
+    }
+
+    fs_status st;
+    if (!in->detector && (st = fs_detector_create(NULL, &in->detector)) != FS_OK) {
+        report(in, "cannot create the face detector: %s", why(st));
+        goto failed;
+    }
+    if (!in->landmarker && (st = fs_landmarker_create(NULL, &in->landmarker)) != FS_OK) {
+        report(in, "cannot load the landmark model: %s", why(st));
+        goto failed;
+    }
+    drop(in, in->dirty);
+    if (!in->swapper && (st = fs_swapper_create(in->detector, in->landmarker, NULL, &so, &in->swapper)) != FS_OK) {
+        report(in, "bad swap settings: %s", why(st));
+        goto failed;
+    }
+    if (!in->source) {
+        fs_image *photo = NULL;
+        if ((st = fs_image_load(in->source_path, &photo)) != FS_OK) {
+            report(in, "cannot load source '%s': %s", in->source_path, why(st));
+            goto failed;
+        }
+        st = fs_source_prepare(in->swapper, photo, 0, &in->source);
+        fs_image_free(photo);
+        if (st != FS_OK) {
+            report(in, "cannot use source '%s': %s", in->source_path, why(st));
+            goto failed;
+        }
+    }
+    fs_stream_options so2 = fs_stream_default_options();
+    so2.detect_interval = interval;
+    if (in->smoothing < 0.5) so2.min_cutoff = 0;
+    if ((st = fs_stream_create(in->swapper, in->source, &so2, &in->stream)) != FS_OK) {
+        report(in, "cannot start the frame stream: %s", why(st));
+        goto failed;
+    }
+    in->seconds_per_unit = unit ? 1.0 / unit : 0;
+    in->have_t0 = 0;
+    in->dirty = 0;
+    in->ready = 1;
+    free(in->last_error); /* a later problem is new: report it */
+    in->last_error = NULL;
+    return 1;
+
+failed:
+    in->dirty = 0;
+    in->ready = 0;
+    return 0;
+}
+
+/* A host time that says something: ffmpeg 5.x passes AV_NOPTS_VALUE scaled (about -7e17). */
+static int usable_time(double t) { return isfinite(t) && fabs(t) < 1e12; }
+
+/* The frame's time in seconds since the stream started (the filter needs only the steps).
+ * Usable, increasing host times are scaled to seconds; a time going back is a seek (the tracks
+ * restart); a missing or repeated time advances by one frame at the fps parameter. */
+static double stream_seconds(instance *in, double t) {
+    int usable = usable_time(t);
+    if (usable && in->have_last_t && t < in->last_t) { /* the host went back: a seek */
+        fs_stream_reset(in->stream);
+        in->have_t0 = 0;
+    }
+    if (!in->have_t0) {
+        in->have_t0 = 1;
+        in->have_last_t = usable;
+        in->last_t = t;
+        in->seconds = 0;
+        if (strcmp(in->time_unit, "auto") == 0) in->seconds_per_unit = 0;
+        return 0;
+    }
+    if (usable && in->have_last_t && t > in->last_t) {
+        if (in->seconds_per_unit == 0) in->seconds_per_unit = (t - in->last_t) >= 1 ? 0.001 : 1;
+        in->seconds += (t - in->last_t) * in->seconds_per_unit;
+    } else {
+        if (in->fps <= 0 && in->smoothing >= 0.5 && !in->noted_fps) {
+            fprintf(stderr, PLUGIN_PREFIX "note: the host gives no usable frame times; the smoothing "
+                                          "assumes 30 frames per second (set the fps parameter, the "
+                                          "9th, to the video's rate)\n");
+            in->noted_fps = 1;
+        }
+        in->seconds += 1.0 / (in->fps > 0 ? in->fps : 30);
+    }
+    in->have_last_t = usable;
+    if (usable) in->last_t = t;
+    return in->seconds;
+}
+
+void f0r_update(f0r_instance_t instance_, double time, const uint32_t *inframe, uint32_t *outframe) {
+    instance *in = instance_;
+    if (!in || !inframe || !outframe) return;
+    size_t bytes = (size_t)in->width * in->height * 4;
+    if (outframe != inframe) memcpy(outframe, inframe, bytes);
+    if (!prepare(in)) return;
+
+    fs_image_view view = {outframe, (int32_t)in->width, (int32_t)in->height, (size_t)in->width * 4,
+                          FS_FORMAT_RGBA8};
+    fs_status st = fs_stream_push_view(in->stream, &view, stream_seconds(in, time), NULL);
+    if (st != FS_OK) {
+        if (!in->push_failed) /* once per stream: a persistent failure would flood the log */
+            report(in, "cannot swap the frame at time %g (it and any such frame pass through "
+                       "unchanged): %s", time, why(st));
+        in->push_failed = 1;
+        /* The frame may be half-written: give the host the input instead. */
+        if (outframe != inframe) memcpy(outframe, inframe, bytes);
+    }
+}
