@@ -209,4 +209,22 @@ if system(make) == 0 {
     print("video: ffmpeg not available, skipped\n")
 }
 
+// ---- Reenactment (issue 6): a 720x720 photo driven by a 720x720 talking-head clip ----
+let driver720 = outDir + "/driver_720x720.mp4"
+if system("ffmpeg -y -v error -i '\(data)/videos/vr_face3.mp4' -vf scale=720:720 -c:v libx264 -crf 18 -preset veryfast -c:a copy '\(driver720)'") == 0 {
+    let photo = try Image.load(path: data + "/faces/fr_biden2.jpg").resized(width: 720, height: 720)
+    let re = try Reenactor(detector: try Detector(), landmarker: landmarker, source: photo)
+    let reader = try VideoReader(path: driver720)
+    var frames: [VideoReader.Frame] = []
+    while let f = try reader.next() { frames.append(f) }
+    var t = now()
+    for f in frames { _ = try re.animate(f.image, time: f.seconds) }
+    let fps = Double(frames.count) / (now() - t)
+    let re2 = try Reenactor(detector: try Detector(), landmarker: landmarker, source: photo)
+    t = now()
+    let job = try ReenactJob.run(reenactor: re2, driving: driver720, output: outDir + "/reenacted_720.mp4")
+    print("reenactment, 720x720 photo, 720x720 driver (\(frames.count) frames): animate \(Int(fps)) fps; " +
+          "whole job (decode + animate + encode) \(Int(Double(job.frames) / (now() - t))) fps\n")
+}
+
 print("floor: `.build/release/faceswap-floor \(jpegPath) \(runs) 0.25 \(cityPath)` makes the same calls directly from C++")

@@ -75,14 +75,23 @@ public final class Detector: @unchecked Sendable {
     }
 
     /// The scale at which an image is scanned.
-    public var scanScale: Double {
-        let base = options.downscale > 0 ? options.downscale : min(1.0, window / Double(options.minFaceSize))
+    public var scanScale: Double { scanScale(minFaceSize: nil) }
+
+    /// The scan scale for faces of at least `minFaceSize` pixels (nil: the options' own).
+    public func scanScale(minFaceSize: Double?) -> Double {
+        let base: Double
+        if let m = minFaceSize, m > Double(options.minFaceSize) {
+            base = min(1.0, window / m)
+        } else {
+            base = options.downscale > 0 ? options.downscale : min(1.0, window / Double(options.minFaceSize))
+        }
         return base * Double(1 << options.upsample)
     }
 
-    /// Faces in `image`, largest first. None is not an error.
-    public func detect(_ image: Image) throws -> [Face] {
-        let scale = scanScale
+    /// Faces in `image`, largest first. None is not an error. `minFaceSize` (pixels) may raise
+    /// the smallest face looked for, which scans a smaller image (trackers that know the size).
+    public func detect(_ image: Image, minFaceSize: Double? = nil) throws -> [Face] {
+        let scale = scanScale(minFaceSize: minFaceSize)
         let w = max(1, Int((Double(image.width) * scale).rounded()))
         let h = max(1, Int((Double(image.height) * scale).rounded()))
         if w * h > ImageLimits.maxPixels {

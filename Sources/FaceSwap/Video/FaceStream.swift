@@ -98,7 +98,10 @@ public final class FaceTracker {
         frameIndex += 1
         if detectNow {
             detections += 1
-            try associate(try detector.detect(frame))
+            // While faces are tracked, the periodic detection looks for faces at least half the
+            // size of the smallest one (a smaller scan); with none, for any size.
+            let smallest = tracks.map { min($0.rect.width, $0.rect.height) }.min()
+            try associate(try detector.detect(frame, minFaceSize: smallest.map { $0 * 0.5 }))
         } else {
             for tr in tracks {  // predict: where last frame's landmarks put the detector's box, moved on
                 guard let c = tr.centroid else { continue }

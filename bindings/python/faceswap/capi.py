@@ -63,6 +63,7 @@ __all__ = [
     "fs_video_options",
     "fs_video_stats",
     "fs_progress_fn",
+    "fs_reenact_options",
     "lib",
     "library_path",
     "MAX_LANDMARKS",
@@ -255,6 +256,17 @@ class fs_video_stats(Structure):
     ]
 
 
+class fs_reenact_options(Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("expression", c_float),
+        ("head_motion", c_float),
+        ("mouth_fill", c_int32),
+        ("side_by_side", c_int32),
+        ("stream", fs_stream_options),
+    ]
+
+
 #: int (*fs_progress_fn)(void *user, int64_t done, int64_t total); non-zero cancels.
 fs_progress_fn = ctypes.CFUNCTYPE(c_int, c_void_p, c_int64, c_int64)
 
@@ -267,6 +279,7 @@ fs_recognizer_p = c_void_p
 fs_swapper_p = c_void_p
 fs_source_p = c_void_p
 fs_stream_p = c_void_p
+fs_reenactor_p = c_void_p
 
 
 # --------------------------------------------------------------------------------------------
@@ -427,7 +440,7 @@ _declare("fs_color_mean_shift", fs_status,
 _declare("fs_eval_swap", fs_status,
          [fs_swapper_p, fs_image_p, fs_image_p, fs_image_p, POINTER(fs_swap_metrics)])
 
-# Video (low-level declarations only; no high-level wrapper yet)
+# Video (high level: faceswap.Stream, faceswap.frames, faceswap.swap_video)
 _declare("fs_stream_default_options", fs_stream_options, [])
 _declare("fs_stream_create", fs_status,
          [fs_swapper_p, fs_source_p, POINTER(fs_stream_options), POINTER(fs_stream_p)])
@@ -443,3 +456,15 @@ _declare("fs_video_default_options", fs_video_options, [])
 _declare("fs_video_swap", fs_status,
          [fs_swapper_p, fs_source_p, c_char_p, c_char_p, POINTER(fs_video_options),
           fs_progress_fn, c_void_p, POINTER(fs_video_stats)])
+
+# Reenactment (high level: faceswap.Reenactor, faceswap.reenact_video)
+_declare("fs_reenact_default_options", fs_reenact_options, [])
+_declare("fs_reenactor_create", fs_status,
+         [fs_detector_p, fs_landmarker_p, fs_image_p, POINTER(fs_reenact_options),
+          POINTER(fs_reenactor_p)])
+_declare("fs_reenactor_free", None, [fs_reenactor_p])
+_declare("fs_reenactor_push", fs_status, [fs_reenactor_p, fs_image_p, c_double, POINTER(fs_image_p)])
+_declare("fs_reenactor_reset", fs_status, [fs_reenactor_p])
+_declare("fs_reenact_video", fs_status,
+         [fs_reenactor_p, c_char_p, c_char_p, POINTER(fs_reenact_options), fs_progress_fn, c_void_p,
+          POINTER(fs_video_stats)])
