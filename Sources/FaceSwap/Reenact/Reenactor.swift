@@ -174,34 +174,10 @@ public enum ReenactJob {
         let driverWidth = sideBySide ? (Int((Double(reader.info.width) * Double(h) / Double(reader.info.height)).rounded()) & ~1) : 0
         let width = reenactor.source.width + (sideBySide ? driverWidth + 8 : 0)
         let writer = try VideoWriter(path: output, reader: reader, width: width, height: h, crf: crf, preset: preset)
-        var frames = 0, withFaces = 0
-        var pending: (VideoReader.Frame, Image)? = nil
-        var lastDuration: Int64 = 0
-        do {
-            while true {
-                let frame = try reader.next()
-                if let (p, img) = pending {
-                    var d = p.duration
-                    if let f = frame, f.pts > p.pts { d = f.pts - p.pts }
-                    if d <= 0 { d = lastDuration }
-                    lastDuration = d
-                    try writer.write(img, pts: p.pts, duration: d)
-                    frames += 1
-                    if let progress, !progress(frames, max(reader.info.frames, frames)) {
-                        throw FaceSwapError(.cancelled, "cancelled after \(frames) frames; no output written")
-                    }
-                }
-                guard let frame else { break }
-                let animated = try reenactor.animate(frame.image, time: frame.seconds)
-                if !reenactor.tracker.faces.isEmpty { withFaces += 1 }
-                let composed = sideBySide ? try Montage.sideBySide([frame.image, animated], height: h, gap: 8, width: width) : animated
-                pending = (frame, composed)
-            }
-            if frames == 0 { throw FaceSwapError(.decode, "'\(driving)' has no decodable video frames") }
-            try writer.finish()
-        } catch {
-            writer.abort()
-            throw error
+        let (frames, withFaces) = try VideoPipeline.run(reader: reader, writer: writer, progress: progress) { frame in
+            let animated = try reenactor.animate(frame.image, time: frame.seconds)
+            let composed = sideBySide ? try Montage.sideBySide([frame.image, animated], height: h, gap: 8, width: width) : animated
+            return (composed, !reenactor.tracker.faces.isEmpty)
         }
         return VideoJobResult(frames: frames, framesWithFaces: withFaces, sceneCuts: reenactor.tracker.sceneCuts,
                               seconds: StageClock.now() - start)

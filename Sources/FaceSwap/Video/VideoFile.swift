@@ -121,6 +121,45 @@ public struct VideoJobResult: Sendable {
     public var seconds: Double
 }
 
+/// Decode → transform every frame → encode, with every timestamp kept and the audio copied. Each
+/// frame is written once the next one is known, so that its duration is exact even when the
+/// decoder does not report one (variable frame rates). On error or cancel the writer drops its
+/// temporary file: no output is left.
+enum VideoPipeline {
+    static func run(reader: VideoReader, writer: VideoWriter, progress: ProgressHandler?,
+                    transform: (VideoReader.Frame) throws -> (Image, Bool)) throws -> (frames: Int, withFaces: Int) {
+        var frames = 0, withFaces = 0
+        var pending: (VideoReader.Frame, Image)? = nil
+        var lastDuration: Int64 = 0
+        do {
+            while true {
+                let frame = try reader.next()
+                if let (p, img) = pending {
+                    var d = p.duration
+                    if let f = frame, f.pts > p.pts { d = f.pts - p.pts }
+                    if d <= 0 { d = lastDuration }
+                    lastDuration = d
+                    try writer.write(img, pts: p.pts, duration: d)
+                    frames += 1
+                    if let progress, !progress(frames, max(reader.info.frames, frames)) {
+                        throw FaceSwapError(.cancelled, "cancelled after \(frames) frames; no output written")
+                    }
+                }
+                guard let frame else { break }
+                let (out, face) = try transform(frame)
+                if face { withFaces += 1 }
+                pending = (frame, out)
+            }
+            if frames == 0 { throw FaceSwapError(.decode, "the video has no decodable frames") }
+            try writer.finish()
+        } catch {
+            writer.abort()
+            throw error
+        }
+        return (frames, withFaces)
+    }
+}
+
 /// A whole video: decode, swap every frame through a stream, encode with the same timestamps,
 /// audio copied. Frames with no face pass through unchanged. Cancelling leaves no output file.
 public enum VideoJob {
@@ -131,34 +170,8 @@ public enum VideoJob {
         let reader = try VideoReader(path: input)
         let writer = try VideoWriter(path: output, reader: reader, crf: crf, preset: preset)
         let stream = try FaceStream(swapper: swapper, source: source, options: options)
-        var frames = 0, withFaces = 0
-        // Each frame is written once the next one is known, so that its duration is exact even
-        // when the decoder does not report one (variable frame rates).
-        var pending: VideoReader.Frame? = nil
-        var lastDuration: Int64 = 0
-        do {
-            while true {
-                let frame = try reader.next()
-                if let p = pending {
-                    var d = p.duration
-                    if let f = frame, f.pts > p.pts { d = f.pts - p.pts }
-                    if d <= 0 { d = lastDuration }
-                    lastDuration = d
-                    try writer.write(p.image, pts: p.pts, duration: d)
-                    frames += 1
-                    if let progress, !progress(frames, max(reader.info.frames, frames)) {
-                        throw FaceSwapError(.cancelled, "cancelled after \(frames) frames; no output written")
-                    }
-                }
-                guard let frame else { break }
-                if try stream.process(frame.image, time: frame.seconds) > 0 { withFaces += 1 }
-                pending = frame
-            }
-            if frames == 0 { throw FaceSwapError(.decode, "'\(input)' has no decodable video frames") }
-            try writer.finish()
-        } catch {
-            writer.abort()
-            throw error
+        let (frames, withFaces) = try VideoPipeline.run(reader: reader, writer: writer, progress: progress) { frame in
+            (frame.image, try stream.process(frame.image, time: frame.seconds) > 0)
         }
         return VideoJobResult(frames: frames, framesWithFaces: withFaces, sceneCuts: stream.sceneCuts,
                               seconds: StageClock.now() - start)

@@ -58,6 +58,11 @@ __all__ = [
     "Source",
     "swap",
     "color_mean_shift",
+    "Stream",
+    "frames",
+    "swap_video",
+    "Reenactor",
+    "reenact_video",
 ]
 
 
@@ -1314,3 +1319,438 @@ def color_mean_shift(images_a, images_b, channel_order: str = "bgr") -> None:
     finally:
         for img in owned:
             img.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Video: frame streams and video files
+# --------------------------------------------------------------------------------------------
+
+_INT32_MIN, _INT32_MAX = -(1 << 31), (1 << 31) - 1
+
+
+def _i32(value, name: str) -> int:
+    """An int option for an int32_t field. Values beyond int32 are clamped (not wrapped), so the
+    library still sees them as out of range and says so (INVALID_ARGUMENT)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        if isinstance(value, (float, np.floating)) and float(value).is_integer():
+            value = int(value)
+        else:
+            raise TypeError(f"{name} must be an int, not {value!r}")
+    return max(_INT32_MIN, min(_INT32_MAX, int(value)))
+
+
+def _stream_options(detect_interval, min_cutoff, beta, scene_cut) -> capi.fs_stream_options:
+    opts = lib.fs_stream_default_options()
+    opts.detect_interval = _i32(detect_interval, "detect_interval")
+    opts.min_cutoff = float(min_cutoff)
+    opts.beta = float(beta)
+    opts.scene_cut = float(scene_cut)
+    return opts
+
+
+def _time(time: Optional[float]) -> float:
+    return -1.0 if time is None else float(time)
+
+
+def _is_path(x) -> bool:
+    return isinstance(x, (str, bytes, os.PathLike))
+
+
+def _video_stats(s: capi.fs_video_stats) -> dict:
+    return {
+        "frames": int(s.frames),
+        "frames_with_faces": int(s.frames_with_faces),
+        "scene_cuts": int(s.scene_cuts),
+        "seconds": float(s.seconds),
+    }
+
+
+class _Progress:
+    """A Python progress callable wrapped as an ``fs_progress_fn``.
+
+    ``fn(done, total)`` returns None or a true value to go on, a false value (False, 0) to
+    cancel. An exception raised by ``fn`` cancels the job too; :meth:`check` re-raises it once
+    the C call has returned. Keep the object alive for the whole call (it owns the C thunk).
+    """
+
+    def __init__(self, fn):
+        if fn is not None and not callable(fn):
+            raise TypeError(f"progress must be a callable(done, total), not {fn!r}")
+        self.fn = fn
+        self.error: Optional[BaseException] = None
+        # A NULL fs_progress_fn when there is no callable.
+        self.c = capi.fs_progress_fn(self._call) if fn is not None else capi.fs_progress_fn()
+
+    def _call(self, user, done, total) -> int:
+        if self.error is not None:
+            return 1
+        try:
+            r = self.fn(int(done), int(total))
+        except BaseException as e:  # noqa: B902 - even KeyboardInterrupt: cancel, re-raise later
+            self.error = e
+            return 1
+        return 0 if r is None or r else 1
+
+    def check(self, status: int) -> None:
+        """Raises the callback's exception if it raised one, else FaceSwapError for status."""
+        if self.error is not None:
+            err, self.error = self.error, None
+            raise err
+        _check(status)
+
+
+def _frame_view(frame: np.ndarray, order: str, what: str) -> capi.fs_image_view:
+    """An fs_image_view on a numpy frame's own memory, for in-place processing."""
+    if not isinstance(frame, np.ndarray):
+        raise TypeError(f"{what} needs a numpy array, not {type(frame).__name__}")
+    if frame.dtype != np.uint8:
+        raise TypeError(f"frames are uint8 arrays; got dtype {frame.dtype}")
+    if frame.ndim == 2:
+        channels = 1
+    elif frame.ndim == 3:
+        channels = frame.shape[2]
+    else:
+        raise ValueError(f"a frame is (H, W) or (H, W, C); got shape {frame.shape}")
+    fmt = _format_for(channels, order)
+    h, w = frame.shape[0], frame.shape[1]
+    packed = (
+        frame.ndim == 2 and frame.strides[1] == 1 or
+        frame.ndim == 3 and frame.strides[2] == 1 and frame.strides[1] == channels
+    )
+    if not packed or frame.strides[0] < w * channels:
+        raise ValueError(
+            f"{what} changes the frame in place, so it needs an array whose rows are packed pixels "
+            f"(C-contiguous, or a crop of one); got strides {frame.strides} for shape "
+            f"{frame.shape}. Use f = np.ascontiguousarray(f) and read the result from f.")
+    if not frame.flags.writeable:
+        raise ValueError(f"{what} changes the frame in place, so it needs a writeable array "
+                         "(pass a copy: np.array(frame))")
+    view = capi.fs_image_view()
+    view.data = frame.ctypes.data if frame.size else None
+    view.width = w
+    view.height = h
+    view.stride = frame.strides[0] if frame.size else w * channels
+    view.format = int(fmt)
+    return view
+
+
+def _faces_of(getter) -> list:
+    """Calls getter(faces, capacity, byref(count)) growing the array until all faces fit."""
+    capacity = 8
+    while True:
+        faces = (capi.fs_face * capacity)()
+        count = ctypes.c_size_t()
+        _check(getter(faces, capacity, ctypes.byref(count)))
+        if count.value <= capacity:
+            return [Face._from_c(faces[i]) for i in range(count.value)]
+        capacity = int(count.value)
+
+
+class Stream(_Handle):
+    """Swaps the frames of one video in order (``fs_stream``): detection every
+    ``detect_interval`` frames, landmark tracking in between, a One-Euro filter on the landmarks
+    (steady faces, no jitter) and scene-cut detection that restarts the tracks.
+
+    Args:
+        swapper: the :class:`Swapper` (its detector, landmarker and options are used).
+        source: a :class:`Source` from :meth:`Swapper.prepare`, or a source image (numpy array
+            or :class:`Image`, its largest face is used; ``channel_order`` applies).
+        detect_interval: run the detector every N frames (and when a track is lost or the scene
+            cuts); re-fit the landmarks in the predicted box in between (1–1000, default 5).
+        min_cutoff: One-Euro filter cutoff in Hz when still (0 turns the filter off; default 1.5).
+        beta: how fast the cutoff rises with motion, per inter-ocular distance per second
+            (default 1.5).
+        scene_cut: mean absolute difference (0–255] of consecutive 32×18 grey thumbnails that
+            counts as a cut (default 28).
+
+    Not thread-safe: one stream per video, used from one thread at a time (many streams may
+    share one swapper and source). The stream keeps its own references to the swapper and the
+    source. Free it with :meth:`close` or a ``with`` block.
+
+    Raises :class:`FaceSwapError` INVALID_ARGUMENT for an option out of range.
+    """
+
+    _free = staticmethod(lambda h: lib.fs_stream_free(h))
+
+    def __init__(self, swapper: Swapper, source: Union[Source, ImageLike], detect_interval: int = 5,
+                 min_cutoff: float = 1.5, beta: float = 1.5, scene_cut: float = 28,
+                 channel_order: str = "bgr"):
+        super().__init__()
+        if not isinstance(swapper, Swapper):
+            raise TypeError(f"Stream needs a Swapper, not {type(swapper).__name__}")
+        self.channel_order = _order(channel_order)
+        opts = _stream_options(detect_interval, min_cutoff, beta, scene_cut)
+        src, owned = swapper._source(source, self.channel_order)
+        try:
+            out = ctypes.c_void_p()
+            _check(lib.fs_stream_create(swapper.handle, src.handle, ctypes.byref(opts),
+                                        ctypes.byref(out)))
+            self._handle = out
+        finally:
+            if owned:
+                src.close()  # the stream keeps its own reference
+        self.options = {"detect_interval": int(detect_interval), "min_cutoff": float(min_cutoff),
+                        "beta": float(beta), "scene_cut": float(scene_cut)}
+
+    def push(self, frame: Union[np.ndarray, Image], time: Optional[float] = None,
+             channel_order: Optional[str] = None) -> int:
+        """Swaps the next frame **in place** and returns the number of faces tracked and
+        replaced (``fs_stream_push_view`` on the array's own memory; no copy).
+
+        ``frame`` is a writeable uint8 ``(H, W, 3)`` (BGR by default; ``channel_order="rgb"``),
+        ``(H, W, 4)`` or ``(H, W)`` array with packed rows (C-contiguous, or a crop of one), or
+        an :class:`Image`. Other arrays (read-only, transposed, channel-reversed, step-sliced)
+        raise ``ValueError`` rather than swapping a copy nobody sees. ``time`` is the frame's
+        timestamp in seconds (None: frame number / 30), used by the landmark filter. A frame
+        without a face is left unchanged (0).
+        """
+        count = ctypes.c_size_t()
+        if isinstance(frame, Image):
+            _check(lib.fs_stream_push(self.handle, frame.handle, _time(time), ctypes.byref(count)))
+            return int(count.value)
+        order = _order(channel_order) if channel_order is not None else self.channel_order
+        view = _frame_view(frame, order, "Stream.push")
+        handle = self.handle
+        _check(lib.fs_stream_push_view(handle, ctypes.byref(view), _time(time), ctypes.byref(count)))
+        return int(count.value)
+
+    __call__ = push
+
+    @property
+    def faces(self) -> list:
+        """The faces of the last frame with their filtered 68 landmarks, as :class:`Face`
+        objects (``fs_stream_get_faces``). ``score`` holds the track id (stable while the face
+        is followed)."""
+        h = self.handle
+        return _faces_of(lambda faces, cap, count: lib.fs_stream_get_faces(h, faces, cap, count))
+
+    def reset(self) -> None:
+        """Forgets every track and the filters' state (e.g. after seeking)."""
+        _check(lib.fs_stream_reset(self.handle))
+
+    def flush(self) -> None:
+        """Ends the stream (``fs_stream_flush``): no frame is held back in this version, but
+        call it at the end anyway; it resets the tracks."""
+        _check(lib.fs_stream_flush(self.handle))
+
+    def __exit__(self, *exc) -> None:
+        try:
+            if exc[0] is None and self._handle is not None:
+                self.flush()
+        finally:
+            self.close()
+
+
+def frames(swapper: Swapper, source: Union[Source, ImageLike], iterable: Iterable[np.ndarray],
+           fps: Optional[float] = None, inplace: bool = False, channel_order: str = "bgr",
+           **stream_options):
+    """A generator: the frames of ``iterable`` swapped in order through one :class:`Stream`.
+
+    Each frame is a uint8 numpy array (BGR by default). With ``inplace=False`` (default) every
+    frame is copied first and the copy is swapped and yielded, so the input is never changed;
+    with ``inplace=True`` the frame itself is swapped and yielded (it must be writeable and
+    C-contiguous, see :meth:`Stream.push`). ``fps`` gives the timestamps (frame i at i / fps);
+    None: i / 30. ``stream_options`` are :class:`Stream`'s (``detect_interval``,
+    ``min_cutoff``, ``beta``, ``scene_cut``). The stream is freed when the generator ends or
+    is closed::
+
+        for out in faceswap.frames(swapper, me, video_frames, fps=25):
+            writer.write(out)
+    """
+    if fps is not None and not float(fps) > 0:
+        raise ValueError(f"fps must be > 0, not {fps!r}")
+    with Stream(swapper, source, channel_order=channel_order, **stream_options) as stream:
+        for i, frame in enumerate(iterable):
+            if not inplace:
+                frame = np.array(frame, dtype=np.uint8, order="C", copy=True) \
+                    if isinstance(frame, np.ndarray) and frame.dtype == np.uint8 else frame
+            stream.push(frame, None if fps is None else i / float(fps))
+            yield frame
+
+
+def swap_video(source: Union[Source, ImageLike, PathLike], input_path: PathLike, output_path: PathLike,
+               progress=None, swapper: Optional[Swapper] = None, crf: int = 18,
+               preset: Optional[str] = None, detect_interval: int = 5, min_cutoff: float = 1.5,
+               beta: float = 1.5, scene_cut: float = 28, channel_order: str = "bgr",
+               **swap_options) -> dict:
+    """Swaps the source face onto every frame of the video ``input_path`` and writes
+    ``output_path`` (.mp4/.mkv/.mov, H.264) with the same frames and timestamps (variable frame
+    rate kept) and the audio copied (``fs_video_swap``). The file is written atomically: on an
+    error or a cancel no output file is left.
+
+    Args:
+        source: a :class:`Source`, a source image (numpy array, BGR by default, or
+            :class:`Image`), or the path of a source image. Its largest face is used.
+        progress: ``progress(done, total)`` called after each frame on this thread; ``total``
+            is an estimate (0 when unknown). Return None/True to go on, False to cancel (then
+            :class:`FaceSwapError` CANCELLED is raised). An exception raised in ``progress``
+            cancels the job and is re-raised here.
+        swapper: the :class:`Swapper` to use; None: one made from ``swap_options`` (the
+            :class:`Swapper` arguments: ``blend``, ``color``, ``expression``, ...).
+        crf: H.264 quality, 0 (lossless) – 51 (default 18).
+        preset: x264 preset (None: ``"veryfast"``).
+        detect_interval, min_cutoff, beta, scene_cut: tracking and smoothing, as in
+            :class:`Stream`.
+
+    Returns a dict: ``frames`` (decoded and written), ``frames_with_faces``, ``scene_cuts``,
+    ``seconds`` (wall time).
+
+    Raises :class:`FaceSwapError`: IO, DECODE (unreadable input, no frames), UNSUPPORTED,
+    INVALID_ARGUMENT (an option out of range), NO_FACE (no face in the source), CANCELLED.
+    """
+    order = _order(channel_order)
+    if swapper is not None and swap_options:
+        raise ValueError("give either a swapper or swapper options ("
+                         + ", ".join(sorted(swap_options)) + "), not both")
+    own_swapper = swapper is None
+    if own_swapper:
+        swapper = Swapper(channel_order=order, **swap_options)
+    try:
+        if _is_path(source):
+            source = load_image(source)
+        src, own_src = swapper._source(source, order)
+        try:
+            opts = lib.fs_video_default_options()
+            opts.stream = _stream_options(detect_interval, min_cutoff, beta, scene_cut)
+            opts.crf = _i32(crf, "crf")
+            preset_bytes = preset.encode() if isinstance(preset, str) else preset
+            opts.preset = preset_bytes
+            cb = _Progress(progress)
+            stats = capi.fs_video_stats()
+            status = lib.fs_video_swap(swapper.handle, src.handle, _fspath(input_path),
+                                       _fspath(output_path), ctypes.byref(opts), cb.c, None,
+                                       ctypes.byref(stats))
+            cb.check(status)
+            return _video_stats(stats)
+        finally:
+            if own_src:
+                src.close()
+    finally:
+        if own_swapper:
+            swapper.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Reenactment
+# --------------------------------------------------------------------------------------------
+
+class Reenactor(_Handle):
+    """Animates a still photo with a driving video's face (``fs_reenactor``; classical and
+    landmark-driven). The driver's landmark motion relative to its neutral frame (the first
+    frame with a face; :meth:`reset` picks a new one), with the head pose normalised away,
+    moves the photo's 68 points; the driver's head motion is applied on top; the photo is
+    warped over a mesh pinned around the head and on the border (the background stays still);
+    an opening mouth is filled from the driver's, colour-matched.
+
+    Args:
+        photo: the photo to animate: a numpy array (BGR by default), an :class:`Image` or an
+            image file's path. Its largest face is animated. The library keeps a copy (an odd
+            last row/column is dropped, for video encoding).
+        detector, landmarker: for the photo and the driver; None: the module's shared defaults
+            (HOG upsample 0; the 68-point model).
+        expression: scale of the driver's expression applied (0–2, default 1).
+        head_motion: share of the driver's head motion applied (0–1, default 1).
+        mouth_fill: fill an opening mouth from the driver's (default True).
+        detect_interval, min_cutoff, beta, scene_cut: tracking and smoothing of the driver's
+            face, as in :class:`Stream`.
+
+    Not thread-safe (it tracks the driver): one thread at a time.
+
+    Raises :class:`FaceSwapError`: NO_FACE (no face in the photo), INVALID_ARGUMENT (an option
+    out of range), UNSUPPORTED (a 5-point landmarker).
+    """
+
+    _free = staticmethod(lambda h: lib.fs_reenactor_free(h))
+
+    def __init__(self, photo: Union[ImageLike, PathLike], detector: Optional[Detector] = None,
+                 landmarker: Optional[Landmarker] = None, expression: float = 1.0,
+                 head_motion: float = 1.0, mouth_fill: bool = True, detect_interval: int = 5,
+                 min_cutoff: float = 1.5, beta: float = 1.5, scene_cut: float = 28,
+                 channel_order: str = "bgr"):
+        super().__init__()
+        if detector is None or landmarker is None:
+            d, l = _defaults()
+            detector = detector or d
+            landmarker = landmarker or l
+        self.detector = detector
+        self.landmarker = landmarker
+        self.channel_order = _order(channel_order)
+        opts = lib.fs_reenact_default_options()
+        opts.expression = float(expression)
+        opts.head_motion = float(head_motion)
+        opts.mouth_fill = 1 if mouth_fill else 0
+        opts.side_by_side = 0
+        opts.stream = _stream_options(detect_interval, min_cutoff, beta, scene_cut)
+        self._options = opts
+        self.options = {"expression": float(expression), "head_motion": float(head_motion),
+                        "mouth_fill": bool(mouth_fill), "detect_interval": int(detect_interval),
+                        "min_cutoff": float(min_cutoff), "beta": float(beta),
+                        "scene_cut": float(scene_cut)}
+        img, owned = (Image.load(photo), True) if _is_path(photo) else \
+            Image._of(photo, self.channel_order)
+        try:
+            w, h = img.width, img.height
+            out = ctypes.c_void_p()
+            _check(lib.fs_reenactor_create(detector.handle, landmarker.handle, img.handle,
+                                           ctypes.byref(opts), ctypes.byref(out)))
+            self._handle = out
+        finally:
+            if owned:
+                img.close()
+        #: (width, height) of every result: the photo's, an odd last column/row dropped.
+        self.size = (w & ~1, h & ~1)
+
+    def push(self, driver_frame: ImageLike, time: Optional[float] = None,
+             channel_order: Optional[str] = None) -> np.ndarray:
+        """The photo animated by the next driving frame (``fs_reenactor_push``): a new
+        photo-sized ``(H, W, 3)`` array, BGR by default (RGB with ``channel_order="rgb"``,
+        which also describes ``driver_frame``). A driving frame without a face gives the photo
+        unchanged. ``time``: the frame's timestamp in seconds (None: frame number / 30).
+        Frames must come in order; :meth:`reset` after a seek."""
+        order = _order(channel_order) if channel_order is not None else self.channel_order
+        with _Borrowed(driver_frame, order) as img:
+            out = ctypes.c_void_p()
+            _check(lib.fs_reenactor_push(self.handle, img.handle, _time(time), ctypes.byref(out)))
+            with Image(out.value) as result:
+                return result.to_array(order)
+
+    __call__ = push
+
+    def reset(self) -> None:
+        """Forgets the driver's neutral frame and tracks: the next frame with a face becomes
+        the new neutral expression and pose."""
+        _check(lib.fs_reenactor_reset(self.handle))
+
+    def video(self, driving_path: PathLike, output_path: PathLike, side_by_side: bool = False,
+              progress=None) -> dict:
+        """Animates the photo with a whole driving video (``fs_reenact_video``) and writes
+        ``output_path`` (.mp4/.mkv/.mov, H.264): the photo's size, or driver | result side by
+        side with ``side_by_side=True``, with the driver's timestamps and audio. Written
+        atomically: nothing is left on an error or a cancel.
+
+        The reenactor is reset first, so the video's first frame with a face is the neutral.
+        ``progress(done, total)`` as in :func:`swap_video` (False cancels: FaceSwapError
+        CANCELLED; an exception raised in it cancels and is re-raised here).
+
+        Returns a dict: ``frames``, ``frames_with_faces``, ``scene_cuts``, ``seconds``.
+        Raises :class:`FaceSwapError`: IO, DECODE, UNSUPPORTED, CANCELLED.
+        """
+        opts = capi.fs_reenact_options.from_buffer_copy(self._options)
+        opts.side_by_side = 1 if side_by_side else 0
+        _check(lib.fs_reenactor_reset(self.handle))
+        cb = _Progress(progress)
+        stats = capi.fs_video_stats()
+        status = lib.fs_reenact_video(self.handle, _fspath(driving_path), _fspath(output_path),
+                                      ctypes.byref(opts), cb.c, None, ctypes.byref(stats))
+        cb.check(status)
+        return _video_stats(stats)
+
+
+def reenact_video(photo: Union[ImageLike, PathLike], driving_path: PathLike, output_path: PathLike,
+                  side_by_side: bool = False, progress=None, **options) -> dict:
+    """One call: animates ``photo`` (array, :class:`Image` or path) with the face of the video
+    ``driving_path`` and writes ``output_path`` (see :meth:`Reenactor.video`). ``options`` are
+    :class:`Reenactor`'s (``expression``, ``head_motion``, ``mouth_fill``, ``detector``,
+    ``detect_interval``, ...). Returns the stats dict."""
+    with Reenactor(photo, **options) as r:
+        return r.video(driving_path, output_path, side_by_side=side_by_side, progress=progress)
