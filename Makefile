@@ -8,13 +8,14 @@ VERSION := $(shell sed -n 's/^\#define FS_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9
 DATA ?= $(abspath ../shared/data)
 FREI0R_DIR ?= $(PREFIX)/lib/frei0r-1
 
-.PHONY: help build install uninstall test test-swift test-c test-python test-install demo bench clean
+.PHONY: help build install uninstall test test-swift test-c test-python test-install test-plugin frei0r demo bench clean
 
 help:
 	@echo "make build      release build: $(BUILD)/libfaceswap.so, faceswap-cli, faceswap-bench"
 	@echo "make demo       swap the sample faces in samples/ -> out/swap.png, out/before_after.png"
 	@echo "make test       the whole suite: Swift tests, C program + ABI check, pytest, install check"
-	@echo "make install    PREFIX=$(PREFIX): lib, header, pkg-config file, CLI as bin/faceswap"
+	@echo "make install    PREFIX=$(PREFIX): lib, header, pkg-config file, CLI as bin/faceswap,"
+	@echo "                frei0r plugin in lib/frei0r-1/faceswap.so"
 	@echo "make bench      per-stage medians on ../shared/data and the C++ floor"
 
 build:
@@ -32,13 +33,20 @@ install: build
 		'$(PREFIX)' '$(VERSION)' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/faceswap.pc
 	install -m 755 $(BUILD)/faceswap-cli $(DESTDIR)$(PREFIX)/bin/faceswap
 	strip $(DESTDIR)$(PREFIX)/bin/faceswap
+	$(MAKE) -C bindings/frei0r install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 	-[ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && ldconfig 2>/dev/null; true
 
 uninstall:
 	rm -f $(PREFIX)/lib/libfaceswap.so* $(PREFIX)/include/faceswap.h $(PREFIX)/lib/pkgconfig/faceswap.pc $(PREFIX)/bin/faceswap
+	rm -f $(FREI0R_DIR)/faceswap.so
 
-test: build test-swift test-c test-python test-install
-	@echo "all test suites passed"
+test: build test-swift test-c test-plugin test-install test-python
+
+frei0r: build
+	$(MAKE) -C bindings/frei0r
+
+test-plugin: build
+	FACESWAP_DATA=$(DATA) bash Tests/plugin/run.sh
 
 test-swift:
 	FACESWAP_DATA=$(DATA) $(SWIFT) test
