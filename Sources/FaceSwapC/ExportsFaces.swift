@@ -31,9 +31,9 @@ public func _fs_detector_create(_ opts: UnsafePointer<fs_detector_options>?, _ o
         d.modelPath = c.model_path.map { String(cString: $0) }
         d.upsample = Int(c.upsample)
         d.minFaceSize = Int(c.min_face_size)
-        d.downscale = Double(c.downscale)
-        d.margin = Double(c.margin)
-        d.threshold = Double(c.threshold)
+        d.downscale = fromCFloat(c.downscale)
+        d.margin = fromCFloat(c.margin)
+        d.threshold = fromCFloat(c.threshold)
         d.maxFaces = Int(c.max_faces)
         o.pointee = Registry.shared.add(try Detector(d), .detector)
     }
@@ -90,7 +90,7 @@ public func _fs_align_transform(_ face: UnsafePointer<fs_face>?, _ size: Int32, 
     call("fs_align_transform") {
         let o = try required(out, "out")
         let f = try required(face, "face").pointee.face()
-        o.pointee = try Aligner.transform(for: f, size: Int(size), padding: Double(padding)).c
+        o.pointee = try Aligner.transform(for: f, size: Int(size), padding: fromCFloat(padding)).c
     }
 }
 
@@ -98,7 +98,7 @@ public func _fs_align_transform(_ face: UnsafePointer<fs_face>?, _ size: Int32, 
 public func _fs_align_template(_ size: Int32, _ padding: Float, _ points: UnsafeMutablePointer<fs_point>?) -> fs_status {
     call("fs_align_template") {
         let p = try required(points, "points")
-        for (i, t) in try Aligner.template(size: Int(size), padding: Double(padding)).enumerated() {
+        for (i, t) in try Aligner.template(size: Int(size), padding: fromCFloat(padding)).enumerated() {
             p[i] = fs_point(x: Float(t.x), y: Float(t.y))
         }
     }

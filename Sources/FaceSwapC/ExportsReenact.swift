@@ -14,8 +14,8 @@ public func _fs_reenact_default_options() -> fs_reenact_options {
 
 func reenactOptions(_ c: fs_reenact_options) -> ReenactOptions {
     var o = ReenactOptions()
-    o.expression = Double(c.expression)
-    o.headMotion = Double(c.head_motion)
+    o.expression = fromCFloat(c.expression)
+    o.headMotion = fromCFloat(c.head_motion)
     o.mouthFill = c.mouth_fill != 0
     o.stream = streamOptions(c.stream.struct_size == 0 ? _fs_stream_default_options() : c.stream)
     return o

@@ -75,10 +75,10 @@ func swapOptions(_ c: fs_swap_options) throws -> SwapOptions {
     o.mode = mode
     o.color = color
     o.blend = blend
-    o.expression = Double(c.expression)
-    o.forehead = Double(c.forehead)
-    o.erode = Double(c.erode)
-    o.feather = Double(c.feather)
+    o.expression = fromCFloat(c.expression)
+    o.forehead = fromCFloat(c.forehead)
+    o.erode = fromCFloat(c.erode)
+    o.feather = fromCFloat(c.feather)
     o.keepMouth = c.keep_mouth != 0
     o.faceIndex = Int(c.face_index)
     o.keepUnmatched = c.keep_unmatched != 0
@@ -86,7 +86,7 @@ func swapOptions(_ c: fs_swap_options) throws -> SwapOptions {
         var ref = c.reference
         o.reference = withUnsafeBytes(of: &ref) { Array($0.bindMemory(to: Float.self)) }
     }
-    o.identityThreshold = Double(c.identity_threshold)
+    o.identityThreshold = fromCFloat(c.identity_threshold)
     return o
 }
 

@@ -14,9 +14,9 @@ public func _fs_stream_default_options() -> fs_stream_options {
 func streamOptions(_ c: fs_stream_options) -> StreamOptions {
     var o = StreamOptions()
     o.detectInterval = Int(c.detect_interval)
-    o.minCutoff = Double(c.min_cutoff)
-    o.beta = Double(c.beta)
-    o.sceneCut = Double(c.scene_cut)
+    o.minCutoff = fromCFloat(c.min_cutoff)
+    o.beta = fromCFloat(c.beta)
+    o.sceneCut = fromCFloat(c.scene_cut)
     return o
 }
 

@@ -2085,7 +2085,7 @@ static bool padding_intact(const fs_image_view *v, size_t pad) {
 
 static void test_swap_defaults(void) {
     group_begin("swap-options", "fs_swap_default_options: struct_size = sizeof, DELAUNAY, REINHARD, "
-                                "MULTIBAND, expression 0.5, forehead 0.1, erode 0.02, feather 0.06, "
+                                "MULTIBAND, expression 0.6, forehead 0.1, erode 0.04, feather 0.06, "
                                 "keep_mouth 1, face_index -1, keep_unmatched 0, use_reference 0, "
                                 "identity_threshold 0.6");
     fs_swap_options o = fs_swap_default_options();
@@ -2094,9 +2094,9 @@ static void test_swap_defaults(void) {
     CHECKF(o.mode == FS_CONVERT_DELAUNAY, "mode %d", (int)o.mode);
     CHECKF(o.color == FS_COLOR_REINHARD, "color %d", (int)o.color);
     CHECKF(o.blend == FS_BLEND_MULTIBAND, "blend %d", (int)o.blend);
-    CHECKF(close_to(o.expression, 0.5, 1e-6), "expression %g", o.expression);
+    CHECKF(close_to(o.expression, 0.6, 1e-6), "expression %g", o.expression);
     CHECKF(close_to(o.forehead, 0.1, 1e-6), "forehead %g", o.forehead);
-    CHECKF(close_to(o.erode, 0.02, 1e-6), "erode %g", o.erode);
+    CHECKF(close_to(o.erode, 0.04, 1e-6), "erode %g", o.erode);
     CHECKF(close_to(o.feather, 0.06, 1e-6), "feather %g", o.feather);
     CHECKF(o.keep_mouth == 1, "keep_mouth %d", (int)o.keep_mouth);
     CHECKF(o.face_index == -1, "face_index %d", (int)o.face_index);

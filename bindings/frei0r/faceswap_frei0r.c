@@ -11,7 +11,9 @@
  *   1 mode            STRING  affine | delaunay                         (default: the library's)
  *   2 blend           STRING  alpha | poisson | multiband | poisson-exact (default: the library's)
  *   3 color           STRING  none | mean | reinhard | hist             (default: the library's)
+ *                             (an empty string, as in "face.jpg||alpha", means the default)
  *   4 expression      DOUBLE  0..1: how far the features follow the frame's expression
+ *                             (default: the library's)
  *   5 detect_interval DOUBLE  run the detector every N frames. Values >= 1 are frames (rounded,
  *                             1..100: ffmpeg passes numbers as written); values in [0, 1) are a
  *                             frei0r-style normalised value mapped to 1 + round(v * 99) frames.
@@ -282,9 +284,10 @@ void f0r_destruct(f0r_instance_t instance_) {
     free(in);
 }
 
-static void set_string(instance *in, char **field, f0r_param_t param, int dirty) {
+/* An empty string (e.g. "a.jpg||alpha" in ffmpeg) means the default (fallback). */
+static void set_string(instance *in, char **field, f0r_param_t param, int dirty, const char *fallback) {
     const char *value = param ? *(const char *const *)param : NULL;
-    if (!value) value = "";
+    if (!value || !*value) value = fallback;
     if (strcmp(*field, value) == 0) return;
     char *copy = dup_string(value);
     if (!copy) return;
@@ -304,15 +307,16 @@ static void set_double(instance *in, double *field, f0r_param_t param, int dirty
 void f0r_set_param_value(f0r_instance_t instance_, f0r_param_t param, int index) {
     instance *in = instance_;
     if (!in) return;
+    fs_swap_options so = fs_swap_default_options();
     switch (index) {
-    case P_SOURCE: set_string(in, &in->source_path, param, DIRTY_SOURCE); break;
-    case P_MODE: set_string(in, &in->mode, param, DIRTY_SWAPPER); break;
-    case P_BLEND: set_string(in, &in->blend, param, DIRTY_SWAPPER); break;
-    case P_COLOR: set_string(in, &in->color, param, DIRTY_SWAPPER); break;
+    case P_SOURCE: set_string(in, &in->source_path, param, DIRTY_SOURCE, ""); break;
+    case P_MODE: set_string(in, &in->mode, param, DIRTY_SWAPPER, name_of(modes, so.mode)); break;
+    case P_BLEND: set_string(in, &in->blend, param, DIRTY_SWAPPER, name_of(blends, so.blend)); break;
+    case P_COLOR: set_string(in, &in->color, param, DIRTY_SWAPPER, name_of(colors, so.color)); break;
     case P_EXPRESSION: set_double(in, &in->expression, param, DIRTY_SWAPPER); break;
     case P_DETECT_INTERVAL: set_double(in, &in->detect_interval, param, DIRTY_STREAM); break;
     case P_SMOOTHING: set_double(in, &in->smoothing, param, DIRTY_STREAM); break;
-    case P_TIME_UNIT: set_string(in, &in->time_unit, param, DIRTY_STREAM); break;
+    case P_TIME_UNIT: set_string(in, &in->time_unit, param, DIRTY_STREAM, "auto"); break;
     case P_FPS: set_double(in, &in->fps, param, DIRTY_STREAM); break;
     default: break;
     }
@@ -345,10 +349,13 @@ static int interval_frames(double v) {
 
 /* 1 when the host is an ffmpeg whose frei0r wrapper pads rows of this width (see the top). */
 static int host_pads_rows(unsigned width) {
-    unsigned (*avfilter_version)(void) = (unsigned (*)(void))dlsym(RTLD_DEFAULT, "avfilter_version");
-    if (!avfilter_version) return 0;
-    unsigned v = avfilter_version();
-    return v < ((9u << 16) | (12u << 8) | 100u) && (width * 4) % 64 != 0;
+    static int old_ffmpeg = -1; /* the host does not change: look once */
+    if (old_ffmpeg < 0) {
+        unsigned (*avfilter_version)(void) = NULL;
+        *(void **)&avfilter_version = dlsym(RTLD_DEFAULT, "avfilter_version"); /* POSIX's idiom */
+        old_ffmpeg = avfilter_version && avfilter_version() < ((9u << 16) | (12u << 8) | 100u);
+    }
+    return old_ffmpeg && (width * 4) % 64 != 0;
 }
 
 /* Builds what the parameters need; 1 when the stream is usable. Reports the first problem. */

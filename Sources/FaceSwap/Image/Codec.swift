@@ -61,6 +61,17 @@ extension Image {
             // PNG: IHDR width/height at 16..23; refuse huge sizes before decoding.
             func be32(_ o: Int) -> Int { (Int(bytes[o]) << 24) | (Int(bytes[o + 1]) << 16) | (Int(bytes[o + 2]) << 8) | Int(bytes[o + 3]) }
             try ImageLimits.check(width: be32(16), height: be32(20), "PNG image")
+            // Walk the chunks to IEND: a truncated file is refused here (libpng would print to
+            // stderr before failing).
+            var at = 8
+            var ended = false
+            while at + 12 <= bytes.count {
+                let length = be32(at)
+                if bytes[at + 4] == 0x49 && bytes[at + 5] == 0x45 && bytes[at + 6] == 0x4E && bytes[at + 7] == 0x44 { ended = true; break }
+                if length > bytes.count { break }
+                at += 12 + length
+            }
+            if !ended { throw FaceSwapError(.decode, "truncated or corrupt PNG (no IEND chunk within the data)") }
         }
         var handle: UnsafeMutableRawPointer?
         var w: Int32 = 0, h: Int32 = 0, f: Int32 = 0

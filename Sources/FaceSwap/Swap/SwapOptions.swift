@@ -25,6 +25,7 @@ public enum BlendMode: Int32, Sendable, CaseIterable {
 }
 
 public struct SwapOptions: Sendable {
+
     public var mode: ConvertMode = .delaunay
     public var color: ColorMode = .reinhard
     public var blend: BlendMode = .multiband

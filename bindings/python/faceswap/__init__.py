@@ -25,6 +25,12 @@ Quick start::
     with swapper.prepare(src) as source:            # prepare the source face once
         out, mask, n = swapper.swap(source, img, return_mask=True)
 
+    faceswap.swap_video(src, "in.mp4", "out.mp4")   # a video file (H.264, audio kept)
+    with faceswap.Stream(swapper, src) as stream:   # or frame by frame, in place
+        stream.push(frame)
+
+    faceswap.reenact_video("photo.jpg", "driver.mp4", "animated.mp4")  # a photo animated
+
 Every failing call raises :class:`FaceSwapError` with ``.status``, ``.status_name`` and the
 library's message. The shared library is found through ``FACESWAP_LIBRARY``, this package's
 folder, or the system library path (see :mod:`faceswap.capi`).
