@@ -464,9 +464,9 @@ typedef struct fs_stream_options {
     int32_t detect_interval;     /* run the detector every N frames (and when a track is lost or
                                     the scene cuts); track landmarks in between (default 5) */
     float min_cutoff;            /* One-Euro filter on the landmarks: cutoff in Hz when still
-                                    (default 1.5; 0 turns the filter off) */
+                                    (default 2; 0 turns the filter off) */
     float beta;                  /* how fast the cutoff rises with motion, per inter-ocular
-                                    distance per second (default 1.5) */
+                                    distance per second (default 8) */
     float scene_cut;             /* mean absolute difference (0–255) of consecutive 32×18 grey
                                     thumbnails that counts as a cut: tracks restart (default 28) */
 } fs_stream_options;

@@ -191,7 +191,8 @@ extern "C" int fsx_vreader_next(void *handle, fsx_view dst, int64_t *pts, int64_
             return fsx::fail(fsx::UNSUPPORTED, "the video changes size mid-stream; that is not supported");
         }
         r->sws = sws_getCachedContext(r->sws, f->width, f->height, (AVPixelFormat)f->format, dst.width,
-                                      dst.height, AV_PIX_FMT_BGR24, SWS_BILINEAR, nullptr, nullptr, nullptr);
+                                      dst.height, AV_PIX_FMT_BGR24,
+                                      SWS_BILINEAR | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nullptr, nullptr, nullptr);
         if (!r->bgr) {
             r->bgr = av_frame_alloc();
             r->bgr->format = AV_PIX_FMT_BGR24;
@@ -295,7 +296,8 @@ extern "C" int fsx_vwriter_write(void *handle, fsx_view frame, int64_t pts, int6
         int e = av_frame_make_writable(w->yuv);
         if (e < 0) return fsx::fail(fsx::OUT_OF_MEMORY, "video frame: " + averr(e));
         w->sws = sws_getCachedContext(w->sws, frame.width, frame.height, AV_PIX_FMT_BGR24, w->enc->width,
-                                      w->enc->height, AV_PIX_FMT_YUV420P, SWS_BILINEAR, nullptr, nullptr, nullptr);
+                                      w->enc->height, AV_PIX_FMT_YUV420P,
+                                      SWS_BILINEAR | SWS_ACCURATE_RND, nullptr, nullptr, nullptr);
         if (!w->bgr) {
             w->bgr = av_frame_alloc();
             w->bgr->format = AV_PIX_FMT_BGR24;

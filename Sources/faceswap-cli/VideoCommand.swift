@@ -19,8 +19,8 @@ enum VideoCommand {
       --input PATH             the video (anything ffmpeg reads)
       -o, --output PATH        result (.mp4, .mkv or .mov): H.264, audio copied
       --detect-every N         run the detector every N frames, track in between (default 5)
-      --smooth-cutoff HZ       One-Euro filter cutoff when still (default 1.5; 0: no filter)
-      --smooth-beta B          how fast the filter opens with motion (default 1.5)
+      --smooth-cutoff HZ       One-Euro filter cutoff when still (default 2; 0: no filter)
+      --smooth-beta B          how fast the filter opens with motion (default 8)
       --crf Q                  H.264 quality, 0 (lossless) - 51 (default 18)
       --preset P               x264 preset (default veryfast)
       --quiet                  no progress bar

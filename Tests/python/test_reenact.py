@@ -439,7 +439,7 @@ def test_identity_stays_the_photos_person(run, maybe_recognizer, clip):
     for i, to_photo, to_driver in rows:
         print(f"frame {i}: distance to the photo's person {to_photo:.3f}, to the driver "
               f"{to_driver:.3f}")
-    FIGURES["reenact identity (to photo / to driver, worst frame)"] = (
+    FIGURES[f"reenact {clip} identity (to photo / to driver, worst frame)"] = (
         f"{max(r[1] for r in rows):.3f} / {min(r[2] for r in rows):.3f}")
     bad = [(i, round(a, 3), round(b, 3)) for i, a, b in rows if not a < b]
     assert not bad, f"frames nearer the driver than the photo's person: {bad}"

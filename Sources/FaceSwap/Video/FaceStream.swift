@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Options of a frame stream.
 public struct StreamOptions: Sendable {
     /// Run the detector every N frames (and whenever a track is lost or the scene cuts);
@@ -5,8 +9,8 @@ public struct StreamOptions: Sendable {
     public var detectInterval: Int = 5
     /// One-Euro filter on the landmarks: cutoff (Hz) when still, and how fast it opens with
     /// speed (per inter-ocular distance per second). 0 min cutoff turns filtering off.
-    public var minCutoff: Double = 1.5
-    public var beta: Double = 1.5
+    public var minCutoff: Double = 2.0
+    public var beta: Double = 8.0
     /// Mean absolute difference (0–255) of consecutive 32×18 grey thumbnails above which the
     /// scene is taken to have cut: tracks and filters restart.
     public var sceneCut: Double = 28
@@ -28,11 +32,13 @@ final class Track {
     var filter: OneEuroFilter
     var landmarks: [Point] = []       // filtered
     var centroid: Point? = nil        // of the raw landmarks, last frame
-    var velocity = Point(0, 0)
+    var velocity = Point(0, 0)        // of the filtered landmarks' centroid, per frame
     var iod: Double
     /// The detector rect relative to the landmarks (centre offset and size, in IOD units).
     var rectOffset = Point(0, 0)
     var rectSize = 0.0
+    /// The box came from the detector this frame: re-learn how it sits on the landmarks.
+    var reseat = true
 
     init(id: Int, rect: Rect, iod: Double, options: StreamOptions) {
         self.id = id
@@ -99,16 +105,18 @@ public final class FaceTracker {
         if detectNow {
             detections += 1
             // While faces are tracked, the periodic detection looks for faces at least half the
-            // size of the smallest one (a smaller scan); with none, for any size.
+            // size of the smallest one (a smaller scan), on a coarse ladder of sizes so that the
+            // scan scale does not follow every small change of the box; with none, for any size.
             let smallest = tracks.map { min($0.rect.width, $0.rect.height) }.min()
-            try associate(try detector.detect(frame, minFaceSize: smallest.map { $0 * 0.5 }))
-        } else {
-            for tr in tracks {  // predict: where last frame's landmarks put the detector's box, moved on
-                guard let c = tr.centroid else { continue }
-                let centre = c + tr.velocity + tr.rectOffset * tr.iod
-                let side = tr.rectSize * tr.iod
-                tr.rect = Rect(x: centre.x - side / 2, y: centre.y - side / 2, width: side, height: side)
-            }
+            let floor = smallest.map { pow(2, (log2(max($0 * 0.5, 1))).rounded(.down)) }
+            try associate(try detector.detect(frame, minFaceSize: floor))
+        }
+        // Predict each box: where the last frame's (filtered) landmarks put the detector's box,
+        // moved on by their velocity. The smoothed box keeps the fit itself steady.
+        for tr in tracks where !tr.reseat && !tr.landmarks.isEmpty {
+            let centre = Point.mean(tr.landmarks) + tr.velocity + tr.rectOffset * tr.iod
+            let side = tr.rectSize * tr.iod
+            tr.rect = Rect(x: centre.x - side / 2, y: centre.y - side / 2, width: side, height: side)
         }
         var kept: [Track] = []
         for tr in tracks {
@@ -125,16 +133,18 @@ public final class FaceTracker {
                     continue
                 }
             }
-            if detectNow {
+            if tr.reseat {
                 // Remember how the detector's box sits on these landmarks, for prediction.
+                tr.reseat = false
                 tr.rectOffset = (tr.rect.center - c) * (1 / max(iod, 1))
                 tr.rectSize = max(tr.rect.width, tr.rect.height) / max(iod, 1)
                 if tr.centroid == nil { tr.iod = max(iod, 1); tr.filter.scale = tr.iod }
             }
-            if let prev = tr.centroid { tr.velocity = c - prev }
             tr.centroid = c
             let flat = tr.filter.filter(raw.flatMap { [$0.x, $0.y] }, time: t)
-            tr.landmarks = (0..<68).map { Point(flat[2 * $0], flat[2 * $0 + 1]) }
+            let filtered = (0..<68).map { Point(flat[2 * $0], flat[2 * $0 + 1]) }
+            tr.velocity = tr.landmarks.isEmpty ? Point(0, 0) : Point.mean(filtered) - Point.mean(tr.landmarks)
+            tr.landmarks = filtered
             kept.append(tr)
         }
         tracks = kept
@@ -145,9 +155,16 @@ public final class FaceTracker {
         var remaining = found
         var kept: [Track] = []
         for tr in tracks {
-            guard let best = remaining.indices.max(by: { remaining[$0].rect.intersectionOverUnion(tr.rect) < remaining[$1].rect.intersectionOverUnion(tr.rect) }),
-                  remaining[best].rect.intersectionOverUnion(tr.rect) > 0.3 else { continue }
-            tr.rect = remaining[best].rect
+            guard let best = remaining.indices.max(by: { remaining[$0].rect.intersectionOverUnion(tr.rect) < remaining[$1].rect.intersectionOverUnion(tr.rect) }) else { continue }
+            let overlap = remaining[best].rect.intersectionOverUnion(tr.rect)
+            guard overlap > 0.3 else { continue }
+            // A detection that agrees with the track only confirms it: the box keeps following
+            // the landmarks (detector boxes vary from scan to scan, and landmarks fitted in a
+            // box that jumps every N frames would jump with it). One that disagrees re-seats it.
+            if overlap < 0.6 {
+                tr.rect = remaining[best].rect
+                tr.reseat = true
+            }
             remaining.remove(at: best)
             kept.append(tr)
         }
