@@ -1340,12 +1340,23 @@ def _i32(value, name: str) -> int:
 
 
 def _stream_options(detect_interval, min_cutoff, beta, scene_cut) -> capi.fs_stream_options:
+    """fs_stream_default_options() with the options that are not None set."""
     opts = lib.fs_stream_default_options()
-    opts.detect_interval = _i32(detect_interval, "detect_interval")
-    opts.min_cutoff = float(min_cutoff)
-    opts.beta = float(beta)
-    opts.scene_cut = float(scene_cut)
+    if detect_interval is not None:
+        opts.detect_interval = _i32(detect_interval, "detect_interval")
+    if min_cutoff is not None:
+        opts.min_cutoff = float(min_cutoff)
+    if beta is not None:
+        opts.beta = float(beta)
+    if scene_cut is not None:
+        opts.scene_cut = float(scene_cut)
     return opts
+
+
+def _stream_dict(opts: capi.fs_stream_options) -> dict:
+    return {"detect_interval": int(opts.detect_interval), "min_cutoff": float(opts.min_cutoff),
+            "beta": float(opts.beta), "scene_cut": float(opts.scene_cut)}
+
 
 
 def _time(time: Optional[float]) -> float:
@@ -1456,12 +1467,15 @@ class Stream(_Handle):
         source: a :class:`Source` from :meth:`Swapper.prepare`, or a source image (numpy array
             or :class:`Image`, its largest face is used; ``channel_order`` applies).
         detect_interval: run the detector every N frames (and when a track is lost or the scene
-            cuts); re-fit the landmarks in the predicted box in between (1–1000, default 5).
-        min_cutoff: One-Euro filter cutoff in Hz when still (0 turns the filter off; default 1.5).
-        beta: how fast the cutoff rises with motion, per inter-ocular distance per second
-            (default 1.5).
+            cuts); re-fit the landmarks in the predicted box in between (1–1000).
+        min_cutoff: One-Euro filter cutoff in Hz when still (0 turns the filter off).
+        beta: how fast the cutoff rises with motion, per inter-ocular distance per second.
         scene_cut: mean absolute difference (0–255] of consecutive 32×18 grey thumbnails that
-            counts as a cut (default 28).
+            counts as a cut.
+
+    Each of the four options left at None takes the library's default
+    (``fs_stream_default_options``: detect_interval 5, scene_cut 28, and the filter's
+    min_cutoff and beta as the library tunes them); :attr:`options` shows the values in use.
 
     Not thread-safe: one stream per video, used from one thread at a time (many streams may
     share one swapper and source). The stream keeps its own references to the swapper and the
@@ -1472,8 +1486,9 @@ class Stream(_Handle):
 
     _free = staticmethod(lambda h: lib.fs_stream_free(h))
 
-    def __init__(self, swapper: Swapper, source: Union[Source, ImageLike], detect_interval: int = 5,
-                 min_cutoff: float = 1.5, beta: float = 1.5, scene_cut: float = 28,
+    def __init__(self, swapper: Swapper, source: Union[Source, ImageLike],
+                 detect_interval: Optional[int] = None, min_cutoff: Optional[float] = None,
+                 beta: Optional[float] = None, scene_cut: Optional[float] = None,
                  channel_order: str = "bgr"):
         super().__init__()
         if not isinstance(swapper, Swapper):
@@ -1489,8 +1504,8 @@ class Stream(_Handle):
         finally:
             if owned:
                 src.close()  # the stream keeps its own reference
-        self.options = {"detect_interval": int(detect_interval), "min_cutoff": float(min_cutoff),
-                        "beta": float(beta), "scene_cut": float(scene_cut)}
+        #: the tracking options in use (the library's defaults filled in)
+        self.options = _stream_dict(opts)
 
     def push(self, frame: Union[np.ndarray, Image], time: Optional[float] = None,
              channel_order: Optional[str] = None) -> int:
@@ -1570,8 +1585,9 @@ def frames(swapper: Swapper, source: Union[Source, ImageLike], iterable: Iterabl
 
 def swap_video(source: Union[Source, ImageLike, PathLike], input_path: PathLike, output_path: PathLike,
                progress=None, swapper: Optional[Swapper] = None, crf: int = 18,
-               preset: Optional[str] = None, detect_interval: int = 5, min_cutoff: float = 1.5,
-               beta: float = 1.5, scene_cut: float = 28, channel_order: str = "bgr",
+               preset: Optional[str] = None, detect_interval: Optional[int] = None,
+               min_cutoff: Optional[float] = None, beta: Optional[float] = None,
+               scene_cut: Optional[float] = None, channel_order: str = "bgr",
                **swap_options) -> dict:
     """Swaps the source face onto every frame of the video ``input_path`` and writes
     ``output_path`` (.mp4/.mkv/.mov, H.264) with the same frames and timestamps (variable frame
@@ -1590,7 +1606,7 @@ def swap_video(source: Union[Source, ImageLike, PathLike], input_path: PathLike,
         crf: H.264 quality, 0 (lossless) – 51 (default 18).
         preset: x264 preset (None: ``"veryfast"``).
         detect_interval, min_cutoff, beta, scene_cut: tracking and smoothing, as in
-            :class:`Stream`.
+            :class:`Stream` (None: the library's defaults).
 
     Returns a dict: ``frames`` (decoded and written), ``frames_with_faces``, ``scene_cuts``,
     ``seconds`` (wall time).
@@ -1652,7 +1668,8 @@ class Reenactor(_Handle):
         head_motion: share of the driver's head motion applied (0–1, default 1).
         mouth_fill: fill an opening mouth from the driver's (default True).
         detect_interval, min_cutoff, beta, scene_cut: tracking and smoothing of the driver's
-            face, as in :class:`Stream`.
+            face, as in :class:`Stream` (None: the library's defaults). ``detect_interval=1,
+            min_cutoff=0`` follows the driver's raw per-frame landmarks most closely.
 
     Not thread-safe (it tracks the driver): one thread at a time.
 
@@ -1664,8 +1681,9 @@ class Reenactor(_Handle):
 
     def __init__(self, photo: Union[ImageLike, PathLike], detector: Optional[Detector] = None,
                  landmarker: Optional[Landmarker] = None, expression: float = 1.0,
-                 head_motion: float = 1.0, mouth_fill: bool = True, detect_interval: int = 5,
-                 min_cutoff: float = 1.5, beta: float = 1.5, scene_cut: float = 28,
+                 head_motion: float = 1.0, mouth_fill: bool = True,
+                 detect_interval: Optional[int] = None, min_cutoff: Optional[float] = None,
+                 beta: Optional[float] = None, scene_cut: Optional[float] = None,
                  channel_order: str = "bgr"):
         super().__init__()
         if detector is None or landmarker is None:
@@ -1682,10 +1700,9 @@ class Reenactor(_Handle):
         opts.side_by_side = 0
         opts.stream = _stream_options(detect_interval, min_cutoff, beta, scene_cut)
         self._options = opts
+        #: the options in use (the library's defaults filled in)
         self.options = {"expression": float(expression), "head_motion": float(head_motion),
-                        "mouth_fill": bool(mouth_fill), "detect_interval": int(detect_interval),
-                        "min_cutoff": float(min_cutoff), "beta": float(beta),
-                        "scene_cut": float(scene_cut)}
+                        "mouth_fill": bool(mouth_fill), **_stream_dict(opts.stream)}
         img, owned = (Image.load(photo), True) if _is_path(photo) else \
             Image._of(photo, self.channel_order)
         try:
