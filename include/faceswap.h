@@ -9,9 +9,9 @@
  * Conventions
  * -----------
  *  - Every public name starts with fs_ / FS_.
- *  - Every fallible call returns an fs_status. FS_OK (0) is success. On failure, out-parameters
- *    are left untouched (pointers are set to NULL where stated) and fs_last_error_message()
- *    says exactly what was wrong and what to do about it.
+ *  - Every fallible call returns an fs_status. FS_OK (0) is success. On failure, handle and
+ *    buffer out-parameters are set to NULL and counts to 0; other out-parameters (structs) are
+ *    left untouched; fs_last_error_message() says exactly what was wrong and what to do about it.
  *  - Handles are opaque. Each comes from exactly one *_create / *_load / *_decode call and goes
  *    back to exactly one *_free call; every *_free accepts NULL, like free().
  *  - Pointer parameters are borrowed for the duration of the call unless the comment says

@@ -299,6 +299,7 @@ def reenact_pass(fs, det, lm, photo, photo_face, photo_pts, driver_points, clip,
     photo_emb = recognizer.embed(photo, fs.Face(photo_face.box, photo_face.rect, 0, photo_pts)) \
         if recognizer is not None else None
     with fs.Reenactor(photo, det, lm, **options) as r:
+        used = {k: r.options[k] for k in ("detect_interval", "min_cutoff", "beta")}
         for i, frame in enumerate(frames):
             out = r.push(frame, i / fps)
             assert out.shape == photo.shape and out.dtype == np.uint8
@@ -350,7 +351,7 @@ def reenact_pass(fs, det, lm, photo, photo_face, photo_pts, driver_points, clip,
     tracking = "raw" if options.get("min_cutoff") == 0 else "default"
     regs = " ".join(f"{k} {100 * v:.1f}%" for k, v in res["regions"].items())
     TABLE.append(
-        f"{clip} ({tracking} tracking): landmark error mean {100 * res['error']:.2f}% IOD "
+        f"{clip} ({tracking} tracking {used}): landmark error mean {100 * res['error']:.2f}% IOD "
         f"(p90 {100 * res['error_p90']:.1f}%, max {100 * res['error_max']:.1f}%; {regs}); "
         f"{res['fallbacks']}/{res['measured']} frames not re-detected (fitted in the moved box); "
         f"background mean |diff| {res['bg_mean']:.3f} (worst frame {res['bg_mean_max']:.3f}, "
@@ -382,14 +383,10 @@ def run(fs, det, lm, photo, photo_face, photo_pts, driver_points, maybe_recogniz
 # Motion transfer
 # ------------------------------------------------------------------------------------------------
 
-# Measured on real data (mean re-detected landmark error over the photo's IOD, fr_biden2.jpg):
-XFAIL_MOTION = {
-    ("vr_face3.mp4", "default"): (
-        "with the default tracking (detect_interval 5, One-Euro min_cutoff 1.5 Hz, beta 1.5) the "
-        "photo's face lags the driver's raw landmarks: mean error 5.8% of the IOD on vr_face3 "
-        "(nose 5.0%, mouth 8.2%) against 4.3% with raw tracking; the filter alone (detect_interval "
-        "1) gives 5.8%"),
-}
+# (clip, tracking) -> reason, for a pair that fails the 5 % criterion on real data. None now: with
+# the library's earlier filter defaults (min_cutoff 1.5 Hz, beta 1.5) vr_face3 measured 5.8 % (the
+# filter's lag; mouth 8.2 %); with the current ones (fs_stream_default_options) it passes.
+XFAIL_MOTION: dict = {}
 
 
 def _motion_params():
