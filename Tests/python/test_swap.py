@@ -66,10 +66,11 @@ MIN_CHANGE = 8.0           # mean |result - target| inside the mask (levels)
 
 # Criteria a pair fails, with the measured figures (strict: an unexpected pass is reported).
 XFAIL = {
-    ("biden→obama", "landmarks"):
-        "mean landmark error 0.0516 of the inter-ocular distance > 0.05: inner points (17-67) "
-        "0.0546, jaw 0.0427. The default expression=0.5 keeps half of Biden's eye/brow/nose "
-        "shape by design; expression=1 measures 0.0342.",
+    ("einstein→cruise", "identity_other"):
+        "the result is 0.704 from fb_einstein3.jpg (Einstein young, blurry, grey) but 0.664 from "
+        "Cruise's own face: geometric swapping keeps Cruise's jaw, hair and half his feature shape "
+        "(expression=0.6), and the other Einstein photo is decades younger; against the source "
+        "photo itself the result is nearer Einstein",
     ("rose→two_people", "landmarks"):
         "face 0 (Obama, left): mean landmark error 0.0585 of the inter-ocular distance > 0.05 "
         "(face 1, Biden: 0.0435). Mostly the jaw: points 0-16 are off by 0.117, points 17-67 "
@@ -580,10 +581,6 @@ def _with_nan_landmark(fs, face):
     return fs.Face(face.box, face.rect, face.score, lm)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "library bug: fs_swap_face with a face whose landmark 30 is NaN returns FS_OK and changes "
-    "nothing (0 pixels), so the caller cannot tell; fs_align_transform rejects the same face "
-    "with INVALID_ARGUMENT 'the face's landmarks are not finite numbers'"))
 def test_swap_face_with_non_finite_landmarks_is_invalid_argument(fs, detector, landmarker,
                                                                  obama, biden):
     face = _with_nan_landmark(fs, landmarks_of(fs, detector, landmarker, biden)[0])
@@ -593,10 +590,6 @@ def test_swap_face_with_non_finite_landmarks_is_invalid_argument(fs, detector, l
         expect(fs, fs.Status.INVALID_ARGUMENT, sw.swap_face, s, target, face)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "library bug: fs_face_embedding with a face whose landmark 30 is NaN returns FS_OK and an "
-    "embedding of finite numbers (computed from an undefined crop) instead of INVALID_ARGUMENT "
-    "like fs_align_transform"))
 def test_embedding_with_non_finite_landmarks_is_invalid_argument(fs, need_recognizer, detector,
                                                                  landmarker, biden):
     face = _with_nan_landmark(fs, landmarks_of(fs, detector, landmarker, biden)[0])
