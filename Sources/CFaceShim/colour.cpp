@@ -1,5 +1,6 @@
 // Colour correction of the warped source towards the target, measured inside the face mask.
 #include "cv_common.hpp"
+#include <cmath>
 #include <opencv2/imgproc.hpp>
 
 namespace {
@@ -14,29 +15,96 @@ void mean_shift(cv::Mat &src, const cv::Mat &ref, const cv::Mat &m) {
     cv::add(src, mr - ms, src);  // saturating
 }
 
-// Reinhard et al. (2001): match mean and standard deviation per channel in Lab. 8-bit Lab
-// (OpenCV's table-driven conversion) and statistics over every second pixel keep it cheap.
+// CIE Lab (D65) from 8-bit sRGB and back, with small tables: OpenCV's own 8-bit Lab conversion
+// builds large tables on first use (~80 ms), which a one-shot command would pay every time.
+struct LabTables {
+    float lin[256];        // sRGB byte -> linear
+    uint8_t enc[4097];     // linear in [0,1], 4096 steps -> sRGB byte
+    LabTables() {
+        for (int i = 0; i < 256; ++i) {
+            double v = i / 255.0;
+            lin[i] = (float)(v <= 0.04045 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4));
+        }
+        for (int i = 0; i <= 4096; ++i) {
+            double v = i / 4096.0;
+            double e = v <= 0.0031308 ? 12.92 * v : 1.055 * std::pow(v, 1 / 2.4) - 0.055;
+            enc[i] = (uint8_t)std::lround(std::min(1.0, std::max(0.0, e)) * 255);
+        }
+    }
+};
+const LabTables &lab_tables() {
+    static const LabTables t;
+    return t;
+}
+inline float lab_f(float t) { return t > 0.008856f ? std::cbrt(t) : 7.787f * t + 16.0f / 116; }
+inline float lab_finv(float f) { float c = f * f * f; return c > 0.008856f ? c : (f - 16.0f / 116) / 7.787f; }
+
+// 8-bit BGR/RGB (3 channels) -> float Lab (L 0..100).
+cv::Mat to_lab(const cv::Mat &src, bool rgb) {
+    const LabTables &T = lab_tables();
+    cv::Mat out(src.size(), CV_32FC3);
+    for (int y = 0; y < src.rows; ++y) {
+        const uchar *p = src.ptr<uchar>(y);
+        float *o = out.ptr<float>(y);
+        for (int x = 0; x < src.cols; ++x, p += 3, o += 3) {
+            float r = T.lin[p[rgb ? 0 : 2]], g = T.lin[p[1]], b = T.lin[p[rgb ? 2 : 0]];
+            float X = (0.4124564f * r + 0.3575761f * g + 0.1804375f * b) / 0.95047f;
+            float Y = 0.2126729f * r + 0.7151522f * g + 0.0721750f * b;
+            float Z = (0.0193339f * r + 0.1191920f * g + 0.9503041f * b) / 1.08883f;
+            float fx = lab_f(X), fy = lab_f(Y), fz = lab_f(Z);
+            o[0] = 116 * fy - 16;
+            o[1] = 500 * (fx - fy);
+            o[2] = 200 * (fy - fz);
+        }
+    }
+    return out;
+}
+
+// float Lab -> 8-bit BGR/RGB, written into dst.
+void from_lab(const cv::Mat &lab, cv::Mat &dst, bool rgb) {
+    const LabTables &T = lab_tables();
+    auto enc = [&T](float v) { int i = (int)(std::min(1.0f, std::max(0.0f, v)) * 4096 + 0.5f); return T.enc[i]; };
+    for (int y = 0; y < lab.rows; ++y) {
+        const float *l = lab.ptr<float>(y);
+        uchar *d = dst.ptr<uchar>(y);
+        for (int x = 0; x < lab.cols; ++x, l += 3, d += 3) {
+            float fy = (l[0] + 16) / 116, fx = fy + l[1] / 500, fz = fy - l[2] / 200;
+            float X = lab_finv(fx) * 0.95047f, Y = lab_finv(fy), Z = lab_finv(fz) * 1.08883f;
+            float r = 3.2404542f * X - 1.5371385f * Y - 0.4985314f * Z;
+            float g = -0.9692660f * X + 1.8760108f * Y + 0.0415560f * Z;
+            float b = 0.0556434f * X - 0.2040259f * Y + 1.0572252f * Z;
+            d[rgb ? 0 : 2] = enc(r);
+            d[1] = enc(g);
+            d[rgb ? 2 : 0] = enc(b);
+        }
+    }
+}
+
+// Reinhard et al. (2001): match mean and standard deviation per channel in Lab, the statistics
+// taken inside the mask (over every second pixel).
 void reinhard(cv::Mat &src, const cv::Mat &ref, const cv::Mat &m, bool rgb) {
-    cv::Mat s, ss, rs, ms, r_half;
-    cv::cvtColor(src, s, rgb ? cv::COLOR_RGB2Lab : cv::COLOR_BGR2Lab);
+    cv::Mat s = to_lab(src, rgb), ss, rs, ms, r_half;
     cv::resize(s, ss, cv::Size(), 0.5, 0.5, cv::INTER_NEAREST);
     cv::resize(ref, r_half, ss.size(), 0, 0, cv::INTER_NEAREST);
-    cv::cvtColor(r_half, rs, rgb ? cv::COLOR_RGB2Lab : cv::COLOR_BGR2Lab);
+    rs = to_lab(r_half, rgb);
     cv::resize(m, ms, ss.size(), 0, 0, cv::INTER_NEAREST);
     if (cv::countNonZero(ms) < 16) return;
     cv::Scalar mu_s, sd_s, mu_r, sd_r;
     cv::meanStdDev(ss, mu_s, sd_s, ms);
     cv::meanStdDev(rs, mu_r, sd_r, ms);
-    uchar lut[3][256];
+    float gain[3], offset[3];
     for (int c = 0; c < 3; ++c) {
-        double gain = sd_s[c] > 1e-6 ? sd_r[c] / sd_s[c] : 1.0;
-        gain = std::min(3.0, std::max(1.0 / 3.0, gain));
-        for (int v = 0; v < 256; ++v) lut[c][v] = cv::saturate_cast<uchar>((v - mu_s[c]) * gain + mu_r[c]);
+        double g = sd_s[c] > 1e-6 ? sd_r[c] / sd_s[c] : 1.0;
+        g = std::min(3.0, std::max(1.0 / 3.0, g));
+        gain[c] = (float)g;
+        offset[c] = (float)(mu_r[c] - mu_s[c] * g);
     }
-    cv::Mat lutm(1, 256, CV_8UC3);
-    for (int v = 0; v < 256; ++v) lutm.at<cv::Vec3b>(v) = cv::Vec3b(lut[0][v], lut[1][v], lut[2][v]);
-    cv::LUT(s, lutm, s);
-    cv::cvtColor(s, src, rgb ? cv::COLOR_Lab2RGB : cv::COLOR_Lab2BGR);
+    for (int y = 0; y < s.rows; ++y) {
+        float *p = s.ptr<float>(y);
+        for (int x = 0; x < s.cols; ++x, p += 3)
+            for (int c = 0; c < 3; ++c) p[c] = p[c] * gain[c] + offset[c];
+    }
+    from_lab(s, src, rgb);
 }
 
 void histogram_match(cv::Mat &src, const cv::Mat &ref, const cv::Mat &m) {

@@ -13,6 +13,7 @@ enum Status {  // mirrors the public fs_status values
 };
 
 inline int fail(int status, const std::string &message) {
+    fsx_set_status(status);
     fsx_set_error(message.c_str());
     return status;
 }

@@ -28,6 +28,9 @@ typedef struct fsx_box { double x, y, w, h, score; } fsx_box;
 /* ---- errors and platform (error.cpp) ---- */
 void fsx_set_error(const char *message);
 const char *fsx_error(void);
+/* The status of the last failure on this thread (for functions that return NULL on failure). */
+void fsx_set_status(int status);
+int fsx_last_status(void);
 /* 1 when the CPU runs the instruction set the shim was compiled for. */
 int fsx_cpu_supported(void);
 const char *fsx_cpu_requirement(void);

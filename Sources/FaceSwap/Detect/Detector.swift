@@ -62,7 +62,7 @@ public final class Detector: @unchecked Sendable {
             let path = try ModelResolver.find(ModelResolver.haarCascade, explicit: options.modelPath)
             made = fsx_haar_create(path)
         }
-        guard let made else { throw shimError(Status.model.rawValue, "cannot create the \(options.backend.name) detector") }
+        guard let made else { throw shimError(fsx_last_status(), "cannot create the \(options.backend.name) detector") }
         handle = made
     }
 

@@ -10,7 +10,7 @@ public final class Recognizer: @unchecked Sendable {
         try requireSupportedCPU()
         let path = try ModelResolver.find(ModelResolver.faceRecognition, explicit: modelPath)
         guard let h = fsx_frnet_create(path) else {
-            throw shimError(Status.model.rawValue, "cannot load the face recognition model '\(path)'")
+            throw shimError(fsx_last_status(), "cannot load the face recognition model '\(path)'")
         }
         handle = h
     }

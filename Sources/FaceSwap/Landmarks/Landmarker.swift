@@ -10,7 +10,7 @@ public final class Landmarker: @unchecked Sendable {
         try requireSupportedCPU()
         let path = try ModelResolver.find(ModelResolver.landmarks68, explicit: modelPath)
         guard let h = fsx_sp_load(path) else {
-            throw shimError(Status.model.rawValue, "cannot load landmark model '\(path)' (is it a dlib shape_predictor .dat file?)")
+            throw shimError(fsx_last_status(), "cannot load landmark model '\(path)' (is it a dlib shape_predictor .dat file?)")
         }
         let n = Int(fsx_sp_num_parts(h))
         guard n == 68 || n == 5 else {

@@ -59,10 +59,12 @@ public final class Reenactor {
         let c = Point.mean(outline)
         let r = outline.map { $0.distance(to: c) }.max() ?? 1
         var pts: [Point] = []
+        // Ring points beyond the image are pulled in to just inside the border (dropping them
+        // would join the moving face straight to the border points and drag the background).
         for k in 0..<16 {
             let a = Double(k) * 2 * Double.pi / 16
-            let p = Point(c.x + 1.9 * r * cos(a), c.y + 1.9 * r * sin(a))
-            if p.x > 2 && p.y > 2 && p.x < Double(w - 3) && p.y < Double(h - 3) { pts.append(p) }
+            let p = Point(min(max(c.x + 1.9 * r * cos(a), 4), Double(w - 5)), min(max(c.y + 1.9 * r * sin(a), 4), Double(h - 5)))
+            if !pts.contains(where: { $0.distance(to: p) < 8 }) { pts.append(p) }
         }
         let W = Double(w - 1), H = Double(h - 1)
         pts += [Point(0, 0), Point(W / 2, 0), Point(W, 0), Point(W, H / 2), Point(W, H), Point(W / 2, H), Point(0, H), Point(0, H / 2)]
@@ -158,8 +160,12 @@ public final class Reenactor {
         try shim(fsx_mask_subtract(ring.view, hole.view), "mouth")
         let region = try out.region(roi)
         try ColourTransfer.apply(.mean, to: warped, reference: region, mask: ring)
+        // Feather inward only: the photo's lips outside the opening stay as they are.
         let alpha = try hole.copy()
-        try shim(fsx_blur(alpha.view, max(1, 0.02 * iod)), "mouth")
+        let feather = max(1, 0.02 * iod)
+        try shim(fsx_morph(alpha.view, Int32(-(2 * feather).rounded(.up))), "mouth")
+        try shim(fsx_blur(alpha.view, feather), "mouth")
+        try FaceMask.intersect(alpha, hole)
         try Blender.blend(.alpha, face: warped, into: region, alpha: alpha, hard: hole)
     }
 }
@@ -169,6 +175,7 @@ public enum ReenactJob {
     public static func run(reenactor: Reenactor, driving: String, output: String, sideBySide: Bool = false,
                            crf: Int = 18, preset: String = "veryfast", progress: ProgressHandler? = nil) throws -> VideoJobResult {
         let start = StageClock.now()
+        reenactor.reset()  // the video's own first face is its neutral frame
         let reader = try VideoReader(path: driving)
         let h = reenactor.source.height
         let driverWidth = sideBySide ? (Int((Double(reader.info.width) * Double(h) / Double(reader.info.height)).rounded()) & ~1) : 0

@@ -19,7 +19,7 @@ public final class VideoReader {
 
     public init(path: String) throws {
         var i = fsx_video_info()
-        guard let h = fsx_vreader_open(path, &i) else { throw shimError(Status.decode.rawValue, "video") }
+        guard let h = fsx_vreader_open(path, &i) else { throw shimError(fsx_last_status(), "video") }
         handle = h
         info = VideoInfo(width: Int(i.width), height: Int(i.height), frames: Int(i.frames), fps: i.fps,
                          duration: i.duration, hasAudio: i.has_audio != 0)
@@ -61,6 +61,10 @@ public final class VideoWriter {
     public init(path: String, reader: VideoReader, width: Int? = nil, height: Int? = nil, crf: Int = 18,
                 preset: String = "veryfast") throws {
         guard crf >= 0 && crf <= 51 else { throw FaceSwapError(.invalidArgument, "crf \(crf) is outside 0–51") }
+        let presets = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo"]
+        guard presets.contains(preset) else {
+            throw FaceSwapError(.invalidArgument, "unknown x264 preset '\(preset)'; use one of \(presets.joined(separator: ", "))")
+        }
         self.path = path
         // Keep the extension last: the container is chosen from it.
         let slash = path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex
@@ -70,7 +74,7 @@ public final class VideoWriter {
         }
         temporary = dir + "." + name[..<dot] + ".partial-\(getpid())" + name[dot...]
         guard let h = fsx_vwriter_open(temporary, reader.handle, Int32(width ?? 0), Int32(height ?? 0), Int32(crf), preset) else {
-            let e = shimError(Status.io.rawValue, "video")
+            let e = shimError(fsx_last_status(), "video")
             unlink(temporary)
             throw e
         }
