@@ -62,12 +62,7 @@ public final class Swapper: @unchecked Sendable {
 
     /// Prepares the `index`-th largest face of `image` as a source.
     public func prepare(_ image: Image, faceIndex index: Int = 0) throws -> Source {
-        // The source's largest face is usually large: look for faces of at least a quarter of
-        // the image's short side first (a quarter-size scan or less), and scan fully only if
-        // that finds none or fewer faces than the index asks for.
-        let big = Double(min(image.width, image.height)) / 4
-        var found = try detector.detect(image, minFaceSize: big).map { try landmarker.fit(image, $0) }
-        if found.count <= index { found = try faces(in: image) }
+        let found = try faces(in: image)
         guard !found.isEmpty else {
             throw FaceSwapError(.noFace, "no face found in the source image (try --upsample 1 or --min-face 40 for small faces)")
         }
