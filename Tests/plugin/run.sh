@@ -75,11 +75,11 @@ echo "clip: $CLIP (${W}x$H, $FPS fps, $IN_FRAMES frames)"
 # One-Euro filter on), frame times from the clip's rate (ffmpeg 5.x gives frei0r none when it
 # re-aligns frames), swap options as `faceswap swap`'s defaults.
 PARAMS="$SOURCE|delaunay|multiband|reinhard|0.5|5|y|auto|$FPS"
-CLI_OPTS=(--mode delaunay --blend multiband --color reinhard --expression 0.5 --detect-every 5
-          --smooth-cutoff 1.5 --smooth-beta 1.5)
+# Smoothing: both use the library's defaults (the plugin's "y"; the CLI without --smooth-*).
+CLI_OPTS=(--mode delaunay --blend multiband --color reinhard --expression 0.5 --detect-every 5)
 # ffmpeg 5.x pads frame rows for frei0r unless 4*width is a multiple of 64: pad, then crop back.
 # bilinear conversions to and from RGBA, as the library's own decoder and encoder use.
-VF="scale=flags=bilinear,format=rgba,pad=ceil(iw/16)*16:ih,frei0r=filter_name=faceswap:filter_params=$PARAMS,crop=$W:$H:0:0,scale=flags=bilinear,format=yuv420p"
+VF="scale=flags=bilinear+accurate_rnd+full_chroma_int,format=rgba,pad=ceil(iw/16)*16:ih,frei0r=filter_name=faceswap:filter_params=$PARAMS,crop=$W:$H:0:0,scale=flags=bilinear+accurate_rnd,format=yuv420p"
 
 # ---- the plugin over the clip ---------------------------------------------------------------
 plug=$work/plugin.mp4
