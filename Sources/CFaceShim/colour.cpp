@@ -20,7 +20,13 @@ void mean_shift(cv::Mat &src, const cv::Mat &ref, const cv::Mat &m) {
 struct LabTables {
     float lin[256];        // sRGB byte -> linear
     uint8_t enc[4097];     // linear in [0,1], 4096 steps -> sRGB byte
+    static constexpr int kF = 4096;
+    float f[kF + 2];       // Lab's f(t) on t in [0, 1.25], for linear interpolation
     LabTables() {
+        for (int i = 0; i <= kF + 1; ++i) {
+            double t = 1.25 * i / kF;
+            f[i] = (float)(t > 0.008856 ? std::cbrt(t) : 7.787 * t + 16.0 / 116);
+        }
         for (int i = 0; i < 256; ++i) {
             double v = i / 255.0;
             lin[i] = (float)(v <= 0.04045 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4));
@@ -36,7 +42,13 @@ const LabTables &lab_tables() {
     static const LabTables t;
     return t;
 }
-inline float lab_f(float t) { return t > 0.008856f ? std::cbrt(t) : 7.787f * t + 16.0f / 116; }
+inline float lab_f(float t) {
+    const LabTables &T = lab_tables();
+    float x = std::min(std::max(t, 0.0f), 1.25f) * (LabTables::kF / 1.25f);
+    int i = (int)x;
+    float w = x - i;
+    return T.f[i] + (T.f[i + 1] - T.f[i]) * w;
+}
 inline float lab_finv(float f) { float c = f * f * f; return c > 0.008856f ? c : (f - 16.0f / 116) / 7.787f; }
 
 // 8-bit BGR/RGB (3 channels) -> float Lab (L 0..100).
