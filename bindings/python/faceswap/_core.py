@@ -251,37 +251,8 @@ class Image:
         The Image keeps a reference to ``array``; do not resize or free it while the Image is
         open.
         """
-        order = _order(channel_order)
+        view = _frame_view(array, _order(channel_order), "Image.wrap")
         a = array
-        if not isinstance(a, np.ndarray):
-            raise TypeError(f"Image.wrap needs a numpy array, not {type(array).__name__}")
-        if a.dtype != np.uint8:
-            raise TypeError(f"images are uint8 arrays; got dtype {a.dtype}")
-        if a.ndim == 2:
-            channels = 1
-        elif a.ndim == 3:
-            channels = a.shape[2]
-        else:
-            raise ValueError(f"an image array is (H, W) or (H, W, C); got shape {a.shape}")
-        fmt = _format_for(channels, order)
-        h, w = a.shape[0], a.shape[1]
-        packed = (
-            a.ndim == 2 and a.strides[1] == 1 or
-            a.ndim == 3 and a.strides[2] == 1 and a.strides[1] == channels
-        )
-        if not packed or a.strides[0] < w * channels:
-            raise ValueError(
-                "Image.wrap needs an array whose rows are packed pixels (C-contiguous, or a crop "
-                f"of one); got strides {a.strides} for shape {a.shape}. Use "
-                "np.ascontiguousarray(a) and wrap that (then read the result from it).")
-        if not a.flags.writeable:
-            raise ValueError("Image.wrap needs a writeable array (the library may write into it)")
-        view = capi.fs_image_view()
-        view.data = a.ctypes.data if a.size else None
-        view.width = w
-        view.height = h
-        view.stride = a.strides[0] if a.size else w * channels
-        view.format = int(fmt)
         out = ctypes.c_void_p()
         _check(lib.fs_image_wrap(ctypes.byref(view), ctypes.byref(out)))
         img = cls(out.value)
@@ -1411,7 +1382,7 @@ class _Progress:
 
 
 def _frame_view(frame: np.ndarray, order: str, what: str) -> capi.fs_image_view:
-    """An fs_image_view on a numpy frame's own memory, for in-place processing."""
+    """An fs_image_view on a numpy array's own memory (Image.wrap, in-place processing)."""
     if not isinstance(frame, np.ndarray):
         raise TypeError(f"{what} needs a numpy array, not {type(frame).__name__}")
     if frame.dtype != np.uint8:
@@ -1430,11 +1401,11 @@ def _frame_view(frame: np.ndarray, order: str, what: str) -> capi.fs_image_view:
     )
     if not packed or frame.strides[0] < w * channels:
         raise ValueError(
-            f"{what} changes the frame in place, so it needs an array whose rows are packed pixels "
-            f"(C-contiguous, or a crop of one); got strides {frame.strides} for shape "
+            f"{what} works on the array's own memory, so it needs an array whose rows are packed "
+            f"pixels (C-contiguous, or a crop of one); got strides {frame.strides} for shape "
             f"{frame.shape}. Use f = np.ascontiguousarray(f) and read the result from f.")
     if not frame.flags.writeable:
-        raise ValueError(f"{what} changes the frame in place, so it needs a writeable array "
+        raise ValueError(f"{what} may write into the array, so it needs a writeable array "
                          "(pass a copy: np.array(frame))")
     view = capi.fs_image_view()
     view.data = frame.ctypes.data if frame.size else None
