@@ -3268,6 +3268,642 @@ static void test_swap_threads(swap_ctx *s) {
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Video: streams, video files, reenactment                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+static void video_path(char *buf, size_t n, const char *name) {
+    snprintf(buf, n, "%s/videos/%s", g_data_dir, name);
+}
+
+static bool file_exists(const char *path, long long *size) {
+    struct stat st;
+    if (stat(path, &st) != 0) return false;
+    if (size) *size = (long long)st.st_size;
+    return true;
+}
+
+/* The names in dir, each followed by '\n' (at most n - 1 bytes). */
+static void dir_snapshot(const char *dir, char *buf, size_t n) {
+    buf[0] = '\0';
+    DIR *d = opendir(dir);
+    if (!d) return;
+    size_t len = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        int w = snprintf(buf + len, n - len, "%s\n", e->d_name);
+        if (w < 0 || (size_t)w >= n - len) break;
+        len += (size_t)w;
+    }
+    closedir(d);
+}
+
+/* The first entry of dir that is not in snapshot (into name), or false when there is none. */
+static bool dir_new_entry(const char *dir, const char *snapshot, char *name, size_t n) {
+    DIR *d = opendir(dir);
+    if (!d) return false;
+    bool found = false;
+    struct dirent *e;
+    char line[300];
+    while (!found && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        snprintf(line, sizeof line, "%s\n", e->d_name);
+        bool listed = strncmp(snapshot, line, strlen(line)) == 0;
+        if (!listed) {
+            char nl_line[302];
+            snprintf(nl_line, sizeof nl_line, "\n%s", line);
+            listed = strstr(snapshot, nl_line) != NULL;
+        }
+        if (!listed) {
+            snprintf(name, n, "%s", e->d_name);
+            found = true;
+        }
+    }
+    closedir(d);
+    return found;
+}
+
+/* Pixels of a and b (same size and format) that differ outside r; -1 when they cannot be compared. */
+static long changed_outside_rect(const fs_image_view *a, const fs_image_view *b, fs_rect r) {
+    if (a->width != b->width || a->height != b->height || a->format != b->format) return -1;
+    size_t bpp = (size_t)bytes_per_pixel(a->format);
+    int x0 = (int)floor(r.x), y0 = (int)floor(r.y), x1 = (int)ceil(r.x + r.width), y1 = (int)ceil(r.y + r.height);
+    long n = 0;
+    for (int y = 0; y < a->height; y++)
+        for (int x = 0; x < a->width; x++) {
+            if (x >= x0 && x < x1 && y >= y0 && y < y1) continue;
+            n += memcmp(pixel_ptr(a, x, y), pixel_ptr(b, x, y), bpp) != 0;
+        }
+    return n;
+}
+
+static long changed_pixels(const fs_image_view *a, const fs_image_view *b) {
+    fs_rect none = {0, 0, 0, 0};
+    return changed_outside_rect(a, b, none);
+}
+
+/* Mean absolute difference of the bytes of a and b over a's width × height (b at least as large,
+ * same format); -1 when they cannot be compared. */
+static double mean_abs_diff(const fs_image_view *a, const fs_image_view *b) {
+    if (a->format != b->format || b->width < a->width || b->height < a->height) return -1;
+    size_t row = (size_t)a->width * (size_t)bytes_per_pixel(a->format);
+    double sum = 0;
+    for (int y = 0; y < a->height; y++) {
+        const unsigned char *pa = (const unsigned char *)a->data + (size_t)y * a->stride;
+        const unsigned char *pb = (const unsigned char *)b->data + (size_t)y * b->stride;
+        for (size_t i = 0; i < row; i++) sum += abs((int)pa[i] - (int)pb[i]);
+    }
+    return sum / ((double)row * (double)a->height);
+}
+
+/* a equals the top-left a->width × a->height of b, byte for byte (same format). */
+static bool view_is_crop_of(const fs_image_view *a, const fs_image_view *b) {
+    if (a->format != b->format || b->width < a->width || b->height < a->height) return false;
+    size_t row = (size_t)a->width * (size_t)bytes_per_pixel(a->format);
+    for (int y = 0; y < a->height; y++)
+        if (memcmp((const unsigned char *)a->data + (size_t)y * a->stride,
+                   (const unsigned char *)b->data + (size_t)y * b->stride, row) != 0)
+            return false;
+    return true;
+}
+
+static bool stream_options_are_defaults(const fs_stream_options *o, const char *label) {
+    bool ok = o->struct_size == sizeof(fs_stream_options) && o->detect_interval == 5 && close_to(o->min_cutoff, 2, 1e-6) &&
+              close_to(o->beta, 8, 1e-6) && close_to(o->scene_cut, 28, 1e-6);
+    CHECKF(ok, "%s: struct_size %u (sizeof %zu), detect_interval %d, min_cutoff %g, beta %g, scene_cut %g", label,
+           (unsigned)o->struct_size, sizeof(fs_stream_options), (int)o->detect_interval, o->min_cutoff, o->beta,
+           o->scene_cut);
+    return ok;
+}
+
+typedef struct progress_rec {
+    int calls;
+    int64_t first_done, last_done, last_total;
+    bool increasing;     /* every done larger than the one before */
+    bool total_ok;       /* total 0 or >= done */
+    int64_t cancel_at;   /* return 1 once done >= this (-1: never) */
+} progress_rec;
+
+static void progress_init(progress_rec *p, int64_t cancel_at) {
+    memset(p, 0, sizeof *p);
+    p->increasing = p->total_ok = true;
+    p->first_done = p->last_done = -1;
+    p->cancel_at = cancel_at;
+}
+
+static int progress_cb(void *user, int64_t done, int64_t total) {
+    progress_rec *p = user;
+    if (p->calls > 0 && done <= p->last_done) p->increasing = false;
+    if (total != 0 && total < done) p->total_ok = false;
+    if (p->calls == 0) p->first_done = done;
+    p->calls++;
+    p->last_done = done;
+    p->last_total = total;
+    return p->cancel_at >= 0 && done >= p->cancel_at ? 1 : 0;
+}
+
+static void test_stream(shared_models *m, swap_ctx *s) {
+    group_begin("stream", "fs_stream_default_options (5, 2, 8, 28, struct_size); 10 copies of fr_biden2 as RGBA8 "
+                          "through fs_stream_push_view (caller buffer, padded stride) and fs_stream_push: 1 face "
+                          "each, pixels outside the grown detector box unchanged, padding intact; "
+                          "fs_stream_get_faces: 1 face, 68 finite landmarks within 5% of the inter-ocular "
+                          "distance of fs_landmarks_fit's; a frame without a face -> FS_OK, 0 faces, unchanged; "
+                          "reset/flush; NULL pointers, bad options, wrong-kind and freed handles -> "
+                          "INVALID_ARGUMENT");
+    fs_stream_options d = fs_stream_default_options();
+    stream_options_are_defaults(&d, "fs_stream_default_options");
+    if (!s->sw || !s->src || !s->biden || !m->det || !m->lm) {
+        CHECKF(false, "no swapper/source/target from the swap groups");
+        group_end();
+        return;
+    }
+    fs_image *rgba = NULL, *dogs = load_image("dlib_dogs_noface.jpg");
+    EXPECT_OK(fs_image_convert(s->biden, FS_FORMAT_RGBA8, &rgba));
+    fs_stream *st = (fs_stream *)&st; /* not a handle: must be overwritten */
+    if (!rgba || !dogs || !EXPECT_OK(fs_stream_create(s->sw, s->src, &d, &st))) {
+        fs_image_free(rgba);
+        fs_image_free(dogs);
+        group_end();
+        return;
+    }
+    CHECK(st != NULL);
+    /* The reference: fs_detect + fs_landmarks_fit on the same (unswapped) frame. */
+    fs_face ref[4];
+    size_t nref = detect_fit(m->det, m->lm, rgba, ref, 4);
+    CHECKF(nref == 1, "fs_detect found %zu faces in the RGBA8 frame", nref);
+    fs_image_view orig;
+    if (nref >= 1 && get_view(rgba, &orig)) {
+        /* The box grown by 10% per side: the swap's feathered mask stays inside it. */
+        fs_rect far = ref[0].box;
+        far.x -= 0.1f * far.width;
+        far.y -= 0.1f * far.height;
+        far.width *= 1.2f;
+        far.height *= 1.2f;
+        int bad_count = 0, bad_outside = 0, unchanged = 0, bad_padding = 0;
+        for (int i = 0; i < 10; i++) {
+            size_t n = 99;
+            fs_image_view fv;
+            fs_status st_push;
+            unsigned char *buf = NULL;
+            fs_image *frame = NULL;
+            if (i % 2 == 0) {
+                buf = caller_copy(rgba, 16, &fv);
+                if (!buf) continue;
+                st_push = EXPECT_ST(FS_OK, fs_stream_push_view(st, &fv, i / 25.0, &n));
+                if (!padding_intact(&fv, 16)) bad_padding++;
+            } else {
+                frame = copy_image(rgba);
+                if (!frame) continue;
+                st_push = EXPECT_ST(FS_OK, fs_stream_push(st, frame, i / 25.0, &n));
+                if (!get_view(frame, &fv)) {
+                    fs_image_free(frame);
+                    continue;
+                }
+            }
+            if (st_push == FS_OK) {
+                if (n != 1) bad_count++;
+                long out = changed_outside_rect(&orig, &fv, far), all = changed_pixels(&orig, &fv);
+                if (out != 0) {
+                    bad_outside++;
+                    printf("    frame %d: %ld pixels changed outside the grown box\n", i, out);
+                }
+                if (all < 1000) unchanged++;
+            }
+            free(buf);
+            fs_image_free(frame);
+        }
+        CHECKF(bad_count == 0, "%d of 10 frames did not report 1 face swapped", bad_count);
+        CHECKF(bad_outside == 0, "%d of 10 frames changed pixels outside the grown detector box", bad_outside);
+        CHECKF(unchanged == 0, "%d of 10 frames changed fewer than 1000 pixels (face not swapped)", unchanged);
+        CHECKF(bad_padding == 0, "fs_stream_push_view wrote into the stride padding of %d frames", bad_padding);
+
+        fs_face faces[4];
+        size_t cnt = 99;
+        if (EXPECT_OK(fs_stream_get_faces(st, faces, 4, &cnt))) {
+            CHECKF(cnt == 1, "fs_stream_get_faces gave %zu faces", cnt);
+            if (cnt >= 1) {
+                CHECKF(faces[0].num_landmarks == 68, "num_landmarks %d", (int)faces[0].num_landmarks);
+                int nonfinite = 0;
+                for (int k = 0; k < 68; k++)
+                    if (!isfinite(faces[0].landmarks[k].x) || !isfinite(faces[0].landmarks[k].y)) nonfinite++;
+                CHECKF(nonfinite == 0, "%d landmarks are not finite", nonfinite);
+                if (faces[0].num_landmarks == 68 && nonfinite == 0) {
+                    double err = landmark_mean_error(&faces[0], &ref[0]), iod = inter_ocular(&ref[0]), worst = 0;
+                    for (int k = 0; k < 68; k++) {
+                        double dk = dist(faces[0].landmarks[k], ref[0].landmarks[k]);
+                        if (dk > worst) worst = dk;
+                    }
+                    CHECKF(err < 0.05 * iod, "stream landmarks %.2f px off fs_landmarks_fit's on average (%.1f%% of "
+                           "the %.1f px inter-ocular distance; worst point %.2f px)", err, 100 * err / iod, iod, worst);
+                }
+            }
+        }
+        /* capacity 0, faces NULL: the count only. */
+        cnt = 99;
+        EXPECT_OK(fs_stream_get_faces(st, NULL, 0, &cnt));
+        CHECKF(cnt == 1, "capacity 0 gave count %zu", cnt);
+    }
+
+    /* A frame without a face. */
+    fs_image *dogs_copy = copy_image(dogs);
+    size_t n = 99;
+    if (dogs_copy && EXPECT_OK(fs_stream_push(st, dogs_copy, -1, &n))) {
+        CHECKF(n == 0, "a frame without a face: %zu faces swapped", n);
+        CHECKF(images_identical(dogs_copy, dogs), "a frame without a face was changed");
+        size_t cnt = 99;
+        fs_face faces[2];
+        EXPECT_OK(fs_stream_get_faces(st, faces, 2, &cnt));
+        CHECKF(cnt == 0, "fs_stream_get_faces after a frame without a face: %zu faces", cnt);
+    }
+    EXPECT_OK(fs_stream_reset(st));
+    EXPECT_OK(fs_stream_flush(st));
+    /* After reset, a frame is swapped again; faces_swapped NULL is allowed. */
+    fs_image *again = copy_image(rgba);
+    if (again) {
+        EXPECT_OK(fs_stream_push(st, again, -1, NULL));
+        CHECKF(!images_identical(again, rgba), "after fs_stream_reset the face was not swapped");
+    }
+    fs_image_view gv;
+    if (get_view(rgba, &gv)) EXPECT_OK(fs_stream_push_view(st, &gv, -1, NULL));
+    fs_image_free(rgba);
+    rgba = NULL;
+
+    /* NULL pointers. */
+    fs_image_view dv;
+    fs_image *t = copy_image(dogs);
+    if (t && get_view(t, &dv)) {
+        fs_face faces[2];
+        size_t cnt = 0;
+        n = 99;
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_stream_push(NULL, t, 0, &n));
+        CHECKF(n == 0, "count %zu after a failing fs_stream_push", n);
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_stream_push(st, NULL, 0, &n));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_stream_push_view(NULL, &dv, 0, &n));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_stream_push_view(st, NULL, 0, &n));
+        fs_image_view nodata = dv;
+        nodata.data = NULL;
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_stream_push_view(st, &nodata, 0, &n));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_stream_get_faces(NULL, faces, 2, &cnt));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_stream_get_faces(st, faces, 2, NULL));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_stream_reset(NULL));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_stream_flush(NULL));
+        fs_stream *o = (fs_stream *)&o;
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_stream_create(NULL, s->src, &d, &o));
+        CHECK(o == NULL);
+        o = (fs_stream *)&o;
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_stream_create(s->sw, NULL, &d, &o));
+        CHECK(o == NULL);
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_stream_create(s->sw, s->src, &d, NULL));
+        CHECKF(images_identical(t, dogs), "a failing call wrote into the frame");
+    }
+    fs_stream_free(NULL);
+
+    /* Bad options. */
+    {
+        struct { const char *what; fs_stream_options o; } bad[4];
+        for (int i = 0; i < 4; i++) bad[i].o = fs_stream_default_options();
+        bad[0].what = "struct_size 0";
+        bad[0].o.struct_size = 0;
+        bad[1].what = "detect_interval 0";
+        bad[1].o.detect_interval = 0;
+        bad[2].what = "min_cutoff -1";
+        bad[2].o.min_cutoff = -1;
+        bad[3].what = "scene_cut 0";
+        bad[3].o.scene_cut = 0;
+        for (int i = 0; i < 4; i++) {
+            fs_stream *o = (fs_stream *)&o;
+            fs_status r = fs_stream_create(s->sw, s->src, &bad[i].o, &o);
+            CHECKF(r == FS_ERR_INVALID_ARGUMENT && o == NULL && fs_last_error_message()[0] != '\0',
+                   "fs_stream_create with %s gave %s (out %s): \"%s\"", bad[i].what, status_name(r),
+                   o ? "not NULL" : "NULL", fs_last_error_message());
+            if (r == FS_OK) fs_stream_free(o);
+        }
+        fs_stream_options ok0 = fs_stream_default_options();
+        ok0.min_cutoff = 0; /* documented: turns the filter off */
+        fs_stream *o = NULL;
+        if (EXPECT_OK(fs_stream_create(s->sw, s->src, &ok0, &o))) fs_stream_free(o);
+    }
+
+    /* Wrong-kind handles; a freed stream. */
+    if (t) {
+        n = 99;
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_stream_push((fs_stream *)s->sw, t, 0, &n));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_stream_push((fs_stream *)s->src, t, 0, &n));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_stream_reset((fs_stream *)s->sw));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_stream_push(st, (fs_image *)st, 0, &n));
+        fs_stream *o = NULL;
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_stream_create((const fs_swapper *)s->src, s->src, NULL, &o));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_stream_create(s->sw, (const fs_source *)s->sw, NULL, &o));
+        CHECK(o == NULL);
+        fs_stream_free((fs_stream *)s->sw); /* wrong kind: ignored */
+        fs_stream *s2 = NULL;
+        if (EXPECT_OK(fs_stream_create(s->sw, s->src, NULL, &s2))) {
+            uintptr_t stale = (uintptr_t)s2;
+            fs_stream_free(s2);
+            s2 = NULL;
+            size_t cnt = 0;
+            EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_stream_push((fs_stream *)stale, t, 0, &n));
+            EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_stream_get_faces((const fs_stream *)stale, NULL, 0, &cnt));
+            EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_stream_reset((fs_stream *)stale));
+            EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_stream_flush((fs_stream *)stale));
+            fs_stream_free((fs_stream *)stale); /* double free: ignored */
+        }
+        /* The swapper still works after the wrong-kind free. */
+        fs_source *src2 = NULL;
+        EXPECT_ST(FS_ERR_NO_FACE, fs_source_prepare(s->sw, dogs, 0, &src2));
+        CHECKF(images_identical(t, dogs), "a failing call wrote into the frame");
+    }
+    fs_stream_free(st);
+    fs_image_free(t);
+    fs_image_free(dogs_copy);
+    fs_image_free(again);
+    fs_image_free(dogs);
+    group_end();
+}
+
+static void test_video(swap_ctx *s) {
+    group_begin("video", "fs_video_default_options; fs_video_swap of videos/vr_face5.mp4 (122 frames, audio) to "
+                         "a .mp4: FS_OK, 122 frames, >= 110 with faces, the file written, progress increasing to "
+                         "122; options/progress/stats NULL; cancel at 10 -> CANCELLED and no file left; missing "
+                         "input -> IO/DECODE naming it; a text file -> DECODE; .xyz -> UNSUPPORTED; preset "
+                         "\"nope\" and NULL arguments -> INVALID_ARGUMENT");
+    fs_video_options vo = fs_video_default_options();
+    CHECKF(vo.struct_size == sizeof(fs_video_options), "struct_size %u, sizeof %zu", (unsigned)vo.struct_size,
+           sizeof(fs_video_options));
+    CHECKF(vo.crf == 18, "crf %d", (int)vo.crf);
+    CHECKF(vo.preset == NULL, "preset \"%s\"", vo.preset ? vo.preset : "");
+    stream_options_are_defaults(&vo.stream, "fs_video_default_options().stream");
+    if (!s->sw || !s->src) {
+        CHECKF(false, "no swapper/source from the swap groups");
+        group_end();
+        return;
+    }
+    char in[1024], out[1024], snap[8192], extra[256];
+    video_path(in, sizeof in, "vr_face5.mp4");
+    long long size = 0;
+    if (!file_exists(in, NULL)) {
+        CHECKF(false, "missing %s", in);
+        group_end();
+        return;
+    }
+    tmp_path(out, sizeof out, "swap_face5.mp4");
+    progress_rec pr;
+    progress_init(&pr, -1);
+    fs_video_stats stats;
+    memset(&stats, 0, sizeof stats);
+    if (EXPECT_OK(fs_video_swap(s->sw, s->src, in, out, &vo, progress_cb, &pr, &stats))) {
+        CHECKF(stats.frames == 122, "stats.frames %lld", (long long)stats.frames);
+        CHECKF(stats.frames_with_faces >= 110 && stats.frames_with_faces <= stats.frames, "frames_with_faces %lld",
+               (long long)stats.frames_with_faces);
+        CHECKF(stats.scene_cuts >= 0 && stats.seconds > 0, "scene_cuts %lld, seconds %g", (long long)stats.scene_cuts,
+               stats.seconds);
+        CHECKF(file_exists(out, &size) && size > 0, "%s: exists %d, %lld bytes", out, file_exists(out, NULL), size);
+        CHECKF(pr.calls > 0 && pr.increasing, "progress: %d calls, increasing %d", pr.calls, (int)pr.increasing);
+        CHECKF(pr.last_done == 122, "progress: last done %lld (total %lld)", (long long)pr.last_done,
+               (long long)pr.last_total);
+        CHECKF(pr.total_ok, "progress: a total below done");
+        printf("    vr_face5: %lld frames, %lld with faces, %lld scene cuts, %.2f s, %lld bytes\n",
+               (long long)stats.frames, (long long)stats.frames_with_faces, (long long)stats.scene_cuts, stats.seconds,
+               size);
+    }
+    /* options, progress and stats NULL. */
+    tmp_path(out, sizeof out, "swap_face5_defaults.mkv");
+    size = 0;
+    if (EXPECT_OK(fs_video_swap(s->sw, s->src, in, out, NULL, NULL, NULL, NULL)))
+        CHECKF(file_exists(out, &size) && size > 0, "%s: %lld bytes", out, size);
+
+    /* Cancel at 10: CANCELLED, no output, no temporary file left. */
+    dir_snapshot(g_tmp_dir, snap, sizeof snap);
+    tmp_path(out, sizeof out, "swap_cancelled.mp4");
+    progress_init(&pr, 10);
+    memset(&stats, 0, sizeof stats);
+    EXPECT_ST(FS_ERR_CANCELLED, fs_video_swap(s->sw, s->src, in, out, &vo, progress_cb, &pr, &stats));
+    CHECKF(pr.last_done == 10, "progress called up to %lld after asking to cancel at 10", (long long)pr.last_done);
+    CHECKF(!file_exists(out, NULL), "a cancelled fs_video_swap left %s", out);
+    CHECKF(!dir_new_entry(g_tmp_dir, snap, extra, sizeof extra), "a cancelled fs_video_swap left \"%s\" in %s",
+           extra, g_tmp_dir);
+
+    /* Bad inputs. */
+    tmp_path(out, sizeof out, "swap_bad.mp4");
+    char missing[1024], text[1024];
+    video_path(missing, sizeof missing, "no_such_clip_0123.mp4");
+    EXPECT_ST2(FS_ERR_IO, FS_ERR_DECODE, fs_video_swap(s->sw, s->src, missing, out, NULL, NULL, NULL, NULL));
+    CHECKF(strstr(fs_last_error_message(), "no_such_clip_0123.mp4") != NULL, "the message does not name the path: \"%s\"",
+           fs_last_error_message());
+    tmp_path(text, sizeof text, "not_a_video.mp4");
+    const char *words = "this is a text file, not a video\n";
+    CHECK(write_whole_file(text, words, strlen(words)));
+    dir_snapshot(g_tmp_dir, snap, sizeof snap);
+    EXPECT_ST(FS_ERR_DECODE, fs_video_swap(s->sw, s->src, text, out, NULL, NULL, NULL, NULL));
+    char xyz[1024];
+    tmp_path(xyz, sizeof xyz, "swap_out.xyz");
+    EXPECT_ST(FS_ERR_UNSUPPORTED, fs_video_swap(s->sw, s->src, in, xyz, NULL, NULL, NULL, NULL));
+    CHECKF(!file_exists(xyz, NULL), "an unsupported output extension left %s", xyz);
+    fs_video_options bad = fs_video_default_options();
+    bad.preset = "nope";
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_video_swap(s->sw, s->src, in, out, &bad, NULL, NULL, NULL));
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_video_swap(NULL, s->src, in, out, NULL, NULL, NULL, NULL));
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_video_swap(s->sw, NULL, in, out, NULL, NULL, NULL, NULL));
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_video_swap(s->sw, s->src, NULL, out, NULL, NULL, NULL, NULL));
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_video_swap(s->sw, s->src, in, NULL, NULL, NULL, NULL, NULL));
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_video_swap((const fs_swapper *)s->src, s->src, in, out, NULL, NULL, NULL, NULL));
+    CHECKF(!file_exists(out, NULL), "a failing fs_video_swap left %s", out);
+    CHECKF(!dir_new_entry(g_tmp_dir, snap, extra, sizeof extra), "a failing fs_video_swap left \"%s\" in %s", extra,
+           g_tmp_dir);
+    group_end();
+}
+
+static void test_reenact(shared_models *m, swap_ctx *s) {
+    group_begin("reenact", "fs_reenact_default_options (1, 1, 1, 0, stream defaults); a reenactor of fr_biden2 "
+                           "cropped to 1199x1199: outputs BGR8 1198x1198; the first driving frame (neutral) gives "
+                           "the photo within 3 levels; a frame without a face gives the photo unchanged; reset; "
+                           "no-face photo -> NO_FACE; 5-point landmarker -> UNSUPPORTED; expression 3, "
+                           "head_motion 2, struct_size 0, NULL and wrong-kind arguments -> INVALID_ARGUMENT; "
+                           "fs_reenact_video of vr_face5 (plain and side by side) -> 122 frames; cancel -> "
+                           "CANCELLED and no file left");
+    fs_reenact_options d = fs_reenact_default_options();
+    CHECKF(d.struct_size == sizeof(fs_reenact_options), "struct_size %u, sizeof %zu", (unsigned)d.struct_size,
+           sizeof(fs_reenact_options));
+    CHECKF(close_to(d.expression, 1, 1e-6) && close_to(d.head_motion, 1, 1e-6) && d.mouth_fill == 1 &&
+               d.side_by_side == 0,
+           "expression %g, head_motion %g, mouth_fill %d, side_by_side %d", d.expression, d.head_motion,
+           (int)d.mouth_fill, (int)d.side_by_side);
+    stream_options_are_defaults(&d.stream, "fs_reenact_default_options().stream");
+    if (!s->biden || !m->det || !m->lm || !m->obama || !m->two) {
+        CHECKF(false, "no detector/landmarker/photos from the earlier groups");
+        group_end();
+        return;
+    }
+    /* An odd-sized photo: fr_biden2 without its last row and column (1199 x 1199). */
+    fs_image_view bv, pv;
+    fs_image *photo = NULL, *dogs = load_image("dlib_dogs_noface.jpg"), *waving = load_image("fr_obama_and_biden_waving.jpg");
+    if (get_view(s->biden, &bv)) {
+        fs_image_view odd = bv;
+        odd.width = bv.width - 1 + (bv.width % 2);   /* odd */
+        odd.height = bv.height - 1 + (bv.height % 2);
+        EXPECT_OK(fs_image_from_view(&odd, &photo));
+    }
+    fs_reenactor *r = (fs_reenactor *)&r;
+    if (!photo || !dogs || !waving || !get_view(photo, &pv) || !EXPECT_OK(fs_reenactor_create(m->det, m->lm, photo, &d, &r))) {
+        fs_image_free(photo);
+        fs_image_free(dogs);
+        fs_image_free(waving);
+        group_end();
+        return;
+    }
+    CHECK(r != NULL);
+    const int ew = pv.width & ~1, eh = pv.height & ~1;
+    const fs_image *drivers[6] = {m->obama, m->obama, m->two, waving, m->obama, dogs};
+    const char *names[6] = {"fr_obama1 (neutral)", "fr_obama1", "fr_two_people_obama_biden",
+                            "fr_obama_and_biden_waving", "fr_obama1", "dlib_dogs_noface"};
+    for (int i = 0; i < 6; i++) {
+        fs_image *o = (fs_image *)&o;
+        if (!EXPECT_OK(fs_reenactor_push(r, drivers[i], i / 25.0, &o))) continue;
+        fs_image_view ov;
+        if (o && get_view(o, &ov)) {
+            CHECKF(ov.width == ew && ov.height == eh && ov.format == FS_FORMAT_BGR8, "%s: output %dx%d %s, want %dx%d BGR8",
+                   names[i], (int)ov.width, (int)ov.height, format_name(ov.format), ew, eh);
+            if (ov.width == ew && ov.height == eh && ov.format == pv.format) {
+                double mad = mean_abs_diff(&ov, &pv);
+                if (i == 0 || i == 1) CHECKF(mad >= 0 && mad < 3, "%s: mean |output - photo| = %.2f", names[i], mad);
+                if (i == 5) CHECKF(view_is_crop_of(&ov, &pv), "%s: the photo changed (mean |diff| %.2f)", names[i], mad);
+                if (g_verbose) printf("    %s: mean |output - photo| %.2f\n", names[i], mad);
+            }
+        }
+        fs_image_free(o);
+    }
+    EXPECT_OK(fs_reenactor_reset(r));
+    {
+        fs_image *o = NULL;
+        fs_image_view ov;
+        if (EXPECT_OK(fs_reenactor_push(r, dogs, -1, &o)) && get_view(o, &ov))
+            CHECKF(ov.width == ew && ov.height == eh && view_is_crop_of(&ov, &pv),
+                   "after reset, a frame without a face did not give the photo");
+        fs_image_free(o);
+        o = NULL;
+        if (EXPECT_OK(fs_reenactor_push(r, m->two, -1, &o)) && get_view(o, &ov)) {
+            double mad = mean_abs_diff(&ov, &pv);
+            CHECKF(mad >= 0 && mad < 3, "after reset, the new neutral frame: mean |output - photo| = %.2f", mad);
+        }
+        fs_image_free(o);
+    }
+
+    /* Creation errors. */
+    {
+        fs_reenactor *o = (fs_reenactor *)&o;
+        EXPECT_ST(FS_ERR_NO_FACE, fs_reenactor_create(m->det, m->lm, dogs, NULL, &o));
+        CHECK(o == NULL);
+        char p5[4096];
+        if (fs_model_find("shape_predictor_5_face_landmarks.dat", p5, sizeof p5) == FS_OK) {
+            fs_landmarker *lm5 = NULL;
+            if (EXPECT_OK(fs_landmarker_create(p5, &lm5))) {
+                o = (fs_reenactor *)&o;
+                EXPECT_ST(FS_ERR_UNSUPPORTED, fs_reenactor_create(m->det, lm5, photo, NULL, &o));
+                CHECK(o == NULL);
+                fs_landmarker_free(lm5);
+            }
+        } else {
+            printf("    note: shape_predictor_5_face_landmarks.dat not installed; 5-point check skipped\n");
+        }
+        struct { const char *what; fs_reenact_options o; } bad[5];
+        for (int i = 0; i < 5; i++) bad[i].o = fs_reenact_default_options();
+        bad[0].what = "expression 3";
+        bad[0].o.expression = 3;
+        bad[1].what = "head_motion 2";
+        bad[1].o.head_motion = 2;
+        bad[2].what = "struct_size 0";
+        bad[2].o.struct_size = 0;
+        bad[3].what = "expression -0.5";
+        bad[3].o.expression = -0.5f;
+        bad[4].what = "stream.detect_interval 0";
+        bad[4].o.stream.detect_interval = 0;
+        for (int i = 0; i < 5; i++) {
+            o = (fs_reenactor *)&o;
+            fs_status st = fs_reenactor_create(m->det, m->lm, photo, &bad[i].o, &o);
+            CHECKF(st == FS_ERR_INVALID_ARGUMENT && o == NULL && fs_last_error_message()[0] != '\0',
+                   "fs_reenactor_create with %s gave %s (out %s): \"%s\"", bad[i].what, status_name(st),
+                   o ? "not NULL" : "NULL", fs_last_error_message());
+            if (st == FS_OK) fs_reenactor_free(o);
+        }
+        o = (fs_reenactor *)&o;
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_reenactor_create(NULL, m->lm, photo, NULL, &o));
+        CHECK(o == NULL);
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_reenactor_create(m->det, NULL, photo, NULL, &o));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_reenactor_create(m->det, m->lm, NULL, NULL, &o));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_reenactor_create(m->det, m->lm, photo, NULL, NULL));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_reenactor_create((const fs_detector *)m->lm, m->lm, photo, NULL, &o));
+        CHECK(o == NULL);
+        fs_image *img = (fs_image *)&img;
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_reenactor_push(NULL, m->obama, 0, &img));
+        CHECK(img == NULL);
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_reenactor_push(r, NULL, 0, &img));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_reenactor_push(r, m->obama, 0, NULL));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_reenactor_push((fs_reenactor *)m->det, m->obama, 0, &img));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_reenactor_reset(NULL));
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_reenactor_reset((fs_reenactor *)m->lm));
+        CHECK(img == NULL);
+        fs_reenactor_free(NULL);
+    }
+
+    /* Whole videos. */
+    char in[1024], out[1024], snap[8192], extra[256];
+    video_path(in, sizeof in, "vr_face5.mp4");
+    fs_video_stats stats;
+    long long size = 0;
+    tmp_path(out, sizeof out, "reenact_face5.mp4");
+    memset(&stats, 0, sizeof stats);
+    progress_rec pr;
+    progress_init(&pr, -1);
+    if (EXPECT_OK(fs_reenact_video(r, in, out, NULL, progress_cb, &pr, &stats))) {
+        CHECKF(stats.frames == 122, "stats.frames %lld", (long long)stats.frames);
+        CHECKF(stats.frames_with_faces >= 110 && stats.frames_with_faces <= stats.frames, "frames_with_faces %lld",
+               (long long)stats.frames_with_faces);
+        CHECKF(file_exists(out, &size) && size > 0, "%s: %lld bytes", out, size);
+        CHECKF(pr.calls > 0 && pr.increasing && pr.last_done == 122, "progress: %d calls, increasing %d, last %lld",
+               pr.calls, (int)pr.increasing, (long long)pr.last_done);
+    }
+    fs_reenact_options sbs = fs_reenact_default_options();
+    sbs.side_by_side = 1;
+    tmp_path(out, sizeof out, "reenact_face5_sbs.mp4");
+    memset(&stats, 0, sizeof stats);
+    size = 0;
+    if (EXPECT_OK(fs_reenact_video(r, in, out, &sbs, NULL, NULL, &stats))) {
+        CHECKF(stats.frames == 122, "side by side: stats.frames %lld", (long long)stats.frames);
+        CHECKF(file_exists(out, &size) && size > 0, "%s: %lld bytes", out, size);
+    }
+    dir_snapshot(g_tmp_dir, snap, sizeof snap);
+    tmp_path(out, sizeof out, "reenact_cancelled.mp4");
+    progress_init(&pr, 10);
+    EXPECT_ST(FS_ERR_CANCELLED, fs_reenact_video(r, in, out, NULL, progress_cb, &pr, NULL));
+    CHECKF(!file_exists(out, NULL), "a cancelled fs_reenact_video left %s", out);
+    CHECKF(!dir_new_entry(g_tmp_dir, snap, extra, sizeof extra), "a cancelled fs_reenact_video left \"%s\" in %s",
+           extra, g_tmp_dir);
+    char missing[1024];
+    video_path(missing, sizeof missing, "no_such_clip_0123.mp4");
+    EXPECT_ST2(FS_ERR_IO, FS_ERR_DECODE, fs_reenact_video(r, missing, out, NULL, NULL, NULL, NULL));
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_reenact_video(NULL, in, out, NULL, NULL, NULL, NULL));
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_reenact_video(r, NULL, out, NULL, NULL, NULL, NULL));
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_reenact_video(r, in, NULL, NULL, NULL, NULL, NULL));
+    CHECKF(!file_exists(out, NULL), "a failing fs_reenact_video left %s", out);
+    CHECKF(!dir_new_entry(g_tmp_dir, snap, extra, sizeof extra), "a failing fs_reenact_video left \"%s\" in %s",
+           extra, g_tmp_dir);
+
+    /* A freed reenactor. */
+    uintptr_t stale = (uintptr_t)r;
+    fs_reenactor_free(r);
+    r = NULL;
+    fs_image *img = NULL;
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_reenactor_push((fs_reenactor *)stale, m->obama, 0, &img));
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_reenactor_reset((fs_reenactor *)stale));
+    fs_reenactor_free((fs_reenactor *)stale); /* double free: ignored */
+    CHECK(img == NULL);
+    fs_image_free(photo);
+    fs_image_free(dogs);
+    fs_image_free(waving);
+    group_end();
+}
+
+/* ------------------------------------------------------------------------------------------ */
 
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -3341,6 +3977,9 @@ int main(int argc, char **argv) {
     test_swap_handles(&m, &s);
     test_swap_bad_options(&m, &s);
     test_swap_threads(&s);
+    test_stream(&m, &s);
+    test_video(&s);
+    test_reenact(&m, &s);
 
     fs_image_free(s.result);
     fs_image_free(s.mask);
