@@ -106,9 +106,10 @@ public final class FaceTracker {
             detections += 1
             // While faces are tracked, the periodic detection looks for faces at least half the
             // size of the smallest one (a smaller scan), on a coarse ladder of sizes so that the
-            // scan scale does not follow every small change of the box; with none, for any size.
+            // scan scale does not follow every small change of the box; every fourth one (and
+            // with no tracks) scans for any size, so that small newcomers are found too.
             let smallest = tracks.map { min($0.rect.width, $0.rect.height) }.min()
-            let floor = smallest.map { pow(2, (log2(max($0 * 0.5, 1))).rounded(.down)) }
+            let floor = detections % 4 == 0 ? nil : smallest.map { pow(2, (log2(max($0 * 0.5, 1))).rounded(.down)) }
             try associate(try detector.detect(frame, minFaceSize: floor))
         }
         // Predict each box: where the last frame's (filtered) landmarks put the detector's box,
