@@ -212,28 +212,13 @@ class Image:
         if a.dtype != np.uint8:
             raise TypeError(f"images are uint8 arrays; got dtype {a.dtype} (convert explicitly, "
                             "e.g. np.clip(a, 0, 255).astype(np.uint8))")
-        if a.ndim == 2:
-            channels = 1
-        elif a.ndim == 3:
-            channels = a.shape[2]
-        else:
-            raise ValueError(f"an image array is (H, W) or (H, W, C); got shape {a.shape}")
+        channels = _channels(a)
         fmt = _format_for(channels, order)
-        h, w = a.shape[0], a.shape[1]
         # Rows may be anywhere (a crop of a bigger array is fine: stride = strides[0]), but each
         # row's pixels must be packed; otherwise make a C-contiguous copy.
-        packed = (
-            a.ndim == 2 and a.strides[1] == 1 or
-            a.ndim == 3 and a.strides[2] == 1 and a.strides[1] == channels
-        )
-        if not packed or a.strides[0] < w * channels or h == 0 or w == 0:
+        if not _rows_packed(a, channels) or a.shape[0] == 0 or a.shape[1] == 0:
             a = np.ascontiguousarray(a)
-        view = capi.fs_image_view()
-        view.data = a.ctypes.data if a.size else None
-        view.width = w
-        view.height = h
-        view.stride = a.strides[0] if a.size else w * channels
-        view.format = int(fmt)
+        view = _view_of(a, fmt, channels)
         out = ctypes.c_void_p()
         _check(lib.fs_image_from_view(ctypes.byref(view), ctypes.byref(out)))
         return cls(out.value)
@@ -1387,19 +1372,9 @@ def _frame_view(frame: np.ndarray, order: str, what: str) -> capi.fs_image_view:
         raise TypeError(f"{what} needs a numpy array, not {type(frame).__name__}")
     if frame.dtype != np.uint8:
         raise TypeError(f"frames are uint8 arrays; got dtype {frame.dtype}")
-    if frame.ndim == 2:
-        channels = 1
-    elif frame.ndim == 3:
-        channels = frame.shape[2]
-    else:
-        raise ValueError(f"a frame is (H, W) or (H, W, C); got shape {frame.shape}")
+    channels = _channels(frame)
     fmt = _format_for(channels, order)
-    h, w = frame.shape[0], frame.shape[1]
-    packed = (
-        frame.ndim == 2 and frame.strides[1] == 1 or
-        frame.ndim == 3 and frame.strides[2] == 1 and frame.strides[1] == channels
-    )
-    if not packed or frame.strides[0] < w * channels:
+    if not _rows_packed(frame, channels):
         raise ValueError(
             f"{what} works on the array's own memory, so it needs an array whose rows are packed "
             f"pixels (C-contiguous, or a crop of one); got strides {frame.strides} for shape "
@@ -1407,11 +1382,33 @@ def _frame_view(frame: np.ndarray, order: str, what: str) -> capi.fs_image_view:
     if not frame.flags.writeable:
         raise ValueError(f"{what} may write into the array, so it needs a writeable array "
                          "(pass a copy: np.array(frame))")
+    return _view_of(frame, fmt, channels)
+
+
+def _channels(a: np.ndarray) -> int:
+    """Channels of an (H, W) or (H, W, C) image array."""
+    if a.ndim == 2:
+        return 1
+    if a.ndim == 3:
+        return a.shape[2]
+    raise ValueError(f"an image array is (H, W) or (H, W, C); got shape {a.shape}")
+
+
+def _rows_packed(a: np.ndarray, channels: int) -> bool:
+    """Each row's pixels are packed (rows themselves may sit anywhere, e.g. in a crop)."""
+    packed = (a.ndim == 2 and a.strides[1] == 1 or
+              a.ndim == 3 and a.strides[2] == 1 and a.strides[1] == channels)
+    return packed and a.strides[0] >= a.shape[1] * channels
+
+
+def _view_of(a: np.ndarray, fmt, channels: int) -> capi.fs_image_view:
+    """An fs_image_view on a's memory (borrowed: a must outlive its use)."""
+    h, w = a.shape[0], a.shape[1]
     view = capi.fs_image_view()
-    view.data = frame.ctypes.data if frame.size else None
+    view.data = a.ctypes.data if a.size else None
     view.width = w
     view.height = h
-    view.stride = frame.strides[0] if frame.size else w * channels
+    view.stride = a.strides[0] if a.size else w * channels
     view.format = int(fmt)
     return view
 
