@@ -24,6 +24,17 @@ void composite(const cv::Mat &res, cv::Mat &dst, const cv::Mat &w) {
     }
 }
 
+// Reduces two images together `times` levels down the Gaussian pyramid.
+void pyr_down_both(cv::Mat &a, cv::Mat &b, int times) {
+    for (int i = 0; i < times; ++i) {
+        cv::Mat x, y;
+        cv::pyrDown(a, x);
+        cv::pyrDown(b, y);
+        a = x;
+        b = y;
+    }
+}
+
 int levels_for(const cv::Size &s) {
     int n = 0, m = std::min(s.width, s.height);
     while (m >= 16 && n < 5) { m /= 2; ++n; }
@@ -41,13 +52,7 @@ void multiband_into(const cv::Mat &src, cv::Mat &dst, const cv::Mat &alpha) {
     cv::Mat delta;
     cv::subtract(src, dst, delta, cv::noArray(), CV_16S);
     cv::Mat low = delta, beta = alpha;
-    for (int i = 0; i < levels; ++i) {
-        cv::Mat a, b;
-        cv::pyrDown(low, a);
-        cv::pyrDown(beta, b);
-        low = a;
-        beta = b;
-    }
+    pyr_down_both(low, beta, levels);
     cv::Mat lowf, betaf, lowUp, betaUp;
     low.convertTo(lowf, CV_32F);
     beta.convertTo(betaf, CV_32F, 1.0 / 255);
@@ -89,13 +94,7 @@ void membrane_into(const cv::Mat &src, cv::Mat &dst, const cv::Mat &hard, const 
     cv::Mat V, W;
     diff.convertTo(V, CV_32F);
     ring.convertTo(W, CV_32F, 1.0 / 255);
-    for (int i = 0; i < shrink; ++i) {
-        cv::Mat v, w;
-        cv::pyrDown(V, v);
-        cv::pyrDown(W, w);
-        V = v;
-        W = w;
-    }
+    pyr_down_both(V, W, shrink);
     std::vector<cv::Mat> Vs{V}, Ws{W};
     while (std::min(Vs.back().cols, Vs.back().rows) > 2) {
         cv::Mat v, w;
