@@ -72,3 +72,6 @@ bench: build
 
 clean:
 	rm -rf .build out
+
+# Each test area may bring its own targets (fuzzing, sanitizers, stress): Tests/<area>/<area>.mk
+-include $(wildcard Tests/*/*.mk)
