@@ -139,3 +139,46 @@ extern "C" int fsx_write_colour(fsx_view src, fsx_view dst) {
         return fsx_convert(src, dst);
     })
 }
+
+extern "C" int fsx_draw_polyline(fsx_view img, const float *xy, int count, const uint8_t bgr[3], int thickness) {
+    FSX_GUARD("draw", {
+        cv::Mat m = fsx::mat(img);
+        const int shift = 4;
+        std::vector<cv::Point> pts;
+        pts.reserve(size_t(std::max(count, 0)));
+        for (int i = 0; i < count; ++i)
+            pts.emplace_back(cvRound(xy[2 * i] * (1 << shift)), cvRound(xy[2 * i + 1] * (1 << shift)));
+        if (!pts.empty()) cv::polylines(m, pts, false, colour(img, bgr), thickness, cv::LINE_AA, shift);
+        return 0;
+    })
+}
+
+extern "C" int fsx_draw_text(fsx_view img, const char *text, double x, double y, double scale, const uint8_t bgr[3]) {
+    FSX_GUARD("draw", {
+        cv::Mat m = fsx::mat(img);
+        cv::putText(m, text, cv::Point(cvRound(x), cvRound(y)), cv::FONT_HERSHEY_SIMPLEX, scale, colour(img, bgr),
+                    1, cv::LINE_AA);
+        return 0;
+    })
+}
+
+extern "C" int fsx_remap(fsx_view src, fsx_view dst, const float *map_xy) {
+    FSX_GUARD("remap", {
+        if (src.format != dst.format) return fsx::fail(fsx::INVALID_ARGUMENT, "remap: formats differ");
+        cv::Mat map(dst.height, dst.width, CV_32FC2, const_cast<float *>(map_xy));
+        cv::Mat out = fsx::mat(dst);
+        cv::remap(fsx::mat(src), out, map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+        return 0;
+    })
+}
+
+extern "C" int fsx_sharpness(fsx_view gray, double *variance) {
+    FSX_GUARD("sharpness", {
+        cv::Mat lap;
+        cv::Laplacian(fsx::mat(gray), lap, CV_32F);
+        cv::Scalar mean, dev;
+        cv::meanStdDev(lap, mean, dev);
+        *variance = dev[0] * dev[0];
+        return 0;
+    })
+}

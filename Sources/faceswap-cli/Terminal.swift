@@ -10,13 +10,17 @@ enum Terminal {
     /// A one-line progress bar: "label [#####.....] 12/40  3.1/s  ETA 9s"; quiet unless stderr is a TTY.
     final class Progress {
         let label: String
+        let unit: String
         var total: Int
+        /// Extra text after the bar (e.g. the current losses).
+        var note = ""
         let enabled: Bool
         let start = Terminal.now()
         var last = 0.0
         var shown = false
-        init(_ label: String, total: Int) {
+        init(_ label: String, total: Int, unit: String = "fps") {
             self.label = label
+            self.unit = unit
             self.total = total
             enabled = Terminal.stderrIsTTY
         }
@@ -42,7 +46,7 @@ enum Terminal {
             let eta = rate > 0 && total > done ? Int(Double(total - done) / rate) : 0
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
             let rateText = rate >= 10 ? String(Int(rate)) : String(Double(Int(rate * 10)) / 10)
-            fputs("\r\(label) [\(bar)] \(done)/\(total)  \(rateText) fps  ETA \(eta)s ", stderr)
+            fputs("\r\(label) [\(bar)] \(done)/\(total)  \(rateText) \(unit)  ETA \(eta)s \(note)", stderr)
         }
     }
 

@@ -10,6 +10,8 @@ commands:
   swap                    put the face from one photo onto the face(s) in another
   video                   swap faces in every frame of a video (audio and timestamps kept)
   reenact                 animate a still photo from a driving video
+  extract INPUT... -o DIR  aligned face crops from photos, folders and videos (for training)
+  train                   learn a two-person face model (shared encoder, one decoder each)
   eval SRC TGT RESULT     measure a swap (identity, landmarks, changes outside, seam)
   detect IMAGE            find faces and 68 landmarks (--json, --draw)
   version                 print the library version
@@ -28,6 +30,8 @@ do {
     case "detect": try DetectCommand.run(rest)
     case "swap": try SwapCommand.run(rest)
     case "eval": try EvalCommand.run(rest)
+    case "extract": try ExtractCommand.run(rest)
+    case "train": try TrainCommand.run(rest)
     case "video": try VideoCommand.run(rest)
     case "reenact": try ReenactCommand.run(rest)
     case "version", "--version": print("faceswap \(Version.string) (ABI \(Version.abi))")

@@ -72,6 +72,14 @@ int fsx_draw_rect(fsx_view img, double x, double y, double w, double h, const ui
                   int thickness);
 int fsx_draw_points(fsx_view img, const float *xy, int count, double radius, const uint8_t bgr[3]);
 
+/* Anti-aliased open polyline through count points; text in OpenCV's Hershey font (baseline y). */
+int fsx_draw_polyline(fsx_view img, const float *xy, int count, const uint8_t bgr[3], int thickness);
+int fsx_draw_text(fsx_view img, const char *text, double x, double y, double scale, const uint8_t bgr[3]);
+/* dst(x, y) = src(map[x, y]) bilinear, border replicate; map_xy: dst.width × dst.height (x, y) pairs. */
+int fsx_remap(fsx_view src, fsx_view dst, const float *map_xy);
+/* Variance of the Laplacian of a GRAY8 image (a focus measure: low = blurry). */
+int fsx_sharpness(fsx_view gray, double *variance);
+
 /* ---- detection (detect_*.cpp) ---- */
 /* A detector object; thread-safe: it keeps a pool of scanners, one per concurrent call. */
 void *fsx_hog_create(void);
@@ -186,6 +194,33 @@ void *fsx_frnet_create(const char *model_path);
 /* 128-D embedding of the face whose 68 or 5 landmarks are given (dlib's chip + ResNet). */
 int fsx_frnet_embed(void *net, fsx_view bgr, const float *xy, int n, float out[128]);
 void fsx_frnet_free(void *net);
+
+
+/* ---- learned conversion: shared encoder, decoders A and B, patch discriminators (autoencoder.cpp) ----
+ * Tensors are NCHW float in [0, 1], channels B, G, R; inputs n × 3 × S × S, masks n × 1 × S × S,
+ * outputs n × 4 × S × S (B, G, R, mask). S is 64 or 128. Not thread-safe, but for fsx_ae_run
+ * with pooled = 1 (any number of threads, on a model no longer being trained). */
+typedef struct fsx_ae_hyper {
+    float learning_rate;
+    float l1_weight, ssim_weight, mask_weight, gan_weight;
+    /* pixel weight outside the face mask (1 inside) */
+    float background_weight;
+} fsx_ae_hyper;
+#define FSX_AE_LOSSES 6 /* total, l1, 1 - ssim, mask mse, gan (generator), gan (discriminator) */
+void *fsx_ae_create(int size, uint64_t seed);
+void *fsx_ae_load(int size, const uint8_t *data, size_t length, int training);
+void fsx_ae_free(void *ae);
+int fsx_ae_size(void *ae);
+/* which: 0 = identity A, 1 = B. output (optional): the decoder's n × 4 × S × S before the update. */
+int fsx_ae_train_step(void *ae, int which, const float *input, const float *target, const float *mask, int n,
+                      const fsx_ae_hyper *hyper, float losses[FSX_AE_LOSSES], float *output);
+int fsx_ae_run(void *ae, int which, const float *input, int n, float *output, int pooled);
+/* parameters: encoder, one decoder, one discriminator */
+int fsx_ae_counts(void *ae, int64_t out[3]);
+/* *text malloc'd (free()): the layers as dlib prints them */
+int fsx_ae_describe(void *ae, char **text);
+/* training = 1 adds the discriminators and the optimiser state; *out malloc'd (free()). */
+int fsx_ae_save(void *ae, int training, uint8_t **out, size_t *size);
 
 #ifdef __cplusplus
 }

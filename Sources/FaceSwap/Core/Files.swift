@@ -74,6 +74,36 @@ public enum Files {
         ok = true
     }
 
+    /// The names in a folder (no "." or ".."), unsorted.
+    public static func list(_ folder: String) throws -> [String] {
+        guard let dir = opendir(folder) else { throw FaceSwapError(.io, "cannot open folder '\(folder)': \(errnoText())") }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Creates a folder (and its parents) unless it exists.
+    public static func makeFolder(_ path: String) throws {
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for part in path.split(separator: "/") {
+            prefix += part
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                throw FaceSwapError(.io, "cannot create folder '\(prefix)': \(errnoText())")
+            }
+            prefix += "/"
+        }
+        var st = stat()
+        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
+            throw FaceSwapError(.io, "'\(path)' is not a folder")
+        }
+    }
+
     public static func environment(_ name: String) -> String? {
         guard let v = getenv(name) else { return nil }
         return String(cString: v)

@@ -1,0 +1,149 @@
+import CFaceShim
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Which decoder a face goes through.
+public enum Identity: Int, Sendable {
+    case a = 0, b = 1
+    public var other: Identity { self == .a ? .b : .a }
+}
+
+/// The learned conversion's networks (one shared encoder, decoders A and B) and what the model
+/// file says about them. Loaded for conversion it is immutable and thread-safe (each concurrent
+/// call runs on its own copy of the networks).
+public final class FaceModel: @unchecked Sendable {
+    let handle: UnsafeMutableRawPointer
+    public internal(set) var info: ModelInfo
+
+    init(handle: UnsafeMutableRawPointer, info: ModelInfo) {
+        self.handle = handle
+        self.info = info
+    }
+
+    /// A new, randomly initialised network (repeatable for a seed).
+    static func fresh(_ info: ModelInfo) throws -> FaceModel {
+        guard let h = fsx_ae_create(Int32(info.size), info.seed) else { throw shimError(fsx_last_status(), "creating the network") }
+        return FaceModel(handle: h, info: info)
+    }
+
+    deinit { fsx_ae_free(handle) }
+
+    /// Loads a .fsm file; `training` also loads the discriminators and optimiser state (to resume).
+    public static func load(path: String, training: Bool = false) throws -> FaceModel {
+        try requireSupportedCPU()
+        let bytes = try Files.read(path, limit: ModelFile.maxBytes)
+        let (info, range) = try ModelFile.decode(bytes, path: path)
+        if training && !info.trainingState {
+            throw FaceSwapError(.model, "'\(path)' holds no training state (it was saved for conversion only); " +
+                                "resume from a checkpoint written by `faceswap train`")
+        }
+        let h = bytes.withUnsafeBufferPointer {
+            fsx_ae_load(Int32(info.size), $0.baseAddress! + range.lowerBound, range.count, training ? 1 : 0)
+        }
+        guard let h else {
+            throw FaceSwapError(.model, "'\(path)': the weights do not match the architecture (\(String(cString: fsx_error())))")
+        }
+        return FaceModel(handle: h, info: info)
+    }
+
+    /// Writes the model atomically; `training` keeps what resuming needs.
+    public func save(path: String, training: Bool) throws {
+        var p: UnsafeMutablePointer<UInt8>?
+        var n = 0
+        try shim(fsx_ae_save(handle, training ? 1 : 0, &p, &n), "saving the model")
+        defer { free(p) }
+        var i = info
+        i.trainingState = training
+        let bytes = ModelFile.encode(i, weights: UnsafeRawBufferPointer(start: p, count: n))
+        try bytes.withUnsafeBytes { try Files.writeAtomically(path, $0) }
+    }
+
+    public var size: Int { info.size }
+
+    /// Parameters of the encoder, one decoder and one discriminator.
+    public var parameterCounts: (encoder: Int, decoder: Int, discriminator: Int) {
+        var c = [Int64](repeating: 0, count: 3)
+        _ = fsx_ae_counts(handle, &c)
+        return (Int(c[0]), Int(c[1]), Int(c[2]))
+    }
+
+    /// The layers, as dlib prints them.
+    public var layerDescription: String {
+        var p: UnsafeMutablePointer<CChar>?
+        guard fsx_ae_describe(handle, &p) == 0, let p else { return "" }
+        defer { free(p) }
+        return String(cString: p)
+    }
+
+    /// Runs aligned faces (planar B, G, R floats in 0…1, n × 3 × S × S) through the encoder and
+    /// one decoder: n × 4 × S × S (B, G, R, mask).
+    func run(_ input: [Float], count n: Int, decoder: Identity, pooled: Bool = true) throws -> [Float] {
+        var out = [Float](repeating: 0, count: n * 4 * size * size)
+        try shim(fsx_ae_run(handle, Int32(decoder.rawValue), input, Int32(n), &out, pooled ? 1 : 0), "running the network")
+        return out
+    }
+
+    /// Converts one aligned S × S BGR8 face: returns the decoder's face (BGR8) and mask (GRAY8).
+    /// `shifted`: the face is from set A and gets the training-time colour shift.
+    public func convert(_ face: Image, to decoder: Identity, shifted: Bool) throws -> (face: Image, mask: Image) {
+        guard face.width == size, face.height == size, face.format == .bgr8 else {
+            throw FaceSwapError(.invalidArgument, "the model converts \(size)×\(size) BGR8 faces")
+        }
+        let input = Tensors.planar(face, shift: shifted ? info.shiftA : nil)
+        let out = try run(input, count: 1, decoder: decoder)
+        return (try Tensors.image(out, sample: 0, size: size), try Tensors.mask(out, sample: 0, size: size))
+    }
+}
+
+/// Image <-> planar float tensors (NCHW, B, G, R in 0…1).
+enum Tensors {
+    static func planar(_ img: Image, shift: [Double]?, into out: inout [Float], at offset: Int,
+                       contrast: Float = 1, brightness: Float = 0) {
+        let s = img.width, plane = s * s
+        let sh = shift.map { $0.map { Float($0) } } ?? [0, 0, 0]
+        let base = img.data.assumingMemoryBound(to: UInt8.self)
+        out.withUnsafeMutableBufferPointer { o in
+            for y in 0..<s {
+                let row = base + y * img.stride
+                for x in 0..<s {
+                    for c in 0..<3 {
+                        let v = ((Float(row[3 * x + c]) + sh[c]) / 255 - 0.5) * contrast + 0.5 + brightness
+                        o[offset + c * plane + y * s + x] = min(1, max(0, v))
+                    }
+                }
+            }
+        }
+    }
+
+    static func planar(_ img: Image, shift: [Double]?) -> [Float] {
+        var out = [Float](repeating: 0, count: 3 * img.width * img.width)
+        planar(img, shift: shift, into: &out, at: 0)
+        return out
+    }
+
+    static func gray(_ img: Image, into out: inout [Float], at offset: Int) {
+        let s = img.width
+        let base = img.data.assumingMemoryBound(to: UInt8.self)
+        for y in 0..<s { for x in 0..<s { out[offset + y * s + x] = Float(base[y * img.stride + x]) / 255 } }
+    }
+
+    static func byte(_ v: Float) -> UInt8 { UInt8(max(0, min(255, (v * 255).rounded()))) }
+
+    /// Sample i's colour channels (of a 4- or 3-channel tensor) as a BGR8 image.
+    static func image(_ t: [Float], sample i: Int, size s: Int, channels k: Int = 4) throws -> Image {
+        let img = try Image(width: s, height: s, format: .bgr8)
+        let plane = s * s, base = img.data.assumingMemoryBound(to: UInt8.self)
+        for y in 0..<s { for x in 0..<s { for c in 0..<3 {
+            base[y * img.stride + 3 * x + c] = byte(t[(i * k + c) * plane + y * s + x])
+        } } }
+        return img
+    }
+
+    static func mask(_ t: [Float], sample i: Int, size s: Int) throws -> Image {
+        let img = try Image(width: s, height: s, format: .gray8)
+        let plane = s * s, base = img.data.assumingMemoryBound(to: UInt8.self)
+        for y in 0..<s { for x in 0..<s { base[y * img.stride + x] = byte(t[(i * 4 + 3) * plane + y * s + x]) } }
+        return img
+    }
+}

@@ -1,0 +1,54 @@
+import FaceSwap
+#if canImport(Glibc)
+import Glibc
+#endif
+
+enum ExtractCommand {
+    static let help = """
+    usage: faceswap extract INPUT... -o DIR [options]
+
+    Finds the faces in photos, folders of photos and videos, aligns each (a similarity transform
+    from its 68 landmarks onto the mean face) and writes DIR/NAME.png (the square crop) with
+    DIR/NAME.json (source, frame, image->crop transform, landmarks in crop pixels, sharpness).
+    Blurry faces and near-duplicates of faces already kept are skipped. These folders are what
+    `faceswap train --faces-a DIR --faces-b DIR` learns from.
+
+      -o, --output DIR         folder for the crops (created if missing)
+      --size N                 crop side in pixels (default 256)
+      --padding P              room around the face, 0-0.45 of the crop (default 0.25)
+      --min-sharpness V        skip faces whose Laplacian variance is below V (default 20; 0 keeps all)
+      --duplicate D            skip faces within D grey levels (mean abs difference of 32x32
+                               thumbnails) of one already kept from the same input (default 2; 0 keeps all)
+      --every N                video: look at every N-th frame (default 1)
+      --faces N                at most N faces per image or frame, largest first (default 1)
+      --quiet                  no progress bar
+    \(Args.detectorHelp)
+    """
+
+    static func run(_ argv: ArraySlice<String>) throws {
+        let valued = Args.detectorValued.union(["-o", "--output", "--size", "--padding", "--min-sharpness", "--duplicate", "--every", "--faces"])
+        let a = try Args(argv, valued: valued, switches: ["--help", "--quiet"])
+        if a.has("--help") { print(help); return }
+        guard !a.positional.isEmpty else { throw UsageError(message: "give at least one photo, folder or video (see --help)") }
+        guard let out = a.string("-o") ?? a.string("--output") else { throw UsageError(message: "-o DIR is required (see --help)") }
+        var o = ExtractOptions()
+        if let v = try a.int("--size", 32...1024) { o.size = v }
+        if let v = try a.double("--padding", 0...0.45) { o.padding = v }
+        if let v = try a.double("--min-sharpness", 0...1e9) { o.minSharpness = v }
+        if let v = try a.double("--duplicate", 0...255) { o.duplicateDistance = v }
+        if let v = try a.int("--every", 1...100_000) { o.everyNthFrame = v }
+        if let v = try a.int("--faces", 1...1000) { o.maxFacesPerImage = v }
+        let extractor = try Extractor(detector: try Detector(try a.detectorOptions()),
+                                      landmarker: try Landmarker(modelPath: a.string("--landmarks-model")), options: o)
+        signal(SIGINT) { _ in interrupted = 1 }
+        let bar = a.has("--quiet") ? nil : Terminal.Progress("extracting", total: 0, unit: "frames/s")
+        let s = try extractor.run(a.positional, into: out) { done, total in
+            bar?.update(done, total: total)
+            return interrupted == 0
+        }
+        bar?.finish()
+        Terminal.error("faceswap: \(s.frames) images/frames: \(s.framesByFaceCount[0]) without a face, \(s.framesByFaceCount[1]) with one, " +
+                       "\(s.framesByFaceCount[2]) with more; \(s.facesFound) faces found, \(s.skippedBlurry) blurry and " +
+                       "\(s.skippedDuplicate) duplicates skipped, \(s.written) written to \(out)")
+    }
+}
