@@ -411,7 +411,8 @@ FS_API fs_status fs_source_get_face(const fs_source *source, fs_face *face);
 FS_API void fs_source_free(fs_source *source);
 
 /* Puts the source face onto the chosen faces of target (unchanged) and returns a new image of
- * target's size and format in *out. mask (may be NULL) receives a new GRAY8 image of how much of
+ * target's size and format in *out. With a swapper made by fs_swapper_create_learned, source
+ * may be NULL (the model converts each face; also for fs_swap_inplace/fs_swap_face). mask (may be NULL) receives a new GRAY8 image of how much of
  * the source each pixel took; faces_swapped (may be NULL) the number of faces replaced.
  * Pixels outside the feathered masks are bit-identical to target's.
  * Errors: NO_FACE (no face, or none matching, in target, unless keep_unmatched). */
@@ -575,6 +576,121 @@ FS_API fs_status fs_reenactor_reset(fs_reenactor *reenactor);
 FS_API fs_status fs_reenact_video(fs_reenactor *reenactor, const char *driving_path,
                                   const char *output_path, const fs_reenact_options *options,
                                   fs_progress_fn progress, void *user, fs_video_stats *stats);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Learned conversion: extract faces, train the shared-encoder autoencoder, swap with a model   */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Extraction: photos, folders of photos and videos -> aligned square face crops NAME.png, each
+ * with a sidecar NAME.json (source, frame, image->crop transform, 68 landmarks in crop pixels,
+ * sharpness), skipping blurry faces and near-duplicates. What fs_trainer_create reads. */
+typedef struct fs_extract_options {
+    uint32_t struct_size;        /* sizeof(fs_extract_options) */
+    int32_t size;                /* crop side, 32–1024 (default 256) */
+    float padding;               /* room around the face, 0–0.45 of the crop (default 0.25) */
+    float min_sharpness;         /* skip faces whose Laplacian variance is below (default 20; 0: keep) */
+    float duplicate_distance;    /* skip faces within this mean grey difference (32x32 thumbnails,
+                                    0–255) of one kept from the same input (default 2; 0: keep) */
+    int32_t every_nth_frame;     /* videos: every N-th frame (default 1) */
+    int32_t max_faces;           /* per image or frame, largest first (default 1) */
+} fs_extract_options;
+
+FS_API fs_extract_options fs_extract_default_options(void);
+
+typedef struct fs_extract_stats {
+    int64_t frames;              /* images and video frames looked at */
+    int64_t frames_without_face, frames_with_one_face, frames_with_more_faces;
+    int64_t faces_found, skipped_blurry, skipped_duplicate, written;
+} fs_extract_stats;
+
+/* Extracts inputs[0..count) (files or folders) into out_dir (created if missing). progress may be
+ * NULL (done/total count images and frames). On cancel the crops written so far stay (each file
+ * is written atomically). stats may be NULL. The detector's and landmarker's thread rules apply.
+ * Errors: IO (unreadable input, unwritable folder), DECODE, UNSUPPORTED (5-point landmarker),
+ * CANCELLED. */
+FS_API fs_status fs_extract(const fs_detector *detector, const fs_landmarker *landmarker,
+                            const char *const *inputs, size_t count, const char *out_dir,
+                            const fs_extract_options *options, fs_progress_fn progress, void *user,
+                            fs_extract_stats *stats);
+
+/* A trained model (.fsm file, format documented in the README): one shared encoder and one
+ * decoder per person, A and B. Immutable once loaded; thread-safe when shared (each concurrent
+ * conversion runs on its own copy of the networks).
+ * Errors: IO (unreadable), MODEL (not a model file, corrupt: checksum, newer format version,
+ * unknown architecture, weights not matching it; the message says which). */
+typedef struct fs_model fs_model;
+FS_API fs_status fs_model_load(const char *path, fs_model **out);
+FS_API void fs_model_free(fs_model *model);
+
+typedef struct fs_model_info {
+    int32_t size;                /* network input/output side: 64 or 128 */
+    int32_t bottleneck;          /* width of the shared code */
+    int64_t iterations;          /* trained iterations (one batch of A and one of B each) */
+    double seconds;              /* training wall time */
+    int64_t encoder_parameters, decoder_parameters; /* per decoder */
+    float shift_a[3];            /* B, G, R added to A's faces (mean(B) - mean(A)) */
+    char name_a[64], name_b[64]; /* labels given at training (NUL-terminated, truncated) */
+    int32_t has_training_state;  /* 1: a checkpoint that fs_trainer_create can resume */
+} fs_model_info;
+FS_API fs_status fs_model_get_info(const fs_model *model, fs_model_info *info);
+
+/* A swapper that converts target faces with the model instead of a source photo: each chosen face
+ * is aligned as in training, run through the encoder and decoder B (reverse = 1: decoder A, for
+ * B's faces), and the result mapped back through the inverse transform, then masked, colour
+ * corrected and blended by options as fs_swapper_create. With such a swapper, pass source = NULL
+ * to fs_swap, fs_swap_inplace, fs_swap_face, fs_stream_create and fs_video_swap. Keeps its own
+ * references (detector, landmarker, model may be freed). Immutable; thread-safe when shared. */
+FS_API fs_status fs_swapper_create_learned(const fs_detector *detector, const fs_landmarker *landmarker,
+                                           const fs_model *model, int32_t reverse,
+                                           const fs_swap_options *options, fs_swapper **out);
+
+typedef struct fs_train_options {
+    uint32_t struct_size;        /* sizeof(fs_train_options) */
+    int32_t size;                /* 64 or 128 (new models; default 64) */
+    int32_t batch;               /* faces per identity per iteration, 1–256 (default 16) */
+    float learning_rate;         /* Adam (default 0.0002) */
+    float l1_weight, ssim_weight, mask_weight; /* default 1, 1, 0.1 */
+    float gan_weight;            /* adversarial loss with patch discriminators (default 0: off) */
+    float background_weight;     /* pixel-loss weight outside the face mask (default 0.25) */
+    uint64_t seed;               /* default 1 */
+    int32_t augment;             /* 1: random similarity, flips, colour jitter, random warp (default) */
+    int32_t checkpoint_every;    /* iterations between checkpoints (default 250; 0: only at the end) */
+    int32_t preview_every;       /* iterations between preview grids (default 100; 0: never) */
+    const char *preview_dir;     /* folder for preview grids (NULL: none) */
+    const char *name_a, *name_b; /* labels (NULL: "A", "B") */
+    int32_t resume;              /* 1: continue from model_path's checkpoint (its settings win) */
+} fs_train_options;
+
+FS_API fs_train_options fs_train_default_options(void);
+
+typedef struct fs_train_progress {
+    int64_t iteration;
+    double seconds;              /* training wall time so far (all sessions) */
+    float loss_a[6], loss_b[6];  /* total, L1, 1 - SSIM, mask MSE, GAN generator, GAN discriminator */
+} fs_train_progress;
+
+/* Called after every iteration on the training thread: return non-zero to stop (the checkpoint is
+ * written, then fs_trainer_run fails with FS_ERR_CANCELLED). */
+typedef int (*fs_train_fn)(void *user, const fs_train_progress *progress);
+
+/* A trainer over two folders made by fs_extract, writing model_path (.fsm, with its training
+ * state) atomically at checkpoints, plus model_path minus ".fsm" + ".loss.csv" and ".loss.png".
+ * Before training, A's faces are shifted by mean(B) - mean(A) per channel (inside the faces).
+ * NOT thread-safe: one thread at a time. Errors: INVALID_ARGUMENT (option out of range, folder
+ * without extracted faces), IO, DECODE, MODEL (resume from a file without training state). */
+typedef struct fs_trainer fs_trainer;
+FS_API fs_status fs_trainer_create(const char *faces_a, const char *faces_b, const char *model_path,
+                                   const fs_train_options *options, fs_trainer **out);
+FS_API void fs_trainer_free(fs_trainer *trainer);
+/* Trains `iterations` more iterations (> 0) or for `seconds` (> 0), whichever ends first (pass 0
+ * for the one not wanted), then writes the checkpoint. progress may be NULL. */
+FS_API fs_status fs_trainer_run(fs_trainer *trainer, int64_t iterations, double seconds,
+                                fs_train_fn progress, void *user);
+/* Writes the checkpoint, the loss CSV and plot now. */
+FS_API fs_status fs_trainer_save(fs_trainer *trainer);
+FS_API fs_status fs_trainer_get_iteration(const fs_trainer *trainer, int64_t *iteration);
+/* A new BGR8 image: the preview grid (rows A, A->A, A->B, B, B->B, B->A). */
+FS_API fs_status fs_trainer_preview(fs_trainer *trainer, fs_image **out);
 
 #ifdef __cplusplus
 }

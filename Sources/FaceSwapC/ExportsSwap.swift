@@ -7,6 +7,12 @@ import Glibc
 
 func swapper(_ h: OpaquePointer?) throws -> Swapper { try Registry.shared.get(h, .swapper, as: Swapper.self) }
 func source(_ h: OpaquePointer?) throws -> Source { try Registry.shared.get(h, .source, as: Source.self) }
+/// The source of a swap: NULL is allowed only with a swapper that carries a learned model.
+func source(_ h: OpaquePointer?, for sw: OpaquePointer?) throws -> Source? {
+    if h == nil, try swapper(sw).model != nil { return nil }
+    if h == nil { throw invalid("fs_source handle is NULL (only a swapper made by fs_swapper_create_learned swaps without a source)") }
+    return try source(h)
+}
 
 func embedding(_ p: UnsafePointer<Float>?, _ name: String) throws -> [Float] {
     let p = try required(p, name)
@@ -129,10 +135,10 @@ public func _fs_source_free(_ h: OpaquePointer?) { Registry.shared.remove(h, .so
 public func _fs_swap(_ sw: OpaquePointer?, _ src: OpaquePointer?, _ target: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?,
                      _ mask: UnsafeMutablePointer<OpaquePointer?>?, _ count: UnsafeMutablePointer<Int>?) -> fs_status {
     call("fs_swap") {
-        let o = try output(out)
         mask?.pointee = nil
         count?.pointee = 0
-        let result = try swapper(sw).swap(try source(src), onto: try image(target), wantMask: mask != nil)
+        let o = try output(out)
+        let result = try swapper(sw).swap(try source(src, for: sw), onto: try image(target), wantMask: mask != nil)
         publish(result.image, o)
         if let mask, let m = result.mask { publish(m, mask) }
         count?.pointee = result.faces.count
@@ -143,7 +149,7 @@ public func _fs_swap(_ sw: OpaquePointer?, _ src: OpaquePointer?, _ target: Opaq
 public func _fs_swap_inplace(_ sw: OpaquePointer?, _ src: OpaquePointer?, _ target: OpaquePointer?, _ count: UnsafeMutablePointer<Int>?) -> fs_status {
     call("fs_swap_inplace") {
         count?.pointee = 0
-        let (faces, _) = try swapper(sw).swapInPlace(try source(src), try image(target))
+        let (faces, _) = try swapper(sw).swapInPlace(try source(src, for: sw), try image(target))
         count?.pointee = faces.count
     }
 }
@@ -151,7 +157,7 @@ public func _fs_swap_inplace(_ sw: OpaquePointer?, _ src: OpaquePointer?, _ targ
 @_cdecl("fs_swap_face")
 public func _fs_swap_face(_ sw: OpaquePointer?, _ src: OpaquePointer?, _ target: OpaquePointer?, _ face: UnsafePointer<fs_face>?) -> fs_status {
     call("fs_swap_face") {
-        try swapper(sw).swapFace(try source(src), try required(face, "face").pointee.face(), into: try image(target))
+        try swapper(sw).swapFace(try source(src, for: sw), try required(face, "face").pointee.face(), into: try image(target))
     }
 }
 
@@ -159,8 +165,8 @@ public func _fs_swap_face(_ sw: OpaquePointer?, _ src: OpaquePointer?, _ target:
 public func _fs_color_mean_shift(_ a: UnsafePointer<OpaquePointer?>?, _ na: Int, _ b: UnsafePointer<OpaquePointer?>?, _ nb: Int) -> fs_status {
     call("fs_color_mean_shift") {
         func set(_ p: UnsafePointer<OpaquePointer?>?, _ n: Int, _ name: String) throws -> [Image] {
-            if n <= 0 { throw invalid("\(name) is empty (count \(n))") }
-            if n > 1 << 24 { throw invalid("\(name) count \(n) is implausibly large") }
+            if n == 0 { throw invalid("\(name) is empty (count 0)") }
+            if n < 0 || n > 1 << 24 { throw invalid("\(name) count \(UInt(bitPattern: n)) is implausibly large") }
             let p = try required(p, name)
             return try (0..<n).map { i in
                 guard p[i] != nil else { throw invalid("\(name)[\(i)] is NULL") }

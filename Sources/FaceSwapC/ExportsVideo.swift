@@ -26,7 +26,7 @@ public func _fs_stream_create(_ sw: OpaquePointer?, _ src: OpaquePointer?, _ opt
     call("fs_stream_create") {
         let o = try output(out)
         let options = streamOptions(try readOptions(opts, defaults: _fs_stream_default_options(), name: "fs_stream_options"))
-        o.pointee = Registry.shared.add(try FaceStream(swapper: try swapper(sw), source: try source(src), options: options), .stream)
+        o.pointee = Registry.shared.add(try FaceStream(swapper: try swapper(sw), source: try source(src, for: sw), options: options), .stream)
     }
 }
 
@@ -88,7 +88,7 @@ public func _fs_video_swap(_ sw: OpaquePointer?, _ src: OpaquePointer?, _ input:
         var inner = o.stream
         if inner.struct_size == 0 { inner = _fs_stream_default_options() }
         let result = try VideoJob.run(input: try string(input, "input_path"), output: try string(output, "output_path"),
-                                      swapper: try swapper(sw), source: try source(src), options: streamOptions(inner),
+                                      swapper: try swapper(sw), source: try source(src, for: sw), options: streamOptions(inner),
                                       crf: Int(o.crf), preset: o.preset.map { String(cString: $0) } ?? "veryfast") { done, total in
             progress.map { $0(user, Int64(done), Int64(total)) == 0 } ?? true
         }

@@ -10,7 +10,7 @@ import Glibc
 enum HandleKind: String {
     case image = "fs_image", detector = "fs_detector", landmarker = "fs_landmarker"
     case recognizer = "fs_recognizer", swapper = "fs_swapper", source = "fs_source", stream = "fs_stream"
-    case reenactor = "fs_reenactor"
+    case reenactor = "fs_reenactor", model = "fs_model", trainer = "fs_trainer"
 }
 
 final class Registry: @unchecked Sendable {

@@ -9,6 +9,7 @@ nonisolated(unsafe) var interrupted: sig_atomic_t = 0
 enum VideoCommand {
     static let help = """
     usage: faceswap video --source A.jpg --input IN.mp4 -o OUT.mp4 [swap options] [video options]
+           faceswap video --model M.fsm [--reverse] --input IN.mp4 -o OUT.mp4 [options]
 
     Swaps the face of A onto the faces in every frame of IN. Every frame, its timestamp (variable
     frame rates included) and the audio track are kept; frames with no face pass through
@@ -16,6 +17,8 @@ enum VideoCommand {
     (the video is written to a temporary name and renamed when complete).
 
       --source PATH            photo of the face to use
+      --model PATH             or a learned model (`faceswap train`): A's faces become B's
+      --reverse                with --model: B's faces become A's
       --input PATH             the video (anything ffmpeg reads)
       -o, --output PATH        result (.mp4, .mkv or .mov): H.264, audio copied
       --detect-every N         run the detector every N frames, track in between (default 5)
@@ -29,18 +32,27 @@ enum VideoCommand {
     \(Args.detectorHelp)
     """
 
-    static func run(_ argv: ArraySlice<String>) throws {
-        let valued = SwapCommand.valued.union(["--input", "--detect-every", "--smooth-cutoff", "--smooth-beta", "--crf", "--preset"])
-        let a = try Args(argv, valued: valued, switches: ["--help", "--source-mouth", "--keep-unmatched", "--quiet"])
-        if a.has("--help") { print(help); return }
-        guard a.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(a.positional[0])' (see --help)") }
-        guard let sourcePath = a.string("--source") else { throw UsageError(message: "--source is required (see --help)") }
-        guard let input = a.string("--input") else { throw UsageError(message: "--input is required (see --help)") }
-        guard let output = a.string("-o") ?? a.string("--output") else { throw UsageError(message: "-o OUT is required (see --help)") }
+    static let valued: Set<String> = SwapCommand.valued.union(["--input", "--detect-every", "--smooth-cutoff", "--smooth-beta",
+                                                               "--crf", "--preset"])
+    static let switches: Set<String> = ["--help", "--source-mouth", "--keep-unmatched", "--quiet"]
+
+    /// Tracking and smoothing options from the command line.
+    static func streamOptions(_ a: Args) throws -> StreamOptions {
         var stream = StreamOptions()
         if let v = try a.int("--detect-every", 1...1000) { stream.detectInterval = v }
         if let v = try a.double("--smooth-cutoff", 0...1000) { stream.minCutoff = v }
         if let v = try a.double("--smooth-beta", 0...1000) { stream.beta = v }
+        return stream
+    }
+
+    static func run(_ argv: ArraySlice<String>) throws {
+        let a = try Args(argv, valued: valued, switches: switches)
+        if a.has("--help") { print(help); return }
+        guard a.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(a.positional[0])' (see --help)") }
+        let sourcePath = a.string("--source")
+        guard let input = a.string("--input") else { throw UsageError(message: "--input is required (see --help)") }
+        guard let output = a.string("-o") ?? a.string("--output") else { throw UsageError(message: "-o OUT is required (see --help)") }
+        let stream = try streamOptions(a)
         let crf = try a.int("--crf", 0...51) ?? 18
         let (swapper, source) = try SwapCommand.makeSwapper(a, sourcePath: sourcePath)
 

@@ -6,12 +6,16 @@ public final class Source: @unchecked Sendable {
     public let embedding: [Float]?
     /// Where the crop sits in the image the source came from.
     public let origin: Point
+    /// Made by the learned model for one target face: already in that face's pose and
+    /// expression, so it is only mapped back (no expression transfer).
+    let learned: Bool
 
-    init(image: Image, face: Face, embedding: [Float]?, origin: Point) {
+    init(image: Image, face: Face, embedding: [Float]?, origin: Point, learned: Bool = false) {
         self.image = image
         self.face = face
         self.embedding = embedding
         self.origin = origin
+        self.learned = learned
     }
 
     /// The face in the coordinates of the original source image.

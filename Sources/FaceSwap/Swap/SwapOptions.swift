@@ -48,6 +48,8 @@ public struct SwapOptions: Sendable {
     public var identityThreshold: Double = 0.6
     /// A target with no (matching) face is passed through unchanged instead of failing.
     public var keepUnmatched: Bool = false
+    /// Learned model: convert B's faces into A's (default: A's into B's).
+    public var reverse: Bool = false
     public init() {}
 
     func validate() throws {

@@ -31,16 +31,19 @@ public struct SwapResult {
     public var mask: Image?
 }
 
-/// Face swapping: detect, fit landmarks, convert (affine / Delaunay), mask, colour, blend.
-/// Immutable after creation; one swapper and one prepared source serve any number of threads.
+/// Face swapping: detect, fit landmarks, convert (affine / Delaunay from a source photo, or the
+/// learned model), mask, colour, blend. Immutable after creation; one swapper and one prepared
+/// source serve any number of threads.
 public final class Swapper: @unchecked Sendable {
     public let detector: Detector
     public let landmarker: Landmarker
     public let recognizer: Recognizer?
     public let options: SwapOptions
+    /// The learned conversion: target faces are converted by the model (no source photo needed).
+    public let model: FaceModel?
 
     public init(detector: Detector, landmarker: Landmarker, recognizer: Recognizer? = nil,
-                options: SwapOptions = SwapOptions()) throws {
+                options: SwapOptions = SwapOptions(), model: FaceModel? = nil) throws {
         try options.validate()
         guard landmarker.numPoints == 68 else {
             throw FaceSwapError(.unsupported, "face swapping needs the 68-point landmark model (this one has \(landmarker.numPoints))")
@@ -53,6 +56,24 @@ public final class Swapper: @unchecked Sendable {
         self.landmarker = landmarker
         self.recognizer = recognizer
         self.options = options
+        self.model = model
+    }
+
+    /// The learned conversion of one target face: aligned as in training, through the shared
+    /// encoder and the other person's decoder; a source in the aligned crop's coordinates.
+    public func learnedSource(for face: Face, in image: Image) throws -> Source {
+        guard let model else {
+            throw FaceSwapError(.invalidArgument, "no source face and no model: give a source (fs_source_prepare) or a model")
+        }
+        try face.requireLandmarks(68, for: "the learned conversion")
+        let s = model.size
+        let t = try Aligner.transform(for: face, size: s, padding: model.info.padding)
+        let crop = try Aligner.crop(try image.ensuring(.bgr8), transform: t, size: s)
+        let to: Identity = options.reverse ? .a : .b
+        let (converted, _) = try model.convert(crop, to: to, shifted: to == .b)
+        var local = face
+        local.landmarks = face.landmarks.map { t.apply($0) }
+        return Source(image: converted, face: local, embedding: nil, origin: Point(0, 0), learned: true)
     }
 
     /// Faces in an image with landmarks, largest first.
@@ -97,7 +118,7 @@ public final class Swapper: @unchecked Sendable {
     }
 
     /// Swaps the source onto the chosen faces of `target`; the target itself is not changed.
-    public func swap(_ source: Source, onto target: Image, wantMask: Bool = false) throws -> SwapResult {
+    public func swap(_ source: Source?, onto target: Image, wantMask: Bool = false) throws -> SwapResult {
         let out = try target.copy()
         let (faces, mask) = try swapInPlace(source, out, wantMask: wantMask)
         return SwapResult(image: out, faces: faces, mask: mask)
@@ -105,7 +126,10 @@ public final class Swapper: @unchecked Sendable {
 
     /// Swaps into `image`'s own pixels (for video frames and wrapped caller buffers).
     @discardableResult
-    public func swapInPlace(_ source: Source, _ image: Image, wantMask: Bool = false) throws -> ([Face], Image?) {
+    public func swapInPlace(_ source: Source?, _ image: Image, wantMask: Bool = false) throws -> ([Face], Image?) {
+        if source == nil && model == nil {
+            throw FaceSwapError(.invalidArgument, "no source face and no model: give a source (fs_source_prepare) or a model")
+        }
         let chosen = try select(try faces(in: image), in: image)
         if chosen.isEmpty && !options.keepUnmatched {
             throw FaceSwapError(.noFace, options.reference != nil || options.faceIndex >= 0
@@ -132,12 +156,15 @@ public final class Swapper: @unchecked Sendable {
         }
     }
 
-    /// Replaces one target face whose landmarks are known.
-    public func swapFace(_ source: Source, _ face: Face, into image: Image, mask maskOut: Image? = nil,
+    /// Replaces one target face whose landmarks are known; with no source, by the learned model.
+    public func swapFace(_ given: Source?, _ face: Face, into image: Image, mask maskOut: Image? = nil,
                          clock: StageClock? = nil) throws {
         clock?.start()
         try face.requireLandmarks(68, for: "swapping a face")
-        let tMesh = FaceMesh(try warpTargets(source.face.landmarks, face.landmarks), forehead: options.forehead)
+        let source = try given ?? learnedSource(for: face, in: image)
+        if given == nil { clock?.lap("convert") }
+        let tMesh = FaceMesh(source.learned ? face.landmarks : try warpTargets(source.face.landmarks, face.landmarks),
+                             forehead: options.forehead)
         let sMesh = FaceMesh(source.face.landmarks, forehead: options.forehead)
         let size = tMesh.faceSize
         guard size >= 4 else { return }  // a degenerate face: nothing to paste
@@ -152,7 +179,7 @@ public final class Swapper: @unchecked Sendable {
         let valid = try Image(width: roi.width, height: roi.height, format: .gray8)
         clock?.lap("prepare")
         let warped = try GeometricConverter.warp(source: source.image, sourceMesh: sMesh, targetMesh: tMesh, roi: roi,
-                                                 mode: options.mode, valid: valid)
+                                                 mode: source.learned ? .affine : options.mode, valid: valid)
         clock?.lap("warp")
         let (hard, alpha) = try FaceMask.make(tMesh, roi: roi, erode: options.erode, feather: feather, keepMouth: options.keepMouth)
         try FaceMask.intersect(hard, valid)

@@ -39,7 +39,7 @@ public final class FaceModel: @unchecked Sendable {
                                 "resume from a checkpoint written by `faceswap train`")
         }
         let h = bytes.withUnsafeBufferPointer {
-            fsx_ae_load(Int32(info.size), $0.baseAddress! + range.lowerBound, range.count, training ? 1 : 0)
+            fsx_ae_load(Int32(info.size), $0.baseAddress! + range.lowerBound, range.count, info.trainingState ? 1 : 0)
         }
         guard let h else {
             throw FaceSwapError(.model, "'\(path)': the weights do not match the architecture (\(String(cString: fsx_error())))")

@@ -193,10 +193,13 @@ public final class FaceTracker {
 /// swapper replaces each. Not thread-safe: one stream per video, used from one thread at a time.
 public final class FaceStream {
     public let swapper: Swapper
-    public let source: Source
+    public let source: Source?
     public let tracker: FaceTracker
 
-    public init(swapper: Swapper, source: Source, options: StreamOptions = StreamOptions()) throws {
+    public init(swapper: Swapper, source: Source?, options: StreamOptions = StreamOptions()) throws {
+        if source == nil && swapper.model == nil {
+            throw FaceSwapError(.invalidArgument, "a stream needs a source face or a swapper with a model")
+        }
         self.swapper = swapper
         self.source = source
         tracker = try FaceTracker(detector: swapper.detector, landmarker: swapper.landmarker, options: options)
