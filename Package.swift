@@ -64,7 +64,7 @@ let package = Package(
         .executableTarget(
             name: "faceswap-floor",
             cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4"] + shimFlags)],
-            linkerSettings: openCV + dlib
+            linkerSettings: openCV + dlib + [.linkedLibrary("m")]
         ),
         .testTarget(name: "FaceSwapTests", dependencies: ["FaceSwap"], path: "Tests/FaceSwapTests"),
     ],

@@ -52,6 +52,55 @@ func time(_ runs: Int, _ body: () throws -> Void) rethrows -> Double {
     return median(xs)
 }
 
+
+/// Which BLAS the process loaded (dlib's DNN runs its convolutions as BLAS sgemm).
+func blasInUse() -> String {
+    guard let maps = try? Files.read("/proc/self/maps"), let text = String(validating: maps, as: UTF8.self) else { return "unknown" }
+    for line in text.split(separator: "\n") where line.contains("libblas") || line.contains("openblas") {
+        if let path = line.split(separator: " ").last { return String(path) }
+    }
+    return "none loaded"
+}
+
+/// Learned conversion (issue 5): training step and conversion times on faces extracted from two
+/// shared clips.
+func learnedBench(data: String, outDir: String, runs: Int, landmarker: Landmarker) throws {
+    let detector = try Detector()
+    var eo = ExtractOptions()
+    eo.duplicateDistance = 0
+    let extractor = try Extractor(detector: detector, landmarker: landmarker, options: eo)
+    for (clip, dir) in [("vr_face2", "faces_a"), ("vr_face3", "faces_b")] where (try? Files.list(outDir + "/" + dir))?.isEmpty ?? true {
+        let t = now()
+        let s = try extractor.run([data + "/videos/\(clip).mp4"], into: outDir + "/" + dir)
+        print("extract \(clip).mp4: \(s.frames) frames, \(s.written) faces in \(ms((now() - t) / Double(max(1, s.frames)))) per frame")
+    }
+    var o = TrainOptions()
+    o.checkpointEvery = 0
+    o.previewEvery = 0
+    let trainer = try Trainer(facesA: outDir + "/faces_a", facesB: outDir + "/faces_b", modelPath: outDir + "/bench.fsm", options: o)
+    let steps = max(5, runs / 3)
+    let tStep = try time(steps) { try trainer.step() }
+    let c = trainer.model.parameterCounts
+    print("learned conversion, BLAS \(blasInUse())")
+    print("  network 64x64: \(c.encoder + 2 * c.decoder) parameters (encoder \(c.encoder), decoders 2 x \(c.decoder)); " +
+          "discriminator (GAN option) \(c.discriminator) each")
+    print("  training iteration (batch 16 of A + batch 16 of B, augmentation + L1/SSIM/mask losses + Adam): \(ms(tStep)); " +
+          "per identity step \(ms(tStep / 2))  [median of \(steps)]")
+    try trainer.checkpoint()
+    let model = try FaceModel.load(path: outDir + "/bench.fsm")
+    let frame = try Image.load(path: data + "/faces/fr_obama1.jpg")
+    let face = try landmarker.fit(frame, try detector.detect(frame)[0])
+    let t = try Aligner.transform(for: face, size: 64, padding: model.info.padding)
+    let crop = try Aligner.crop(frame.ensuring(.bgr8), transform: t, size: 64)
+    let tConvert = try time(runs) { _ = try model.convert(crop, to: .b, shifted: true) }
+    let swapper = try Swapper(detector: detector, landmarker: landmarker, model: model)
+    let tSwapFace = try time(runs) { try swapper.swapFace(nil, face, into: try frame.copy()) }
+    let tSwap = try time(runs) { _ = try swapper.swap(nil, onto: frame) }
+    print("  convert one aligned face (encoder + decoder): \(ms(tConvert)); swap one known face (align + convert + " +
+          "mask/colour/multiband): \(ms(tSwapFace)); whole swap of a \(frame.width)x\(frame.height) photo (+ detect, landmarks): \(ms(tSwap))")
+    print("  floor: `.build/release/faceswap-floor train \(steps) 16` (the same network under dlib's dnn_trainer)\n")
+}
+
 var args = Array(CommandLine.arguments.dropFirst())
 if args.first == "--mean-face" {
     let shape = try Landmarker.meanShape(modelPath: try ModelResolver.find(ModelResolver.landmarks68))
@@ -59,7 +108,7 @@ if args.first == "--mean-face" {
     exit(0)
 }
 if args.contains("--help") || args.contains("-h") {
-    print("usage: faceswap-bench [--data DIR] [--runs N] [--out DIR]\n  per-stage medians (release build) on ../shared/data; writes the 1280x720 test JPEG to OUT (default .build/bench)")
+    print("usage: faceswap-bench [--data DIR] [--runs N] [--out DIR] [--learned]\n  per-stage medians (release build) on ../shared/data; writes the 1280x720 test JPEG to OUT (default .build/bench)")
     exit(0)
 }
 func opt(_ name: String) -> String? {
@@ -85,6 +134,10 @@ let fast = try Detector(fastOptions)
 let tDetector = now() - t0
 let full = try Detector()
 print("handle creation: landmarker (68-point model) \(ms(tLandmarker)), HOG detector \(ms(tDetector))\n")
+if args.contains("--learned") {  // only the learned-conversion figures (e.g. to compare BLAS builds)
+    try learnedBench(data: data, outDir: outDir, runs: runs, landmarker: landmarker)
+    exit(0)
+}
 
 // The 1280x720 one-face JPEG of the issue, made from a shared photo.
 let portrait = try Image.load(path: data + "/faces/fr_obama1.jpg")
@@ -241,4 +294,5 @@ if system("ffmpeg -y -v error -i '\(data)/videos/vr_face3.mp4' -vf scale=720:720
           "whole job (decode + animate + encode) \(Int(Double(job.frames) / (now() - t))) fps\n")
 }
 
+try learnedBench(data: data, outDir: outDir, runs: runs, landmarker: landmarker)
 print("floor: `.build/release/faceswap-floor \(jpegPath) \(runs) 0.25 \(cityPath)` makes the same calls directly from C++")

@@ -1,6 +1,6 @@
 // faceswap-floor: the same OpenCV / dlib calls the library makes, straight from C++, built with the
 // shim's compiler flags — the floor the library's own figures are compared with.
-// Usage: faceswap-floor IMAGE.jpg [runs] [scale]
+// Usage: faceswap-floor IMAGE.jpg [runs] [scale]   |   faceswap-floor train [steps] [batch]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -13,6 +13,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/photo.hpp>
+#include <string>
 #include <vector>
 
 static double now() {
@@ -134,7 +135,10 @@ static void swap_floor(const char *target_path, const std::vector<uchar> &src_by
                 target_path, t_all[t_all.size() / 2] * 1000, t_face[t_face.size() / 2] * 1000);
 }
 
+int train_floor(int argc, char **argv);
+
 int main(int argc, char **argv) {
+    if (argc >= 2 && std::string(argv[1]) == "train") return train_floor(argc, argv);
     if (argc < 2) {
         std::fprintf(stderr, "usage: faceswap-floor IMAGE.jpg [runs=30] [scale=0.25] [TARGET.jpg]\n");
         return 2;
