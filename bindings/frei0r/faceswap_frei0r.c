@@ -7,7 +7,8 @@
  * options and frames to fs_stream_push_view().
  *
  * Parameters, in index order (ffmpeg's filter_params lists them by position, separated by '|'):
- *   0 source          STRING  path of the face photo (required)
+ *   0 source          STRING  path of the face photo (required), or of a learned model (.fsm,
+ *                             made by `faceswap train`): then person A's faces become B's
  *   1 mode            STRING  affine | delaunay                         (default: the library's)
  *   2 blend           STRING  alpha | poisson | multiband | poisson-exact (default: the library's)
  *   3 color           STRING  none | mean | reinhard | hist             (default: the library's)
@@ -26,6 +27,7 @@
  *                             unusable (0: 30, with a note on stderr). ffmpeg 5.x passes no
  *                             valid time when it re-aligns a frame for frei0r (it loses the pts);
  *                             the smoothing filter needs the time between frames.
+ *   9 reverse         BOOL    with a learned model: B's faces become A's (default n)
  *
  * e.g.  ffmpeg -i in.mp4 -vf "frei0r=faceswap:/path/face.jpg|delaunay|multiband|reinhard|0.5|5|y" out.mp4
  *
@@ -61,6 +63,7 @@ enum {
     P_SMOOTHING,
     P_TIME_UNIT,
     P_FPS,
+    P_REVERSE,
     P_COUNT
 };
 
@@ -106,12 +109,13 @@ typedef struct {
     /* parameters as set (strings owned) */
     char *source_path;
     char *mode, *blend, *color, *time_unit;
-    double expression, detect_interval, smoothing, fps;
+    double expression, detect_interval, smoothing, fps, reverse;
     int dirty;
     /* libfaceswap objects, built lazily on update */
     fs_detector *detector;
     fs_landmarker *landmarker;
     fs_swapper *swapper;
+    fs_model *model;          /* source is a .fsm learned model */
     fs_source *source;
     fs_stream *stream;
     int ready;                /* the stream is built and usable */
@@ -179,7 +183,8 @@ void f0r_get_param_info(f0r_param_info_t *info, int index) {
     case P_SOURCE:
         info->name = "source";
         info->type = F0R_PARAM_STRING;
-        info->explanation = "Path of the photo whose face is put onto the video";
+        info->explanation = "Path of the photo whose face is put onto the video, or of a learned "
+                            "model (.fsm): then A's faces become B's";
         break;
     case P_MODE:
         info->name = "mode";
@@ -221,6 +226,11 @@ void f0r_get_param_info(f0r_param_info_t *info, int index) {
         info->name = "fps";
         info->type = F0R_PARAM_DOUBLE;
         info->explanation = "Frame rate to assume when the host gives no usable frame times (0: 30)";
+        break;
+    case P_REVERSE:
+        info->name = "reverse";
+        info->type = F0R_PARAM_BOOL;
+        info->explanation = "With a learned model: turn B's faces into A's";
         break;
     default:
         break;
@@ -266,6 +276,8 @@ static void drop(instance *in, int what) {
     if (what & DIRTY_SWAPPER) {
         fs_swapper_free(in->swapper);
         in->swapper = NULL;
+        fs_model_free(in->model);
+        in->model = NULL;
     }
 }
 
@@ -309,7 +321,7 @@ void f0r_set_param_value(f0r_instance_t instance_, f0r_param_t param, int index)
     if (!in) return;
     fs_swap_options so = fs_swap_default_options();
     switch (index) {
-    case P_SOURCE: set_string(in, &in->source_path, param, DIRTY_SOURCE, ""); break;
+    case P_SOURCE: set_string(in, &in->source_path, param, DIRTY_SOURCE | DIRTY_SWAPPER, ""); break;
     case P_MODE: set_string(in, &in->mode, param, DIRTY_SWAPPER, name_of(modes, so.mode)); break;
     case P_BLEND: set_string(in, &in->blend, param, DIRTY_SWAPPER, name_of(blends, so.blend)); break;
     case P_COLOR: set_string(in, &in->color, param, DIRTY_SWAPPER, name_of(colors, so.color)); break;
@@ -318,6 +330,7 @@ void f0r_set_param_value(f0r_instance_t instance_, f0r_param_t param, int index)
     case P_SMOOTHING: set_double(in, &in->smoothing, param, DIRTY_STREAM); break;
     case P_TIME_UNIT: set_string(in, &in->time_unit, param, DIRTY_STREAM, "auto"); break;
     case P_FPS: set_double(in, &in->fps, param, DIRTY_STREAM); break;
+    case P_REVERSE: set_double(in, &in->reverse, param, DIRTY_SWAPPER); break;
     default: break;
     }
 }
@@ -335,6 +348,7 @@ void f0r_get_param_value(f0r_instance_t instance_, f0r_param_t param, int index)
     case P_SMOOTHING: *(double *)param = in->smoothing; break;
     case P_TIME_UNIT: *(char **)param = in->time_unit; break;
     case P_FPS: *(double *)param = in->fps; break;
+    case P_REVERSE: *(double *)param = in->reverse; break;
     default: break;
     }
 }
@@ -429,11 +443,22 @@ static int prepare(instance *in) {
         goto failed;
     }
     drop(in, in->dirty);
-    if (!in->swapper && (st = fs_swapper_create(in->detector, in->landmarker, NULL, &so, &in->swapper)) != FS_OK) {
-        report(in, "bad swap settings: %s", why(st));
+    size_t n = strlen(in->source_path);
+    int learned = n > 4 && strcmp(in->source_path + n - 4, ".fsm") == 0;
+    if (learned && !in->model && (st = fs_model_load(in->source_path, &in->model)) != FS_OK) {
+        report(in, "cannot load model '%s': %s", in->source_path, why(st));
         goto failed;
     }
-    if (!in->source) {
+    if (!in->swapper) {
+        st = learned ? fs_swapper_create_learned(in->detector, in->landmarker, in->model, in->reverse >= 0.5, &so,
+                                                 &in->swapper)
+                     : fs_swapper_create(in->detector, in->landmarker, NULL, &so, &in->swapper);
+        if (st != FS_OK) {
+            report(in, "bad swap settings: %s", why(st));
+            goto failed;
+        }
+    }
+    if (!learned && !in->source) {
         fs_image *photo = NULL;
         if ((st = fs_image_load(in->source_path, &photo)) != FS_OK) {
             report(in, "cannot load source '%s': %s", in->source_path, why(st));

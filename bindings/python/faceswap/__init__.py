@@ -31,6 +31,10 @@ Quick start::
 
     faceswap.reenact_video("photo.jpg", "driver.mp4", "animated.mp4")  # a photo animated
 
+    faceswap.extract("a.mp4", "faces_a"); faceswap.extract("b.mp4", "faces_b")   # learned
+    faceswap.Trainer("faces_a", "faces_b", "ab.fsm").run(iterations=5000)
+    out = faceswap.Swapper(model=faceswap.Model("ab.fsm")).swap(None, frame_of_a)
+
 Every failing call raises :class:`FaceSwapError` with ``.status``, ``.status_name`` and the
 library's message. The shared library is found through ``FACESWAP_LIBRARY``, this package's
 folder, or the system library path (see :mod:`faceswap.capi`).
@@ -90,6 +94,9 @@ from ._core import (  # noqa: E402
     Landmarker,
     Recognizer,
     Reenactor,
+    Model,
+    Trainer,
+    extract,
     Source,
     Stream,
     Swapper,
@@ -135,6 +142,9 @@ __all__ = [
     "PixelFormat",
     "Recognizer",
     "Reenactor",
+    "Model",
+    "Trainer",
+    "extract",
     "Source",
     "Status",
     "Stream",

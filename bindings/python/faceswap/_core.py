@@ -934,6 +934,16 @@ def _is_embedding(reference) -> bool:
     return a.ndim == 1
 
 
+def _h(handle_owner) -> Optional[ctypes.c_void_p]:
+    """The C handle of a handle object, or NULL for None."""
+    return None if handle_owner is None else handle_owner.handle
+
+
+def _close(handle_owner) -> None:
+    if handle_owner is not None:
+        handle_owner.close()
+
+
 class Source(_Handle):
     """A source face prepared once (``fs_source``) by :meth:`Swapper.prepare` and reused for
     any number of targets (and threads). The source image may be dropped afterwards."""
@@ -1009,8 +1019,15 @@ class Swapper(_Handle):
                  expression: float = 0.6, forehead: float = 0.1, erode: float = 0.04,
                  feather: float = 0.06, keep_mouth: bool = True, faces: Union[str, int] = "all",
                  reference=None, identity_threshold: float = 0.6, keep_unmatched: bool = False,
-                 channel_order: str = "bgr"):
+                 channel_order: str = "bgr", model: Optional["Model"] = None, reverse: bool = False):
         super().__init__()
+        if model is not None and not isinstance(model, Model):
+            raise TypeError(f"model is a faceswap.Model, not {type(model).__name__}")
+        if reverse and model is None:
+            raise ValueError("reverse=True needs a model (it turns B's faces into A's)")
+        if model is not None and reference is not None:
+            raise ValueError("a learned swapper chooses faces by index (faces=N), not by reference")
+        self.model = model
         if detector is None or landmarker is None:
             d, l = _defaults()
             detector = detector or d
@@ -1051,9 +1068,15 @@ class Swapper(_Handle):
             "keep_unmatched": bool(keep_unmatched),
         }
         out = ctypes.c_void_p()
-        _check(lib.fs_swapper_create(detector.handle, landmarker.handle,
-                                     recognizer.handle if recognizer is not None else None,
-                                     ctypes.byref(opts), ctypes.byref(out)))
+        if model is not None:
+            self.options.update(model=model.path, reverse=bool(reverse))
+            _check(lib.fs_swapper_create_learned(detector.handle, landmarker.handle, model.handle,
+                                                 1 if reverse else 0, ctypes.byref(opts),
+                                                 ctypes.byref(out)))
+        else:
+            _check(lib.fs_swapper_create(detector.handle, landmarker.handle,
+                                         recognizer.handle if recognizer is not None else None,
+                                         ctypes.byref(opts), ctypes.byref(out)))
         self._handle = out
 
     # sources ------------------------------------------------------------------------------
@@ -1067,7 +1090,10 @@ class Swapper(_Handle):
             return Source(out)
 
     def _source(self, source, channel_order: str):
-        """(Source, owned) for a Source or a source image."""
+        """(Source, owned) for a Source or a source image; (None, False) for None (a swapper
+        with a model needs no source; the library refuses None otherwise)."""
+        if source is None:
+            return None, False
         if isinstance(source, Source):
             return source, False
         return self.prepare(source, 0, channel_order), True
@@ -1093,7 +1119,7 @@ class Swapper(_Handle):
                 out = ctypes.c_void_p()
                 mask = ctypes.c_void_p()
                 count = ctypes.c_size_t()
-                _check(lib.fs_swap(self.handle, src.handle, img.handle, ctypes.byref(out),
+                _check(lib.fs_swap(self.handle, _h(src), img.handle, ctypes.byref(out),
                                    ctypes.byref(mask) if return_mask else None, ctypes.byref(count)))
                 with Image(out.value) as result:
                     result_array = result.to_array(channel_order)
@@ -1107,7 +1133,7 @@ class Swapper(_Handle):
                 return result_array, mask_array, int(count.value)
         finally:
             if owned:
-                src.close()
+                _close(src)
 
     def swap_inplace(self, source: Union[Source, ImageLike], target: Union[np.ndarray, Image],
                      channel_order: str = "bgr") -> int:
@@ -1125,14 +1151,14 @@ class Swapper(_Handle):
                 (Image.wrap(target, channel_order), True)
             try:
                 count = ctypes.c_size_t()
-                _check(lib.fs_swap_inplace(self.handle, src.handle, img.handle, ctypes.byref(count)))
+                _check(lib.fs_swap_inplace(self.handle, _h(src), img.handle, ctypes.byref(count)))
                 return int(count.value)
             finally:
                 if own_img:
                     img.close()
         finally:
             if owned:
-                src.close()
+                _close(src)
 
     def swap_face(self, source: Union[Source, ImageLike], target: Union[np.ndarray, Image],
                   face: Face, channel_order: str = "bgr") -> None:
@@ -1145,13 +1171,13 @@ class Swapper(_Handle):
                 (Image.wrap(target, channel_order), True)
             try:
                 f = face._to_c()
-                _check(lib.fs_swap_face(self.handle, src.handle, img.handle, ctypes.byref(f)))
+                _check(lib.fs_swap_face(self.handle, _h(src), img.handle, ctypes.byref(f)))
             finally:
                 if own_img:
                     img.close()
         finally:
             if owned:
-                src.close()
+                _close(src)
 
     # metrics -------------------------------------------------------------------------------
     def evaluate(self, source: ImageLike, target: ImageLike, result: ImageLike,
@@ -1466,12 +1492,12 @@ class Stream(_Handle):
         src, owned = swapper._source(source, self.channel_order)
         try:
             out = ctypes.c_void_p()
-            _check(lib.fs_stream_create(swapper.handle, src.handle, ctypes.byref(opts),
+            _check(lib.fs_stream_create(swapper.handle, _h(src), ctypes.byref(opts),
                                         ctypes.byref(out)))
             self._handle = out
         finally:
             if owned:
-                src.close()  # the stream keeps its own reference
+                _close(src)  # the stream keeps its own reference
         #: the tracking options in use (the library's defaults filled in)
         self.options = _stream_dict(opts)
 
@@ -1590,7 +1616,7 @@ def swap_video(source: Union[Source, ImageLike, PathLike], input_path: PathLike,
     if own_swapper:
         swapper = Swapper(channel_order=order, **swap_options)
     try:
-        if _is_path(source):
+        if source is not None and _is_path(source):
             source = load_image(source)
         src, own_src = swapper._source(source, order)
         try:
@@ -1601,14 +1627,14 @@ def swap_video(source: Union[Source, ImageLike, PathLike], input_path: PathLike,
             opts.preset = preset_bytes
             cb = _Progress(progress)
             stats = capi.fs_video_stats()
-            status = lib.fs_video_swap(swapper.handle, src.handle, _fspath(input_path),
+            status = lib.fs_video_swap(swapper.handle, _h(src), _fspath(input_path),
                                        _fspath(output_path), ctypes.byref(opts), cb.c, None,
                                        ctypes.byref(stats))
             cb.check(status)
             return _video_stats(stats)
         finally:
             if own_src:
-                src.close()
+                _close(src)
     finally:
         if own_swapper:
             swapper.close()
@@ -1739,3 +1765,179 @@ def reenact_video(photo: Union[ImageLike, PathLike], driving_path: PathLike, out
     ``detect_interval``, ...). Returns the stats dict."""
     with Reenactor(photo, **options) as r:
         return r.video(driving_path, output_path, side_by_side=side_by_side, progress=progress)
+
+
+# --------------------------------------------------------------------------------------------
+# Learned conversion: extract, train, Model
+# --------------------------------------------------------------------------------------------
+
+def extract(inputs, out_dir: PathLike, detector: Optional[Detector] = None,
+            landmarker: Optional[Landmarker] = None, progress=None, size: int = 256,
+            padding: float = 0.25, min_sharpness: float = 20.0, duplicate_distance: float = 2.0,
+            every_nth_frame: int = 1, max_faces: int = 1) -> dict:
+    """Aligned face crops for training (``fs_extract``): for every photo, folder of photos or
+    video in ``inputs`` (a path or a list of paths), the faces are detected, aligned (similarity
+    transform from the 68 landmarks) and written to ``out_dir`` as NAME.png with a NAME.json
+    sidecar (source, frame, transform, landmarks in crop pixels, sharpness). Blurry faces and
+    near-duplicates are skipped. ``progress(done, total)`` as in :func:`swap_video`.
+
+    Returns a dict of counts: ``frames``, ``frames_without_face``, ``frames_with_one_face``,
+    ``frames_with_more_faces``, ``faces_found``, ``skipped_blurry``, ``skipped_duplicate``,
+    ``written``."""
+    if isinstance(inputs, (str, bytes, os.PathLike)):
+        inputs = [inputs]
+    paths = [_fspath(p) for p in inputs]
+    if detector is None or landmarker is None:
+        d, l = _defaults()
+        detector = detector or d
+        landmarker = landmarker or l
+    opts = lib.fs_extract_default_options()
+    opts.size = _i32(size, "size")
+    opts.padding = float(padding)
+    opts.min_sharpness = float(min_sharpness)
+    opts.duplicate_distance = float(duplicate_distance)
+    opts.every_nth_frame = _i32(every_nth_frame, "every_nth_frame")
+    opts.max_faces = _i32(max_faces, "max_faces")
+    arr = (ctypes.c_char_p * max(1, len(paths)))(*paths)
+    cb = _Progress(progress)
+    stats = capi.fs_extract_stats()
+    status = lib.fs_extract(detector.handle, landmarker.handle, arr, len(paths), _fspath(out_dir),
+                            ctypes.byref(opts), cb.c, None, ctypes.byref(stats))
+    cb.check(status)
+    return {name: int(getattr(stats, name)) for name, _ in capi.fs_extract_stats._fields_}
+
+
+class Model(_Handle):
+    """A trained two-person model (``fs_model``, a .fsm file written by :class:`Trainer` or
+    ``faceswap train``): one shared encoder, decoders A and B. Give it to
+    ``Swapper(model=...)`` to turn A's faces into B's (``reverse=True``: B's into A's) without
+    a source photo. Immutable and thread-safe. Raises FaceSwapError IO or MODEL (not a model
+    file, corrupt, newer format, unknown architecture)."""
+
+    _free = staticmethod(lambda h: lib.fs_model_free(h))
+
+    def __init__(self, path: PathLike):
+        super().__init__()
+        out = ctypes.c_void_p()
+        _check(lib.fs_model_load(_fspath(path), ctypes.byref(out)))
+        self._handle = out
+        self.path = os.fspath(path)
+
+    @property
+    def info(self) -> dict:
+        """``size``, ``bottleneck``, ``iterations``, ``seconds``, ``encoder_parameters``,
+        ``decoder_parameters``, ``shift_a`` (B, G, R), ``name_a``, ``name_b``,
+        ``has_training_state``."""
+        i = capi.fs_model_info()
+        _check(lib.fs_model_get_info(self.handle, ctypes.byref(i)))
+        return {"size": i.size, "bottleneck": i.bottleneck, "iterations": i.iterations,
+                "seconds": i.seconds, "encoder_parameters": i.encoder_parameters,
+                "decoder_parameters": i.decoder_parameters, "shift_a": tuple(i.shift_a),
+                "name_a": i.name_a.decode("utf-8", "replace"),
+                "name_b": i.name_b.decode("utf-8", "replace"),
+                "has_training_state": bool(i.has_training_state)}
+
+    def __repr__(self) -> str:
+        if self._handle is None:
+            return "<faceswap.Model closed>"
+        i = self.info
+        return f"<faceswap.Model {i['name_a']}<->{i['name_b']} {i['size']}px, {i['iterations']} iterations>"
+
+
+_LOSS_NAMES = ("total", "l1", "ssim", "mask", "gan_g", "gan_d")
+
+
+class Trainer(_Handle):
+    """Trains the learned conversion (``fs_trainer``) on two folders made by :func:`extract`:
+    one shared encoder, one decoder per person. A's faces are shifted by mean(B) - mean(A) per
+    channel first. The model (with its training state) is written atomically to ``model_path``
+    every ``checkpoint_every`` iterations and at the end of :meth:`run`, with the loss curve
+    beside it (``.loss.csv``, ``.loss.png``); ``resume=True`` continues from it exactly (same
+    next losses as an uninterrupted run). Not thread-safe.
+
+    Options (new models; a resumed model keeps its own): ``size`` (64 or 128), ``batch``,
+    ``learning_rate``, ``l1``, ``ssim``, ``mask`` (loss weights), ``gan`` (adversarial loss
+    weight, 0 = off), ``background`` (pixel-loss weight outside the face), ``seed``,
+    ``augment``; ``preview_dir``/``preview_every`` write preview grids.
+    """
+
+    _free = staticmethod(lambda h: lib.fs_trainer_free(h))
+
+    def __init__(self, faces_a: PathLike, faces_b: PathLike, model_path: PathLike, size: int = 64,
+                 batch: int = 16, learning_rate: float = 2e-4, l1: float = 1.0, ssim: float = 1.0,
+                 mask: float = 0.1, gan: float = 0.0, background: float = 0.25, seed: int = 1,
+                 augment: bool = True, checkpoint_every: int = 250, preview_every: int = 100,
+                 preview_dir: Optional[PathLike] = None, name_a: str = "A", name_b: str = "B",
+                 resume: bool = False):
+        super().__init__()
+        o = lib.fs_train_default_options()
+        o.size = _i32(size, "size")
+        o.batch = _i32(batch, "batch")
+        o.learning_rate = float(learning_rate)
+        o.l1_weight, o.ssim_weight, o.mask_weight = float(l1), float(ssim), float(mask)
+        o.gan_weight, o.background_weight = float(gan), float(background)
+        if int(seed) < 0:
+            raise ValueError(f"seed must be >= 0, not {seed!r}")
+        o.seed = int(seed)
+        o.augment = 1 if augment else 0
+        o.checkpoint_every = _i32(checkpoint_every, "checkpoint_every")
+        o.preview_every = _i32(preview_every, "preview_every")
+        self._keep = [_fspath(preview_dir) if preview_dir is not None else None,
+                      name_a.encode(), name_b.encode()]
+        o.preview_dir, o.name_a, o.name_b = self._keep
+        o.resume = 1 if resume else 0
+        out = ctypes.c_void_p()
+        _check(lib.fs_trainer_create(_fspath(faces_a), _fspath(faces_b), _fspath(model_path),
+                                     ctypes.byref(o), ctypes.byref(out)))
+        self._handle = out
+        self.model_path = os.fspath(model_path)
+
+    @property
+    def iteration(self) -> int:
+        v = ctypes.c_int64()
+        _check(lib.fs_trainer_get_iteration(self.handle, ctypes.byref(v)))
+        return int(v.value)
+
+    def run(self, iterations: int = 0, seconds: float = 0.0, progress=None) -> list:
+        """Trains ``iterations`` more iterations or for ``seconds`` (whichever ends first; 0 =
+        not that limit), then writes the checkpoint. ``progress(step)`` gets a dict per
+        iteration (``iteration``, ``seconds``, ``loss_a``, ``loss_b``: dicts of total, l1, ssim,
+        mask, gan_g, gan_d); returning False stops (checkpoint written, FaceSwapError CANCELLED
+        raised). Returns the list of those dicts."""
+        steps: list = []
+        error: list = []
+
+        def call(user, p) -> int:
+            if error:
+                return 1
+            q = p.contents
+            step = {"iteration": int(q.iteration), "seconds": float(q.seconds),
+                    "loss_a": dict(zip(_LOSS_NAMES, (float(v) for v in q.loss_a))),
+                    "loss_b": dict(zip(_LOSS_NAMES, (float(v) for v in q.loss_b)))}
+            steps.append(step)
+            if progress is None:
+                return 0
+            try:
+                r = progress(step)
+            except BaseException as e:  # noqa: B902 - cancel, re-raise after the C call
+                error.append(e)
+                return 1
+            return 0 if r is None or r else 1
+
+        thunk = capi.fs_train_fn(call)
+        status = lib.fs_trainer_run(self.handle, int(iterations), float(seconds), thunk, None)
+        if error:
+            raise error[0]
+        _check(status)
+        return steps
+
+    def save(self) -> None:
+        """Writes the checkpoint, loss CSV and plot now."""
+        _check(lib.fs_trainer_save(self.handle))
+
+    def preview(self, channel_order: str = "bgr") -> np.ndarray:
+        """The preview grid (rows A, A->A, A->B, B, B->B, B->A) as an array."""
+        out = ctypes.c_void_p()
+        _check(lib.fs_trainer_preview(self.handle, ctypes.byref(out)))
+        with Image(out.value) as img:
+            return img.to_array(channel_order)

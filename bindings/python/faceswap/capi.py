@@ -64,6 +64,12 @@ __all__ = [
     "fs_video_stats",
     "fs_progress_fn",
     "fs_reenact_options",
+    "fs_extract_options",
+    "fs_extract_stats",
+    "fs_model_info",
+    "fs_train_options",
+    "fs_train_progress",
+    "fs_train_fn",
     "lib",
     "library_path",
     "MAX_LANDMARKS",
@@ -267,6 +273,73 @@ class fs_reenact_options(Structure):
     ]
 
 
+class fs_extract_options(Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("size", c_int32),
+        ("padding", c_float),
+        ("min_sharpness", c_float),
+        ("duplicate_distance", c_float),
+        ("every_nth_frame", c_int32),
+        ("max_faces", c_int32),
+    ]
+
+
+class fs_extract_stats(Structure):
+    _fields_ = [(name, c_int64) for name in (
+        "frames", "frames_without_face", "frames_with_one_face", "frames_with_more_faces",
+        "faces_found", "skipped_blurry", "skipped_duplicate", "written")]
+
+
+class fs_model_info(Structure):
+    _fields_ = [
+        ("size", c_int32),
+        ("bottleneck", c_int32),
+        ("iterations", c_int64),
+        ("seconds", c_double),
+        ("encoder_parameters", c_int64),
+        ("decoder_parameters", c_int64),
+        ("shift_a", c_float * 3),
+        ("name_a", ctypes.c_char * 64),
+        ("name_b", ctypes.c_char * 64),
+        ("has_training_state", c_int32),
+    ]
+
+
+class fs_train_options(Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("size", c_int32),
+        ("batch", c_int32),
+        ("learning_rate", c_float),
+        ("l1_weight", c_float),
+        ("ssim_weight", c_float),
+        ("mask_weight", c_float),
+        ("gan_weight", c_float),
+        ("background_weight", c_float),
+        ("seed", ctypes.c_uint64),
+        ("augment", c_int32),
+        ("checkpoint_every", c_int32),
+        ("preview_every", c_int32),
+        ("preview_dir", c_char_p),
+        ("name_a", c_char_p),
+        ("name_b", c_char_p),
+        ("resume", c_int32),
+    ]
+
+
+class fs_train_progress(Structure):
+    _fields_ = [
+        ("iteration", c_int64),
+        ("seconds", c_double),
+        ("loss_a", c_float * 6),
+        ("loss_b", c_float * 6),
+    ]
+
+
+#: int (*fs_train_fn)(void *user, const fs_train_progress *progress); non-zero stops.
+fs_train_fn = ctypes.CFUNCTYPE(c_int, c_void_p, POINTER(fs_train_progress))
+
 #: int (*fs_progress_fn)(void *user, int64_t done, int64_t total); non-zero cancels.
 fs_progress_fn = ctypes.CFUNCTYPE(c_int, c_void_p, c_int64, c_int64)
 
@@ -280,6 +353,8 @@ fs_swapper_p = c_void_p
 fs_source_p = c_void_p
 fs_stream_p = c_void_p
 fs_reenactor_p = c_void_p
+fs_model_p = c_void_p
+fs_trainer_p = c_void_p
 
 
 # --------------------------------------------------------------------------------------------
@@ -468,3 +543,24 @@ _declare("fs_reenactor_reset", fs_status, [fs_reenactor_p])
 _declare("fs_reenact_video", fs_status,
          [fs_reenactor_p, c_char_p, c_char_p, POINTER(fs_reenact_options), fs_progress_fn, c_void_p,
           POINTER(fs_video_stats)])
+
+# Learned conversion (high level: faceswap.extract, faceswap.Model, faceswap.Trainer,
+# Swapper(model=...))
+_declare("fs_extract_default_options", fs_extract_options, [])
+_declare("fs_extract", fs_status,
+         [fs_detector_p, fs_landmarker_p, POINTER(c_char_p), c_size_t, c_char_p,
+          POINTER(fs_extract_options), fs_progress_fn, c_void_p, POINTER(fs_extract_stats)])
+_declare("fs_model_load", fs_status, [c_char_p, POINTER(fs_model_p)])
+_declare("fs_model_free", None, [fs_model_p])
+_declare("fs_model_get_info", fs_status, [fs_model_p, POINTER(fs_model_info)])
+_declare("fs_swapper_create_learned", fs_status,
+         [fs_detector_p, fs_landmarker_p, fs_model_p, c_int32, POINTER(fs_swap_options),
+          POINTER(fs_swapper_p)])
+_declare("fs_train_default_options", fs_train_options, [])
+_declare("fs_trainer_create", fs_status,
+         [c_char_p, c_char_p, c_char_p, POINTER(fs_train_options), POINTER(fs_trainer_p)])
+_declare("fs_trainer_free", None, [fs_trainer_p])
+_declare("fs_trainer_run", fs_status, [fs_trainer_p, c_int64, c_double, fs_train_fn, c_void_p])
+_declare("fs_trainer_save", fs_status, [fs_trainer_p])
+_declare("fs_trainer_get_iteration", fs_status, [fs_trainer_p, POINTER(c_int64)])
+_declare("fs_trainer_preview", fs_status, [fs_trainer_p, POINTER(fs_image_p)])
