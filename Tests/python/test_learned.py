@@ -1,0 +1,309 @@
+"""Learned conversion: extraction, training of the shared-encoder autoencoder, the model file, and
+conversion through the swapper, the video job and the stream (small, fast settings; the long
+run's figures come from Tests/python/learned_long_run.py and are reported in the closing note).
+
+Ground truth used here:
+- MANIFEST.tsv: vr_face2/vr_face3 show one face in all 125 frames; fr_short_hamilton_clip has a
+  face in 154 of 275 frames for dlib's HOG at upsample 0.
+- The extracted crops' sidecar landmarks against landmarks detected afresh on the written crop.
+- Training: the loss must fall; a run cancelled and resumed must give exactly the losses of an
+  uninterrupted run with the same seed.
+- Swapping: pixels outside the returned mask are bit-identical to the target's.
+"""
+
+from __future__ import annotations
+
+import shutil
+import struct
+import subprocess
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import DATA, REPO
+
+VIDEOS = DATA / "videos"
+CLI = REPO / ".build" / "release" / "faceswap-cli"
+
+
+def held_out(path: Path) -> bool:
+    """Frames 100..124 of each clip are kept out of training."""
+    return int(path.stem.rsplit("_f", 1)[1][:6]) >= 100
+
+
+@pytest.fixture(scope="module")
+def extracted(fs, tmp_path_factory):
+    if not (VIDEOS / "vr_face2.mp4").is_file():
+        pytest.skip(f"shared clips missing in {VIDEOS}")
+    root = tmp_path_factory.mktemp("learned")
+    stats = {}
+    for name, clip in (("a", "vr_face2"), ("b", "vr_face3")):
+        stats[name] = fs.extract(str(VIDEOS / f"{clip}.mp4"), root / name, duplicate_distance=0)
+        held = root / f"{name}_held"
+        held.mkdir()
+        for p in sorted((root / name).iterdir()):
+            if held_out(p):
+                p.rename(held / p.name)
+    return root, stats
+
+
+@pytest.fixture(scope="module")
+def trained(fs, extracted, tmp_path_factory):
+    """A short training run (60 iterations, batch 8): the model, its losses, its folder."""
+    root, _ = extracted
+    out = tmp_path_factory.mktemp("model")
+    trainer = fs.Trainer(root / "a", root / "b", out / "ab.fsm", batch=8, seed=3, checkpoint_every=0,
+                         preview_every=30, preview_dir=out / "preview", name_a="Swalwell", name_b="AOC")
+    steps = trainer.run(iterations=60)
+    trainer.close()
+    return out / "ab.fsm", steps, out
+
+
+def frame_of(video: Path, seconds: float, out: Path) -> Path:
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-ss", str(seconds), "-i", str(video), "-frames:v", "1",
+                    str(out)], check=True)
+    return out
+
+
+# ---- extraction ---------------------------------------------------------------------------
+
+def test_extract_finds_the_manifest_faces(extracted):
+    _, stats = extracted
+    for name, s in stats.items():
+        print(name, s)
+        assert s["frames"] == 125 and s["frames_with_one_face"] == 125, s   # MANIFEST: all 125 frames
+        assert s["written"] == 125 and s["skipped_duplicate"] == 0 and s["skipped_blurry"] == 0, s
+
+
+def test_extract_hamilton_against_the_manifest(fs, tmp_path):
+    clip = VIDEOS / "fr_short_hamilton_clip.mp4"
+    if not clip.is_file():
+        pytest.skip("fr_short_hamilton_clip.mp4 missing")
+    s = fs.extract(str(clip), tmp_path / "h", duplicate_distance=0, min_sharpness=0, max_faces=4)
+    with_faces = s["frames"] - s["frames_without_face"]
+    print(f"hamilton: {s['frames']} frames, {with_faces} with a face (MANIFEST: HOG up0 154/275), "
+          f"{s['frames_with_more_faces']} with more than one, {s['written']} crops")
+    assert s["frames"] == 275
+    assert abs(with_faces - 154) <= 15
+    assert s["written"] == s["faces_found"] >= with_faces
+
+
+def test_sidecar_landmarks_match_a_fresh_detection(fs, extracted):
+    import json
+    root, _ = extracted
+    errors = []
+    with fs.Detector() as det, fs.Landmarker() as lm:
+        for png in sorted((root / "a").glob("*.png"))[::25] + sorted((root / "b").glob("*.png"))[::25]:
+            side = json.loads(png.with_suffix(".json").read_text())
+            crop = fs.load_image(png)
+            assert crop.shape == (side["size"], side["size"], 3)
+            faces = det.detect(crop)
+            assert faces, f"no face re-detected in {png.name}"
+            fresh = lm.fit(crop, faces[0]).landmarks
+            stored = np.array(side["landmarks"])
+            iod = np.linalg.norm(stored[36:42].mean(0) - stored[42:48].mean(0))
+            errors.append(float(np.linalg.norm(fresh - stored, axis=1).mean() / iod))
+    print("sidecar vs fresh landmarks, mean error / IOD:", [round(e, 4) for e in errors])
+    assert max(errors) < 0.05
+
+
+def test_duplicates_and_blurry_faces_are_skipped(fs, tmp_path, faces_dir):
+    s = fs.extract(str(VIDEOS / "vr_face2.mp4"), tmp_path / "dup")
+    print("vr_face2 with duplicate skipping:", s)
+    assert s["skipped_duplicate"] > 0 and s["written"] + s["skipped_duplicate"] == 125
+    sharp = fs.load_image(faces_dir / "fr_obama1.jpg")
+    blurred = sharp.astype(np.float32)
+    for _ in range(6):  # a wide box blur, separable
+        blurred = (np.roll(blurred, 3, 0) + blurred + np.roll(blurred, -3, 0)) / 3
+        blurred = (np.roll(blurred, 3, 1) + blurred + np.roll(blurred, -3, 1)) / 3
+    (tmp_path / "in").mkdir()
+    fs.save_image(sharp, tmp_path / "in" / "sharp.png")
+    fs.save_image(blurred.round().astype(np.uint8), tmp_path / "in" / "blurred.png")
+    s = fs.extract(str(tmp_path / "in"), tmp_path / "out")
+    print("sharp + blurred:", s)
+    assert s["faces_found"] == 2 and s["skipped_blurry"] == 1 and s["written"] == 1
+    assert [p.name for p in (tmp_path / "out").glob("*.png")] == ["sharp_0.png"]
+
+
+def test_extract_errors_name_the_problem(fs, tmp_path):
+    with pytest.raises(fs.FaceSwapError) as e:
+        fs.extract(str(tmp_path / "missing.mp4"), tmp_path / "o")
+    assert e.value.status_name.startswith("FS_ERR_IO:") and "missing.mp4" in str(e.value)
+    with pytest.raises(fs.FaceSwapError) as e:
+        fs.extract(str(VIDEOS / "vr_face2.mp4"), tmp_path / "o", size=8)
+    assert e.value.status_name.startswith("FS_ERR_INVALID_ARGUMENT:") and "size" in str(e.value)
+
+
+# ---- training -----------------------------------------------------------------------------
+
+def test_training_loss_falls(trained):
+    path, steps, out = trained
+    a = np.array([s["loss_a"]["total"] for s in steps])
+    b = np.array([s["loss_b"]["total"] for s in steps])
+    print("iteration  loss A  loss B")
+    for s in steps[::10] + [steps[-1]]:
+        print(f"{s['iteration']:9d}  {s['loss_a']['total']:.4f}  {s['loss_b']['total']:.4f}")
+    for name, curve in (("A", a), ("B", b)):
+        thirds = [curve[i * 20:(i + 1) * 20].mean() for i in range(3)]
+        assert thirds[0] > thirds[1] > thirds[2], (name, thirds)   # steadily
+        assert thirds[2] < 0.8 * thirds[0], (name, thirds)
+    csv = (out / "ab.loss.csv").read_text().splitlines()
+    assert len(csv) == 61 and csv[0].startswith("iteration,seconds,total_a")
+    plot = __import__("faceswap").load_image(out / "ab.loss.png")
+    assert plot.shape[0] > 100 and plot.std() > 10          # a drawn chart, not a blank page
+    grid = __import__("faceswap").load_image(out / "preview" / "preview.png")
+    assert grid.shape[0] >= 6 * 128                        # rows A, A>A, A>B, B, B>B, B>A
+    assert (out / "preview" / "preview_0000030.png").is_file()
+
+
+def test_resume_after_cancel_gives_the_same_next_losses(fs, extracted, tmp_path):
+    root, _ = extracted
+    kw = dict(batch=4, seed=11, checkpoint_every=0, preview_every=0)
+    full = fs.Trainer(root / "a", root / "b", tmp_path / "full.fsm", **kw).run(iterations=8)
+    tr = fs.Trainer(root / "a", root / "b", tmp_path / "part.fsm", **kw)
+    with pytest.raises(fs.FaceSwapError) as e:
+        tr.run(iterations=8, progress=lambda s: s["iteration"] < 4)
+    assert e.value.status_name.startswith("FS_ERR_CANCELLED:") and "checkpoint" in str(e.value)
+    assert tr.iteration == 4
+    tr.close()
+    assert not list(tmp_path.glob("*.tmp-*"))
+    resumed = fs.Trainer(root / "a", root / "b", tmp_path / "part.fsm", resume=True)
+    assert resumed.iteration == 4
+    rest = resumed.run(iterations=4)
+    for x, y in zip(full[4:], rest):
+        print(x["iteration"], x["loss_a"]["total"], y["loss_a"]["total"], x["loss_b"]["total"], y["loss_b"]["total"])
+        assert x["iteration"] == y["iteration"]
+        assert x["loss_a"] == y["loss_a"] and x["loss_b"] == y["loss_b"]   # bit for bit
+
+
+def test_adversarial_option_trains_a_discriminator(fs, extracted, tmp_path):
+    root, _ = extracted
+    steps = fs.Trainer(root / "a", root / "b", tmp_path / "gan.fsm", batch=4, gan=0.1, checkpoint_every=0,
+                       preview_every=0).run(iterations=3)
+    for s in steps:
+        for side in ("loss_a", "loss_b"):
+            assert 0 < s[side]["gan_d"] < 10 and 0 < s[side]["gan_g"] < 10, s
+    no_gan = fs.Trainer(root / "a", root / "b", tmp_path / "plain.fsm", batch=4, checkpoint_every=0,
+                        preview_every=0).run(iterations=1)
+    assert no_gan[0]["loss_a"]["gan_d"] == 0
+
+
+def test_training_errors_name_the_problem(fs, extracted, tmp_path):
+    root, _ = extracted
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(fs.FaceSwapError) as e:
+        fs.Trainer(tmp_path / "empty", root / "b", tmp_path / "m.fsm")
+    assert e.value.status_name.startswith("FS_ERR_INVALID_ARGUMENT:") and "faceswap extract" in str(e.value)
+    with pytest.raises(fs.FaceSwapError) as e:
+        fs.Trainer(root / "a", root / "b", tmp_path / "m.fsm", size=96)
+    assert "size 96" in str(e.value)
+    with pytest.raises(fs.FaceSwapError) as e:
+        fs.Trainer(root / "a", root / "b", tmp_path / "none.fsm", resume=True)
+    assert e.value.status_name.startswith("FS_ERR_IO:") and "none.fsm" in str(e.value)
+
+
+# ---- the model file -----------------------------------------------------------------------
+
+def rewrite_crc(data: bytearray) -> bytearray:
+    data[-4:] = struct.pack("<I", zlib.crc32(bytes(data[:-4])) & 0xFFFFFFFF)
+    return data
+
+
+def test_model_file_format_and_damage(fs, trained, tmp_path, faces_dir):
+    path, _, _ = trained
+    raw = bytearray(path.read_bytes())
+    assert raw[:8] == b"FSMODEL\0" and struct.unpack("<I", raw[8:12])[0] == 1
+    assert zlib.crc32(bytes(raw[:-4])) & 0xFFFFFFFF == struct.unpack("<I", raw[-4:])[0]   # CRC-32 (IEEE)
+    header = raw[16:16 + struct.unpack("<I", raw[12:16])[0]].decode()
+    assert "architecture=shared-encoder-autoencoder-1" in header and "size=64" in header
+    with fs.Model(path) as m:
+        info = m.info
+        assert info["size"] == 64 and info["iterations"] == 60 and info["has_training_state"]
+        assert info["name_a"] == "Swalwell" and info["name_b"] == "AOC"
+        assert info["encoder_parameters"] > 1_000_000 and info["decoder_parameters"] > 100_000
+
+    def refused(data: bytes, status: str, words: str):
+        bad = tmp_path / "bad.fsm"
+        bad.write_bytes(data)
+        with pytest.raises(fs.FaceSwapError) as e:
+            fs.Model(bad)
+        assert e.value.status_name.startswith(status + ":") and words in str(e.value), str(e.value)
+        print(f"{status}: {e.value}")
+
+    flipped = bytearray(raw)
+    flipped[len(raw) // 2] ^= 0x40
+    refused(bytes(flipped), "FS_ERR_MODEL", "checksum")
+    refused(bytes(raw[:len(raw) // 3]), "FS_ERR_MODEL", "truncated")
+    refused((faces_dir / "fr_obama1.jpg").read_bytes(), "FS_ERR_MODEL", "not a libfaceswap model")
+    newer = bytearray(raw)
+    newer[8:12] = struct.pack("<I", 99)
+    refused(bytes(rewrite_crc(newer)), "FS_ERR_MODEL", "newer")
+    foreign = bytes(raw).replace(b"architecture=shared-encoder-autoencoder-1",
+                                 b"architecture=shared-encoder-autoencoder-9", 1)
+    refused(bytes(rewrite_crc(bytearray(foreign))), "FS_ERR_MODEL", "architecture")
+    with pytest.raises(fs.FaceSwapError) as e:
+        fs.Model(tmp_path / "missing.fsm")
+    assert e.value.status_name.startswith("FS_ERR_IO:")
+
+
+# ---- conversion ---------------------------------------------------------------------------
+
+def test_learned_swap_changes_only_the_face(fs, trained, tmp_path):
+    path, _, _ = trained
+    frame = fs.load_image(frame_of(VIDEOS / "vr_face2.mp4", 4.4, tmp_path / "a110.png"))   # held out
+    with fs.Model(path) as model, fs.Swapper(model=model) as sw:
+        out, mask, n = sw.swap(None, frame, return_mask=True)
+        assert n == 1 and out.shape == frame.shape
+        outside = mask == 0
+        assert np.array_equal(out[outside], frame[outside])
+        inside = mask > 128
+        assert 0.02 < inside.mean() < 0.5 and np.abs(out[inside].astype(int) - frame[inside]).mean() > 3
+        fs.save_image(np.hstack([frame, out]), tmp_path / "a_to_b.png")
+    b_frame = fs.load_image(frame_of(VIDEOS / "vr_face3.mp4", 4.4, tmp_path / "b110.png"))
+    with fs.Model(path) as model, fs.Swapper(model=model, reverse=True) as sw:
+        assert sw.swap_inplace(None, b_frame) == 1
+    with fs.Swapper() as plain, pytest.raises(fs.FaceSwapError) as e:
+        plain.swap(None, frame)
+    assert e.value.status_name.startswith("FS_ERR_INVALID_ARGUMENT:") and "source" in str(e.value)
+
+
+def test_learned_video_and_stream(fs, trained, tmp_path):
+    path, _, _ = trained
+    clip = tmp_path / "one_second.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(VIDEOS / "vr_face2.mp4"), "-t", "1", "-c:v", "libx264",
+                    "-preset", "veryfast", "-an", str(clip)], check=True)
+    with fs.Model(path) as model, fs.Swapper(model=model) as sw:
+        stats = fs.swap_video(None, clip, tmp_path / "out.mp4", swapper=sw)
+        assert stats["frames"] == 25 and stats["frames_with_faces"] == 25
+        frame = fs.load_image(frame_of(clip, 0.2, tmp_path / "f.png"))
+        with fs.Stream(sw, None) as stream:
+            copy = frame.copy()
+            assert stream.push(copy) == 1
+            assert np.abs(copy.astype(int) - frame).max() > 0
+
+
+def test_cli_extract_train_swap(tmp_path, extracted):
+    if not CLI.is_file():
+        pytest.skip("CLI not built")
+    root, _ = extracted
+    for cmd in ("extract", "train"):
+        r = subprocess.run([str(CLI), cmd, "--help"], capture_output=True, text=True)
+        assert r.returncode == 0 and "usage: faceswap " + cmd in r.stdout
+    r = subprocess.run([str(CLI), "train", "--faces-b", str(root / "b"), "--model", str(tmp_path / "m.fsm"),
+                        "--iterations", "1"], capture_output=True, text=True)
+    assert r.returncode == 2 and "--faces-a" in r.stderr
+    r = subprocess.run([str(CLI), "train", "--faces-a", str(root / "a"), "--faces-b", str(root / "b"), "--model",
+                        str(tmp_path / "m.fsm"), "--iterations", "2", "--batch", "2", "--quiet"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "m.fsm").is_file() and (tmp_path / "m.loss.csv").is_file() and (tmp_path / "m.loss.png").is_file()
+    target = frame_of(VIDEOS / "vr_face2.mp4", 4.8, tmp_path / "t.png")
+    r = subprocess.run([str(CLI), "swap", "--model", str(tmp_path / "m.fsm"), "--target", str(target), "-o",
+                        str(tmp_path / "o.png")], capture_output=True, text=True)
+    assert r.returncode == 0 and (tmp_path / "o.png").is_file(), r.stderr
+    r = subprocess.run([str(CLI), "swap", "--target", str(target), "-o", str(tmp_path / "o2.png")],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "--model" in r.stderr
+    shutil.rmtree(tmp_path / "o2.png", ignore_errors=True)
