@@ -1,0 +1,64 @@
+@testable import FaceSwap
+import XCTest
+
+final class TrainTests: XCTestCase {
+    /// The model file's checksum is the standard CRC-32 (IEEE 802.3): its check value for the
+    /// ASCII digits "123456789" is 0xCBF43926.
+    func testCRC32CheckValue() {
+        XCTAssertEqual(ModelFile.crc32(Array("123456789".utf8)), 0xCBF4_3926)
+        XCTAssertEqual(ModelFile.crc32([UInt8]()), 0)
+    }
+
+    /// A header written is read back field for field; damage of any kind is refused by name.
+    func testModelFileRoundTripAndRefusals() throws {
+        var info = ModelInfo()
+        info.size = 128
+        info.nameA = "Ada Lovelace"
+        info.nameB = "Grace Hopper"
+        info.shiftA = [1.5, -2.25, 30.125]
+        info.iterations = 4321
+        info.seconds = 98.765
+        info.seed = 42
+        info.rng = [1, 2, 3, UInt64.max]
+        info.hyper.gan = 0.1
+        info.hyper.learningRate = 3e-4
+        info.trainingState = true
+        let weights: [UInt8] = Array(0..<200).map { UInt8($0 % 256) }
+        let file = weights.withUnsafeBytes { ModelFile.encode(info, weights: $0) }
+        let (back, range) = try ModelFile.decode(file, path: "m.fsm")
+        XCTAssertEqual(back, info)
+        XCTAssertEqual(Array(file[range]), weights)
+
+        func refused(_ bytes: [UInt8], _ words: String, file: StaticString = #filePath, line: UInt = #line) {
+            XCTAssertThrowsError(try ModelFile.decode(bytes, path: "m.fsm"), file: file, line: line) { e in
+                let err = e as? FaceSwapError
+                XCTAssertEqual(err?.status, .model, file: file, line: line)
+                XCTAssertTrue(err?.message.contains(words) ?? false, "\(err?.message ?? "") lacks '\(words)'", file: file, line: line)
+            }
+        }
+        var flipped = file
+        flipped[file.count / 2] ^= 1
+        refused(flipped, "checksum")
+        refused(Array(file.prefix(file.count - 10)), "truncated")
+        refused(Array("GIF89a and more bytes than a header".utf8), "not a libfaceswap model")
+        var newer = file
+        newer[8] = 2
+        let crc = ModelFile.crc32(newer[0..<(newer.count - 4)])
+        for i in 0..<4 { newer[newer.count - 4 + i] = UInt8((crc >> (8 * UInt32(i))) & 0xFF) }
+        refused(newer, "newer")
+    }
+
+    /// The generator's stream is a pure function of its seed (resuming relies on it) and its
+    /// uniform draws have the right mean.
+    func testRandomIsRepeatable() {
+        var a = Xoshiro(seed: 7), b = Xoshiro(seed: 7), c = Xoshiro(seed: 8)
+        let sa = (0..<100).map { _ in a.next() }
+        XCTAssertEqual(sa, (0..<100).map { _ in b.next() })
+        XCTAssertNotEqual(sa, (0..<100).map { _ in c.next() })
+        var d = Xoshiro(state: a.words)
+        XCTAssertEqual(d.next(), a.next())
+        var g = Xoshiro(seed: 1)
+        let mean = (0..<100_000).map { _ in g.unit() }.reduce(0, +) / 100_000
+        XCTAssertEqual(mean, 0.5, accuracy: 0.01)
+    }
+}
