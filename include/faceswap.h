@@ -220,7 +220,8 @@ typedef struct fs_face {
  */
 
 /* Writes the full path of model file `name` (e.g. "mmod_human_face_detector.dat") into buf.
- * Errors: MODEL (not found; the message lists where it looked), BUFFER_TOO_SMALL. */
+ * Errors: MODEL (not found; the message lists where it looked), BUFFER_TOO_SMALL,
+ * INVALID_ARGUMENT (name NULL, empty or not a plain file name). */
 FS_API fs_status fs_model_find(const char *name, char *buf, size_t buf_size);
 
 /* ------------------------------------------------------------------------------------------ */

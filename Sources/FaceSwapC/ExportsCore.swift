@@ -55,8 +55,9 @@ public func _fs_model_find(_ name: UnsafePointer<CChar>?, _ buf: UnsafeMutablePo
         let buf = try required(buf, "buf")
         let path = try ModelResolver.find(n)
         let bytes = Array(path.utf8)
-        if bytes.count + 1 > size {
-            throw FaceSwapError(.bufferTooSmall, "the path needs \(bytes.count + 1) bytes; buf_size is \(size)")
+        let capacity = UInt(bitPattern: size)  // size_t: SIZE_MAX is large, not -1
+        if UInt(bytes.count + 1) > capacity {
+            throw FaceSwapError(.bufferTooSmall, "the path needs \(bytes.count + 1) bytes; buf_size is \(capacity)")
         }
         for (i, b) in bytes.enumerated() { buf[i] = CChar(bitPattern: b) }
         buf[bytes.count] = 0

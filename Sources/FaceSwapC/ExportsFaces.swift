@@ -44,6 +44,8 @@ public func _fs_detector_free(_ h: OpaquePointer?) { Registry.shared.remove(h, .
 
 /// Writes faces into the caller's array (capacity entries) and the total into *count.
 func writeFaces(_ faces: [Face], _ out: UnsafeMutablePointer<fs_face>?, _ capacity: Int, _ count: UnsafeMutablePointer<Int>) throws {
+    // A size_t over Int.max arrives negative: no array is that large (and prefix(-1) would trap).
+    if capacity < 0 { throw invalid("capacity \(UInt(bitPattern: capacity)) is larger than any array") }
     if capacity > 0 { _ = try required(out, "faces") }
     count.pointee = faces.count
     for (i, f) in faces.prefix(capacity).enumerated() { out![i] = fs_face(f) }
@@ -125,7 +127,7 @@ public func _fs_affine_invert(_ t: UnsafePointer<fs_affine>?, _ out: UnsafeMutab
 public func _fs_affine_apply(_ t: UnsafePointer<fs_affine>?, _ points: UnsafeMutablePointer<fs_point>?, _ count: Int) -> fs_status {
     call("fs_affine_apply") {
         let tr = try Affine(try required(t, "transform").pointee)
-        if count < 0 { throw invalid("count \(count) is negative") }
+        if count < 0 { throw invalid("count \(UInt(bitPattern: count)) is larger than any array") }
         if count == 0 { return }
         let p = try required(points, "points")
         for i in 0..<count {

@@ -4,6 +4,15 @@ import FaceSwap
 
 func image(_ h: OpaquePointer?) throws -> Image { try Registry.shared.get(h, .image, as: Image.self) }
 
+/// As image(h), the error naming the argument (for calls that take several images).
+func image(_ h: OpaquePointer?, _ name: String) throws -> Image {
+    do {
+        return try image(h)
+    } catch let e as FaceSwapError {
+        throw FaceSwapError(e.status, "\(name): \(e.message)")
+    }
+}
+
 func publish(_ img: Image, _ out: UnsafeMutablePointer<OpaquePointer?>) {
     out.pointee = Registry.shared.add(img, .image)
 }
@@ -17,6 +26,7 @@ func output<T>(_ out: UnsafeMutablePointer<T?>?, _ name: String = "out") throws 
 
 func imageFromView(_ v: UnsafePointer<fs_image_view>?, copy: Bool) throws -> Image {
     let view = try required(v, "view").pointee
+    if view.stride < 0 { throw invalid("stride \(UInt(bitPattern: view.stride)) is larger than any buffer") }
     return try Image(data: view.data, width: Int(view.width), height: Int(view.height), stride: view.stride,
                      format: try pixelFormat(view.format), copy: copy)
 }
@@ -33,6 +43,7 @@ public func _fs_image_load(_ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePo
 public func _fs_image_decode(_ data: UnsafeRawPointer?, _ size: Int, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> fs_status {
     call("fs_image_decode") {
         let o = try output(out)
+        if size < 0 { throw invalid("size \(UInt(bitPattern: size)) is larger than any buffer") }
         if size > 0 { _ = try required(data, "data") }
         publish(try Image.decode(UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : size)), o)
     }
@@ -84,9 +95,10 @@ public func _fs_image_get_view(_ h: OpaquePointer?, _ v: UnsafeMutablePointer<fs
 public func _fs_image_encode(_ h: OpaquePointer?, _ codec: fs_codec, _ quality: Int32,
                              _ outData: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, _ outSize: UnsafeMutablePointer<Int>?) -> fs_status {
     call("fs_image_encode") {
+        outData?.pointee = nil  // both cleared whichever argument is bad
+        outSize?.pointee = 0
         let d = try output(outData, "out_data")
         let s = try required(outSize, "out_size")
-        s.pointee = 0
         guard let c = Codec(rawValue: Int32(bitPattern: codec.rawValue)) else { throw FaceSwapError(.unsupported, "unknown codec \(codec.rawValue)") }
         let encoded = try image(h).encode(c, quality: Int(quality))
         s.pointee = encoded.count

@@ -27,7 +27,7 @@ public func _fs_extract(_ det: OpaquePointer?, _ lm: OpaquePointer?, _ inputs: U
         let d = try Registry.shared.get(det, .detector, as: Detector.self)
         let l = try Registry.shared.get(lm, .landmarker, as: Landmarker.self)
         let list = try required(inputs, "inputs")
-        guard count > 0 && count <= 1_000_000 else { throw invalid("count \(count) is outside 1–1000000") }
+        guard count > 0 && count <= 1_000_000 else { throw invalid("count \(UInt(bitPattern: count)) is outside 1–1000000") }
         let paths = try (0..<count).map { try string(list[$0], "inputs[\($0)]") }
         let folder = try string(outDir, "out_dir")
         let c = try readOptions(opts, defaults: _fs_extract_default_options(), name: "fs_extract_options")

@@ -183,7 +183,8 @@ public func _fs_eval_swap(_ sw: OpaquePointer?, _ src: OpaquePointer?, _ target:
     call("fs_eval_swap") {
         let o = try required(out, "metrics")
         let s = try swapper(sw)
-        let m = try Evaluator.evaluate(source: try image(src), target: try image(target), result: try image(result),
+        let m = try Evaluator.evaluate(source: try image(src, "source"), target: try image(target, "target"),
+                                       result: try image(result, "result"),
                                        detector: s.detector, landmarker: s.landmarker, recognizer: s.recognizer, options: s.options)
         o.pointee = fs_swap_metrics(identity_to_source: m.identityToSource ?? .nan, identity_to_target: m.identityToTarget ?? .nan,
                                     landmark_error: m.landmarkError, changed_outside: m.changedOutside,

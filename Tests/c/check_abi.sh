@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # check_abi.sh REPO_ROOT SO_PATH — the header and the shared library agree on the C ABI.
+# check_abi.sh --header-functions REPO_ROOT — prints the header's functions (H below), one a line.
 #
 #  - H: every function declared in REPO_ROOT/include/faceswap.h (the names fs_...( at declaration
 #    positions: comments and preprocessor lines — so macros such as FS_ABI_COMPATIBLE() — are
@@ -13,17 +14,23 @@
 # without FS_API. Needs cc (or $CC) and readelf (binutils; nm -D is the fallback).
 set -euo pipefail
 
-if [ $# -ne 2 ]; then
-    echo "usage: $0 REPO_ROOT SO_PATH" >&2
+LIST_ONLY=0
+if [ $# -eq 2 ] && [ "$1" = --header-functions ]; then
+    LIST_ONLY=1
+    ROOT=$2
+    SO=
+elif [ $# -eq 2 ]; then
+    ROOT=$1
+    SO=$2
+else
+    echo "usage: $0 REPO_ROOT SO_PATH | $0 --header-functions REPO_ROOT" >&2
     exit 2
 fi
-ROOT=$1
-SO=$2
 HEADER=$ROOT/include/faceswap.h
 CC=${CC:-cc}
 
 [ -f "$HEADER" ] || { echo "check_abi: no header at $HEADER" >&2; exit 2; }
-[ -f "$SO" ] || { echo "check_abi: no library at $SO" >&2; exit 2; }
+[ "$LIST_ONLY" = 1 ] || [ -f "$SO" ] || { echo "check_abi: no library at $SO" >&2; exit 2; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fs_abi.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -43,6 +50,10 @@ grep -v '^[[:space:]]*typedef\b' "$tmp/statements" |
     grep -E "$FUNC_RE" >"$tmp/decls" || true
 names() { grep -oE "$FUNC_RE" | sed -E 's/^[^A-Za-z0-9_]*//; s/[[:space:]]*\($//' | sort -u; }
 names <"$tmp/decls" >"$tmp/header_funcs"
+if [ "$LIST_ONLY" = 1 ]; then
+    cat "$tmp/header_funcs"
+    exit 0
+fi
 
 # Every declaration must carry FS_API (visibility default after preprocessing).
 missing_api=$(grep -v 'visibility *( *"default" *)' "$tmp/decls" | names || true)

@@ -3,8 +3,11 @@
 #
 #   1. builds Tests/c/test_faceswap.c with `cc -std=c11 -Wall -Wextra -Werror -I include` into
 #      .build/ctest/ (against the library's SONAME through a symlink folder);
-#   2. runs Tests/c/check_abi.sh (header declarations = exported symbols);
-#   3. runs the program with LD_LIBRARY_PATH at the library's folder and the shared data folder;
+#   2. runs Tests/c/check_abi.sh (header declarations = exported symbols), and checks that the
+#      program's bad-input table (Tests/c/bad_input_table.h) has rows for every header function;
+#   3. runs the program with LD_LIBRARY_PATH at the library's folder and the shared data folder
+#      (its resource-bound groups start child copies of it: peak memory of a refused 60000x60000
+#      JPEG, disk full in a 64 KB tmpfs when mounts are allowed and under RLIMIT_FSIZE);
 #   4. with FS_VALGRIND=1 (and valgrind installed): runs it again under
 #      valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1
 #      and reports the "definitely lost" bytes;
@@ -58,6 +61,28 @@ fi
 # ---- 2. ABI agreement ----------------------------------------------------------------------
 step "check_abi.sh $repo $SO"
 if ! CC=$CC bash "$here/check_abi.sh" "$repo" "$SO"; then failed+=("check_abi"); fi
+
+step "bad-input table coverage: a row for every function of include/faceswap.h"
+if CC=$CC bash "$here/check_abi.sh" --header-functions "$repo" >"$out/header_functions" &&
+    LD_LIBRARY_PATH=$libpath "$out/test_faceswap" --list-table-functions | sort -u >"$out/table_functions"; then
+    no_row=$(comm -23 "$out/header_functions" "$out/table_functions")
+    not_in_header=$(comm -13 "$out/header_functions" "$out/table_functions")
+    echo "header: $(wc -l <"$out/header_functions") functions; bad-input table: $(wc -l <"$out/table_functions") functions"
+    if [ -n "$no_row" ]; then
+        echo "FAIL: functions of the header with no row in Tests/c/bad_input_table.h:"
+        printf '    %s\n' $no_row
+        failed+=("bad-input table coverage")
+    fi
+    if [ -n "$not_in_header" ]; then
+        echo "FAIL: table rows for functions the header does not declare:"
+        printf '    %s\n' $not_in_header
+        failed+=("bad-input table coverage")
+    fi
+    [ -z "$no_row$not_in_header" ] && echo "OK: every header function has a row"
+else
+    echo "FAIL: could not list the header's or the table's functions"
+    failed+=("bad-input table coverage")
+fi
 
 # ---- 3. the program --------------------------------------------------------------------------
 step "test_faceswap $DATA  (LD_LIBRARY_PATH=$libpath)"

@@ -12,10 +12,17 @@
  * fs_model_find("dlib_face_recognition_resnet_model_v1.dat") finds it; without it the identity
  * checks are skipped and a note says so.
  *
+ * Groups of note: "bad-input-table" runs Tests/c/bad_input_table.h, one row per bad input of every
+ * function in faceswap.h (run.sh checks that every header function has rows; --list-table-functions
+ * prints the table's functions); "bounds-memory" and "bounds-disk-full" run child copies of this
+ * program (--child peak ..., --child diskfull ...) to measure the peak memory of a refused
+ * 60000x60000 JPEG and to write into a full 64 KB tmpfs (a private mount namespace, when mounts are
+ * allowed) and under RLIMIT_FSIZE; FS_DISKFULL_METHODS=tmpfs or fsize runs one method only.
+ *
  * It prints one summary line "N passed, M failed" and exits 1 on any failure.
  * The test itself must stay free of undefined behaviour: it runs under valgrind and ASan.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* unshare, CLONE_NEWNS, wait4; implies _POSIX_C_SOURCE 200809L */
 
 #include "faceswap.h"
 
@@ -23,6 +30,9 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -30,7 +40,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* ------------------------------------------------------------------------------------------ */
@@ -200,20 +214,30 @@ static int count_dir_entries(const char *dir) {
     return n;
 }
 
-static void remove_tmp_dir(void) {
-    if (!g_tmp_dir[0]) return;
-    DIR *d = opendir(g_tmp_dir);
+/* Removes path and, if it is a folder, everything in it. */
+static void remove_tree(const char *path) {
+    struct stat st;
+    if (lstat(path, &st) != 0) return;
+    if (!S_ISDIR(st.st_mode)) {
+        unlink(path);
+        return;
+    }
+    DIR *d = opendir(path);
     if (d) {
         struct dirent *e;
-        char p[1024];
+        char p[2048];
         while ((e = readdir(d)) != NULL) {
             if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-            snprintf(p, sizeof p, "%s/%s", g_tmp_dir, e->d_name);
-            unlink(p);
+            snprintf(p, sizeof p, "%s/%s", path, e->d_name);
+            remove_tree(p);
         }
         closedir(d);
     }
-    rmdir(g_tmp_dir);
+    rmdir(path);
+}
+
+static void remove_tmp_dir(void) {
+    if (g_tmp_dir[0]) remove_tree(g_tmp_dir);
 }
 
 static int bytes_per_pixel(fs_pixel_format f) {
@@ -3904,9 +3928,1566 @@ static void test_reenact(shared_models *m, swap_ctx *s) {
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* The bad-input table: every exported function, every kind of bad argument, one row each      */
+/* ------------------------------------------------------------------------------------------ */
+
+#define BT_P68 "shape_predictor_68_face_landmarks.dat"
+#define BT_SKIP (-1)  /* the row's optional fixture (a model file) is missing: not run */
+#define BT_FALSE (-2) /* a value row's condition was false */
+#define BT_IS(cond) ((cond) ? (int)FS_OK : BT_FALSE)
+#define BT_NEED(p, call) ((p) ? (int)(call) : BT_SKIP)
+/* FS_OK when the call leaves the thread's error message as it was (a no-op). */
+#define BT_KEEPS_MSG(call) (bt_prime_message("fs_image_create"), (void)(call), bt_message_primed() ? (int)FS_OK : BT_FALSE)
+/* Handles freed before the call. Images, streams, reenactors and trainers are made and freed by
+ * the row itself (nothing registers a new handle in between, so the address cannot come back to
+ * life); the others were freed at set-up while another handle keeps their objects, hence their
+ * addresses, alive: an fs_stream (c->pin) its swapper, source, detector, landmarker and
+ * recognizer, a learned swapper (c->pin_learned) its model. */
+#define STALE_IMG ((fs_image *)bt_stale_image())
+#define STALE_STREAM ((fs_stream *)bt_stale_stream(c))
+#define STALE_RE ((fs_reenactor *)bt_stale_reenactor(c))
+#define STALE_DET ((fs_detector *)c->stale_det)
+#define STALE_LM ((fs_landmarker *)c->stale_lm)
+#define STALE_REC ((fs_recognizer *)c->stale_rec)
+#define STALE_SW ((fs_swapper *)c->stale_sw)
+#define STALE_SRC ((fs_source *)c->stale_src)
+#define STALE_MODEL ((fs_model *)c->stale_model)
+#define STALE_TRAINER ((fs_trainer *)bt_stale_trainer(c))
+
+static max_align_t bt_foreign; /* a pointer the library never made */
+static const char bt_text[] = "Hello, this is plain text and not an image.\n";
+
+typedef struct bt_ctx {
+    /* live fixtures: borrowed from the earlier groups, or made (and freed) by the table */
+    fs_detector *det, *det_up1;
+    fs_landmarker *lm, *lm5;
+    fs_recognizer *rec;
+    fs_swapper *sw, *sw_idx3;
+    fs_source *src;
+    fs_stream *st;
+    fs_reenactor *re;
+    fs_image *obama, *img, *gray, *rgb, *blank, *photo, *target, *wide, *tiny;
+    const fs_image *biden;
+    fs_face face, noface, fit;
+    /* freed handles, their objects kept by pin */
+    uintptr_t stale_det, stale_lm, stale_rec, stale_sw, stale_src;
+    fs_stream *pin;
+    /* argument values */
+    fs_affine ident, singular, rank1, tiny_t, nan_t, inf_t;
+    fs_point pts[FS_MAX_LANDMARKS];
+    float emb[FS_EMBEDDING_SIZE];
+    unsigned char px[64], zeros[64], corrupt[4096], corrupt2[4096];
+    fs_image_view view;
+    fs_detector_options dopt;
+    fs_swap_options sopt;
+    fs_stream_options stopt;
+    fs_video_options vopt;
+    fs_reenact_options ropt;
+    fs_image *set_a[1], *set_a_null[2], *set_tmp[1], *set_gray[1];
+    const fs_image *set_b[1], *set_b_null[1], *set_b_det[1], *set_rgb[1];
+    int progress_calls;
+    /* learned conversion: extracted faces, a model (trained 0 iterations), a trainer */
+    fs_model *model;
+    uintptr_t stale_model;     /* kept alive by pin_learned */
+    fs_swapper *pin_learned;
+    fs_trainer *trainer;
+    fs_extract_options eopt;
+    fs_train_options topt;
+    char ex_a[1024], ex_b[1024], ex_out[1024], ex_empty[1024], ex_missing[1024], model_path[1024], train_path[1024],
+        stale_train_path[1024], model_trunc[1024], model_fake[1024], photo_path[1024];
+    const char *ex_in[1], *ex_in_null[1], *ex_in_missing[1], *ex_in_text[1], *ex_in_trunc[1], *ex_in_emptydir[1];
+    /* data in memory */
+    unsigned char *two, *prog, *huge0, *huge2, *wide0, *jpg_w0, *png, *png_huge, *png_zero;
+    size_t two_size, prog_size, png_size;
+    /* files and folders */
+    char dir[1024], idir[1024], vdir[1024];
+    char missing[1024], notdir[1024], longpath[5000], text[1024], empty[1024];
+    char jpg_trunc[1024], jpg_trunc_prog[1024], jpg_corrupt[1024], jpg_huge0[1024], jpg_huge2[1024];
+    char png_trunc_path[1024], png_huge_path[1024], png_zero_path[1024];
+    char iout_png[1024], iout_jpg[1024], iout_bmp[1024], iout_noext[1024], iout_nodir[1024], idir_as_file[1024],
+        inotdir[1024];
+    char missing_model[1024], garbage[1024], text_model[1024], trunc68[1024], trunc_rec[1024], trunc_cnn[1024],
+        trunc_haar[1024], p5[4096], pcnn[4096], phaar[4096];
+    char vin[1024], vmissing[1024], vtext[1024], vtrunc[1024], vzero[1024], vtrunc_frame[1024], vcorrupt[1024],
+        vaudio[1024];
+    char vout[1024], vout_xyz[1024], vout_noext[1024], vout_nodir[1024];
+    /* outputs: set to sentinels before each row, checked after a failing one */
+    fs_image *o_img, *o_mask;
+    void *o_data;
+    size_t o_size, o_count;
+    fs_detector *o_det;
+    fs_landmarker *o_lm;
+    fs_recognizer *o_rec;
+    fs_swapper *o_sw;
+    fs_source *o_src;
+    fs_stream *o_st;
+    fs_reenactor *o_re;
+    fs_model *o_model;
+    fs_trainer *o_tr;
+    int64_t o_iter;
+    fs_model_info o_minfo;
+    fs_affine o_affine;
+    fs_image_view o_view;
+    fs_face o_face, o_faces[4];
+    fs_swap_metrics o_metrics;
+    fs_point o_points[FS_MAX_LANDMARKS];
+    float o_emb[FS_EMBEDDING_SIZE];
+    char o_buf[4096];
+} bt_ctx;
+
+/* ---- helpers the rows call ---- */
+
+static char g_primed[512];
+
+/* Leaves a known message on this thread: a failure of a function other than `fn`. */
+static void bt_prime_message(const char *fn) {
+    if (strcmp(fn, "fs_model_find") == 0) {
+        fs_image *o = NULL;
+        (void)fs_image_create(0, 0, FS_FORMAT_GRAY8, &o);
+    } else {
+        (void)fs_model_find(NULL, NULL, 0);
+    }
+    snprintf(g_primed, sizeof g_primed, "%s", fs_last_error_message());
+}
+
+static bool bt_message_primed(void) { return g_primed[0] != '\0' && strcmp(fs_last_error_message(), g_primed) == 0; }
+
+static uintptr_t bt_stale_image(void) {
+    fs_image *i = NULL;
+    if (fs_image_create(8, 8, FS_FORMAT_BGR8, &i) != FS_OK) return 0;
+    uintptr_t u = (uintptr_t)i;
+    fs_image_free(i);
+    return u;
+}
+
+static uintptr_t bt_stale_stream(bt_ctx *c) {
+    fs_stream *s = NULL;
+    if (fs_stream_create(c->sw, c->src, NULL, &s) != FS_OK) return 0;
+    uintptr_t u = (uintptr_t)s;
+    fs_stream_free(s);
+    return u;
+}
+
+static uintptr_t bt_stale_reenactor(bt_ctx *c) {
+    fs_reenactor *r = NULL;
+    if (fs_reenactor_create(c->det, c->lm, c->photo, NULL, &r) != FS_OK) return 0;
+    uintptr_t u = (uintptr_t)r;
+    fs_reenactor_free(r);
+    return u;
+}
+
+/* Cheap training: batch 1, no augmentation, no automatic checkpoints or previews. */
+static fs_train_options bt_train_options(void) {
+    fs_train_options o = fs_train_default_options();
+    o.batch = 1;
+    o.augment = 0;
+    o.checkpoint_every = 0;
+    o.preview_every = 0;
+    return o;
+}
+
+static uintptr_t bt_stale_trainer(bt_ctx *c) {
+    fs_trainer *t = NULL;
+    fs_train_options o = bt_train_options();
+    if (fs_trainer_create(c->ex_a, c->ex_b, c->stale_train_path, &o, &t) != FS_OK) return 0;
+    uintptr_t u = (uintptr_t)t;
+    fs_trainer_free(t);
+    return u;
+}
+
+static bool bt_trainer_free_twice(bt_ctx *c, void (*free_fn)(fs_trainer *)) {
+    uintptr_t u = bt_stale_trainer(c);
+    if (!u) return false;
+    free_fn((fs_trainer *)u);
+    int64_t it = 0;
+    return fs_trainer_get_iteration((const fs_trainer *)u, &it) == FS_ERR_INVALID_ARGUMENT;
+}
+
+static int bt_train_cancel(void *user, const fs_train_progress *p) {
+    (void)p;
+    ++*(int *)user;
+    return 1;
+}
+
+static fs_extract_options *bt_eopt(bt_ctx *c) { c->eopt = fs_extract_default_options(); return &c->eopt; }
+static fs_train_options *bt_topt(bt_ctx *c) { c->topt = bt_train_options(); return &c->topt; }
+
+static bool bt_extract_defaults_ok(fs_extract_options o) {
+    return o.size == 256 && o.padding == 0.25f && o.min_sharpness == 20.0f && o.duplicate_distance == 2.0f &&
+           o.every_nth_frame == 1 && o.max_faces == 1;
+}
+
+static bool bt_train_defaults_ok(fs_train_options o) {
+    return o.size == 64 && o.batch == 16 && o.augment == 1 && o.checkpoint_every == 250 && o.preview_every == 100 &&
+           o.resume == 0 && o.preview_dir == NULL && o.name_a == NULL && o.name_b == NULL && o.learning_rate > 0;
+}
+
+static bool bt_model_info_ok(bt_ctx *c, fs_status (*get_info)(const fs_model *, fs_model_info *)) {
+    fs_model_info i;
+    memset(&i, 0, sizeof i);
+    return get_info(c->model, &i) == FS_OK && i.size == 64 && i.bottleneck == 512 &&
+           strcmp(i.name_a, "A") == 0 && strcmp(i.name_b, "B") == 0 && i.has_training_state == 1;
+}
+
+static fs_image_view *bt_view(bt_ctx *c) {
+    c->view = (fs_image_view){c->px, 4, 4, 12, FS_FORMAT_BGR8};
+    return &c->view;
+}
+
+static fs_face *bt_face(bt_ctx *c) {
+    c->fit = c->face;
+    return &c->fit;
+}
+
+static fs_face *bt_face_collapsed(bt_ctx *c) {
+    c->fit = c->face;
+    for (int i = 0; i < FS_MAX_LANDMARKS; i++) c->fit.landmarks[i] = (fs_point){100, 100};
+    return &c->fit;
+}
+
+static fs_detector_options *bt_dopt(bt_ctx *c) { c->dopt = fs_detector_default_options(); return &c->dopt; }
+static fs_swap_options *bt_sopt(bt_ctx *c) { c->sopt = fs_swap_default_options(); return &c->sopt; }
+static fs_stream_options *bt_stopt(bt_ctx *c) { c->stopt = fs_stream_default_options(); return &c->stopt; }
+static fs_video_options *bt_vopt(bt_ctx *c) { c->vopt = fs_video_default_options(); return &c->vopt; }
+static fs_reenact_options *bt_ropt(bt_ctx *c) { c->ropt = fs_reenact_default_options(); return &c->ropt; }
+
+static int bt_cancel(void *user, int64_t done, int64_t total) {
+    (void)done;
+    (void)total;
+    ++*(int *)user;
+    return 1;
+}
+
+static bool bt_version_string_ok(const char *(*version_string)(void)) {
+    char want[64];
+    snprintf(want, sizeof want, "%d.%d.%d", FS_VERSION_MAJOR, FS_VERSION_MINOR, FS_VERSION_PATCH);
+    const char *v = version_string();
+    return v != NULL && strcmp(v, want) == 0;
+}
+
+static bool bt_status_strings_ok(const char *(*status_string)(fs_status)) {
+    for (int s = FS_OK; s <= FS_ERR_INTERNAL; s++) {
+        const char *str = status_string((fs_status)s), *name = status_name((fs_status)s);
+        size_t n = strlen(name);
+        if (!str || strncmp(str, name, n) != 0 || (str[n] != ':' && str[n] != '\0')) return false;
+    }
+    return true;
+}
+
+static bool bt_last_error_exact(const char *(*last_error_message)(void)) {
+    fs_image *o = NULL;
+    if (fs_image_load(NULL, &o) != FS_ERR_INVALID_ARGUMENT) return false;
+    const char *m = last_error_message();
+    return m != NULL && strcmp(m, "fs_image_load: path is NULL") == 0 && last_error_message() == m;
+}
+
+static void *bt_thread_message(void *p) {
+    const char *m = fs_last_error_message();
+    *(bool *)p = m != NULL && m[0] == '\0';
+    return NULL;
+}
+
+static bool bt_last_error_per_thread(const char *(*last_error_message)(void)) {
+    (void)fs_model_find(NULL, NULL, 0); /* a message on this thread */
+    bool empty = false;
+    pthread_t t;
+    if (pthread_create(&t, NULL, bt_thread_message, &empty) != 0) return false;
+    pthread_join(t, NULL);
+    return empty && strstr(last_error_message(), "fs_model_find") != NULL;
+}
+
+static bool bt_encode_and_free(bt_ctx *c, void (*free_fn)(void *)) {
+    void *data = NULL;
+    size_t size = 0;
+    if (fs_image_encode(c->img, FS_CODEC_PNG, 0, &data, &size) != FS_OK || !data || size == 0) return false;
+    free_fn(data);
+    return true;
+}
+
+static bool bt_image_free_twice(void (*free_fn)(fs_image *)) {
+    fs_image *i = NULL;
+    if (fs_image_create(8, 8, FS_FORMAT_GRAY8, &i) != FS_OK) return false;
+    uintptr_t u = (uintptr_t)i;
+    free_fn(i);
+    free_fn((fs_image *)u);
+    fs_image_view v;
+    return fs_image_get_view((const fs_image *)u, &v) == FS_ERR_INVALID_ARGUMENT;
+}
+
+static bool bt_stream_free_twice(bt_ctx *c, void (*free_fn)(fs_stream *)) {
+    uintptr_t u = bt_stale_stream(c);
+    if (!u) return false;
+    free_fn((fs_stream *)u);
+    return fs_stream_reset((fs_stream *)u) == FS_ERR_INVALID_ARGUMENT;
+}
+
+static bool bt_reenactor_free_twice(bt_ctx *c, void (*free_fn)(fs_reenactor *)) {
+    uintptr_t u = bt_stale_reenactor(c);
+    if (!u) return false;
+    free_fn((fs_reenactor *)u);
+    return fs_reenactor_reset((fs_reenactor *)u) == FS_ERR_INVALID_ARGUMENT;
+}
+
+static bool bt_detector_defaults_ok(fs_detector_options o) {
+    return o.backend == FS_DETECTOR_HOG && o.model_path == NULL && o.upsample == 0 && o.min_face_size == 80 &&
+           o.downscale == 0.0f && o.margin == 0.5f && o.threshold == 0.0f && o.max_faces == 0;
+}
+
+static bool bt_swap_defaults_ok(fs_swap_options o) {
+    return o.mode == FS_CONVERT_DELAUNAY && o.color == FS_COLOR_REINHARD && o.blend == FS_BLEND_MULTIBAND &&
+           o.face_index == -1 && o.keep_mouth == 1 && o.keep_unmatched == 0 && o.use_reference == 0 &&
+           close_to(o.identity_threshold, 0.6, 1e-6);
+}
+
+static bool bt_stream_defaults_ok(fs_stream_options o) {
+    return o.struct_size == sizeof(fs_stream_options) && o.detect_interval == 5 && close_to(o.min_cutoff, 2, 1e-6) &&
+           close_to(o.beta, 8, 1e-6) && close_to(o.scene_cut, 28, 1e-6);
+}
+
+static bool bt_video_defaults_ok(fs_video_options o) {
+    return o.struct_size == sizeof(fs_video_options) && o.crf == 18 && o.preset == NULL && bt_stream_defaults_ok(o.stream);
+}
+
+static bool bt_reenact_defaults_ok(fs_reenact_options o) {
+    return o.struct_size == sizeof(fs_reenact_options) && o.expression == 1.0f && o.head_motion == 1.0f &&
+           o.mouth_fill == 1 && o.side_by_side == 0 && bt_stream_defaults_ok(o.stream);
+}
+
+/* ---- the table ---- */
+
+#define BT_CAT2(a, b) a##b
+#define BT_CAT(a, b) BT_CAT2(a, b)
+#define ROW(fn, what, want, msg, ...) \
+    static int BT_CAT(bt_row_, __LINE__)(bt_ctx * c) { (void)c; return (int)(__VA_ARGS__); }
+#include "bad_input_table.h"
+#undef ROW
+
+typedef struct bt_case {
+    const char *fn;     /* the function the row is about */
+    const char *what;   /* the case */
+    int (*thunk)(bt_ctx *);
+    fs_status want;
+    const char *msg;    /* '|'-separated parts the message must all contain; NULL for FS_OK rows */
+    const char *expr;   /* the call as written */
+    int line;           /* in bad_input_table.h */
+} bt_case;
+
+#define ROW(fn, what, want, msg, ...) {#fn, what, BT_CAT(bt_row_, __LINE__), want, msg, #__VA_ARGS__, __LINE__},
+static const bt_case k_bt_cases[] = {
+#include "bad_input_table.h"
+};
+#undef ROW
+#define BT_NCASES (sizeof k_bt_cases / sizeof k_bt_cases[0])
+
+/* The distinct function names of the table, in first-row order; returns how many. */
+static size_t bt_functions(const char **names, size_t cap) {
+    size_t n = 0;
+    for (size_t i = 0; i < BT_NCASES; i++) {
+        bool seen = false;
+        for (size_t k = 0; k < n && !seen; k++) seen = strcmp(names[k], k_bt_cases[i].fn) == 0;
+        if (!seen && n < cap) names[n++] = k_bt_cases[i].fn;
+    }
+    return n;
+}
+
+/* ---- fixtures ---- */
+
+static bool write_y4m(const char *path, int w, int h, int frames, size_t last_frame_bytes, uint32_t seed) {
+    FILE *f = fopen(path, "wb");
+    if (!f) return false;
+    bool ok = fprintf(f, "YUV4MPEG2 W%d H%d F25:1 Ip A1:1 C420jpeg\n", w, h) > 0;
+    size_t frame = (size_t)w * (size_t)h * 3 / 2;
+    unsigned char *buf = calloc(frame, 1);
+    ok = ok && buf != NULL;
+    for (int i = 0; ok && i < frames; i++) {
+        for (size_t k = 0; seed && k < frame; k++) {
+            seed = seed * 1664525u + 1013904223u;
+            buf[k] = (unsigned char)(seed >> 24);
+        }
+        size_t n = i == frames - 1 && last_frame_bytes < frame ? last_frame_bytes : frame;
+        ok = fputs("FRAME\n", f) >= 0 && fwrite(buf, 1, n, f) == n;
+    }
+    free(buf);
+    return (fclose(f) == 0) && ok;
+}
+
+static bool write_wav(const char *path) {
+    unsigned char h[44];
+    const uint32_t samples = 8000, data = 2 * samples;
+    memcpy(h, "RIFF", 4);
+    uint32_t v32[] = {36 + data};
+    memcpy(h + 4, v32, 4);
+    memcpy(h + 8, "WAVEfmt ", 8);
+    uint32_t fmt_size = 16, rate = 8000, bytes_per_s = 16000;
+    uint16_t pcm = 1, channels = 1, align = 2, bits = 16;
+    memcpy(h + 16, &fmt_size, 4);
+    memcpy(h + 20, &pcm, 2);
+    memcpy(h + 22, &channels, 2);
+    memcpy(h + 24, &rate, 4);
+    memcpy(h + 28, &bytes_per_s, 4);
+    memcpy(h + 32, &align, 2);
+    memcpy(h + 34, &bits, 2);
+    memcpy(h + 36, "data", 4);
+    memcpy(h + 40, &data, 4);
+    unsigned char *all = calloc(1, sizeof h + data);
+    if (!all) return false;
+    memcpy(all, h, sizeof h);
+    bool ok = write_whole_file(path, all, sizeof h + data);
+    free(all);
+    return ok;
+}
+
+/* An MP4 whose mdat box (the coded frames) is all zeros: the container opens, nothing decodes. */
+static bool write_zeroed_mdat(const char *from, const char *to) {
+    size_t n = 0;
+    unsigned char *b = read_whole_file(from, &n);
+    if (!b) return false;
+    bool found = false;
+    for (size_t i = 0; i + 8 <= n;) {
+        size_t len = ((size_t)b[i] << 24) | ((size_t)b[i + 1] << 16) | ((size_t)b[i + 2] << 8) | b[i + 3];
+        if (len < 8 || i + len > n) break;
+        if (memcmp(b + i + 4, "mdat", 4) == 0) {
+            memset(b + i + 8, 0, len - 8);
+            found = true;
+        }
+        i += len;
+    }
+    bool ok = found && write_whole_file(to, b, n);
+    free(b);
+    return ok;
+}
+
+/* The first `keep` bytes of a file into another (0 when it cannot). */
+static bool copy_prefix(const char *from, const char *to, size_t keep) {
+    FILE *f = fopen(from, "rb");
+    if (!f) return false;
+    unsigned char *buf = malloc(keep);
+    size_t got = buf ? fread(buf, 1, keep, f) : 0;
+    fclose(f);
+    bool ok = got == keep && write_whole_file(to, buf, keep);
+    free(buf);
+    return ok;
+}
+
+static unsigned char *patched_sof(const unsigned char *src, size_t n, int w, int h) {
+    unsigned char *p = malloc(n);
+    if (!p) return NULL;
+    memcpy(p, src, n);
+    size_t sof = find_sof(p, n);
+    if (!sof) {
+        free(p);
+        return NULL;
+    }
+    p[sof + 5] = (unsigned char)(h >> 8);
+    p[sof + 6] = (unsigned char)h;
+    p[sof + 7] = (unsigned char)(w >> 8);
+    p[sof + 8] = (unsigned char)w;
+    return p;
+}
+
+static void bt_path(char *buf, size_t n, const char *dir, const char *name) { snprintf(buf, n, "%s/%s", dir, name); }
+
+static bool bt_setup(bt_ctx *c, shared_models *m, swap_ctx *s, const jpegs *j) {
+    c->det = m->det;
+    c->lm = m->lm;
+    c->rec = s->rec;
+    c->sw = s->sw;
+    c->src = s->src;
+    c->obama = m->obama;
+    c->biden = s->biden;
+    c->face = m->obama_face;
+    if (!c->det || !c->lm || !c->sw || !c->src || !c->obama || !c->biden || !m->have_obama_face ||
+        !j->two || !j->obama) {
+        CHECKF(false, "fixtures from the earlier groups are missing");
+        return false;
+    }
+    tmp_path(c->dir, sizeof c->dir, "bt");
+    tmp_path(c->idir, sizeof c->idir, "bt_images");
+    tmp_path(c->vdir, sizeof c->vdir, "bt_videos");
+    if (mkdir(c->dir, 0755) != 0 || mkdir(c->idir, 0755) != 0 || mkdir(c->vdir, 0755) != 0) {
+        CHECKF(false, "cannot create the table's folders: %s", strerror(errno));
+        return false;
+    }
+
+    /* Images. */
+    c->img = make_image(32, 32, FS_FORMAT_BGR8, gradient_at);
+    c->gray = make_image(32, 32, FS_FORMAT_GRAY8, gradient_at);
+    c->rgb = make_image(32, 32, FS_FORMAT_RGB8, gradient_at);
+    EXPECT_OK(fs_image_create(64, 64, FS_FORMAT_BGR8, &c->blank));
+    EXPECT_OK(fs_image_create(16400, 4, FS_FORMAT_GRAY8, &c->wide)); /* x2 upsampled: over the side limit */
+    EXPECT_OK(fs_image_create(10, 10, FS_FORMAT_BGR8, &c->tiny));
+    c->target = copy_image(c->biden);
+    /* A small photo with one face: fr_obama1's face aligned into 320 x 320. */
+    fs_affine t;
+    if (EXPECT_OK(fs_align_transform(&c->face, 320, 0.25f, &t))) EXPECT_OK(fs_align_crop(c->obama, &t, 320, &c->photo));
+    if (!c->img || !c->gray || !c->rgb || !c->blank || !c->wide || !c->tiny || !c->target || !c->photo) return false;
+    size_t nf = 0;
+    EXPECT_OK(fs_detect(c->det, c->photo, NULL, 0, &nf));
+    CHECKF(nf == 1, "the 320x320 photo has %zu faces, want 1", nf);
+    memset(&c->noface, 0, sizeof c->noface);
+    c->noface.rect = c->noface.box = (fs_rect){10, 10, 50, 50};
+
+    /* Handles the table owns. */
+    fs_detector_options up1 = fs_detector_default_options();
+    up1.upsample = 1;
+    EXPECT_OK(fs_detector_create(&up1, &c->det_up1));
+    fs_swap_options so = fs_swap_default_options();
+    so.face_index = 3;
+    EXPECT_OK(fs_swapper_create(c->det, c->lm, NULL, &so, &c->sw_idx3));
+    EXPECT_OK(fs_stream_create(c->sw, c->src, NULL, &c->st));
+    EXPECT_OK(fs_reenactor_create(c->det, c->lm, c->photo, NULL, &c->re));
+    if (fs_model_find("shape_predictor_5_face_landmarks.dat", c->p5, sizeof c->p5) == FS_OK)
+        EXPECT_OK(fs_landmarker_create(c->p5, &c->lm5));
+    else
+        c->p5[0] = '\0';
+    if (fs_model_find("mmod_human_face_detector.dat", c->pcnn, sizeof c->pcnn) != FS_OK) c->pcnn[0] = '\0';
+    if (fs_model_find("haarcascade_frontalface_default.xml", c->phaar, sizeof c->phaar) != FS_OK) c->phaar[0] = '\0';
+    if (!c->sw_idx3 || !c->st || !c->re || !c->det_up1) return false;
+
+    /* Freed handles whose objects stay alive: pin (a stream) keeps sw2 and src2, sw2 keeps det2,
+     * lm2 and rec2; their handles are freed. */
+    fs_detector *det2 = NULL;
+    fs_landmarker *lm2 = NULL;
+    fs_recognizer *rec2 = NULL;
+    fs_swapper *sw2 = NULL;
+    fs_source *src2 = NULL;
+    EXPECT_OK(fs_detector_create(NULL, &det2));
+    EXPECT_OK(fs_landmarker_create(NULL, &lm2));
+    if (c->rec) EXPECT_OK(fs_recognizer_create(s->rec_path, &rec2));
+    if (det2 && lm2) EXPECT_OK(fs_swapper_create(det2, lm2, rec2, NULL, &sw2));
+    if (sw2) EXPECT_OK(fs_source_prepare(sw2, c->photo, 0, &src2));
+    if (src2) EXPECT_OK(fs_stream_create(sw2, src2, NULL, &c->pin));
+    if (!c->pin) return false;
+    c->stale_det = (uintptr_t)det2;
+    c->stale_lm = (uintptr_t)lm2;
+    c->stale_rec = (uintptr_t)rec2;
+    c->stale_sw = (uintptr_t)sw2;
+    c->stale_src = (uintptr_t)src2;
+    fs_detector_free(det2);
+    fs_landmarker_free(lm2);
+    fs_recognizer_free(rec2);
+    fs_swapper_free(sw2);
+    fs_source_free(src2);
+
+    /* Learned conversion: one photo per person extracted at 64 px, an untrained model saved and
+     * loaded twice (one copy freed while a learned swapper keeps it), a live trainer. */
+    tmp_path(c->ex_a, sizeof c->ex_a, "bt_faces_a");
+    tmp_path(c->ex_b, sizeof c->ex_b, "bt_faces_b");
+    tmp_path(c->ex_out, sizeof c->ex_out, "bt_extract");
+    tmp_path(c->ex_empty, sizeof c->ex_empty, "bt_no_faces");
+    tmp_path(c->ex_missing, sizeof c->ex_missing, "no_such_folder_0123");
+    tmp_path(c->model_path, sizeof c->model_path, "bt_model.fsm");
+    tmp_path(c->train_path, sizeof c->train_path, "bt_training.fsm");
+    tmp_path(c->stale_train_path, sizeof c->stale_train_path, "bt_stale_training.fsm");
+    {
+        char pa[1024], pb[1024];
+        data_path(pa, sizeof pa, "fr_obama1.jpg");
+        data_path(pb, sizeof pb, "fr_biden2.jpg");
+        const char *in_a[1] = {pa}, *in_b[1] = {pb};
+        fs_extract_options eo = fs_extract_default_options();
+        eo.size = 64;
+        fs_train_options to = bt_train_options();
+        fs_trainer *t0 = NULL;
+        fs_model *m2 = NULL;
+        if (mkdir(c->ex_empty, 0755) == 0 && EXPECT_OK(fs_extract(c->det, c->lm, in_a, 1, c->ex_a, &eo, NULL, NULL, NULL)) &&
+            EXPECT_OK(fs_extract(c->det, c->lm, in_b, 1, c->ex_b, &eo, NULL, NULL, NULL)) &&
+            EXPECT_OK(fs_trainer_create(c->ex_a, c->ex_b, c->model_path, &to, &t0)) && EXPECT_OK(fs_trainer_save(t0)) &&
+            EXPECT_OK(fs_model_load(c->model_path, &c->model)) && EXPECT_OK(fs_model_load(c->model_path, &m2)) &&
+            EXPECT_OK(fs_swapper_create_learned(c->det, c->lm, m2, 0, NULL, &c->pin_learned))) {
+            c->stale_model = (uintptr_t)m2;
+        }
+        fs_model_free(m2); /* with pin_learned made, its object lives on: a freed handle */
+        fs_trainer_free(t0);
+        if (c->ex_a[0]) EXPECT_OK(fs_trainer_create(c->ex_a, c->ex_b, c->train_path, &to, &c->trainer));
+        bt_path(c->model_trunc, sizeof c->model_trunc, c->dir, "model_truncated.fsm");
+        if (!c->model || !copy_prefix(c->model_path, c->model_trunc, 65536)) c->model_trunc[0] = '\0';
+    }
+
+    /* Values. */
+    c->ident = (fs_affine){{1, 0, 0, 0, 1, 0}};
+    c->singular = (fs_affine){{0, 0, 5, 0, 0, 7}};
+    c->rank1 = (fs_affine){{1, 2, 0, 2, 4, 0}};
+    c->tiny_t = (fs_affine){{1e-300, 0, 0, 0, 1e-300, 0}};
+    c->nan_t = (fs_affine){{1, 0, NAN, 0, 1, 0}};
+    c->inf_t = (fs_affine){{INFINITY, 0, 0, 0, 1, 0}};
+    for (int i = 0; i < FS_MAX_LANDMARKS; i++) c->pts[i] = (fs_point){(float)i, (float)(2 * i)};
+    for (int i = 0; i < FS_EMBEDDING_SIZE; i++) c->emb[i] = (float)i / 128.0f;
+    c->set_a[0] = c->img;
+    c->set_a_null[0] = c->img;
+    c->set_a_null[1] = NULL;
+    c->set_gray[0] = c->gray;
+    c->set_b[0] = c->img;
+    c->set_b_null[0] = NULL;
+    c->set_b_det[0] = (const fs_image *)c->det;
+    c->set_rgb[0] = c->rgb;
+    uint32_t r = 12345;
+    for (size_t i = 0; i < sizeof c->corrupt; i++) {
+        r = r * 1103515245u + 12345u;
+        c->corrupt[i] = c->corrupt2[i] = (unsigned char)(r >> 16);
+    }
+    c->corrupt[0] = c->corrupt2[0] = 0xFF;
+    c->corrupt[1] = c->corrupt2[1] = 0xD8;
+    c->corrupt[2] = c->corrupt2[2] = 0xFF;
+    c->corrupt[3] = 0xC0; /* SOF0 with a garbage body */
+    c->corrupt2[3] = 0x17;
+
+    /* Image data. */
+    c->two = j->two;
+    c->two_size = j->two_size;
+    c->prog = j->obama;
+    c->prog_size = j->obama_size;
+    c->huge0 = patched_sof(j->two, j->two_size, 60000, 60000);
+    c->huge2 = patched_sof(j->obama, j->obama_size, 60000, 60000);
+    c->wide0 = patched_sof(j->two, j->two_size, 40000, 100);
+    c->jpg_w0 = patched_sof(j->two, j->two_size, 0, 100);
+    void *png = NULL;
+    if (!EXPECT_OK(fs_image_encode(c->img, FS_CODEC_PNG, 0, &png, &c->png_size))) return false;
+    c->png = png;
+    c->png_huge = malloc(c->png_size);
+    c->png_zero = malloc(c->png_size);
+    if (!c->huge0 || !c->huge2 || !c->wide0 || !c->jpg_w0 || !c->png_huge || !c->png_zero || c->png_size < 24) {
+        CHECKF(false, "cannot build the patched JPEG/PNG data");
+        return false;
+    }
+    memcpy(c->png_huge, c->png, c->png_size);
+    memcpy(c->png_zero, c->png, c->png_size);
+    static const unsigned char ihdr_huge[8] = {0, 0, 0xEA, 0x60, 0, 0, 0xEA, 0x60};
+    static const unsigned char ihdr_zero[8] = {0, 0, 0, 0, 0, 0, 0, 16};
+    memcpy(c->png_huge + 16, ihdr_huge, 8);
+    memcpy(c->png_zero + 16, ihdr_zero, 8);
+
+    /* Files. */
+    bool ok = true;
+    bt_path(c->missing, sizeof c->missing, c->dir, "no_such_photo_0123.jpg");
+    bt_path(c->text, sizeof c->text, c->dir, "notes.txt");
+    ok = ok && write_whole_file(c->text, bt_text, strlen(bt_text));
+    bt_path(c->notdir, sizeof c->notdir, c->text, "x.jpg");
+    {
+        char name[301];
+        memset(name, 'a', sizeof name - 1);
+        name[sizeof name - 1] = '\0';
+        bt_path(c->longpath, sizeof c->longpath, c->dir, name); /* a name over NAME_MAX (255) */
+    }
+    bt_path(c->empty, sizeof c->empty, c->dir, "empty.jpg");
+    ok = ok && write_whole_file(c->empty, "", 0);
+    bt_path(c->jpg_trunc, sizeof c->jpg_trunc, c->dir, "truncated.jpg");
+    ok = ok && write_whole_file(c->jpg_trunc, c->two, c->two_size / 2);
+    bt_path(c->jpg_trunc_prog, sizeof c->jpg_trunc_prog, c->dir, "truncated_progressive.jpg");
+    ok = ok && write_whole_file(c->jpg_trunc_prog, c->prog, c->prog_size / 2);
+    bt_path(c->jpg_corrupt, sizeof c->jpg_corrupt, c->dir, "corrupt.jpg");
+    ok = ok && write_whole_file(c->jpg_corrupt, c->corrupt, sizeof c->corrupt);
+    bt_path(c->jpg_huge0, sizeof c->jpg_huge0, c->dir, "huge_sof0.jpg");
+    ok = ok && write_whole_file(c->jpg_huge0, c->huge0, c->two_size);
+    bt_path(c->jpg_huge2, sizeof c->jpg_huge2, c->dir, "huge_sof2.jpg");
+    ok = ok && write_whole_file(c->jpg_huge2, c->huge2, c->prog_size);
+    bt_path(c->png_trunc_path, sizeof c->png_trunc_path, c->dir, "truncated.png");
+    ok = ok && write_whole_file(c->png_trunc_path, c->png, c->png_size / 2);
+    bt_path(c->png_huge_path, sizeof c->png_huge_path, c->dir, "huge.png");
+    ok = ok && write_whole_file(c->png_huge_path, c->png_huge, c->png_size);
+    bt_path(c->png_zero_path, sizeof c->png_zero_path, c->dir, "zero.png");
+    ok = ok && write_whole_file(c->png_zero_path, c->png_zero, c->png_size);
+    bt_path(c->iout_png, sizeof c->iout_png, c->idir, "out.png");
+    bt_path(c->iout_jpg, sizeof c->iout_jpg, c->idir, "out.jpg");
+    bt_path(c->iout_bmp, sizeof c->iout_bmp, c->idir, "unknown_extension.bmp");
+    bt_path(c->iout_noext, sizeof c->iout_noext, c->idir, "no_extension");
+    tmp_path(c->iout_nodir, sizeof c->iout_nodir, "no_such_folder_0123/out.png");
+    bt_path(c->idir_as_file, sizeof c->idir_as_file, c->idir, "folder.png");
+    ok = ok && mkdir(c->idir_as_file, 0755) == 0;
+    bt_path(c->inotdir, sizeof c->inotdir, c->text, "out.png");
+    /* Models. */
+    bt_path(c->missing_model, sizeof c->missing_model, c->dir, "no_such_model_0123.dat");
+    bt_path(c->garbage, sizeof c->garbage, c->dir, "garbage_model.dat");
+    ok = ok && write_whole_file(c->garbage, c->corrupt2 + 4, sizeof c->corrupt2 - 4);
+    bt_path(c->text_model, sizeof c->text_model, c->dir, "text_model.dat");
+    ok = ok && write_whole_file(c->text_model, "this is not a model\n", 20);
+    char p[4096];
+    bt_path(c->trunc68, sizeof c->trunc68, c->dir, "shape_predictor_68_truncated.dat");
+    if (fs_model_find(BT_P68, p, sizeof p) != FS_OK || !copy_prefix(p, c->trunc68, 65536)) c->trunc68[0] = '\0';
+    bt_path(c->trunc_rec, sizeof c->trunc_rec, c->dir, "resnet_truncated.dat");
+    if (!s->rec_path[0] || !copy_prefix(s->rec_path, c->trunc_rec, 65536)) c->trunc_rec[0] = '\0';
+    bt_path(c->trunc_cnn, sizeof c->trunc_cnn, c->dir, "mmod_truncated.dat");
+    if (!c->pcnn[0] || !copy_prefix(c->pcnn, c->trunc_cnn, 65536)) c->trunc_cnn[0] = '\0';
+    bt_path(c->trunc_haar, sizeof c->trunc_haar, c->dir, "haar_truncated.xml");
+    if (!c->phaar[0] || !copy_prefix(c->phaar, c->trunc_haar, 4096)) c->trunc_haar[0] = '\0';
+    /* Videos. */
+    video_path(c->vin, sizeof c->vin, "vr_face5.mp4");
+    video_path(c->vmissing, sizeof c->vmissing, "no_such_clip_0123.mp4");
+    bt_path(c->vtext, sizeof c->vtext, c->dir, "not_a_video.mp4");
+    ok = ok && write_whole_file(c->vtext, bt_text, strlen(bt_text));
+    bt_path(c->vtrunc, sizeof c->vtrunc, c->dir, "truncated.mp4");
+    long long vsize = 0;
+    ok = ok && file_exists(c->vin, &vsize) && copy_prefix(c->vin, c->vtrunc, (size_t)vsize / 2);
+    bt_path(c->vzero, sizeof c->vzero, c->dir, "zero_frames.y4m");
+    ok = ok && write_y4m(c->vzero, 64, 64, 0, 0, 0);
+    bt_path(c->vtrunc_frame, sizeof c->vtrunc_frame, c->dir, "truncated_frame.y4m");
+    ok = ok && write_y4m(c->vtrunc_frame, 64, 64, 1, 100, 0);
+    bt_path(c->vcorrupt, sizeof c->vcorrupt, c->dir, "corrupt_stream.mp4");
+    ok = ok && write_zeroed_mdat(c->vin, c->vcorrupt);
+    bt_path(c->vaudio, sizeof c->vaudio, c->dir, "audio_only.wav");
+    ok = ok && write_wav(c->vaudio);
+    bt_path(c->vout, sizeof c->vout, c->vdir, "out.mp4");
+    bt_path(c->vout_xyz, sizeof c->vout_xyz, c->vdir, "out.xyz");
+    bt_path(c->vout_noext, sizeof c->vout_noext, c->vdir, "out");
+    tmp_path(c->vout_nodir, sizeof c->vout_nodir, "no_such_folder_0123/out.mp4");
+    {
+        unsigned char fake[4096]; /* the model file's magic, then garbage */
+        memcpy(fake, c->corrupt2, sizeof fake);
+        memcpy(fake, "FSMODEL", 7);
+        bt_path(c->model_fake, sizeof c->model_fake, c->dir, "fake.fsm");
+        ok = ok && write_whole_file(c->model_fake, fake, sizeof fake);
+    }
+    data_path(c->photo_path, sizeof c->photo_path, "fr_obama1.jpg");
+    c->ex_in[0] = c->photo_path;
+    c->ex_in_null[0] = NULL;
+    c->ex_in_missing[0] = c->missing;
+    c->ex_in_text[0] = c->text;
+    c->ex_in_trunc[0] = c->jpg_trunc;
+    c->ex_in_emptydir[0] = c->ex_empty;
+    CHECKF(ok, "cannot write the table's input files in %s", c->dir);
+    return ok;
+}
+
+static void bt_teardown(bt_ctx *c) {
+    fs_trainer_free(c->trainer);
+    fs_swapper_free(c->pin_learned);
+    fs_model_free(c->model);
+    fs_stream_free(c->pin);
+    fs_stream_free(c->st);
+    fs_reenactor_free(c->re);
+    fs_swapper_free(c->sw_idx3);
+    fs_detector_free(c->det_up1);
+    fs_landmarker_free(c->lm5);
+    fs_image_free(c->img);
+    fs_image_free(c->gray);
+    fs_image_free(c->rgb);
+    fs_image_free(c->blank);
+    fs_image_free(c->wide);
+    fs_image_free(c->tiny);
+    fs_image_free(c->target);
+    fs_image_free(c->photo);
+    free(c->huge0);
+    free(c->huge2);
+    free(c->wide0);
+    free(c->jpg_w0);
+    fs_free(c->png);
+    free(c->png_huge);
+    free(c->png_zero);
+}
+
+/* ---- one row ---- */
+
+static const unsigned char k_bt_pattern = 0x5A;
+
+static void bt_reset_outputs(bt_ctx *c) {
+    c->o_img = (fs_image *)&c->o_img;
+    c->o_mask = (fs_image *)&c->o_mask;
+    c->o_data = &c->o_data;
+    c->o_size = 99;
+    c->o_count = 99;
+    c->o_det = (fs_detector *)&c->o_det;
+    c->o_lm = (fs_landmarker *)&c->o_lm;
+    c->o_rec = (fs_recognizer *)&c->o_rec;
+    c->o_sw = (fs_swapper *)&c->o_sw;
+    c->o_src = (fs_source *)&c->o_src;
+    c->o_st = (fs_stream *)&c->o_st;
+    c->o_re = (fs_reenactor *)&c->o_re;
+    c->o_model = (fs_model *)&c->o_model;
+    c->o_tr = (fs_trainer *)&c->o_tr;
+    memset(&c->o_iter, k_bt_pattern, sizeof c->o_iter);
+    memset(&c->o_minfo, k_bt_pattern, sizeof c->o_minfo);
+    memset(&c->o_affine, k_bt_pattern, sizeof c->o_affine);
+    memset(&c->o_view, k_bt_pattern, sizeof c->o_view);
+    memset(&c->o_face, k_bt_pattern, sizeof c->o_face);
+    memset(c->o_faces, k_bt_pattern, sizeof c->o_faces);
+    memset(&c->o_metrics, k_bt_pattern, sizeof c->o_metrics);
+    memset(c->o_points, k_bt_pattern, sizeof c->o_points);
+    memset(c->o_emb, k_bt_pattern, sizeof c->o_emb);
+    memset(c->o_buf, k_bt_pattern, sizeof c->o_buf);
+    c->progress_calls = 0;
+}
+
+/* Frees whatever a row made (an FS_OK row, or a row that wrongly succeeded). */
+static void bt_release_outputs(bt_ctx *c) {
+    if (c->o_img != (fs_image *)&c->o_img) fs_image_free(c->o_img);
+    if (c->o_mask != (fs_image *)&c->o_mask) fs_image_free(c->o_mask);
+    if (c->o_data != &c->o_data) fs_free(c->o_data);
+    if (c->o_det != (fs_detector *)&c->o_det) fs_detector_free(c->o_det);
+    if (c->o_lm != (fs_landmarker *)&c->o_lm) fs_landmarker_free(c->o_lm);
+    if (c->o_rec != (fs_recognizer *)&c->o_rec) fs_recognizer_free(c->o_rec);
+    if (c->o_sw != (fs_swapper *)&c->o_sw) fs_swapper_free(c->o_sw);
+    if (c->o_src != (fs_source *)&c->o_src) fs_source_free(c->o_src);
+    if (c->o_st != (fs_stream *)&c->o_st) fs_stream_free(c->o_st);
+    if (c->o_re != (fs_reenactor *)&c->o_re) fs_reenactor_free(c->o_re);
+    if (c->o_model != (fs_model *)&c->o_model) fs_model_free(c->o_model);
+    if (c->o_tr != (fs_trainer *)&c->o_tr) fs_trainer_free(c->o_tr);
+}
+
+static bool bt_untouched(const void *p, size_t n) {
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        if (b[i] != k_bt_pattern) return false;
+    return true;
+}
+
+/* token occurs in s as a whole name (not followed by a letter, digit or '_'). */
+static bool bt_mentions(const char *s, const char *token) {
+    size_t n = strlen(token);
+    for (const char *p = strstr(s, token); p; p = strstr(p + 1, token)) {
+        char next = p[n];
+        bool ident = (next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z') || (next >= '0' && next <= '9') ||
+                     next == '_';
+        if (!ident) return true;
+    }
+    return false;
+}
+
+/* Appends to why (as "; ...") every way a failing row broke the conventions on outputs. */
+static void bt_check_failure_outputs(bt_ctx *c, const bt_case *r, char *why, size_t n) {
+    const char *e = r->expr;
+#define BT_OUT_NULL(token, field)                                                                       \
+    if (bt_mentions(e, token) && c->field != NULL)                                                           \
+        snprintf(why + strlen(why), n - strlen(why), "; %s was not set to NULL", token + 1)
+#define BT_OUT_ZERO(token, field)                                                                       \
+    if (bt_mentions(e, token) && c->field != 0)                                                              \
+        snprintf(why + strlen(why), n - strlen(why), "; %s is %zu, not 0", token + 1, c->field)
+#define BT_OUT_KEPT(token, field)                                                                       \
+    if (bt_mentions(e, token) && !bt_untouched(&c->field, sizeof c->field))                                 \
+        snprintf(why + strlen(why), n - strlen(why), "; %s was written", token)
+    BT_OUT_NULL("&c->o_img", o_img);
+    BT_OUT_NULL("&c->o_mask", o_mask);
+    BT_OUT_NULL("&c->o_data", o_data);
+    BT_OUT_NULL("&c->o_det", o_det);
+    BT_OUT_NULL("&c->o_lm", o_lm);
+    BT_OUT_NULL("&c->o_rec", o_rec);
+    BT_OUT_NULL("&c->o_sw", o_sw);
+    BT_OUT_NULL("&c->o_src", o_src);
+    BT_OUT_NULL("&c->o_st", o_st);
+    BT_OUT_NULL("&c->o_re", o_re);
+    BT_OUT_NULL("&c->o_model", o_model);
+    BT_OUT_NULL("&c->o_tr", o_tr);
+    BT_OUT_KEPT("c->o_iter", o_iter);
+    BT_OUT_KEPT("c->o_minfo", o_minfo);
+    BT_OUT_ZERO("&c->o_size", o_size);
+    BT_OUT_ZERO("&c->o_count", o_count);
+    BT_OUT_KEPT("c->o_affine", o_affine);
+    BT_OUT_KEPT("c->o_view", o_view);
+    BT_OUT_KEPT("c->o_face", o_face);
+    BT_OUT_KEPT("c->o_faces", o_faces);
+    BT_OUT_KEPT("c->o_metrics", o_metrics);
+    BT_OUT_KEPT("c->o_points", o_points);
+    BT_OUT_KEPT("c->o_emb", o_emb);
+    BT_OUT_KEPT("c->o_buf", o_buf);
+#undef BT_OUT_NULL
+#undef BT_OUT_ZERO
+#undef BT_OUT_KEPT
+    if (bt_mentions(e, "c->target") && !images_identical(c->target, c->biden)) {
+        snprintf(why + strlen(why), n - strlen(why), "; the target's pixels changed");
+        fs_image_free(c->target);
+        c->target = copy_image(c->biden);
+    }
+    if ((bt_mentions(e, "bt_cancel") || bt_mentions(e, "bt_train_cancel")) && c->progress_calls != 1)
+        snprintf(why + strlen(why), n - strlen(why), "; progress was called %d times after asking to cancel",
+                 c->progress_calls);
+}
+
+/* Every '|'-separated part of want is in msg. */
+static bool bt_message_has(const char *msg, const char *want, char *missing, size_t n) {
+    const char *p = want;
+    while (*p) {
+        const char *bar = strchr(p, '|');
+        size_t len = bar ? (size_t)(bar - p) : strlen(p);
+        char part[256];
+        snprintf(part, sizeof part, "%.*s", (int)len, p);
+        if (!strstr(msg, part)) {
+            snprintf(missing, n, "%s", part);
+            return false;
+        }
+        p += len + (bar ? 1 : 0);
+    }
+    return true;
+}
+
+static void test_bad_input_table(shared_models *m, swap_ctx *s, const jpegs *j) {
+    group_begin("bad-input-table", "one table row per bad input of every function in faceswap.h: NULL for each "
+                                   "pointer, zero/negative/huge sizes, wrong strides and formats, freed-twice, "
+                                   "freed and wrong-kind handles, corrupt and truncated images, model files and "
+                                   "videos, 0-frame and undecodable videos, cancelling callbacks: each gives its "
+                                   "status and a message naming the function and the bad argument; outputs NULL/0, "
+                                   "struct outputs and targets untouched, no file left; no-op rows for functions "
+                                   "without a failure mode");
+    bt_ctx *c = calloc(1, sizeof *c);
+    if (!c) {
+        CHECKF(false, "out of memory");
+        group_end();
+        return;
+    }
+    const char *names[128];
+    size_t nfn = bt_functions(names, 128);
+    int passed = 0, failed = 0, skipped = 0;
+    if (bt_setup(c, m, s, j)) {
+        for (size_t i = 0; i < BT_NCASES; i++) {
+            const bt_case *r = &k_bt_cases[i];
+            char why[4096] = "", msg[2048] = "";
+            if (!bt_mentions(r->expr, r->fn)) snprintf(why, sizeof why, "; the row's call does not mention %s", r->fn);
+            int idir_before = count_dir_entries(c->idir);
+            bt_prime_message(r->fn);
+            bt_reset_outputs(c);
+            int got = r->thunk(c);
+            snprintf(msg, sizeof msg, "%s", fs_last_error_message());
+            if (got == BT_SKIP) {
+                skipped++;
+                printf("    skip bad_input_table.h:%d %s: %s (an optional model file is not installed)\n", r->line,
+                       r->fn, r->what);
+                bt_release_outputs(c);
+                continue;
+            }
+            if (r->want == FS_OK) {
+                if (got == BT_FALSE)
+                    snprintf(why + strlen(why), sizeof why - strlen(why), "; the condition is false");
+                else if (got != FS_OK)
+                    snprintf(why + strlen(why), sizeof why - strlen(why), "; got %s: \"%s\"",
+                             status_name((fs_status)got), msg);
+            } else if (got != (int)r->want) {
+                snprintf(why + strlen(why), sizeof why - strlen(why), "; got %s \"%s\", want %s",
+                         got == BT_FALSE ? "a false condition" : status_name((fs_status)got),
+                         got == FS_OK ? "" : msg, status_name(r->want));
+            } else {
+                size_t fl = strlen(r->fn);
+                char missing[256];
+                if (bt_message_primed() || msg[0] == '\0')
+                    snprintf(why + strlen(why), sizeof why - strlen(why), "; no new error message (still \"%s\")",
+                             msg);
+                else if (strncmp(msg, r->fn, fl) != 0 || msg[fl] != ':')
+                    snprintf(why + strlen(why), sizeof why - strlen(why), "; the message \"%s\" does not start "
+                             "with \"%s: \"", msg, r->fn);
+                else if (r->msg && !bt_message_has(msg, r->msg, missing, sizeof missing))
+                    snprintf(why + strlen(why), sizeof why - strlen(why), "; the message \"%s\" lacks \"%s\"", msg,
+                             missing);
+                bt_check_failure_outputs(c, r, why, sizeof why);
+            }
+            bt_release_outputs(c);
+            /* No file may be left by a failing call (nor by a wrongly succeeding one). */
+            int left = count_dir_entries(c->vdir);
+            if (left != 0) {
+                snprintf(why + strlen(why), sizeof why - strlen(why), "; %d file(s) left in %s", left, c->vdir);
+                unlink(c->vout);
+                unlink(c->vout_xyz);
+                unlink(c->vout_noext);
+            }
+            if (count_dir_entries(c->idir) != idir_before) {
+                snprintf(why + strlen(why), sizeof why - strlen(why), "; a file was left in %s", c->idir);
+                unlink(c->iout_png);
+                unlink(c->iout_jpg);
+            }
+            bool ok = why[0] == '\0';
+            char label[512];
+            snprintf(label, sizeof label, "bad_input_table.h:%d %s: %s", r->line, r->fn, r->what);
+            check_impl(ok, r->line, label, "%s", ok ? "" : why + 2);
+            if (ok) {
+                passed++;
+                if (g_verbose && r->want != FS_OK) printf("         -> %s: %s\n", status_name(r->want), msg);
+            } else {
+                failed++;
+            }
+        }
+    } else {
+        failed = (int)BT_NCASES;
+        CHECKF(false, "the table's fixtures could not be made; its %zu rows did not run", BT_NCASES);
+    }
+    bt_teardown(c);
+    free(c);
+    printf("    bad-input table: %zu cases over %zu functions: %d passed", BT_NCASES, nfn, passed);
+    if (failed) printf(", %d failed", failed);
+    if (skipped) printf(", %d skipped (optional models missing)", skipped);
+    printf("\n");
+    group_end();
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Resource bounds: peak memory of a refused huge JPEG, disk full while writing                */
+/* ------------------------------------------------------------------------------------------ */
+
+extern char **environ;
+static char g_self[4096]; /* this program, for the child processes */
+
+typedef struct child_result {
+    bool ran;
+    int exit_code;       /* -1 when killed by a signal */
+    int signal;
+    long maxrss_kb;      /* getrusage of the child (wait4) */
+    char out[65536];     /* its standard output */
+} child_result;
+
+/* Runs this program again with argv (argv[0] is replaced), its stdout captured. posix_spawn: the
+ * child does not copy our pages, so its peak resident size is its own (plus our peak at the time,
+ * which Linux carries over exec; hence the memory children run before any model is loaded). */
+static bool run_child(const char *const *args, child_result *r) {
+    memset(r, 0, sizeof *r);
+    char *argv[16];
+    size_t n = 0;
+    argv[n++] = g_self;
+    for (size_t i = 1; args[i] && n < 15; i++) argv[n++] = (char *)args[i];
+    argv[n] = NULL;
+    int fds[2];
+    if (pipe(fds) != 0) return false;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    posix_spawn_file_actions_addclose(&fa, fds[1]);
+    fflush(stdout);
+    pid_t pid;
+    int e = posix_spawn(&pid, g_self, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    if (e != 0) {
+        close(fds[0]);
+        snprintf(r->out, sizeof r->out, "posix_spawn(%s): %s", g_self, strerror(e));
+        return false;
+    }
+    size_t len = 0;
+    for (;;) {
+        ssize_t got = read(fds[0], r->out + len, sizeof r->out - 1 - len);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) break;
+        len += (size_t)got;
+        if (len == sizeof r->out - 1) { /* keep draining */
+            char sink[4096];
+            while (read(fds[0], sink, sizeof sink) > 0) {}
+            break;
+        }
+    }
+    r->out[len] = '\0';
+    close(fds[0]);
+    int status = 0;
+    struct rusage ru;
+    memset(&ru, 0, sizeof ru);
+    while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {}
+    r->ran = true;
+    r->maxrss_kb = ru.ru_maxrss;
+    if (WIFEXITED(status)) {
+        r->exit_code = WEXITSTATUS(status);
+    } else {
+        r->exit_code = -1;
+        r->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    }
+    return true;
+}
+
+static long proc_status_kb(const char *key) {
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f) return -1;
+    char line[256];
+    long v = -1;
+    size_t n = strlen(key);
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, key, n) == 0) {
+            v = strtol(line + n, NULL, 10);
+            break;
+        }
+    fclose(f);
+    return v;
+}
+
+/* --child peak MODE FILE: MODE baseline (read the file, call fs_version), decode (and
+ * fs_image_decode it) or load (fs_image_load it instead). Prints one line. */
+static int child_peak(const char *mode, const char *file) {
+    size_t n = 0;
+    unsigned char *bytes = read_whole_file(file, &n);
+    unsigned v = fs_version();
+    fs_status st = FS_OK;
+    fs_image *img = NULL;
+    if (strcmp(mode, "decode") == 0) st = fs_image_decode(bytes, n, &img);
+    else if (strcmp(mode, "load") == 0) st = fs_image_load(file, &img);
+    char msg[512] = "";
+    if (st != FS_OK) snprintf(msg, sizeof msg, "%s", fs_last_error_message());
+    fs_image_view view;
+    int w = 0, h = 0;
+    if (img && fs_image_get_view(img, &view) == FS_OK) {
+        w = view.width;
+        h = view.height;
+    }
+    printf("peak status=%d version=%u bytes=%zu size=%dx%d hwm_kb=%ld vmpeak_kb=%ld msg=%s\n", (int)st, v, n, w, h,
+           proc_status_kb("VmHWM:"), proc_status_kb("VmPeak:"), msg);
+    fs_image_free(img);
+    free(bytes);
+    return 0;
+}
+
+typedef struct peak_run {
+    child_result r;
+    int status;
+    long hwm_kb, vmpeak_kb;
+    char msg[512];
+    bool parsed;
+} peak_run;
+
+static void run_peak(const char *mode, const char *file, peak_run *p) {
+    memset(p, 0, sizeof *p);
+    const char *args[] = {"", "--child", "peak", mode, file, NULL};
+    if (!run_child(args, &p->r) || p->r.exit_code != 0) return;
+    const char *line = strstr(p->r.out, "peak status=");
+    if (!line) return;
+    p->parsed = sscanf(line, "peak status=%d version=%*u bytes=%*u size=%*dx%*d hwm_kb=%ld vmpeak_kb=%ld", &p->status,
+                       &p->hwm_kb, &p->vmpeak_kb) == 3;
+    const char *m = strstr(line, "msg=");
+    if (m) {
+        snprintf(p->msg, sizeof p->msg, "%s", m + 4);
+        p->msg[strcspn(p->msg, "\n")] = '\0';
+    }
+}
+
+static double mb(long kb) { return (double)kb / 1024.0; }
+
+static void test_bounds_memory(const jpegs *j) {
+    group_begin("bounds-memory", "a JPEG whose SOF declares 60000x60000 (baseline SOF0, progressive SOF2) is "
+                                 "refused from its header: FS_ERR_TOO_LARGE through fs_image_decode and "
+                                 "fs_image_load with peak memory < 100 MB, measured in child processes (wait4's "
+                                 "ru_maxrss; VmHWM, VmPeak) against the same child without the decode; a "
+                                 "2048x2048 control decode shows that the measurement sees decoded pixels");
+#if defined(__SANITIZE_ADDRESS__)
+    const bool asan = true; /* shadow memory: absolute sizes mean nothing, deltas still do */
+#else
+    const bool asan = false;
+#endif
+    const long limit_kb = 100 * 1024;
+    char dir[1024], f0[1024], f2[1024], fc[1024];
+    tmp_path(dir, sizeof dir, "bounds_memory");
+    bt_path(f0, sizeof f0, dir, "huge_sof0.jpg");
+    bt_path(f2, sizeof f2, dir, "huge_sof2.jpg");
+    bt_path(fc, sizeof fc, dir, "control_2048.jpg");
+    unsigned char *h0 = j->two ? patched_sof(j->two, j->two_size, 60000, 60000) : NULL;
+    unsigned char *h2 = j->obama ? patched_sof(j->obama, j->obama_size, 60000, 60000) : NULL;
+    bool files = mkdir(dir, 0755) == 0 && h0 && h2 && write_whole_file(f0, h0, j->two_size) &&
+                 write_whole_file(f2, h2, j->obama_size);
+    free(h0);
+    free(h2);
+    if (!files || !g_self[0]) {
+        CHECKF(false, "cannot write the patched JPEGs (or find this program: \"%s\")", g_self);
+        group_end();
+        return;
+    }
+    peak_run base, runs[4];
+    const char *labels[4] = {"SOF0 fs_image_decode", "SOF0 fs_image_load", "SOF2 fs_image_decode",
+                             "SOF2 fs_image_load"};
+    run_peak("baseline", f0, &base);
+    run_peak("decode", f0, &runs[0]);
+    run_peak("load", f0, &runs[1]);
+    run_peak("decode", f2, &runs[2]);
+    run_peak("load", f2, &runs[3]);
+    CHECKF(base.parsed && base.status == FS_OK, "baseline child: exit %d, output \"%s\"", base.r.exit_code, base.r.out);
+    printf("    peak memory of the child (MB): wait4 ru_maxrss / VmHWM / VmPeak\n");
+    printf("      %-40s %7.1f / %7.1f / %8.1f\n", "baseline (library loaded, file read)", mb(base.r.maxrss_kb), mb(base.hwm_kb),
+           mb(base.vmpeak_kb));
+    for (int i = 0; i < 4; i++) {
+        peak_run *p = &runs[i];
+        CHECKF(p->parsed, "%s child: exit %d (signal %d), output \"%s\"", labels[i], p->r.exit_code, p->r.signal,
+               p->r.out);
+        if (!p->parsed || !base.parsed) continue;
+        CHECKF(p->status == FS_ERR_TOO_LARGE, "%s: status %s, message \"%s\"", labels[i],
+               status_name((fs_status)p->status), p->msg);
+        CHECKF(strstr(p->msg, "60000") != NULL && strstr(p->msg, "over the limit") != NULL,
+               "%s: the message does not give the size and the limit: \"%s\"", labels[i], p->msg);
+        long d_rss = p->r.maxrss_kb - base.r.maxrss_kb, d_hwm = p->hwm_kb - base.hwm_kb,
+             d_peak = p->vmpeak_kb - base.vmpeak_kb;
+        char label[64];
+        snprintf(label, sizeof label, "60000x60000 %s", labels[i]);
+        printf("      %-40s %7.1f / %7.1f / %8.1f   (%+.1f / %+.1f / %+.1f over the baseline)\n", label,
+               mb(p->r.maxrss_kb), mb(p->hwm_kb), mb(p->vmpeak_kb), mb(d_rss), mb(d_hwm), mb(d_peak));
+        CHECKF(d_rss < limit_kb && d_hwm < limit_kb, "%s: the decode's own peak is %.1f MB (ru_maxrss) / %.1f MB "
+               "(VmHWM)", labels[i], mb(d_rss), mb(d_hwm));
+        CHECKF(d_peak < limit_kb, "%s: %.1f MB more address space reserved than the baseline (pixels allocated?)",
+               labels[i], mb(d_peak));
+        if (!asan) CHECKF(p->hwm_kb < limit_kb, "%s: peak memory %.1f MB (VmHWM): not under 100 MB", labels[i], mb(p->hwm_kb));
+        /* ru_maxrss also holds our own peak at the spawn (Linux keeps it across exec): meaningful
+         * on its own only while that is small (not under valgrind, which forks a large process). */
+        if (!asan && base.r.maxrss_kb < limit_kb)
+            CHECKF(p->r.maxrss_kb < limit_kb, "%s: peak memory %.1f MB (ru_maxrss): not under 100 MB", labels[i],
+                   mb(p->r.maxrss_kb));
+    }
+    /* Control: a real 2048 x 2048 decode (12 MB of pixels) must show up in the same measurement. */
+    fs_image *ctl = NULL;
+    void *data = NULL;
+    size_t size = 0;
+    if (EXPECT_OK(fs_image_create(2048, 2048, FS_FORMAT_BGR8, &ctl)) &&
+        EXPECT_OK(fs_image_encode(ctl, FS_CODEC_JPEG, 90, &data, &size)) && write_whole_file(fc, data, size)) {
+        peak_run p;
+        run_peak("decode", fc, &p);
+        CHECKF(p.parsed && p.status == FS_OK, "control child: status %d, output \"%s\"", p.status, p.r.out);
+        if (p.parsed && base.parsed) {
+            long d_hwm = p.hwm_kb - base.hwm_kb;
+            printf("      %-40s %7.1f / %7.1f / %8.1f   (%+.1f VmHWM: the 12 MB of pixels are seen)\n",
+                   "control 2048x2048 fs_image_decode", mb(p.r.maxrss_kb), mb(p.hwm_kb), mb(p.vmpeak_kb), mb(d_hwm));
+            CHECKF(d_hwm >= 10 * 1024, "the control decode added only %.1f MB: the measurement does not see pixels",
+                   mb(d_hwm));
+        }
+    }
+    fs_free(data);
+    fs_image_free(ctl);
+    group_end();
+}
+
+/* ---- disk full ---- */
+
+static bool file_has(const char *path, const void *data, size_t n) {
+    size_t got = 0;
+    unsigned char *b = read_whole_file(path, &got);
+    bool same = b != NULL && got == n && memcmp(b, data, n) == 0;
+    free(b);
+    return same;
+}
+
+/* The entries of dir other than the `keep` names (NULL-terminated), joined into buf. */
+static int dir_extra_entries(const char *dir, const char *const *keep, char *buf, size_t n) {
+    buf[0] = '\0';
+    DIR *d = opendir(dir);
+    if (!d) return -1;
+    int extra = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        bool kept = false;
+        for (size_t i = 0; keep[i] && !kept; i++) kept = strcmp(keep[i], e->d_name) == 0;
+        if (kept) continue;
+        extra++;
+        size_t len = strlen(buf);
+        snprintf(buf + len, n - len, "%s%s", len ? ", " : "", e->d_name);
+    }
+    closedir(d);
+    return extra;
+}
+
+static bool write_text_file(const char *path, const char *text) { return write_whole_file(path, text, strlen(text)); }
+
+static bool enter_private_mount_namespace(char *why, size_t n) {
+    if (unshare(CLONE_NEWNS) != 0) {
+        int e = errno;
+        uid_t uid = getuid();
+        gid_t gid = getgid();
+        if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) {
+            snprintf(why, n, "unshare(CLONE_NEWNS): %s; with CLONE_NEWUSER: %s", strerror(e), strerror(errno));
+            return false;
+        }
+        char map[64];
+        snprintf(map, sizeof map, "0 %u 1\n", (unsigned)uid);
+        bool ok = write_text_file("/proc/self/setgroups", "deny") && write_text_file("/proc/self/uid_map", map);
+        snprintf(map, sizeof map, "0 %u 1\n", (unsigned)gid);
+        if (!ok || !write_text_file("/proc/self/gid_map", map)) {
+            snprintf(why, n, "cannot map our user into the new user namespace");
+            return false;
+        }
+    }
+    /* Nothing mounted from here on may propagate back to the parent's namespace. */
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
+        snprintf(why, n, "mount --make-rprivate /: %s", strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+/* --child diskfull METHOD DATA DIR: METHOD tmpfs (a 64 KB tmpfs at DIR/full in a private mount
+ * namespace: ENOSPC) or fsize (RLIMIT_FSIZE: EFBIG, SIGXFSZ ignored). Writes images and videos
+ * bigger than the room left, over older files and to new paths, and checks: a non-OK status whose
+ * message names the write failure, no output and no temporary file left, older files intact.
+ * Exits 3 when the method is not available here; prints "child-checks: P passed, F failed". */
+static int child_disk_full(const char *method, const char *data, const char *dir) {
+    g_data_dir = data;
+    g_verbose = false;
+    bool tmpfs = strcmp(method, "tmpfs") == 0;
+    g_group = tmpfs ? "disk-full/tmpfs" : "disk-full/fsize";
+    char full[1024], why[512] = "";
+    bt_path(full, sizeof full, dir, "full");
+    if (mkdir(full, 0755) != 0 && errno != EEXIST) {
+        printf("unavailable: mkdir %s: %s\n", full, strerror(errno));
+        return 3;
+    }
+    if (tmpfs) {
+        if (!enter_private_mount_namespace(why, sizeof why)) {
+            printf("unavailable: %s\n", why);
+            return 3;
+        }
+        if (mount("fs_ctest_full", full, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755") != 0) {
+            printf("unavailable: mount -t tmpfs -o size=64k: %s\n", strerror(errno));
+            return 3;
+        }
+        struct statvfs sv;
+        if (statvfs(full, &sv) == 0)
+            printf("    %s: a tmpfs of %lu KB at %s (private mount namespace)\n", g_group,
+                   (unsigned long)(sv.f_blocks * sv.f_frsize / 1024), full);
+    } else {
+        signal(SIGXFSZ, SIG_IGN);
+    }
+    const int want_errno = tmpfs ? ENOSPC : EFBIG;
+    const char *want_text = strerror(want_errno);
+
+    /* Fixtures (before any limit). */
+    char p[1024];
+    fs_detector *det = NULL;
+    fs_landmarker *lm = NULL;
+    fs_swapper *sw = NULL;
+    fs_source *src = NULL;
+    fs_reenactor *re = NULL;
+    fs_image *photo = NULL, *noise = NULL;
+    EXPECT_OK(fs_detector_create(NULL, &det));
+    EXPECT_OK(fs_landmarker_create(NULL, &lm));
+    if (det && lm) EXPECT_OK(fs_swapper_create(det, lm, NULL, NULL, &sw));
+    data_path(p, sizeof p, "fr_obama1.jpg");
+    EXPECT_OK(fs_image_load(p, &photo));
+    if (sw && photo) EXPECT_OK(fs_source_prepare(sw, photo, 0, &src));
+    if (det && lm && photo) EXPECT_OK(fs_reenactor_create(det, lm, photo, NULL, &re));
+    unsigned char *px = malloc(512 * 512 * 3);
+    if (px) {
+        uint32_t s = 99;
+        for (size_t i = 0; i < 512 * 512 * 3; i++) {
+            s = s * 1664525u + 1013904223u;
+            px[i] = (unsigned char)(s >> 24);
+        }
+        fs_image_view v = {px, 512, 512, 512 * 3, FS_FORMAT_BGR8};
+        EXPECT_OK(fs_image_from_view(&v, &noise));
+        free(px);
+    }
+    char vin[1024];
+    video_path(vin, sizeof vin, "vr_face5.mp4");
+    if (!sw || !src || !re || !noise) {
+        CHECKF(false, "the child's fixtures could not be made");
+        printf("child-checks: %d passed, %d failed\n", g_passed, g_failed);
+        return 1;
+    }
+
+    char old[4096];
+    for (size_t i = 0; i < sizeof old; i++) old[i] = (char)('A' + i % 26);
+    old[sizeof old - 1] = '\n';
+    const char *keep[] = {"old.png", "old.mp4", "old_reenact.mp4", NULL};
+    char old_png[1024], old_mp4[1024], old_re[1024], new_jpg[1024], new_mp4[1024], new_re[1024], extra[1024];
+    bt_path(old_png, sizeof old_png, full, "old.png");
+    bt_path(old_mp4, sizeof old_mp4, full, "old.mp4");
+    bt_path(old_re, sizeof old_re, full, "old_reenact.mp4");
+    bt_path(new_jpg, sizeof new_jpg, full, "new.jpg");
+    bt_path(new_mp4, sizeof new_mp4, full, "new.mp4");
+    bt_path(new_re, sizeof new_re, full, "new_reenact.mp4");
+    bool olds = write_whole_file(old_png, old, sizeof old) && write_whole_file(old_mp4, old, sizeof old) &&
+                write_whole_file(old_re, old, sizeof old);
+    CHECKF(olds, "cannot write the older files into %s", full);
+
+    if (!tmpfs) {
+        /* The exact edge: a limit one byte under the output's size, so that only its last write
+         * fails (then, one byte more: it fits, proving the limit is the only cause). */
+        struct rlimit rl;
+        getrlimit(RLIMIT_FSIZE, &rl);
+        void *enc = NULL;
+        size_t enc_size = 0;
+        char edge[1024];
+        bt_path(edge, sizeof edge, full, "edge.png");
+        if (EXPECT_OK(fs_image_encode(noise, FS_CODEC_PNG, 0, &enc, &enc_size))) {
+            rl.rlim_cur = (rlim_t)enc_size - 1;
+            setrlimit(RLIMIT_FSIZE, &rl);
+            fs_status st = EXPECT_ST(FS_ERR_IO, fs_image_save(noise, edge, FS_CODEC_PNG, 0));
+            if (st == FS_ERR_IO)
+                CHECKF(strstr(fs_last_error_message(), want_text) != NULL, "edge PNG: the message does not say \"%s\": "
+                       "\"%s\"", want_text, fs_last_error_message());
+            CHECKF(!file_exists(edge, NULL) && dir_extra_entries(full, keep, extra, sizeof extra) == 0,
+                   "edge PNG (limit = size - 1): left \"%s\"", file_exists(edge, NULL) ? "edge.png" : extra);
+            rl.rlim_cur = (rlim_t)enc_size;
+            setrlimit(RLIMIT_FSIZE, &rl);
+            long long got = 0;
+            if (EXPECT_OK(fs_image_save(noise, edge, FS_CODEC_PNG, 0)))
+                CHECKF(file_exists(edge, &got) && got == (long long)enc_size, "edge PNG at limit = size: %lld bytes, "
+                       "want %zu", got, enc_size);
+            unlink(edge);
+            printf("    %s: PNG of %zu bytes: limit %zu -> IO, limit %zu -> written\n", g_group, enc_size,
+                   enc_size - 1, enc_size);
+        }
+        fs_free(enc);
+        /* The same for a video whose trailer (the moov box, written last) no longer fits. */
+        char clip[1024], probe[1024];
+        bt_path(clip, sizeof clip, dir, "noise_12x192.y4m");
+        bt_path(probe, sizeof probe, full, "edge.mp4");
+        rl.rlim_cur = RLIM_INFINITY;
+        setrlimit(RLIMIT_FSIZE, &rl);
+        long long vsize = 0;
+        if (write_y4m(clip, 192, 192, 12, (size_t)-1, 7) &&
+            EXPECT_OK(fs_video_swap(sw, src, clip, probe, NULL, NULL, NULL, NULL)) && file_exists(probe, &vsize)) {
+            unlink(probe);
+            rl.rlim_cur = (rlim_t)vsize - 1;
+            setrlimit(RLIMIT_FSIZE, &rl);
+            fs_status st = EXPECT_ST(FS_ERR_IO, fs_video_swap(sw, src, clip, probe, NULL, NULL, NULL, NULL));
+            if (st == FS_ERR_IO)
+                CHECKF(strstr(fs_last_error_message(), want_text) != NULL && strstr(fs_last_error_message(), "edge.mp4"),
+                       "edge video: the message does not name the file and \"%s\": \"%s\"", want_text,
+                       fs_last_error_message());
+            CHECKF(!file_exists(probe, NULL) && dir_extra_entries(full, keep, extra, sizeof extra) == 0,
+                   "edge video (limit = size - 1): left \"%s\"", file_exists(probe, NULL) ? "edge.mp4" : extra);
+            printf("    %s: video of %lld bytes: limit %lld -> %s\n", g_group, vsize, vsize - 1, status_name(st));
+        }
+        unlink(probe);
+        unlink(clip);
+        rl.rlim_cur = 64 * 1024;
+        if (setrlimit(RLIMIT_FSIZE, &rl) != 0) {
+            CHECKF(false, "setrlimit(RLIMIT_FSIZE, 64 KB): %s", strerror(errno));
+        } else {
+            printf("    %s: RLIMIT_FSIZE 64 KB (SIGXFSZ ignored)\n", g_group);
+        }
+    }
+
+    struct {
+        const char *what;
+        const char *path;
+        bool older;
+    } cases[6] = {
+        {"fs_image_save PNG over an older file", old_png, true},
+        {"fs_image_save JPEG to a new path", new_jpg, false},
+        {"fs_video_swap over an older file", old_mp4, true},
+        {"fs_video_swap to a new path", new_mp4, false},
+        {"fs_reenact_video over an older file", old_re, true},
+        {"fs_reenact_video to a new path", new_re, false},
+    };
+    for (int i = 0; i < 6; i++) {
+        fs_status st;
+        if (i == 0) st = fs_image_save(noise, cases[i].path, FS_CODEC_AUTO, 0);
+        else if (i == 1) st = fs_image_save(noise, cases[i].path, FS_CODEC_AUTO, 100);
+        else if (i < 4) st = fs_video_swap(sw, src, vin, cases[i].path, NULL, NULL, NULL, NULL);
+        else st = fs_reenact_video(re, vin, cases[i].path, NULL, NULL, NULL, NULL);
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", st == FS_OK ? "" : fs_last_error_message());
+        const char *name = strrchr(cases[i].path, '/') + 1;
+        CHECKF(st == FS_ERR_IO, "%s: %s \"%s\", want FS_ERR_IO", cases[i].what, status_name(st), msg);
+        CHECKF(st == FS_OK || (strstr(msg, want_text) && strstr(msg, name)),
+               "%s: the message does not name the file and the write failure (\"%s\"): \"%s\"", cases[i].what,
+               want_text, msg);
+        if (cases[i].older)
+            CHECKF(file_has(cases[i].path, old, sizeof old), "%s: the older file was changed or removed", cases[i].what);
+        else
+            CHECKF(!file_exists(cases[i].path, NULL), "%s: %s was left", cases[i].what, name);
+        int n = dir_extra_entries(full, keep, extra, sizeof extra);
+        CHECKF(n == 0, "%s: left in the folder: %s", cases[i].what, extra);
+        if (st != FS_OK || g_verbose) printf("    %s: %s -> %s: %s\n", g_group, cases[i].what, status_name(st), msg);
+        if (n > 0 || (!cases[i].older && file_exists(cases[i].path, NULL))) {
+            unlink(cases[i].path); /* do not let one failure cascade */
+            DIR *d = opendir(full);
+            struct dirent *e;
+            while (d && (e = readdir(d)) != NULL) {
+                bool kept = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+                for (size_t k = 0; keep[k] && !kept; k++) kept = strcmp(keep[k], e->d_name) == 0;
+                if (!kept) {
+                    char q[2048];
+                    snprintf(q, sizeof q, "%s/%s", full, e->d_name);
+                    unlink(q);
+                }
+            }
+            if (d) closedir(d);
+        }
+    }
+    fs_reenactor_free(re);
+    fs_source_free(src);
+    fs_swapper_free(sw);
+    fs_landmarker_free(lm);
+    fs_detector_free(det);
+    fs_image_free(photo);
+    fs_image_free(noise);
+    for (size_t i = 0; keep[i]; i++) {
+        bt_path(p, sizeof p, full, keep[i]);
+        unlink(p);
+    }
+    printf("child-checks: %d passed, %d failed\n", g_passed, g_failed);
+    return g_failed ? 1 : 0;
+}
+
+static bool mounted_at(const char *path) {
+    FILE *f = fopen("/proc/self/mountinfo", "r");
+    if (!f) return false;
+    char line[4096];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f)) {
+        char *mp = strchr(line, ' ');
+        for (int k = 0; mp && k < 3; k++) mp = strchr(mp + 1, ' ');
+        if (mp) found = strncmp(mp + 1, path, strlen(path)) == 0 && mp[1 + strlen(path)] == ' ';
+    }
+    fclose(f);
+    return found;
+}
+
+static void test_bounds_disk_full(void) {
+    group_begin("bounds-disk-full", "disk full while writing: fs_image_save (PNG over an older file, JPEG to a "
+                                    "new path), fs_video_swap and fs_reenact_video (over an older file, to a new "
+                                    "path) into a 64 KB tmpfs (ENOSPC; private mount namespace in a child) and under "
+                                    "RLIMIT_FSIZE 64 KB (EFBIG) with the exact edge (limit = size - 1): FS_ERR_IO "
+                                    "naming the file and the failure, no output, no temporary file, older files "
+                                    "intact. FS_DISKFULL_METHODS=tmpfs|fsize picks one");
+    const char *env = getenv("FS_DISKFULL_METHODS");
+    const char *methods = env && env[0] ? env : "tmpfs,fsize";
+    const char *all[2] = {"tmpfs", "fsize"};
+    char ran[64] = "";
+    bool tmpfs_unavailable = false;
+    for (int i = 0; i < 2; i++) {
+        if (!strstr(methods, all[i]) && !(i == 1 && tmpfs_unavailable)) continue;
+        char dir[1024];
+        snprintf(dir, sizeof dir, "%s/diskfull_%s", g_tmp_dir, all[i]);
+        if (mkdir(dir, 0755) != 0) {
+            CHECKF(false, "mkdir %s: %s", dir, strerror(errno));
+            continue;
+        }
+        child_result *r = malloc(sizeof *r);
+        if (!r) continue;
+        const char *args[] = {"", "--child", "diskfull", all[i], g_data_dir, dir, NULL};
+        bool spawned = run_child(args, r);
+        if (spawned && r->exit_code == 3) {
+            printf("    %s: not available here: %s", all[i], r->out);
+            if (i == 0) {
+                tmpfs_unavailable = true;
+                printf("    falling back to RLIMIT_FSIZE\n");
+            }
+            free(r);
+            continue;
+        }
+        /* The child's report, then its tally. */
+        int cp = 0, cf = 0;
+        char *tally = strstr(r->out, "child-checks: ");
+        bool parsed = tally && sscanf(tally, "child-checks: %d passed, %d failed", &cp, &cf) == 2;
+        if (tally) *tally = '\0';
+        fputs(r->out, stdout);
+        CHECKF(spawned && parsed && r->exit_code >= 0, "the %s child: exit %d, signal %d (%s)", all[i], r->exit_code,
+               r->signal, r->signal ? strsignal(r->signal) : "no report");
+        g_passed += cp;
+        g_group_passed += cp;
+        g_failed += cf;
+        g_group_failed += cf;
+        snprintf(ran + strlen(ran), sizeof ran - strlen(ran), "%s%s", ran[0] ? " and " : "",
+                 i == 0 ? "tmpfs (ENOSPC)" : "RLIMIT_FSIZE (EFBIG)");
+        /* Nothing of the child's mount is visible here, and it left nothing behind. */
+        char full[1024];
+        bt_path(full, sizeof full, dir, "full");
+        CHECKF(!mounted_at(full), "%s is mounted in our namespace", full);
+        CHECKF(count_dir_entries(full) <= 0, "%s is not empty after the child", full);
+        free(r);
+    }
+    printf("    disk-full methods run: %s\n", ran[0] ? ran : "none");
+    CHECKF(ran[0] != '\0', "no disk-full method could run");
+    group_end();
+}
+
+/* The names of the table's functions, one a line (for run.sh's check against the header). */
+static int list_table_functions(void) {
+    const char *names[128];
+    size_t n = bt_functions(names, 128);
+    for (size_t i = 0; i < n; i++) printf("%s\n", names[i]);
+    return 0;
+}
+
+static int child_main(int argc, char **argv) {
+    if (argc >= 5 && strcmp(argv[2], "peak") == 0) return child_peak(argv[3], argv[4]);
+    if (argc >= 6 && strcmp(argv[2], "diskfull") == 0) return child_disk_full(argv[3], argv[4], argv[5]);
+    fprintf(stderr, "usage: %s --child peak baseline|decode|load FILE | --child diskfull tmpfs|fsize DATA DIR\n", argv[0]);
+    return 2;
+}
+
+/* ------------------------------------------------------------------------------------------ */
 
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc >= 2 && strcmp(argv[1], "--list-table-functions") == 0) return list_table_functions();
+    ssize_t self_len = readlink("/proc/self/exe", g_self, sizeof g_self - 1);
+    if (self_len > 0) g_self[self_len] = '\0';
+    if (argc >= 2 && strcmp(argv[1], "--child") == 0) return child_main(argc, argv);
     const char *verbose = getenv("FS_TEST_VERBOSE");
     g_verbose = verbose && verbose[0] && strcmp(verbose, "0") != 0;
     if (argc < 2) {
@@ -3942,6 +5523,10 @@ int main(int argc, char **argv) {
         data_path(p, sizeof p, "fr_two_people_obama_biden.jpg");
         j.two = read_whole_file(p, &j.two_size);
     }
+
+    /* First, while this process is still small: Linux carries our peak size into the children
+     * that measure theirs. */
+    test_bounds_memory(&j);
 
     shared_models m;
     memset(&m, 0, sizeof m);
@@ -3980,6 +5565,8 @@ int main(int argc, char **argv) {
     test_stream(&m, &s);
     test_video(&s);
     test_reenact(&m, &s);
+    test_bad_input_table(&m, &s, &j);
+    test_bounds_disk_full();
 
     fs_image_free(s.result);
     fs_image_free(s.mask);

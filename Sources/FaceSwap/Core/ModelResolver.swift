@@ -41,6 +41,9 @@ public enum ModelResolver {
             if Files.exists(path) { return path }
             throw FaceSwapError(.model, "model file '\(path)' does not exist or is not readable")
         }
+        guard !name.isEmpty, !name.contains("/") else {
+            throw FaceSwapError(.invalidArgument, "model name '\(name)' is not a file name (e.g. \(landmarks68))")
+        }
         let dirs = searchFolders()
         for dir in dirs where Files.exists(dir + "/" + name) { return dir + "/" + name }
         throw FaceSwapError(.model, "model file '\(name)' not found; looked in \(dirs.joined(separator: ", ")) " +

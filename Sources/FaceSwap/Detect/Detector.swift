@@ -94,8 +94,9 @@ public final class Detector: @unchecked Sendable {
         let scale = scanScale(minFaceSize: minFaceSize)
         let w = max(1, Int((Double(image.width) * scale).rounded()))
         let h = max(1, Int((Double(image.height) * scale).rounded()))
-        if w * h > ImageLimits.maxPixels {
-            throw FaceSwapError(.tooLarge, "upsampling a \(image.width)×\(image.height) image \(1 << options.upsample)× is over the pixel limit")
+        if w > ImageLimits.maxSide || h > ImageLimits.maxSide || w * h > ImageLimits.maxPixels {
+            throw FaceSwapError(.tooLarge, "upsampling a \(image.width)×\(image.height) image \(1 << options.upsample)× " +
+                "(to \(w)×\(h)) is over the limit (\(ImageLimits.maxSide) per side, \(ImageLimits.maxPixels) pixels in all)")
         }
         let sx = Double(w) / Double(image.width), sy = Double(h) / Double(image.height)
         var boxes = [fsx_box](repeating: fsx_box(), count: 64)

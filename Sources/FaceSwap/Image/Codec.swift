@@ -53,6 +53,10 @@ extension Image {
         guard let base = bytes.baseAddress, bytes.count > 0 else {
             throw FaceSwapError(.decode, "no image data (0 bytes)")
         }
+        // The limit Files.read applies to image files; OpenCV takes the size as an int.
+        if bytes.count > 1 << 30 {
+            throw FaceSwapError(.tooLarge, "\(bytes.count) bytes of image data are over the 1 GiB limit")
+        }
         let p = base.assumingMemoryBound(to: UInt8.self)
         if bytes.count >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF {
             return try decodeJPEG(bytes, p)
@@ -60,6 +64,9 @@ extension Image {
         if bytes.count >= 24 && bytes[0] == 0x89 && bytes[1] == 0x50 && bytes[2] == 0x4E && bytes[3] == 0x47 {
             // PNG: IHDR width/height at 16..23; refuse huge sizes before decoding.
             func be32(_ o: Int) -> Int { (Int(bytes[o]) << 24) | (Int(bytes[o + 1]) << 16) | (Int(bytes[o + 2]) << 8) | Int(bytes[o + 3]) }
+            if be32(16) == 0 || be32(20) == 0 {
+                throw FaceSwapError(.decode, "corrupt PNG header: the image size is \(be32(16))×\(be32(20))")
+            }
             try ImageLimits.check(width: be32(16), height: be32(20), "PNG image")
             // Walk the chunks to IEND: a truncated file is refused here (libpng would print to
             // stderr before failing).

@@ -16,8 +16,10 @@ public struct VideoInfo: Sendable {
 public final class VideoReader {
     let handle: UnsafeMutableRawPointer
     public let info: VideoInfo
+    public let path: String
 
     public init(path: String) throws {
+        self.path = path
         var i = fsx_video_info()
         guard let h = fsx_vreader_open(path, &i) else { throw shimError(fsx_last_status(), "video") }
         handle = h
@@ -45,7 +47,7 @@ public final class VideoReader {
         let img = try Image(width: info.width, height: info.height, format: .bgr8)
         var pts: Int64 = 0, dur: Int64 = 0, sec = 0.0
         var eof: Int32 = 0
-        try shim(fsx_vreader_next(handle, img.view, &pts, &dur, &sec, &eof), "video decode")
+        try shim(fsx_vreader_next(handle, img.view, &pts, &dur, &sec, &eof), "'\(path)'")
         return eof != 0 ? nil : Frame(image: img, pts: pts, duration: dur, seconds: sec)
     }
 }
@@ -74,7 +76,7 @@ public final class VideoWriter {
         }
         temporary = dir + "." + name[..<dot] + ".partial-\(getpid())" + name[dot...]
         guard let h = fsx_vwriter_open(temporary, reader.handle, Int32(width ?? 0), Int32(height ?? 0), Int32(crf), preset) else {
-            let e = shimError(fsx_last_status(), "video")
+            let e = shimError(fsx_last_status(), "'\(path)'")
             unlink(temporary)
             throw e
         }
@@ -85,7 +87,7 @@ public final class VideoWriter {
 
     public func write(_ frame: Image, pts: Int64, duration: Int64) throws {
         guard let handle else { throw FaceSwapError(.invalidArgument, "the video writer is closed") }
-        try shim(fsx_vwriter_write(handle, frame.view, pts, duration), "video encode")
+        try shim(fsx_vwriter_write(handle, frame.view, pts, duration), "writing '\(path)'")
     }
 
     /// Finishes the file and moves it into place.
@@ -94,7 +96,7 @@ public final class VideoWriter {
         handle = nil
         let rc = fsx_vwriter_finish(h)
         if rc != 0 {
-            let e = shimError(rc, "video")
+            let e = shimError(rc, "finishing '\(path)'")
             unlink(temporary)
             throw e
         }
@@ -154,7 +156,7 @@ enum VideoPipeline {
                 if face { withFaces += 1 }
                 pending = (frame, out)
             }
-            if frames == 0 { throw FaceSwapError(.decode, "the video has no decodable frames") }
+            if frames == 0 { throw FaceSwapError(.decode, "'\(reader.path)' has no decodable video frames") }
             try writer.finish()
         } catch {
             writer.abort()
@@ -167,7 +169,7 @@ enum VideoPipeline {
 /// A whole video: decode, swap every frame through a stream, encode with the same timestamps,
 /// audio copied. Frames with no face pass through unchanged. Cancelling leaves no output file.
 public enum VideoJob {
-    public static func run(input: String, output: String, swapper: Swapper, source: Source,
+    public static func run(input: String, output: String, swapper: Swapper, source: Source?,
                            options: StreamOptions = StreamOptions(), crf: Int = 18, preset: String = "veryfast",
                            progress: ProgressHandler? = nil) throws -> VideoJobResult {
         let start = StageClock.now()
