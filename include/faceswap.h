@@ -384,6 +384,8 @@ typedef struct fs_swap_options {
                                     (needs a recognizer in fs_swapper_create) */
     float reference[FS_EMBEDDING_SIZE];
     float identity_threshold;    /* default 0.6 */
+    int32_t use_model_mask;      /* learned swapper: also limit the mask to the model's own mask
+                                    output (default 0: the landmark hull alone) */
 } fs_swap_options;
 
 FS_API fs_swap_options fs_swap_default_options(void);

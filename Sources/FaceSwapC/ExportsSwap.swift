@@ -93,6 +93,8 @@ func swapOptions(_ c: fs_swap_options) throws -> SwapOptions {
         o.reference = withUnsafeBytes(of: &ref) { Array($0.bindMemory(to: Float.self)) }
     }
     o.identityThreshold = fromCFloat(c.identity_threshold)
+    guard c.use_model_mask == 0 || c.use_model_mask == 1 else { throw invalid("use_model_mask is \(c.use_model_mask); use 0 or 1") }
+    o.modelMask = c.use_model_mask == 1
     return o
 }
 

@@ -261,6 +261,10 @@ def test_learned_swap_changes_only_the_face(fs, trained, tmp_path):
         inside = mask > 128
         assert 0.02 < inside.mean() < 0.5 and np.abs(out[inside].astype(int) - frame[inside]).mean() > 3
         fs.save_image(np.hstack([frame, out]), tmp_path / "a_to_b.png")
+    with fs.Model(path) as model, fs.Swapper(model=model, model_mask=True) as sw:
+        out2, mask2, _ = sw.swap(None, frame, return_mask=True)
+        assert (mask2 <= mask).all() and mask2.sum() < mask.sum()     # the model's mask narrows it
+        assert np.array_equal(out2[mask2 == 0], frame[mask2 == 0])
     b_frame = fs.load_image(frame_of(VIDEOS / "vr_face3.mp4", 4.4, tmp_path / "b110.png"))
     with fs.Model(path) as model, fs.Swapper(model=model, reverse=True) as sw:
         assert sw.swap_inplace(None, b_frame) == 1

@@ -9,6 +9,8 @@ public final class Source: @unchecked Sendable {
     /// Made by the learned model for one target face: already in that face's pose and
     /// expression, so it is only mapped back (no expression transfer).
     let learned: Bool
+    /// The learned model's mask output (GRAY8, the crop's size) and the image → crop transform.
+    var modelMask: (mask: Image, transform: Affine)? = nil
 
     init(image: Image, face: Face, embedding: [Float]?, origin: Point, learned: Bool = false) {
         self.image = image

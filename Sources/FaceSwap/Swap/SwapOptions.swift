@@ -50,6 +50,8 @@ public struct SwapOptions: Sendable {
     public var keepUnmatched: Bool = false
     /// Learned model: convert B's faces into A's (default: A's into B's).
     public var reverse: Bool = false
+    /// Learned model: also limit the mask to the decoder's own mask output.
+    public var modelMask: Bool = false
     public init() {}
 
     func validate() throws {

@@ -70,10 +70,12 @@ public final class Swapper: @unchecked Sendable {
         let t = try Aligner.transform(for: face, size: s, padding: model.info.padding)
         let crop = try Aligner.crop(try image.ensuring(.bgr8), transform: t, size: s)
         let to: Identity = options.reverse ? .a : .b
-        let (converted, _) = try model.convert(crop, to: to, shifted: to == .b)
+        let (converted, mask) = try model.convert(crop, to: to, shifted: to == .b)
         var local = face
         local.landmarks = face.landmarks.map { t.apply($0) }
-        return Source(image: converted, face: local, embedding: nil, origin: Point(0, 0), learned: true)
+        let source = Source(image: converted, face: local, embedding: nil, origin: Point(0, 0), learned: true)
+        source.modelMask = (mask, t)
+        return source
     }
 
     /// Faces in an image with landmarks, largest first.
@@ -184,6 +186,13 @@ public final class Swapper: @unchecked Sendable {
         let (hard, alpha) = try FaceMask.make(tMesh, roi: roi, erode: options.erode, feather: feather, keepMouth: options.keepMouth)
         try FaceMask.intersect(hard, valid)
         try FaceMask.intersect(alpha, valid)
+        if options.modelMask, let (m, t) = source.modelMask {
+            // The decoder's mask, mapped from the crop into the region (crop -> image -> roi).
+            let toROI = Affine(1, 0, -Double(roi.x), 0, 1, -Double(roi.y)).after(try t.inverted())
+            let learned = try m.warped(toROI, width: roi.width, height: roi.height)
+            try FaceMask.intersect(alpha, learned)
+            try FaceMask.intersect(hard, learned)
+        }
         clock?.lap("mask")
         try ColourTransfer.apply(options.color, to: warped, reference: work, mask: hard)
         if image.format == .gray8 || ColourTransfer.isGrey(work) {

@@ -1005,6 +1005,10 @@ class Swapper(_Handle):
         keep_unmatched: a target with no (matching) face comes back unchanged with 0 faces
             swapped instead of raising FaceSwapError NO_FACE.
         channel_order: the channel order of a ``reference`` image.
+        model: a trained :class:`Model`: target faces are converted by it (A's become B's) and
+            no source is needed (pass ``None`` as the source to every method).
+        reverse: with ``model``: B's faces become A's.
+        model_mask: with ``model``: also limit the mask to the model's own mask output.
 
     Raises :class:`FaceSwapError`: INVALID_ARGUMENT (an option out of range; the message names
     it), UNSUPPORTED (a 5-point landmarker), MODEL (no recognizer model for ``reference``),
@@ -1019,7 +1023,8 @@ class Swapper(_Handle):
                  expression: float = 0.6, forehead: float = 0.1, erode: float = 0.04,
                  feather: float = 0.06, keep_mouth: bool = True, faces: Union[str, int] = "all",
                  reference=None, identity_threshold: float = 0.6, keep_unmatched: bool = False,
-                 channel_order: str = "bgr", model: Optional["Model"] = None, reverse: bool = False):
+                 channel_order: str = "bgr", model: Optional["Model"] = None, reverse: bool = False,
+                 model_mask: bool = False):
         super().__init__()
         if model is not None and not isinstance(model, Model):
             raise TypeError(f"model is a faceswap.Model, not {type(model).__name__}")
@@ -1050,6 +1055,7 @@ class Swapper(_Handle):
         opts.face_index = _face_index(faces)
         opts.keep_unmatched = 1 if keep_unmatched else 0
         opts.identity_threshold = float(identity_threshold)
+        opts.use_model_mask = 1 if model_mask else 0
         self.reference: Optional[np.ndarray] = None
         if reference is not None:
             if _is_embedding(reference):
@@ -1069,7 +1075,7 @@ class Swapper(_Handle):
         }
         out = ctypes.c_void_p()
         if model is not None:
-            self.options.update(model=model.path, reverse=bool(reverse))
+            self.options.update(model=model.path, reverse=bool(reverse), model_mask=bool(model_mask))
             _check(lib.fs_swapper_create_learned(detector.handle, landmarker.handle, model.handle,
                                                  1 if reverse else 0, ctypes.byref(opts),
                                                  ctypes.byref(out)))

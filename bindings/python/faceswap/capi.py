@@ -220,6 +220,7 @@ class fs_swap_options(Structure):
         ("use_reference", c_int32),
         ("reference", c_float * EMBEDDING_SIZE),
         ("identity_threshold", c_float),
+        ("use_model_mask", c_int32),
     ]
 
 
