@@ -13,6 +13,7 @@ enum SwapCommand {
       --source PATH              photo of the face to use
       --model PATH               learned model (.fsm) instead of a source photo
       --reverse                  with --model: turn B's faces into A's
+      --model-mask               with --model: also limit the mask to the model's mask output
       --target PATH              photo to put it into
       -o, --output PATH          result (.png or .jpg; written atomically)
       --mode affine|delaunay     conversion: one global affine, or piecewise-affine over a Delaunay
@@ -43,7 +44,7 @@ enum SwapCommand {
     static let valued: Set<String> = Args.detectorValued.union([
         "--source", "--target", "-o", "--output", "--mode", "--color", "--blend", "--faces", "--reference",
         "--source-face", "--forehead", "--expression", "--feather", "--erode", "--compare", "--mask", "--quality", "--model"])
-    static let switches: Set<String> = ["--help", "--source-mouth", "--keep-unmatched", "--reverse"]
+    static let switches: Set<String> = ["--help", "--source-mouth", "--keep-unmatched", "--reverse", "--model-mask"]
 
     /// Swap options from the command line (shared with `video` and the plugin's parameter strings).
     static func options(_ a: Args) throws -> SwapOptions {
@@ -68,6 +69,7 @@ enum SwapCommand {
     static func makeSwapper(_ a: Args, sourcePath: String?) throws -> (Swapper, Source?) {
         var options = try options(a)
         options.reverse = a.has("--reverse")
+        options.modelMask = a.has("--model-mask")
         let model = try a.string("--model").map { try FaceModel.load(path: $0) }
         if model != nil && sourcePath != nil { throw UsageError(message: "give --source or --model, not both") }
         if model == nil && sourcePath == nil { throw UsageError(message: "--source PHOTO (or --model M.fsm) is required (see --help)") }
