@@ -386,6 +386,10 @@ typedef struct fs_swap_options {
     float identity_threshold;    /* default 0.6 */
     int32_t use_model_mask;      /* learned swapper: also limit the mask to the model's own mask
                                     output (default 0: the landmark hull alone) */
+    int32_t keep_model_shape;    /* learned swapper: 1 = map the decoded face back by the alignment
+                                    alone (the decoder's face shape); 0 (default) = fit 68 points on
+                                    the decoded face and warp them like a photo source's: the jaw
+                                    onto the target's, the features by `expression` */
 } fs_swap_options;
 
 FS_API fs_swap_options fs_swap_default_options(void);

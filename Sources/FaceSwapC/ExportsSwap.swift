@@ -95,6 +95,8 @@ func swapOptions(_ c: fs_swap_options) throws -> SwapOptions {
     o.identityThreshold = fromCFloat(c.identity_threshold)
     guard c.use_model_mask == 0 || c.use_model_mask == 1 else { throw invalid("use_model_mask is \(c.use_model_mask); use 0 or 1") }
     o.modelMask = c.use_model_mask == 1
+    guard c.keep_model_shape == 0 || c.keep_model_shape == 1 else { throw invalid("keep_model_shape is \(c.keep_model_shape); use 0 or 1") }
+    o.followTargetShape = c.keep_model_shape == 0
     return o
 }
 

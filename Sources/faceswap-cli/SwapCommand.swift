@@ -14,6 +14,9 @@ enum SwapCommand {
       --model PATH               learned model (.fsm) instead of a source photo
       --reverse                  with --model: turn B's faces into A's
       --model-mask               with --model: also limit the mask to the model's mask output
+      --model-shape              with --model: keep the decoder's face shape (default: fit its
+                                 68 points and warp them like a photo's: the target's jaw,
+                                 the features by --expression)
       --target PATH              photo to put it into
       -o, --output PATH          result (.png or .jpg; written atomically)
       --mode affine|delaunay     conversion: one global affine, or piecewise-affine over a Delaunay
@@ -44,7 +47,7 @@ enum SwapCommand {
     static let valued: Set<String> = Args.detectorValued.union([
         "--source", "--target", "-o", "--output", "--mode", "--color", "--blend", "--faces", "--reference",
         "--source-face", "--forehead", "--expression", "--feather", "--erode", "--compare", "--mask", "--quality", "--model"])
-    static let switches: Set<String> = ["--help", "--source-mouth", "--keep-unmatched", "--reverse", "--model-mask"]
+    static let switches: Set<String> = ["--help", "--source-mouth", "--keep-unmatched", "--reverse", "--model-mask", "--model-shape"]
 
     /// Swap options from the command line (shared with `video` and the plugin's parameter strings).
     static func options(_ a: Args) throws -> SwapOptions {
@@ -70,6 +73,7 @@ enum SwapCommand {
         var options = try options(a)
         options.reverse = a.has("--reverse")
         options.modelMask = a.has("--model-mask")
+        options.followTargetShape = !a.has("--model-shape")
         let model = try a.string("--model").map { try FaceModel.load(path: $0) }
         if model != nil && sourcePath != nil { throw UsageError(message: "give --source or --model, not both") }
         if model == nil && sourcePath == nil { throw UsageError(message: "--source PHOTO (or --model M.fsm) is required (see --help)") }

@@ -44,6 +44,8 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=45)
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--evaluate-only", action="store_true")
+    ap.add_argument("--expression", type=float, default=None, help="swap option (default: the library's)")
+    ap.add_argument("--keep-model-shape", action="store_true", help="swap option keep_model_shape")
     args = ap.parse_args()
     w = args.work
     w.mkdir(parents=True, exist_ok=True)
@@ -88,7 +90,9 @@ def main() -> None:
                 refs.append(rec.embed(img, f))
             ref = np.mean(refs, axis=0)
             d_target, d_self, lm_err, shown = [], [], [], []
-            with fs.Swapper(model=model, reverse=reverse, detector=det, landmarker=lm) as sw:
+            extra = {} if args.expression is None else {"expression": args.expression}
+            with fs.Swapper(model=model, reverse=reverse, detector=det, landmarker=lm,
+                            keep_model_shape=args.keep_model_shape, **extra) as sw:
                 for p in all_src[100:]:
                     img = fs.load_image(p)
                     f0 = face_of(img)

@@ -9,6 +9,8 @@ public final class Source: @unchecked Sendable {
     /// Made by the learned model for one target face: already in that face's pose and
     /// expression, so it is only mapped back (no expression transfer).
     let learned: Bool
+    /// Learned, with landmarks fitted on the model's face: warped (Delaunay) onto the target's.
+    var fitted = false
     /// The learned model's mask output (GRAY8, the crop's size) and the image → crop transform.
     var modelMask: (mask: Image, transform: Affine)? = nil
 

@@ -52,6 +52,10 @@ public struct SwapOptions: Sendable {
     public var reverse: Bool = false
     /// Learned model: also limit the mask to the decoder's own mask output.
     public var modelMask: Bool = false
+    /// Learned model: fit 68 landmarks on the decoded face and warp them like a photo source's
+    /// (the jaw onto the target's, the features by `expression`); false keeps the decoder's own
+    /// face shape, mapped back by the alignment alone.
+    public var followTargetShape: Bool = true
     public init() {}
 
     func validate() throws {

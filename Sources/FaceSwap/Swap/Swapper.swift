@@ -73,7 +73,25 @@ public final class Swapper: @unchecked Sendable {
         let (converted, mask) = try model.convert(crop, to: to, shifted: to == .b)
         var local = face
         local.landmarks = face.landmarks.map { t.apply($0) }
-        let source = Source(image: converted, face: local, embedding: nil, origin: Point(0, 0), learned: true)
+        var image = converted
+        var fitted = false
+        if options.followTargetShape {
+            // dlib's landmarks on the decoded face, at 4× (the predictor wants more than 64 px),
+            // started from the target's detector rectangle carried into the crop.
+            let k = 4.0
+            let big = try converted.resized(width: s * Int(k), height: s * Int(k))
+            let r = face.rect
+            let corners = [Point(r.x, r.y), Point(r.x + r.width, r.y), Point(r.x, r.y + r.height),
+                           Point(r.x + r.width, r.y + r.height)].map { t.apply($0) * k }
+            let x0 = corners.map(\.x).min()!, y0 = corners.map(\.y).min()!
+            let rect = Rect(x: x0, y: y0, width: corners.map(\.x).max()! - x0, height: corners.map(\.y).max()! - y0)
+            let fit = try landmarker.fit(big, Face(box: rect, rect: rect, score: 0))
+            image = big
+            local.landmarks = fit.landmarks
+            fitted = true
+        }
+        let source = Source(image: image, face: local, embedding: nil, origin: Point(0, 0), learned: true)
+        source.fitted = fitted
         source.modelMask = (mask, t)
         return source
     }
@@ -165,7 +183,10 @@ public final class Swapper: @unchecked Sendable {
         try face.requireLandmarks(68, for: "swapping a face")
         let source = try given ?? learnedSource(for: face, in: image)
         if given == nil { clock?.lap("convert") }
-        let tMesh = FaceMesh(source.learned ? face.landmarks : try warpTargets(source.face.landmarks, face.landmarks),
+        // A learned face mapped back as decoded keeps the decoder's face shape; one with fitted
+        // landmarks (like a photo source) takes the target's jaw and, by `expression`, its features.
+        let exact = source.learned && !source.fitted
+        let tMesh = FaceMesh(exact ? face.landmarks : try warpTargets(source.face.landmarks, face.landmarks),
                              forehead: options.forehead)
         let sMesh = FaceMesh(source.face.landmarks, forehead: options.forehead)
         let size = tMesh.faceSize
@@ -181,7 +202,8 @@ public final class Swapper: @unchecked Sendable {
         let valid = try Image(width: roi.width, height: roi.height, format: .gray8)
         clock?.lap("prepare")
         let warped = try GeometricConverter.warp(source: source.image, sourceMesh: sMesh, targetMesh: tMesh, roi: roi,
-                                                 mode: source.learned ? .affine : options.mode, valid: valid)
+                                                 mode: exact ? .affine : source.learned ? .delaunay : options.mode,
+                                                 valid: valid)
         clock?.lap("warp")
         let (hard, alpha) = try FaceMask.make(tMesh, roi: roi, erode: options.erode, feather: feather, keepMouth: options.keepMouth)
         try FaceMask.intersect(hard, valid)

@@ -1009,6 +1009,9 @@ class Swapper(_Handle):
             no source is needed (pass ``None`` as the source to every method).
         reverse: with ``model``: B's faces become A's.
         model_mask: with ``model``: also limit the mask to the model's own mask output.
+        keep_model_shape: with ``model``: map the decoded face back by the alignment alone
+            (the decoder's face shape) instead of fitting its landmarks and warping them like a
+            photo source's (the target's jaw; features by ``expression``).
 
     Raises :class:`FaceSwapError`: INVALID_ARGUMENT (an option out of range; the message names
     it), UNSUPPORTED (a 5-point landmarker), MODEL (no recognizer model for ``reference``),
@@ -1024,7 +1027,7 @@ class Swapper(_Handle):
                  feather: float = 0.06, keep_mouth: bool = True, faces: Union[str, int] = "all",
                  reference=None, identity_threshold: float = 0.6, keep_unmatched: bool = False,
                  channel_order: str = "bgr", model: Optional["Model"] = None, reverse: bool = False,
-                 model_mask: bool = False):
+                 model_mask: bool = False, keep_model_shape: bool = False):
         super().__init__()
         if model is not None and not isinstance(model, Model):
             raise TypeError(f"model is a faceswap.Model, not {type(model).__name__}")
@@ -1056,6 +1059,7 @@ class Swapper(_Handle):
         opts.keep_unmatched = 1 if keep_unmatched else 0
         opts.identity_threshold = float(identity_threshold)
         opts.use_model_mask = 1 if model_mask else 0
+        opts.keep_model_shape = 1 if keep_model_shape else 0
         self.reference: Optional[np.ndarray] = None
         if reference is not None:
             if _is_embedding(reference):
@@ -1075,7 +1079,8 @@ class Swapper(_Handle):
         }
         out = ctypes.c_void_p()
         if model is not None:
-            self.options.update(model=model.path, reverse=bool(reverse), model_mask=bool(model_mask))
+            self.options.update(model=model.path, reverse=bool(reverse), model_mask=bool(model_mask),
+                                keep_model_shape=bool(keep_model_shape))
             _check(lib.fs_swapper_create_learned(detector.handle, landmarker.handle, model.handle,
                                                  1 if reverse else 0, ctypes.byref(opts),
                                                  ctypes.byref(out)))

@@ -221,6 +221,7 @@ class fs_swap_options(Structure):
         ("reference", c_float * EMBEDDING_SIZE),
         ("identity_threshold", c_float),
         ("use_model_mask", c_int32),
+        ("keep_model_shape", c_int32),
     ]
 
 
