@@ -19,8 +19,17 @@ extern "C" int fsx_cv_decode(const uint8_t *data, size_t size, void **handle, in
                              int32_t *height, int32_t *format) {
     FSX_GUARD("decode", {
         quiet_opencv();
-        cv::Mat raw = cv::imdecode(cv::Mat(1, (int)size, CV_8UC1, (void *)data),
-                                   cv::IMREAD_UNCHANGED | cv::IMREAD_IGNORE_ORIENTATION);
+        cv::Mat raw;
+        try {
+            raw = cv::imdecode(cv::Mat(1, (int)size, CV_8UC1, (void *)data),
+                               cv::IMREAD_UNCHANGED | cv::IMREAD_IGNORE_ORIENTATION);
+        } catch (const cv::Exception &e) {
+            // imdecode asserts on what the file says (e.g. a header over OpenCV's own size limit,
+            // far beyond FS_MAX_IMAGE_SIDE): the data's fault, not the library's.
+            if (e.func == "validateInputImageSize")
+                return fsx::fail(fsx::TOO_LARGE, "the image's header gives a size over the limit (" + e.err + ")");
+            return fsx::fail(fsx::DECODE, "corrupt image data (" + e.err + ")");
+        }
         if (raw.empty())
             return fsx::fail(fsx::DECODE, "not a readable image (unknown format, or corrupt or "
                                           "truncated data)");

@@ -70,7 +70,9 @@ extern "C" int fsx_jpeg_decode(const uint8_t *data, size_t size, fsx_view dst) {
     jpeg_decompress_struct cinfo;
     ErrorManager err;
     install(cinfo, err);
-    JSAMPLE *cmyk_row = nullptr;
+    // volatile: set after setjmp and freed after a longjmp, so its value must live in memory
+    // (a register copy from before the malloc would leak the row).
+    JSAMPLE *volatile cmyk_row = nullptr;
     jpeg_create_decompress(&cinfo);
     if (setjmp(err.jump)) {
         jpeg_destroy_decompress(&cinfo);
@@ -97,12 +99,11 @@ extern "C" int fsx_jpeg_decode(const uint8_t *data, size_t size, fsx_view dst) {
     bool inverted = cinfo.saw_Adobe_marker;
     while (cinfo.output_scanline < cinfo.output_height) {
         uint8_t *row = (uint8_t *)dst.data + (size_t)cinfo.output_scanline * dst.stride;
-        if (cmyk_row) {
-            JSAMPROW rows[1] = {cmyk_row};
+        if (JSAMPLE *cr = cmyk_row) {
+            JSAMPROW rows[1] = {cr};
             jpeg_read_scanlines(&cinfo, rows, 1);
             for (JDIMENSION x = 0; x < cinfo.output_width; ++x) {
-                int c = cmyk_row[4 * x], m = cmyk_row[4 * x + 1], y = cmyk_row[4 * x + 2],
-                    k = cmyk_row[4 * x + 3];
+                int c = cr[4 * x], m = cr[4 * x + 1], y = cr[4 * x + 2], k = cr[4 * x + 3];
                 if (!inverted) { c = 255 - c; m = 255 - m; y = 255 - y; k = 255 - k; }
                 row[3 * x + 0] = (uint8_t)((y * k + 127) / 255);
                 row[3 * x + 1] = (uint8_t)((m * k + 127) / 255);

@@ -3,6 +3,8 @@
 #include <cstring>
 #include <dlib/image_processing/shape_predictor.h>
 #include <dlib/opencv/cv_image.h>
+#include <climits>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -13,6 +15,7 @@ using SP = dlib::shape_predictor;
 using Forests = std::vector<std::vector<dlib::impl::regression_tree>>;
 using Anchors = std::vector<std::vector<unsigned long>>;
 using Deltas = std::vector<std::vector<dlib::vector<float, 2>>>;
+using Pixels = std::vector<std::vector<dlib::vector<float, 2>>>;
 
 // A raw-binary cache of a shape predictor. dlib's own format stores every float as a portable
 // variable-length mantissa/exponent pair; the 68-point model has 16 million of them and takes
@@ -39,7 +42,7 @@ std::string cache_path(const char *model_path) {
 template <typename T> bool put(FILE *f, const T &v) { return fwrite(&v, sizeof v, 1, f) == 1; }
 template <typename T> bool get(FILE *f, T &v) { return fread(&v, sizeof v, 1, f) == 1; }
 
-bool read_cache(const std::string &path, std::unique_ptr<SP> &out) {
+bool read_cache(const std::string &path, dlib::matrix<float, 0, 1> &initial, Forests &forests, Pixels &pixels) {
     FILE *f = fopen(path.c_str(), "rb");
     if (!f) return false;
     std::unique_ptr<FILE, int (*)(FILE *)> closer(f, fclose);
@@ -47,12 +50,12 @@ bool read_cache(const std::string &path, std::unique_ptr<SP> &out) {
     if (fread(magic, 1, 8, f) != 8 || memcmp(magic, kMagic, 8) != 0) return false;
     uint64_t n = 0;
     if (!get(f, n) || n > 100000) return false;
-    dlib::matrix<float, 0, 1> initial(n);
+    initial.set_size(n);
     if (n && fread(&initial(0), sizeof(float), n, f) != n) return false;
     uint64_t cascades = 0;
     if (!get(f, cascades) || cascades > 1000) return false;
-    Forests forests(cascades);
-    std::vector<std::vector<dlib::vector<float, 2>>> pixels(cascades);
+    forests.assign(cascades, {});
+    pixels.assign(cascades, {});
     for (auto &forest : forests) {
         uint64_t trees = 0;
         if (!get(f, trees) || trees > 100000) return false;
@@ -81,12 +84,11 @@ bool read_cache(const std::string &path, std::unique_ptr<SP> &out) {
         p.resize(count);
         for (auto &v : p) if (!get(f, v.x()) || !get(f, v.y())) return false;
     }
-    out = std::make_unique<SP>(initial, forests, pixels);
     return true;
 }
 
 void write_cache(const std::string &path, const dlib::matrix<float, 0, 1> &initial, const Forests &forests,
-                 const Anchors &anchors, const Deltas &deltas) {
+                 const Pixels &pixels) {
     std::string dir = path.substr(0, path.rfind('/'));
     std::string parent = dir.substr(0, dir.rfind('/'));
     mkdir(parent.c_str(), 0755);
@@ -109,71 +111,166 @@ void write_cache(const std::string &path, const dlib::matrix<float, 0, 1> &initi
                 ok = ok && (uint64_t)leaf.size() == dim && (dim == 0 || fwrite(&leaf(0), sizeof(float), dim, f) == dim);
         }
     }
-    // Feature pixels in the mean shape's frame: anchor point + delta (what the constructor takes).
-    for (size_t c = 0; c < anchors.size() && ok; ++c) {
-        ok = put(f, (uint64_t)anchors[c].size());
-        for (size_t j = 0; j < anchors[c].size() && ok; ++j) {
-            dlib::vector<float, 2> p = dlib::impl::location(initial, anchors[c][j]) + deltas[c][j];
-            ok = put(f, p.x()) && put(f, p.y());
-        }
+    for (size_t c = 0; c < pixels.size() && ok; ++c) {
+        ok = put(f, (uint64_t)pixels[c].size());
+        for (size_t j = 0; j < pixels[c].size() && ok; ++j) ok = put(f, pixels[c][j].x()) && put(f, pixels[c][j].y());
     }
     ok = (fclose(f) == 0) && ok;
     if (ok) ok = rename(tmp.c_str(), path.c_str()) == 0;
     if (!ok) unlink(tmp.c_str());
 }
+
+// dlib's serialization of a shape predictor (serialize(shape_predictor): version, mean shape,
+// forests, anchor indices, deltas), read item by item. dlib's own deserialize sizes each container
+// from the count in the file before reading it, so a few bytes could ask for gigabytes; here no
+// count may exceed the file's size and containers grow only as their items arrive.
+struct PartReader {
+    std::istream &in;
+    uint64_t file_size;
+
+    uint64_t count(const char *what) {
+        unsigned long n = 0;
+        dlib::deserialize(n, in);
+        if (n > file_size) throw dlib::serialization_error(std::string("a count of ") + what + " larger than the file");
+        return n;
+    }
+    void floats(dlib::matrix<float, 0, 1> &m) {  // dlib writes (-rows, -cols); old files (rows, cols)
+        long nr = 0, nc = 0;
+        dlib::deserialize(nr, in);
+        dlib::deserialize(nc, in);
+        if (nr == LONG_MIN || nc == LONG_MIN) throw dlib::serialization_error("a vector of impossible size");
+        if (nr < 0 || nc < 0) nr = -nr, nc = -nc;
+        if (nc != 1 || nr < 0 || (uint64_t)nr > file_size) throw dlib::serialization_error("a vector of impossible size");
+        std::vector<float> v;
+        for (long i = 0; i < nr; ++i) {
+            float x;
+            dlib::deserialize(x, in);
+            v.push_back(x);
+        }
+        m.set_size(nr);
+        for (long i = 0; i < nr; ++i) m(i) = v[i];
+    }
+    template <typename T, typename F> void list(std::vector<T> &v, const char *what, F item) {
+        uint64_t n = count(what);
+        v.clear();
+        for (uint64_t i = 0; i < n; ++i) {
+            v.emplace_back();
+            item(v.back());
+        }
+    }
+    void read(int &version, dlib::matrix<float, 0, 1> &initial, Forests &forests, Anchors &anchors, Deltas &deltas) {
+        dlib::deserialize(version, in);
+        if (version != 1) return;
+        floats(initial);
+        list(forests, "cascades", [&](std::vector<dlib::impl::regression_tree> &forest) {
+            list(forest, "trees", [&](dlib::impl::regression_tree &tree) {
+                list(tree.splits, "splits", [&](dlib::impl::split_feature &s) {
+                    dlib::deserialize(s.idx1, in);
+                    dlib::deserialize(s.idx2, in);
+                    dlib::deserialize(s.thresh, in);
+                });
+                list(tree.leaf_values, "leaves", [&](dlib::matrix<float, 0, 1> &leaf) { floats(leaf); });
+            });
+        });
+        list(anchors, "cascades", [&](std::vector<unsigned long> &a) {
+            list(a, "anchors", [&](unsigned long &x) { dlib::deserialize(x, in); });
+        });
+        list(deltas, "cascades", [&](std::vector<dlib::vector<float, 2>> &d) {
+            list(d, "deltas", [&](dlib::vector<float, 2> &x) { dlib::deserialize(x, in); });
+        });
+    }
+};
+
+// dlib's shape_predictor trusts its model: a split index past the cascade's feature pixels, a leaf
+// whose length is not the mean shape's, a tree with too few leaves, or numbers so large (or NaN)
+// that points leave the range of a long are read and used as they are, out of bounds or with
+// undefined conversions. This holds every model to what predicting with it needs; the 68- and
+// 5-point models have coordinates within about 1.1 of the face box, leaves summing to under 50.
+std::string model_problem(const dlib::matrix<float, 0, 1> &initial, const Forests &forests, const Pixels &pixels) {
+    const long n = initial.size();
+    if (n < 2 || n % 2) return "its mean shape has " + std::to_string(n) + " coordinates";
+    if (pixels.size() != forests.size()) return "its cascades and feature pixels do not match";
+    double reach = 0, cx = 0, cy = 0, spread = 0;
+    for (long i = 0; i < n; ++i) {
+        if (!std::isfinite(initial(i)) || std::fabs(initial(i)) > 100) return "its mean shape is out of range";
+        reach = std::max(reach, (double)std::fabs(initial(i)));
+    }
+    for (long i = 0; i < n; i += 2) cx += initial(i), cy += initial(i + 1);
+    cx /= n / 2, cy /= n / 2;
+    for (long i = 0; i < n; i += 2) spread += (initial(i) - cx) * (initial(i) - cx) + (initial(i + 1) - cy) * (initial(i + 1) - cy);
+    if (!(spread / (n / 2) >= 1e-6)) return "its mean shape has no extent";
+    for (size_t c = 0; c < forests.size(); ++c) {
+        for (const auto &p : pixels[c])
+            if (!std::isfinite(p.x()) || !std::isfinite(p.y()) || std::fabs(p.x()) > 100 || std::fabs(p.y()) > 100)
+                return "a feature pixel is out of range";
+        for (const auto &tree : forests[c]) {
+            if (tree.leaf_values.size() != tree.splits.size() + 1) return "a tree has the wrong number of leaves";
+            for (const auto &s : tree.splits)
+                if (s.idx1 >= pixels[c].size() || s.idx2 >= pixels[c].size()) return "a split uses a feature pixel that does not exist";
+            double largest = 0;
+            for (const auto &leaf : tree.leaf_values) {
+                if (leaf.size() != n) return "a leaf does not match the mean shape";
+                for (long i = 0; i < n; ++i) {
+                    if (!std::isfinite(leaf(i))) return "a leaf is not a number";
+                    largest = std::max(largest, (double)std::fabs(leaf(i)));
+                }
+            }
+            reach += largest;
+            if (reach > 1e4) return "its trees move points out of range";
+        }
+    }
+    return "";
+}
+
 }  // namespace
 
 extern "C" void *fsx_sp_load(const char *model_path) {
     FSX_GUARD_PTR("landmark model", fsx::MODEL, {
+        // Both the cache and dlib's format are read as parts and checked (model_problem), then the
+        // predictor is built from the feature pixels, as the cache stores them, so that every run
+        // agrees exactly whether or not the cache was there.
         std::string cache = cache_path(model_path);
-        std::unique_ptr<SP> sp;
-        if (cache.empty()) {  // no cache: dlib's own loader
-            sp = std::make_unique<SP>();
-            dlib::deserialize(model_path) >> *sp;
-            if (sp->num_parts() == 0) {
-                fsx::fail(fsx::MODEL, std::string("'") + model_path + "' has no landmark points");
-                return nullptr;
-            }
-            return sp.release();
-        }
-        if (read_cache(cache, sp) && sp->num_parts() > 0) return sp.release();
-        // dlib's format, read part by part (the order of dlib's serialize(shape_predictor)).
-        std::ifstream in(model_path, std::ios::binary);
-        if (!in) {
-            fsx::fail(fsx::MODEL, std::string("cannot open '") + model_path + "'");
-            return nullptr;
-        }
-        int version = 0;
         dlib::matrix<float, 0, 1> initial;
         Forests forests;
-        Anchors anchors;
-        Deltas deltas;
-        dlib::deserialize(version, in);
-        if (version != 1) {
-            fsx::fail(fsx::MODEL, std::string("'") + model_path + "' is not a dlib shape predictor (version " +
-                                      std::to_string(version) + ")");
-            return nullptr;
+        Pixels pixels;
+        if (cache.empty() || !read_cache(cache, initial, forests, pixels) || !model_problem(initial, forests, pixels).empty()) {
+            std::ifstream in(model_path, std::ios::binary);
+            struct stat st;
+            if (!in || stat(model_path, &st) != 0) {
+                fsx::fail(fsx::MODEL, std::string("cannot open '") + model_path + "'");
+                return nullptr;
+            }
+            int version = 0;
+            Anchors anchors;
+            Deltas deltas;
+            PartReader{in, (uint64_t)st.st_size}.read(version, initial, forests, anchors, deltas);
+            if (version != 1) {
+                fsx::fail(fsx::MODEL, std::string("'") + model_path + "' is not a dlib shape predictor (version " +
+                                          std::to_string(version) + ")");
+                return nullptr;
+            }
+            bool damaged = anchors.size() != forests.size() || deltas.size() != forests.size() || initial.size() < 2;
+            for (size_t c = 0; c < anchors.size() && !damaged; ++c) {
+                damaged = deltas[c].size() != anchors[c].size();
+                for (unsigned long a : anchors[c]) damaged = damaged || a >= (unsigned long)initial.size() / 2;
+            }
+            if (damaged) {
+                fsx::fail(fsx::MODEL, std::string("'") + model_path + "' is a damaged shape predictor");
+                return nullptr;
+            }
+            // Feature pixels in the mean shape's frame: anchor point + delta (what the constructor takes).
+            pixels.assign(anchors.size(), {});
+            for (size_t c = 0; c < anchors.size(); ++c)
+                for (size_t j = 0; j < anchors[c].size(); ++j)
+                    pixels[c].push_back(dlib::impl::location(initial, anchors[c][j]) + deltas[c][j]);
+            std::string problem = model_problem(initial, forests, pixels);
+            if (!problem.empty()) {
+                fsx::fail(fsx::MODEL, std::string("'") + model_path + "' is a damaged shape predictor: " + problem);
+                return nullptr;
+            }
+            if (!cache.empty()) write_cache(cache, initial, forests, pixels);
         }
-        dlib::deserialize(initial, in);
-        dlib::deserialize(forests, in);
-        dlib::deserialize(anchors, in);
-        dlib::deserialize(deltas, in);
-        if (anchors.size() != forests.size() || deltas.size() != forests.size()) {
-            fsx::fail(fsx::MODEL, std::string("'") + model_path + "' is a damaged shape predictor");
-            return nullptr;
-        }
-        write_cache(cache, initial, forests, anchors, deltas);
-        // Built the way the cache builds it, so the first run and later ones agree exactly.
-        std::vector<std::vector<dlib::vector<float, 2>>> pixels(anchors.size());
-        for (size_t c = 0; c < anchors.size(); ++c)
-            for (size_t j = 0; j < anchors[c].size(); ++j)
-                pixels[c].push_back(dlib::impl::location(initial, anchors[c][j]) + deltas[c][j]);
-        sp = std::make_unique<SP>(initial, forests, pixels);
-        if (sp->num_parts() == 0) {
-            fsx::fail(fsx::MODEL, std::string("'") + model_path + "' has no landmark points");
-            return nullptr;
-        }
-        return sp.release();
+        return new SP(initial, forests, pixels);
     })
 }
 

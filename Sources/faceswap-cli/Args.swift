@@ -19,9 +19,11 @@ struct Args {
             if onlyPositional || !a.hasPrefix("-") || a == "-" { positional.append(a); continue }
             if a == "--" { onlyPositional = true; continue }
             var name = a, inline: String? = nil
-            if let eq = a.firstIndex(of: "=") {
-                name = String(a[..<eq])
-                inline = String(a[a.index(after: eq)...])
+            // Split at the first '=' scalar: as a Character, "=" followed by a combining mark
+            // (a value starting with one) is a different grapheme and would not be found.
+            if let eq = a.unicodeScalars.firstIndex(of: "=") {
+                name = String(a.unicodeScalars[..<eq])
+                inline = String(a.unicodeScalars[a.unicodeScalars.index(after: eq)...])
             }
             if name == "-h" { name = "--help" }
             if switches.contains(name) {

@@ -14,8 +14,11 @@ enum DetectCommand {
     \(Args.detectorHelp)
     """
 
+    static let valued: Set<String> = Args.detectorValued.union(["--draw"])
+    static let switches: Set<String> = ["--help", "--json"]
+
     static func run(_ argv: ArraySlice<String>) throws {
-        let a = try Args(argv, valued: Args.detectorValued.union(["--draw"]), switches: ["--help", "--json"])
+        let a = try Args(argv, valued: valued, switches: switches)
         if a.has("--help") { print(help); return }
         guard a.positional.count == 1 else { throw UsageError(message: "detect needs exactly one IMAGE (see --help)") }
         let image = try Image.load(path: a.positional[0])

@@ -12,8 +12,11 @@ enum EvalCommand {
     \(Args.detectorHelp)
     """
 
+    static let valued: Set<String> = Args.detectorValued
+    static let switches: Set<String> = ["--help", "--json"]
+
     static func run(_ argv: ArraySlice<String>) throws {
-        let a = try Args(argv, valued: Args.detectorValued, switches: ["--help", "--json"])
+        let a = try Args(argv, valued: valued, switches: switches)
         if a.has("--help") { print(help); return }
         guard a.positional.count == 3 else { throw UsageError(message: "eval needs SOURCE TARGET RESULT (see --help)") }
         let images = try a.positional.map { try Image.load(path: $0) }

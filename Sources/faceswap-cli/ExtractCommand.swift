@@ -25,12 +25,12 @@ enum ExtractCommand {
     \(Args.detectorHelp)
     """
 
-    static func run(_ argv: ArraySlice<String>) throws {
-        let valued = Args.detectorValued.union(["-o", "--output", "--size", "--padding", "--min-sharpness", "--duplicate", "--every", "--faces"])
-        let a = try Args(argv, valued: valued, switches: ["--help", "--quiet"])
-        if a.has("--help") { print(help); return }
-        guard !a.positional.isEmpty else { throw UsageError(message: "give at least one photo, folder or video (see --help)") }
-        guard let out = a.string("-o") ?? a.string("--output") else { throw UsageError(message: "-o DIR is required (see --help)") }
+    static let valued: Set<String> = Args.detectorValued.union(["-o", "--output", "--size", "--padding", "--min-sharpness",
+                                                                "--duplicate", "--every", "--faces"])
+    static let switches: Set<String> = ["--help", "--quiet"]
+
+    /// Extraction options from the command line.
+    static func options(_ a: Args) throws -> ExtractOptions {
         var o = ExtractOptions()
         if let v = try a.int("--size", 32...1024) { o.size = v }
         if let v = try a.double("--padding", 0...0.45) { o.padding = v }
@@ -38,6 +38,15 @@ enum ExtractCommand {
         if let v = try a.double("--duplicate", 0...255) { o.duplicateDistance = v }
         if let v = try a.int("--every", 1...100_000) { o.everyNthFrame = v }
         if let v = try a.int("--faces", 1...1000) { o.maxFacesPerImage = v }
+        return o
+    }
+
+    static func run(_ argv: ArraySlice<String>) throws {
+        let a = try Args(argv, valued: valued, switches: switches)
+        if a.has("--help") { print(help); return }
+        guard !a.positional.isEmpty else { throw UsageError(message: "give at least one photo, folder or video (see --help)") }
+        guard let out = a.string("-o") ?? a.string("--output") else { throw UsageError(message: "-o DIR is required (see --help)") }
+        let o = try options(a)
         let extractor = try Extractor(detector: try Detector(try a.detectorOptions()),
                                       landmarker: try Landmarker(modelPath: a.string("--landmarks-model")), options: o)
         signal(SIGINT) { _ in interrupted = 1 }

@@ -24,15 +24,13 @@ enum ReenactCommand {
     \(Args.detectorHelp)
     """
 
-    static func run(_ argv: ArraySlice<String>) throws {
-        let valued = Args.detectorValued.union(["--source", "--driving", "-o", "--output", "--expression", "--head-motion",
-                                                "--detect-every", "--smooth-cutoff", "--smooth-beta", "--crf", "--preset"])
-        let a = try Args(argv, valued: valued, switches: ["--help", "--side-by-side", "--no-mouth-fill", "--quiet"])
-        if a.has("--help") { print(help); return }
-        guard a.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(a.positional[0])' (see --help)") }
-        guard let sourcePath = a.string("--source") else { throw UsageError(message: "--source is required (see --help)") }
-        guard let driving = a.string("--driving") else { throw UsageError(message: "--driving is required (see --help)") }
-        guard let output = a.string("-o") ?? a.string("--output") else { throw UsageError(message: "-o OUT is required (see --help)") }
+    static let valued: Set<String> = Args.detectorValued.union([
+        "--source", "--driving", "-o", "--output", "--expression", "--head-motion", "--detect-every", "--smooth-cutoff",
+        "--smooth-beta", "--crf", "--preset"])
+    static let switches: Set<String> = ["--help", "--side-by-side", "--no-mouth-fill", "--quiet"]
+
+    /// Reenactment options from the command line.
+    static func options(_ a: Args) throws -> ReenactOptions {
         var o = ReenactOptions()
         if let v = try a.double("--expression", 0...2) { o.expression = v }
         if let v = try a.double("--head-motion", 0...1) { o.headMotion = v }
@@ -40,6 +38,17 @@ enum ReenactCommand {
         if let v = try a.int("--detect-every", 1...1000) { o.stream.detectInterval = v }
         if let v = try a.double("--smooth-cutoff", 0...1000) { o.stream.minCutoff = v }
         if let v = try a.double("--smooth-beta", 0...1000) { o.stream.beta = v }
+        return o
+    }
+
+    static func run(_ argv: ArraySlice<String>) throws {
+        let a = try Args(argv, valued: valued, switches: switches)
+        if a.has("--help") { print(help); return }
+        guard a.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(a.positional[0])' (see --help)") }
+        guard let sourcePath = a.string("--source") else { throw UsageError(message: "--source is required (see --help)") }
+        guard let driving = a.string("--driving") else { throw UsageError(message: "--driving is required (see --help)") }
+        guard let output = a.string("-o") ?? a.string("--output") else { throw UsageError(message: "-o OUT is required (see --help)") }
+        let o = try options(a)
         let detector = try Detector(try a.detectorOptions())
         let landmarker = try Landmarker(modelPath: a.string("--landmarks-model"))
         let photo = try Image.load(path: sourcePath)

@@ -34,20 +34,13 @@ enum TrainCommand {
       --quiet                  no progress bar
     """
 
-    static func run(_ argv: ArraySlice<String>) throws {
-        let valued: Set<String> = ["--faces-a", "--faces-b", "--model", "--iterations", "--minutes", "--size", "--batch", "--lr",
-                                   "--ssim", "--l1", "--mask-loss", "--gan", "--seed", "--checkpoint", "--preview", "--preview-every",
-                                   "--name-a", "--name-b"]
-        let a = try Args(argv, valued: valued, switches: ["--help", "--resume", "--quiet", "--no-warp"])
-        if a.has("--help") { print(help); return }
-        guard a.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(a.positional[0])' (see --help)") }
-        guard let fa = a.string("--faces-a"), let fb = a.string("--faces-b") else {
-            throw UsageError(message: "--faces-a DIR and --faces-b DIR are required (make them with `faceswap extract`)")
-        }
-        guard let model = a.string("--model") else { throw UsageError(message: "--model PATH is required (see --help)") }
-        let iterations = try a.int("--iterations", 0...100_000_000)
-        let minutes = try a.double("--minutes", 0...1_000_000)
-        guard iterations != nil || minutes != nil else { throw UsageError(message: "say how long: --iterations N or --minutes M") }
+    static let valued: Set<String> = [
+        "--faces-a", "--faces-b", "--model", "--iterations", "--minutes", "--size", "--batch", "--lr", "--ssim", "--l1",
+        "--mask-loss", "--gan", "--seed", "--checkpoint", "--preview", "--preview-every", "--name-a", "--name-b"]
+    static let switches: Set<String> = ["--help", "--resume", "--quiet", "--no-warp"]
+
+    /// Training options from the command line.
+    static func options(_ a: Args) throws -> TrainOptions {
         var o = TrainOptions()
         o.resume = a.has("--resume")
         if let v = try a.choice("--size", ["64", "128"]) { o.size = Int(v)! }
@@ -70,6 +63,21 @@ enum TrainCommand {
         if o.resume && ["--size", "--batch", "--lr", "--ssim", "--l1", "--mask-loss", "--gan", "--seed"].contains(where: { a.string($0) != nil }) {
             throw UsageError(message: "--resume continues with the model's own settings; drop --size/--batch/--lr/loss weights/--seed")
         }
+        return o
+    }
+
+    static func run(_ argv: ArraySlice<String>) throws {
+        let a = try Args(argv, valued: valued, switches: switches)
+        if a.has("--help") { print(help); return }
+        guard a.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(a.positional[0])' (see --help)") }
+        guard let fa = a.string("--faces-a"), let fb = a.string("--faces-b") else {
+            throw UsageError(message: "--faces-a DIR and --faces-b DIR are required (make them with `faceswap extract`)")
+        }
+        guard let model = a.string("--model") else { throw UsageError(message: "--model PATH is required (see --help)") }
+        let iterations = try a.int("--iterations", 0...100_000_000)
+        let minutes = try a.double("--minutes", 0...1_000_000)
+        guard iterations != nil || minutes != nil else { throw UsageError(message: "say how long: --iterations N or --minutes M") }
+        let o = try options(a)
         let trainer = try Trainer(facesA: fa, facesB: fb, modelPath: model, options: o)
         let c = trainer.model.parameterCounts
         Terminal.error("faceswap: \(trainer.facesA) faces of A, \(trainer.facesB) of B; network \(trainer.model.size)x\(trainer.model.size), " +

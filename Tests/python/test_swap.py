@@ -151,9 +151,16 @@ def own_landmark_error(fs, detector, landmarker, target, result):
 def test_struct_layouts_match_the_header(fs):
     capi = fs.capi
     opts = capi.lib.fs_swap_default_options()
-    assert opts.struct_size == ctypes.sizeof(capi.fs_swap_options) == 564
+    assert opts.struct_size == ctypes.sizeof(capi.fs_swap_options) == 572
     assert capi.fs_swap_options.reference.offset == 48            # abi_checks.c
     assert capi.fs_swap_options.identity_threshold.offset == 48 + 128 * 4
+    assert capi.fs_swap_options.keep_model_shape.offset == 568
+    assert ctypes.sizeof(capi.fs_extract_options) == 28 == capi.lib.fs_extract_default_options().struct_size
+    assert ctypes.sizeof(capi.fs_extract_stats) == 64
+    assert capi.fs_model_info.has_training_state.offset == 180
+    assert ctypes.sizeof(capi.fs_train_options) == 96 == capi.lib.fs_train_default_options().struct_size
+    assert capi.fs_train_options.resume.offset == 88
+    assert ctypes.sizeof(capi.fs_train_progress) == 64
     assert ctypes.sizeof(capi.fs_swap_metrics) == 48              # abi_checks.c
     assert capi.fs_swap_metrics.redetected.offset == 40
 
