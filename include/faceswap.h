@@ -26,12 +26,17 @@
  *
  * Thread safety
  * -------------
- *  - fs_detector, fs_landmarker, fs_recognizer, fs_swapper, fs_source: immutable after creation;
- *    one handle may be used from any number of threads at once (detectors and the recognizer
- *    keep a small pool of per-call scratch).
- *  - fs_stream, fs_reenactor: one thread at a time (they carry per-video tracking state).
- *  - fs_image: may be read from several threads at once; writing one (fs_image_* calls that
- *    modify it) while another thread reads it is a data race, as with any buffer.
+ *  - fs_detector, fs_landmarker, fs_recognizer, fs_swapper, fs_source, fs_model: immutable after
+ *    creation; one handle may be used from any number of threads at once. Detectors, the
+ *    recognizer and models give each concurrent call its own copy of their working state (scan
+ *    buffers, network activations) from a pool that grows to the largest number of calls made at
+ *    once and is released by *_free.
+ *  - fs_stream, fs_reenactor, fs_trainer: one thread at a time (they carry per-video tracking or
+ *    training state). Many streams may share one swapper and source across threads.
+ *  - fs_image: may be read from several threads at once (every call taking a const fs_image *).
+ *    The calls that write one (fs_swap_inplace, fs_swap_face, fs_stream_push, set A of
+ *    fs_color_mean_shift), fs_image_free, and the caller writing the pixels of a wrapped image
+ *    must not overlap with any other use of that image: a data race, as with any buffer.
  *  - Free functions (fs_align_*, fs_affine_*, fs_status_string, ...): thread-safe.
  *  - fs_last_error_message(): per thread.
  *

@@ -148,6 +148,7 @@ template <long G> struct Model final : Base {
     Discriminator disc[2];
     std::vector<adam> s_enc, s_dec[2], s_disc[2];
     std::unique_ptr<fsx::Pool<Inference>> pool;
+    std::mutex pool_mu;  // run() makes the pool on first use, possibly from several threads at once
     resizable_tensor x, grad, fake, pair, dgrad;
 
     explicit Model(uint64_t seed, bool fresh) {
@@ -267,11 +268,16 @@ template <long G> struct Model final : Base {
             std::memcpy(out, y.host(), sizeof(float) * y.size());
         };
         if (!pooled) return body(enc, dec[w]);
-        if (!pool) {
-            auto proto = std::make_unique<Inference>(Inference{enc, {dec[0], dec[1]}});
-            pool = std::make_unique<fsx::Pool<Inference>>(std::move(proto));
+        fsx::Pool<Inference> *p;
+        {
+            std::lock_guard<std::mutex> lock(pool_mu);
+            if (!pool) {
+                auto proto = std::make_unique<Inference>(Inference{enc, {dec[0], dec[1]}});
+                pool = std::make_unique<fsx::Pool<Inference>>(std::move(proto));
+            }
+            p = pool.get();
         }
-        pool->with([&](Inference &m) { body(m.enc, m.dec[w]); });
+        p->with([&](Inference &m) { body(m.enc, m.dec[w]); });
     }
 
     void save(std::ostream &out, bool training) override {

@@ -1,8 +1,13 @@
 // A pool of per-call workers cloned from one prototype, so one handle serves many threads
 // (dlib's object_detector and OpenCV's CascadeClassifier keep scratch state while scanning).
+// Cloning copies the prototype, which must then be a deep copy (dlib's are); a type whose copies
+// share state (cv::CascadeClassifier shares its cascade and its scan buffers through a cv::Ptr)
+// gives a `make` function instead, which builds each further worker from scratch.
 #pragma once
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <vector>
 
 namespace fsx {
@@ -10,6 +15,10 @@ namespace fsx {
 template <typename T> class Pool {
   public:
     explicit Pool(std::unique_ptr<T> prototype) : prototype_(std::move(prototype)) {}
+    // The first worker is `first`; the others come from make() (nullptr or a throw: an error).
+    Pool(std::unique_ptr<T> first, std::function<std::unique_ptr<T>()> make) : make_(std::move(make)) {
+        free_.push_back(std::move(first));
+    }
 
     template <typename F> auto with(F &&body) {
         std::unique_ptr<T> worker = acquire();
@@ -31,6 +40,11 @@ template <typename T> class Pool {
                 return w;
             }
         }
+        if (make_) {
+            std::unique_ptr<T> w = make_();
+            if (!w) throw std::runtime_error("cannot make another worker for a concurrent call");
+            return w;
+        }
         std::lock_guard<std::mutex> lock(proto_mu_);
         return std::make_unique<T>(*prototype_);
     }
@@ -43,6 +57,7 @@ template <typename T> class Pool {
         }
     }
     std::unique_ptr<T> prototype_;
+    std::function<std::unique_ptr<T>()> make_;
     std::mutex mu_, proto_mu_;
     std::vector<std::unique_ptr<T>> free_;
 };
