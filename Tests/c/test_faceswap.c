@@ -4746,7 +4746,7 @@ static void bt_check_failure_outputs(bt_ctx *c, const bt_case *r, char *why, siz
     const char *e = r->expr;
 #define BT_OUT_NULL(token, field)                                                                       \
     if (bt_mentions(e, token) && c->field != NULL)                                                           \
-        snprintf(why + strlen(why), n - strlen(why), "; %s was not set to NULL", token + 1)
+        snprintf(why + strlen(why), n - strlen(why), "; %s was not set to NULL", &token[1])
 #define BT_OUT_ZERO(token, field)                                                                       \
     if (bt_mentions(e, token) && c->field != 0)                                                              \
         snprintf(why + strlen(why), n - strlen(why), "; %s is %zu, not 0", token + 1, c->field)
