@@ -69,7 +69,7 @@ public final class Extractor {
     static func stem(_ path: String) -> String {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         guard let dot = name.lastIndex(of: ".") else { return name }
-        return String(name[..<dot]).map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" }.reduce("") { $0 + String($1) }
+        return String(name[..<dot].map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
     }
 
     /// Files to read: inputs as given, folders expanded to the images and videos inside (sorted).
@@ -99,18 +99,15 @@ public final class Extractor {
         let files = try Extractor.expand(inputs)
         guard !files.isEmpty else { throw FaceSwapError(.invalidArgument, "no images or videos in \(inputs.joined(separator: ", "))") }
         var stats = ExtractStats()
-        var totals = 0
-        var sizes: [Int] = []
-        for f in files {
-            let n = Extractor.videoExtensions.contains(Extractor.ext(f)) ? max(1, (try? VideoReader(path: f).info.frames) ?? 1) : 1
-            sizes.append(n)
-            totals += n
-        }
+        let isVideo = files.map { Extractor.videoExtensions.contains(Extractor.ext($0)) }
+        // Progress counts images and (as their headers say) video frames.
+        let sizes = files.indices.map { isVideo[$0] ? max(1, (try? VideoReader(path: files[$0]).info.frames) ?? 1) : 1 }
+        let totals = sizes.reduce(0, +)
         var done = 0
         for (i, file) in files.enumerated() {
             var kept: [[UInt8]] = []
             let stem = Extractor.stem(file)
-            if Extractor.videoExtensions.contains(Extractor.ext(file)) {
+            if isVideo[i] {
                 let reader = try VideoReader(path: file)
                 var index = 0
                 while let frame = try reader.next() {

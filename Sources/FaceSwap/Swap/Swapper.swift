@@ -73,7 +73,7 @@ public final class Swapper: @unchecked Sendable {
         let (converted, mask) = try model.convert(crop, to: to, shifted: to == .b)
         var local = face
         local.landmarks = face.landmarks.map { t.apply($0) }
-        var image = converted
+        var decoded = converted
         var fitted = false
         if options.followTargetShape {
             // dlib's landmarks on the decoded face, at 4× (the predictor wants more than 64 px),
@@ -86,11 +86,11 @@ public final class Swapper: @unchecked Sendable {
             let x0 = corners.map(\.x).min()!, y0 = corners.map(\.y).min()!
             let rect = Rect(x: x0, y: y0, width: corners.map(\.x).max()! - x0, height: corners.map(\.y).max()! - y0)
             let fit = try landmarker.fit(big, Face(box: rect, rect: rect, score: 0))
-            image = big
+            decoded = big
             local.landmarks = fit.landmarks
             fitted = true
         }
-        let source = Source(image: image, face: local, embedding: nil, origin: Point(0, 0), learned: true)
+        let source = Source(image: decoded, face: local, embedding: nil, origin: Point(0, 0), learned: true)
         source.fitted = fitted
         source.modelMask = (mask, t)
         return source
