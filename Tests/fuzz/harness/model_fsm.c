@@ -7,11 +7,10 @@
  *         so the fuzzer gets past the checksum into the header's key=value text and into dlib's
  *         deserialisation of the weights.
  * Every failure must be a documented status with a message (IO, MODEL or OUT_OF_MEMORY); a model
- * that loads must report a sane fs_model_info. The file lives in a private folder under $TMPDIR
- * (or /dev/shm), removed at exit. */
-#include "fuzz_common.h"
-#include <limits.h>
-#include <sys/stat.h>
+ * that loads must report a sane fs_model_info. The file lives in a private folder
+ * (fuzz_private_dir), removed at exit. */
+#define _GNU_SOURCE /* nftw's FTW_DEPTH */
+#include "fuzz_files.h"
 
 static char dir[PATH_MAX], model_path[PATH_MAX];
 static uint32_t crc_table[256];
@@ -24,11 +23,7 @@ static void cleanup(void) {
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc, (void)argv;
     fuzz_init();
-    const char *tmp = getenv("TMPDIR");
-    struct stat st;
-    if (!tmp || !*tmp) tmp = stat("/dev/shm", &st) == 0 ? "/dev/shm" : "/tmp";
-    snprintf(dir, sizeof dir, "%s/fs-fuzz-fsm-XXXXXX", tmp);
-    FUZZ_CHECK(mkdtemp(dir) != NULL, "cannot make a folder in %s", tmp);
+    fuzz_private_dir(dir, sizeof dir, "fs-fuzz-fsm");
     snprintf(model_path, sizeof model_path, "%s/model.fsm", dir);
     atexit(cleanup);
     for (uint32_t n = 0; n < 256; n++) {
@@ -56,10 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         uint32_t c = crc32_of(bytes, size - 4);
         for (int i = 0; i < 4; i++) bytes[size - 4 + i] = (uint8_t)(c >> (8 * i));
     }
-    FILE *f = fopen(model_path, "wb");
-    FUZZ_CHECK(f != NULL, "cannot write %s", model_path);
-    FUZZ_CHECK(size == 0 || fwrite(bytes, 1, size, f) == size, "short write");
-    fclose(f);
+    fuzz_write_file(model_path, bytes, size);
     free(bytes);
 
     fs_model *m = (fs_model *)(uintptr_t)1;

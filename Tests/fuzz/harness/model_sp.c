@@ -11,25 +11,12 @@
  * Files live in a private folder under $TMPDIR (or /dev/shm), removed at exit (after a crash, by
  * the next run). */
 #define _GNU_SOURCE /* nftw's FTW_DEPTH */
-#include "fuzz_common.h"
-#include <dirent.h>
-#include <errno.h>
-#include <ftw.h>
-#include <limits.h>
+#include "fuzz_files.h"
 #include <math.h>
-#include <signal.h>
-#include <sys/stat.h>
 
 static char dir[PATH_MAX], model_path[PATH_MAX], cache_home[PATH_MAX], cache_dir[PATH_MAX];
 static char fixed_model[PATH_MAX], fixed_cache[PATH_MAX];
 static fs_image *probe;
-
-static void write_file(const char *path, const uint8_t *data, size_t size) {
-    FILE *f = fopen(path, "wb");
-    FUZZ_CHECK(f != NULL, "cannot write %s", path);
-    FUZZ_CHECK(size == 0 || fwrite(data, 1, size, f) == size, "short write to %s", path);
-    fclose(f);
-}
 
 static void clear_cache(void) {
     DIR *d = opendir(cache_dir);
@@ -50,37 +37,11 @@ static void cleanup(void) {
     rmdir(dir);
 }
 
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
-    (void)sb, (void)flag, (void)ftw;
-    remove(path);
-    return 0;
-}
-
-/* A crash ends the process without atexit: folders of processes that are gone are removed here. */
-static void remove_stale(const char *tmp) {
-    DIR *d = opendir(tmp);
-    if (!d) return;
-    struct dirent *e;
-    char p[PATH_MAX * 2];
-    while ((e = readdir(d))) {
-        int pid = 0;
-        if (sscanf(e->d_name, "fs-fuzz-model-%d-", &pid) != 1 || pid <= 0) continue;
-        if (kill(pid, 0) == 0 || errno != ESRCH) continue;
-        snprintf(p, sizeof p, "%s/%s", tmp, e->d_name);
-        nftw(p, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
-    }
-    closedir(d);
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc, (void)argv;
     fuzz_init();
-    const char *tmp = getenv("TMPDIR");
     struct stat st;
-    if (!tmp || !*tmp) tmp = stat("/dev/shm", &st) == 0 ? "/dev/shm" : "/tmp";
-    remove_stale(tmp);
-    snprintf(dir, sizeof dir, "%s/fs-fuzz-model-%d-XXXXXX", tmp, (int)getpid());
-    FUZZ_CHECK(mkdtemp(dir) != NULL, "cannot make a folder in %s", tmp);
+    fuzz_private_dir(dir, sizeof dir, "fs-fuzz-model");
     snprintf(model_path, sizeof model_path, "%s/model.dat", dir);
     snprintf(cache_home, sizeof cache_home, "%s/cache", dir);
     snprintf(cache_dir, sizeof cache_dir, "%s/faceswap", cache_home);
@@ -88,7 +49,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     atexit(cleanup);
     setenv("XDG_CACHE_HOME", cache_home, 1);
     /* The cache of fixed.dat is found by name (path, size, mtime), whatever fixed.dat holds. */
-    write_file(fixed_model, (const uint8_t *)"not a model", 11);
+    fuzz_write_file(fixed_model, (const uint8_t *)"not a model", 11);
     FUZZ_CHECK(stat(fixed_model, &st) == 0, "stat %s", fixed_model);
     char key[PATH_MAX];
     snprintf(key, sizeof key, "%s", fixed_model);
@@ -145,13 +106,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     clear_cache();
     if (mode == 0) {
         setenv("FACESWAP_NO_MODEL_CACHE", "1", 1);
-        write_file(model_path, data, size);
+        fuzz_write_file(model_path, data, size);
         fs_landmarker *lm = create(model_path);
         if (lm) fit_all(lm, a);
         fs_landmarker_free(lm);
     } else if (mode == 1) {
         unsetenv("FACESWAP_NO_MODEL_CACHE");
-        write_file(model_path, data, size);
+        fuzz_write_file(model_path, data, size);
         fs_landmarker *lm = create(model_path);
         if (lm) {
             fit_all(lm, a);
@@ -169,7 +130,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         unsetenv("FACESWAP_NO_MODEL_CACHE");
         mkdir(cache_home, 0755);
         mkdir(cache_dir, 0755);
-        write_file(fixed_cache, data, size);
+        fuzz_write_file(fixed_cache, data, size);
         fs_landmarker *lm = create(fixed_model);
         if (lm) fit_all(lm, a);
         fs_landmarker_free(lm);
