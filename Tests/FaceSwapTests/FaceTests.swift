@@ -4,7 +4,7 @@ import XCTest
 final class FaceTests: XCTestCase {
     /// MANIFEST ground truth: single-face frontal images give one face, face-less ones none.
     func testDetectionCountsMatchManifest() throws {
-        try skipUnlessData()
+        try requireData()
         let one = ["fr_obama1.jpg", "fb_einstein1.jpg", "sn_adele_2016.jpg", "dlib_tom_cruise.jpg", "fr_biden2.jpg",
                    "sn_city_portrait.jpg", "rcv_one_face_cmyk.jpg", "fb_carl_sagan1.jpg"]
         for name in one {
@@ -19,7 +19,7 @@ final class FaceTests: XCTestCase {
 
     /// The downscale option finds the same face as a full-size scan, within a few pixels.
     func testDownscaledDetectionAgreesWithFullSize() throws {
-        try skipUnlessData()
+        try requireData()
         let img = try Image.load(path: TestData.face("fr_obama1.jpg"))
         var o = DetectorOptions()
         o.minFaceSize = 320
@@ -38,7 +38,7 @@ final class FaceTests: XCTestCase {
     /// Aligned crops of two photos of one person put the eyes where the template has them:
     /// re-fitted in the crop, the eye centres lie within 2 % of the crop size of the template's.
     func testAlignmentPutsEyesOnTemplate() throws {
-        try skipUnlessData()
+        try requireData()
         for name in ["fb_carl_sagan1.jpg", "fb_carl_sagan2.jpg", "fr_kit_harington1.jpg", "fr_kit_harington2.jpg"] {
             let (l, r) = try eyeErrors(name)
             XCTAssertLessThan(max(l, r), 0.02, name)

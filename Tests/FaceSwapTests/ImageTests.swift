@@ -71,7 +71,7 @@ final class ImageTests: XCTestCase {
     }
 
     func testGreyscaleAndCMYKLoadAsBGR() throws {
-        try skipUnlessData()
+        try requireData()
         let grey = try Image.load(path: TestData.face("fb_carl_sagan1.jpg"))
         XCTAssertEqual(grey.format, .bgr8)
         XCTAssertEqual(grey.byte(x: 300, y: 300, channel: 0), grey.byte(x: 300, y: 300, channel: 2))

@@ -5,7 +5,7 @@
 #      .build/ctest/ (against the library's SONAME through a symlink folder);
 #   2. runs Tests/c/check_abi.sh (header declarations = exported symbols), and checks that the
 #      program's bad-input table (Tests/c/bad_input_table.h) has rows for every header function;
-#   3. runs the program with LD_LIBRARY_PATH at the library's folder and the shared data folder
+#   3. runs the program with LD_LIBRARY_PATH at the library's folder and the test data folder
 #      (its resource-bound groups start child copies of it: peak memory of a refused 60000x60000
 #      JPEG, disk full in a 64 KB tmpfs when mounts are allowed and under RLIMIT_FSIZE);
 #   4. with FS_VALGRIND=1 (and valgrind installed): runs it again under
@@ -15,7 +15,7 @@
 #
 # Environment (positional arguments win):
 #   FACESWAP_SO     the library (default: <repo>/.build/release/libfaceswap.so)
-#   FACESWAP_DATA   the shared data folder holding faces/ (default: <repo>/../shared/data)
+#   FACESWAP_DATA   the test data folder holding faces/ (default: <repo>/Tests/data)
 #   CC              the C compiler (default: cc)
 #   FS_TEST_VERBOSE=1  every check and every library error message
 # Exits non-zero when any step fails.
@@ -24,13 +24,13 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 SO=${1:-${FACESWAP_SO:-$repo/.build/release/libfaceswap.so}}
-DATA=${2:-${FACESWAP_DATA:-$repo/../shared/data}}
+DATA=${2:-${FACESWAP_DATA:-$repo/Tests/data}}
 CC=${CC:-cc}
 out=$repo/.build/ctest
 
 die() { echo "run.sh: $*" >&2; exit 2; }
 [ -f "$SO" ] || die "no library at $SO (build it: swift build -c release --product faceswap, or set FACESWAP_SO)"
-[ -d "$DATA/faces" ] || die "no shared data at $DATA (expected $DATA/faces/...; set FACESWAP_DATA)"
+[ -d "$DATA/faces" ] || die "no test data at $DATA (expected $DATA/faces/...; set FACESWAP_DATA)"
 SO=$(cd "$(dirname "$SO")" && pwd)/$(basename "$SO")
 DATA=$(cd "$DATA" && pwd)
 sodir=$(dirname "$SO")

@@ -2,7 +2,7 @@
 # Tests/plugin/run.sh — the frei0r plugin (bindings/frei0r) inside the real ffmpeg.
 #
 #   1. builds .build/frei0r/faceswap.so (make -C bindings/frei0r);
-#   2. runs `ffmpeg -vf frei0r=faceswap:...` over a shared clip (FREI0R_PATH at the built folder)
+#   2. runs `ffmpeg -vf frei0r=faceswap:...` over a test clip (FREI0R_PATH at the built folder)
 #      and checks: exit status 0; the input's frame count; the frames changed inside the face and
 #      not outside it; the same frames as `faceswap-cli video` with the same options (both
 #      lossless, compared with ffmpeg's psnr filter: >= 35 dB on every frame);
@@ -12,7 +12,7 @@
 #      (5.x, width not a multiple of 16) is named with the fix.
 #
 # Environment:
-#   FACESWAP_DATA   shared data folder (default: <repo>/../shared/data)
+#   FACESWAP_DATA   test data folder (default: <repo>/Tests/data)
 #   FACESWAP_LIBDIR folder of libfaceswap.so (default: <repo>/.build/release)
 #   FACESWAP_CLI    the CLI (default: <repo>/.build/release/faceswap-cli)
 #   FFMPEG, FFPROBE the binaries (default: from PATH)
@@ -22,7 +22,7 @@ set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-DATA=${FACESWAP_DATA:-$repo/../shared/data}
+DATA=${FACESWAP_DATA:-$repo/Tests/data}
 LIBDIR=${FACESWAP_LIBDIR:-$repo/.build/release}
 CLI=${FACESWAP_CLI:-$repo/.build/release/faceswap-cli}
 FFMPEG=${FFMPEG:-ffmpeg}

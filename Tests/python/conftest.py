@@ -4,9 +4,11 @@ Run from the repository root:  python3 -m pytest Tests/python -q
 
 - FACESWAP_LIBRARY defaults to <repo>/.build/release/libfaceswap.so (set it to test another build).
 - The binding is imported from <repo>/bindings/python (the source tree), not an installed copy.
-- Test data lives in <repo>/../shared/data (override with FACESWAP_TEST_DATA or
-  FACESWAP_DATA, as the Makefile sets it); tests that need it
-  are skipped with a reason when it is missing.
+- Test data lives in <repo>/Tests/data (override with FACESWAP_DATA); the model files dlib needs
+  come from Debian's libdlib-data and `bash .ci/fetch-models` (`make test` runs both).
+  Missing data or models fail the test that needs them: nothing is skipped for data.
+- A test may skip only for an optional capability this machine lacks (skip_without); at the end
+  any other skip fails the session (see pytest_sessionfinish).
 """
 
 from __future__ import annotations
@@ -21,8 +23,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 BINDING = REPO / "bindings" / "python"
 DEFAULT_LIBRARY = REPO / ".build" / "release" / "libfaceswap.so"
-DATA = Path(os.environ.get("FACESWAP_TEST_DATA") or os.environ.get("FACESWAP_DATA")
-            or str(REPO.parent / "shared" / "data"))
+DATA = Path(os.environ.get("FACESWAP_DATA") or str(REPO / "Tests" / "data"))
 FACES = DATA / "faces"
 
 os.environ.setdefault("FACESWAP_LIBRARY", str(DEFAULT_LIBRARY))
@@ -30,17 +31,35 @@ if str(BINDING) not in sys.path:
     sys.path.insert(0, str(BINDING))
 
 
-def data_missing_reason() -> str | None:
-    if not FACES.is_dir():
-        return f"test data folder {FACES} is missing (clone shared/ beside the repository)"
-    return None
+# Skips allowed: only for an optional capability the machine lacks, said in this form.
+CAPABILITY_SKIP = "optional capability missing: "
+
+
+def skip_without(capability: str, detail: str = "") -> None:
+    """Skips the running test because this machine lacks an optional capability (a C compiler,
+    network access, ...). Never for test data or model files: those are failures."""
+    pytest.skip(CAPABILITY_SKIP + capability + (f" ({detail})" if detail else ""))
+
+
+def require_model(fs, name: str) -> str:
+    """The path of model file `name`, or the test fails saying how to install it."""
+    try:
+        return fs.find_model(name)
+    except fs.FaceSwapError as e:
+        pytest.fail(f"model file {name} is missing: run `bash .ci/fetch-models` (make test does): {e}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_data_present():
+    """Every test runs against the repository's test data: its absence fails the run."""
+    if not (DATA / "MANIFEST.tsv").is_file() or not FACES.is_dir():
+        pytest.fail(f"test data missing at {DATA} (expected MANIFEST.tsv and faces/; it ships in "
+                    "the repository under Tests/data, or set FACESWAP_DATA)")
 
 
 def read_manifest() -> list[dict]:
     """The faces table of MANIFEST.tsv (it ends at the first blank line)."""
     path = DATA / "MANIFEST.tsv"
-    if not path.is_file():
-        return []
     lines = []
     with open(path, encoding="utf-8") as fh:
         for line in fh:
@@ -52,9 +71,6 @@ def read_manifest() -> list[dict]:
 
 @pytest.fixture(scope="session")
 def faces_dir() -> Path:
-    reason = data_missing_reason()
-    if reason:
-        pytest.skip(reason)
     return FACES
 
 
@@ -82,19 +98,16 @@ RESNET = "dlib_face_recognition_resnet_model_v1.dat"
 
 @pytest.fixture(scope="session")
 def recognizer(fs):
-    """The ResNet recognizer, or None when its model is not installed."""
-    try:
-        fs.find_model(RESNET)
-    except fs.FaceSwapError:
-        yield None
-        return
+    """The ResNet recognizer (its model comes from `bash .ci/fetch-models`)."""
+    require_model(fs, RESNET)
     with fs.Recognizer() as r:
         yield r
 
 
 @pytest.fixture(scope="session")
 def pil():
-    return pytest.importorskip("PIL.Image", reason="Pillow is needed (pip install pillow)")
+    import PIL.Image  # installed by .ci/install-deps (pip install pillow)
+    return PIL.Image
 
 
 # Figures the tests measure (landmark error, load time, ...), printed after the run even with -q.
@@ -113,3 +126,22 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.section(title)
             for line in lines:
                 terminalreporter.write_line(line)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Lists every skip with its reason; a skip that is not for an optional capability fails the
+    session (missing data or models must fail, not vanish from the count)."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        return
+    bad = []
+    for report in reporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        reporter.write_line(f"SKIPPED {report.nodeid}: {reason}")
+        if not reason.startswith(CAPABILITY_SKIP):
+            bad.append(report.nodeid)
+    if bad:
+        reporter.write_line(f"FAIL: {len(bad)} test(s) skipped for a reason other than an optional "
+                            f"capability (see above): {', '.join(bad)}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

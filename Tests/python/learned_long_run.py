@@ -1,6 +1,6 @@
 """The learned conversion's long-run check (too slow for the test suite; figures for the closing note).
 
-    python3 Tests/python/learned_long_run.py --work DIR [--minutes 45] [--data ../shared/data]
+    python3 Tests/python/learned_long_run.py --work DIR [--minutes 45] [--data Tests/data]
 
 1. Extracts every frame of vr_face2.mp4 (person A) and vr_face3.mp4 (person B); frames 100-124 of
    each are held out of training.
@@ -40,7 +40,7 @@ def frames(video: Path, out: Path) -> list[Path]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--work", required=True, type=Path)
-    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    ap.add_argument("--data", type=Path, default=REPO / "Tests" / "data")
     ap.add_argument("--minutes", type=float, default=45)
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--evaluate-only", action="store_true")

@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import FIGURES, data_missing_reason
+from conftest import FIGURES
 
-_skip = pytest.mark.skipif(data_missing_reason() is not None, reason=str(data_missing_reason()))
 
 SIZE = 256
 PADDING = 0.25
@@ -40,7 +39,6 @@ PAIRS = [
 ]
 
 
-@_skip
 @pytest.mark.parametrize("pair,limit", PAIRS, ids=[p[0][0].split(".")[0] for p in PAIRS])
 def test_aligned_crops_put_eyes_on_the_template(fs, hog_up1, landmarker, faces_dir, pair, limit):
     template = fs.align_template(SIZE, PADDING)
@@ -75,7 +73,6 @@ def test_aligned_crops_put_eyes_on_the_template(fs, hog_up1, landmarker, faces_d
     assert np.linalg.norm(l1 - l2) < 0.03 * SIZE and np.linalg.norm(r1 - r2) < 0.03 * SIZE
 
 
-@_skip
 def test_transform_maps_landmarks_near_template(fs, hog_up1, landmarker, faces_dir):
     img = fs.load_image(faces_dir / "fr_obama1.jpg")
     face = landmarker.fit(img, hog_up1.detect(img)[0])

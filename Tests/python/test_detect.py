@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import FACES, data_missing_reason, read_manifest
+from conftest import FACES, read_manifest
 
 MANIFEST = read_manifest()
 SINGLE = [r["file"] for r in MANIFEST
@@ -17,20 +17,17 @@ MULTI = [(r["file"], int(r["hog_dets_up1"])) for r in MANIFEST
          if r["hog_dets_up1"].strip().isdigit() and int(r["hog_dets_up1"]) > 1
          and r["faces_visible"].split()[0] == r["hog_dets_up1"].strip()]
 
-_skip = pytest.mark.skipif(data_missing_reason() is not None, reason=str(data_missing_reason()))
 
 
 def _path(rel: str):
     return FACES.parent / rel
 
 
-@_skip
 def test_manifest_has_cases():
     assert len(SINGLE) >= 25, SINGLE
     assert len(MULTI) >= 5, MULTI
 
 
-@_skip
 @pytest.mark.parametrize("rel", SINGLE or ["<no manifest>"])
 def test_single_face_images_give_one_face(fs, hog_up1, rel):
     img = fs.load_image(_path(rel))
@@ -38,21 +35,18 @@ def test_single_face_images_give_one_face(fs, hog_up1, rel):
     assert len(faces) == 1, f"{rel}: expected 1 face (dlib HOG upsample=1 finds 1), got {len(faces)}: {faces}"
 
 
-@_skip
 @pytest.mark.parametrize("rel", NO_FACE)
 def test_no_face_images_give_zero_faces(fs, hog_up1, rel):
     img = fs.load_image(_path(rel))
     assert hog_up1.detect(img) == []
 
 
-@_skip
 @pytest.mark.parametrize("rel,expected", MULTI or [("<no manifest>", 0)])
 def test_multi_face_counts_match_dlib(fs, hog_up1, rel, expected):
     faces = hog_up1.detect(fs.load_image(_path(rel)))
     assert len(faces) == expected, f"{rel}: dlib HOG upsample=1 finds {expected}, got {len(faces)}"
 
 
-@_skip
 def test_faces_are_largest_first_and_max_faces(fs, faces_dir):
     img = fs.load_image(faces_dir / "dlib_bald_guys_collage.jpg")
     with fs.Detector(upsample=1) as d:
@@ -66,7 +60,6 @@ def test_faces_are_largest_first_and_max_faces(fs, faces_dir):
     assert [f.rect for f in top] == [f.rect for f in faces[:3]]
 
 
-@_skip
 @pytest.mark.parametrize("rel", SINGLE + [m[0] for m in MULTI] or ["<no manifest>"])
 def test_boxes_square_contain_rect_and_landmarks(fs, hog_up1, landmarker, rel):
     img = fs.load_image(_path(rel))
@@ -89,7 +82,6 @@ def test_boxes_square_contain_rect_and_landmarks(fs, hog_up1, landmarker, rel):
         assert inside.sum() >= 66, f"{rel}: only {inside.sum()}/68 landmarks inside the box {face.box}"
 
 
-@_skip
 def test_channel_order_and_layouts_give_same_faces(fs, hog_up1, faces_dir):
     bgr = fs.load_image(faces_dir / "fb_einstein2.jpg")
     ref = hog_up1.detect(bgr)
@@ -106,7 +98,6 @@ def test_channel_order_and_layouts_give_same_faces(fs, hog_up1, faces_dir):
     assert hog_up1.detect(bgra)[0].rect == ref[0].rect
 
 
-@_skip
 def test_flipped_image_gives_mirrored_face(fs, hog_up1, faces_dir):
     img = fs.load_image(faces_dir / "fr_obama1.jpg")
     (face,) = hog_up1.detect(img)
@@ -119,7 +110,6 @@ def test_flipped_image_gives_mirrored_face(fs, hog_up1, faces_dir):
     assert abs(fy - y) < 0.1 * rh and abs(fw - rw) < 0.15 * rw
 
 
-@_skip
 def test_grayscale_input_finds_the_face(fs, hog_up1, faces_dir):
     img = fs.load_image(faces_dir / "fr_biden2.jpg")
     gray = fs.convert_image(img, "gray")
@@ -130,7 +120,6 @@ def test_grayscale_input_finds_the_face(fs, hog_up1, faces_dir):
     assert faces[0].rect == pytest.approx(ref.rect, abs=0.05 * ref.rect[2])
 
 
-@_skip
 def test_detect_landmarks_convenience(fs, faces_dir):
     img = fs.load_image(faces_dir / "fr_two_people_obama_biden.jpg")
     faces = fs.detect_landmarks(img)

@@ -9,9 +9,8 @@ import zlib
 import numpy as np
 import pytest
 
-from conftest import FIGURES, data_missing_reason
+from conftest import FIGURES
 
-_skip = pytest.mark.skipif(data_missing_reason() is not None, reason=str(data_missing_reason()))
 
 
 def pil_rgb(pil, path_or_bytes):
@@ -49,7 +48,6 @@ def png_bytes(array: np.ndarray, bit_depth: int, colour_type: int) -> bytes:
             + chunk(b"IEND", b""))
 
 
-@_skip
 def test_load_png_matches_pillow_exactly(fs, pil, faces_dir):
     path = faces_dir / "fr_alex_lacamoire3_videostill.png"   # an RGBA PNG (opaque alpha)
     img = fs.load_image(path)
@@ -61,7 +59,6 @@ def test_load_png_matches_pillow_exactly(fs, pil, faces_dir):
     assert np.array_equal(fs.load_image(path, channel_order="rgb"), ref)
 
 
-@_skip
 @pytest.mark.parametrize("name,size", [("fr_obama1.jpg", (1480, 832)),
                                        ("fb_einstein2.jpg", (234, 246)),
                                        ("rcv_glasses.jpg", (468, 469))])
@@ -76,7 +73,6 @@ def test_load_jpeg_matches_pillow(fs, pil, faces_dir, name, size):
     assert np.array_equal(fs.decode_image(path.read_bytes()), img)
 
 
-@_skip
 def test_cmyk_jpeg_decodes_to_the_right_colours(fs, pil, faces_dir):
     path = faces_dir / "rcv_one_face_cmyk.jpg"
     with pil.open(path) as im:

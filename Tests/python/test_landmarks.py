@@ -5,12 +5,10 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import numpy as np
-import pytest
 
-from conftest import FACES, FIGURES, data_missing_reason
+from conftest import FACES, FIGURES, require_model
 
 XMLS = ["testing_with_face_landmarks.xml", "training_with_face_landmarks.xml"]
-_skip = pytest.mark.skipif(data_missing_reason() is not None, reason=str(data_missing_reason()))
 
 
 def read_annotations(path):
@@ -35,7 +33,6 @@ def interocular(pts):
     return float(np.linalg.norm(pts[36:42].mean(axis=0) - pts[42:48].mean(axis=0)))
 
 
-@_skip
 def test_landmark_error_normalised_by_interocular(fs, landmarker):
     folder = FACES / "dlib_faces"
     errors = []
@@ -59,7 +56,6 @@ def test_landmark_error_normalised_by_interocular(fs, landmarker):
     assert errors.max() < 0.15
 
 
-@_skip
 def test_fit_accepts_a_plain_rect_and_keeps_it(fs, landmarker, faces_dir):
     img = fs.load_image(faces_dir / "fb_einstein2.jpg")
     rect = (40.0, 50.0, 120.0, 120.0)
@@ -69,12 +65,8 @@ def test_fit_accepts_a_plain_rect_and_keeps_it(fs, landmarker, faces_dir):
     assert landmarker.num_points == 68
 
 
-@_skip
 def test_five_point_model(fs, faces_dir):
-    try:
-        path = fs.find_model("shape_predictor_5_face_landmarks.dat")
-    except fs.FaceSwapError as e:
-        pytest.skip(f"5-point model not installed: {e}")
+    path = require_model(fs, "shape_predictor_5_face_landmarks.dat")
     img = fs.load_image(faces_dir / "fr_obama1.jpg")
     with fs.Detector(upsample=1) as d, fs.Landmarker(path) as lm5, fs.Landmarker() as lm68:
         (face,) = d.detect(img)

@@ -35,8 +35,6 @@ def held_out(path: Path) -> bool:
 
 @pytest.fixture(scope="module")
 def extracted(fs, tmp_path_factory):
-    if not (VIDEOS / "vr_face2.mp4").is_file():
-        pytest.skip(f"shared clips missing in {VIDEOS}")
     root = tmp_path_factory.mktemp("learned")
     stats = {}
     for name, clip in (("a", "vr_face2"), ("b", "vr_face3")):
@@ -79,8 +77,6 @@ def test_extract_finds_the_manifest_faces(extracted):
 
 def test_extract_hamilton_against_the_manifest(fs, tmp_path):
     clip = VIDEOS / "fr_short_hamilton_clip.mp4"
-    if not clip.is_file():
-        pytest.skip("fr_short_hamilton_clip.mp4 missing")
     s = fs.extract(str(clip), tmp_path / "h", duplicate_distance=0, min_sharpness=0, max_faces=4)
     with_faces = s["frames"] - s["frames_without_face"]
     print(f"hamilton: {s['frames']} frames, {with_faces} with a face (MANIFEST: HOG up0 154/275), "
@@ -289,8 +285,7 @@ def test_learned_video_and_stream(fs, trained, tmp_path):
 
 
 def test_cli_extract_train_swap(tmp_path, extracted):
-    if not CLI.is_file():
-        pytest.skip("CLI not built")
+    assert CLI.is_file(), f"no CLI at {CLI} (make build)"
     root, _ = extracted
     for cmd in ("extract", "train"):
         r = subprocess.run([str(CLI), cmd, "--help"], capture_output=True, text=True)

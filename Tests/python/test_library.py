@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import BINDING, FIGURES, REPO, data_missing_reason
+from conftest import BINDING, FIGURES, REPO, skip_without
 
 LIBRARY = os.environ["FACESWAP_LIBRARY"]
 
@@ -79,7 +79,7 @@ def test_struct_layouts_match_the_header(fs):
     """The ctypes mirrors have the sizes a C compiler gives the header's structs."""
     cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
     if not cc:
-        pytest.skip("no C compiler to check struct layouts")
+        skip_without("a C compiler", "to check struct layouts")
     import tempfile
     capi = fs.capi
     names = ["fs_image_view", "fs_point", "fs_rect", "fs_affine", "fs_face", "fs_detector_options"]
@@ -128,7 +128,7 @@ def test_missing_library_error_lists_where_it_looked(tmp_path):
     """, drop=("FACESWAP_LIBRARY",), env_update={"LD_LIBRARY_PATH": ""})
     assert r.returncode == 0, r.stderr
     if r.stdout.startswith("FOUND"):
-        pytest.skip(f"libfaceswap is installed on this system: {r.stdout.strip()}")
+        skip_without("a machine without libfaceswap installed system-wide", r.stdout.strip())
     msg = r.stdout
     assert "FACESWAP_LIBRARY" in msg and "find_library" in msg and "libfaceswap.so.0" in msg
     assert str(BINDING / "faceswap" / "libfaceswap.so") in msg
@@ -151,7 +151,7 @@ def test_library_in_the_package_folder_is_found(tmp_path):
 def test_abi_mismatch_is_refused(tmp_path):
     cc = shutil.which("cc") or shutil.which("gcc")
     if not cc:
-        pytest.skip("no C compiler to build a fake library")
+        skip_without("a C compiler", "to build a fake library")
     (tmp_path / "fake.c").write_text("int fs_abi_version(void){return 2;}\n"
                                      "unsigned fs_version(void){return 300;}\n"
                                      "const char *fs_version_string(void){return \"0.3.0\";}\n")
@@ -198,7 +198,7 @@ def test_pip_install(tmp_path):
     r = subprocess.run(cmd + [str(src)], capture_output=True, text=True, timeout=300)
     if r.returncode != 0 and any(s in r.stdout + r.stderr for s in (
             "Could not find a version", "NewConnectionError", "Temporary failure in name resolution")):
-        pytest.skip("pip needs the network to fetch setuptools: " + r.stderr.strip()[-200:])
+        skip_without("network access to PyPI", "pip fetches setuptools: " + r.stderr.strip()[-200:])
     assert r.returncode == 0, r.stdout + r.stderr
     assert not list(target.glob("faceswap/*.so")), "no compiled extension expected"
     assert (target / "faceswap" / "__init__.py").is_file()
@@ -209,7 +209,6 @@ def test_pip_install(tmp_path):
     assert str(target) in r.stdout
 
 
-@pytest.mark.skipif(data_missing_reason() is not None, reason=str(data_missing_reason()))
 def test_shared_handles_from_threads(fs, hog_up1, landmarker, faces_dir):
     names = ["fr_obama1.jpg", "fb_einstein1.jpg", "fr_two_people_obama_biden.jpg", "sn_laos.jpg"]
     images = [fs.load_image(faces_dir / n) for n in names]

@@ -29,28 +29,21 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
-from conftest import DATA, FACES, FIGURES, TABLES, data_missing_reason
+from conftest import DATA, FACES, FIGURES, TABLES, skip_without
 
 VIDEOS = DATA / "videos"
 PHOTO = "fr_biden2.jpg"
 NOFACE = "dlib_dogs_noface.jpg"
 CLIPS = {"vr_face3.mp4": 25.0, "vr_face4.mp4": 30.0}  # talking + blinks; expressive
-from conftest import RESNET
 
 
-def _missing() -> str | None:
-    reason = data_missing_reason()
-    if reason:
-        return reason
-    if not VIDEOS.is_dir():
-        return f"test videos folder {VIDEOS} is missing"
+@pytest.fixture(autouse=True, scope="module")
+def tools_present():
+    """ffmpeg and ffprobe decode the driving clips (apt-get install ffmpeg)."""
     for tool in ("ffmpeg", "ffprobe"):
         if shutil.which(tool) is None:
-            return f"{tool} is needed to decode the driving clips"
-    return None
+            pytest.fail(f"{tool} is needed to decode the driving clips (apt-get install ffmpeg)")
 
-
-pytestmark = pytest.mark.skipif(_missing() is not None, reason=str(_missing()))
 
 TABLE = TABLES.setdefault("reenactment figures", [])
 
@@ -419,8 +412,6 @@ def test_head_motion_and_expression_scale_follow_the_model(run):
 
 @pytest.mark.parametrize("clip", list(CLIPS))
 def test_identity_stays_the_photos_person(run, recognizer, clip):
-    if recognizer is None:
-        pytest.skip(f"{RESNET} is not installed (pip install face_recognition_models)")
     res = run(clip)
     rows = res["identity"]
     assert len(rows) >= 10
@@ -746,7 +737,7 @@ def test_video_and_reenact_struct_layouts_match_the_header(fs, tmp_path):
     from conftest import REPO
     cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
     if not cc:
-        pytest.skip("no C compiler to check struct layouts")
+        skip_without("a C compiler", "to check struct layouts")
     capi = fs.capi
     structs = {
         "fs_stream_options": ["struct_size", "detect_interval", "min_cutoff", "beta", "scene_cut"],

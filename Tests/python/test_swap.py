@@ -16,7 +16,7 @@ import threading
 import numpy as np
 import pytest
 
-from conftest import FACES, FIGURES, TABLES, data_missing_reason
+from conftest import FACES, FIGURES, TABLES, require_model
 from swap_measure import (
     Pair,
     convex_hull,
@@ -29,10 +29,7 @@ from swap_measure import (
     table_rows,
 )
 
-_skip = pytest.mark.skipif(data_missing_reason() is not None, reason=str(data_missing_reason()))
-pytestmark = _skip
 
-from conftest import RESNET
 
 # Where the faces are in the photos with several people (approximate centres, from the images).
 OBAMA_IN_TWO = ("fr_two_people_obama_biden.jpg", (320, 140))
@@ -99,9 +96,6 @@ def cases(criterion: str, pairs=None):
 
 @pytest.fixture
 def need_recognizer(recognizer):
-    if recognizer is None:
-        pytest.skip(f"{RESNET} is not installed (FACESWAP_MODEL_PATH, ~/.local/share/faceswap/"
-                    "models or pip install face_recognition_models)")
     return recognizer
 
 
@@ -541,10 +535,7 @@ def test_reference_without_recognizer_low_level_is_model(fs, detector, landmarke
 
 
 def test_five_point_landmarker_is_unsupported(fs, detector):
-    try:
-        path = fs.find_model("shape_predictor_5_face_landmarks.dat")
-    except fs.FaceSwapError:
-        pytest.skip("shape_predictor_5_face_landmarks.dat is not installed")
+    path = require_model(fs, "shape_predictor_5_face_landmarks.dat")
     with fs.Landmarker(path) as lm5:
         expect(fs, fs.Status.UNSUPPORTED, fs.Swapper, detector, lm5)
 

@@ -21,7 +21,7 @@
 #      the CI budget; FS_ASAN_PYTEST_ALL=1 runs every test.
 #
 # Environment:
-#   FACESWAP_DATA           the shared data folder (default: <repo>/../shared/data)
+#   FACESWAP_DATA           the test data folder (default: <repo>/Tests/data)
 #   SWIFT, PYTHON           as the Makefile (default: swift, python3)
 #   FS_ASAN_PYTEST_ALL=1    run the slow Python measurements too (~3x longer)
 #   FS_ASAN_STEPS           which steps to run (default "build swift c python")
@@ -35,7 +35,7 @@ cd "$repo"
 [ -d /opt/swift/usr/bin ] && case ":$PATH:" in *:/opt/swift/usr/bin:*) ;; *) PATH="/opt/swift/usr/bin:$PATH" ;; esac
 SWIFT=${SWIFT:-swift}
 PYTHON=${PYTHON:-python3}
-DATA=$(cd "${FACESWAP_DATA:-$repo/../shared/data}" 2>/dev/null && pwd) || { echo "run.sh: no shared data folder (set FACESWAP_DATA)" >&2; exit 2; }
+DATA=$(cd "${FACESWAP_DATA:-$repo/Tests/data}" 2>/dev/null && pwd) || { echo "run.sh: no test data folder (set FACESWAP_DATA)" >&2; exit 2; }
 STEPS=${FS_ASAN_STEPS:-build swift c python}
 scratch=$repo/.build-asan
 bin=$scratch/release

@@ -8,7 +8,7 @@
 #            -fsanitize=thread, run with TSAN_OPTIONS; fails on any ThreadSanitizer report as well
 #            as on any wrong result. Suppressions: Tests/stress/tsan.supp (see there).
 #
-# Environment: FACESWAP_DATA (default <repo>/../shared/data), STRESS_THREADS (8), STRESS_CALLS
+# Environment: FACESWAP_DATA (default <repo>/Tests/data), STRESS_THREADS (8), STRESS_CALLS
 # (1000 per thread), FACESWAP_SO (release mode: the library to test), SWIFT (swift), CC (cc).
 set -uo pipefail
 
@@ -19,7 +19,7 @@ cd "$repo"
 mode=${1:-release}
 threads=${2:-${STRESS_THREADS:-8}}
 calls=${3:-${STRESS_CALLS:-1000}}
-DATA=$(cd "${FACESWAP_DATA:-$repo/../shared/data}" 2>/dev/null && pwd) || { echo "stress: no shared data folder (set FACESWAP_DATA)" >&2; exit 2; }
+DATA=$(cd "${FACESWAP_DATA:-$repo/Tests/data}" 2>/dev/null && pwd) || { echo "stress: no test data folder (set FACESWAP_DATA)" >&2; exit 2; }
 
 case $mode in
 release)

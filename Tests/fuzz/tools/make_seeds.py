@@ -2,7 +2,7 @@
 """Writes the seed corpora of Tests/fuzz/corpus/ (and Tests/fuzz/data/face.jpg, Tests/fuzz/dict/*).
 
 The seeds are committed; this script says how each was made and makes them again:
-    python3 Tests/fuzz/tools/make_seeds.py [DATA]      (DATA: ../shared/data, see corpus/SOURCES.md)
+    python3 Tests/fuzz/tools/make_seeds.py [DATA]      (DATA: Tests/data, see corpus/SOURCES.md)
 Needs Pillow, and a C++ compiler with dlib's headers (libdlib-dev) for the shape-predictor seeds.
 Everything is deterministic: running it again gives the same bytes (Pillow version permitting).
 """
@@ -19,7 +19,7 @@ from PIL import Image
 HERE = os.path.dirname(os.path.abspath(__file__))
 FUZZ = os.path.dirname(HERE)
 REPO = os.path.dirname(os.path.dirname(FUZZ))
-DATA = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(REPO, "..", "shared", "data"))
+DATA = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(REPO, "Tests", "data"))
 FACES = os.path.join(DATA, "faces")
 
 
