@@ -44,10 +44,50 @@ void install(jpeg_decompress_struct &cinfo, ErrorManager &err) {
     err.fatal_warning = false;
 }
 
+// The EXIF orientation (1-8; 1 when absent or unreadable), from the first APP1 "Exif" segment
+// that libjpeg kept while reading the header (jpeg_save_markers): libjpeg finds and bounds the
+// segment; this reads one 16-bit entry of the TIFF structure's first directory (IFD0).
+// Why not more of a library: libjpeg-turbo (2.1 here, and TurboJPEG 3) does not interpret EXIF;
+// OpenCV 4.6 applies the orientation only inside cv::imdecode/imread (its ExifReader is not public
+// API), which would then decode the pixels too, and its JPEG decoder accepts a truncated file
+// without an error (grey rows) and treats every CMYK file as Adobe-inverted, where this decoder
+// refuses the one and reads both kinds of the other; libexif would be a new run-time dependency
+// (with a parser for every maker note) for one field.
+int exif_orientation(const jpeg_decompress_struct &cinfo) {
+    for (jpeg_saved_marker_ptr m = cinfo.marker_list; m; m = m->next) {
+        if (m->marker != JPEG_APP0 + 1 || m->data_length < 14 || std::memcmp(m->data, "Exif\0\0", 6) != 0) continue;
+        const JOCTET *t = m->data + 6;  // the TIFF header: byte order, 42, offset of IFD0
+        const size_t n = m->data_length - 6;
+        bool little;
+        if (t[0] == 'I' && t[1] == 'I') little = true;
+        else if (t[0] == 'M' && t[1] == 'M') little = false;
+        else return 1;
+        auto u16 = [&](size_t o, uint32_t &v) {
+            if (o > n || n - o < 2) return false;
+            v = little ? t[o] | (uint32_t(t[o + 1]) << 8) : (uint32_t(t[o]) << 8) | t[o + 1];
+            return true;
+        };
+        uint32_t lo = 0, hi = 0, count = 0;
+        if (!u16(little ? 4 : 6, lo) || !u16(little ? 6 : 4, hi)) return 1;
+        const size_t ifd = lo | (size_t(hi) << 16);
+        if (!u16(ifd, count)) return 1;
+        for (uint32_t k = 0; k < count && k < 512; ++k) {  // entries: tag, type, count, value (12 bytes)
+            const size_t e = ifd + 2 + 12 * size_t(k);
+            uint32_t tag = 0, type = 0, value = 0;
+            if (!u16(e, tag)) return 1;
+            if (tag != 0x0112) continue;
+            if (!u16(e + 2, type) || type != 3 || !u16(e + 8, value)) return 1;  // SHORT, inline
+            return value >= 1 && value <= 8 ? int(value) : 1;
+        }
+        return 1;
+    }
+    return 1;
+}
+
 }  // namespace
 
 extern "C" int fsx_jpeg_header(const uint8_t *data, size_t size, int32_t *width, int32_t *height,
-                               int32_t *components) {
+                               int32_t *components, int32_t *orientation) {
     jpeg_decompress_struct cinfo;
     ErrorManager err;
     install(cinfo, err);
@@ -58,10 +98,12 @@ extern "C" int fsx_jpeg_header(const uint8_t *data, size_t size, int32_t *width,
         return fsx::fail(fsx::DECODE, m);
     }
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
+    if (orientation) jpeg_save_markers(&cinfo, JPEG_APP0 + 1, 0xFFFF);
     jpeg_read_header(&cinfo, TRUE);
     *width = (int32_t)cinfo.image_width;
     *height = (int32_t)cinfo.image_height;
     *components = cinfo.num_components;
+    if (orientation) *orientation = exif_orientation(cinfo);
     jpeg_destroy_decompress(&cinfo);
     return 0;
 }

@@ -36,9 +36,10 @@ int fsx_cpu_supported(void);
 const char *fsx_cpu_requirement(void);
 
 /* ---- JPEG via libjpeg(-turbo) (codec_jpeg.cpp) ---- */
-/* components: 1 grey, 3 YCbCr/RGB, 4 CMYK/YCCK. */
+/* components: 1 grey, 3 YCbCr/RGB, 4 CMYK/YCCK; orientation (may be NULL): the EXIF orientation
+ * 1-8 (1 when the file has none). */
 int fsx_jpeg_header(const uint8_t *data, size_t size, int32_t *width, int32_t *height,
-                    int32_t *components);
+                    int32_t *components, int32_t *orientation);
 /* Decodes into dst (BGR8 or GRAY8, exactly width × height of the header). */
 int fsx_jpeg_decode(const uint8_t *data, size_t size, fsx_view dst);
 /* Encodes src (GRAY8, BGR8, RGB8, BGRA8, RGBA8). *out is malloc'd; release with free(). */

@@ -90,17 +90,16 @@ extension Image {
     }
 
     private static func decodeJPEG(_ bytes: UnsafeRawBufferPointer, _ p: UnsafePointer<UInt8>) throws -> Image {
-        var w: Int32 = 0, h: Int32 = 0, comps: Int32 = 0
-        try shim(fsx_jpeg_header(p, bytes.count, &w, &h, &comps), "JPEG")
+        var w: Int32 = 0, h: Int32 = 0, comps: Int32 = 0, orientation: Int32 = 1
+        try shim(fsx_jpeg_header(p, bytes.count, &w, &h, &comps, &orientation), "JPEG")
         try ImageLimits.check(width: Int(w), height: Int(h), "JPEG image")
         let decoded = try Image(width: Int(w), height: Int(h), format: .bgr8)
         try shim(fsx_jpeg_decode(p, bytes.count, decoded.view), "JPEG")
-        let orientation = Exif.jpegOrientation(bytes)
         if orientation <= 1 { return decoded }
         let swap = orientation >= 5
         let out = try Image(width: swap ? decoded.height : decoded.width,
                             height: swap ? decoded.width : decoded.height, format: .bgr8)
-        try shim(fsx_orient(decoded.view, out.view, Int32(orientation)), "EXIF orientation")
+        try shim(fsx_orient(decoded.view, out.view, orientation), "EXIF orientation")
         return out
     }
 
