@@ -1,0 +1,155 @@
+@testable import FaceSwap
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The face tracker on synthetic video whose motion is known exactly: every frame is a real photo
+/// warped onto a fixed canvas with a known (sub-pixel) translation, so the ground truth for the
+/// landmarks of frame k is those of frame 0 moved by the frame's offset.
+final class VideoTests: XCTestCase {
+    static let width = 480, height = 400
+
+    /// `photo` scaled to fit the canvas, centred, then moved by `offset` (canvas pixels).
+    static func frame(_ photo: Image, offset: Point = Point(0, 0)) throws -> Image {
+        let s = min(Double(width) / Double(photo.width), Double(height) / Double(photo.height))
+        let tx = (Double(width) - s * Double(photo.width)) / 2, ty = (Double(height) - s * Double(photo.height)) / 2
+        return try photo.warped(Affine(s, 0, tx + offset.x, 0, s, ty + offset.y), width: width, height: height)
+    }
+
+    static func photo(_ name: String) throws -> Image { try Image.load(path: TestData.face(name)).ensuring(.bgr8) }
+
+    /// Distance between the eye centres (means of points 36–41 and 42–47).
+    static func interocular(_ p: [Point]) -> Double { Point.mean(p[36...41]).distance(to: Point.mean(p[42...47])) }
+
+    /// A steady drift of (0.6, −0.35) px per frame, plus a sub-pixel wobble.
+    static func offset(_ k: Int) -> Point {
+        Point(0.6 * Double(k) + 0.3 * sin(Double(k) * 0.9), -0.35 * Double(k) + 0.25 * cos(Double(k) * 1.3) - 0.25)
+    }
+
+    /// Tracks `count` moving frames; returns the tracker and the landmarks it gave per frame.
+    func trackMotion(_ options: StreamOptions, count: Int) throws -> (FaceTracker, [[Point]], [Double]) {
+        let photo = try VideoTests.photo("fb_carl_sagan2.jpg")
+        let tracker = try FaceTracker(detector: Shared.detector, landmarker: Shared.landmarker, options: options)
+        var tracks: [[Point]] = [], ids: [Double] = []
+        for k in 0..<count {
+            let faces = try tracker.track(try VideoTests.frame(photo, offset: VideoTests.offset(k)))
+            XCTAssertEqual(faces.count, 1, "frame \(k)")
+            guard let face = faces.first else { continue }
+            XCTAssertEqual(face.landmarks.count, 68)
+            tracks.append(face.landmarks)
+            ids.append(face.score)
+        }
+        return (tracker, tracks, ids)
+    }
+
+    /// Unfiltered (min cutoff 0), the tracked landmarks follow the known motion: the shape's
+    /// centroid within 1.5 % of the inter-ocular distance (IOD) of frame 0's moved by the offset, and
+    /// the points within 3 % IOD on average (the shape predictor's own repeatability when the
+    /// pixels under it are resampled at another sub-pixel phase). One track throughout, detection
+    /// only every `detectInterval` frames, no scene cut.
+    func testTrackedLandmarksFollowKnownMotion() throws {
+        try requireData()
+        var options = StreamOptions()
+        options.minCutoff = 0
+        let count = 40
+        let (tracker, tracks, ids) = try trackMotion(options, count: count)
+        XCTAssertEqual(tracks.count, count)
+        guard tracks.count == count else { return }
+        let iod = VideoTests.interocular(tracks[0])
+        XCTAssertGreaterThan(iod, 40)
+        var worstCentroid = 0.0, worstMean = 0.0
+        let c0 = Point.mean(tracks[0]), o0 = VideoTests.offset(0)
+        for k in 1..<count {
+            let shift = VideoTests.offset(k) - o0
+            let centroidError = Point.mean(tracks[k]).distance(to: c0 + shift) / iod
+            let meanError = zip(tracks[k], tracks[0]).map { $0.distance(to: $1 + shift) }.reduce(0, +) / 68 / iod
+            worstCentroid = max(worstCentroid, centroidError)
+            worstMean = max(worstMean, meanError)
+        }
+        print("tracker, unfiltered: IOD \(iod) px; worst centroid error \(worstCentroid), worst mean point error \(worstMean) IOD")
+        XCTAssertLessThan(worstCentroid, 0.015)
+        XCTAssertLessThan(worstMean, 0.03)
+        XCTAssertEqual(Set(ids).count, 1, "one track throughout")
+        XCTAssertEqual(tracker.sceneCuts, 0)
+        XCTAssertEqual(tracker.detections, (count + options.detectInterval - 1) / options.detectInterval)
+    }
+
+    /// With the default One-Euro filter, a face moving at speed v (px/s) lags by at most
+    /// v / (2π · minCutoff) (the filter's steady lag with the cutoff at its minimum; any speed
+    /// raises the cutoff and shortens it) on top of the unfiltered tolerance.
+    func testFilteredTrackLagsByAtMostTheCutoffsBound() throws {
+        try requireData()
+        let options = StreamOptions()
+        let count = 40
+        let (_, tracks, ids) = try trackMotion(options, count: count)
+        guard tracks.count == count else { return XCTFail("lost the face") }
+        let iod = VideoTests.interocular(tracks[0])
+        // The drift's speed, with the wobble's largest frame-to-frame step added (px/s at 30 fps).
+        let v = ((0.6 + 0.3 * 0.9) * (0.6 + 0.3 * 0.9) + (0.35 + 0.25 * 1.3) * (0.35 + 0.25 * 1.3)).squareRoot() * 30
+        let lagBound = v / (2 * Double.pi * options.minCutoff)
+        let c0 = Point.mean(tracks[0]), o0 = VideoTests.offset(0)
+        var worst = 0.0
+        for k in 1..<count {
+            let error = Point.mean(tracks[k]).distance(to: c0 + VideoTests.offset(k) - o0)
+            worst = max(worst, error)
+        }
+        print("tracker, filtered: worst centroid error \(worst) px; bound \(lagBound) px lag + \(0.015 * iod) px fit")
+        XCTAssertLessThan(worst, lagBound + 0.015 * iod)
+        XCTAssertEqual(Set(ids).count, 1)
+    }
+
+    /// Switching to another photo is a scene cut: the track restarts (a new id) on the new face,
+    /// with the landmarks a fresh detection and fit give (the filter restarts too, so unsmoothed);
+    /// a frame without a face gives no face; a face after it starts yet another track.
+    func testSceneCutResetsTheTrackAndFacelessFramesGiveNone() throws {
+        try requireData()
+        let a = try VideoTests.photo("fb_carl_sagan2.jpg"), b = try VideoTests.photo("sn_adele_2016.jpg")
+        let none = try VideoTests.photo("dlib_dogs_noface.jpg")
+        let tracker = try FaceTracker(detector: Shared.detector, landmarker: Shared.landmarker)
+        var firstID = -1.0
+        for k in 0..<6 {
+            let faces = try tracker.track(try VideoTests.frame(a, offset: VideoTests.offset(k)))
+            XCTAssertEqual(faces.count, 1)
+            if k == 0 { firstID = faces.first?.score ?? -1 }
+        }
+        XCTAssertEqual(tracker.sceneCuts, 0)
+
+        let frameB = try VideoTests.frame(b)
+        let faces = try tracker.track(frameB)
+        XCTAssertEqual(tracker.sceneCuts, 1)
+        XCTAssertEqual(faces.count, 1)
+        let fresh = try Shared.detector.detect(frameB)
+        XCTAssertEqual(fresh.count, 1)
+        if let got = faces.first, let box = fresh.first {
+            XCTAssertNotEqual(got.score, firstID, "a new track after the cut")
+            let expected = try Shared.landmarker.fit(frameB, box).landmarks
+            let error = zip(got.landmarks, expected).map { $0.distance(to: $1) }.max() ?? .infinity
+            XCTAssertLessThan(error, 1e-6, "landmarks after a cut are the fresh fit, unfiltered")
+        }
+        let idB = faces.first?.score ?? -1
+
+        XCTAssertEqual(try tracker.track(try VideoTests.frame(none)).count, 0)
+        XCTAssertEqual(tracker.sceneCuts, 2)
+        XCTAssertEqual(tracker.faces.count, 0)
+        XCTAssertEqual(try tracker.track(try VideoTests.frame(none, offset: Point(0.5, 0.5))).count, 0)
+
+        let back = try tracker.track(frameB)
+        XCTAssertEqual(tracker.sceneCuts, 3)
+        XCTAssertEqual(back.count, 1)
+        XCTAssertNotEqual(back.first?.score, idB, "the face after a face-less frame is a new track")
+    }
+
+    /// A video that starts without a face (and a photo of no face at all) gives 0 faces.
+    func testFacelessFramesGiveNoFaces() throws {
+        try requireData()
+        for name in ["dlib_dogs_noface.jpg", "sn_zebra_stripes.jpg"] {
+            let tracker = try FaceTracker(detector: Shared.detector, landmarker: Shared.landmarker)
+            let frame = try VideoTests.frame(try VideoTests.photo(name))
+            for k in 0..<3 {
+                XCTAssertEqual(try tracker.track(frame).count, 0, "\(name) frame \(k)")
+            }
+            XCTAssertEqual(tracker.detections, 3, "\(name): with no track, every frame is scanned")
+        }
+    }
+}
