@@ -41,7 +41,8 @@ let package = Package(
             linkerSettings: openCV + dlib + ffmpeg
         ),
         // The Swift core: all the logic, no Foundation.
-        .target(name: "FaceSwap", dependencies: ["CFaceShim"]),
+        // (It reads the version from the public header's macros: CFaceSwapABI.)
+        .target(name: "FaceSwap", dependencies: ["CFaceShim", "CFaceSwapABI"]),
         // The @_cdecl layer: argument checks, C <-> Swift translation, nothing else.
         // The public header as a Clang module, with compile-time checks of its struct layouts.
         .target(name: "CFaceSwapABI"),

@@ -17,9 +17,28 @@
  *  - Pointer parameters are borrowed for the duration of the call unless the comment says
  *    otherwise. The library never keeps a caller's pointer after a call returns, except for
  *    fs_image_wrap(), which says so.
- *  - Options structs start with struct_size. Get them from the matching *_default_options()
- *    function, change the fields you need, and pass a pointer; a caller built against an older
- *    header (smaller struct_size) keeps working with a newer library.
+ *  - Options structs start with uint32_t struct_size: the size of the struct the caller was
+ *    compiled with. Fill one with its fs_<name>_options_init(&o, sizeof o) function, or the
+ *    FS_<NAME>_OPTIONS_INIT(&o) macro that passes sizeof for you (as libwebp's WebPConfigInit):
+ *    the library writes exactly that many bytes, its defaults truncated to the caller's size, with
+ *    struct_size = the caller's size. Change the fields you need and pass a pointer. Reading
+ *    options, the library takes the first min(struct_size, its own size) bytes and its defaults
+ *    for the rest: a caller built against an older header (a smaller struct) keeps working with a
+ *    newer library, and an older library ignores the fields a newer header added. Options are
+ *    never returned by value, and one options struct refers to another by a pointer (NULL: the
+ *    defaults), never by nesting, so that every struct can grow at its end.
+ *  - Output structs the library fills (fs_model_info, fs_swap_metrics, fs_video_stats,
+ *    fs_extract_stats) start with struct_size too: the caller sets it to sizeof before the call
+ *    (fs_video_stats st = {.struct_size = sizeof st};) and the library writes at most that many
+ *    bytes, then sets struct_size to the number it filled, min(the caller's size, its own): a
+ *    newer caller learns which fields an older library filled. struct_size 0, smaller than the
+ *    first field, or over FS_STRUCT_SIZE_MAX is refused (FS_ERR_INVALID_ARGUMENT) before any
+ *    work. fs_train_progress, which the library hands to a callback, carries the library's own
+ *    struct_size: read a field only when it lies within it.
+ *  - Growth rule: within one FS_ABI_VERSION these structs grow only at their end, and never end
+ *    in padding (a lone 4-byte field after an 8-byte-aligned end comes with a reserved partner),
+ *    so every size an older header had ends on a field boundary. The small value types (fs_point,
+ *    fs_rect, fs_affine, fs_face, fs_image_view) never change within an FS_ABI_VERSION.
  *  - Nothing crosses this interface as a C++ exception, a signal or an abort: every error is a
  *    status. Images larger than FS_MAX_IMAGE_SIDE per side or FS_MAX_IMAGE_PIXELS in all are
  *    refused (FS_ERR_TOO_LARGE), for JPEG from the header, before pixels are allocated.
@@ -66,16 +85,18 @@ extern "C" {
 /* ------------------------------------------------------------------------------------------ */
 
 #define FS_VERSION_MAJOR 0
-#define FS_VERSION_MINOR 2
+#define FS_VERSION_MINOR 3
 #define FS_VERSION_PATCH 0
-/* MAJOR*10000 + MINOR*100 + PATCH, e.g. 200 for 0.2.0 (as zstd's ZSTD_VERSION_NUMBER). */
+/* MAJOR*10000 + MINOR*100 + PATCH, e.g. 300 for 0.3.0 (as zstd's ZSTD_VERSION_NUMBER). */
 #define FS_VERSION_NUMBER (FS_VERSION_MAJOR * 10000 + FS_VERSION_MINOR * 100 + FS_VERSION_PATCH)
-/* Bumped only when a struct layout or a function's meaning changes incompatibly. */
-#define FS_ABI_VERSION 1
+/* Bumped only when a struct layout or a function's meaning changes incompatibly.
+ * 2 (0.3.0): options filled by pointer with the caller's size (fs_*_options_init) instead of
+ * returned by value; nested stream options by pointer; output structs carry struct_size. */
+#define FS_ABI_VERSION 2
 
 /* The library's version number, FS_VERSION_NUMBER of the header it was built with. */
 FS_API unsigned fs_version(void);
-/* The library's version as a static string, e.g. "0.2.0". Never NULL; do not free. */
+/* The library's version as a static string, e.g. "0.3.0". Never NULL; do not free. */
 FS_API const char *fs_version_string(void);
 /* The library's FS_ABI_VERSION. A caller checks fs_abi_version() == FS_ABI_VERSION once at
  * start-up (FS_ABI_COMPATIBLE() does it) and refuses to go on otherwise. */
@@ -112,6 +133,10 @@ FS_API const char *fs_last_error_message(void);
 
 /* Memory returned by the library as raw bytes (fs_image_encode) is released with fs_free. */
 FS_API void fs_free(void *ptr);
+
+/* The largest struct_size (and *_options_init size) the library accepts: far above any struct of
+ * this header, it catches an uninitialised struct_size. See Conventions for struct_size. */
+#define FS_STRUCT_SIZE_MAX 65536
 
 /* ------------------------------------------------------------------------------------------ */
 /* Images                                                                                      */
@@ -240,7 +265,8 @@ typedef enum fs_detector_backend {
 } fs_detector_backend;
 
 typedef struct fs_detector_options {
-    uint32_t struct_size;         /* sizeof(fs_detector_options) */
+    uint32_t struct_size;         /* the caller's sizeof(fs_detector_options): set by
+                                     fs_detector_options_init */
     fs_detector_backend backend;
     const char *model_path;       /* CNN model or Haar cascade; NULL: the resolver */
     int32_t upsample;             /* times to double the image before scanning (0–3; default 0) */
@@ -257,7 +283,14 @@ typedef struct fs_detector_options {
 
 typedef struct fs_detector fs_detector;
 
-FS_API fs_detector_options fs_detector_default_options(void);
+/* Fills *options with the defaults (HOG, model_path NULL, upsample 0, min_face_size 80,
+ * downscale 0, margin 0.5, threshold 0, max_faces 0): writes exactly `size` bytes, the defaults
+ * truncated to size (zeros past the library's own struct), struct_size = size. Pass
+ * sizeof *options, as FS_DETECTOR_OPTIONS_INIT(&o) does. options is borrowed. Thread-safe.
+ * Errors: INVALID_ARGUMENT (options NULL; size below 8, i.e. struct_size and backend, or over
+ * FS_STRUCT_SIZE_MAX); nothing is written then. */
+FS_API fs_status fs_detector_options_init(fs_detector_options *options, size_t size);
+#define FS_DETECTOR_OPTIONS_INIT(o) fs_detector_options_init((o), sizeof *(o))
 
 /* Loads the detector's model once (HOG ~0.5 s). options NULL means the defaults. *out is NULL
  * on failure.
@@ -370,7 +403,7 @@ typedef enum fs_blend_mode {
 } fs_blend_mode;
 
 typedef struct fs_swap_options {
-    uint32_t struct_size;        /* sizeof(fs_swap_options) */
+    uint32_t struct_size;        /* the caller's sizeof(fs_swap_options): set by fs_swap_options_init */
     fs_convert_mode mode;
     fs_color_mode color;
     fs_blend_mode blend;
@@ -397,7 +430,14 @@ typedef struct fs_swap_options {
                                     onto the target's, the features by `expression` */
 } fs_swap_options;
 
-FS_API fs_swap_options fs_swap_default_options(void);
+/* Fills *options with the defaults (DELAUNAY, REINHARD, MULTIBAND, expression 0.6, forehead
+ * 0.1, erode 0.04, feather 0.06, keep_mouth 1, every face, keep_unmatched 0, no reference,
+ * identity_threshold 0.6, use_model_mask 0, keep_model_shape 0): writes exactly `size` bytes as
+ * fs_detector_options_init does. Pass sizeof *options (FS_SWAP_OPTIONS_INIT(&o)). options is
+ * borrowed. Thread-safe.
+ * Errors: INVALID_ARGUMENT (options NULL; size below 8 or over FS_STRUCT_SIZE_MAX). */
+FS_API fs_status fs_swap_options_init(fs_swap_options *options, size_t size);
+#define FS_SWAP_OPTIONS_INIT(o) fs_swap_options_init((o), sizeof *(o))
 
 /* The swapper: conversion + mask + colour + blend settings over a detector and a landmarker
  * (68-point). It keeps its own references: the detector, landmarker and recognizer handles may
@@ -452,6 +492,8 @@ FS_API fs_status fs_color_mean_shift(fs_image *const *set_a, size_t count_a,
 /* ------------------------------------------------------------------------------------------ */
 
 typedef struct fs_swap_metrics {
+    uint32_t struct_size;       /* the caller sets sizeof(fs_swap_metrics); on return: bytes filled */
+    int32_t redetected;         /* 0: no face re-detected in result; landmarks fitted in target's box */
     double identity_to_source;  /* embedding distance of the result's face to the source's (NaN
                                    without a recognizer); a good swap is < identity_to_target */
     double identity_to_target;
@@ -459,11 +501,13 @@ typedef struct fs_swap_metrics {
                                    target's, over the target's inter-ocular distance */
     double changed_outside;     /* fraction of pixels outside the dilated face regions that differ */
     double seam_score;          /* gradient on the mask outline, result over target (≈ 1: no seam) */
-    int32_t redetected;         /* 0: no face re-detected in result; landmarks fitted in target's box */
 } fs_swap_metrics;
 
-/* Measures a swap with the swapper's detector, landmarker and recognizer (if any).
- * Errors: NO_FACE (target has none), INVALID_ARGUMENT (result and target sizes differ). */
+/* Measures a swap with the swapper's detector, landmarker and recognizer (if any). The images
+ * are borrowed; metrics (metrics->struct_size set by the caller) receives at most struct_size
+ * bytes, and only on success. Thread-safe on a shared swapper.
+ * Errors: NO_FACE (target has none), INVALID_ARGUMENT (result and target sizes differ; metrics
+ * NULL or its struct_size 0, below 8 or over FS_STRUCT_SIZE_MAX). */
 FS_API fs_status fs_eval_swap(const fs_swapper *swapper, const fs_image *source,
                               const fs_image *target, const fs_image *result,
                               fs_swap_metrics *metrics);
@@ -473,7 +517,8 @@ FS_API fs_status fs_eval_swap(const fs_swapper *swapper, const fs_image *source,
 /* ------------------------------------------------------------------------------------------ */
 
 typedef struct fs_stream_options {
-    uint32_t struct_size;        /* sizeof(fs_stream_options) */
+    uint32_t struct_size;        /* the caller's sizeof(fs_stream_options): set by
+                                    fs_stream_options_init */
     int32_t detect_interval;     /* run the detector every N frames (and when a track is lost or
                                     the scene cuts); track landmarks in between (default 5) */
     float min_cutoff;            /* One-Euro filter on the landmarks: cutoff in Hz when still
@@ -484,7 +529,12 @@ typedef struct fs_stream_options {
                                     thumbnails that counts as a cut: tracks restart (default 28) */
 } fs_stream_options;
 
-FS_API fs_stream_options fs_stream_default_options(void);
+/* Fills *options with the defaults (detect_interval 5, min_cutoff 2, beta 8, scene_cut 28):
+ * writes exactly `size` bytes as fs_detector_options_init does. Pass sizeof *options
+ * (FS_STREAM_OPTIONS_INIT(&o)). options is borrowed. Thread-safe.
+ * Errors: INVALID_ARGUMENT (options NULL; size below 8 or over FS_STRUCT_SIZE_MAX). */
+FS_API fs_status fs_stream_options_init(fs_stream_options *options, size_t size);
+#define FS_STREAM_OPTIONS_INIT(o) fs_stream_options_init((o), sizeof *(o))
 
 /* A stream swaps the frames of one video in order: detection every N frames, landmark tracking
  * in between (the 68 points re-fitted in the box predicted from the last frame), a temporal
@@ -521,15 +571,23 @@ FS_API fs_status fs_stream_flush(fs_stream *stream);
 typedef int (*fs_progress_fn)(void *user, int64_t done, int64_t total);
 
 typedef struct fs_video_options {
-    uint32_t struct_size;        /* sizeof(fs_video_options) */
-    fs_stream_options stream;
+    uint32_t struct_size;        /* the caller's sizeof(fs_video_options): set by
+                                    fs_video_options_init */
     int32_t crf;                 /* H.264 quality 0 (lossless) – 51 (default 18) */
+    const fs_stream_options *stream; /* tracking and smoothing (borrowed for the call; default
+                                    NULL: the stream defaults) */
     const char *preset;          /* x264 preset (NULL: "veryfast") */
 } fs_video_options;
 
-FS_API fs_video_options fs_video_default_options(void);
+/* Fills *options with the defaults (crf 18, stream NULL, preset NULL): writes exactly `size`
+ * bytes as fs_detector_options_init does. Pass sizeof *options (FS_VIDEO_OPTIONS_INIT(&o)).
+ * options is borrowed. Thread-safe.
+ * Errors: INVALID_ARGUMENT (options NULL; size below 8 or over FS_STRUCT_SIZE_MAX). */
+FS_API fs_status fs_video_options_init(fs_video_options *options, size_t size);
+#define FS_VIDEO_OPTIONS_INIT(o) fs_video_options_init((o), sizeof *(o))
 
 typedef struct fs_video_stats {
+    uint32_t struct_size;        /* the caller sets sizeof(fs_video_stats); on return: bytes filled */
     int64_t frames;              /* frames decoded and written */
     int64_t frames_with_faces;
     int64_t scene_cuts;
@@ -539,8 +597,12 @@ typedef struct fs_video_stats {
 /* Swaps the source onto every frame of the video at input_path and writes output_path
  * (.mp4/.mkv/.mov; H.264) with the same frames and timestamps (variable frame rate kept) and the
  * audio stream copied. The output is written to a temporary file in the same folder and renamed
- * only when complete: on error or cancel no output file is left. progress may be NULL.
- * stats may be NULL. Errors: IO, DECODE (unreadable input, no frames), UNSUPPORTED, CANCELLED. */
+ * only when complete: on error or cancel no output file is left. options (NULL: the defaults) and
+ * options->stream are borrowed for the call. progress may be NULL. stats may be NULL; else its
+ * struct_size is checked before any work and it is filled only on success. The swapper's and
+ * source's thread rules apply (they may be shared).
+ * Errors: INVALID_ARGUMENT (an argument NULL, an option out of range, a bad struct_size), IO,
+ * DECODE (unreadable input, no frames), UNSUPPORTED, CANCELLED. */
 FS_API fs_status fs_video_swap(const fs_swapper *swapper, const fs_source *source,
                                const char *input_path, const char *output_path,
                                const fs_video_options *options, fs_progress_fn progress,
@@ -551,15 +613,23 @@ FS_API fs_status fs_video_swap(const fs_swapper *swapper, const fs_source *sourc
 /* ------------------------------------------------------------------------------------------ */
 
 typedef struct fs_reenact_options {
-    uint32_t struct_size;        /* sizeof(fs_reenact_options) */
+    uint32_t struct_size;        /* the caller's sizeof(fs_reenact_options): set by
+                                    fs_reenact_options_init */
     float expression;            /* scale of the driver's expression applied (0–2, default 1) */
     float head_motion;           /* share of the driver's head motion applied (0–1, default 1) */
     int32_t mouth_fill;          /* 1: fill an opening mouth from the driver's (default 1) */
     int32_t side_by_side;        /* fs_reenact_video: write driver | result (default 0) */
-    fs_stream_options stream;    /* tracking and smoothing of the driver's face */
+    const fs_stream_options *stream; /* fs_reenactor_create: tracking and smoothing of the
+                                    driver's face (borrowed for the call; default NULL: the
+                                    stream defaults) */
 } fs_reenact_options;
 
-FS_API fs_reenact_options fs_reenact_default_options(void);
+/* Fills *options with the defaults (expression 1, head_motion 1, mouth_fill 1, side_by_side 0,
+ * stream NULL): writes exactly `size` bytes as fs_detector_options_init does. Pass
+ * sizeof *options (FS_REENACT_OPTIONS_INIT(&o)). options is borrowed. Thread-safe.
+ * Errors: INVALID_ARGUMENT (options NULL; size below 8 or over FS_STRUCT_SIZE_MAX). */
+FS_API fs_status fs_reenact_options_init(fs_reenact_options *options, size_t size);
+#define FS_REENACT_OPTIONS_INIT(o) fs_reenact_options_init((o), sizeof *(o))
 
 /* A reenactor animates one photo: the driver's landmark motion relative to its neutral frame
  * (the first frame with a face; fs_reenactor_reset picks a new one), with the head pose
@@ -584,7 +654,9 @@ FS_API fs_status fs_reenactor_reset(fs_reenactor *reenactor);
 
 /* A whole driving video: writes output_path (.mp4/.mkv/.mov, H.264, the photo's size or
  * driver | result side by side) with the driver's timestamps and audio, atomically (temporary
- * file + rename; nothing left on error or cancel). Errors as fs_video_swap. */
+ * file + rename; nothing left on error or cancel). Of options (NULL: the defaults; borrowed) only
+ * side_by_side is used: the rest was fixed by fs_reenactor_create. stats as fs_video_swap's.
+ * NOT thread-safe on the reenactor. Errors as fs_video_swap. */
 FS_API fs_status fs_reenact_video(fs_reenactor *reenactor, const char *driving_path,
                                   const char *output_path, const fs_reenact_options *options,
                                   fs_progress_fn progress, void *user, fs_video_stats *stats);
@@ -597,7 +669,8 @@ FS_API fs_status fs_reenact_video(fs_reenactor *reenactor, const char *driving_p
  * with a sidecar NAME.json (source, frame, image->crop transform, 68 landmarks in crop pixels,
  * sharpness), skipping blurry faces and near-duplicates. What fs_trainer_create reads. */
 typedef struct fs_extract_options {
-    uint32_t struct_size;        /* sizeof(fs_extract_options) */
+    uint32_t struct_size;        /* the caller's sizeof(fs_extract_options): set by
+                                    fs_extract_options_init */
     int32_t size;                /* crop side, 32–1024 (default 256) */
     float padding;               /* room around the face, 0–0.45 of the crop (default 0.25) */
     float min_sharpness;         /* skip faces whose Laplacian variance is below (default 20; 0: keep) */
@@ -607,9 +680,16 @@ typedef struct fs_extract_options {
     int32_t max_faces;           /* per image or frame, largest first (default 1) */
 } fs_extract_options;
 
-FS_API fs_extract_options fs_extract_default_options(void);
+/* Fills *options with the defaults (size 256, padding 0.25, min_sharpness 20,
+ * duplicate_distance 2, every_nth_frame 1, max_faces 1): writes exactly `size` bytes as
+ * fs_detector_options_init does. Pass sizeof *options (FS_EXTRACT_OPTIONS_INIT(&o)). options is
+ * borrowed. Thread-safe.
+ * Errors: INVALID_ARGUMENT (options NULL; size below 8 or over FS_STRUCT_SIZE_MAX). */
+FS_API fs_status fs_extract_options_init(fs_extract_options *options, size_t size);
+#define FS_EXTRACT_OPTIONS_INIT(o) fs_extract_options_init((o), sizeof *(o))
 
 typedef struct fs_extract_stats {
+    uint32_t struct_size;        /* the caller sets sizeof(fs_extract_stats); on return: bytes filled */
     int64_t frames;              /* images and video frames looked at */
     int64_t frames_without_face, frames_with_one_face, frames_with_more_faces;
     int64_t faces_found, skipped_blurry, skipped_duplicate, written;
@@ -617,9 +697,11 @@ typedef struct fs_extract_stats {
 
 /* Extracts inputs[0..count) (files or folders) into out_dir (created if missing). progress may be
  * NULL (done/total count images and frames). On cancel the crops written so far stay (each file
- * is written atomically). stats may be NULL. The detector's and landmarker's thread rules apply.
- * Errors: IO (unreadable input, unwritable folder), DECODE, UNSUPPORTED (5-point landmarker),
- * CANCELLED. */
+ * is written atomically). options (NULL: the defaults) and the strings are borrowed for the call.
+ * stats may be NULL; else its struct_size is checked before any work and it is filled only on
+ * success. The detector's and landmarker's thread rules apply.
+ * Errors: INVALID_ARGUMENT (an argument NULL, an option out of range, a bad struct_size), IO
+ * (unreadable input, unwritable folder), DECODE, UNSUPPORTED (5-point landmarker), CANCELLED. */
 FS_API fs_status fs_extract(const fs_detector *detector, const fs_landmarker *landmarker,
                             const char *const *inputs, size_t count, const char *out_dir,
                             const fs_extract_options *options, fs_progress_fn progress, void *user,
@@ -635,6 +717,7 @@ FS_API fs_status fs_model_load(const char *path, fs_model **out);
 FS_API void fs_model_free(fs_model *model);
 
 typedef struct fs_model_info {
+    uint32_t struct_size;        /* the caller sets sizeof(fs_model_info); on return: bytes filled */
     int32_t size;                /* network input/output side: 64 or 128 */
     int32_t bottleneck;          /* width of the shared code */
     int64_t iterations;          /* trained iterations (one batch of A and one of B each) */
@@ -644,6 +727,10 @@ typedef struct fs_model_info {
     char name_a[64], name_b[64]; /* labels given at training (NUL-terminated, truncated) */
     int32_t has_training_state;  /* 1: a checkpoint that fs_trainer_create can resume */
 } fs_model_info;
+/* Describes the model: info (info->struct_size set by the caller) receives at most struct_size
+ * bytes. Thread-safe on a shared model.
+ * Errors: INVALID_ARGUMENT (model not a live fs_model; info NULL or its struct_size 0, below 8 or
+ * over FS_STRUCT_SIZE_MAX). */
 FS_API fs_status fs_model_get_info(const fs_model *model, fs_model_info *info);
 
 /* A swapper that converts target faces with the model instead of a source photo: each chosen face
@@ -657,7 +744,8 @@ FS_API fs_status fs_swapper_create_learned(const fs_detector *detector, const fs
                                            const fs_swap_options *options, fs_swapper **out);
 
 typedef struct fs_train_options {
-    uint32_t struct_size;        /* sizeof(fs_train_options) */
+    uint32_t struct_size;        /* the caller's sizeof(fs_train_options): set by
+                                    fs_train_options_init */
     int32_t size;                /* 64 or 128 (new models; default 64) */
     int32_t batch;               /* faces per identity per iteration, 1–256 (default 16) */
     float learning_rate;         /* Adam (default 0.0002) */
@@ -668,14 +756,23 @@ typedef struct fs_train_options {
     int32_t augment;             /* 1: random similarity, flips, colour jitter, random warp (default) */
     int32_t checkpoint_every;    /* iterations between checkpoints (default 250; 0: only at the end) */
     int32_t preview_every;       /* iterations between preview grids (default 100; 0: never) */
+    int32_t resume;              /* 1: continue from model_path's checkpoint (its settings win) */
     const char *preview_dir;     /* folder for preview grids (NULL: none) */
     const char *name_a, *name_b; /* labels (NULL: "A", "B") */
-    int32_t resume;              /* 1: continue from model_path's checkpoint (its settings win) */
 } fs_train_options;
 
-FS_API fs_train_options fs_train_default_options(void);
+/* Fills *options with the defaults (size 64, batch 16, learning_rate 0.0002, weights 1, 1, 0.1,
+ * gan 0, background 0.25, seed 1, augment 1, checkpoint_every 250, preview_every 100, resume 0,
+ * preview_dir, name_a, name_b NULL): writes exactly `size` bytes as fs_detector_options_init
+ * does. Pass sizeof *options (FS_TRAIN_OPTIONS_INIT(&o)). options is borrowed. Thread-safe.
+ * Errors: INVALID_ARGUMENT (options NULL; size below 8 or over FS_STRUCT_SIZE_MAX). */
+FS_API fs_status fs_train_options_init(fs_train_options *options, size_t size);
+#define FS_TRAIN_OPTIONS_INIT(o) fs_train_options_init((o), sizeof *(o))
 
+/* What fs_trainer_run hands its callback after each iteration (valid during the call only). */
 typedef struct fs_train_progress {
+    uint32_t struct_size;        /* the library's sizeof(fs_train_progress): a caller built against
+                                    a newer header reads a field only if it lies within this */
     int64_t iteration;
     double seconds;              /* training wall time so far (all sessions) */
     float loss_a[6], loss_b[6];  /* total, L1, 1 - SSIM, mask MSE, GAN generator, GAN discriminator */

@@ -38,21 +38,99 @@ func pixelFormat(_ f: fs_pixel_format) throws -> PixelFormat {
     return pf
 }
 
-/// Reads a caller's options struct of `declared` bytes over our defaults: an older caller with a
-/// smaller struct keeps the new fields' defaults; a newer one's extra fields are ignored.
-func readOptions<T>(_ p: UnsafePointer<T>?, defaults: T, name: String) throws -> T {
-    guard let p else { return defaults }
-    let declared = Int(UnsafeRawPointer(p).load(as: UInt32.self))
-    if declared < 8 || declared > 65536 {
-        throw invalid("\(name).struct_size is \(declared); set it from \(name)'s default_options() (sizeof)")
+// ---- Structs that grow (see the header's Conventions) ------------------------------------------
+
+/// The largest struct_size accepted: FS_STRUCT_SIZE_MAX.
+let structSizeMax = Int(FS_STRUCT_SIZE_MAX)
+
+/// Bytes from the start of T to the end of `field`: the least a caller's struct must hold
+/// (struct_size and the first field after it).
+func leadingSize<T, F>(_ field: KeyPath<T, F>) -> Int { MemoryLayout<T>.offset(of: field)! + MemoryLayout<F>.size }
+
+/// The bytes of a C struct value with its padding zeroed (a Swift copy leaves padding unspecified), so
+/// that what we write into a caller's struct is exactly the fields and zeros.
+func withZeroPaddedBytes<T, R>(of value: T, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+    let p = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<T>.size, alignment: MemoryLayout<T>.alignment)
+    defer { p.deallocate() }
+    p.initializeMemory(as: UInt8.self, repeating: 0, count: MemoryLayout<T>.size)
+    p.assumingMemoryBound(to: T.self).pointee = value  // field by field: the padding stays zero
+    return body(UnsafeRawBufferPointer(start: p, count: MemoryLayout<T>.size))
+}
+
+/// An options struct of the header: struct_size first, filled by fs_<name>_init with the caller's
+/// size, read over the defaults.
+protocol OptionsStruct {
+    static var typeName: String { get }
+    /// struct_size and the first option.
+    static var minSize: Int { get }
+    /// The defaults, built from the Swift core's option structs.
+    static var defaults: Self { get }
+}
+
+extension OptionsStruct {
+    static var initHint: String { "fill it with \(typeName)_init(&o, sizeof o) or \(typeName.uppercased())_INIT(&o)" }
+}
+
+/// fs_<name>_options_init: writes exactly `size` bytes, the defaults truncated to size (zeros past our
+/// own struct), struct_size = size. Nothing is written when an argument is refused.
+func initOptions<T: OptionsStruct>(_ p: UnsafeMutablePointer<T>?, _ size: Int) throws {
+    let dst = UnsafeMutableRawPointer(try required(p, "options"))
+    let n = UInt(bitPattern: size)  // size_t: SIZE_MAX is large, not -1
+    guard n >= UInt(T.minSize) && n <= UInt(structSizeMax) else {
+        throw invalid("size \(n) is outside \(T.minSize)–\(structSizeMax) (struct_size and the first option of \(T.typeName), " +
+                      "at most FS_STRUCT_SIZE_MAX); pass sizeof *options, as \(T.typeName.uppercased())_INIT(&o) does")
     }
-    var out = defaults
+    let count = Int(n)
+    withZeroPaddedBytes(of: T.defaults) { src in
+        let k = min(count, src.count)
+        dst.copyMemory(from: src.baseAddress!, byteCount: k)
+        if count > k { (dst + k).initializeMemory(as: UInt8.self, repeating: 0, count: count - k) }
+    }
+    dst.storeBytes(of: UInt32(count), as: UInt32.self)
+}
+
+/// Reads a caller's options struct of struct_size bytes over our defaults: an older caller with a
+/// smaller struct keeps the newer fields' defaults; a newer one's extra fields are ignored. NULL gives
+/// the defaults. `arg` names the argument in messages ("options", "options->stream").
+func readOptions<T: OptionsStruct>(_ p: UnsafePointer<T>?, _ arg: String) throws -> T {
+    guard let p else { return T.defaults }
+    let declared = Int(UnsafeRawPointer(p).load(as: UInt32.self))
+    if declared < T.minSize || declared > structSizeMax {
+        throw invalid("\(T.typeName).struct_size is \(declared) (\(arg)), outside \(T.minSize)–\(structSizeMax); \(T.initHint)")
+    }
+    var out = T.defaults
     withUnsafeMutableBytes(of: &out) { dst in
-        let n = min(declared, dst.count)
-        dst.baseAddress!.copyMemory(from: UnsafeRawPointer(p), byteCount: n)
+        dst.baseAddress!.copyMemory(from: UnsafeRawPointer(p), byteCount: min(declared, dst.count))
         dst.storeBytes(of: UInt32(dst.count), as: UInt32.self)
     }
     return out
+}
+
+/// An output struct the library fills: the caller sets struct_size; we write at most that many bytes.
+protocol OutputStruct {
+    static var typeName: String { get }
+    /// struct_size and the first field.
+    static var minSize: Int { get }
+}
+
+/// The caller's struct_size of an output struct, checked before any work (nil when p is NULL).
+func outputSize<T: OutputStruct>(_ p: UnsafeMutablePointer<T>?, _ arg: String) throws -> Int? {
+    guard let p else { return nil }
+    let declared = Int(UnsafeRawPointer(p).load(as: UInt32.self))
+    if declared < T.minSize || declared > structSizeMax {
+        throw invalid("\(arg)->struct_size is \(declared), outside \(T.minSize)–\(structSizeMax); set it to sizeof(\(T.typeName)) before the call")
+    }
+    return declared
+}
+
+/// Writes min(declared, our size) bytes of value into the caller's struct and struct_size = that count.
+func writeOutput<T: OutputStruct>(_ value: T, _ p: UnsafeMutablePointer<T>, declared: Int) {
+    let dst = UnsafeMutableRawPointer(p)
+    withZeroPaddedBytes(of: value) { src in
+        let k = min(declared, src.count)
+        dst.copyMemory(from: src.baseAddress!, byteCount: k)
+        dst.storeBytes(of: UInt32(k), as: UInt32.self)
+    }
 }
 
 extension fs_face {

@@ -6,15 +6,14 @@ import FaceSwap
 import Glibc
 #endif
 
-private let versionText: StaticString = "0.2.0"
+/// "MAJOR.MINOR.PATCH" from the header's macros, made once and kept for the process (static to callers).
+private let versionText: UnsafePointer<CChar> = UnsafePointer(strdup(Version.string)!)
 
 @_cdecl("fs_version")
 public func _fs_version() -> UInt32 { UInt32(Version.number) }
 
 @_cdecl("fs_version_string")
-public func _fs_version_string() -> UnsafePointer<CChar> {
-    UnsafeRawPointer(versionText.utf8Start).assumingMemoryBound(to: CChar.self)
-}
+public func _fs_version_string() -> UnsafePointer<CChar> { versionText }
 
 @_cdecl("fs_abi_version")
 public func _fs_abi_version() -> Int32 { Int32(Version.abi) }

@@ -2,27 +2,35 @@
 import CFaceSwapABI
 import FaceSwap
 
-@_cdecl("fs_detector_default_options")
-public func _fs_detector_default_options() -> fs_detector_options {
-    let d = DetectorOptions()
-    var o = fs_detector_options()
-    o.struct_size = UInt32(MemoryLayout<fs_detector_options>.size)
-    o.backend = fs_detector_backend(rawValue: UInt32(d.backend.rawValue))
-    o.model_path = nil
-    o.upsample = Int32(d.upsample)
-    o.min_face_size = Int32(d.minFaceSize)
-    o.downscale = Float(d.downscale)
-    o.margin = Float(d.margin)
-    o.threshold = Float(d.threshold)
-    o.max_faces = Int32(d.maxFaces)
-    return o
+extension fs_detector_options: OptionsStruct {
+    static var typeName: String { "fs_detector_options" }
+    static var minSize: Int { leadingSize(\fs_detector_options.backend) }
+    static var defaults: fs_detector_options {
+        let d = DetectorOptions()
+        var o = fs_detector_options()
+        o.struct_size = UInt32(MemoryLayout<fs_detector_options>.size)
+        o.backend = fs_detector_backend(rawValue: UInt32(d.backend.rawValue))
+        o.model_path = nil
+        o.upsample = Int32(d.upsample)
+        o.min_face_size = Int32(d.minFaceSize)
+        o.downscale = Float(d.downscale)
+        o.margin = Float(d.margin)
+        o.threshold = Float(d.threshold)
+        o.max_faces = Int32(d.maxFaces)
+        return o
+    }
+}
+
+@_cdecl("fs_detector_options_init")
+public func _fs_detector_options_init(_ o: UnsafeMutablePointer<fs_detector_options>?, _ size: Int) -> fs_status {
+    call("fs_detector_options_init") { try initOptions(o, size) }
 }
 
 @_cdecl("fs_detector_create")
 public func _fs_detector_create(_ opts: UnsafePointer<fs_detector_options>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> fs_status {
     call("fs_detector_create") {
         let o = try output(out)
-        let c = try readOptions(opts, defaults: _fs_detector_default_options(), name: "fs_detector_options")
+        let c: fs_detector_options = try readOptions(opts, "options")
         var d = DetectorOptions()
         guard let backend = DetectorBackend(rawValue: Int32(bitPattern: c.backend.rawValue)) else {
             throw FaceSwapError(.unsupported, "unknown detector backend \(c.backend.rawValue); use FS_DETECTOR_HOG, CNN or HAAR")

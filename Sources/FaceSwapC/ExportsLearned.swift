@@ -8,13 +8,26 @@ import Glibc
 func model(_ h: OpaquePointer?) throws -> FaceModel { try Registry.shared.get(h, .model, as: FaceModel.self) }
 func trainer(_ h: OpaquePointer?) throws -> Trainer { try Registry.shared.get(h, .trainer, as: Trainer.self) }
 
-@_cdecl("fs_extract_default_options")
-public func _fs_extract_default_options() -> fs_extract_options {
-    let d = ExtractOptions()
-    return fs_extract_options(struct_size: UInt32(MemoryLayout<fs_extract_options>.size), size: Int32(d.size),
-                              padding: Float(d.padding), min_sharpness: Float(d.minSharpness),
-                              duplicate_distance: Float(d.duplicateDistance), every_nth_frame: Int32(d.everyNthFrame),
-                              max_faces: Int32(d.maxFacesPerImage))
+extension fs_extract_options: OptionsStruct {
+    static var typeName: String { "fs_extract_options" }
+    static var minSize: Int { leadingSize(\fs_extract_options.size) }
+    static var defaults: fs_extract_options {
+        let d = ExtractOptions()
+        return fs_extract_options(struct_size: UInt32(MemoryLayout<fs_extract_options>.size), size: Int32(d.size),
+                                  padding: Float(d.padding), min_sharpness: Float(d.minSharpness),
+                                  duplicate_distance: Float(d.duplicateDistance), every_nth_frame: Int32(d.everyNthFrame),
+                                  max_faces: Int32(d.maxFacesPerImage))
+    }
+}
+
+@_cdecl("fs_extract_options_init")
+public func _fs_extract_options_init(_ o: UnsafeMutablePointer<fs_extract_options>?, _ size: Int) -> fs_status {
+    call("fs_extract_options_init") { try initOptions(o, size) }
+}
+
+extension fs_extract_stats: OutputStruct {
+    static var typeName: String { "fs_extract_stats" }
+    static var minSize: Int { leadingSize(\fs_extract_stats.frames) }
 }
 
 @_cdecl("fs_extract")
@@ -23,14 +36,14 @@ public func _fs_extract(_ det: OpaquePointer?, _ lm: OpaquePointer?, _ inputs: U
                         _ progress: (@convention(c) (UnsafeMutableRawPointer?, Int64, Int64) -> Int32)?,
                         _ user: UnsafeMutableRawPointer?, _ stats: UnsafeMutablePointer<fs_extract_stats>?) -> fs_status {
     call("fs_extract") {
-        stats?.pointee = fs_extract_stats()
+        let statsSize = try outputSize(stats, "stats")
         let d = try Registry.shared.get(det, .detector, as: Detector.self)
         let l = try Registry.shared.get(lm, .landmarker, as: Landmarker.self)
         let list = try required(inputs, "inputs")
         guard count > 0 && count <= 1_000_000 else { throw invalid("count \(UInt(bitPattern: count)) is outside 1–1000000") }
         let paths = try (0..<count).map { try string(list[$0], "inputs[\($0)]") }
         let folder = try string(outDir, "out_dir")
-        let c = try readOptions(opts, defaults: _fs_extract_default_options(), name: "fs_extract_options")
+        let c: fs_extract_options = try readOptions(opts, "options")
         var o = ExtractOptions()
         o.size = Int(c.size)
         o.padding = fromCFloat(c.padding)
@@ -41,11 +54,14 @@ public func _fs_extract(_ det: OpaquePointer?, _ lm: OpaquePointer?, _ inputs: U
         let s = try Extractor(detector: d, landmarker: l, options: o).run(paths, into: folder) { done, total in
             progress.map { $0(user, Int64(done), Int64(total)) == 0 } ?? true
         }
-        stats?.pointee = fs_extract_stats(frames: Int64(s.frames), frames_without_face: Int64(s.framesByFaceCount[0]),
-                                          frames_with_one_face: Int64(s.framesByFaceCount[1]),
-                                          frames_with_more_faces: Int64(s.framesByFaceCount[2]), faces_found: Int64(s.facesFound),
-                                          skipped_blurry: Int64(s.skippedBlurry), skipped_duplicate: Int64(s.skippedDuplicate),
-                                          written: Int64(s.written))
+        if let stats, let statsSize {
+            writeOutput(fs_extract_stats(struct_size: 0, frames: Int64(s.frames), frames_without_face: Int64(s.framesByFaceCount[0]),
+                                         frames_with_one_face: Int64(s.framesByFaceCount[1]),
+                                         frames_with_more_faces: Int64(s.framesByFaceCount[2]), faces_found: Int64(s.facesFound),
+                                         skipped_blurry: Int64(s.skippedBlurry), skipped_duplicate: Int64(s.skippedDuplicate),
+                                         written: Int64(s.written)),
+                        stats, declared: statsSize)
+        }
     }
 }
 
@@ -73,10 +89,16 @@ func copyLabel<T>(_ s: String, into field: inout T) {
     }
 }
 
+extension fs_model_info: OutputStruct {
+    static var typeName: String { "fs_model_info" }
+    static var minSize: Int { leadingSize(\fs_model_info.size) }
+}
+
 @_cdecl("fs_model_get_info")
 public func _fs_model_get_info(_ h: OpaquePointer?, _ out: UnsafeMutablePointer<fs_model_info>?) -> fs_status {
     call("fs_model_get_info") {
         let o = try required(out, "info")
+        let size = try outputSize(o, "info")!
         let m = try model(h)
         let c = m.parameterCounts
         var i = fs_model_info()
@@ -90,7 +112,7 @@ public func _fs_model_get_info(_ h: OpaquePointer?, _ out: UnsafeMutablePointer<
         copyLabel(m.info.nameA, into: &i.name_a)
         copyLabel(m.info.nameB, into: &i.name_b)
         i.has_training_state = m.info.trainingState ? 1 : 0
-        o.pointee = i
+        writeOutput(i, o, declared: size)
     }
 }
 
@@ -103,7 +125,7 @@ public func _fs_swapper_create_learned(_ det: OpaquePointer?, _ lm: OpaquePointe
         let l = try Registry.shared.get(lm, .landmarker, as: Landmarker.self)
         let m = try model(mh)
         guard reverse == 0 || reverse == 1 else { throw invalid("reverse is \(reverse); use 0 (A -> B) or 1 (B -> A)") }
-        var options = try swapOptions(try readOptions(opts, defaults: _fs_swap_default_options(), name: "fs_swap_options"))
+        var options = try swapOptions(try readOptions(opts, "options"))
         options.reverse = reverse == 1
         if options.reference != nil {
             throw invalid("a learned swapper has no recognizer: choose faces by face_index, not a reference")
@@ -112,24 +134,33 @@ public func _fs_swapper_create_learned(_ det: OpaquePointer?, _ lm: OpaquePointe
     }
 }
 
-@_cdecl("fs_train_default_options")
-public func _fs_train_default_options() -> fs_train_options {
-    let d = TrainOptions()
-    var o = fs_train_options()
-    o.struct_size = UInt32(MemoryLayout<fs_train_options>.size)
-    o.size = Int32(d.size)
-    o.batch = Int32(d.hyper.batch)
-    o.learning_rate = Float(d.hyper.learningRate)
-    o.l1_weight = Float(d.hyper.l1)
-    o.ssim_weight = Float(d.hyper.ssim)
-    o.mask_weight = Float(d.hyper.mask)
-    o.gan_weight = Float(d.hyper.gan)
-    o.background_weight = Float(d.hyper.background)
-    o.seed = d.seed
-    o.augment = 1
-    o.checkpoint_every = Int32(d.checkpointEvery)
-    o.preview_every = Int32(d.previewEvery)
-    return o
+extension fs_train_options: OptionsStruct {
+    static var typeName: String { "fs_train_options" }
+    static var minSize: Int { leadingSize(\fs_train_options.size) }
+    static var defaults: fs_train_options {
+        let d = TrainOptions()
+        var o = fs_train_options()
+        o.struct_size = UInt32(MemoryLayout<fs_train_options>.size)
+        o.size = Int32(d.size)
+        o.batch = Int32(d.hyper.batch)
+        o.learning_rate = Float(d.hyper.learningRate)
+        o.l1_weight = Float(d.hyper.l1)
+        o.ssim_weight = Float(d.hyper.ssim)
+        o.mask_weight = Float(d.hyper.mask)
+        o.gan_weight = Float(d.hyper.gan)
+        o.background_weight = Float(d.hyper.background)
+        o.seed = d.seed
+        o.augment = d.augmentation == .none ? 0 : 1
+        o.checkpoint_every = Int32(d.checkpointEvery)
+        o.preview_every = Int32(d.previewEvery)
+        o.resume = d.resume ? 1 : 0
+        return o
+    }
+}
+
+@_cdecl("fs_train_options_init")
+public func _fs_train_options_init(_ o: UnsafeMutablePointer<fs_train_options>?, _ size: Int) -> fs_status {
+    call("fs_train_options_init") { try initOptions(o, size) }
 }
 
 @_cdecl("fs_trainer_create")
@@ -137,7 +168,7 @@ public func _fs_trainer_create(_ a: UnsafePointer<CChar>?, _ b: UnsafePointer<CC
                                _ opts: UnsafePointer<fs_train_options>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> fs_status {
     call("fs_trainer_create") {
         let o = try output(out)
-        let c = try readOptions(opts, defaults: _fs_train_default_options(), name: "fs_train_options")
+        let c: fs_train_options = try readOptions(opts, "options")
         var t = TrainOptions()
         t.size = Int(c.size)
         t.hyper.batch = Int(c.batch)
@@ -177,6 +208,7 @@ public func _fs_trainer_run(_ h: OpaquePointer?, _ iterations: Int64, _ seconds:
         try t.run(iterations: iterations > 0 ? Int(iterations) : nil, seconds: seconds > 0 ? seconds : nil) { s in
             guard let progress else { return true }
             var p = fs_train_progress()
+            p.struct_size = UInt32(MemoryLayout<fs_train_progress>.size)
             p.iteration = Int64(s.iteration)
             p.seconds = s.seconds
             withUnsafeMutableBytes(of: &p.loss_a) { r in for i in 0..<6 { r.storeBytes(of: s.lossA[i], toByteOffset: 4 * i, as: Float.self) } }

@@ -4,20 +4,28 @@ import FaceSwap
 
 func reenactor(_ h: OpaquePointer?) throws -> Reenactor { try Registry.shared.get(h, .reenactor, as: Reenactor.self) }
 
-@_cdecl("fs_reenact_default_options")
-public func _fs_reenact_default_options() -> fs_reenact_options {
-    let d = ReenactOptions()
-    return fs_reenact_options(struct_size: UInt32(MemoryLayout<fs_reenact_options>.size), expression: Float(d.expression),
-                              head_motion: Float(d.headMotion), mouth_fill: d.mouthFill ? 1 : 0, side_by_side: 0,
-                              stream: _fs_stream_default_options())
+extension fs_reenact_options: OptionsStruct {
+    static var typeName: String { "fs_reenact_options" }
+    static var minSize: Int { leadingSize(\fs_reenact_options.expression) }
+    static var defaults: fs_reenact_options {
+        let d = ReenactOptions()
+        return fs_reenact_options(struct_size: UInt32(MemoryLayout<fs_reenact_options>.size), expression: Float(d.expression),
+                                  head_motion: Float(d.headMotion), mouth_fill: d.mouthFill ? 1 : 0,
+                                  side_by_side: 0, stream: nil)  // ReenactJob.run: sideBySide = false
+    }
 }
 
-func reenactOptions(_ c: fs_reenact_options) -> ReenactOptions {
+@_cdecl("fs_reenact_options_init")
+public func _fs_reenact_options_init(_ o: UnsafeMutablePointer<fs_reenact_options>?, _ size: Int) -> fs_status {
+    call("fs_reenact_options_init") { try initOptions(o, size) }
+}
+
+func reenactOptions(_ c: fs_reenact_options) throws -> ReenactOptions {
     var o = ReenactOptions()
     o.expression = fromCFloat(c.expression)
     o.headMotion = fromCFloat(c.head_motion)
     o.mouthFill = c.mouth_fill != 0
-    o.stream = streamOptions(c.stream.struct_size == 0 ? _fs_stream_default_options() : c.stream)
+    o.stream = streamOptions(try readOptions(c.stream, "options->stream"))
     return o
 }
 
@@ -26,10 +34,10 @@ public func _fs_reenactor_create(_ det: OpaquePointer?, _ lm: OpaquePointer?, _ 
                                  _ opts: UnsafePointer<fs_reenact_options>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> fs_status {
     call("fs_reenactor_create") {
         let o = try output(out)
-        let c = try readOptions(opts, defaults: _fs_reenact_default_options(), name: "fs_reenact_options")
+        let c: fs_reenact_options = try readOptions(opts, "options")
         let r = try Reenactor(detector: try Registry.shared.get(det, .detector, as: Detector.self),
                               landmarker: try Registry.shared.get(lm, .landmarker, as: Landmarker.self),
-                              source: try image(photo), options: reenactOptions(c))
+                              source: try image(photo), options: try reenactOptions(c))
         o.pointee = Registry.shared.add(r, .reenactor)
     }
 }
@@ -57,13 +65,12 @@ public func _fs_reenact_video(_ h: OpaquePointer?, _ driving: UnsafePointer<CCha
                               _ progress: (@convention(c) (UnsafeMutableRawPointer?, Int64, Int64) -> Int32)?,
                               _ user: UnsafeMutableRawPointer?, _ stats: UnsafeMutablePointer<fs_video_stats>?) -> fs_status {
     call("fs_reenact_video") {
-        stats?.pointee = fs_video_stats()
-        let c = try readOptions(opts, defaults: _fs_reenact_default_options(), name: "fs_reenact_options")
+        let statsSize = try outputSize(stats, "stats")
+        let c: fs_reenact_options = try readOptions(opts, "options")
         let result = try ReenactJob.run(reenactor: try reenactor(h), driving: try string(driving, "driving_path"),
                                         output: try string(output, "output_path"), sideBySide: c.side_by_side != 0) { done, total in
             progress.map { $0(user, Int64(done), Int64(total)) == 0 } ?? true
         }
-        stats?.pointee = fs_video_stats(frames: Int64(result.frames), frames_with_faces: Int64(result.framesWithFaces),
-                                        scene_cuts: Int64(result.sceneCuts), seconds: result.seconds)
+        if let stats, let statsSize { writeOutput(videoStats(result), stats, declared: statsSize) }
     }
 }

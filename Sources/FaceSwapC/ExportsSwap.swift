@@ -47,24 +47,34 @@ public func _fs_embedding_distance(_ a: UnsafePointer<Float>?, _ b: UnsafePointe
     return Float(Recognizer.distance(Array(UnsafeBufferPointer(start: a, count: 128)), Array(UnsafeBufferPointer(start: b, count: 128))))
 }
 
-@_cdecl("fs_swap_default_options")
-public func _fs_swap_default_options() -> fs_swap_options {
-    let d = SwapOptions()
-    var o = fs_swap_options()
-    o.struct_size = UInt32(MemoryLayout<fs_swap_options>.size)
-    o.mode = fs_convert_mode(rawValue: UInt32(d.mode.rawValue))
-    o.color = fs_color_mode(rawValue: UInt32(d.color.rawValue))
-    o.blend = fs_blend_mode(rawValue: UInt32(d.blend.rawValue))
-    o.expression = Float(d.expression)
-    o.forehead = Float(d.forehead)
-    o.erode = Float(d.erode)
-    o.feather = Float(d.feather)
-    o.keep_mouth = d.keepMouth ? 1 : 0
-    o.face_index = Int32(d.faceIndex)
-    o.keep_unmatched = d.keepUnmatched ? 1 : 0
-    o.use_reference = 0
-    o.identity_threshold = Float(d.identityThreshold)
-    return o
+extension fs_swap_options: OptionsStruct {
+    static var typeName: String { "fs_swap_options" }
+    static var minSize: Int { leadingSize(\fs_swap_options.mode) }
+    static var defaults: fs_swap_options {
+        let d = SwapOptions()
+        var o = fs_swap_options()
+        o.struct_size = UInt32(MemoryLayout<fs_swap_options>.size)
+        o.mode = fs_convert_mode(rawValue: UInt32(d.mode.rawValue))
+        o.color = fs_color_mode(rawValue: UInt32(d.color.rawValue))
+        o.blend = fs_blend_mode(rawValue: UInt32(d.blend.rawValue))
+        o.expression = Float(d.expression)
+        o.forehead = Float(d.forehead)
+        o.erode = Float(d.erode)
+        o.feather = Float(d.feather)
+        o.keep_mouth = d.keepMouth ? 1 : 0
+        o.face_index = Int32(d.faceIndex)
+        o.keep_unmatched = d.keepUnmatched ? 1 : 0
+        o.use_reference = d.reference == nil ? 0 : 1
+        o.identity_threshold = Float(d.identityThreshold)
+        o.use_model_mask = d.modelMask ? 1 : 0
+        o.keep_model_shape = d.followTargetShape ? 0 : 1
+        return o
+    }
+}
+
+@_cdecl("fs_swap_options_init")
+public func _fs_swap_options_init(_ o: UnsafeMutablePointer<fs_swap_options>?, _ size: Int) -> fs_status {
+    call("fs_swap_options_init") { try initOptions(o, size) }
 }
 
 func swapOptions(_ c: fs_swap_options) throws -> SwapOptions {
@@ -108,7 +118,7 @@ public func _fs_swapper_create(_ det: OpaquePointer?, _ lm: OpaquePointer?, _ re
         let d = try Registry.shared.get(det, .detector, as: Detector.self)
         let l = try Registry.shared.get(lm, .landmarker, as: Landmarker.self)
         let r = rec == nil ? nil : try Registry.shared.get(rec, .recognizer, as: Recognizer.self)
-        let options = try swapOptions(try readOptions(opts, defaults: _fs_swap_default_options(), name: "fs_swap_options"))
+        let options = try swapOptions(try readOptions(opts, "options"))
         o.pointee = Registry.shared.add(try Swapper(detector: d, landmarker: l, recognizer: r, options: options), .swapper)
     }
 }
@@ -181,17 +191,24 @@ public func _fs_color_mean_shift(_ a: UnsafePointer<OpaquePointer?>?, _ na: Int,
     }
 }
 
+extension fs_swap_metrics: OutputStruct {
+    static var typeName: String { "fs_swap_metrics" }
+    static var minSize: Int { leadingSize(\fs_swap_metrics.redetected) }
+}
+
 @_cdecl("fs_eval_swap")
 public func _fs_eval_swap(_ sw: OpaquePointer?, _ src: OpaquePointer?, _ target: OpaquePointer?, _ result: OpaquePointer?,
                           _ out: UnsafeMutablePointer<fs_swap_metrics>?) -> fs_status {
     call("fs_eval_swap") {
         let o = try required(out, "metrics")
+        let size = try outputSize(o, "metrics")!
         let s = try swapper(sw)
         let m = try Evaluator.evaluate(source: try image(src, "source"), target: try image(target, "target"),
                                        result: try image(result, "result"),
                                        detector: s.detector, landmarker: s.landmarker, recognizer: s.recognizer, options: s.options)
-        o.pointee = fs_swap_metrics(identity_to_source: m.identityToSource ?? .nan, identity_to_target: m.identityToTarget ?? .nan,
-                                    landmark_error: m.landmarkError, changed_outside: m.changedOutside,
-                                    seam_score: m.seamScore, redetected: m.redetected ? 1 : 0)
+        writeOutput(fs_swap_metrics(struct_size: 0, redetected: m.redetected ? 1 : 0,
+                                    identity_to_source: m.identityToSource ?? .nan, identity_to_target: m.identityToTarget ?? .nan,
+                                    landmark_error: m.landmarkError, changed_outside: m.changedOutside, seam_score: m.seamScore),
+                    o, declared: size)
     }
 }

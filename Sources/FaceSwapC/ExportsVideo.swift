@@ -4,11 +4,19 @@ import FaceSwap
 
 func stream(_ h: OpaquePointer?) throws -> FaceStream { try Registry.shared.get(h, .stream, as: FaceStream.self) }
 
-@_cdecl("fs_stream_default_options")
-public func _fs_stream_default_options() -> fs_stream_options {
-    let d = StreamOptions()
-    return fs_stream_options(struct_size: UInt32(MemoryLayout<fs_stream_options>.size), detect_interval: Int32(d.detectInterval),
-                             min_cutoff: Float(d.minCutoff), beta: Float(d.beta), scene_cut: Float(d.sceneCut))
+extension fs_stream_options: OptionsStruct {
+    static var typeName: String { "fs_stream_options" }
+    static var minSize: Int { leadingSize(\fs_stream_options.detect_interval) }
+    static var defaults: fs_stream_options {
+        let d = StreamOptions()
+        return fs_stream_options(struct_size: UInt32(MemoryLayout<fs_stream_options>.size), detect_interval: Int32(d.detectInterval),
+                                 min_cutoff: Float(d.minCutoff), beta: Float(d.beta), scene_cut: Float(d.sceneCut))
+    }
+}
+
+@_cdecl("fs_stream_options_init")
+public func _fs_stream_options_init(_ o: UnsafeMutablePointer<fs_stream_options>?, _ size: Int) -> fs_status {
+    call("fs_stream_options_init") { try initOptions(o, size) }
 }
 
 func streamOptions(_ c: fs_stream_options) -> StreamOptions {
@@ -25,7 +33,7 @@ public func _fs_stream_create(_ sw: OpaquePointer?, _ src: OpaquePointer?, _ opt
                               _ out: UnsafeMutablePointer<OpaquePointer?>?) -> fs_status {
     call("fs_stream_create") {
         let o = try output(out)
-        let options = streamOptions(try readOptions(opts, defaults: _fs_stream_default_options(), name: "fs_stream_options"))
+        let options = streamOptions(try readOptions(opts, "options"))
         o.pointee = Registry.shared.add(try FaceStream(swapper: try swapper(sw), source: try source(src, for: sw), options: options), .stream)
     }
 }
@@ -72,9 +80,28 @@ public func _fs_stream_flush(_ h: OpaquePointer?) -> fs_status {
     call("fs_stream_flush") { try stream(h).reset() }
 }
 
-@_cdecl("fs_video_default_options")
-public func _fs_video_default_options() -> fs_video_options {
-    fs_video_options(struct_size: UInt32(MemoryLayout<fs_video_options>.size), stream: _fs_stream_default_options(), crf: 18, preset: nil)
+extension fs_video_options: OptionsStruct {
+    static var typeName: String { "fs_video_options" }
+    static var minSize: Int { leadingSize(\fs_video_options.crf) }
+    static var defaults: fs_video_options {
+        fs_video_options(struct_size: UInt32(MemoryLayout<fs_video_options>.size), crf: Int32(VideoJob.defaultCRF),
+                         stream: nil, preset: nil)
+    }
+}
+
+@_cdecl("fs_video_options_init")
+public func _fs_video_options_init(_ o: UnsafeMutablePointer<fs_video_options>?, _ size: Int) -> fs_status {
+    call("fs_video_options_init") { try initOptions(o, size) }
+}
+
+extension fs_video_stats: OutputStruct {
+    static var typeName: String { "fs_video_stats" }
+    static var minSize: Int { leadingSize(\fs_video_stats.frames) }
+}
+
+func videoStats(_ r: VideoJobResult) -> fs_video_stats {
+    fs_video_stats(struct_size: 0, frames: Int64(r.frames), frames_with_faces: Int64(r.framesWithFaces),
+                   scene_cuts: Int64(r.sceneCuts), seconds: r.seconds)
 }
 
 @_cdecl("fs_video_swap")
@@ -83,16 +110,14 @@ public func _fs_video_swap(_ sw: OpaquePointer?, _ src: OpaquePointer?, _ input:
                            _ progress: (@convention(c) (UnsafeMutableRawPointer?, Int64, Int64) -> Int32)?,
                            _ user: UnsafeMutableRawPointer?, _ stats: UnsafeMutablePointer<fs_video_stats>?) -> fs_status {
     call("fs_video_swap") {
-        stats?.pointee = fs_video_stats()
-        let o = try readOptions(opts, defaults: _fs_video_default_options(), name: "fs_video_options")
-        var inner = o.stream
-        if inner.struct_size == 0 { inner = _fs_stream_default_options() }
+        let statsSize = try outputSize(stats, "stats")
+        let o: fs_video_options = try readOptions(opts, "options")
+        let inner: fs_stream_options = try readOptions(o.stream, "options->stream")
         let result = try VideoJob.run(input: try string(input, "input_path"), output: try string(output, "output_path"),
                                       swapper: try swapper(sw), source: try source(src, for: sw), options: streamOptions(inner),
-                                      crf: Int(o.crf), preset: o.preset.map { String(cString: $0) } ?? "veryfast") { done, total in
+                                      crf: Int(o.crf), preset: o.preset.map { String(cString: $0) } ?? VideoJob.defaultPreset) { done, total in
             progress.map { $0(user, Int64(done), Int64(total)) == 0 } ?? true
         }
-        stats?.pointee = fs_video_stats(frames: Int64(result.frames), frames_with_faces: Int64(result.framesWithFaces),
-                                        scene_cuts: Int64(result.sceneCuts), seconds: result.seconds)
+        if let stats, let statsSize { writeOutput(videoStats(result), stats, declared: statsSize) }
     }
 }

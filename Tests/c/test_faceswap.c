@@ -379,6 +379,26 @@ static double dist(fs_point a, fs_point b) { return hypot((double)a.x - b.x, (do
 
 static bool close_to(double a, double b, double tol) { return fabs(a - b) <= tol; }
 
+/* Options as every caller gets them: filled by the library at this program's sizeof through the
+ * header's FS_*_OPTIONS_INIT macros (a by-value return here is within this program, not the ABI). */
+#define DEFINE_OPTIONS_DEFAULTS(fn, type, MACRO)                                                           \
+    static type fn(void) {                                                                              \
+        type o;                                                                                         \
+        memset(&o, 0xA5, sizeof o);                                                                     \
+        fs_status st = MACRO(&o);                                                                       \
+        CHECKF(st == FS_OK && o.struct_size == sizeof o, #MACRO ": %s, struct_size %u (sizeof %zu)",   \
+               status_name(st), (unsigned)o.struct_size, sizeof o);                                     \
+        return o;                                                                                       \
+    }
+DEFINE_OPTIONS_DEFAULTS(detector_defaults, fs_detector_options, FS_DETECTOR_OPTIONS_INIT)
+DEFINE_OPTIONS_DEFAULTS(swap_defaults, fs_swap_options, FS_SWAP_OPTIONS_INIT)
+DEFINE_OPTIONS_DEFAULTS(stream_defaults, fs_stream_options, FS_STREAM_OPTIONS_INIT)
+DEFINE_OPTIONS_DEFAULTS(video_defaults, fs_video_options, FS_VIDEO_OPTIONS_INIT)
+DEFINE_OPTIONS_DEFAULTS(reenact_defaults, fs_reenact_options, FS_REENACT_OPTIONS_INIT)
+DEFINE_OPTIONS_DEFAULTS(extract_defaults, fs_extract_options, FS_EXTRACT_OPTIONS_INIT)
+DEFINE_OPTIONS_DEFAULTS(train_defaults, fs_train_options, FS_TRAIN_OPTIONS_INIT)
+#undef DEFINE_OPTIONS_DEFAULTS
+
 /* Finds the SOFn segment of a JPEG in memory; returns the offset of its 0xFF or 0. */
 static size_t find_sof(const unsigned char *b, size_t n) {
     size_t i = 2;
@@ -420,6 +440,82 @@ static void test_version(void) {
     CHECK(fs_version_string() == vs); /* static */
     group_end();
 }
+
+static bool all_bytes(const void *p, size_t n, unsigned char v) {
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        if (b[i] != v) return false;
+    return true;
+}
+
+/* One options struct's fs_*_options_init: exactly `size` bytes written (the defaults truncated, struct_size =
+ * size; zeros past the library's struct for a larger, newer caller's struct), nothing past them; NULL and sizes
+ * 0, 4, 7, FS_STRUCT_SIZE_MAX + 1 and SIZE_MAX refused with a message naming the function and argument, and
+ * nothing written. */
+#define CHECK_OPTIONS_INIT(type, init_fn)                                                                        \
+    do {                                                                                                         \
+        struct { type o; unsigned char canary[64]; } w;                                                          \
+        unsigned char full[sizeof(type)];                                                                        \
+        memset(&w, 0x5A, sizeof w);                                                                              \
+        if (EXPECT_OK(init_fn(&w.o, sizeof w.o)))                                                                \
+            CHECKF(w.o.struct_size == sizeof(type) && all_bytes(w.canary, sizeof w.canary, 0x5A),                \
+                   #init_fn "(sizeof): struct_size %u, bytes past the struct written %d", (unsigned)w.o.struct_size, \
+                   !all_bytes(w.canary, sizeof w.canary, 0x5A));                                                 \
+        memcpy(full, &w.o, sizeof full);                                                                         \
+        memset(&w, 0x5A, sizeof w);                                                                              \
+        (void)init_fn(&w.o, sizeof w.o);                                                                         \
+        CHECKF(memcmp(full, &w.o, sizeof full) == 0, #init_fn ": two calls wrote different bytes");              \
+        const size_t sizes[] = {8, 12, sizeof(type) / 2, sizeof(type) - 4};                                      \
+        for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {                                            \
+            size_t n = sizes[i];                                                                                 \
+            memset(&w, 0x5A, sizeof w);                                                                          \
+            if (!EXPECT_OK(init_fn(&w.o, n))) continue;                                                          \
+            const unsigned char *b = (const unsigned char *)&w;                                                  \
+            CHECKF(w.o.struct_size == n, #init_fn "(%zu): struct_size %u", n, (unsigned)w.o.struct_size);       \
+            CHECKF(memcmp(b + 4, full + 4, n - 4) == 0, #init_fn "(%zu): not the defaults' first bytes", n);     \
+            CHECKF(all_bytes(b + n, sizeof w - n, 0x5A), #init_fn "(%zu): wrote past the caller's size", n);     \
+        }                                                                                                        \
+        memset(&w, 0x5A, sizeof w); /* a newer caller: 32 more bytes than this library knows */                  \
+        if (EXPECT_OK(init_fn(&w.o, sizeof(type) + 32))) {                                                       \
+            const unsigned char *b = (const unsigned char *)&w;                                                  \
+            CHECKF(w.o.struct_size == sizeof(type) + 32 && memcmp(b + 4, full + 4, sizeof(type) - 4) == 0 &&     \
+                       all_bytes(b + sizeof(type), 32, 0) && all_bytes(b + sizeof(type) + 32, sizeof w - sizeof(type) - 32, 0x5A), \
+                   #init_fn "(sizeof + 32): struct_size %u; the defaults, then 32 zero bytes, nothing past them",    \
+                   (unsigned)w.o.struct_size);                                                                   \
+        }                                                                                                        \
+        EXPECT_ST(FS_ERR_INVALID_ARGUMENT, init_fn(NULL, sizeof(type)));                                        \
+        CHECKF(strcmp(fs_last_error_message(), #init_fn ": options is NULL") == 0, "\"%s\"", fs_last_error_message()); \
+        const size_t bad[] = {0, 4, 7, (size_t)FS_STRUCT_SIZE_MAX + 1, SIZE_MAX};                                \
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {                                                \
+            memset(&w, 0x5A, sizeof w);                                                                          \
+            EXPECT_ST(FS_ERR_INVALID_ARGUMENT, init_fn(&w.o, bad[i]));                                           \
+            const char *msg = fs_last_error_message();                                                           \
+            CHECKF(strncmp(msg, #init_fn ": size ", strlen(#init_fn) + 7) == 0 && strstr(msg, "sizeof") != NULL, \
+                   #init_fn "(%zu): \"%s\"", bad[i], msg);                                                       \
+            CHECKF(all_bytes(&w, sizeof w, 0x5A), #init_fn "(%zu): a refused call wrote", bad[i]);               \
+        }                                                                                                        \
+    } while (0)
+
+static void test_options_init(void) {
+    group_begin("options-init", "every fs_*_options_init writes exactly the caller's size: the defaults (two calls "
+                                "agree), struct_size = size, for sizeof, 8, 12, half and sizeof - 4 nothing past "
+                                "size; sizeof + 32 (a newer caller) gets 32 zero bytes after the defaults; NULL, "
+                                "0, 4, 7, FS_STRUCT_SIZE_MAX + 1, SIZE_MAX -> INVALID_ARGUMENT naming the "
+                                "function and argument, nothing written; the FS_*_OPTIONS_INIT macros pass sizeof");
+    CHECK_OPTIONS_INIT(fs_detector_options, fs_detector_options_init);
+    CHECK_OPTIONS_INIT(fs_swap_options, fs_swap_options_init);
+    CHECK_OPTIONS_INIT(fs_stream_options, fs_stream_options_init);
+    CHECK_OPTIONS_INIT(fs_video_options, fs_video_options_init);
+    CHECK_OPTIONS_INIT(fs_reenact_options, fs_reenact_options_init);
+    CHECK_OPTIONS_INIT(fs_extract_options, fs_extract_options_init);
+    CHECK_OPTIONS_INIT(fs_train_options, fs_train_options_init);
+    /* The macros pass the caller's sizeof. */
+    struct { fs_video_options o; unsigned char canary[16]; } v;
+    memset(&v, 0x5A, sizeof v);
+    CHECK(FS_VIDEO_OPTIONS_INIT(&v.o) == FS_OK && v.o.struct_size == sizeof v.o && all_bytes(v.canary, 16, 0x5A));
+    group_end();
+}
+#undef CHECK_OPTIONS_INIT
 
 static void test_status_strings(void) {
     group_begin("status", "fs_status_string for every status (its FS_ name first) and for 999 "
@@ -548,7 +644,7 @@ static void test_detect(shared_models *m) {
                           "dlib_dogs_noface (0, FS_OK); square box containing the rect; 68 landmarks "
                           "inside the box; eyes ordered, nose tip between and below; inter-ocular "
                           "distance 0.25-0.6 of the rect width; fit keeps box/rect/score");
-    fs_detector_options o = fs_detector_default_options();
+    fs_detector_options o = detector_defaults();
     CHECK(o.struct_size == sizeof(fs_detector_options));
     CHECK(o.backend == FS_DETECTOR_HOG);
     CHECK(o.model_path == NULL);
@@ -606,7 +702,7 @@ static void test_detect(shared_models *m) {
         EXPECT_OK(fs_detect(m->det, m->two, faces, 4, &count));
         if (count != 2) {
             printf("    note: default options found %zu faces in fr_two_people_obama_biden; trying upsample=1\n", count);
-            fs_detector_options o1 = fs_detector_default_options();
+            fs_detector_options o1 = detector_defaults();
             o1.upsample = 1;
             if (EXPECT_OK(fs_detector_create(&o1, &m->det_up1))) {
                 m->two_det = m->det_up1;
@@ -656,7 +752,7 @@ static void test_detect(shared_models *m) {
 
     /* max_faces keeps the largest. */
     if (m->two && m->two_det) {
-        fs_detector_options o2 = fs_detector_default_options();
+        fs_detector_options o2 = detector_defaults();
         o2.upsample = (m->two_det == m->det_up1) ? 1 : 0;
         o2.max_faces = 1;
         fs_detector *d1 = NULL;
@@ -706,7 +802,7 @@ static void test_detect(shared_models *m) {
     char haar[4096];
     if (m->obama && m->have_obama_face &&
         fs_model_find("haarcascade_frontalface_default.xml", haar, sizeof haar) == FS_OK) {
-        fs_detector_options oh = fs_detector_default_options();
+        fs_detector_options oh = detector_defaults();
         oh.backend = FS_DETECTOR_HAAR;
         fs_detector *dh = NULL;
         if (EXPECT_OK(fs_detector_create(&oh, &dh))) {
@@ -1291,7 +1387,7 @@ static void test_null_arguments(shared_models *m) {
     memset(pts, 0, sizeof pts);
     void *data = NULL;
     size_t size = 0;
-    fs_detector_options o = fs_detector_default_options();
+    fs_detector_options o = detector_defaults();
 
     /* fs_image_load */
     out = (fs_image *)&out;
@@ -1679,7 +1775,7 @@ static void test_models_and_options(void) {
     CHECK(lm == NULL);
 
     fs_detector *det = (fs_detector *)&det;
-    fs_detector_options o = fs_detector_default_options();
+    fs_detector_options o = detector_defaults();
     o.backend = FS_DETECTOR_CNN;
     o.model_path = "/nonexistent_dir_fs_test/mmod_human_face_detector.dat";
     EXPECT_ST(FS_ERR_MODEL, fs_detector_create(&o, &det));
@@ -1693,7 +1789,7 @@ static void test_models_and_options(void) {
         o.model_path = p68; /* a shape predictor, not a CNN */
         EXPECT_ST(FS_ERR_MODEL, fs_detector_create(&o, &det));
     }
-    o = fs_detector_default_options();
+    o = detector_defaults();
     o.backend = FS_DETECTOR_HAAR;
     o.model_path = "/nonexistent_dir_fs_test/haarcascade_frontalface_default.xml";
     EXPECT_ST(FS_ERR_MODEL, fs_detector_create(&o, &det));
@@ -1714,7 +1810,7 @@ static void test_models_and_options(void) {
     do {                                                  \
         bad[nbad].name = label;                           \
         bad[nbad].field = fieldname;                      \
-        bad[nbad].o = fs_detector_default_options();      \
+        bad[nbad].o = detector_defaults();      \
         { fs_detector_options *op = &bad[nbad].o; stmt; } \
         nbad++;                                           \
     } while (0)
@@ -1738,11 +1834,11 @@ static void test_models_and_options(void) {
             CHECKF(strstr(fs_last_error_message(), bad[i].field) != NULL, "%s: message does not name %s: \"%s\"",
                    bad[i].name, bad[i].field, fs_last_error_message());
     }
-    o = fs_detector_default_options();
+    o = detector_defaults();
     o.backend = (fs_detector_backend)99;
     det = NULL;
     if (EXPECT_ST(FS_ERR_UNSUPPORTED, fs_detector_create(&o, &det)) == FS_OK) fs_detector_free(det);
-    o = fs_detector_default_options();
+    o = detector_defaults();
     o.struct_size = 0;
     det = (fs_detector *)&det;
     if (EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_detector_create(&o, &det)) == FS_OK) fs_detector_free(det);
@@ -1751,7 +1847,7 @@ static void test_models_and_options(void) {
     det = NULL;
     if (EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_detector_create(&o, &det)) == FS_OK) fs_detector_free(det);
     /* An older caller: the struct ends before max_faces (and its garbage is not read). */
-    o = fs_detector_default_options();
+    o = detector_defaults();
     o.struct_size = (uint32_t)offsetof(fs_detector_options, max_faces);
     o.max_faces = -12345;
     det = NULL;
@@ -1810,7 +1906,7 @@ static void test_handles(shared_models *m) {
     }
     /* A freed detector. */
     {
-        fs_detector_options o = fs_detector_default_options();
+        fs_detector_options o = detector_defaults();
         fs_detector *d = NULL;
         fs_image *probe = NULL;
         EXPECT_OK(fs_image_create(16, 16, FS_FORMAT_GRAY8, &probe));
@@ -2108,11 +2204,11 @@ static bool padding_intact(const fs_image_view *v, size_t pad) {
 /* ------------------------------------------------------------------------------------------ */
 
 static void test_swap_defaults(void) {
-    group_begin("swap-options", "fs_swap_default_options: struct_size = sizeof, DELAUNAY, REINHARD, "
+    group_begin("swap-options", "FS_SWAP_OPTIONS_INIT: struct_size = sizeof, DELAUNAY, REINHARD, "
                                 "MULTIBAND, expression 0.6, forehead 0.1, erode 0.04, feather 0.06, "
                                 "keep_mouth 1, face_index -1, keep_unmatched 0, use_reference 0, "
                                 "identity_threshold 0.6");
-    fs_swap_options o = fs_swap_default_options();
+    fs_swap_options o = swap_defaults();
     CHECKF(o.struct_size == sizeof(fs_swap_options), "struct_size %u, sizeof %zu", (unsigned)o.struct_size,
            sizeof(fs_swap_options));
     CHECKF(o.mode == FS_CONVERT_DELAUNAY, "mode %d", (int)o.mode);
@@ -2308,16 +2404,19 @@ static void test_swap_eval(shared_models *m, swap_ctx *s) {
     group_begin("swap-eval", "fs_eval_swap on the swap result: landmark_error < 0.05, changed_outside == 0, "
                              "seam_score 0.8..1.25, redetected 1; identity fields finite (source nearer) "
                              "with the recognizer, NaN without; the target as its own result; sizes that "
-                             "differ -> INVALID_ARGUMENT; a target without a face -> NO_FACE");
+                             "differ -> INVALID_ARGUMENT; a target without a face -> NO_FACE; metrics->struct_size "
+                             "0/4/7/too large -> INVALID_ARGUMENT, untouched; an older, smaller struct gets only its bytes");
     if (!s->result || !m->obama) {
         CHECKF(false, "no swap result from the swap group");
         group_end();
         return;
     }
     fs_swap_metrics mt;
+    mt.struct_size = sizeof mt;
     mt.identity_to_source = mt.identity_to_target = mt.landmark_error = mt.changed_outside = mt.seam_score = -7;
     mt.redetected = -7;
     if (EXPECT_OK(fs_eval_swap(s->sw, m->obama, s->biden, s->result, &mt))) {
+        CHECKF(mt.struct_size == sizeof mt, "struct_size %u after the call", (unsigned)mt.struct_size);
         printf("    metrics: identity_to_source %.3f identity_to_target %.3f landmark_error %.4f changed_outside "
                "%g seam_score %.3f redetected %d\n",
                mt.identity_to_source, mt.identity_to_target, mt.landmark_error, mt.changed_outside, mt.seam_score,
@@ -2339,6 +2438,7 @@ static void test_swap_eval(shared_models *m, swap_ctx *s) {
     if (s->rec && s->sw_norec && s->sw_norec != s->sw) {
         fs_swap_metrics m2;
         memset(&m2, 0, sizeof m2);
+        m2.struct_size = sizeof m2;
         if (EXPECT_OK(fs_eval_swap(s->sw_norec, m->obama, s->biden, s->result, &m2))) {
             CHECKF(isnan(m2.identity_to_source) && isnan(m2.identity_to_target), "identity %g %g without a recognizer",
                    m2.identity_to_source, m2.identity_to_target);
@@ -2351,6 +2451,7 @@ static void test_swap_eval(shared_models *m, swap_ctx *s) {
     /* No swap at all: the target as the result. */
     fs_swap_metrics m3;
     memset(&m3, 0, sizeof m3);
+    m3.struct_size = sizeof m3;
     if (EXPECT_OK(fs_eval_swap(s->sw, m->obama, s->biden, s->biden, &m3))) {
         CHECKF(m3.landmark_error < 0.01 && m3.changed_outside == 0 && m3.redetected == 1,
                "unchanged target: landmark_error %g changed_outside %g redetected %d", m3.landmark_error,
@@ -2365,6 +2466,35 @@ static void test_swap_eval(shared_models *m, swap_ctx *s) {
     EXPECT_OK(fs_image_create(64, 64, FS_FORMAT_BGR8, &small));
     if (small) EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_eval_swap(s->sw, m->obama, s->biden, small, &mt));
     if (dogs) EXPECT_ST(FS_ERR_NO_FACE, fs_eval_swap(s->sw, m->obama, dogs, dogs, &mt));
+    /* The caller's struct_size: 0, below the first field, over FS_STRUCT_SIZE_MAX -> refused, untouched; a
+     * smaller (older) struct gets only its bytes, struct_size kept. */
+    {
+        struct { fs_swap_metrics m; unsigned char canary[64]; } w;
+        const uint32_t sizes[] = {0, 4, 7, FS_STRUCT_SIZE_MAX + 1, 0xFFFFFFFFu};
+        for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+            memset(&w, 0x5A, sizeof w);
+            w.m.struct_size = sizes[i];
+            EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_eval_swap(s->sw, m->obama, s->biden, s->result, &w.m));
+            CHECKF(strstr(fs_last_error_message(), "metrics->struct_size") != NULL, "struct_size %u: \"%s\"",
+                   (unsigned)sizes[i], fs_last_error_message());
+            bool untouched = w.m.struct_size == sizes[i];
+            for (size_t k = 4; k < sizeof w; k++) untouched = untouched && ((unsigned char *)&w)[k] == 0x5A;
+            CHECKF(untouched, "struct_size %u: a refused metrics struct was written", (unsigned)sizes[i]);
+        }
+        memset(&w, 0x5A, sizeof w);
+        w.m.struct_size = (uint32_t)offsetof(fs_swap_metrics, identity_to_target); /* ends after identity_to_source */
+        if (EXPECT_OK(fs_eval_swap(s->sw, m->obama, s->biden, s->result, &w.m))) {
+            CHECKF(w.m.struct_size == offsetof(fs_swap_metrics, identity_to_target), "struct_size %u",
+                   (unsigned)w.m.struct_size);
+            CHECKF(w.m.redetected == 1 && (close_to(w.m.identity_to_source, mt.identity_to_source, 1e-9) ||
+                                           (isnan(w.m.identity_to_source) && isnan(mt.identity_to_source))),
+                   "redetected %d, identity_to_source %g", (int)w.m.redetected, w.m.identity_to_source);
+            bool untouched = true;
+            for (size_t k = offsetof(fs_swap_metrics, identity_to_target); k < sizeof w; k++)
+                untouched = untouched && ((unsigned char *)&w)[k] == 0x5A;
+            CHECKF(untouched, "bytes past the caller's struct_size were written");
+        }
+    }
     fs_image_free(small);
     fs_image_free(dogs);
     group_end();
@@ -2391,7 +2521,7 @@ static void test_swap_modes(shared_models *m) {
             for (int blend = 0; blend < 4; blend++) {
                 char label[96];
                 snprintf(label, sizeof label, "%s/%s/%s", mode_names[mode], color_names[color], blend_names[blend]);
-                fs_swap_options o = fs_swap_default_options();
+                fs_swap_options o = swap_defaults();
                 o.mode = (fs_convert_mode)mode;
                 o.color = (fs_color_mode)color;
                 o.blend = (fs_blend_mode)blend;
@@ -2534,7 +2664,7 @@ static void test_swap_index(shared_models *m, swap_ctx *s) {
     int32_t idx[4] = {-1, 0, 5, 5};
     int32_t keep[4] = {0, 0, 0, 1};
     for (int i = 0; i < 4; i++) {
-        fs_swap_options o = fs_swap_default_options();
+        fs_swap_options o = swap_defaults();
         o.face_index = idx[i];
         o.keep_unmatched = keep[i];
         fs_swapper *sw = new_swapper(m->two_det, m->lm, NULL, &o);
@@ -2612,7 +2742,7 @@ static void test_swap_noface(shared_models *m, swap_ctx *s) {
         free(buf);
     }
 
-    fs_swap_options o = fs_swap_default_options();
+    fs_swap_options o = swap_defaults();
     o.keep_unmatched = 1;
     fs_swapper *keep = new_swapper(m->det, m->lm, NULL, &o);
     fs_source *ksrc = new_source(keep, m->obama, 0);
@@ -2672,7 +2802,7 @@ static void test_swap_reference(shared_models *m, swap_ctx *s) {
                                   "fr_two_people_obama_biden is swapped, the right-hand one (Biden's box holds "
                                   "every changed pixel, Obama's none); threshold 0.01 -> NO_FACE; a NaN "
                                   "reference -> INVALID_ARGUMENT (ignored when use_reference is 0)");
-    fs_swap_options o = fs_swap_default_options();
+    fs_swap_options o = swap_defaults();
     o.use_reference = 1;
     fs_swapper *sw = (fs_swapper *)&sw;
     if (m->det && m->lm) {
@@ -2736,7 +2866,7 @@ static void test_swap_reference(shared_models *m, swap_ctx *s) {
     fs_swapper_free(sw);
 
     /* A NaN in the reference. */
-    o = fs_swap_default_options();
+    o = swap_defaults();
     o.use_reference = 1;
     memcpy(o.reference, s->emb_biden, sizeof o.reference);
     o.reference[17] = NAN;
@@ -2864,7 +2994,7 @@ static void test_mean_shift(void) {
             const fs_image *fb[1] = {(const fs_image *)stale};
             EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_color_mean_shift(sa, 1, fb, 1));
         }
-        fs_detector_options o = fs_detector_default_options();
+        fs_detector_options o = detector_defaults();
         fs_detector *d = NULL;
         if (EXPECT_OK(fs_detector_create(&o, &d))) {
             fs_image *wa[1] = {(fs_image *)d};
@@ -2933,8 +3063,8 @@ static void test_swap_null_args(shared_models *m, swap_ctx *s) {
     fs_image *t = copy_image(s->biden);
     fs_face face = s->biden_face;
     float emb[FS_EMBEDDING_SIZE];
-    fs_swap_metrics mt;
-    fs_swap_options o = fs_swap_default_options();
+    fs_swap_metrics mt = {.struct_size = sizeof mt};
+    fs_swap_options o = swap_defaults();
     size_t n = 0;
 
     if (s->rec_path[0]) EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_recognizer_create(s->rec_path, NULL));
@@ -3024,7 +3154,7 @@ static void test_swap_handles(shared_models *m, swap_ctx *s) {
     fs_swapper *sw = NULL;
     size_t n = 0;
     float emb[FS_EMBEDDING_SIZE];
-    fs_swap_metrics mt;
+    fs_swap_metrics mt = {.struct_size = sizeof mt};
     if (img && t) {
         EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_source_prepare((const fs_swapper *)img, m->obama, 0, &src));
         EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_source_prepare((const fs_swapper *)s->src, m->obama, 0, &src));
@@ -3077,7 +3207,7 @@ static void test_swap_handles(shared_models *m, swap_ctx *s) {
     }
     /* A freed swapper; a swapper whose detector was freed. */
     {
-        fs_detector_options o = fs_detector_default_options();
+        fs_detector_options o = detector_defaults();
         fs_detector *d = NULL;
         if (EXPECT_OK(fs_detector_create(&o, &d))) {
             fs_swapper *sw2 = new_swapper(d, m->lm, NULL, NULL);
@@ -3123,7 +3253,7 @@ static void test_swap_bad_options(shared_models *m, swap_ctx *s) {
         group_end();
         return;
     }
-    fs_swap_options o = fs_swap_default_options();
+    fs_swap_options o = swap_defaults();
     fs_swapper *sw = (fs_swapper *)&sw;
     o.struct_size = 0;
     if (EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swapper_create(m->det, m->lm, NULL, &o, &sw)) == FS_OK) fs_swapper_free(sw);
@@ -3144,7 +3274,7 @@ static void test_swap_bad_options(shared_models *m, swap_ctx *s) {
         bad[nbad].name = label;                          \
         bad[nbad].field = fieldname;                     \
         bad[nbad].want = status;                         \
-        bad[nbad].o = fs_swap_default_options();         \
+        bad[nbad].o = swap_defaults();         \
         { fs_swap_options *op = &bad[nbad].o; stmt; }    \
         nbad++;                                          \
     } while (0)
@@ -3187,7 +3317,7 @@ static void test_swap_bad_options(shared_models *m, swap_ctx *s) {
 #define GOOD(label, stmt)                              \
     do {                                               \
         good[ngood].name = label;                      \
-        good[ngood].o = fs_swap_default_options();     \
+        good[ngood].o = swap_defaults();     \
         { fs_swap_options *op = &good[ngood].o; stmt; } \
         ngood++;                                       \
     } while (0)
@@ -3211,7 +3341,7 @@ static void test_swap_bad_options(shared_models *m, swap_ctx *s) {
     }
 
     /* An older caller: the struct ends before keep_unmatched; what lies after is not read. */
-    o = fs_swap_default_options();
+    o = swap_defaults();
     o.struct_size = (uint32_t)offsetof(fs_swap_options, keep_unmatched);
     o.keep_unmatched = 1;
     o.use_reference = 1;            /* would be MODEL without a recognizer */
@@ -3427,15 +3557,15 @@ static int progress_cb(void *user, int64_t done, int64_t total) {
 }
 
 static void test_stream(shared_models *m, swap_ctx *s) {
-    group_begin("stream", "fs_stream_default_options (5, 2, 8, 28, struct_size); 10 copies of fr_biden2 as RGBA8 "
+    group_begin("stream", "FS_STREAM_OPTIONS_INIT (5, 2, 8, 28, struct_size); 10 copies of fr_biden2 as RGBA8 "
                           "through fs_stream_push_view (caller buffer, padded stride) and fs_stream_push: 1 face "
                           "each, pixels outside the grown detector box unchanged, padding intact; "
                           "fs_stream_get_faces: 1 face, 68 finite landmarks within 5% of the inter-ocular "
                           "distance of fs_landmarks_fit's; a frame without a face -> FS_OK, 0 faces, unchanged; "
                           "reset/flush; NULL pointers, bad options, wrong-kind and freed handles -> "
                           "INVALID_ARGUMENT");
-    fs_stream_options d = fs_stream_default_options();
-    stream_options_are_defaults(&d, "fs_stream_default_options");
+    fs_stream_options d = stream_defaults();
+    stream_options_are_defaults(&d, "FS_STREAM_OPTIONS_INIT");
     if (!s->sw || !s->src || !s->biden || !m->det || !m->lm) {
         CHECKF(false, "no swapper/source/target from the swap groups");
         group_end();
@@ -3585,7 +3715,7 @@ static void test_stream(shared_models *m, swap_ctx *s) {
     /* Bad options. */
     {
         struct { const char *what; fs_stream_options o; } bad[4];
-        for (int i = 0; i < 4; i++) bad[i].o = fs_stream_default_options();
+        for (int i = 0; i < 4; i++) bad[i].o = stream_defaults();
         bad[0].what = "struct_size 0";
         bad[0].o.struct_size = 0;
         bad[1].what = "detect_interval 0";
@@ -3602,7 +3732,7 @@ static void test_stream(shared_models *m, swap_ctx *s) {
                    o ? "not NULL" : "NULL", fs_last_error_message());
             if (r == FS_OK) fs_stream_free(o);
         }
-        fs_stream_options ok0 = fs_stream_default_options();
+        fs_stream_options ok0 = stream_defaults();
         ok0.min_cutoff = 0; /* documented: turns the filter off */
         fs_stream *o = NULL;
         if (EXPECT_OK(fs_stream_create(s->sw, s->src, &ok0, &o))) fs_stream_free(o);
@@ -3646,17 +3776,21 @@ static void test_stream(shared_models *m, swap_ctx *s) {
 }
 
 static void test_video(swap_ctx *s) {
-    group_begin("video", "fs_video_default_options; fs_video_swap of videos/vr_face5.mp4 (122 frames, audio) to "
+    group_begin("video", "FS_VIDEO_OPTIONS_INIT; fs_video_swap of videos/vr_face5.mp4 (122 frames, audio) to "
                          "a .mp4: FS_OK, 122 frames, >= 110 with faces, the file written, progress increasing to "
                          "122; options/progress/stats NULL; cancel at 10 -> CANCELLED and no file left; missing "
                          "input -> IO/DECODE naming it; a text file -> DECODE; .xyz -> UNSUPPORTED; preset "
-                         "\"nope\" and NULL arguments -> INVALID_ARGUMENT");
-    fs_video_options vo = fs_video_default_options();
+                         "\"nope\", a bad options->stream, stats->struct_size 0 and NULL arguments -> "
+                         "INVALID_ARGUMENT; stats filled with struct_size = sizeof, untouched on failure");
+    fs_video_options vo = video_defaults();
     CHECKF(vo.struct_size == sizeof(fs_video_options), "struct_size %u, sizeof %zu", (unsigned)vo.struct_size,
            sizeof(fs_video_options));
     CHECKF(vo.crf == 18, "crf %d", (int)vo.crf);
     CHECKF(vo.preset == NULL, "preset \"%s\"", vo.preset ? vo.preset : "");
-    stream_options_are_defaults(&vo.stream, "fs_video_default_options().stream");
+    CHECKF(vo.stream == NULL, "stream %p: the default is NULL (the stream defaults)", (const void *)vo.stream);
+    fs_stream_options vso = stream_defaults(); /* explicit stream options, through the pointer */
+    vso.detect_interval = 3;
+    vo.stream = &vso;
     if (!s->sw || !s->src) {
         CHECKF(false, "no swapper/source from the swap groups");
         group_end();
@@ -3675,7 +3809,9 @@ static void test_video(swap_ctx *s) {
     progress_init(&pr, -1);
     fs_video_stats stats;
     memset(&stats, 0, sizeof stats);
+    stats.struct_size = sizeof stats;
     if (EXPECT_OK(fs_video_swap(s->sw, s->src, in, out, &vo, progress_cb, &pr, &stats))) {
+        CHECKF(stats.struct_size == sizeof stats, "stats.struct_size %u", (unsigned)stats.struct_size);
         CHECKF(stats.frames == 122, "stats.frames %lld", (long long)stats.frames);
         CHECKF(stats.frames_with_faces >= 110 && stats.frames_with_faces <= stats.frames, "frames_with_faces %lld",
                (long long)stats.frames_with_faces);
@@ -3701,7 +3837,9 @@ static void test_video(swap_ctx *s) {
     tmp_path(out, sizeof out, "swap_cancelled.mp4");
     progress_init(&pr, 10);
     memset(&stats, 0, sizeof stats);
+    stats.struct_size = sizeof stats;
     EXPECT_ST(FS_ERR_CANCELLED, fs_video_swap(s->sw, s->src, in, out, &vo, progress_cb, &pr, &stats));
+    CHECKF(stats.frames == 0 && stats.struct_size == sizeof stats, "a cancelled fs_video_swap wrote stats");
     CHECKF(pr.last_done == 10, "progress called up to %lld after asking to cancel at 10", (long long)pr.last_done);
     CHECKF(!file_exists(out, NULL), "a cancelled fs_video_swap left %s", out);
     CHECKF(!dir_new_entry(g_tmp_dir, snap, extra, sizeof extra), "a cancelled fs_video_swap left \"%s\" in %s",
@@ -3723,9 +3861,24 @@ static void test_video(swap_ctx *s) {
     tmp_path(xyz, sizeof xyz, "swap_out.xyz");
     EXPECT_ST(FS_ERR_UNSUPPORTED, fs_video_swap(s->sw, s->src, in, xyz, NULL, NULL, NULL, NULL));
     CHECKF(!file_exists(xyz, NULL), "an unsupported output extension left %s", xyz);
-    fs_video_options bad = fs_video_default_options();
+    fs_video_options bad = video_defaults();
     bad.preset = "nope";
     EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_video_swap(s->sw, s->src, in, out, &bad, NULL, NULL, NULL));
+    bad = video_defaults();
+    fs_stream_options bad_stream = stream_defaults();
+    bad_stream.detect_interval = 0;
+    bad.stream = &bad_stream;
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_video_swap(s->sw, s->src, in, out, &bad, NULL, NULL, NULL));
+    CHECKF(strstr(fs_last_error_message(), "detect_interval") != NULL, "\"%s\"", fs_last_error_message());
+    bad_stream = stream_defaults();
+    bad_stream.struct_size = 0;
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_video_swap(s->sw, s->src, in, out, &bad, NULL, NULL, NULL));
+    CHECKF(strstr(fs_last_error_message(), "options->stream") != NULL, "\"%s\"", fs_last_error_message());
+    memset(&stats, 0x5A, sizeof stats);
+    stats.struct_size = 0;
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_video_swap(s->sw, s->src, in, out, NULL, NULL, NULL, &stats));
+    CHECKF(strstr(fs_last_error_message(), "stats->struct_size is 0") != NULL, "\"%s\"", fs_last_error_message());
+    CHECKF(stats.struct_size == 0 && stats.frames == (int64_t)0x5A5A5A5A5A5A5A5A, "a refused stats struct was written");
     EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_video_swap(NULL, s->src, in, out, NULL, NULL, NULL, NULL));
     EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_video_swap(s->sw, NULL, in, out, NULL, NULL, NULL, NULL));
     EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_video_swap(s->sw, s->src, NULL, out, NULL, NULL, NULL, NULL));
@@ -3738,21 +3891,23 @@ static void test_video(swap_ctx *s) {
 }
 
 static void test_reenact(shared_models *m, swap_ctx *s) {
-    group_begin("reenact", "fs_reenact_default_options (1, 1, 1, 0, stream defaults); a reenactor of fr_biden2 "
+    group_begin("reenact", "FS_REENACT_OPTIONS_INIT (1, 1, 1, 0, stream defaults); a reenactor of fr_biden2 "
                            "cropped to 1199x1199: outputs BGR8 1198x1198; the first driving frame (neutral) gives "
                            "the photo within 3 levels; a frame without a face gives the photo unchanged; reset; "
                            "no-face photo -> NO_FACE; 5-point landmarker -> UNSUPPORTED; expression 3, "
                            "head_motion 2, struct_size 0, NULL and wrong-kind arguments -> INVALID_ARGUMENT; "
                            "fs_reenact_video of vr_face5 (plain and side by side) -> 122 frames; cancel -> "
                            "CANCELLED and no file left");
-    fs_reenact_options d = fs_reenact_default_options();
+    fs_reenact_options d = reenact_defaults();
     CHECKF(d.struct_size == sizeof(fs_reenact_options), "struct_size %u, sizeof %zu", (unsigned)d.struct_size,
            sizeof(fs_reenact_options));
     CHECKF(close_to(d.expression, 1, 1e-6) && close_to(d.head_motion, 1, 1e-6) && d.mouth_fill == 1 &&
                d.side_by_side == 0,
            "expression %g, head_motion %g, mouth_fill %d, side_by_side %d", d.expression, d.head_motion,
            (int)d.mouth_fill, (int)d.side_by_side);
-    stream_options_are_defaults(&d.stream, "fs_reenact_default_options().stream");
+    CHECKF(d.stream == NULL, "stream %p: the default is NULL (the stream defaults)", (const void *)d.stream);
+    fs_stream_options dstream = stream_defaults(); /* the stream defaults, given explicitly */
+    d.stream = &dstream;
     if (!s->biden || !m->det || !m->lm || !m->obama || !m->two) {
         CHECKF(false, "no detector/landmarker/photos from the earlier groups");
         group_end();
@@ -3829,8 +3984,11 @@ static void test_reenact(shared_models *m, swap_ctx *s) {
         } else {
             printf("    note: shape_predictor_5_face_landmarks.dat not installed; 5-point check skipped\n");
         }
-        struct { const char *what; fs_reenact_options o; } bad[5];
-        for (int i = 0; i < 5; i++) bad[i].o = fs_reenact_default_options();
+        struct { const char *what; fs_reenact_options o; } bad[6];
+        for (int i = 0; i < 6; i++) bad[i].o = reenact_defaults();
+        fs_stream_options bad_stream = stream_defaults(), bad_stream_size = stream_defaults();
+        bad_stream.detect_interval = 0;
+        bad_stream_size.struct_size = 0;
         bad[0].what = "expression 3";
         bad[0].o.expression = 3;
         bad[1].what = "head_motion 2";
@@ -3839,9 +3997,11 @@ static void test_reenact(shared_models *m, swap_ctx *s) {
         bad[2].o.struct_size = 0;
         bad[3].what = "expression -0.5";
         bad[3].o.expression = -0.5f;
-        bad[4].what = "stream.detect_interval 0";
-        bad[4].o.stream.detect_interval = 0;
-        for (int i = 0; i < 5; i++) {
+        bad[4].what = "stream->detect_interval 0";
+        bad[4].o.stream = &bad_stream;
+        bad[5].what = "stream->struct_size 0";
+        bad[5].o.stream = &bad_stream_size;
+        for (int i = 0; i < 6; i++) {
             o = (fs_reenactor *)&o;
             fs_status st = fs_reenactor_create(m->det, m->lm, photo, &bad[i].o, &o);
             CHECKF(st == FS_ERR_INVALID_ARGUMENT && o == NULL && fs_last_error_message()[0] != '\0',
@@ -3876,6 +4036,7 @@ static void test_reenact(shared_models *m, swap_ctx *s) {
     long long size = 0;
     tmp_path(out, sizeof out, "reenact_face5.mp4");
     memset(&stats, 0, sizeof stats);
+    stats.struct_size = sizeof stats;
     progress_rec pr;
     progress_init(&pr, -1);
     if (EXPECT_OK(fs_reenact_video(r, in, out, NULL, progress_cb, &pr, &stats))) {
@@ -3886,10 +4047,11 @@ static void test_reenact(shared_models *m, swap_ctx *s) {
         CHECKF(pr.calls > 0 && pr.increasing && pr.last_done == 122, "progress: %d calls, increasing %d, last %lld",
                pr.calls, (int)pr.increasing, (long long)pr.last_done);
     }
-    fs_reenact_options sbs = fs_reenact_default_options();
+    fs_reenact_options sbs = reenact_defaults();
     sbs.side_by_side = 1;
     tmp_path(out, sizeof out, "reenact_face5_sbs.mp4");
     memset(&stats, 0, sizeof stats);
+    stats.struct_size = sizeof stats;
     size = 0;
     if (EXPECT_OK(fs_reenact_video(r, in, out, &sbs, NULL, NULL, &stats))) {
         CHECKF(stats.frames == 122, "side by side: stats.frames %lld", (long long)stats.frames);
@@ -4025,11 +4187,22 @@ typedef struct bt_ctx {
     fs_model *o_model;
     fs_trainer *o_tr;
     int64_t o_iter;
-    fs_model_info o_minfo;
+    fs_model_info o_minfo;       /* struct_size = sizeof, the rest the pattern */
+    fs_video_stats o_vstats;     /* likewise */
+    fs_extract_stats o_estats;   /* likewise */
+    union {                      /* what the *_options_init rows fill (all of it the pattern before) */
+        fs_detector_options d;
+        fs_swap_options s;
+        fs_stream_options st;
+        fs_video_options v;
+        fs_reenact_options r;
+        fs_extract_options e;
+        fs_train_options t;
+    } o_opt;
     fs_affine o_affine;
     fs_image_view o_view;
     fs_face o_face, o_faces[4];
-    fs_swap_metrics o_metrics;
+    fs_swap_metrics o_metrics;   /* struct_size = sizeof, the rest the pattern */
     fs_point o_points[FS_MAX_LANDMARKS];
     float o_emb[FS_EMBEDDING_SIZE];
     char o_buf[4096];
@@ -4078,7 +4251,7 @@ static uintptr_t bt_stale_reenactor(bt_ctx *c) {
 
 /* Cheap training: batch 1, no augmentation, no automatic checkpoints or previews. */
 static fs_train_options bt_train_options(void) {
-    fs_train_options o = fs_train_default_options();
+    fs_train_options o = train_defaults();
     o.batch = 1;
     o.augment = 0;
     o.checkpoint_every = 0;
@@ -4109,7 +4282,7 @@ static int bt_train_cancel(void *user, const fs_train_progress *p) {
     return 1;
 }
 
-static fs_extract_options *bt_eopt(bt_ctx *c) { c->eopt = fs_extract_default_options(); return &c->eopt; }
+static fs_extract_options *bt_eopt(bt_ctx *c) { c->eopt = extract_defaults(); return &c->eopt; }
 static fs_train_options *bt_topt(bt_ctx *c) { c->topt = bt_train_options(); return &c->topt; }
 
 static bool bt_extract_defaults_ok(fs_extract_options o) {
@@ -4125,8 +4298,23 @@ static bool bt_train_defaults_ok(fs_train_options o) {
 static bool bt_model_info_ok(bt_ctx *c, fs_status (*get_info)(const fs_model *, fs_model_info *)) {
     fs_model_info i;
     memset(&i, 0, sizeof i);
-    return get_info(c->model, &i) == FS_OK && i.size == 64 && i.bottleneck == 512 &&
+    i.struct_size = sizeof i;
+    return get_info(c->model, &i) == FS_OK && i.struct_size == sizeof i && i.size == 64 && i.bottleneck == 512 &&
            strcmp(i.name_a, "A") == 0 && strcmp(i.name_b, "B") == 0 && i.has_training_state == 1;
+}
+
+/* A caller whose fs_model_info ends after name_a: the library fills those bytes only. */
+static bool bt_model_info_prefix_ok(bt_ctx *c, fs_status (*get_info)(const fs_model *, fs_model_info *)) {
+    struct { fs_model_info i; unsigned char canary[16]; } w;
+    const size_t n = offsetof(fs_model_info, name_b);
+    memset(&w, 0x5A, sizeof w);
+    w.i.struct_size = (uint32_t)n;
+    if (get_info(c->model, &w.i) != FS_OK || w.i.struct_size != n || w.i.size != 64 || strcmp(w.i.name_a, "A") != 0)
+        return false;
+    const unsigned char *b = (const unsigned char *)&w;
+    for (size_t k = n; k < sizeof w; k++)
+        if (b[k] != 0x5A) return false;
+    return true;
 }
 
 static fs_image_view *bt_view(bt_ctx *c) {
@@ -4145,11 +4333,11 @@ static fs_face *bt_face_collapsed(bt_ctx *c) {
     return &c->fit;
 }
 
-static fs_detector_options *bt_dopt(bt_ctx *c) { c->dopt = fs_detector_default_options(); return &c->dopt; }
-static fs_swap_options *bt_sopt(bt_ctx *c) { c->sopt = fs_swap_default_options(); return &c->sopt; }
-static fs_stream_options *bt_stopt(bt_ctx *c) { c->stopt = fs_stream_default_options(); return &c->stopt; }
-static fs_video_options *bt_vopt(bt_ctx *c) { c->vopt = fs_video_default_options(); return &c->vopt; }
-static fs_reenact_options *bt_ropt(bt_ctx *c) { c->ropt = fs_reenact_default_options(); return &c->ropt; }
+static fs_detector_options *bt_dopt(bt_ctx *c) { c->dopt = detector_defaults(); return &c->dopt; }
+static fs_swap_options *bt_sopt(bt_ctx *c) { c->sopt = swap_defaults(); return &c->sopt; }
+static fs_stream_options *bt_stopt(bt_ctx *c) { c->stopt = stream_defaults(); return &c->stopt; }
+static fs_video_options *bt_vopt(bt_ctx *c) { c->vopt = video_defaults(); return &c->vopt; }
+static fs_reenact_options *bt_ropt(bt_ctx *c) { c->ropt = reenact_defaults(); return &c->ropt; }
 
 static int bt_cancel(void *user, int64_t done, int64_t total) {
     (void)done;
@@ -4245,13 +4433,15 @@ static bool bt_stream_defaults_ok(fs_stream_options o) {
 }
 
 static bool bt_video_defaults_ok(fs_video_options o) {
-    return o.struct_size == sizeof(fs_video_options) && o.crf == 18 && o.preset == NULL && bt_stream_defaults_ok(o.stream);
+    return o.struct_size == sizeof(fs_video_options) && o.crf == 18 && o.preset == NULL && o.stream == NULL;
 }
 
 static bool bt_reenact_defaults_ok(fs_reenact_options o) {
     return o.struct_size == sizeof(fs_reenact_options) && o.expression == 1.0f && o.head_motion == 1.0f &&
-           o.mouth_fill == 1 && o.side_by_side == 0 && bt_stream_defaults_ok(o.stream);
+           o.mouth_fill == 1 && o.side_by_side == 0 && o.stream == NULL;
 }
+
+static bool bt_untouched(const void *p, size_t n); /* every byte is the pattern the outputs are reset to */
 
 /* ---- the table ---- */
 
@@ -4428,10 +4618,10 @@ static bool bt_setup(bt_ctx *c, shared_models *m, swap_ctx *s, const jpegs *j) {
     c->noface.rect = c->noface.box = (fs_rect){10, 10, 50, 50};
 
     /* Handles the table owns. */
-    fs_detector_options up1 = fs_detector_default_options();
+    fs_detector_options up1 = detector_defaults();
     up1.upsample = 1;
     EXPECT_OK(fs_detector_create(&up1, &c->det_up1));
-    fs_swap_options so = fs_swap_default_options();
+    fs_swap_options so = swap_defaults();
     so.face_index = 3;
     EXPECT_OK(fs_swapper_create(c->det, c->lm, NULL, &so, &c->sw_idx3));
     EXPECT_OK(fs_stream_create(c->sw, c->src, NULL, &c->st));
@@ -4484,7 +4674,7 @@ static bool bt_setup(bt_ctx *c, shared_models *m, swap_ctx *s, const jpegs *j) {
         data_path(pa, sizeof pa, "fr_obama1.jpg");
         data_path(pb, sizeof pb, "fr_biden2.jpg");
         const char *in_a[1] = {pa}, *in_b[1] = {pb};
-        fs_extract_options eo = fs_extract_default_options();
+        fs_extract_options eo = extract_defaults();
         eo.size = 64;
         fs_train_options to = bt_train_options();
         fs_trainer *t0 = NULL;
@@ -4695,11 +4885,18 @@ static void bt_reset_outputs(bt_ctx *c) {
     c->o_tr = (fs_trainer *)&c->o_tr;
     memset(&c->o_iter, k_bt_pattern, sizeof c->o_iter);
     memset(&c->o_minfo, k_bt_pattern, sizeof c->o_minfo);
+    c->o_minfo.struct_size = sizeof c->o_minfo;
+    memset(&c->o_vstats, k_bt_pattern, sizeof c->o_vstats);
+    c->o_vstats.struct_size = sizeof c->o_vstats;
+    memset(&c->o_estats, k_bt_pattern, sizeof c->o_estats);
+    c->o_estats.struct_size = sizeof c->o_estats;
+    memset(&c->o_opt, k_bt_pattern, sizeof c->o_opt);
     memset(&c->o_affine, k_bt_pattern, sizeof c->o_affine);
     memset(&c->o_view, k_bt_pattern, sizeof c->o_view);
     memset(&c->o_face, k_bt_pattern, sizeof c->o_face);
     memset(c->o_faces, k_bt_pattern, sizeof c->o_faces);
     memset(&c->o_metrics, k_bt_pattern, sizeof c->o_metrics);
+    c->o_metrics.struct_size = sizeof c->o_metrics;
     memset(c->o_points, k_bt_pattern, sizeof c->o_points);
     memset(c->o_emb, k_bt_pattern, sizeof c->o_emb);
     memset(c->o_buf, k_bt_pattern, sizeof c->o_buf);
@@ -4753,6 +4950,10 @@ static void bt_check_failure_outputs(bt_ctx *c, const bt_case *r, char *why, siz
 #define BT_OUT_KEPT(token, field)                                                                       \
     if (bt_mentions(e, token) && !bt_untouched(&c->field, sizeof c->field))                                 \
         snprintf(why + strlen(why), n - strlen(why), "; %s was written", token)
+/* An output struct the caller sized: everything after its struct_size. */
+#define BT_OUT_KEPT_SIZED(token, field)                                                                 \
+    if (bt_mentions(e, token) && !bt_untouched((const unsigned char *)&c->field + 4, sizeof c->field - 4))  \
+        snprintf(why + strlen(why), n - strlen(why), "; %s was written", token)
     BT_OUT_NULL("&c->o_img", o_img);
     BT_OUT_NULL("&c->o_mask", o_mask);
     BT_OUT_NULL("&c->o_data", o_data);
@@ -4766,20 +4967,24 @@ static void bt_check_failure_outputs(bt_ctx *c, const bt_case *r, char *why, siz
     BT_OUT_NULL("&c->o_model", o_model);
     BT_OUT_NULL("&c->o_tr", o_tr);
     BT_OUT_KEPT("c->o_iter", o_iter);
-    BT_OUT_KEPT("c->o_minfo", o_minfo);
+    BT_OUT_KEPT_SIZED("c->o_minfo", o_minfo);
+    BT_OUT_KEPT_SIZED("c->o_vstats", o_vstats);
+    BT_OUT_KEPT_SIZED("c->o_estats", o_estats);
+    BT_OUT_KEPT("c->o_opt", o_opt);
     BT_OUT_ZERO("&c->o_size", o_size);
     BT_OUT_ZERO("&c->o_count", o_count);
     BT_OUT_KEPT("c->o_affine", o_affine);
     BT_OUT_KEPT("c->o_view", o_view);
     BT_OUT_KEPT("c->o_face", o_face);
     BT_OUT_KEPT("c->o_faces", o_faces);
-    BT_OUT_KEPT("c->o_metrics", o_metrics);
+    BT_OUT_KEPT_SIZED("c->o_metrics", o_metrics);
     BT_OUT_KEPT("c->o_points", o_points);
     BT_OUT_KEPT("c->o_emb", o_emb);
     BT_OUT_KEPT("c->o_buf", o_buf);
 #undef BT_OUT_NULL
 #undef BT_OUT_ZERO
 #undef BT_OUT_KEPT
+#undef BT_OUT_KEPT_SIZED
     if (bt_mentions(e, "c->target") && !images_identical(c->target, c->biden)) {
         snprintf(why + strlen(why), n - strlen(why), "; the target's pixels changed");
         fs_image_free(c->target);
@@ -5532,6 +5737,7 @@ int main(int argc, char **argv) {
     memset(&m, 0, sizeof m);
 
     test_version();
+    test_options_init();
     test_status_strings();
     test_models();
     test_detect(&m);

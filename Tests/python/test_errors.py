@@ -327,7 +327,8 @@ def test_bad_detector_options(fs, kwargs, status):
 
 def test_bad_struct_size(fs):
     lib = fs.capi.lib
-    opts = lib.fs_detector_default_options()
+    opts, status = fs.capi.new_options(fs.capi.fs_detector_options)
+    assert status == fs.Status.OK
     assert opts.struct_size == ctypes.sizeof(fs.capi.fs_detector_options)
     out = ctypes.c_void_p()
     opts.struct_size = 0
@@ -337,9 +338,49 @@ def test_bad_struct_size(fs):
 
 
 def test_default_options_match_the_header(fs):
-    o = fs.capi.lib.fs_detector_default_options()
+    o, _ = fs.capi.new_options(fs.capi.fs_detector_options)
     assert (o.backend, o.model_path, o.upsample, o.min_face_size, o.downscale, o.margin,
             o.threshold, o.max_faces) == (0, None, 0, 80, 0.0, 0.5, 0.0, 0)
+
+
+@pytest.mark.parametrize("name", ["detector", "swap", "stream", "video", "reenact", "extract", "train"])
+def test_options_init_writes_the_callers_size_and_refuses_bad_ones(fs, name):
+    """fs_*_options_init writes exactly `size` bytes (struct_size = size) and refuses NULL, 0, a
+    size below struct_size and the first option, and SIZE_MAX, writing nothing."""
+    capi = fs.capi
+    lib = capi.lib
+    cls = getattr(capi, f"fs_{name}_options")
+    init = getattr(lib, f"fs_{name}_options_init")
+    n = ctypes.sizeof(cls)
+    buf = (ctypes.c_ubyte * (n + 64))(*([0x5A] * (n + 64)))
+    view = ctypes.cast(buf, ctypes.POINTER(cls))
+    assert init(view, n) == fs.Status.OK
+    assert view.contents.struct_size == n and bytes(buf[n:]) == b"\x5a" * 64
+    full = bytes(buf[:n])
+    ctypes.memset(buf, 0x5A, n + 64)
+    assert init(view, 8) == fs.Status.OK       # an older caller: struct_size and the first option
+    assert view.contents.struct_size == 8 and bytes(buf[4:8]) == full[4:8]
+    assert bytes(buf[8:]) == b"\x5a" * (n + 56)
+    msg = call_status(fs, fs.Status.INVALID_ARGUMENT, init(None, n))
+    assert msg == f"fs_{name}_options_init: options is NULL"
+    for size in (0, 7, capi.STRUCT_SIZE_MAX + 1, 2 ** 64 - 1):
+        ctypes.memset(buf, 0x5A, n + 64)
+        msg = call_status(fs, fs.Status.INVALID_ARGUMENT, init(view, size))
+        assert msg.startswith(f"fs_{name}_options_init: size {size} is outside 8") and "sizeof" in msg
+        assert bytes(buf) == b"\x5a" * (n + 64)
+
+
+def test_output_struct_size_is_checked_before_any_work(fs, tmp_path):
+    """An output struct whose struct_size the caller did not set is refused up front."""
+    capi = fs.capi
+    stats = capi.fs_video_stats()
+    assert stats.struct_size == ctypes.sizeof(capi.fs_video_stats)
+    stats.struct_size = 0
+    out = tmp_path / "never.mp4"
+    msg = call_status(fs, fs.Status.INVALID_ARGUMENT, capi.lib.fs_video_swap(
+        None, None, b"in.mp4", os.fsencode(out), None, capi.fs_progress_fn(), None, ctypes.byref(stats)))
+    assert "stats->struct_size is 0" in msg and "sizeof(fs_video_stats)" in msg
+    assert not out.exists()
 
 
 def test_alignment_argument_errors(fs):

@@ -369,7 +369,7 @@ def run(fs, det, lm, photo, photo_face, photo_pts, driver_points, recognizer):
 
 # (clip, tracking) -> reason, for a pair that fails the 5 % criterion on real data. None now: with
 # the library's earlier filter defaults (min_cutoff 1.5 Hz, beta 1.5) vr_face3 measured 5.8 % (the
-# filter's lag; mouth 8.2 %); with the current ones (fs_stream_default_options) it passes.
+# filter's lag; mouth 8.2 %); with the current ones (fs_stream_options_init) it passes.
 XFAIL_MOTION: dict = {}
 
 
@@ -741,8 +741,8 @@ def test_video_and_reenact_struct_layouts_match_the_header(fs, tmp_path):
     capi = fs.capi
     structs = {
         "fs_stream_options": ["struct_size", "detect_interval", "min_cutoff", "beta", "scene_cut"],
-        "fs_video_options": ["struct_size", "stream", "crf", "preset"],
-        "fs_video_stats": ["frames", "frames_with_faces", "scene_cuts", "seconds"],
+        "fs_video_options": ["struct_size", "crf", "stream", "preset"],
+        "fs_video_stats": ["struct_size", "frames", "frames_with_faces", "scene_cuts", "seconds"],
         "fs_reenact_options": ["struct_size", "expression", "head_motion", "mouth_fill",
                                "side_by_side", "stream"],
     }
@@ -763,8 +763,9 @@ def test_video_and_reenact_struct_layouts_match_the_header(fs, tmp_path):
             assert getattr(getattr(capi, struct), field).offset == int(value), key
         else:
             assert ctypes.sizeof(getattr(capi, key)) == int(value), key
-    d = fs.capi.lib.fs_reenact_default_options()
+    d, _ = capi.new_options(capi.fs_reenact_options)
     assert d.struct_size == ctypes.sizeof(capi.fs_reenact_options)
     assert (d.expression, d.head_motion, d.mouth_fill, d.side_by_side) == (1.0, 1.0, 1, 0)
-    assert d.stream.detect_interval == 5 and d.stream.struct_size == ctypes.sizeof(
-        capi.fs_stream_options)
+    assert not d.stream  # NULL: the stream defaults
+    st, _ = capi.new_options(capi.fs_stream_options)
+    assert st.detect_interval == 5 and st.struct_size == ctypes.sizeof(capi.fs_stream_options)

@@ -144,23 +144,23 @@ def own_landmark_error(fs, detector, landmarker, target, result):
 
 def test_struct_layouts_match_the_header(fs):
     capi = fs.capi
-    opts = capi.lib.fs_swap_default_options()
+    opts, _ = capi.new_options(capi.fs_swap_options)
     assert opts.struct_size == ctypes.sizeof(capi.fs_swap_options) == 572
     assert capi.fs_swap_options.reference.offset == 48            # abi_checks.c
     assert capi.fs_swap_options.identity_threshold.offset == 48 + 128 * 4
     assert capi.fs_swap_options.keep_model_shape.offset == 568
-    assert ctypes.sizeof(capi.fs_extract_options) == 28 == capi.lib.fs_extract_default_options().struct_size
-    assert ctypes.sizeof(capi.fs_extract_stats) == 64
-    assert capi.fs_model_info.has_training_state.offset == 180
-    assert ctypes.sizeof(capi.fs_train_options) == 96 == capi.lib.fs_train_default_options().struct_size
-    assert capi.fs_train_options.resume.offset == 88
-    assert ctypes.sizeof(capi.fs_train_progress) == 64
+    assert ctypes.sizeof(capi.fs_extract_options) == 28 == capi.new_options(capi.fs_extract_options)[0].struct_size
+    assert ctypes.sizeof(capi.fs_extract_stats) == 72 == capi.fs_extract_stats().struct_size
+    assert capi.fs_model_info.has_training_state.offset == 188
+    assert ctypes.sizeof(capi.fs_train_options) == 88 == capi.new_options(capi.fs_train_options)[0].struct_size
+    assert capi.fs_train_options.resume.offset == 60
+    assert ctypes.sizeof(capi.fs_train_progress) == 72
     assert ctypes.sizeof(capi.fs_swap_metrics) == 48              # abi_checks.c
-    assert capi.fs_swap_metrics.redetected.offset == 40
+    assert capi.fs_swap_metrics.redetected.offset == 4
 
 
 def test_swap_defaults_are_the_documented_ones(fs):
-    o = fs.capi.lib.fs_swap_default_options()
+    o, _ = fs.capi.new_options(fs.capi.fs_swap_options)
     assert (o.mode, o.color, o.blend) == (fs.ConvertMode.DELAUNAY, fs.ColorMode.REINHARD,
                                           fs.BlendMode.MULTIBAND)
     assert o.expression == pytest.approx(0.6)
@@ -173,7 +173,7 @@ def test_swap_defaults_are_the_documented_ones(fs):
 
 def test_every_new_function_is_declared(fs):
     for name in ["fs_recognizer_create", "fs_recognizer_free", "fs_face_embedding",
-                 "fs_embedding_distance", "fs_swap_default_options", "fs_swapper_create",
+                 "fs_embedding_distance", "fs_swap_options_init", "fs_swapper_create",
                  "fs_swapper_free", "fs_source_prepare", "fs_source_get_face", "fs_source_free",
                  "fs_swap", "fs_swap_inplace", "fs_swap_face", "fs_color_mean_shift",
                  "fs_eval_swap"]:
@@ -185,7 +185,7 @@ def test_older_struct_size_keeps_working(fs, detector, landmarker):
     """A caller built against an older header (smaller struct_size) gets the defaults for the
     fields it does not know: identity_threshold 5 (invalid) past struct_size is not read."""
     capi = fs.capi
-    opts = capi.lib.fs_swap_default_options()
+    opts, _ = capi.new_options(capi.fs_swap_options)
     opts.struct_size = capi.fs_swap_options.reference.offset
     opts.identity_threshold = 5.0
     out = ctypes.c_void_p()
@@ -523,7 +523,7 @@ def test_reference_embedding_of_wrong_length(fs, detector, landmarker, need_reco
 
 def test_reference_without_recognizer_low_level_is_model(fs, detector, landmarker):
     capi = fs.capi
-    opts = capi.lib.fs_swap_default_options()
+    opts, _ = capi.new_options(capi.fs_swap_options)
     opts.use_reference = 1
     opts.reference[:] = [0.01] * 128
     out = ctypes.c_void_p()

@@ -439,7 +439,7 @@ def test_stream_filter_jitter_and_lag(fs, tmp_path):
         assert first < 0.03 * iod, f"raw landmarks of the first frames are {first:.2f} px off the truth"
 
         # the stream with the library's own defaults (the binding's Stream passes them explicitly)
-        defaults = capi.lib.fs_stream_default_options()
+        defaults, _ = capi.new_options(capi.fs_stream_options)
         with fs.Swapper(det, lm) as swapper, swapper.prepare(fs.load_image(SOURCE)) as source, \
                 fs.Stream(swapper, source, detect_interval=defaults.detect_interval,
                           min_cutoff=defaults.min_cutoff, beta=defaults.beta,

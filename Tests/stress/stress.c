@@ -343,11 +343,13 @@ static fs_model *train_model(const char *data, int iterations, fs_model **other)
     const char *names[4] = {"fb_einstein2.jpg", "fb_einstein3.jpg", "fr_obama_small.jpg", "fb_carl_sagan2.jpg"};
     for (int i = 0; i < 4; ++i) snprintf(in[i], sizeof in[i], "%s/faces/%s", data, names[i]);
     const char *side_a[2] = {in[0], in[1]}, *side_b[2] = {in[2], in[3]};
-    fs_extract_options eo = fs_extract_default_options();
+    fs_extract_options eo;
+    CHECK_OK(FS_EXTRACT_OPTIONS_INIT(&eo));
     eo.size = 128;
     CHECK_OK(fs_extract(g_detector, g_landmarker, side_a, 2, a, &eo, NULL, NULL, NULL));
     CHECK_OK(fs_extract(g_detector, g_landmarker, side_b, 2, b, &eo, NULL, NULL, NULL));
-    fs_train_options to = fs_train_default_options();
+    fs_train_options to;
+    CHECK_OK(FS_TRAIN_OPTIONS_INIT(&to));
     to.batch = 2;
     to.checkpoint_every = 0;
     to.preview_every = 0;
@@ -390,7 +392,8 @@ int main(int argc, char **argv) {
     for (int i = 0; i < STREAM_FRAMES; ++i) g_frames[i] = (fs_image *)seq[i];
 
     /* Shared handles. */
-    fs_detector_options dopt = fs_detector_default_options();
+    fs_detector_options dopt;
+    CHECK_OK(FS_DETECTOR_OPTIONS_INIT(&dopt));
     CHECK_OK(fs_detector_create(&dopt, &g_detector));
     CHECK_OK(fs_landmarker_create(NULL, &g_landmarker));
     g_kind[g_kinds++] = K_DETECT;
@@ -403,7 +406,8 @@ int main(int argc, char **argv) {
         g_kind[g_kinds++] = K_EMBED;
     }
     if (fs_model_find("haarcascade_frontalface_default.xml", model, sizeof model) == FS_OK) {
-        fs_detector_options hopt = fs_detector_default_options();
+        fs_detector_options hopt;
+        CHECK_OK(FS_DETECTOR_OPTIONS_INIT(&hopt));
         hopt.backend = FS_DETECTOR_HAAR;
         hopt.model_path = model;
         CHECK_OK(fs_detector_create(&hopt, &g_haar));

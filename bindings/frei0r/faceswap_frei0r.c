@@ -237,11 +237,23 @@ void f0r_get_param_info(f0r_param_info_t *info, int index) {
     }
 }
 
+/* The library's defaults, filled at this plugin's sizeof (fails only for a NULL or impossible size). */
+static fs_status swap_defaults(fs_swap_options *o) {
+    memset(o, 0, sizeof *o);
+    return FS_SWAP_OPTIONS_INIT(o);
+}
+
+static fs_status stream_defaults(fs_stream_options *o) {
+    memset(o, 0, sizeof *o);
+    return FS_STREAM_OPTIONS_INIT(o);
+}
+
 f0r_instance_t f0r_construct(unsigned int width, unsigned int height) {
+    fs_swap_options so;
+    fs_stream_options st;
+    if (swap_defaults(&so) != FS_OK || stream_defaults(&st) != FS_OK) return NULL;
     instance *in = calloc(1, sizeof *in);
     if (!in) return NULL;
-    fs_swap_options so = fs_swap_default_options();
-    fs_stream_options st = fs_stream_default_options();
     in->width = width;
     in->height = height;
     in->source_path = dup_string("");
@@ -319,7 +331,8 @@ static void set_double(instance *in, double *field, f0r_param_t param, int dirty
 void f0r_set_param_value(f0r_instance_t instance_, f0r_param_t param, int index) {
     instance *in = instance_;
     if (!in) return;
-    fs_swap_options so = fs_swap_default_options();
+    fs_swap_options so;
+    if (swap_defaults(&so) != FS_OK) return;
     switch (index) {
     case P_SOURCE: set_string(in, &in->source_path, param, DIRTY_SOURCE | DIRTY_SWAPPER, ""); break;
     case P_MODE: set_string(in, &in->mode, param, DIRTY_SWAPPER, name_of(modes, so.mode)); break;
@@ -391,7 +404,12 @@ static int prepare(instance *in) {
     if (!in->dirty && !in->ready) return 0; /* the same failing settings: reported already */
 
     /* Check every parameter before building anything. */
-    fs_swap_options so = fs_swap_default_options();
+    fs_swap_options so;
+    fs_status st;
+    if ((st = swap_defaults(&so)) != FS_OK) {
+        report(in, "cannot get the swap defaults: %s", why(st));
+        goto failed;
+    }
     int v;
     if (!value_of(modes, in->mode, &v)) {
         report(in, "unknown mode '%s': use affine or delaunay", in->mode);
@@ -433,7 +451,6 @@ static int prepare(instance *in) {
         goto failed;
     }
 
-    fs_status st;
     if (!in->detector && (st = fs_detector_create(NULL, &in->detector)) != FS_OK) {
         report(in, "cannot create the face detector: %s", why(st));
         goto failed;
@@ -471,7 +488,11 @@ static int prepare(instance *in) {
             goto failed;
         }
     }
-    fs_stream_options so2 = fs_stream_default_options();
+    fs_stream_options so2;
+    if ((st = stream_defaults(&so2)) != FS_OK) {
+        report(in, "cannot get the stream defaults: %s", why(st));
+        goto failed;
+    }
     so2.detect_interval = interval;
     if (in->smoothing < 0.5) so2.min_cutoff = 0;
     if ((st = fs_stream_create(in->swapper, in->source, &so2, &in->stream)) != FS_OK) {

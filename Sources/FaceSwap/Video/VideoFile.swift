@@ -169,8 +169,12 @@ enum VideoPipeline {
 /// A whole video: decode, swap every frame through a stream, encode with the same timestamps,
 /// audio copied. Frames with no face pass through unchanged. Cancelling leaves no output file.
 public enum VideoJob {
+    /// H.264 quality (0 lossless – 51) and x264 preset of the written video, unless told otherwise.
+    public static let defaultCRF = 18
+    public static let defaultPreset = "veryfast"
+
     public static func run(input: String, output: String, swapper: Swapper, source: Source?,
-                           options: StreamOptions = StreamOptions(), crf: Int = 18, preset: String = "veryfast",
+                           options: StreamOptions = StreamOptions(), crf: Int = defaultCRF, preset: String = defaultPreset,
                            progress: ProgressHandler? = nil) throws -> VideoJobResult {
         let start = StageClock.now()
         let reader = try VideoReader(path: input)

@@ -20,7 +20,8 @@ static fs_landmarker *landmarker;
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc, (void)argv;
     fuzz_init();
-    fs_detector_options o = fs_detector_default_options();
+    fs_detector_options o;
+    FUZZ_CHECK(FS_DETECTOR_OPTIONS_INIT(&o) == FS_OK, "fs_detector_options_init failed");
     FUZZ_CHECK(fs_detector_create(&o, &detectors[0]) == FS_OK, "cannot create the HOG detector");
     o.upsample = 1;
     o.threshold = -0.6f;

@@ -64,6 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         return 0;
     }
     fs_model_info info;
+    memset(&info, 0, sizeof info);
+    info.struct_size = sizeof info;
     st = fs_model_get_info(m, &info);
     FUZZ_CHECK(st == FS_OK, "fs_model_get_info failed on a loaded model");
     FUZZ_CHECK(info.size == 64 || info.size == 128, "a loaded model has size %d", info.size);

@@ -124,7 +124,7 @@ from ._core import (  # noqa: E402
     version_number,
 )
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 __all__ = [
     "ABI_VERSION",

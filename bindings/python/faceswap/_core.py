@@ -111,12 +111,19 @@ def _check(status: int) -> None:
         raise FaceSwapError(status, message)
 
 
+def _options(cls):
+    """The library's defaults for the options struct ``cls`` (``fs_*_options_init``)."""
+    opts, status = capi.new_options(cls)
+    _check(status)
+    return opts
+
+
 # --------------------------------------------------------------------------------------------
 # Version and models
 # --------------------------------------------------------------------------------------------
 
 def version() -> str:
-    """The library's version string, e.g. ``"0.2.0"`` (``fs_version_string``)."""
+    """The library's version string, e.g. ``"0.3.0"`` (``fs_version_string``)."""
     return lib.fs_version_string().decode()
 
 
@@ -603,7 +610,7 @@ class Detector(_Handle):
             backend_value = int(_BACKENDS[backend.lower()])
         else:
             backend_value = int(backend)
-        opts = lib.fs_detector_default_options()
+        opts = _options(capi.fs_detector_options)
         opts.backend = backend_value
         path = _fspath(model_path) if model_path is not None else None
         opts.model_path = path
@@ -1046,7 +1053,7 @@ class Swapper(_Handle):
         self.landmarker = landmarker
         self.recognizer = recognizer
 
-        opts = lib.fs_swap_default_options()
+        opts = _options(capi.fs_swap_options)
         opts.mode = _choice(mode, _MODES, "mode")
         opts.color = _choice(color, _COLORS, "color")
         opts.blend = _choice(blend, _BLENDS, "blend")
@@ -1333,8 +1340,8 @@ def _i32(value, name: str) -> int:
 
 
 def _stream_options(detect_interval, min_cutoff, beta, scene_cut) -> capi.fs_stream_options:
-    """fs_stream_default_options() with the options that are not None set."""
-    opts = lib.fs_stream_default_options()
+    """fs_stream_options_init's defaults with the options that are not None set."""
+    opts = _options(capi.fs_stream_options)
     if detect_interval is not None:
         opts.detect_interval = _i32(detect_interval, "detect_interval")
     if min_cutoff is not None:
@@ -1479,7 +1486,7 @@ class Stream(_Handle):
             counts as a cut.
 
     Each of the four options left at None takes the library's default
-    (``fs_stream_default_options``: detect_interval 5, scene_cut 28, and the filter's
+    (``fs_stream_options_init``: detect_interval 5, scene_cut 28, and the filter's
     min_cutoff and beta as the library tunes them); :attr:`options` shows the values in use.
 
     Not thread-safe: one stream per video, used from one thread at a time (many streams may
@@ -1631,8 +1638,9 @@ def swap_video(source: Union[Source, ImageLike, PathLike], input_path: PathLike,
             source = load_image(source)
         src, own_src = swapper._source(source, order)
         try:
-            opts = lib.fs_video_default_options()
-            opts.stream = _stream_options(detect_interval, min_cutoff, beta, scene_cut)
+            opts = _options(capi.fs_video_options)
+            stream_opts = _stream_options(detect_interval, min_cutoff, beta, scene_cut)
+            opts.stream = ctypes.pointer(stream_opts)  # borrowed by the call: stream_opts lives on
             opts.crf = _i32(crf, "crf")
             preset_bytes = preset.encode() if isinstance(preset, str) else preset
             opts.preset = preset_bytes
@@ -1698,16 +1706,18 @@ class Reenactor(_Handle):
         self.detector = detector
         self.landmarker = landmarker
         self.channel_order = _order(channel_order)
-        opts = lib.fs_reenact_default_options()
+        opts = _options(capi.fs_reenact_options)
         opts.expression = float(expression)
         opts.head_motion = float(head_motion)
         opts.mouth_fill = 1 if mouth_fill else 0
         opts.side_by_side = 0
-        opts.stream = _stream_options(detect_interval, min_cutoff, beta, scene_cut)
+        # opts.stream points into self._stream_options, kept as long as the options are.
+        self._stream_options = _stream_options(detect_interval, min_cutoff, beta, scene_cut)
+        opts.stream = ctypes.pointer(self._stream_options)
         self._options = opts
         #: the options in use (the library's defaults filled in)
         self.options = {"expression": float(expression), "head_motion": float(head_motion),
-                        "mouth_fill": bool(mouth_fill), **_stream_dict(opts.stream)}
+                        "mouth_fill": bool(mouth_fill), **_stream_dict(self._stream_options)}
         img, owned = (Image.load(photo), True) if _is_path(photo) else \
             Image._of(photo, self.channel_order)
         try:
@@ -1802,7 +1812,7 @@ def extract(inputs, out_dir: PathLike, detector: Optional[Detector] = None,
         d, l = _defaults()
         detector = detector or d
         landmarker = landmarker or l
-    opts = lib.fs_extract_default_options()
+    opts = _options(capi.fs_extract_options)
     opts.size = _i32(size, "size")
     opts.padding = float(padding)
     opts.min_sharpness = float(min_sharpness)
@@ -1815,7 +1825,8 @@ def extract(inputs, out_dir: PathLike, detector: Optional[Detector] = None,
     status = lib.fs_extract(detector.handle, landmarker.handle, arr, len(paths), _fspath(out_dir),
                             ctypes.byref(opts), cb.c, None, ctypes.byref(stats))
     cb.check(status)
-    return {name: int(getattr(stats, name)) for name, _ in capi.fs_extract_stats._fields_}
+    return {name: int(getattr(stats, name)) for name, _ in capi.fs_extract_stats._fields_
+            if name != "struct_size"}
 
 
 class Model(_Handle):
@@ -1881,7 +1892,7 @@ class Trainer(_Handle):
                  preview_dir: Optional[PathLike] = None, name_a: str = "A", name_b: str = "B",
                  resume: bool = False):
         super().__init__()
-        o = lib.fs_train_default_options()
+        o = _options(capi.fs_train_options)
         o.size = _i32(size, "size")
         o.batch = _i32(batch, "batch")
         o.learning_rate = float(learning_rate)

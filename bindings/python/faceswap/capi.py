@@ -9,6 +9,14 @@ tests) that need to reach the C API directly::
     img = ctypes.c_void_p()
     status = capi.lib.fs_image_load(b"x.jpg", ctypes.byref(img))
 
+Structs that grow (ABI 2): an options struct is made by :func:`new_options` (its
+``fs_*_options_init`` fills it at this binding's size); an output struct the library fills
+(``fs_model_info``, ``fs_swap_metrics``, ``fs_video_stats``, ``fs_extract_stats``) sets its
+``struct_size`` to its own size when created, as the header asks of every caller::
+
+    opts, status = capi.new_options(capi.fs_detector_options)
+    stats = capi.fs_video_stats()          # stats.struct_size == ctypes.sizeof(stats)
+
 Finding the library, in order:
 
 1. the environment variable ``FACESWAP_LIBRARY`` (full path of ``libfaceswap.so``);
@@ -70,6 +78,8 @@ __all__ = [
     "fs_train_options",
     "fs_train_progress",
     "fs_train_fn",
+    "new_options",
+    "STRUCT_SIZE_MAX",
     "lib",
     "library_path",
     "MAX_LANDMARKS",
@@ -78,7 +88,10 @@ __all__ = [
 ]
 
 #: The FS_ABI_VERSION this binding was written against.
-ABI_VERSION = 1
+ABI_VERSION = 2
+
+#: FS_STRUCT_SIZE_MAX: the largest struct_size the library accepts.
+STRUCT_SIZE_MAX = 65536
 
 MAX_LANDMARKS = 68
 MAX_IMAGE_SIDE = 32768
@@ -158,6 +171,15 @@ fs_blend_mode = c_int
 # Structs (same field order and types as faceswap.h)
 # --------------------------------------------------------------------------------------------
 
+class _Output(Structure):
+    """An output struct the library fills: struct_size (its first field) is set to the struct's
+    size on creation, so the library writes at most that many bytes."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.struct_size = ctypes.sizeof(self)
+
+
 class fs_image_view(Structure):
     _fields_ = [
         ("data", c_void_p),
@@ -225,14 +247,15 @@ class fs_swap_options(Structure):
     ]
 
 
-class fs_swap_metrics(Structure):
+class fs_swap_metrics(_Output):
     _fields_ = [
+        ("struct_size", c_uint32),
+        ("redetected", c_int32),
         ("identity_to_source", c_double),
         ("identity_to_target", c_double),
         ("landmark_error", c_double),
         ("changed_outside", c_double),
         ("seam_score", c_double),
-        ("redetected", c_int32),
     ]
 
 
@@ -249,14 +272,15 @@ class fs_stream_options(Structure):
 class fs_video_options(Structure):
     _fields_ = [
         ("struct_size", c_uint32),
-        ("stream", fs_stream_options),
         ("crf", c_int32),
+        ("stream", POINTER(fs_stream_options)),
         ("preset", c_char_p),
     ]
 
 
-class fs_video_stats(Structure):
+class fs_video_stats(_Output):
     _fields_ = [
+        ("struct_size", c_uint32),
         ("frames", c_int64),
         ("frames_with_faces", c_int64),
         ("scene_cuts", c_int64),
@@ -271,7 +295,7 @@ class fs_reenact_options(Structure):
         ("head_motion", c_float),
         ("mouth_fill", c_int32),
         ("side_by_side", c_int32),
-        ("stream", fs_stream_options),
+        ("stream", POINTER(fs_stream_options)),
     ]
 
 
@@ -287,14 +311,15 @@ class fs_extract_options(Structure):
     ]
 
 
-class fs_extract_stats(Structure):
-    _fields_ = [(name, c_int64) for name in (
+class fs_extract_stats(_Output):
+    _fields_ = [("struct_size", c_uint32)] + [(name, c_int64) for name in (
         "frames", "frames_without_face", "frames_with_one_face", "frames_with_more_faces",
         "faces_found", "skipped_blurry", "skipped_duplicate", "written")]
 
 
-class fs_model_info(Structure):
+class fs_model_info(_Output):
     _fields_ = [
+        ("struct_size", c_uint32),
         ("size", c_int32),
         ("bottleneck", c_int32),
         ("iterations", c_int64),
@@ -323,15 +348,17 @@ class fs_train_options(Structure):
         ("augment", c_int32),
         ("checkpoint_every", c_int32),
         ("preview_every", c_int32),
+        ("resume", c_int32),
         ("preview_dir", c_char_p),
         ("name_a", c_char_p),
         ("name_b", c_char_p),
-        ("resume", c_int32),
     ]
 
 
 class fs_train_progress(Structure):
+    """Handed to the training callback by the library: struct_size is the library's own size."""
     _fields_ = [
+        ("struct_size", c_uint32),
         ("iteration", c_int64),
         ("seconds", c_double),
         ("loss_a", c_float * 6),
@@ -470,7 +497,7 @@ _declare("fs_image_free", None, [fs_image_p])
 _declare("fs_model_find", fs_status, [c_char_p, POINTER(c_char), c_size_t])
 
 # Detection
-_declare("fs_detector_default_options", fs_detector_options, [])
+_declare("fs_detector_options_init", fs_status, [POINTER(fs_detector_options), c_size_t])
 _declare("fs_detector_create", fs_status, [POINTER(fs_detector_options), POINTER(fs_detector_p)])
 _declare("fs_detector_free", None, [fs_detector_p])
 _declare("fs_detect", fs_status,
@@ -497,7 +524,7 @@ _declare("fs_face_embedding", fs_status,
 _declare("fs_embedding_distance", c_float, [POINTER(c_float), POINTER(c_float)])
 
 # Swapping
-_declare("fs_swap_default_options", fs_swap_options, [])
+_declare("fs_swap_options_init", fs_status, [POINTER(fs_swap_options), c_size_t])
 _declare("fs_swapper_create", fs_status,
          [fs_detector_p, fs_landmarker_p, fs_recognizer_p, POINTER(fs_swap_options),
           POINTER(fs_swapper_p)])
@@ -518,7 +545,7 @@ _declare("fs_eval_swap", fs_status,
          [fs_swapper_p, fs_image_p, fs_image_p, fs_image_p, POINTER(fs_swap_metrics)])
 
 # Video (high level: faceswap.Stream, faceswap.frames, faceswap.swap_video)
-_declare("fs_stream_default_options", fs_stream_options, [])
+_declare("fs_stream_options_init", fs_status, [POINTER(fs_stream_options), c_size_t])
 _declare("fs_stream_create", fs_status,
          [fs_swapper_p, fs_source_p, POINTER(fs_stream_options), POINTER(fs_stream_p)])
 _declare("fs_stream_free", None, [fs_stream_p])
@@ -529,13 +556,13 @@ _declare("fs_stream_get_faces", fs_status,
          [fs_stream_p, POINTER(fs_face), c_size_t, POINTER(c_size_t)])
 _declare("fs_stream_reset", fs_status, [fs_stream_p])
 _declare("fs_stream_flush", fs_status, [fs_stream_p])
-_declare("fs_video_default_options", fs_video_options, [])
+_declare("fs_video_options_init", fs_status, [POINTER(fs_video_options), c_size_t])
 _declare("fs_video_swap", fs_status,
          [fs_swapper_p, fs_source_p, c_char_p, c_char_p, POINTER(fs_video_options),
           fs_progress_fn, c_void_p, POINTER(fs_video_stats)])
 
 # Reenactment (high level: faceswap.Reenactor, faceswap.reenact_video)
-_declare("fs_reenact_default_options", fs_reenact_options, [])
+_declare("fs_reenact_options_init", fs_status, [POINTER(fs_reenact_options), c_size_t])
 _declare("fs_reenactor_create", fs_status,
          [fs_detector_p, fs_landmarker_p, fs_image_p, POINTER(fs_reenact_options),
           POINTER(fs_reenactor_p)])
@@ -548,7 +575,7 @@ _declare("fs_reenact_video", fs_status,
 
 # Learned conversion (high level: faceswap.extract, faceswap.Model, faceswap.Trainer,
 # Swapper(model=...))
-_declare("fs_extract_default_options", fs_extract_options, [])
+_declare("fs_extract_options_init", fs_status, [POINTER(fs_extract_options), c_size_t])
 _declare("fs_extract", fs_status,
          [fs_detector_p, fs_landmarker_p, POINTER(c_char_p), c_size_t, c_char_p,
           POINTER(fs_extract_options), fs_progress_fn, c_void_p, POINTER(fs_extract_stats)])
@@ -558,7 +585,7 @@ _declare("fs_model_get_info", fs_status, [fs_model_p, POINTER(fs_model_info)])
 _declare("fs_swapper_create_learned", fs_status,
          [fs_detector_p, fs_landmarker_p, fs_model_p, c_int32, POINTER(fs_swap_options),
           POINTER(fs_swapper_p)])
-_declare("fs_train_default_options", fs_train_options, [])
+_declare("fs_train_options_init", fs_status, [POINTER(fs_train_options), c_size_t])
 _declare("fs_trainer_create", fs_status,
          [c_char_p, c_char_p, c_char_p, POINTER(fs_train_options), POINTER(fs_trainer_p)])
 _declare("fs_trainer_free", None, [fs_trainer_p])
@@ -566,3 +593,23 @@ _declare("fs_trainer_run", fs_status, [fs_trainer_p, c_int64, c_double, fs_train
 _declare("fs_trainer_save", fs_status, [fs_trainer_p])
 _declare("fs_trainer_get_iteration", fs_status, [fs_trainer_p, POINTER(c_int64)])
 _declare("fs_trainer_preview", fs_status, [fs_trainer_p, POINTER(fs_image_p)])
+
+
+_OPTIONS_INIT = {
+    fs_detector_options: lib.fs_detector_options_init,
+    fs_swap_options: lib.fs_swap_options_init,
+    fs_stream_options: lib.fs_stream_options_init,
+    fs_video_options: lib.fs_video_options_init,
+    fs_reenact_options: lib.fs_reenact_options_init,
+    fs_extract_options: lib.fs_extract_options_init,
+    fs_train_options: lib.fs_train_options_init,
+}
+
+
+def new_options(cls):
+    """A new ``cls`` (an options struct) filled by its ``fs_*_options_init`` at this binding's
+    ``ctypes.sizeof(cls)``: the library's defaults, ``struct_size`` set. Returns
+    ``(options, status)``; the status is ``Status.OK`` unless the library refused."""
+    opts = cls()
+    status = _OPTIONS_INIT[cls](ctypes.byref(opts), ctypes.sizeof(opts))
+    return opts, status
