@@ -8,10 +8,12 @@
 #   3. runs the program with LD_LIBRARY_PATH at the library's folder and the test data folder
 #      (its resource-bound groups start child copies of it: peak memory of a refused 60000x60000
 #      JPEG, disk full in a 64 KB tmpfs when mounts are allowed and under RLIMIT_FSIZE);
-#   4. with FS_VALGRIND=1 (and valgrind installed): runs it again under
+#   4. runs Tests/c/older_header/run.sh: a caller compiled (with ASan/UBSan) against a copy of the
+#      header whose growable structs are cut to their first fields, run against this library;
+#   5. with FS_VALGRIND=1 (and valgrind installed): runs it again under
 #      valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1
 #      and reports the "definitely lost" bytes;
-#   5. with FS_ASAN=1: builds it with -fsanitize=address,undefined and runs that too.
+#   6. with FS_ASAN=1: builds it with -fsanitize=address,undefined and runs that too.
 #
 # Environment (positional arguments win):
 #   FACESWAP_SO     the library (default: <repo>/.build/release/libfaceswap.so)
@@ -90,7 +92,11 @@ LD_LIBRARY_PATH=$libpath "$out/test_faceswap" "$DATA"
 rc=$?
 if [ $rc -ne 0 ]; then failed+=("test_faceswap (exit $rc)"); fi
 
-# ---- 4. valgrind -----------------------------------------------------------------------------
+# ---- 4. a caller built against an older header ------------------------------------------------
+step "older header: Tests/c/older_header/run.sh (ASan/UBSan caller, structs cut short)"
+if ! CC=$CC bash "$here/older_header/run.sh" "$SO" "$DATA"; then failed+=("older_header"); fi
+
+# ---- 5. valgrind -----------------------------------------------------------------------------
 if [ "${FS_VALGRIND:-0}" = 1 ]; then
     if command -v valgrind >/dev/null 2>&1; then
         step "valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1 test_faceswap"
@@ -125,7 +131,7 @@ if [ "${FS_VALGRIND:-0}" = 1 ]; then
     fi
 fi
 
-# ---- 5. ASan + UBSan (the test program instrumented) ----------------------------------------
+# ---- 6. ASan + UBSan (the test program instrumented) ----------------------------------------
 if [ "${FS_ASAN:-0}" = 1 ]; then
     step "ASan/UBSan build and run"
     if "$CC" "${CFLAGS_COMMON[@]}" -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
