@@ -13,7 +13,8 @@
  * substring; handle outputs (c->o_*) must come back NULL, counts 0, struct outputs untouched.
  * FS_OK rows (functions without a failure mode, no-ops, value checks) give NULL as the substring;
  * their calls use BT_IS(condition) for a value and BT_KEEPS_MSG(call) for "changes nothing".
- * BT_NEED(p, call) skips a row whose optional fixture (a model file) is missing.
+ * BT_NEED(p, call) runs the call only when the fixture p is there; a missing one (a model file, which
+ * make test installs, or a fixture the table could not make) fails the row.
  *
  * run.sh fails when a function declared in include/faceswap.h has no row here.
  */

@@ -8,9 +8,8 @@
  * argv[1] is the shared data folder (it holds faces/fr_obama1.jpg, ...). The program writes its
  * temporary files to a fresh mkdtemp() folder under $TMPDIR (or /tmp) and removes them at the end.
  * FS_TEST_VERBOSE=1 prints every check and every error message the library gave.
- * The swapping groups (swap-*, mean-shift, embedding) use the face-recognition ResNet when
- * fs_model_find("dlib_face_recognition_resnet_model_v1.dat") finds it; without it the identity
- * checks are skipped and a note says so.
+ * Every model file is required (make test installs them): the 68- and 5-point predictors, the CNN
+ * detector, the Haar cascade and the face-recognition ResNet; a missing one is a failure, not a skip.
  *
  * Groups of note: "bad-input-table" runs Tests/c/bad_input_table.h, one row per bad input of every
  * function in faceswap.h (run.sh checks that every header function has rows; --list-table-functions
@@ -822,7 +821,7 @@ static void test_detect(shared_models *m) {
             fs_detector_free(dh);
         }
     } else {
-        printf("    note: haarcascade_frontalface_default.xml not found; Haar checks skipped\n");
+        CHECKF(false, "model file haarcascade_frontalface_default.xml not found (make test installs it): Haar checks not run");
     }
 
     /* A 5-point predictor, when installed. */
@@ -846,7 +845,7 @@ static void test_detect(shared_models *m) {
             CHECK(fs_landmarker_num_points((const fs_landmarker *)stale) == 0);
         }
     } else {
-        printf("    note: shape_predictor_5_face_landmarks.dat not found; 5-point checks skipped\n");
+        CHECKF(false, "model file shape_predictor_5_face_landmarks.dat not found (make test installs it): 5-point checks not run");
     }
     fs_image_free(dogs);
     group_end();
@@ -1770,7 +1769,7 @@ static void test_models_and_options(void) {
     if (fs_model_find("mmod_human_face_detector.dat", other, sizeof other) == FS_OK) {
         EXPECT_ST(FS_ERR_MODEL, fs_landmarker_create(other, &lm)); /* a CNN detector, not a predictor */
     } else {
-        printf("    note: mmod_human_face_detector.dat not found; wrong-kind model check skipped\n");
+        CHECKF(false, "model file mmod_human_face_detector.dat not found (make test installs it): wrong-kind model check not run");
     }
     CHECK(lm == NULL);
 
@@ -2240,7 +2239,7 @@ static void test_swap_source(shared_models *m, swap_ctx *s) {
         CHECK(s->rec != NULL);
     } else {
         s->rec_path[0] = '\0';
-        printf("    note: dlib_face_recognition_resnet_model_v1.dat not found; identity checks are skipped\n");
+        CHECKF(false, "model file dlib_face_recognition_resnet_model_v1.dat not found (make test installs it): identity checks not run");
     }
     if (!m->det || !m->lm) {
         CHECKF(false, "no detector/landmarker from the detect group");
@@ -2810,7 +2809,7 @@ static void test_swap_reference(shared_models *m, swap_ctx *s) {
         CHECK(sw == NULL);
     }
     if (!s->rec || !s->have_emb || !m->two || !m->two_det) {
-        printf("    note: no recognizer; identity selection checks skipped\n");
+        CHECKF(false, "no recognizer (dlib_face_recognition_resnet_model_v1.dat, installed by make test): identity selection checks not run");
         group_end();
         return;
     }
@@ -3044,7 +3043,7 @@ static void test_embeddings(shared_models *m, swap_ctx *s) {
         EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_face_embedding(s->rec, m->obama, &bare, e));
         CHECK(close_to(fs_embedding_distance(s->emb_src, s->emb_biden), fs_embedding_distance(s->emb_biden, s->emb_src), 1e-6));
     } else {
-        printf("    note: no recognizer; embedding checks on faces skipped\n");
+        CHECKF(false, "no recognizer (dlib_face_recognition_resnet_model_v1.dat, installed by make test): embedding checks on faces not run");
     }
     group_end();
 }
@@ -3369,7 +3368,7 @@ static void test_swap_bad_options(shared_models *m, swap_ctx *s) {
             fs_landmarker_free(lm5);
         }
     } else {
-        printf("    note: shape_predictor_5_face_landmarks.dat not found; 5-point swapper check skipped\n");
+        CHECKF(false, "model file shape_predictor_5_face_landmarks.dat not found (make test installs it): 5-point swapper check not run");
     }
     group_end();
 }
@@ -3982,7 +3981,7 @@ static void test_reenact(shared_models *m, swap_ctx *s) {
                 fs_landmarker_free(lm5);
             }
         } else {
-            printf("    note: shape_predictor_5_face_landmarks.dat not installed; 5-point check skipped\n");
+            CHECKF(false, "model file shape_predictor_5_face_landmarks.dat not found (make test installs it): 5-point check not run");
         }
         struct { const char *what; fs_reenact_options o; } bad[6];
         for (int i = 0; i < 6; i++) bad[i].o = reenact_defaults();
@@ -4094,7 +4093,7 @@ static void test_reenact(shared_models *m, swap_ctx *s) {
 /* ------------------------------------------------------------------------------------------ */
 
 #define BT_P68 "shape_predictor_68_face_landmarks.dat"
-#define BT_SKIP (-1)  /* the row's optional fixture (a model file) is missing: not run */
+#define BT_SKIP (-1)  /* the row's fixture (a model file, or one the table makes) is missing: a failure */
 #define BT_FALSE (-2) /* a value row's condition was false */
 #define BT_IS(cond) ((cond) ? (int)FS_OK : BT_FALSE)
 #define BT_NEED(p, call) ((p) ? (int)(call) : BT_SKIP)
@@ -5028,7 +5027,7 @@ static void test_bad_input_table(shared_models *m, swap_ctx *s, const jpegs *j) 
     }
     const char *names[128];
     size_t nfn = bt_functions(names, 128);
-    int passed = 0, failed = 0, skipped = 0;
+    int passed = 0, failed = 0;
     if (bt_setup(c, m, s, j)) {
         for (size_t i = 0; i < BT_NCASES; i++) {
             const bt_case *r = &k_bt_cases[i];
@@ -5040,13 +5039,9 @@ static void test_bad_input_table(shared_models *m, swap_ctx *s, const jpegs *j) 
             int got = r->thunk(c);
             snprintf(msg, sizeof msg, "%s", fs_last_error_message());
             if (got == BT_SKIP) {
-                skipped++;
-                printf("    skip bad_input_table.h:%d %s: %s (an optional model file is not installed)\n", r->line,
-                       r->fn, r->what);
-                bt_release_outputs(c);
-                continue;
-            }
-            if (r->want == FS_OK) {
+                snprintf(why + strlen(why), sizeof why - strlen(why), "; not run: a fixture it needs is missing "
+                         "(a model file, which make test installs, or a fixture the table could not make)");
+            } else if (r->want == FS_OK) {
                 if (got == BT_FALSE)
                     snprintf(why + strlen(why), sizeof why - strlen(why), "; the condition is false");
                 else if (got != FS_OK)
@@ -5103,7 +5098,6 @@ static void test_bad_input_table(shared_models *m, swap_ctx *s, const jpegs *j) 
     free(c);
     printf("    bad-input table: %zu cases over %zu functions: %d passed", BT_NCASES, nfn, passed);
     if (failed) printf(", %d failed", failed);
-    if (skipped) printf(", %d skipped (optional models missing)", skipped);
     printf("\n");
     group_end();
 }
