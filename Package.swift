@@ -19,6 +19,8 @@ if !portable { shimFlags += ["-march=x86-64-v3", "-DFS_SHIM_NEEDS_AVX2=1"] }
 let ffmpeg: [LinkerSetting] = ["avformat", "avcodec", "swscale", "avutil"].map { .linkedLibrary($0) }
 let openCV: [LinkerSetting] = ["opencv_core", "opencv_imgproc", "opencv_imgcodecs", "opencv_objdetect", "opencv_photo"]
     .map { .linkedLibrary($0) }
+// zlib: libpng needs it anyway; the shim calls its crc32 directly (checksum.cpp).
+let zlib: [LinkerSetting] = [.linkedLibrary("z")]
 let dlib: [LinkerSetting] = [.linkedLibrary("dlib"), .linkedLibrary(":libblas.so.3"), .linkedLibrary(":liblapack.so.3"),
                              .linkedLibrary("jpeg"), .linkedLibrary("stdc++")]
 
@@ -38,7 +40,7 @@ let package = Package(
                 .headerSearchPath("."),
                 .unsafeFlags(["-I/usr/include/opencv4"] + shimFlags),
             ],
-            linkerSettings: openCV + dlib + ffmpeg
+            linkerSettings: openCV + dlib + ffmpeg + zlib
         ),
         // The Swift core: all the logic, no Foundation.
         // (It reads the version from the public header's macros: CFaceSwapABI.)

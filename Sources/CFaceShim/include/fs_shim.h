@@ -35,6 +35,10 @@ int fsx_last_status(void);
 int fsx_cpu_supported(void);
 const char *fsx_cpu_requirement(void);
 
+/* ---- checksums via zlib (checksum.cpp) ---- */
+/* CRC-32 (IEEE 802.3, zlib's crc32) of size bytes, continuing from crc (0 to start). */
+uint32_t fsx_crc32(uint32_t crc, const uint8_t *data, size_t size);
+
 /* ---- JPEG via libjpeg(-turbo) (codec_jpeg.cpp) ---- */
 /* components: 1 grey, 3 YCbCr/RGB, 4 CMYK/YCCK; orientation (may be NULL): the EXIF orientation
  * 1-8 (1 when the file has none). */

@@ -171,17 +171,10 @@ public enum ModelFile {
         return (info, (24 + h)..<end)
     }
 
-    static let crcTable: [UInt32] = (0..<256).map { n -> UInt32 in
-        var c = UInt32(n)
-        for _ in 0..<8 { c = (c & 1) != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        return c
-    }
-
+    /// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320, initial and final XOR 0xFFFFFFFF)
+    /// of every byte: zlib's `crc32`, which computes exactly this standard checksum.
     public static func crc32<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
-        var c: UInt32 = 0xFFFF_FFFF
-        crcTable.withUnsafeBufferPointer { t in
-            for b in bytes { c = t[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
-        }
-        return c ^ 0xFFFF_FFFF
+        if let crc = bytes.withContiguousStorageIfAvailable({ fsx_crc32(0, $0.baseAddress, $0.count) }) { return crc }
+        return Array(bytes).withUnsafeBufferPointer { fsx_crc32(0, $0.baseAddress, $0.count) }
     }
 }
