@@ -39,6 +39,24 @@ const char *fsx_cpu_requirement(void);
 /* CRC-32 (IEEE 802.3, zlib's crc32) of size bytes, continuing from crc (0 to start). */
 uint32_t fsx_crc32(uint32_t crc, const uint8_t *data, size_t size);
 
+/* ---- face sidecar JSON via nlohmann::json (sidecar.cpp) ---- */
+#define FSX_SIDECAR_POINTS 68
+typedef struct fsx_sidecar {
+    int64_t frame; /* video frame index, -1 for a still image */
+    int64_t face;  /* index of the face in its image */
+    int64_t size;  /* side of the crop (pixels) */
+    double padding, sharpness;
+    double transform[6];                        /* image -> crop similarity, row-major 2x3 */
+    double landmarks[2 * FSX_SIDECAR_POINTS];  /* x0, y0, x1, y1, ... in crop pixels */
+} fsx_sidecar;
+/* The JSON text of s with source (UTF-8, NUL-terminated), one line. *out is malloc'd
+ * (NUL-terminated; *out_size excludes the NUL); release with free(). */
+int fsx_sidecar_write(const char *source, const fsx_sidecar *s, char **out, size_t *out_size);
+/* Parses a sidecar's text (size bytes). Requires size, padding, transform and 68 landmarks; frame,
+ * face, sharpness and source may be missing but must have the right type. DECODE with the reason
+ * on anything else. *source is malloc'd (release with free()); NULL on failure. */
+int fsx_sidecar_read(const char *text, size_t size, fsx_sidecar *s, char **source);
+
 /* ---- JPEG via libjpeg(-turbo) (codec_jpeg.cpp) ---- */
 /* components: 1 grey, 3 YCbCr/RGB, 4 CMYK/YCCK; orientation (may be NULL): the EXIF orientation
  * 1-8 (1 when the file has none). */

@@ -183,7 +183,7 @@ public final class Extractor {
             try crop.save(path: base + ".png")
             let sidecar = AlignedFace(source: source, frame: frame, faceIndex: k, size: options.size, padding: options.padding,
                                       transform: t, landmarks: face.landmarks.map { t.apply($0) }, sharpness: sharp)
-            let json = Array(sidecar.json.utf8)
+            let json = try sidecar.json()
             try json.withUnsafeBytes { try Files.writeAtomically(base + ".json", $0) }
             stats.written += 1
         }

@@ -28,8 +28,7 @@ final class FaceSet {
         var sums = [0.0, 0.0, 0.0], pixels = 0.0
         for name in names {
             let base = folder + "/" + String(name.dropLast(5))
-            let text = String(decoding: try Files.read(base + ".json", limit: 1 << 20), as: UTF8.self)
-            let meta = try AlignedFace.parse(text, path: base + ".json")
+            let meta = try AlignedFace.parse(try Files.read(base + ".json", limit: 1 << 20), path: base + ".json")
             let crop = try Image.load(path: base + ".png").ensuring(.bgr8)
             guard crop.width == meta.size, crop.height == meta.size else {
                 throw FaceSwapError(.decode, "'\(base).png' is \(crop.width)×\(crop.height) but its sidecar says \(meta.size)")
