@@ -67,28 +67,77 @@ struct Args {
         return s
     }
 
+    /// Sets the library option `name` of `r` from `flag`'s value, when given. Its kind, range and
+    /// accepted names come from the library's option table: the CLI keeps no copy of them.
+    func set<R: OptionStruct>(_ flag: String, _ name: String, in r: inout R) throws {
+        guard let s = values[flag] else { return }
+        let field = R.field(name), spec = field.spec
+        switch spec.type {
+        case .choice:
+            guard let v = spec.enumKind?.value(s) else {
+                throw UsageError(message: "\(flag) must be one of \(spec.rangeText), not '\(s)'")
+            }
+            field.set(&r, Double(v))
+        case .int, .float, .bool:
+            guard let v = Double(s), spec.accepts(v) else {
+                let what = spec.type == .float ? "a number" : "a whole number"
+                throw UsageError(message: "\(flag) must be \(what) in \(spec.rangeText), not '\(s)'")
+            }
+            field.set(&r, v)
+        case .string:
+            preconditionFailure("\(name) is a text option: read it with string()")
+        }
+    }
+
+    /// Sets a 0/1 library option from a switch's presence (`whenPresent`: the value it sets).
+    func set<R: OptionStruct>(switch flag: String, _ name: String, to whenPresent: Bool, in r: inout R) {
+        if has(flag) { R.field(name).set(&r, whenPresent ? 1 : 0) }
+    }
+
+    /// "default 0.6; 0–1": the option's default and range, for help texts.
+    static func about<R: OptionStruct>(_ type: R.Type, _ name: String) -> String {
+        let spec = R.spec(name)
+        return spec.type == .choice ? "default \(spec.defaultText)" : "default \(spec.defaultText); \(spec.rangeText)"
+    }
+
+    /// Tracking and smoothing options shared by `video` and `reenact`.
+    func streamOptions() throws -> StreamOptions {
+        var o = StreamOptions()
+        for (flag, name) in [("--detect-every", "detect_interval"), ("--smooth-cutoff", "min_cutoff"), ("--smooth-beta", "beta")] {
+            try set(flag, name, in: &o)
+        }
+        return o
+    }
+
+    /// H.264 settings shared by `video` and `reenact`.
+    func videoEncoding() throws -> VideoEncoding {
+        var o = VideoEncoding()
+        try set("--crf", "crf", in: &o)
+        if let p = string("--preset") { o.preset = p }
+        try o.validate()
+        return o
+    }
+
     /// Detector options shared by every command that detects.
     func detectorOptions() throws -> DetectorOptions {
         var o = DetectorOptions()
-        if let b = try choice("--detector", ["hog", "cnn", "haar"]) { o.backend = DetectorBackend(name: b)! }
-        if let v = try int("--upsample", 0...3) { o.upsample = v }
-        if let v = try int("--min-face", 1...ImageLimits.maxSide) { o.minFaceSize = v }
-        if let v = try double("--downscale", 0...1) { o.downscale = v }
-        if let v = try double("--margin", 0...4) { o.margin = v }
-        if let v = try double("--threshold", -10...10) { o.threshold = v }
+        for (flag, name) in [("--detector", "backend"), ("--upsample", "upsample"), ("--min-face", "min_face_size"),
+                             ("--downscale", "downscale"), ("--margin", "margin"), ("--threshold", "threshold")] {
+            try set(flag, name, in: &o)
+        }
         return o
     }
 
     static let detectorValued: Set<String> = ["--detector", "--upsample", "--min-face", "--downscale", "--margin",
                                               "--threshold", "--landmarks-model"]
     static let detectorHelp = """
-      --detector hog|cnn|haar   face detector backend (default hog: dlib HOG)
-      --min-face PX             smallest face to find, in pixels (default 80); larger is faster:
-                                320 scans a quarter-size image
-      --downscale S             scan at scale S in (0,1] instead of the automatic one
-      --upsample N              double the image N times before scanning (0-3; finds small faces)
-      --margin M                grow the square face box by M (default 0.5)
-      --threshold T             detector score threshold (default 0)
+      --detector \(EnumKind.detectorBackend.canonicalNames.joined(separator: "|"))   face detector backend (\(about(DetectorOptions.self, "backend")): dlib HOG)
+      --min-face PX             smallest face to find, in pixels (\(about(DetectorOptions.self, "min_face_size")));
+                                larger is faster: 320 scans a quarter-size image
+      --downscale S             scan at scale S in (0,1] instead of the automatic one (0)
+      --upsample N              double the image N times before scanning (\(about(DetectorOptions.self, "upsample")))
+      --margin M                grow the square face box by M (\(about(DetectorOptions.self, "margin")))
+      --threshold T             detector score threshold (\(about(DetectorOptions.self, "threshold")))
       --landmarks-model PATH    dlib shape predictor (default: shape_predictor_68_face_landmarks.dat)
     """
 }

@@ -14,13 +14,15 @@ enum ExtractCommand {
     `faceswap train --faces-a DIR --faces-b DIR` learns from.
 
       -o, --output DIR         folder for the crops (created if missing)
-      --size N                 crop side in pixels (default 256)
-      --padding P              room around the face, 0-0.45 of the crop (default 0.25)
-      --min-sharpness V        skip faces whose Laplacian variance is below V (default 20; 0 keeps all)
+      --size N                 crop side in pixels (\(Args.about(ExtractOptions.self, "size")))
+      --padding P              room around the face, as a fraction of the crop (\(Args.about(ExtractOptions.self, "padding")))
+      --min-sharpness V        skip faces whose Laplacian variance is below V; 0 keeps all
+                               (\(Args.about(ExtractOptions.self, "min_sharpness")))
       --duplicate D            skip faces within D grey levels (mean abs difference of 32x32
-                               thumbnails) of one already kept from the same input (default 2; 0 keeps all)
-      --every N                video: look at every N-th frame (default 1)
-      --faces N                at most N faces per image or frame, largest first (default 1)
+                               thumbnails) of one already kept from the same input; 0 keeps all
+                               (\(Args.about(ExtractOptions.self, "duplicate_distance")))
+      --every N                video: look at every N-th frame (\(Args.about(ExtractOptions.self, "every_nth_frame")))
+      --faces N                at most N faces per image or frame, largest first (\(Args.about(ExtractOptions.self, "max_faces")))
       --quiet                  no progress bar
     \(Args.detectorHelp)
     """
@@ -32,12 +34,10 @@ enum ExtractCommand {
     /// Extraction options from the command line.
     static func options(_ a: Args) throws -> ExtractOptions {
         var o = ExtractOptions()
-        if let v = try a.int("--size", 32...1024) { o.size = v }
-        if let v = try a.double("--padding", 0...0.45) { o.padding = v }
-        if let v = try a.double("--min-sharpness", 0...1e9) { o.minSharpness = v }
-        if let v = try a.double("--duplicate", 0...255) { o.duplicateDistance = v }
-        if let v = try a.int("--every", 1...100_000) { o.everyNthFrame = v }
-        if let v = try a.int("--faces", 1...1000) { o.maxFacesPerImage = v }
+        for (flag, name) in [("--size", "size"), ("--padding", "padding"), ("--min-sharpness", "min_sharpness"),
+                             ("--duplicate", "duplicate_distance"), ("--every", "every_nth_frame"), ("--faces", "max_faces")] {
+            try a.set(flag, name, in: &o)
+        }
         return o
     }
 

@@ -15,11 +15,12 @@ enum ReenactCommand {
       --driving PATH           the driving video
       -o, --output PATH        result (.mp4, .mkv or .mov), the photo's size
       --side-by-side           write driver | result next to each other
-      --expression S           scale of the expression transfer (default 1)
-      --head-motion S          share of the driver's head motion applied, 0-1 (default 1)
+      --expression S           scale of the expression transfer; above 1 exaggerates
+                               (\(Args.about(ReenactOptions.self, "expression")))
+      --head-motion S          share of the driver's head motion applied (\(Args.about(ReenactOptions.self, "head_motion")))
       --no-mouth-fill          do not fill an opening mouth from the driver's
       --detect-every N, --smooth-cutoff HZ, --smooth-beta B   tracking and smoothing (as `video`)
-      --crf Q, --preset P      H.264 settings (default 18, veryfast)
+      --crf Q, --preset P      H.264 settings (as `video`: \(VideoEncoding().crf), \(VideoEncoding().preset))
       --quiet                  no progress bar
     \(Args.detectorHelp)
     """
@@ -32,12 +33,11 @@ enum ReenactCommand {
     /// Reenactment options from the command line.
     static func options(_ a: Args) throws -> ReenactOptions {
         var o = ReenactOptions()
-        if let v = try a.double("--expression", 0...2) { o.expression = v }
-        if let v = try a.double("--head-motion", 0...1) { o.headMotion = v }
-        o.mouthFill = !a.has("--no-mouth-fill")
-        if let v = try a.int("--detect-every", 1...1000) { o.stream.detectInterval = v }
-        if let v = try a.double("--smooth-cutoff", 0...1000) { o.stream.minCutoff = v }
-        if let v = try a.double("--smooth-beta", 0...1000) { o.stream.beta = v }
+        try a.set("--expression", "expression", in: &o)
+        try a.set("--head-motion", "head_motion", in: &o)
+        a.set(switch: "--no-mouth-fill", "mouth_fill", to: false, in: &o)
+        a.set(switch: "--side-by-side", "side_by_side", to: true, in: &o)
+        o.stream = try a.streamOptions()
         return o
     }
 
@@ -60,8 +60,9 @@ enum ReenactCommand {
         }
         signal(SIGINT) { _ in interrupted = 1 }
         let bar = a.has("--quiet") ? nil : Terminal.Progress("reenacting", total: 0)
-        let result = try ReenactJob.run(reenactor: reenactor, driving: driving, output: output, sideBySide: a.has("--side-by-side"),
-                                        crf: try a.int("--crf", 0...51) ?? 18, preset: a.string("--preset") ?? "veryfast") { done, total in
+        let encoding = try a.videoEncoding()
+        let result = try ReenactJob.run(reenactor: reenactor, driving: driving, output: output, sideBySide: o.sideBySide,
+                                        crf: encoding.crf, preset: encoding.preset) { done, total in
             bar?.update(done, total: total)
             return interrupted == 0
         }

@@ -1,5 +1,8 @@
 import FaceSwap
 
+/// The names of an enumeration as a help text shows them: "affine|delaunay".
+func names(_ kind: EnumKind) -> String { kind.canonicalNames.joined(separator: "|") }
+
 enum SwapCommand {
     static let help = """
     usage: faceswap swap --source A.jpg --target B.jpg -o OUT.png [options]
@@ -19,22 +22,24 @@ enum SwapCommand {
                                  the features by --expression)
       --target PATH              photo to put it into
       -o, --output PATH          result (.png or .jpg; written atomically)
-      --mode affine|delaunay     conversion: one global affine, or piecewise-affine over a Delaunay
-                                 mesh that follows B's expression (default delaunay)
-      --color none|mean|reinhard|hist
-                                 colour correction inside the face mask (default reinhard)
-      --blend alpha|poisson|multiband|poisson-exact
-                                 blending (default multiband: Laplacian pyramid; poisson: a fast
-                                 membrane solution; poisson-exact: OpenCV seamlessClone, slower)
+      --mode \(names(.convertMode))     conversion: one global affine, or piecewise-affine over a Delaunay
+                                 mesh that follows B's expression (\(Args.about(SwapOptions.self, "mode")))
+      --color \(names(.colorMode))
+                                 colour correction inside the face mask (\(Args.about(SwapOptions.self, "color")))
+      --blend \(names(.blendMode))
+                                 blending (\(Args.about(SwapOptions.self, "blend")): Laplacian pyramid; poisson: a
+                                 fast membrane solution; poisson-exact: OpenCV seamlessClone, slower)
       --faces all|N              replace every face (default) or only the N-th largest (0 = largest)
       --reference R.jpg          replace only faces of the person in R (needs the face-recognition
                                  model, see README)
       --source-face N            which face of A to use (default 0, the largest)
       --expression E             delaunay: how far the eyes, brows, nose and mouth take B's shape
-                                 and expression (1) or keep A's (0); default 0.6
-      --forehead F               raise the mask above the brows by F of the face height (default 0.1)
-      --feather F                feather radius, fraction of face size (default 0.06)
-      --erode E                  shrink the mask by E of the face size; negative grows (default 0.04)
+                                 and expression (1) or keep A's (0); \(Args.about(SwapOptions.self, "expression"))
+      --forehead F               raise the mask above the brows by F of the face height
+                                 (\(Args.about(SwapOptions.self, "forehead")))
+      --feather F                feather radius, fraction of face size (\(Args.about(SwapOptions.self, "feather")))
+      --erode E                  shrink the mask by E of the face size; negative grows
+                                 (\(Args.about(SwapOptions.self, "erode")))
       --source-mouth             use A's mouth interior too (default: keep B's teeth and tongue,
                                  which follow B's expression)
       --keep-unmatched           if B has no (matching) face, write B unchanged instead of failing
@@ -52,19 +57,16 @@ enum SwapCommand {
     /// Swap options from the command line (shared with `video` and the plugin's parameter strings).
     static func options(_ a: Args) throws -> SwapOptions {
         var o = SwapOptions()
-        if let m = try a.choice("--mode", ConvertMode.allCases.map(\.name)) { o.mode = ConvertMode.allCases.first { $0.name == m }! }
-        if let c = try a.choice("--color", ColorMode.allCases.map(\.name)) { o.color = ColorMode.allCases.first { $0.name == c }! }
-        if let b = try a.choice("--blend", BlendMode.allCases.map(\.name)) { o.blend = BlendMode.allCases.first { $0.name == b }! }
+        for (flag, name) in [("--mode", "mode"), ("--color", "color"), ("--blend", "blend"), ("--forehead", "forehead"),
+                             ("--expression", "expression"), ("--feather", "feather"), ("--erode", "erode")] {
+            try a.set(flag, name, in: &o)
+        }
         if let f = a.string("--faces"), f != "all" {
             guard let n = Int(f), n >= 0 else { throw UsageError(message: "--faces must be 'all' or a face number (0 = largest), not '\(f)'") }
             o.faceIndex = n
         }
-        if let v = try a.double("--forehead", 0...1) { o.forehead = v }
-        if let v = try a.double("--expression", 0...1) { o.expression = v }
-        if let v = try a.double("--feather", 0...0.5) { o.feather = v }
-        if let v = try a.double("--erode", -0.3...0.3) { o.erode = v }
-        o.keepMouth = !a.has("--source-mouth")
-        o.keepUnmatched = a.has("--keep-unmatched")
+        a.set(switch: "--source-mouth", "keep_mouth", to: false, in: &o)
+        a.set(switch: "--keep-unmatched", "keep_unmatched", to: true, in: &o)
         return o
     }
 
@@ -72,8 +74,8 @@ enum SwapCommand {
     static func makeSwapper(_ a: Args, sourcePath: String?) throws -> (Swapper, Source?) {
         var options = try options(a)
         options.reverse = a.has("--reverse")
-        options.modelMask = a.has("--model-mask")
-        options.followTargetShape = !a.has("--model-shape")
+        a.set(switch: "--model-mask", "use_model_mask", to: true, in: &options)
+        a.set(switch: "--model-shape", "keep_model_shape", to: true, in: &options)
         let model = try a.string("--model").map { try FaceModel.load(path: $0) }
         if model != nil && sourcePath != nil { throw UsageError(message: "give --source or --model, not both") }
         if model == nil && sourcePath == nil { throw UsageError(message: "--source PHOTO (or --model M.fsm) is required (see --help)") }

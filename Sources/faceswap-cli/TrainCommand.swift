@@ -21,14 +21,15 @@ enum TrainCommand {
       --iterations N           train N more iterations (one batch of A and one of B each)
       --minutes M              or train for M minutes (whichever comes first if both)
       --resume                 continue from PATH's checkpoint (same data, same results)
-      --size 64|128            network input/output side (default 64; new models only)
-      --batch B                faces per identity per iteration (default 16)
-      --lr R                   Adam learning rate (default 0.0002)
-      --ssim W, --l1 W         loss weights (default 1, 1); --mask-loss W (default 0.1)
-      --gan W                  adversarial loss weight with patch discriminators (default 0: off)
+      --size 64|128            network input/output side (default \(TrainOptions().size); new models only)
+      --batch B                faces per identity per iteration (\(Args.about(TrainOptions.self, "batch")))
+      --lr R                   Adam learning rate (\(Args.about(TrainOptions.self, "learning_rate")))
+      --ssim W, --l1 W         loss weights (default \(TrainOptions.spec("ssim_weight").defaultText), \(TrainOptions.spec("l1_weight").defaultText));
+                               --mask-loss W (default \(TrainOptions.spec("mask_weight").defaultText))
+      --gan W                  adversarial loss weight with patch discriminators (default \(TrainOptions.spec("gan_weight").defaultText): off)
       --seed S                 random seed (default 1)
-      --checkpoint N           write the model every N iterations (default 250)
-      --preview DIR            write preview grids into DIR; --preview-every N (default 100)
+      --checkpoint N           write the model every N iterations (default \(TrainOptions().checkpointEvery))
+      --preview DIR            write preview grids into DIR; --preview-every N (default \(TrainOptions().previewEvery))
       --name-a NAME, --name-b NAME   labels for previews and plots
       --no-warp                train without the random warp (and other augmentation)
       --quiet                  no progress bar
@@ -42,24 +43,21 @@ enum TrainCommand {
     /// Training options from the command line.
     static func options(_ a: Args) throws -> TrainOptions {
         var o = TrainOptions()
-        o.resume = a.has("--resume")
+        a.set(switch: "--resume", "resume", to: true, in: &o)
         if let v = try a.choice("--size", ["64", "128"]) { o.size = Int(v)! }
-        if let v = try a.int("--batch", 1...256) { o.hyper.batch = v }
-        if let v = try a.double("--lr", 1e-7...0.1) { o.hyper.learningRate = v }
-        if let v = try a.double("--ssim", 0...100) { o.hyper.ssim = v }
-        if let v = try a.double("--l1", 0...100) { o.hyper.l1 = v }
-        if let v = try a.double("--mask-loss", 0...100) { o.hyper.mask = v }
-        if let v = try a.double("--gan", 0...100) { o.hyper.gan = v }
+        for (flag, name) in [("--batch", "batch"), ("--lr", "learning_rate"), ("--ssim", "ssim_weight"), ("--l1", "l1_weight"),
+                             ("--mask-loss", "mask_weight"), ("--gan", "gan_weight"), ("--checkpoint", "checkpoint_every"),
+                             ("--preview-every", "preview_every")] {
+            try a.set(flag, name, in: &o)
+        }
         if let v = a.string("--seed") {
             guard let s = UInt64(v) else { throw UsageError(message: "--seed must be a whole number ≥ 0, not '\(v)'") }
             o.seed = s
         }
-        if let v = try a.int("--checkpoint", 0...100_000_000) { o.checkpointEvery = v }
-        if let v = try a.int("--preview-every", 0...100_000_000) { o.previewEvery = v }
         o.previewFolder = a.string("--preview")
         if let v = a.string("--name-a") { o.nameA = v }
         if let v = a.string("--name-b") { o.nameB = v }
-        if a.has("--no-warp") { o.augmentation = .none }
+        a.set(switch: "--no-warp", "augment", to: false, in: &o)
         if o.resume && ["--size", "--batch", "--lr", "--ssim", "--l1", "--mask-loss", "--gan", "--seed"].contains(where: { a.string($0) != nil }) {
             throw UsageError(message: "--resume continues with the model's own settings; drop --size/--batch/--lr/loss weights/--seed")
         }

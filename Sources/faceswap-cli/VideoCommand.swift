@@ -21,11 +21,13 @@ enum VideoCommand {
       --reverse                with --model: B's faces become A's
       --input PATH             the video (anything ffmpeg reads)
       -o, --output PATH        result (.mp4, .mkv or .mov): H.264, audio copied
-      --detect-every N         run the detector every N frames, track in between (default 5)
-      --smooth-cutoff HZ       One-Euro filter cutoff when still (default 2; 0: no filter)
-      --smooth-beta B          how fast the filter opens with motion (default 8)
-      --crf Q                  H.264 quality, 0 (lossless) - 51 (default 18)
-      --preset P               x264 preset (default veryfast)
+      --detect-every N         run the detector every N frames, track in between
+                               (\(Args.about(StreamOptions.self, "detect_interval")))
+      --smooth-cutoff HZ       One-Euro filter cutoff when still; 0: no filter
+                               (\(Args.about(StreamOptions.self, "min_cutoff")))
+      --smooth-beta B          how fast the filter opens with motion (\(Args.about(StreamOptions.self, "beta")))
+      --crf Q                  H.264 quality, 0 lossless (\(Args.about(VideoEncoding.self, "crf")))
+      --preset P               x264 preset (default \(VideoEncoding().preset))
       --quiet                  no progress bar
     Swap options as for `faceswap swap` (--mode, --color, --blend, --expression, --forehead,
     --feather, --erode, --source-mouth, --faces, --reference, --source-face).
@@ -36,15 +38,6 @@ enum VideoCommand {
                                                                "--crf", "--preset"])
     static let switches: Set<String> = ["--help", "--source-mouth", "--keep-unmatched", "--quiet"]
 
-    /// Tracking and smoothing options from the command line.
-    static func streamOptions(_ a: Args) throws -> StreamOptions {
-        var stream = StreamOptions()
-        if let v = try a.int("--detect-every", 1...1000) { stream.detectInterval = v }
-        if let v = try a.double("--smooth-cutoff", 0...1000) { stream.minCutoff = v }
-        if let v = try a.double("--smooth-beta", 0...1000) { stream.beta = v }
-        return stream
-    }
-
     static func run(_ argv: ArraySlice<String>) throws {
         let a = try Args(argv, valued: valued, switches: switches)
         if a.has("--help") { print(help); return }
@@ -52,14 +45,14 @@ enum VideoCommand {
         let sourcePath = a.string("--source")
         guard let input = a.string("--input") else { throw UsageError(message: "--input is required (see --help)") }
         guard let output = a.string("-o") ?? a.string("--output") else { throw UsageError(message: "-o OUT is required (see --help)") }
-        let stream = try streamOptions(a)
-        let crf = try a.int("--crf", 0...51) ?? 18
+        let stream = try a.streamOptions()
+        let encoding = try a.videoEncoding()
         let (swapper, source) = try SwapCommand.makeSwapper(a, sourcePath: sourcePath)
 
         signal(SIGINT) { _ in interrupted = 1 }
         let bar = a.has("--quiet") ? nil : Terminal.Progress("swapping", total: 0)
         let result = try VideoJob.run(input: input, output: output, swapper: swapper, source: source, options: stream,
-                                      crf: crf, preset: a.string("--preset") ?? "veryfast") { done, total in
+                                      crf: encoding.crf, preset: encoding.preset) { done, total in
             bar?.update(done, total: total)
             return interrupted == 0
         }

@@ -19,6 +19,16 @@ commands:
 Model files are found via FACESWAP_MODEL_PATH, ~/.local/share/faceswap/models and /usr/share/dlib.
 """
 
+/// What the CLI user can do about a library error, in this front door's terms (the library's
+/// messages speak of options, not flags).
+func hint(for e: FaceSwapError, command: String) -> String {
+    switch (e.status, command) {
+    case (.noFace, _): return "; for small faces try --upsample 1 or --min-face 40"
+    case (.cancelled, "train"): return "; continue with the same command and --resume"
+    default: return ""
+    }
+}
+
 let argv = CommandLine.arguments
 guard argv.count >= 2 else {
     Terminal.error(usage)
@@ -42,7 +52,7 @@ do {
     Terminal.error("faceswap: \(e.message)")
     exit(2)
 } catch let e as FaceSwapError {
-    Terminal.error("faceswap: \(e.message)")
+    Terminal.error("faceswap: \(e.message)\(hint(for: e, command: argv[1]))")
     exit(e.status == .cancelled ? 130 : 1)
 } catch {
     Terminal.error("faceswap: \(error)")

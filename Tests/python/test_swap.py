@@ -494,7 +494,7 @@ def test_source_without_face_or_index(fs, detector, landmarker, obama):
 ])
 def test_options_out_of_range_are_invalid_argument(fs, detector, landmarker, option, value):
     e = expect(fs, fs.Status.INVALID_ARGUMENT, fs.Swapper, detector, landmarker, **{option: value})
-    assert option.split("_")[0] in e.message.replace("face index", "faces")
+    assert option.split("_")[0] in e.message.replace("face_index", "faces")  # the C field behind faces=
 
 
 def test_non_finite_reference_embedding_is_invalid_argument(fs, need_recognizer, detector, landmarker):

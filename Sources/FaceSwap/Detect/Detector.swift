@@ -2,14 +2,10 @@ import CFaceShim
 
 public enum DetectorBackend: Int32, Sendable {
     case hog = 0, cnn = 1, haar = 2
-    public var name: String { ["hog", "cnn", "haar"][Int(rawValue)] }
+    public var name: String { EnumKind.detectorBackend.name(rawValue)! }
     public init?(name: String) {
-        switch name.lowercased() {
-        case "hog": self = .hog
-        case "cnn", "mmod": self = .cnn
-        case "haar": self = .haar
-        default: return nil
-        }
+        guard let v = EnumKind.detectorBackend.value(name) else { return nil }
+        self.init(rawValue: v)
     }
 }
 
@@ -29,15 +25,8 @@ public struct DetectorOptions: Sendable {
     public var maxFaces: Int = 0
     public init() {}
 
-    func validate() throws {
-        func bad(_ s: String) -> FaceSwapError { FaceSwapError(.invalidArgument, "detector options: \(s)") }
-        if !(0...3).contains(upsample) { throw bad("upsample \(upsample) is outside 0–3") }
-        if minFaceSize < 1 || minFaceSize > ImageLimits.maxSide { throw bad("min_face_size \(minFaceSize) is outside 1–\(ImageLimits.maxSide)") }
-        if !(downscale == 0 || (downscale > 0 && downscale <= 1)) { throw bad("downscale \(downscale) is outside (0, 1] (0 for automatic)") }
-        if !(margin >= 0 && margin <= 4) { throw bad("margin \(margin) is outside 0–4") }
-        if !threshold.isFinite { throw bad("threshold is not a finite number") }
-        if maxFaces < 0 { throw bad("max_faces \(maxFaces) is negative") }
-    }
+    /// Ranges: the option table (Core/OptionTable.swift).
+    func validate() throws { try OptionField.validate(Self.fields, self, .detector) }
 }
 
 /// A face detector: dlib HOG, dlib CNN (MMOD) or OpenCV Haar. Immutable and thread-safe.

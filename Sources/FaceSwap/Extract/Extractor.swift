@@ -19,15 +19,8 @@ public struct ExtractOptions: Sendable {
     public var maxFacesPerImage = 1
     public init() {}
 
-    func validate() throws {
-        func bad(_ s: String) -> FaceSwapError { FaceSwapError(.invalidArgument, "extract options: \(s)") }
-        if size < 32 || size > 1024 { throw bad("size \(size) is outside 32–1024") }
-        if !(padding >= 0 && padding <= 0.45) { throw bad("padding \(padding) is outside 0–0.45") }
-        if !(minSharpness >= 0 && minSharpness.isFinite) { throw bad("minimum sharpness must be ≥ 0") }
-        if !(duplicateDistance >= 0 && duplicateDistance <= 255) { throw bad("duplicate distance is outside 0–255") }
-        if everyNthFrame < 1 || everyNthFrame > 100_000 { throw bad("every-nth-frame \(everyNthFrame) is outside 1–100000") }
-        if maxFacesPerImage < 1 || maxFacesPerImage > 1000 { throw bad("faces per image \(maxFacesPerImage) is outside 1–1000") }
-    }
+    /// Ranges: the option table (Core/OptionTable.swift).
+    func validate() throws { try OptionField.validate(Self.fields, self, .extract) }
 }
 
 public struct ExtractStats: Sendable, Equatable {

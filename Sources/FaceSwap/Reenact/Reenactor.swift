@@ -10,13 +10,15 @@ public struct ReenactOptions: Sendable {
     public var headMotion: Double = 1.0
     /// Fill the mouth, when it opens wider than in the photo, from the driver's mouth.
     public var mouthFill: Bool = true
+    /// Video: write the driver and the result side by side.
+    public var sideBySide: Bool = false
     /// Tracking and smoothing of the driver's face.
     public var stream = StreamOptions()
     public init() {}
 
+    /// Ranges: the option table (Core/OptionTable.swift).
     func validate() throws {
-        if !(expression >= 0 && expression <= 2) { throw FaceSwapError(.invalidArgument, "reenact options: expression \(expression) is outside 0–2") }
-        if !(headMotion >= 0 && headMotion <= 1) { throw FaceSwapError(.invalidArgument, "reenact options: head_motion \(headMotion) is outside 0–1") }
+        try OptionField.validate(Self.fields, self, .reenact)
         try stream.validate()
     }
 }

@@ -4,12 +4,12 @@ public enum ConvertMode: Int32, Sendable, CaseIterable {
     case affine = 0
     /// Piecewise-affine over a Delaunay triangulation of the target's points: follows expression.
     case delaunay = 1
-    public var name: String { self == .affine ? "affine" : "delaunay" }
+    public var name: String { EnumKind.convertMode.name(rawValue)! }
 }
 
 public enum ColorMode: Int32, Sendable, CaseIterable {
     case none = 0, mean = 1, reinhard = 2, histogram = 3
-    public var name: String { ["none", "mean", "reinhard", "hist"][Int(rawValue)] }
+    public var name: String { EnumKind.colorMode.name(rawValue)! }
 }
 
 public enum BlendMode: Int32, Sendable, CaseIterable {
@@ -21,7 +21,7 @@ public enum BlendMode: Int32, Sendable, CaseIterable {
     case multiband = 2
     /// OpenCV's seamlessClone (exact Poisson solve; slow on large faces).
     case poissonExact = 3
-    public var name: String { ["alpha", "poisson", "multiband", "poisson-exact"][Int(rawValue)] }
+    public var name: String { EnumKind.blendMode.name(rawValue)! }
 }
 
 public struct SwapOptions: Sendable {
@@ -59,15 +59,10 @@ public struct SwapOptions: Sendable {
     public init() {}
 
     func validate() throws {
-        func bad(_ s: String) -> FaceSwapError { FaceSwapError(.invalidArgument, "swap options: \(s)") }
-        if !(forehead >= 0 && forehead <= 1) { throw bad("forehead \(forehead) is outside 0–1") }
-        if !(expression >= 0 && expression <= 1) { throw bad("expression \(expression) is outside 0–1") }
-        if !(erode >= -0.3 && erode <= 0.3) { throw bad("erode \(erode) is outside -0.3–0.3") }
-        if !(feather >= 0 && feather <= 0.5) { throw bad("feather \(feather) is outside 0–0.5") }
-        if faceIndex < -1 || faceIndex > 1000 { throw bad("face index \(faceIndex) is outside -1–1000") }
+        // Ranges: the option table (Core/OptionTable.swift).
+        try OptionField.validate(Self.fields, self, .swap)
         if let r = reference, r.count != 128 || r.contains(where: { !$0.isFinite }) {
-            throw bad("the reference embedding must be 128 finite numbers")
+            throw FaceSwapError(.invalidArgument, "fs_swap_options: the reference embedding must be 128 finite numbers")
         }
-        if !(identityThreshold > 0 && identityThreshold < 2) { throw bad("identity threshold \(identityThreshold) is outside (0, 2)") }
     }
 }

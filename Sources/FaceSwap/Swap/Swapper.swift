@@ -105,7 +105,7 @@ public final class Swapper: @unchecked Sendable {
     public func prepare(_ image: Image, faceIndex index: Int = 0) throws -> Source {
         let found = try faces(in: image)
         guard !found.isEmpty else {
-            throw FaceSwapError(.noFace, "no face found in the source image (try --upsample 1 or --min-face 40 for small faces)")
+            throw FaceSwapError(.noFace, "no face found in the source image (a detector with upsample 1 or a smaller min_face_size finds smaller faces)")
         }
         guard index >= 0 && index < found.count else {
             throw FaceSwapError(.invalidArgument, "source face \(index) asked for, but the source has \(found.count) face(s)")

@@ -23,16 +23,12 @@ public struct TrainOptions: Sendable {
     public init() {}
 
     func validate() throws {
-        func bad(_ s: String) -> FaceSwapError { FaceSwapError(.invalidArgument, "training options: \(s)") }
-        if size != 64 && size != 128 { throw bad("size \(size) (64 or 128)") }
+        // Ranges: the option table (Core/OptionTable.swift); what a range cannot say, below.
+        try OptionField.validate(Self.fields, self, .train)
+        func bad(_ s: String) -> FaceSwapError { FaceSwapError(.invalidArgument, "fs_train_options: \(s)") }
+        if size != 64 && size != 128 { throw bad("size \(size) is not 64 or 128") }
         if !(padding >= 0 && padding <= 0.45) { throw bad("padding \(padding) is outside 0–0.45") }
-        let h = hyper
-        if h.batch < 1 || h.batch > 256 { throw bad("batch \(h.batch) is outside 1–256") }
-        if !(h.learningRate > 0 && h.learningRate <= 0.1) { throw bad("learning rate \(h.learningRate) is outside (0, 0.1]") }
-        for (n, v) in [("l1", h.l1), ("ssim", h.ssim), ("mask", h.mask), ("gan", h.gan), ("background", h.background)]
-            where !(v >= 0 && v <= 100) { throw bad("loss weight \(n) = \(v) is outside 0–100") }
-        if h.l1 + h.ssim <= 0 { throw bad("at least one of the l1 and ssim weights must be > 0") }
-        if checkpointEvery < 0 || previewEvery < 0 { throw bad("checkpoint and preview intervals must be ≥ 0") }
+        if hyper.l1 + hyper.ssim <= 0 { throw bad("at least one of the l1 and ssim weights must be > 0") }
         let a = augmentation
         for v in [a.rotationDegrees, a.scale, a.shift, a.brightness, a.contrast, a.warp] where !(v >= 0 && v <= 45) {
             throw bad("augmentation amounts must be within 0–45")
@@ -144,7 +140,7 @@ public final class Trainer {
             if options.checkpointEvery > 0, s.iteration % options.checkpointEvery == 0 { try checkpoint() }
             if let progress, !progress(s) {
                 try checkpoint()
-                throw FaceSwapError(.cancelled, "training cancelled at iteration \(iteration); checkpoint written to '\(modelPath)' (continue with --resume)")
+                throw FaceSwapError(.cancelled, "training cancelled at iteration \(iteration); checkpoint written to '\(modelPath)' (training can resume from it)")
             }
         }
         try checkpoint()

@@ -16,13 +16,8 @@ public struct StreamOptions: Sendable {
     public var sceneCut: Double = 28
     public init() {}
 
-    func validate() throws {
-        func bad(_ s: String) -> FaceSwapError { FaceSwapError(.invalidArgument, "stream options: \(s)") }
-        if detectInterval < 1 || detectInterval > 1000 { throw bad("detect_interval \(detectInterval) is outside 1–1000") }
-        if !(minCutoff >= 0 && minCutoff <= 1000) { throw bad("min_cutoff \(minCutoff) is outside 0–1000") }
-        if !(beta >= 0 && beta <= 1000) { throw bad("beta \(beta) is outside 0–1000") }
-        if !(sceneCut > 0 && sceneCut <= 255) { throw bad("scene_cut \(sceneCut) is outside (0, 255]") }
-    }
+    /// Ranges: the option table (Core/OptionTable.swift).
+    func validate() throws { try OptionField.validate(Self.fields, self, .stream) }
 }
 
 /// One tracked face.

@@ -1,0 +1,18 @@
+/// How a written video is encoded (H.264 through libx264).
+public struct VideoEncoding: Sendable {
+    /// Quality: 0 lossless – 51.
+    public var crf = 18
+    /// x264 preset.
+    public var preset = "veryfast"
+    public init() {}
+
+    public static let presets = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo"]
+
+    public func validate() throws {
+        try OptionField.validate(Self.fields, self, .video)
+        guard Self.presets.contains(preset) else {
+            throw FaceSwapError(.invalidArgument, "fs_video_options.preset '\(preset)' is not an x264 preset: use "
+                                + Self.presets.joined(separator: ", "))
+        }
+    }
+}
