@@ -139,6 +139,89 @@ FS_API void fs_free(void *ptr);
 #define FS_STRUCT_SIZE_MAX 65536
 
 /* ------------------------------------------------------------------------------------------ */
+/* Names, defaults and ranges: the library describes its own enums and options                 */
+/* ------------------------------------------------------------------------------------------ */
+/*
+ * Front ends (command lines, bindings, plugins) take the names of enum values and each option's
+ * default and range from here instead of keeping their own tables. Every string returned is
+ * static: valid for the life of the process, never to be freed. All of these are thread-safe.
+ */
+
+typedef enum fs_enum_kind {
+    FS_ENUM_STATUS = 1,            /* fs_status: "ok", "invalid-argument", ... */
+    FS_ENUM_PIXEL_FORMAT = 2,      /* fs_pixel_format: "gray8", "bgr8", ... */
+    FS_ENUM_CODEC = 3,             /* fs_codec: "auto", "jpeg", "png" */
+    FS_ENUM_DETECTOR_BACKEND = 4,  /* fs_detector_backend: "hog", "cnn", "haar" */
+    FS_ENUM_CONVERT_MODE = 5,      /* fs_convert_mode: "affine", "delaunay" */
+    FS_ENUM_COLOR_MODE = 6,        /* fs_color_mode: "none", "mean", "reinhard", "hist" */
+    FS_ENUM_BLEND_MODE = 7         /* fs_blend_mode: "alpha", "poisson", "multiband", "poisson-exact" */
+} fs_enum_kind;
+
+/* The canonical name of value in kind (lower case, words joined by '-'), or NULL when kind or
+ * value is unknown. */
+FS_API const char *fs_enum_name(fs_enum_kind kind, int32_t value);
+
+/* The value named name in kind: the canonical name or an alias ("histogram" for hist, "jpg",
+ * "grey", "mmod"), case-insensitive, '_' read as '-'. *value is left unchanged on failure.
+ * Errors: INVALID_ARGUMENT (unknown kind; name or value NULL; no such name: the message lists
+ * the canonical names). */
+FS_API fs_status fs_enum_parse(fs_enum_kind kind, const char *name, int32_t *value);
+
+/* The index-th value of kind, in declaration order, into *value; *count (may be NULL) receives
+ * the number of values (index 0 always exists: ask with it). List a kind with index 0, 1, ...
+ * Errors: INVALID_ARGUMENT (unknown kind, value NULL, index >= count; *count is then 0). */
+FS_API fs_status fs_enum_value_at(fs_enum_kind kind, size_t index, int32_t *value, size_t *count);
+
+typedef enum fs_options_kind {
+    FS_OPTIONS_DETECTOR = 1,       /* fs_detector_options */
+    FS_OPTIONS_SWAP = 2,           /* fs_swap_options */
+    FS_OPTIONS_STREAM = 3,         /* fs_stream_options */
+    FS_OPTIONS_VIDEO = 4,          /* fs_video_options (and crf, preset of fs_reenact_options) */
+    FS_OPTIONS_REENACT = 5,        /* fs_reenact_options */
+    FS_OPTIONS_EXTRACT = 6,        /* fs_extract_options */
+    FS_OPTIONS_TRAIN = 7           /* fs_train_options */
+} fs_options_kind;
+
+typedef enum fs_option_type {
+    FS_OPTION_INT = 1,             /* int32_t / int64_t field */
+    FS_OPTION_FLOAT = 2,           /* float field */
+    FS_OPTION_BOOL = 3,            /* int32_t field, 0 or 1 */
+    FS_OPTION_ENUM = 4,            /* an enum field: names from enum_kind */
+    FS_OPTION_STRING = 5           /* const char * field: default in default_string */
+} fs_option_type;
+
+/* One option of an options struct. Output struct: set struct_size to sizeof(fs_option_info)
+ * before the call; the library writes at most that many bytes (see Conventions). Fields that
+ * are not plain values (model_path, use_reference with reference, the stream pointer, seed,
+ * names and folders) are not listed. */
+typedef struct fs_option_info {
+    uint32_t struct_size;          /* set by the caller */
+    fs_option_type type;
+    const char *name;              /* the field's name in the struct, e.g. "detect_interval" */
+    const char *summary;           /* what it does, one line */
+    fs_enum_kind enum_kind;        /* FS_OPTION_ENUM: the names it takes; else 0 */
+    int32_t min_exclusive;         /* 1: min itself is not accepted */
+    int32_t max_exclusive;         /* 1: max itself is not accepted */
+    int32_t has_special;           /* 1: `special` is accepted outside [min, max] too */
+    double default_value;          /* numbers, 0/1 and enum values; 0 for strings */
+    double min, max;               /* the accepted range of INT and FLOAT options (BOOL: 0, 1) */
+    double special;                /* e.g. downscale 0 = automatic */
+    const char *default_string;    /* FS_OPTION_STRING: the default; else NULL */
+} fs_option_info;
+
+/* The index-th option (in field order) of the struct named by kind, into *info; *count (may be
+ * NULL) receives the number of options listed (index 0 always exists: ask with it).
+ * Errors: INVALID_ARGUMENT (unknown kind; info NULL; info->struct_size below 8 or over
+ * FS_STRUCT_SIZE_MAX; index >= count; *count is then 0). */
+FS_API fs_status fs_option_describe(fs_options_kind kind, size_t index, fs_option_info *info,
+                                    size_t *count);
+
+/* As fs_option_describe, by the field's name ("expression").
+ * Errors: INVALID_ARGUMENT (as fs_option_describe; name NULL or not an option of the struct: the
+ * message lists its options). */
+FS_API fs_status fs_option_find(fs_options_kind kind, const char *name, fs_option_info *info);
+
+/* ------------------------------------------------------------------------------------------ */
 /* Images                                                                                      */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -622,10 +705,13 @@ typedef struct fs_reenact_options {
     const fs_stream_options *stream; /* fs_reenactor_create: tracking and smoothing of the
                                     driver's face (borrowed for the call; default NULL: the
                                     stream defaults) */
+    int32_t crf;                 /* fs_reenact_video: H.264 quality 0 (lossless) – 51 (default 18,
+                                    as fs_video_options) */
+    const char *preset;          /* fs_reenact_video: x264 preset (NULL: "veryfast") */
 } fs_reenact_options;
 
 /* Fills *options with the defaults (expression 1, head_motion 1, mouth_fill 1, side_by_side 0,
- * stream NULL): writes exactly `size` bytes as fs_detector_options_init does. Pass
+ * stream NULL, crf 18, preset NULL): writes exactly `size` bytes as fs_detector_options_init does. Pass
  * sizeof *options (FS_REENACT_OPTIONS_INIT(&o)). options is borrowed. Thread-safe.
  * Errors: INVALID_ARGUMENT (options NULL; size below 8 or over FS_STRUCT_SIZE_MAX). */
 FS_API fs_status fs_reenact_options_init(fs_reenact_options *options, size_t size);

@@ -33,8 +33,9 @@ _Static_assert(FS_SIZE_FIRST(fs_video_options) && offsetof(fs_video_options, crf
                offsetof(fs_video_options, stream) == 8 && offsetof(fs_video_options, preset) == 16 &&
                sizeof(fs_video_options) == 24 && FS_ENDS_AT(fs_video_options, preset), "fs_video_options layout");
 _Static_assert(FS_SIZE_FIRST(fs_reenact_options) && offsetof(fs_reenact_options, expression) == 4 &&
-               offsetof(fs_reenact_options, stream) == 24 && sizeof(fs_reenact_options) == 32 &&
-               FS_ENDS_AT(fs_reenact_options, stream), "fs_reenact_options layout");
+               offsetof(fs_reenact_options, stream) == 24 && offsetof(fs_reenact_options, crf) == 32 &&
+               offsetof(fs_reenact_options, preset) == 40 && sizeof(fs_reenact_options) == 48 &&
+               FS_ENDS_AT(fs_reenact_options, preset), "fs_reenact_options layout");
 _Static_assert(FS_SIZE_FIRST(fs_extract_options) && offsetof(fs_extract_options, size) == 4 &&
                sizeof(fs_extract_options) == 28 && FS_ENDS_AT(fs_extract_options, max_faces), "fs_extract_options layout");
 _Static_assert(FS_SIZE_FIRST(fs_train_options) && offsetof(fs_train_options, size) == 4 &&

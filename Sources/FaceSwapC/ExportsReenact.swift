@@ -11,7 +11,7 @@ extension fs_reenact_options: OptionsStruct {
         let d = ReenactOptions()
         return fs_reenact_options(struct_size: UInt32(MemoryLayout<fs_reenact_options>.size), expression: Float(d.expression),
                                   head_motion: Float(d.headMotion), mouth_fill: d.mouthFill ? 1 : 0,
-                                  side_by_side: 0, stream: nil)  // ReenactJob.run: sideBySide = false
+                                  side_by_side: d.sideBySide ? 1 : 0, stream: nil, crf: Int32(VideoEncoding().crf), preset: nil)
     }
 }
 
@@ -68,7 +68,8 @@ public func _fs_reenact_video(_ h: OpaquePointer?, _ driving: UnsafePointer<CCha
         let statsSize = try outputSize(stats, "stats")
         let c: fs_reenact_options = try readOptions(opts, "options")
         let result = try ReenactJob.run(reenactor: try reenactor(h), driving: try string(driving, "driving_path"),
-                                        output: try string(output, "output_path"), sideBySide: c.side_by_side != 0) { done, total in
+                                        output: try string(output, "output_path"), sideBySide: c.side_by_side != 0,
+                                        encoding: videoEncoding(crf: c.crf, preset: c.preset)) { done, total in
             progress.map { $0(user, Int64(done), Int64(total)) == 0 } ?? true
         }
         if let stats, let statsSize { writeOutput(videoStats(result), stats, declared: statsSize) }

@@ -84,9 +84,17 @@ extension fs_video_options: OptionsStruct {
     static var typeName: String { "fs_video_options" }
     static var minSize: Int { leadingSize(\fs_video_options.crf) }
     static var defaults: fs_video_options {
-        fs_video_options(struct_size: UInt32(MemoryLayout<fs_video_options>.size), crf: Int32(VideoJob.defaultCRF),
+        fs_video_options(struct_size: UInt32(MemoryLayout<fs_video_options>.size), crf: Int32(VideoEncoding().crf),
                          stream: nil, preset: nil)
     }
+}
+
+/// The encoding a caller asked for: crf, and preset (NULL: the default).
+func videoEncoding(crf: Int32, preset: UnsafePointer<CChar>?) -> VideoEncoding {
+    var e = VideoEncoding()
+    e.crf = Int(crf)
+    if let preset { e.preset = String(cString: preset) }
+    return e
 }
 
 @_cdecl("fs_video_options_init")
@@ -115,7 +123,7 @@ public func _fs_video_swap(_ sw: OpaquePointer?, _ src: OpaquePointer?, _ input:
         let inner: fs_stream_options = try readOptions(o.stream, "options->stream")
         let result = try VideoJob.run(input: try string(input, "input_path"), output: try string(output, "output_path"),
                                       swapper: try swapper(sw), source: try source(src, for: sw), options: streamOptions(inner),
-                                      crf: Int(o.crf), preset: o.preset.map { String(cString: $0) } ?? VideoJob.defaultPreset) { done, total in
+                                      encoding: videoEncoding(crf: o.crf, preset: o.preset)) { done, total in
             progress.map { $0(user, Int64(done), Int64(total)) == 0 } ?? true
         }
         if let stats, let statsSize { writeOutput(videoStats(result), stats, declared: statsSize) }

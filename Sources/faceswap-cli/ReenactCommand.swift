@@ -62,7 +62,7 @@ enum ReenactCommand {
         let bar = a.has("--quiet") ? nil : Terminal.Progress("reenacting", total: 0)
         let encoding = try a.videoEncoding()
         let result = try ReenactJob.run(reenactor: reenactor, driving: driving, output: output, sideBySide: o.sideBySide,
-                                        crf: encoding.crf, preset: encoding.preset) { done, total in
+                                        encoding: encoding) { done, total in
             bar?.update(done, total: total)
             return interrupted == 0
         }

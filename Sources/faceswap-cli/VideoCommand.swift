@@ -52,7 +52,7 @@ enum VideoCommand {
         signal(SIGINT) { _ in interrupted = 1 }
         let bar = a.has("--quiet") ? nil : Terminal.Progress("swapping", total: 0)
         let result = try VideoJob.run(input: input, output: output, swapper: swapper, source: source, options: stream,
-                                      crf: encoding.crf, preset: encoding.preset) { done, total in
+                                      encoding: encoding) { done, total in
             bar?.update(done, total: total)
             return interrupted == 0
         }

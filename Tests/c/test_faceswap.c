@@ -4205,6 +4205,8 @@ typedef struct bt_ctx {
     fs_point o_points[FS_MAX_LANDMARKS];
     float o_emb[FS_EMBEDDING_SIZE];
     char o_buf[4096];
+    int32_t o_i32;               /* fs_enum_parse / fs_enum_value_at: the pattern before */
+    fs_option_info o_oinfo;      /* struct_size = sizeof, the rest the pattern */
 } bt_ctx;
 
 /* ---- helpers the rows call ---- */
@@ -4381,6 +4383,176 @@ static bool bt_last_error_per_thread(const char *(*last_error_message)(void)) {
     if (pthread_create(&t, NULL, bt_thread_message, &empty) != 0) return false;
     pthread_join(t, NULL);
     return empty && strstr(last_error_message(), "fs_model_find") != NULL;
+}
+
+/* Every canonical name and the aliases the header names parse to their value, in any case and
+ * with '_' for '-'; fs_enum_name gives the canonical name back. */
+typedef fs_status (*bt_parse_fn)(fs_enum_kind, const char *, int32_t *);
+static bool bt_enum_parse_ok(bt_parse_fn parse) {
+    static const struct { fs_enum_kind kind; const char *name; int32_t value; } cases[] = {
+        {FS_ENUM_STATUS, "no-face", FS_ERR_NO_FACE}, {FS_ENUM_STATUS, "NO_FACE", FS_ERR_NO_FACE},
+        {FS_ENUM_PIXEL_FORMAT, "bgr8", FS_FORMAT_BGR8}, {FS_ENUM_PIXEL_FORMAT, "grey", FS_FORMAT_GRAY8},
+        {FS_ENUM_PIXEL_FORMAT, "RGBA", FS_FORMAT_RGBA8}, {FS_ENUM_CODEC, "jpg", FS_CODEC_JPEG},
+        {FS_ENUM_CODEC, "PNG", FS_CODEC_PNG}, {FS_ENUM_DETECTOR_BACKEND, "mmod", FS_DETECTOR_CNN},
+        {FS_ENUM_DETECTOR_BACKEND, "Haar", FS_DETECTOR_HAAR}, {FS_ENUM_CONVERT_MODE, "delaunay", FS_CONVERT_DELAUNAY},
+        {FS_ENUM_COLOR_MODE, "histogram", FS_COLOR_HISTOGRAM}, {FS_ENUM_COLOR_MODE, "hist", FS_COLOR_HISTOGRAM},
+        {FS_ENUM_BLEND_MODE, "poisson_exact", FS_BLEND_POISSON_EXACT}, {FS_ENUM_BLEND_MODE, "Poisson-Exact", FS_BLEND_POISSON_EXACT},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int32_t v = -99;
+        if (parse(cases[i].kind, cases[i].name, &v) != FS_OK || v != cases[i].value) return false;
+    }
+    for (int k = FS_ENUM_STATUS; k <= FS_ENUM_BLEND_MODE; k++) {
+        size_t n = 0;
+        int32_t v;
+        for (size_t i = 0; fs_enum_value_at((fs_enum_kind)k, i, &v, &n) == FS_OK; i++) {
+            const char *name = fs_enum_name((fs_enum_kind)k, v);
+            int32_t back = -99;
+            if (!name || parse((fs_enum_kind)k, name, &back) != FS_OK || back != v) return false;
+        }
+    }
+    return true;
+}
+
+/* Each kind lists exactly the values the header declares, in order. */
+typedef fs_status (*bt_value_at_fn)(fs_enum_kind, size_t, int32_t *, size_t *);
+static bool bt_enum_lists_ok(bt_value_at_fn value_at) {
+    static const int32_t status[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, formats[] = {1, 2, 3, 4, 5},
+                         codecs[] = {0, 1, 2}, backends[] = {0, 1, 2}, modes[] = {0, 1}, colors[] = {0, 1, 2, 3},
+                         blends[] = {0, 1, 2, 3};
+    static const struct { const int32_t *v; size_t n; } want[] = {
+        {status, 12}, {formats, 5}, {codecs, 3}, {backends, 3}, {modes, 2}, {colors, 4}, {blends, 4}};
+    for (int k = 0; k < 7; k++) {
+        size_t n = 0;
+        int32_t v;
+        if (value_at((fs_enum_kind)(k + 1), 0, &v, &n) != FS_OK || n != want[k].n) return false;
+        for (size_t i = 0; i < n; i++)
+            if (value_at((fs_enum_kind)(k + 1), i, &v, NULL) != FS_OK || v != want[k].v[i]) return false;
+    }
+    return true;
+}
+
+/* The header's plain-value fields of each options struct, by name, with their offsets: the
+ * ground truth fs_option_describe must agree with (names, order, types, and defaults equal to
+ * what *_options_init writes). */
+typedef struct { const char *name; size_t offset; char type; } bt_field;  /* i: int32, f: float, e: enum, s: string */
+#define BT_F(T, f, t) {#f, offsetof(T, f), t}
+static const bt_field k_detector_fields[] = {
+    BT_F(fs_detector_options, backend, 'e'), BT_F(fs_detector_options, upsample, 'i'),
+    BT_F(fs_detector_options, min_face_size, 'i'), BT_F(fs_detector_options, downscale, 'f'),
+    BT_F(fs_detector_options, margin, 'f'), BT_F(fs_detector_options, threshold, 'f'),
+    BT_F(fs_detector_options, max_faces, 'i')};
+static const bt_field k_swap_fields[] = {
+    BT_F(fs_swap_options, mode, 'e'), BT_F(fs_swap_options, color, 'e'), BT_F(fs_swap_options, blend, 'e'),
+    BT_F(fs_swap_options, expression, 'f'), BT_F(fs_swap_options, forehead, 'f'), BT_F(fs_swap_options, erode, 'f'),
+    BT_F(fs_swap_options, feather, 'f'), BT_F(fs_swap_options, keep_mouth, 'i'), BT_F(fs_swap_options, face_index, 'i'),
+    BT_F(fs_swap_options, keep_unmatched, 'i'), BT_F(fs_swap_options, identity_threshold, 'f'),
+    BT_F(fs_swap_options, use_model_mask, 'i'), BT_F(fs_swap_options, keep_model_shape, 'i')};
+static const bt_field k_stream_fields[] = {
+    BT_F(fs_stream_options, detect_interval, 'i'), BT_F(fs_stream_options, min_cutoff, 'f'),
+    BT_F(fs_stream_options, beta, 'f'), BT_F(fs_stream_options, scene_cut, 'f')};
+static const bt_field k_video_fields[] = {BT_F(fs_video_options, crf, 'i'), BT_F(fs_video_options, preset, 's')};
+static const bt_field k_reenact_fields[] = {
+    BT_F(fs_reenact_options, expression, 'f'), BT_F(fs_reenact_options, head_motion, 'f'),
+    BT_F(fs_reenact_options, mouth_fill, 'i'), BT_F(fs_reenact_options, side_by_side, 'i')};
+static const bt_field k_extract_fields[] = {
+    BT_F(fs_extract_options, size, 'i'), BT_F(fs_extract_options, padding, 'f'),
+    BT_F(fs_extract_options, min_sharpness, 'f'), BT_F(fs_extract_options, duplicate_distance, 'f'),
+    BT_F(fs_extract_options, every_nth_frame, 'i'), BT_F(fs_extract_options, max_faces, 'i')};
+static const bt_field k_train_fields[] = {
+    BT_F(fs_train_options, size, 'i'), BT_F(fs_train_options, batch, 'i'), BT_F(fs_train_options, learning_rate, 'f'),
+    BT_F(fs_train_options, l1_weight, 'f'), BT_F(fs_train_options, ssim_weight, 'f'), BT_F(fs_train_options, mask_weight, 'f'),
+    BT_F(fs_train_options, gan_weight, 'f'), BT_F(fs_train_options, background_weight, 'f'),
+    BT_F(fs_train_options, augment, 'i'), BT_F(fs_train_options, checkpoint_every, 'i'),
+    BT_F(fs_train_options, preview_every, 'i'), BT_F(fs_train_options, resume, 'i')};
+#undef BT_F
+
+typedef fs_status (*bt_describe_fn)(fs_options_kind, size_t, fs_option_info *, size_t *);
+static bool bt_options_kind_ok(bt_describe_fn describe, fs_options_kind kind, const void *defaults, const bt_field *fields, size_t nfields) {
+    size_t n = 0;
+    fs_option_info info = {.struct_size = sizeof info};
+    if (describe(kind, 0, &info, &n) != FS_OK || n != nfields) {
+        fprintf(stderr, "    kind %d: %zu options listed, the header has %zu plain fields\n", (int)kind, n, nfields);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (describe(kind, i, &info, NULL) != FS_OK || info.struct_size != sizeof info) return false;
+        const bt_field *f = &fields[i];
+        const unsigned char *p = (const unsigned char *)defaults + f->offset;
+        double def = 0;
+        fs_option_type want = FS_OPTION_INT;
+        switch (f->type) {
+        case 'i': { int32_t v; memcpy(&v, p, 4); def = v; want = info.type == FS_OPTION_BOOL ? FS_OPTION_BOOL : FS_OPTION_INT; break; }
+        case 'e': { int32_t v; memcpy(&v, p, 4); def = v; want = FS_OPTION_ENUM; break; }
+        case 'f': { float v; memcpy(&v, p, 4); def = v; want = FS_OPTION_FLOAT; break; }
+        case 's': want = FS_OPTION_STRING; break;
+        }
+        bool ok = strcmp(info.name, f->name) == 0 && info.type == want && info.summary && info.summary[0];
+        if (ok && f->type == 's') ok = info.default_string != NULL;  /* a NULL field means this default */
+        else if (ok) {
+            ok = fabs(info.default_value - def) <= 1e-6 * fmax(1, fabs(def));
+            bool in_range = (info.min_exclusive ? def > info.min : def >= info.min) &&
+                            (info.max_exclusive ? def < info.max : def <= info.max);
+            if (info.type == FS_OPTION_ENUM) in_range = fs_enum_name(info.enum_kind, (int32_t)def) != NULL;
+            if (info.has_special && def == info.special) in_range = true;
+            ok = ok && in_range;
+        }
+        if (!ok) {
+            fprintf(stderr, "    kind %d option %zu: library '%s' type %d default %g [%g, %g]; header '%s' default %g\n", (int)kind,
+                    i, info.name, (int)info.type, info.default_value, info.min, info.max, f->name, def);
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool bt_options_described_ok(bt_describe_fn describe) {
+    fs_detector_options d;
+    fs_swap_options s;
+    fs_stream_options st;
+    fs_video_options v;
+    fs_reenact_options r;
+    fs_extract_options e;
+    fs_train_options t;
+    FS_DETECTOR_OPTIONS_INIT(&d);
+    FS_SWAP_OPTIONS_INIT(&s);
+    FS_STREAM_OPTIONS_INIT(&st);
+    FS_VIDEO_OPTIONS_INIT(&v);
+    FS_REENACT_OPTIONS_INIT(&r);
+    FS_EXTRACT_OPTIONS_INIT(&e);
+    FS_TRAIN_OPTIONS_INIT(&t);
+#define N(a) (sizeof a / sizeof a[0])
+    return bt_options_kind_ok(describe, FS_OPTIONS_DETECTOR, &d, k_detector_fields, N(k_detector_fields)) &&
+           bt_options_kind_ok(describe, FS_OPTIONS_SWAP, &s, k_swap_fields, N(k_swap_fields)) &&
+           bt_options_kind_ok(describe, FS_OPTIONS_STREAM, &st, k_stream_fields, N(k_stream_fields)) &&
+           bt_options_kind_ok(describe, FS_OPTIONS_VIDEO, &v, k_video_fields, N(k_video_fields)) &&
+           bt_options_kind_ok(describe, FS_OPTIONS_REENACT, &r, k_reenact_fields, N(k_reenact_fields)) &&
+           bt_options_kind_ok(describe, FS_OPTIONS_EXTRACT, &e, k_extract_fields, N(k_extract_fields)) &&
+           bt_options_kind_ok(describe, FS_OPTIONS_TRAIN, &t, k_train_fields, N(k_train_fields));
+#undef N
+}
+
+/* A caller that knows only struct_size and type (8 bytes) gets exactly those. */
+static bool bt_option_info_short_ok(bt_describe_fn describe) {
+    struct { fs_option_info info; } w;
+    memset(&w, 0x5A, sizeof w);
+    w.info.struct_size = 8;
+    if (describe(FS_OPTIONS_SWAP, 3, &w.info, NULL) != FS_OK) return false;
+    if (w.info.struct_size != 8 || w.info.type != FS_OPTION_FLOAT) return false;
+    const unsigned char *b = (const unsigned char *)&w.info;
+    for (size_t i = 8; i < sizeof w.info; i++)
+        if (b[i] != 0x5A) return false;
+    return true;
+}
+
+static bool bt_option_find_ok(fs_status (*find)(fs_options_kind, const char *, fs_option_info *)) {
+    fs_option_info i = {.struct_size = sizeof i};
+    if (find(FS_OPTIONS_SWAP, "expression", &i) != FS_OK) return false;
+    fs_option_info b = {.struct_size = sizeof b};
+    if (find(FS_OPTIONS_SWAP, "blend", &b) != FS_OK) return false;
+    return strcmp(i.name, "expression") == 0 && i.type == FS_OPTION_FLOAT && fabs(i.default_value - 0.6) < 1e-6 &&
+           i.min == 0 && i.max == 1 && !i.min_exclusive && !i.max_exclusive && b.type == FS_OPTION_ENUM &&
+           b.enum_kind == FS_ENUM_BLEND_MODE && (int32_t)b.default_value == FS_BLEND_MULTIBAND;
 }
 
 static bool bt_encode_and_free(bt_ctx *c, void (*free_fn)(void *)) {
@@ -4899,6 +5071,9 @@ static void bt_reset_outputs(bt_ctx *c) {
     memset(c->o_points, k_bt_pattern, sizeof c->o_points);
     memset(c->o_emb, k_bt_pattern, sizeof c->o_emb);
     memset(c->o_buf, k_bt_pattern, sizeof c->o_buf);
+    memset(&c->o_i32, k_bt_pattern, sizeof c->o_i32);
+    memset(&c->o_oinfo, k_bt_pattern, sizeof c->o_oinfo);
+    c->o_oinfo.struct_size = sizeof c->o_oinfo;
     c->progress_calls = 0;
 }
 
@@ -4980,6 +5155,8 @@ static void bt_check_failure_outputs(bt_ctx *c, const bt_case *r, char *why, siz
     BT_OUT_KEPT("c->o_points", o_points);
     BT_OUT_KEPT("c->o_emb", o_emb);
     BT_OUT_KEPT("c->o_buf", o_buf);
+    BT_OUT_KEPT("c->o_i32", o_i32);
+    BT_OUT_KEPT_SIZED("c->o_oinfo", o_oinfo);
 #undef BT_OUT_NULL
 #undef BT_OUT_ZERO
 #undef BT_OUT_KEPT

@@ -175,14 +175,14 @@ public final class Reenactor {
 /// A driving video in, an animated photo out (driver's audio and timestamps kept).
 public enum ReenactJob {
     public static func run(reenactor: Reenactor, driving: String, output: String, sideBySide: Bool = false,
-                           crf: Int = 18, preset: String = "veryfast", progress: ProgressHandler? = nil) throws -> VideoJobResult {
+                           encoding: VideoEncoding = VideoEncoding(), progress: ProgressHandler? = nil) throws -> VideoJobResult {
         let start = StageClock.now()
         reenactor.reset()  // the video's own first face is its neutral frame
         let reader = try VideoReader(path: driving)
         let h = reenactor.source.height
         let driverWidth = sideBySide ? (Int((Double(reader.info.width) * Double(h) / Double(reader.info.height)).rounded()) & ~1) : 0
         let width = reenactor.source.width + (sideBySide ? driverWidth + 8 : 0)
-        let writer = try VideoWriter(path: output, reader: reader, width: width, height: h, crf: crf, preset: preset)
+        let writer = try VideoWriter(path: output, reader: reader, width: width, height: h, encoding: encoding)
         let (frames, withFaces) = try VideoPipeline.run(reader: reader, writer: writer, progress: progress) { frame in
             let animated = try reenactor.animate(frame.image, time: frame.seconds)
             let composed = sideBySide ? try Montage.sideBySide([frame.image, animated], height: h, gap: 8, width: width) : animated

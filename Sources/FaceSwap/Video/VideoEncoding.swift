@@ -11,7 +11,7 @@ public struct VideoEncoding: Sendable {
     public func validate() throws {
         try OptionField.validate(Self.fields, self, .video)
         guard Self.presets.contains(preset) else {
-            throw FaceSwapError(.invalidArgument, "fs_video_options.preset '\(preset)' is not an x264 preset: use "
+            throw FaceSwapError(.invalidArgument, "fs_video_options: preset '\(preset)' is not an x264 preset: use "
                                 + Self.presets.joined(separator: ", "))
         }
     }

@@ -60,13 +60,10 @@ public final class VideoWriter {
     private let temporary: String
 
     /// width × height: the frames' size (nil: the reader's).
-    public init(path: String, reader: VideoReader, width: Int? = nil, height: Int? = nil, crf: Int = 18,
-                preset: String = "veryfast") throws {
-        guard crf >= 0 && crf <= 51 else { throw FaceSwapError(.invalidArgument, "crf \(crf) is outside 0–51") }
-        let presets = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo"]
-        guard presets.contains(preset) else {
-            throw FaceSwapError(.invalidArgument, "unknown x264 preset '\(preset)'; use one of \(presets.joined(separator: ", "))")
-        }
+    public init(path: String, reader: VideoReader, width: Int? = nil, height: Int? = nil,
+                encoding: VideoEncoding = VideoEncoding()) throws {
+        try encoding.validate()
+        let crf = encoding.crf, preset = encoding.preset
         self.path = path
         // Keep the extension last: the container is chosen from it.
         let slash = path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex
@@ -169,16 +166,12 @@ enum VideoPipeline {
 /// A whole video: decode, swap every frame through a stream, encode with the same timestamps,
 /// audio copied. Frames with no face pass through unchanged. Cancelling leaves no output file.
 public enum VideoJob {
-    /// H.264 quality (0 lossless – 51) and x264 preset of the written video, unless told otherwise.
-    public static let defaultCRF = 18
-    public static let defaultPreset = "veryfast"
-
     public static func run(input: String, output: String, swapper: Swapper, source: Source?,
-                           options: StreamOptions = StreamOptions(), crf: Int = defaultCRF, preset: String = defaultPreset,
+                           options: StreamOptions = StreamOptions(), encoding: VideoEncoding = VideoEncoding(),
                            progress: ProgressHandler? = nil) throws -> VideoJobResult {
         let start = StageClock.now()
         let reader = try VideoReader(path: input)
-        let writer = try VideoWriter(path: output, reader: reader, crf: crf, preset: preset)
+        let writer = try VideoWriter(path: output, reader: reader, encoding: encoding)
         let stream = try FaceStream(swapper: swapper, source: source, options: options)
         let (frames, withFaces) = try VideoPipeline.run(reader: reader, writer: writer, progress: progress) { frame in
             (frame.image, try stream.process(frame.image, time: frame.seconds) > 0)

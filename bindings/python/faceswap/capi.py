@@ -296,6 +296,8 @@ class fs_reenact_options(Structure):
         ("mouth_fill", c_int32),
         ("side_by_side", c_int32),
         ("stream", POINTER(fs_stream_options)),
+        ("crf", c_int32),
+        ("preset", c_char_p),
     ]
 
 
@@ -363,6 +365,25 @@ class fs_train_progress(Structure):
         ("seconds", c_double),
         ("loss_a", c_float * 6),
         ("loss_b", c_float * 6),
+    ]
+
+
+class fs_option_info(Structure):
+    """One option's name, type, default and range (fs_option_describe / fs_option_find)."""
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("type", c_int),
+        ("name", c_char_p),
+        ("summary", c_char_p),
+        ("enum_kind", c_int),
+        ("min_exclusive", c_int32),
+        ("max_exclusive", c_int32),
+        ("has_special", c_int32),
+        ("default_value", c_double),
+        ("min", c_double),
+        ("max", c_double),
+        ("special", c_double),
+        ("default_string", c_char_p),
     ]
 
 
@@ -495,6 +516,11 @@ _declare("fs_image_free", None, [fs_image_p])
 
 # Model files
 _declare("fs_model_find", fs_status, [c_char_p, POINTER(c_char), c_size_t])
+_declare("fs_enum_name", c_char_p, [c_int, c_int32])
+_declare("fs_enum_parse", fs_status, [c_int, c_char_p, POINTER(c_int32)])
+_declare("fs_enum_value_at", fs_status, [c_int, c_size_t, POINTER(c_int32), POINTER(c_size_t)])
+_declare("fs_option_describe", fs_status, [c_int, c_size_t, POINTER(fs_option_info), POINTER(c_size_t)])
+_declare("fs_option_find", fs_status, [c_int, c_char_p, POINTER(fs_option_info)])
 
 # Detection
 _declare("fs_detector_options_init", fs_status, [POINTER(fs_detector_options), c_size_t])
