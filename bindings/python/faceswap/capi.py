@@ -157,6 +157,37 @@ class BlendMode(enum.IntEnum):
     POISSON_EXACT = 3
 
 
+class EnumKind(enum.IntEnum):
+    """fs_enum_kind: the enum that fs_enum_name / fs_enum_parse / fs_enum_value_at describe."""
+    STATUS = 1
+    PIXEL_FORMAT = 2
+    CODEC = 3
+    DETECTOR_BACKEND = 4
+    CONVERT_MODE = 5
+    COLOR_MODE = 6
+    BLEND_MODE = 7
+
+
+class OptionsKind(enum.IntEnum):
+    """fs_options_kind: the options struct that fs_option_describe / fs_option_find describe."""
+    DETECTOR = 1
+    SWAP = 2
+    STREAM = 3
+    VIDEO = 4
+    REENACT = 5
+    EXTRACT = 6
+    TRAIN = 7
+
+
+class OptionType(enum.IntEnum):
+    """fs_option_type: what fs_option_info.type says an option holds."""
+    INT = 1
+    FLOAT = 2
+    BOOL = 3
+    ENUM = 4
+    STRING = 5
+
+
 # C enums are passed as int (their values all fit in a C int on every ABI we target).
 fs_status = c_int
 fs_pixel_format = c_int
