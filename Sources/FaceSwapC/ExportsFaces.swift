@@ -6,17 +6,9 @@ extension fs_detector_options: OptionsStruct {
     static var typeName: String { "fs_detector_options" }
     static var minSize: Int { leadingSize(\fs_detector_options.backend) }
     static var defaults: fs_detector_options {
-        let d = DetectorOptions()
         var o = fs_detector_options()
         o.struct_size = UInt32(MemoryLayout<fs_detector_options>.size)
-        o.backend = fs_detector_backend(rawValue: UInt32(d.backend.rawValue))
-        o.model_path = nil
-        o.upsample = Int32(d.upsample)
-        o.min_face_size = Int32(d.minFaceSize)
-        o.downscale = Float(d.downscale)
-        o.margin = Float(d.margin)
-        o.threshold = Float(d.threshold)
-        o.max_faces = Int32(d.maxFaces)
+        DetectorOptions.writeDefaults(into: &o)  // model_path NULL: the resolver
         return o
     }
 }
@@ -31,18 +23,8 @@ public func _fs_detector_create(_ opts: UnsafePointer<fs_detector_options>?, _ o
     call("fs_detector_create") {
         let o = try output(out)
         let c: fs_detector_options = try readOptions(opts, "options")
-        var d = DetectorOptions()
-        guard let backend = DetectorBackend(rawValue: Int32(bitPattern: c.backend.rawValue)) else {
-            throw FaceSwapError(.unsupported, "unknown detector backend \(c.backend.rawValue); use FS_DETECTOR_HOG, CNN or HAAR")
-        }
-        d.backend = backend
+        var d = try DetectorOptions(c: c)
         d.modelPath = c.model_path.map { String(cString: $0) }
-        d.upsample = Int(c.upsample)
-        d.minFaceSize = Int(c.min_face_size)
-        d.downscale = fromCFloat(c.downscale)
-        d.margin = fromCFloat(c.margin)
-        d.threshold = fromCFloat(c.threshold)
-        d.maxFaces = Int(c.max_faces)
         o.pointee = Registry.shared.add(try Detector(d), .detector)
     }
 }

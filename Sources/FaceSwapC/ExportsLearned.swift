@@ -12,11 +12,10 @@ extension fs_extract_options: OptionsStruct {
     static var typeName: String { "fs_extract_options" }
     static var minSize: Int { leadingSize(\fs_extract_options.size) }
     static var defaults: fs_extract_options {
-        let d = ExtractOptions()
-        return fs_extract_options(struct_size: UInt32(MemoryLayout<fs_extract_options>.size), size: Int32(d.size),
-                                  padding: Float(d.padding), min_sharpness: Float(d.minSharpness),
-                                  duplicate_distance: Float(d.duplicateDistance), every_nth_frame: Int32(d.everyNthFrame),
-                                  max_faces: Int32(d.maxFacesPerImage))
+        var o = fs_extract_options()
+        o.struct_size = UInt32(MemoryLayout<fs_extract_options>.size)
+        ExtractOptions.writeDefaults(into: &o)
+        return o
     }
 }
 
@@ -44,13 +43,7 @@ public func _fs_extract(_ det: OpaquePointer?, _ lm: OpaquePointer?, _ inputs: U
         let paths = try (0..<count).map { try string(list[$0], "inputs[\($0)]") }
         let folder = try string(outDir, "out_dir")
         let c: fs_extract_options = try readOptions(opts, "options")
-        var o = ExtractOptions()
-        o.size = Int(c.size)
-        o.padding = fromCFloat(c.padding)
-        o.minSharpness = fromCFloat(c.min_sharpness)
-        o.duplicateDistance = fromCFloat(c.duplicate_distance)
-        o.everyNthFrame = Int(c.every_nth_frame)
-        o.maxFacesPerImage = Int(c.max_faces)
+        let o = try ExtractOptions(c: c)
         let s = try Extractor(detector: d, landmarker: l, options: o).run(paths, into: folder) { done, total in
             progress.map { $0(user, Int64(done), Int64(total)) == 0 } ?? true
         }
@@ -141,19 +134,8 @@ extension fs_train_options: OptionsStruct {
         let d = TrainOptions()
         var o = fs_train_options()
         o.struct_size = UInt32(MemoryLayout<fs_train_options>.size)
-        o.size = Int32(d.size)
-        o.batch = Int32(d.hyper.batch)
-        o.learning_rate = Float(d.hyper.learningRate)
-        o.l1_weight = Float(d.hyper.l1)
-        o.ssim_weight = Float(d.hyper.ssim)
-        o.mask_weight = Float(d.hyper.mask)
-        o.gan_weight = Float(d.hyper.gan)
-        o.background_weight = Float(d.hyper.background)
-        o.seed = d.seed
-        o.augment = d.augmentation == .none ? 0 : 1
-        o.checkpoint_every = Int32(d.checkpointEvery)
-        o.preview_every = Int32(d.previewEvery)
-        o.resume = d.resume ? 1 : 0
+        TrainOptions.writeDefaults(into: &o)  // and what is not a table option:
+        o.seed = d.seed                       // preview_dir, name_a, name_b NULL: none, "A", "B"
         return o
     }
 }
@@ -169,24 +151,11 @@ public func _fs_trainer_create(_ a: UnsafePointer<CChar>?, _ b: UnsafePointer<CC
     call("fs_trainer_create") {
         let o = try output(out)
         let c: fs_train_options = try readOptions(opts, "options")
-        var t = TrainOptions()
-        t.size = Int(c.size)
-        t.hyper.batch = Int(c.batch)
-        t.hyper.learningRate = fromCFloat(c.learning_rate)
-        t.hyper.l1 = fromCFloat(c.l1_weight)
-        t.hyper.ssim = fromCFloat(c.ssim_weight)
-        t.hyper.mask = fromCFloat(c.mask_weight)
-        t.hyper.gan = fromCFloat(c.gan_weight)
-        t.hyper.background = fromCFloat(c.background_weight)
+        var t = try TrainOptions(c: c)
         t.seed = c.seed
-        if c.augment == 0 { t.augmentation = .none } else if c.augment != 1 { throw invalid("augment is \(c.augment); use 0 or 1") }
-        t.checkpointEvery = Int(c.checkpoint_every)
-        t.previewEvery = Int(c.preview_every)
         t.previewFolder = c.preview_dir.map { String(cString: $0) }
         t.nameA = c.name_a.map { String(cString: $0) } ?? "A"
         t.nameB = c.name_b.map { String(cString: $0) } ?? "B"
-        guard c.resume == 0 || c.resume == 1 else { throw invalid("resume is \(c.resume); use 0 or 1") }
-        t.resume = c.resume == 1
         o.pointee = Registry.shared.add(try Trainer(facesA: try string(a, "faces_a"), facesB: try string(b, "faces_b"),
                                                     modelPath: try string(path, "model_path"), options: t), .trainer)
     }

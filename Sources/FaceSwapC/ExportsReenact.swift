@@ -8,10 +8,11 @@ extension fs_reenact_options: OptionsStruct {
     static var typeName: String { "fs_reenact_options" }
     static var minSize: Int { leadingSize(\fs_reenact_options.expression) }
     static var defaults: fs_reenact_options {
-        let d = ReenactOptions()
-        return fs_reenact_options(struct_size: UInt32(MemoryLayout<fs_reenact_options>.size), expression: Float(d.expression),
-                                  head_motion: Float(d.headMotion), mouth_fill: d.mouthFill ? 1 : 0,
-                                  side_by_side: d.sideBySide ? 1 : 0, stream: nil, crf: Int32(VideoEncoding().crf), preset: nil)
+        var o = fs_reenact_options()
+        o.struct_size = UInt32(MemoryLayout<fs_reenact_options>.size)
+        ReenactOptions.writeDefaults(into: &o)  // stream NULL: the stream defaults
+        o.crf = Int32(VideoEncoding().crf)      // preset NULL: VideoEncoding's
+        return o
     }
 }
 
@@ -21,11 +22,8 @@ public func _fs_reenact_options_init(_ o: UnsafeMutablePointer<fs_reenact_option
 }
 
 func reenactOptions(_ c: fs_reenact_options) throws -> ReenactOptions {
-    var o = ReenactOptions()
-    o.expression = fromCFloat(c.expression)
-    o.headMotion = fromCFloat(c.head_motion)
-    o.mouthFill = c.mouth_fill != 0
-    o.stream = streamOptions(try readOptions(c.stream, "options->stream"))
+    var o = try ReenactOptions(c: c)
+    o.stream = try streamOptions(try readOptions(c.stream, "options->stream"))
     return o
 }
 
@@ -67,8 +65,9 @@ public func _fs_reenact_video(_ h: OpaquePointer?, _ driving: UnsafePointer<CCha
     call("fs_reenact_video") {
         let statsSize = try outputSize(stats, "stats")
         let c: fs_reenact_options = try readOptions(opts, "options")
+        let o = try ReenactOptions(c: c)
         let result = try ReenactJob.run(reenactor: try reenactor(h), driving: try string(driving, "driving_path"),
-                                        output: try string(output, "output_path"), sideBySide: c.side_by_side != 0,
+                                        output: try string(output, "output_path"), sideBySide: o.sideBySide,
                                         encoding: videoEncoding(crf: c.crf, preset: c.preset)) { done, total in
             progress.map { $0(user, Int64(done), Int64(total)) == 0 } ?? true
         }

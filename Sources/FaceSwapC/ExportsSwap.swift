@@ -51,23 +51,9 @@ extension fs_swap_options: OptionsStruct {
     static var typeName: String { "fs_swap_options" }
     static var minSize: Int { leadingSize(\fs_swap_options.mode) }
     static var defaults: fs_swap_options {
-        let d = SwapOptions()
         var o = fs_swap_options()
         o.struct_size = UInt32(MemoryLayout<fs_swap_options>.size)
-        o.mode = fs_convert_mode(rawValue: UInt32(d.mode.rawValue))
-        o.color = fs_color_mode(rawValue: UInt32(d.color.rawValue))
-        o.blend = fs_blend_mode(rawValue: UInt32(d.blend.rawValue))
-        o.expression = Float(d.expression)
-        o.forehead = Float(d.forehead)
-        o.erode = Float(d.erode)
-        o.feather = Float(d.feather)
-        o.keep_mouth = d.keepMouth ? 1 : 0
-        o.face_index = Int32(d.faceIndex)
-        o.keep_unmatched = d.keepUnmatched ? 1 : 0
-        o.use_reference = d.reference == nil ? 0 : 1
-        o.identity_threshold = Float(d.identityThreshold)
-        o.use_model_mask = d.modelMask ? 1 : 0
-        o.keep_model_shape = d.followTargetShape ? 0 : 1
+        SwapOptions.writeDefaults(into: &o)  // the table's fields; reference unused (use_reference 0)
         return o
     }
 }
@@ -77,36 +63,13 @@ public func _fs_swap_options_init(_ o: UnsafeMutablePointer<fs_swap_options>?, _
     call("fs_swap_options_init") { try initOptions(o, size) }
 }
 
+/// The table's options (Core/OptionTable.swift) plus the reference embedding, which is not one.
 func swapOptions(_ c: fs_swap_options) throws -> SwapOptions {
-    var o = SwapOptions()
-    guard let mode = ConvertMode(rawValue: Int32(bitPattern: c.mode.rawValue)) else {
-        throw FaceSwapError(.unsupported, "unknown conversion mode \(c.mode.rawValue); use FS_CONVERT_AFFINE or FS_CONVERT_DELAUNAY")
-    }
-    guard let color = ColorMode(rawValue: Int32(bitPattern: c.color.rawValue)) else {
-        throw FaceSwapError(.unsupported, "unknown colour mode \(c.color.rawValue); use FS_COLOR_NONE, MEAN, REINHARD or HISTOGRAM")
-    }
-    guard let blend = BlendMode(rawValue: Int32(bitPattern: c.blend.rawValue)) else {
-        throw FaceSwapError(.unsupported, "unknown blend mode \(c.blend.rawValue); use FS_BLEND_ALPHA, POISSON, MULTIBAND or POISSON_EXACT")
-    }
-    o.mode = mode
-    o.color = color
-    o.blend = blend
-    o.expression = fromCFloat(c.expression)
-    o.forehead = fromCFloat(c.forehead)
-    o.erode = fromCFloat(c.erode)
-    o.feather = fromCFloat(c.feather)
-    o.keepMouth = c.keep_mouth != 0
-    o.faceIndex = Int(c.face_index)
-    o.keepUnmatched = c.keep_unmatched != 0
+    var o = try SwapOptions(c: c)
     if c.use_reference != 0 {
         var ref = c.reference
         o.reference = withUnsafeBytes(of: &ref) { Array($0.bindMemory(to: Float.self)) }
     }
-    o.identityThreshold = fromCFloat(c.identity_threshold)
-    guard c.use_model_mask == 0 || c.use_model_mask == 1 else { throw invalid("use_model_mask is \(c.use_model_mask); use 0 or 1") }
-    o.modelMask = c.use_model_mask == 1
-    guard c.keep_model_shape == 0 || c.keep_model_shape == 1 else { throw invalid("keep_model_shape is \(c.keep_model_shape); use 0 or 1") }
-    o.followTargetShape = c.keep_model_shape == 0
     return o
 }
 

@@ -8,9 +8,10 @@ extension fs_stream_options: OptionsStruct {
     static var typeName: String { "fs_stream_options" }
     static var minSize: Int { leadingSize(\fs_stream_options.detect_interval) }
     static var defaults: fs_stream_options {
-        let d = StreamOptions()
-        return fs_stream_options(struct_size: UInt32(MemoryLayout<fs_stream_options>.size), detect_interval: Int32(d.detectInterval),
-                                 min_cutoff: Float(d.minCutoff), beta: Float(d.beta), scene_cut: Float(d.sceneCut))
+        var o = fs_stream_options()
+        o.struct_size = UInt32(MemoryLayout<fs_stream_options>.size)
+        StreamOptions.writeDefaults(into: &o)
+        return o
     }
 }
 
@@ -19,21 +20,14 @@ public func _fs_stream_options_init(_ o: UnsafeMutablePointer<fs_stream_options>
     call("fs_stream_options_init") { try initOptions(o, size) }
 }
 
-func streamOptions(_ c: fs_stream_options) -> StreamOptions {
-    var o = StreamOptions()
-    o.detectInterval = Int(c.detect_interval)
-    o.minCutoff = fromCFloat(c.min_cutoff)
-    o.beta = fromCFloat(c.beta)
-    o.sceneCut = fromCFloat(c.scene_cut)
-    return o
-}
+func streamOptions(_ c: fs_stream_options) throws -> StreamOptions { try StreamOptions(c: c) }
 
 @_cdecl("fs_stream_create")
 public func _fs_stream_create(_ sw: OpaquePointer?, _ src: OpaquePointer?, _ opts: UnsafePointer<fs_stream_options>?,
                               _ out: UnsafeMutablePointer<OpaquePointer?>?) -> fs_status {
     call("fs_stream_create") {
         let o = try output(out)
-        let options = streamOptions(try readOptions(opts, "options"))
+        let options = try streamOptions(try readOptions(opts, "options"))
         o.pointee = Registry.shared.add(try FaceStream(swapper: try swapper(sw), source: try source(src, for: sw), options: options), .stream)
     }
 }
@@ -122,7 +116,7 @@ public func _fs_video_swap(_ sw: OpaquePointer?, _ src: OpaquePointer?, _ input:
         let o: fs_video_options = try readOptions(opts, "options")
         let inner: fs_stream_options = try readOptions(o.stream, "options->stream")
         let result = try VideoJob.run(input: try string(input, "input_path"), output: try string(output, "output_path"),
-                                      swapper: try swapper(sw), source: try source(src, for: sw), options: streamOptions(inner),
+                                      swapper: try swapper(sw), source: try source(src, for: sw), options: try streamOptions(inner),
                                       encoding: videoEncoding(crf: o.crf, preset: o.preset)) { done, total in
             progress.map { $0(user, Int64(done), Int64(total)) == 0 } ?? true
         }

@@ -1,3 +1,5 @@
+import CFaceSwapABI
+
 /// Every tunable option of the library, with its name, kind, default, range and a one-line
 /// summary, in one table per options struct. The defaults are read from the option structs
 /// themselves (their `init()` is the one place a default is written); the ranges are written
@@ -74,57 +76,79 @@ public struct OptionSpec: Sendable {
     }
 }
 
-/// One field of a Swift options struct bound to its spec: how to read and write it as a number.
+/// Where an option lives in the C struct: its byte offset and whether it is a float (else a
+/// 4-byte integer or enum).
+public struct CField: Sendable {
+    public let offset: Int
+    public let isFloat: Bool
+}
+
+/// One field of a Swift options struct bound to its spec: how to read and write it as a number,
+/// and where it is in the C struct of the same name (nil: not a plain C field).
 public struct OptionField<Root>: Sendable {
     public let spec: OptionSpec
+    public let c: CField?
     let read: @Sendable (Root) -> Double
     let write: @Sendable (inout Root, Double) -> Void
     public func get(_ r: Root) -> Double { read(r) }
     public func set(_ r: inout Root, _ v: Double) { write(&r, v) }
 }
 
-extension OptionField {
-    private static func make(_ name: String, _ type: OptionType, _ kind: EnumKind? = nil, def: Double, min: Double, max: Double,
-                             minEx: Bool = false, maxEx: Bool = false, special: Double? = nil, _ summary: String,
-                             read: @escaping @Sendable (Root) -> Double, write: @escaping @Sendable (inout Root, Double) -> Void) -> OptionField {
+/// Builds the fields of Swift options `Root` whose C struct is `C`: each option names its Swift
+/// field and its C field (the C field's name is the option's name), and the defaults are read
+/// from `Root()`.
+public struct OptionFields<Root: OptionStruct> {
+    typealias C = Root.CStruct
+    let d = Root()
+
+    private func make(_ name: String, _ type: OptionType, _ kind: EnumKind? = nil, def: Double, min: Double, max: Double,
+                      minEx: Bool = false, maxEx: Bool = false, special: Double? = nil, c: CField?, _ summary: String,
+                      read: @escaping @Sendable (Root) -> Double, write: @escaping @Sendable (inout Root, Double) -> Void) -> OptionField<Root> {
         OptionField(spec: OptionSpec(name: name, type: type, enumKind: kind, defaultValue: def, defaultString: nil, min: min, max: max,
                                      minExclusive: minEx, maxExclusive: maxEx, special: special, summary: summary),
-                    read: read, write: write)
+                    c: c, read: read, write: write)
     }
 
-    static func float(_ name: String, _ kp: WritableKeyPath<Root, Double> & Sendable, _ lo: Double, _ hi: Double, minEx: Bool = false,
-                      maxEx: Bool = false, special: Double? = nil, defaults: Root, _ summary: String) -> OptionField {
-        make(name, .float, def: defaults[keyPath: kp], min: lo, max: hi, minEx: minEx, maxEx: maxEx, special: special, summary,
-             read: { $0[keyPath: kp] }, write: { $0[keyPath: kp] = $1 })
+    private func field<T>(_ kp: KeyPath<C, T>, float: Bool) -> CField {
+        precondition(MemoryLayout<T>.size == 4, "option fields of the C structs are 4 bytes")
+        return CField(offset: MemoryLayout<C>.offset(of: kp)!, isFloat: float)
     }
 
-    static func int(_ name: String, _ kp: WritableKeyPath<Root, Int> & Sendable, _ lo: Int, _ hi: Int, special: Int? = nil,
-                    defaults: Root, _ summary: String) -> OptionField {
-        make(name, .int, def: Double(defaults[keyPath: kp]), min: Double(lo), max: Double(hi), special: special.map(Double.init), summary,
-             read: { Double($0[keyPath: kp]) }, write: { $0[keyPath: kp] = Int($1) })
+    func float(_ name: String, _ kp: WritableKeyPath<Root, Double> & Sendable, _ c: KeyPath<C, Float>, _ lo: Double, _ hi: Double,
+               minEx: Bool = false, maxEx: Bool = false, special: Double? = nil, _ summary: String) -> OptionField<Root> {
+        make(name, .float, def: d[keyPath: kp], min: lo, max: hi, minEx: minEx, maxEx: maxEx, special: special,
+             c: field(c, float: true), summary, read: { $0[keyPath: kp] }, write: { $0[keyPath: kp] = $1 })
+    }
+
+    func int(_ name: String, _ kp: WritableKeyPath<Root, Int> & Sendable, _ c: KeyPath<C, Int32>, _ lo: Int, _ hi: Int,
+             special: Int? = nil, _ summary: String) -> OptionField<Root> {
+        make(name, .int, def: Double(d[keyPath: kp]), min: Double(lo), max: Double(hi), special: special.map(Double.init),
+             c: field(c, float: false), summary, read: { Double($0[keyPath: kp]) }, write: { $0[keyPath: kp] = Int($1) })
     }
 
     /// A 0/1 switch; `inverted`: the C field means the opposite of the Swift one.
-    static func bool(_ name: String, _ kp: WritableKeyPath<Root, Bool> & Sendable, inverted: Bool = false, defaults: Root,
-                     _ summary: String) -> OptionField {
-        make(name, .bool, def: defaults[keyPath: kp] != inverted ? 1 : 0, min: 0, max: 1, summary,
+    func bool(_ name: String, _ kp: WritableKeyPath<Root, Bool> & Sendable, _ c: KeyPath<C, Int32>, inverted: Bool = false,
+              _ summary: String) -> OptionField<Root> {
+        make(name, .bool, def: d[keyPath: kp] != inverted ? 1 : 0, min: 0, max: 1, c: field(c, float: false), summary,
              read: { $0[keyPath: kp] != inverted ? 1 : 0 }, write: { $0[keyPath: kp] = ($1 != 0) != inverted })
     }
 
-    static func choice<E: RawRepresentable & Sendable>(_ name: String, _ kp: WritableKeyPath<Root, E> & Sendable, _ kind: EnumKind,
-                                                       defaults: Root, _ summary: String) -> OptionField where E.RawValue == Int32 {
-        make(name, .choice, kind, def: Double(defaults[keyPath: kp].rawValue), min: 0, max: 0, summary,
+    func choice<E: RawRepresentable & Sendable, CE>(_ name: String, _ kp: WritableKeyPath<Root, E> & Sendable, _ c: KeyPath<C, CE>,
+                                                    _ kind: EnumKind, _ summary: String) -> OptionField<Root> where E.RawValue == Int32 {
+        make(name, .choice, kind, def: Double(d[keyPath: kp].rawValue), min: 0, max: 0, c: field(c, float: false), summary,
              read: { Double($0[keyPath: kp].rawValue) },
              write: { if let e = E(rawValue: Int32($1)) { $0[keyPath: kp] = e } })
     }
 
-    /// A text option (checked by its owner, not by range).
-    static func text(_ name: String, _ kp: WritableKeyPath<Root, String> & Sendable, defaults: Root, _ summary: String) -> OptionField {
-        OptionField(spec: OptionSpec(name: name, type: .string, enumKind: nil, defaultValue: 0, defaultString: defaults[keyPath: kp],
+    /// A text option (checked by its owner, not by range; not read from C by the table).
+    func text(_ name: String, _ kp: WritableKeyPath<Root, String> & Sendable, _ summary: String) -> OptionField<Root> {
+        OptionField(spec: OptionSpec(name: name, type: .string, enumKind: nil, defaultValue: 0, defaultString: d[keyPath: kp],
                                      min: 0, max: 0, minExclusive: false, maxExclusive: false, special: nil, summary: summary),
-                    read: { _ in 0 }, write: { _, _ in })
+                    c: nil, read: { _ in 0 }, write: { _, _ in })
     }
+}
 
+extension OptionField {
     /// Checks every numeric field of `r` against its range.
     static func validate(_ fields: [OptionField], _ r: Root, _ group: OptionGroup) throws {
         for f in fields where f.spec.type != .string { try f.spec.check(f.get(r), in: group) }
@@ -133,6 +157,8 @@ extension OptionField {
 
 /// An options struct with a table: `fields` in the order of the C struct's fields.
 public protocol OptionStruct: Sendable {
+    /// The C options struct of include/faceswap.h these options are read from.
+    associatedtype CStruct
     init()
     static var group: OptionGroup { get }
     static var fields: [OptionField<Self>] { get }
@@ -145,15 +171,72 @@ extension OptionStruct {
         return f
     }
     public static func spec(_ name: String) -> OptionSpec { field(name).spec }
+
+    /// The table's options read from a whole C struct (the caller's bytes over the defaults):
+    /// enum values the header does not name are UNSUPPORTED, switches other than 0/1 and numbers
+    /// out of range INVALID_ARGUMENT (by validate()). Fields outside the table keep Self()'s values.
+    public init(c: CStruct) throws {
+        self.init()
+        var copy = c
+        let fields = Self.fields
+        try withUnsafeBytes(of: &copy) { raw in
+            for f in fields {
+                guard let at = f.c else { continue }
+                let v = at.isFloat ? fromCFloat(raw.load(fromByteOffset: at.offset, as: Float.self))
+                                   : Double(raw.load(fromByteOffset: at.offset, as: Int32.self))
+                if f.spec.type == .choice, let kind = f.spec.enumKind, kind.name(Int32(v)) == nil {
+                    throw FaceSwapError(.unsupported, "unknown \(kind.title) \(UInt32(bitPattern: Int32(v))); use " +
+                                        kind.canonicalNames.joined(separator: ", "))
+                }
+                if f.spec.type == .bool, v != 0 && v != 1 {
+                    throw FaceSwapError(.invalidArgument, "\(f.spec.name) is \(Int64(v)); use 0 or 1")
+                }
+                f.set(&self, v)  // a float keeps NaN and infinities for validate() to refuse by name
+            }
+        }
+    }
+
+    /// Writes the table's defaults into a C struct (fields outside the table are left as they are).
+    public static func writeDefaults(into c: inout CStruct) {
+        let d = Self()
+        withUnsafeMutableBytes(of: &c) { raw in
+            for f in fields {
+                guard let at = f.c else { continue }
+                if at.isFloat { raw.storeBytes(of: Float(f.get(d)), toByteOffset: at.offset, as: Float.self) }
+                else { raw.storeBytes(of: Int32(f.get(d)), toByteOffset: at.offset, as: Int32.self) }
+            }
+        }
+    }
 }
 
-extension DetectorOptions: OptionStruct { public static var group: OptionGroup { .detector } }
-extension SwapOptions: OptionStruct { public static var group: OptionGroup { .swap } }
-extension StreamOptions: OptionStruct { public static var group: OptionGroup { .stream } }
-extension VideoEncoding: OptionStruct { public static var group: OptionGroup { .video } }
-extension ReenactOptions: OptionStruct { public static var group: OptionGroup { .reenact } }
-extension ExtractOptions: OptionStruct { public static var group: OptionGroup { .extract } }
-extension TrainOptions: OptionStruct { public static var group: OptionGroup { .train } }
+extension DetectorOptions: OptionStruct {
+    public typealias CStruct = fs_detector_options
+    public static var group: OptionGroup { .detector }
+}
+extension SwapOptions: OptionStruct {
+    public typealias CStruct = fs_swap_options
+    public static var group: OptionGroup { .swap }
+}
+extension StreamOptions: OptionStruct {
+    public typealias CStruct = fs_stream_options
+    public static var group: OptionGroup { .stream }
+}
+extension VideoEncoding: OptionStruct {
+    public typealias CStruct = fs_video_options
+    public static var group: OptionGroup { .video }
+}
+extension ReenactOptions: OptionStruct {
+    public typealias CStruct = fs_reenact_options
+    public static var group: OptionGroup { .reenact }
+}
+extension ExtractOptions: OptionStruct {
+    public typealias CStruct = fs_extract_options
+    public static var group: OptionGroup { .extract }
+}
+extension TrainOptions: OptionStruct {
+    public typealias CStruct = fs_train_options
+    public static var group: OptionGroup { .train }
+}
 
 /// The options structs of the C ABI, each with its table.
 public enum OptionGroup: Int32, Sendable, CaseIterable {
@@ -191,39 +274,39 @@ public enum OptionGroup: Int32, Sendable, CaseIterable {
 
 extension DetectorOptions {
     public static let fields: [OptionField<DetectorOptions>] = {
-        let d = DetectorOptions()
+        let b = OptionFields<DetectorOptions>()
         return [
-            .choice("backend", \.backend, .detectorBackend, defaults: d, "face detector: dlib HOG, dlib's MMOD CNN or OpenCV's Haar cascade"),
-            .int("upsample", \.upsample, 0, 3, defaults: d, "times to double the image before scanning (finds faces half the size each time)"),
-            .int("min_face_size", \.minFaceSize, 1, ImageLimits.maxSide, defaults: d,
+            b.choice("backend", \.backend, \.backend, .detectorBackend, "face detector: dlib HOG, dlib's MMOD CNN or OpenCV's Haar cascade"),
+            b.int("upsample", \.upsample, \.upsample, 0, 3, "times to double the image before scanning (finds faces half the size each time)"),
+            b.int("min_face_size", \.minFaceSize, \.min_face_size, 1, ImageLimits.maxSide,
                  "smallest face wanted, in input pixels; sets the scan scale (320 scans a quarter-size image)"),
-            .float("downscale", \.downscale, 0, 1, minEx: true, special: 0, defaults: d, "scan scale in (0, 1]; 0: automatic from min_face_size"),
-            .float("margin", \.margin, 0, 4, defaults: d, "box side = (1 + margin) × the detector's face size"),
-            .float("threshold", \.threshold, -10, 10, defaults: d, "minimum detector score kept (dlib's adjust_threshold)"),
-            .int("max_faces", \.maxFaces, 0, 100_000, defaults: d, "keep at most this many faces, largest first (0: all)"),
+            b.float("downscale", \.downscale, \.downscale, 0, 1, minEx: true, special: 0, "scan scale in (0, 1]; 0: automatic from min_face_size"),
+            b.float("margin", \.margin, \.margin, 0, 4, "box side = (1 + margin) × the detector's face size"),
+            b.float("threshold", \.threshold, \.threshold, -10, 10, "minimum detector score kept (dlib's adjust_threshold)"),
+            b.int("max_faces", \.maxFaces, \.max_faces, 0, 100_000, "keep at most this many faces, largest first (0: all)"),
         ]
     }()
 }
 
 extension SwapOptions {
     public static let fields: [OptionField<SwapOptions>] = {
-        let d = SwapOptions()
+        let b = OptionFields<SwapOptions>()
         return [
-            .choice("mode", \.mode, .convertMode, defaults: d, "conversion: one affine map, or piecewise-affine over a Delaunay mesh"),
-            .choice("color", \.color, .colorMode, defaults: d, "colour correction of the source face to the target's"),
-            .choice("blend", \.blend, .blendMode, defaults: d, "how the face is blended into the target"),
-            .float("expression", \.expression, 0, 1, defaults: d,
+            b.choice("mode", \.mode, \.mode, .convertMode, "conversion: one affine map, or piecewise-affine over a Delaunay mesh"),
+            b.choice("color", \.color, \.color, .colorMode, "colour correction of the source face to the target's"),
+            b.choice("blend", \.blend, \.blend, .blendMode, "how the face is blended into the target"),
+            b.float("expression", \.expression, \.expression, 0, 1,
                    "how far eyes, brows, nose and mouth take the target's shape and expression (0: the source's shape)"),
-            .float("forehead", \.forehead, 0, 1, defaults: d, "raise the mask above the brows by this fraction of the brow-to-chin height"),
-            .float("erode", \.erode, -0.3, 0.3, defaults: d, "shrink (> 0) or grow (< 0) the mask by this fraction of the face size"),
-            .float("feather", \.feather, 0, 0.5, defaults: d, "feather radius, as a fraction of the face size"),
-            .bool("keep_mouth", \.keepMouth, defaults: d, "keep the target's mouth interior (teeth, tongue)"),
-            .int("face_index", \.faceIndex, -1, 1000, defaults: d, "-1: every face of the target; N: only the N-th largest"),
-            .bool("keep_unmatched", \.keepUnmatched, defaults: d, "a target with no (matching) face is returned unchanged instead of failing"),
-            .float("identity_threshold", \.identityThreshold, 0, 2, minEx: true, maxEx: true, defaults: d,
+            b.float("forehead", \.forehead, \.forehead, 0, 1, "raise the mask above the brows by this fraction of the brow-to-chin height"),
+            b.float("erode", \.erode, \.erode, -0.3, 0.3, "shrink (> 0) or grow (< 0) the mask by this fraction of the face size"),
+            b.float("feather", \.feather, \.feather, 0, 0.5, "feather radius, as a fraction of the face size"),
+            b.bool("keep_mouth", \.keepMouth, \.keep_mouth, "keep the target's mouth interior (teeth, tongue)"),
+            b.int("face_index", \.faceIndex, \.face_index, -1, 1000, "-1: every face of the target; N: only the N-th largest"),
+            b.bool("keep_unmatched", \.keepUnmatched, \.keep_unmatched, "a target with no (matching) face is returned unchanged instead of failing"),
+            b.float("identity_threshold", \.identityThreshold, \.identity_threshold, 0, 2, minEx: true, maxEx: true,
                    "largest embedding distance to the reference that counts as the same person"),
-            .bool("use_model_mask", \.modelMask, defaults: d, "learned swapper: also limit the mask to the model's own mask output"),
-            .bool("keep_model_shape", \.followTargetShape, inverted: true, defaults: d,
+            b.bool("use_model_mask", \.modelMask, \.use_model_mask, "learned swapper: also limit the mask to the model's own mask output"),
+            b.bool("keep_model_shape", \.followTargetShape, \.keep_model_shape, inverted: true,
                   "learned swapper: keep the decoder's face shape instead of warping it onto the target's"),
         ]
     }()
@@ -231,13 +314,13 @@ extension SwapOptions {
 
 extension StreamOptions {
     public static let fields: [OptionField<StreamOptions>] = {
-        let d = StreamOptions()
+        let b = OptionFields<StreamOptions>()
         return [
-            .int("detect_interval", \.detectInterval, 1, 1000, defaults: d,
+            b.int("detect_interval", \.detectInterval, \.detect_interval, 1, 1000,
                  "run the detector every N frames; landmarks are tracked in between"),
-            .float("min_cutoff", \.minCutoff, 0, 1000, defaults: d, "One-Euro filter cutoff when still, Hz (0: no filtering)"),
-            .float("beta", \.beta, 0, 1000, defaults: d, "how fast the filter's cutoff rises with motion"),
-            .float("scene_cut", \.sceneCut, 0, 255, minEx: true, defaults: d,
+            b.float("min_cutoff", \.minCutoff, \.min_cutoff, 0, 1000, "One-Euro filter cutoff when still, Hz (0: no filtering)"),
+            b.float("beta", \.beta, \.beta, 0, 1000, "how fast the filter's cutoff rises with motion"),
+            b.float("scene_cut", \.sceneCut, \.scene_cut, 0, 255, minEx: true,
                    "thumbnail difference (0–255) between frames that counts as a scene cut"),
         ]
     }()
@@ -245,35 +328,35 @@ extension StreamOptions {
 
 extension VideoEncoding {
     public static let fields: [OptionField<VideoEncoding>] = {
-        let d = VideoEncoding()
-        return [.int("crf", \.crf, 0, 51, defaults: d, "H.264 quality: 0 lossless – 51"),
-                .text("preset", \.preset, defaults: d, "x264 preset: " + presets.joined(separator: ", "))]
+        let b = OptionFields<VideoEncoding>()
+        return [b.int("crf", \.crf, \.crf, 0, 51, "H.264 quality: 0 lossless – 51"),
+                b.text("preset", \.preset, "x264 preset: " + presets.joined(separator: ", "))]
     }()
 }
 
 extension ReenactOptions {
     public static let fields: [OptionField<ReenactOptions>] = {
-        let d = ReenactOptions()
+        let b = OptionFields<ReenactOptions>()
         return [
-            .float("expression", \.expression, 0, 2, defaults: d, "scale of the driver's expression applied (above 1 exaggerates)"),
-            .float("head_motion", \.headMotion, 0, 1, defaults: d, "share of the driver's head motion applied"),
-            .bool("mouth_fill", \.mouthFill, defaults: d, "fill an opening mouth from the driver's"),
-            .bool("side_by_side", \.sideBySide, defaults: d, "video: write driver | result side by side"),
+            b.float("expression", \.expression, \.expression, 0, 2, "scale of the driver's expression applied (above 1 exaggerates)"),
+            b.float("head_motion", \.headMotion, \.head_motion, 0, 1, "share of the driver's head motion applied"),
+            b.bool("mouth_fill", \.mouthFill, \.mouth_fill, "fill an opening mouth from the driver's"),
+            b.bool("side_by_side", \.sideBySide, \.side_by_side, "video: write driver | result side by side"),
         ]
     }()
 }
 
 extension ExtractOptions {
     public static let fields: [OptionField<ExtractOptions>] = {
-        let d = ExtractOptions()
+        let b = OptionFields<ExtractOptions>()
         return [
-            .int("size", \.size, 32, 1024, defaults: d, "side of the aligned crops written, pixels"),
-            .float("padding", \.padding, 0, 0.45, defaults: d, "room around the face, as a fraction of the crop"),
-            .float("min_sharpness", \.minSharpness, 0, 1e9, defaults: d, "skip faces whose Laplacian variance is below this (0: keep all)"),
-            .float("duplicate_distance", \.duplicateDistance, 0, 255, defaults: d,
+            b.int("size", \.size, \.size, 32, 1024, "side of the aligned crops written, pixels"),
+            b.float("padding", \.padding, \.padding, 0, 0.45, "room around the face, as a fraction of the crop"),
+            b.float("min_sharpness", \.minSharpness, \.min_sharpness, 0, 1e9, "skip faces whose Laplacian variance is below this (0: keep all)"),
+            b.float("duplicate_distance", \.duplicateDistance, \.duplicate_distance, 0, 255,
                    "skip faces within this mean grey difference of one already kept (0: keep all)"),
-            .int("every_nth_frame", \.everyNthFrame, 1, 100_000, defaults: d, "videos: look at every N-th frame"),
-            .int("max_faces", \.maxFacesPerImage, 1, 1000, defaults: d, "faces per image or frame, largest first"),
+            b.int("every_nth_frame", \.everyNthFrame, \.every_nth_frame, 1, 100_000, "videos: look at every N-th frame"),
+            b.int("max_faces", \.maxFacesPerImage, \.max_faces, 1, 1000, "faces per image or frame, largest first"),
         ]
     }()
 }
@@ -286,20 +369,20 @@ extension TrainOptions {
     }
 
     public static let fields: [OptionField<TrainOptions>] = {
-        let d = TrainOptions()
+        let b = OptionFields<TrainOptions>()
         return [
-            .int("size", \.size, 64, 128, defaults: d, "network side for new models: 64 or 128"),
-            .int("batch", \.hyper.batch, 1, 256, defaults: d, "faces per identity per iteration"),
-            .float("learning_rate", \.hyper.learningRate, 0, 0.1, minEx: true, defaults: d, "Adam's learning rate"),
-            .float("l1_weight", \.hyper.l1, 0, 100, defaults: d, "weight of the L1 pixel loss"),
-            .float("ssim_weight", \.hyper.ssim, 0, 100, defaults: d, "weight of the 1 − SSIM loss"),
-            .float("mask_weight", \.hyper.mask, 0, 100, defaults: d, "weight of the mask loss"),
-            .float("gan_weight", \.hyper.gan, 0, 100, defaults: d, "weight of the adversarial loss (0: off)"),
-            .float("background_weight", \.hyper.background, 0, 100, defaults: d, "pixel-loss weight outside the face mask"),
-            .bool("augment", \.augment, defaults: d, "random similarity, flips, colour jitter and random warp of the inputs"),
-            .int("checkpoint_every", \.checkpointEvery, 0, 1 << 30, defaults: d, "iterations between checkpoints (0: only at the end)"),
-            .int("preview_every", \.previewEvery, 0, 1 << 30, defaults: d, "iterations between preview grids (0: never)"),
-            .bool("resume", \.resume, defaults: d, "continue from the model file's checkpoint"),
+            b.int("size", \.size, \.size, 64, 128, "network side for new models: 64 or 128"),
+            b.int("batch", \.hyper.batch, \.batch, 1, 256, "faces per identity per iteration"),
+            b.float("learning_rate", \.hyper.learningRate, \.learning_rate, 0, 0.1, minEx: true, "Adam's learning rate"),
+            b.float("l1_weight", \.hyper.l1, \.l1_weight, 0, 100, "weight of the L1 pixel loss"),
+            b.float("ssim_weight", \.hyper.ssim, \.ssim_weight, 0, 100, "weight of the 1 − SSIM loss"),
+            b.float("mask_weight", \.hyper.mask, \.mask_weight, 0, 100, "weight of the mask loss"),
+            b.float("gan_weight", \.hyper.gan, \.gan_weight, 0, 100, "weight of the adversarial loss (0: off)"),
+            b.float("background_weight", \.hyper.background, \.background_weight, 0, 100, "pixel-loss weight outside the face mask"),
+            b.bool("augment", \.augment, \.augment, "random similarity, flips, colour jitter and random warp of the inputs"),
+            b.int("checkpoint_every", \.checkpointEvery, \.checkpoint_every, 0, 1 << 30, "iterations between checkpoints (0: only at the end)"),
+            b.int("preview_every", \.previewEvery, \.preview_every, 0, 1 << 30, "iterations between preview grids (0: never)"),
+            b.bool("resume", \.resume, \.resume, "continue from the model file's checkpoint"),
         ]
     }()
 }
