@@ -126,11 +126,10 @@ public struct OptionFields<Root: OptionStruct> {
              c: field(c, float: false), summary, read: { Double($0[keyPath: kp]) }, write: { $0[keyPath: kp] = Int($1) })
     }
 
-    /// A 0/1 switch; `inverted`: the C field means the opposite of the Swift one.
-    func bool(_ name: String, _ kp: WritableKeyPath<Root, Bool> & Sendable, _ c: KeyPath<C, Int32>, inverted: Bool = false,
-              _ summary: String) -> OptionField<Root> {
-        make(name, .bool, def: d[keyPath: kp] != inverted ? 1 : 0, min: 0, max: 1, c: field(c, float: false), summary,
-             read: { $0[keyPath: kp] != inverted ? 1 : 0 }, write: { $0[keyPath: kp] = ($1 != 0) != inverted })
+    /// A 0/1 switch.
+    func bool(_ name: String, _ kp: WritableKeyPath<Root, Bool> & Sendable, _ c: KeyPath<C, Int32>, _ summary: String) -> OptionField<Root> {
+        make(name, .bool, def: d[keyPath: kp] ? 1 : 0, min: 0, max: 1, c: field(c, float: false), summary,
+             read: { $0[keyPath: kp] ? 1 : 0 }, write: { $0[keyPath: kp] = $1 != 0 })
     }
 
     func choice<E: RawRepresentable & Sendable, CE>(_ name: String, _ kp: WritableKeyPath<Root, E> & Sendable, _ c: KeyPath<C, CE>,
@@ -305,8 +304,8 @@ extension SwapOptions {
             b.bool("keep_unmatched", \.keepUnmatched, \.keep_unmatched, "a target with no (matching) face is returned unchanged instead of failing"),
             b.float("identity_threshold", \.identityThreshold, \.identity_threshold, 0, 2, minEx: true, maxEx: true,
                    "largest embedding distance to the reference that counts as the same person"),
-            b.bool("use_model_mask", \.modelMask, \.use_model_mask, "learned swapper: also limit the mask to the model's own mask output"),
-            b.bool("keep_model_shape", \.followTargetShape, \.keep_model_shape, inverted: true,
+            b.bool("use_model_mask", \.useModelMask, \.use_model_mask, "learned swapper: also limit the mask to the model's own mask output"),
+            b.bool("keep_model_shape", \.keepModelShape, \.keep_model_shape,
                   "learned swapper: keep the decoder's face shape instead of warping it onto the target's"),
         ]
     }()

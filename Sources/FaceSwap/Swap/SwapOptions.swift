@@ -51,11 +51,11 @@ public struct SwapOptions: Sendable {
     /// Learned model: convert B's faces into A's (default: A's into B's).
     public var reverse: Bool = false
     /// Learned model: also limit the mask to the decoder's own mask output.
-    public var modelMask: Bool = false
-    /// Learned model: fit 68 landmarks on the decoded face and warp them like a photo source's
-    /// (the jaw onto the target's, the features by `expression`); false keeps the decoder's own
-    /// face shape, mapped back by the alignment alone.
-    public var followTargetShape: Bool = true
+    public var useModelMask: Bool = false
+    /// Learned model: keep the decoder's own face shape, mapped back by the alignment alone;
+    /// false fits 68 landmarks on the decoded face and warps them like a photo source's (the jaw
+    /// onto the target's, the features by `expression`).
+    public var keepModelShape: Bool = false
     public init() {}
 
     func validate() throws {

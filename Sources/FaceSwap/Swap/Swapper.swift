@@ -75,7 +75,7 @@ public final class Swapper: @unchecked Sendable {
         local.landmarks = face.landmarks.map { t.apply($0) }
         var decoded = converted
         var fitted = false
-        if options.followTargetShape {
+        if !options.keepModelShape {
             // dlib's landmarks on the decoded face, at 4× (the predictor wants more than 64 px),
             // started from the target's detector rectangle carried into the crop.
             let k = 4.0
@@ -208,7 +208,7 @@ public final class Swapper: @unchecked Sendable {
         let (hard, alpha) = try FaceMask.make(tMesh, roi: roi, erode: options.erode, feather: feather, keepMouth: options.keepMouth)
         try FaceMask.intersect(hard, valid)
         try FaceMask.intersect(alpha, valid)
-        if options.modelMask, let (m, t) = source.modelMask {
+        if options.useModelMask, let (m, t) = source.modelMask {
             // The decoder's mask, mapped from the crop into the region (crop -> image -> roi).
             let toROI = Affine(1, 0, -Double(roi.x), 0, 1, -Double(roi.y)).after(try t.inverted())
             let learned = try m.warped(toROI, width: roi.width, height: roi.height)
