@@ -60,14 +60,27 @@ func withZeroPaddedBytes<T, R>(of value: T, _ body: (UnsafeRawBufferPointer) -> 
 /// An options struct of the header: struct_size first, filled by fs_<name>_init with the caller's
 /// size, read over the defaults.
 protocol OptionsStruct {
-    static var typeName: String { get }
+    /// The core's options whose table (Core/OptionTable.swift) these are read by.
+    associatedtype Core: OptionStruct where Core.CStruct == Self
+    init()
+    var struct_size: UInt32 { get set }
     /// struct_size and the first option.
     static var minSize: Int { get }
-    /// The defaults, built from the Swift core's option structs.
-    static var defaults: Self { get }
+    /// Sets what is not a table option to its default (most such fields default to zero/NULL).
+    static func extraDefaults(_ o: inout Self)
 }
 
 extension OptionsStruct {
+    static var typeName: String { Core.group.cStruct }
+    /// The defaults at our sizeof: the core's table, then the rest.
+    static var defaults: Self {
+        var o = Self()
+        o.struct_size = UInt32(MemoryLayout<Self>.size)
+        Core.writeDefaults(into: &o)
+        extraDefaults(&o)
+        return o
+    }
+    static func extraDefaults(_ o: inout Self) {}
     static var initHint: String { "fill it with \(typeName)_init(&o, sizeof o) or \(typeName.uppercased())_INIT(&o)" }
 }
 

@@ -3,14 +3,8 @@ import CFaceSwapABI
 import FaceSwap
 
 extension fs_detector_options: OptionsStruct {
-    static var typeName: String { "fs_detector_options" }
+    typealias Core = DetectorOptions
     static var minSize: Int { leadingSize(\fs_detector_options.backend) }
-    static var defaults: fs_detector_options {
-        var o = fs_detector_options()
-        o.struct_size = UInt32(MemoryLayout<fs_detector_options>.size)
-        DetectorOptions.writeDefaults(into: &o)  // model_path NULL: the resolver
-        return o
-    }
 }
 
 @_cdecl("fs_detector_options_init")

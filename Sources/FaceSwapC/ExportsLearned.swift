@@ -9,14 +9,8 @@ func model(_ h: OpaquePointer?) throws -> FaceModel { try Registry.shared.get(h,
 func trainer(_ h: OpaquePointer?) throws -> Trainer { try Registry.shared.get(h, .trainer, as: Trainer.self) }
 
 extension fs_extract_options: OptionsStruct {
-    static var typeName: String { "fs_extract_options" }
+    typealias Core = ExtractOptions
     static var minSize: Int { leadingSize(\fs_extract_options.size) }
-    static var defaults: fs_extract_options {
-        var o = fs_extract_options()
-        o.struct_size = UInt32(MemoryLayout<fs_extract_options>.size)
-        ExtractOptions.writeDefaults(into: &o)
-        return o
-    }
 }
 
 @_cdecl("fs_extract_options_init")
@@ -128,16 +122,9 @@ public func _fs_swapper_create_learned(_ det: OpaquePointer?, _ lm: OpaquePointe
 }
 
 extension fs_train_options: OptionsStruct {
-    static var typeName: String { "fs_train_options" }
+    typealias Core = TrainOptions
     static var minSize: Int { leadingSize(\fs_train_options.size) }
-    static var defaults: fs_train_options {
-        let d = TrainOptions()
-        var o = fs_train_options()
-        o.struct_size = UInt32(MemoryLayout<fs_train_options>.size)
-        TrainOptions.writeDefaults(into: &o)  // and what is not a table option:
-        o.seed = d.seed                       // preview_dir, name_a, name_b NULL: none, "A", "B"
-        return o
-    }
+    static func extraDefaults(_ o: inout fs_train_options) { o.seed = TrainOptions().seed }
 }
 
 @_cdecl("fs_train_options_init")

@@ -5,15 +5,9 @@ import FaceSwap
 func reenactor(_ h: OpaquePointer?) throws -> Reenactor { try Registry.shared.get(h, .reenactor, as: Reenactor.self) }
 
 extension fs_reenact_options: OptionsStruct {
-    static var typeName: String { "fs_reenact_options" }
+    typealias Core = ReenactOptions
     static var minSize: Int { leadingSize(\fs_reenact_options.expression) }
-    static var defaults: fs_reenact_options {
-        var o = fs_reenact_options()
-        o.struct_size = UInt32(MemoryLayout<fs_reenact_options>.size)
-        ReenactOptions.writeDefaults(into: &o)  // stream NULL: the stream defaults
-        o.crf = Int32(VideoEncoding().crf)      // preset NULL: VideoEncoding's
-        return o
-    }
+    static func extraDefaults(_ o: inout fs_reenact_options) { o.crf = Int32(VideoEncoding().crf) }
 }
 
 @_cdecl("fs_reenact_options_init")

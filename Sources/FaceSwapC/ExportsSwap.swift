@@ -48,14 +48,8 @@ public func _fs_embedding_distance(_ a: UnsafePointer<Float>?, _ b: UnsafePointe
 }
 
 extension fs_swap_options: OptionsStruct {
-    static var typeName: String { "fs_swap_options" }
+    typealias Core = SwapOptions
     static var minSize: Int { leadingSize(\fs_swap_options.mode) }
-    static var defaults: fs_swap_options {
-        var o = fs_swap_options()
-        o.struct_size = UInt32(MemoryLayout<fs_swap_options>.size)
-        SwapOptions.writeDefaults(into: &o)  // the table's fields; reference unused (use_reference 0)
-        return o
-    }
 }
 
 @_cdecl("fs_swap_options_init")

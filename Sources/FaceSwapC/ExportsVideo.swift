@@ -5,14 +5,8 @@ import FaceSwap
 func stream(_ h: OpaquePointer?) throws -> FaceStream { try Registry.shared.get(h, .stream, as: FaceStream.self) }
 
 extension fs_stream_options: OptionsStruct {
-    static var typeName: String { "fs_stream_options" }
+    typealias Core = StreamOptions
     static var minSize: Int { leadingSize(\fs_stream_options.detect_interval) }
-    static var defaults: fs_stream_options {
-        var o = fs_stream_options()
-        o.struct_size = UInt32(MemoryLayout<fs_stream_options>.size)
-        StreamOptions.writeDefaults(into: &o)
-        return o
-    }
 }
 
 @_cdecl("fs_stream_options_init")
@@ -75,12 +69,8 @@ public func _fs_stream_flush(_ h: OpaquePointer?) -> fs_status {
 }
 
 extension fs_video_options: OptionsStruct {
-    static var typeName: String { "fs_video_options" }
+    typealias Core = VideoEncoding  // stream and preset NULL: the stream defaults, VideoEncoding's preset
     static var minSize: Int { leadingSize(\fs_video_options.crf) }
-    static var defaults: fs_video_options {
-        fs_video_options(struct_size: UInt32(MemoryLayout<fs_video_options>.size), crf: Int32(VideoEncoding().crf),
-                         stream: nil, preset: nil)
-    }
 }
 
 /// The encoding a caller asked for: crf, and preset (NULL: the default).
