@@ -3,8 +3,26 @@
  *
  * libfaceswap detects faces, fits 68 landmarks, aligns faces with a similarity transform and
  * swaps one person's face onto another's. This header is the whole public surface; it is
- * written by hand and kept stable: within one FS_ABI_VERSION, functions and struct layouts
- * are only ever added, never changed.
+ * written by hand.
+ *
+ * Compatibility: a stable tier and an experimental tier
+ * -----------------------------------------------------
+ *  - The stable tier is every declaration of this header outside the EXPERIMENTAL section at its
+ *    end. It carries the compatibility promise: within one FS_ABI_VERSION its functions keep
+ *    their names, parameters, statuses and meaning, and its structs and enums only grow (at their
+ *    end, by the growth rule below), never change; a program built against an older header of the
+ *    same FS_ABI_VERSION runs unchanged on a newer library. Breaking that bumps FS_ABI_VERSION.
+ *  - The experimental tier is excluded from that promise: the learned conversion (face
+ *    extraction fs_extract*, the learned-model file API fs_model_load/free/get_info,
+ *    fs_swapper_create_learned, training fs_train* and fs_trainer_*, their structs, handles and
+ *    callback), the learned-only fields of fs_swap_options (use_model_mask, keep_model_shape:
+ *    their place in the struct is fixed, their meaning is not) and the option kinds
+ *    FS_OPTIONS_EXTRACT and FS_OPTIONS_TRAIN. Any of it may change or be removed in any minor
+ *    version without an FS_ABI_VERSION bump.
+ *  - The experimental declarations stay visible, so no caller's build changes; each of its
+ *    functions is marked FS_EXPERIMENTAL. Define FS_WARN_EXPERIMENTAL before including this header
+ *    (cc -DFS_WARN_EXPERIMENTAL -Werror ...) and GCC or Clang flag every use of one, to be sure a
+ *    program uses only the stable tier.
  *
  * Conventions
  * -----------
@@ -42,6 +60,12 @@
  *  - Nothing crosses this interface as a C++ exception, a signal or an abort: every error is a
  *    status. Images larger than FS_MAX_IMAGE_SIDE per side or FS_MAX_IMAGE_PIXELS in all are
  *    refused (FS_ERR_TOO_LARGE), for JPEG from the header, before pixels are allocated.
+ *  - Every function's comment starts with a one-line summary and has an "Errors:" line: the
+ *    statuses it returns (FS_ERR_ left out) and why. "Errors: none" means it has no failure mode
+ *    (it returns no fs_status). FS_ERR_INTERNAL (a bug: please report it) may come from any call
+ *    that returns an fs_status, and FS_ERR_OUT_OF_MEMORY from any that allocates images, video
+ *    buffers or networks; they are listed only where the caller's input sets the size (image
+ *    constructors). Tests/header/check_header_docs.py keeps these lines present.
  *
  * Thread safety
  * -------------
@@ -80,6 +104,17 @@ extern "C" {
 #  define FS_API
 #endif
 
+/* Marks each function of the experimental tier (the EXPERIMENTAL section at the end), before
+ * FS_API. Empty by default. With FS_WARN_EXPERIMENTAL defined before this header is included,
+ * GCC and Clang warn at every use (-Werror turns that into an error), as sqlite's and zstd's
+ * experimental markers let a program prove that it uses only the stable tier. */
+#if defined(FS_WARN_EXPERIMENTAL) && defined(__GNUC__)
+#  define FS_EXPERIMENTAL \
+      __attribute__((deprecated("libfaceswap experimental API: may change in any minor version")))
+#else
+#  define FS_EXPERIMENTAL
+#endif
+
 /* ------------------------------------------------------------------------------------------ */
 /* Version                                                                                     */
 /* ------------------------------------------------------------------------------------------ */
@@ -94,12 +129,15 @@ extern "C" {
  * returned by value; nested stream options by pointer; output structs carry struct_size. */
 #define FS_ABI_VERSION 2
 
-/* The library's version number, FS_VERSION_NUMBER of the header it was built with. */
+/* The library's version number: FS_VERSION_NUMBER of the header it was built with.
+ * Errors: none. */
 FS_API unsigned fs_version(void);
-/* The library's version as a static string, e.g. "0.3.0". Never NULL; do not free. */
+/* The library's version as a static string, e.g. "0.3.0".
+ * Never NULL; do not free. Errors: none. */
 FS_API const char *fs_version_string(void);
-/* The library's FS_ABI_VERSION. A caller checks fs_abi_version() == FS_ABI_VERSION once at
- * start-up (FS_ABI_COMPATIBLE() does it) and refuses to go on otherwise. */
+/* The library's FS_ABI_VERSION.
+ * A caller checks fs_abi_version() == FS_ABI_VERSION once at start-up (FS_ABI_COMPATIBLE() does
+ * it) and refuses to go on otherwise. Errors: none. */
 FS_API int fs_abi_version(void);
 #define FS_ABI_COMPATIBLE() (fs_abi_version() == FS_ABI_VERSION)
 
@@ -123,15 +161,17 @@ typedef enum fs_status {
 } fs_status;
 
 /* A static, human-readable name for a status ("FS_ERR_DECODE: corrupt image data").
- * Never NULL; unknown values give "unknown status". Do not free. */
+ * Never NULL; unknown values give "unknown status". Do not free. Errors: none. */
 FS_API const char *fs_status_string(fs_status status);
 
-/* What exactly went wrong in the most recent failing fs_ call on this thread, e.g.
- * "fs_image_load: cannot open 'x.jpg': No such file or directory". "" when there was no error.
- * The pointer is valid until the next fs_ call on the same thread; copy it to keep it. */
+/* What exactly went wrong in the most recent failing fs_ call on this thread.
+ * E.g. "fs_image_load: cannot open 'x.jpg': No such file or directory"; "" when there was no
+ * error. The pointer is valid until the next fs_ call on the same thread; copy it to keep it.
+ * Errors: none. */
 FS_API const char *fs_last_error_message(void);
 
-/* Memory returned by the library as raw bytes (fs_image_encode) is released with fs_free. */
+/* Releases memory the library returned as raw bytes (fs_image_encode's buffer).
+ * NULL is a no-op, as with free(). Errors: none. */
 FS_API void fs_free(void *ptr);
 
 /* The largest struct_size (and *_options_init size) the library accepts: far above any struct of
@@ -157,18 +197,20 @@ typedef enum fs_enum_kind {
     FS_ENUM_BLEND_MODE = 7         /* fs_blend_mode: "alpha", "poisson", "multiband", "poisson-exact" */
 } fs_enum_kind;
 
-/* The canonical name of value in kind (lower case, words joined by '-'), or NULL when kind or
- * value is unknown. */
+/* The canonical name of value in kind (lower case, words joined by '-').
+ * Errors: none (NULL when kind or value is unknown; the error message is left as it was). */
 FS_API const char *fs_enum_name(fs_enum_kind kind, int32_t value);
 
-/* The value named name in kind: the canonical name or an alias ("histogram" for hist, "jpg",
- * "grey", "mmod"), case-insensitive, '_' read as '-'. *value is left unchanged on failure.
- * Errors: INVALID_ARGUMENT (unknown kind; name or value NULL; no such name: the message lists
- * the canonical names). */
+/* The value named name in kind, into *value.
+ * name is the canonical name or an alias ("histogram" for hist, "jpg", "grey", "mmod"),
+ * case-insensitive, '_' read as '-'. *value is left unchanged on failure.
+ * Errors: INVALID_ARGUMENT (unknown kind; name or value NULL; no such name, also "": the message
+ * lists the canonical names). */
 FS_API fs_status fs_enum_parse(fs_enum_kind kind, const char *name, int32_t *value);
 
-/* The index-th value of kind, in declaration order, into *value; *count (may be NULL) receives
- * the number of values (index 0 always exists: ask with it). List a kind with index 0, 1, ...
+/* The index-th value of kind, in declaration order, into *value.
+ * *count (may be NULL) receives the number of values (index 0 always exists: ask with it). List
+ * a kind with index 0, 1, ...
  * Errors: INVALID_ARGUMENT (unknown kind, value NULL, index >= count; *count is then 0). */
 FS_API fs_status fs_enum_value_at(fs_enum_kind kind, size_t index, int32_t *value, size_t *count);
 
@@ -178,8 +220,8 @@ typedef enum fs_options_kind {
     FS_OPTIONS_STREAM = 3,         /* fs_stream_options */
     FS_OPTIONS_VIDEO = 4,          /* fs_video_options (and crf, preset of fs_reenact_options) */
     FS_OPTIONS_REENACT = 5,        /* fs_reenact_options */
-    FS_OPTIONS_EXTRACT = 6,        /* fs_extract_options */
-    FS_OPTIONS_TRAIN = 7           /* fs_train_options */
+    FS_OPTIONS_EXTRACT = 6,        /* fs_extract_options (experimental tier) */
+    FS_OPTIONS_TRAIN = 7           /* fs_train_options (experimental tier) */
 } fs_options_kind;
 
 typedef enum fs_option_type {
@@ -209,14 +251,16 @@ typedef struct fs_option_info {
     const char *default_string;    /* FS_OPTION_STRING: the default; else NULL */
 } fs_option_info;
 
-/* The index-th option (in field order) of the struct named by kind, into *info; *count (may be
- * NULL) receives the number of options listed (index 0 always exists: ask with it).
+/* The index-th option (in field order) of the struct named by kind, into *info.
+ * *count (may be NULL) receives the number of options listed (index 0 always exists: ask with
+ * it).
  * Errors: INVALID_ARGUMENT (unknown kind; info NULL; info->struct_size below 8 or over
  * FS_STRUCT_SIZE_MAX; index >= count; *count is then 0). */
 FS_API fs_status fs_option_describe(fs_options_kind kind, size_t index, fs_option_info *info,
                                     size_t *count);
 
-/* As fs_option_describe, by the field's name ("expression").
+/* The option of the struct named by kind whose field is called name ("expression"), into *info.
+ * As fs_option_describe otherwise.
  * Errors: INVALID_ARGUMENT (as fs_option_describe; name NULL or not an option of the struct: the
  * message lists its options). */
 FS_API fs_status fs_option_find(fs_options_kind kind, const char *name, fs_option_info *info);
@@ -254,46 +298,74 @@ typedef enum fs_codec {
 /* An image owned by the library (or wrapping a caller's pixels, see fs_image_wrap). */
 typedef struct fs_image fs_image;
 
-/* Reads and decodes a file: JPEG (libjpeg-turbo; EXIF orientation applied; CMYK/YCCK converted),
- * PNG (8/16-bit, grey, alpha), and what else OpenCV reads (BMP, TIFF, WebP, ...).
- * The result is BGR8, or BGRA8 when the file has an alpha channel; 16-bit samples are scaled
- * to 8 bits. *out receives a new image (free with fs_image_free), or NULL on failure.
- * Errors: INVALID_ARGUMENT, IO, DECODE, UNSUPPORTED, TOO_LARGE, OUT_OF_MEMORY. */
+/* Reads and decodes an image file into a new image.
+ * JPEG (libjpeg-turbo; EXIF orientation applied; CMYK/YCCK converted), PNG (8/16-bit, grey,
+ * alpha), and what else OpenCV reads (BMP, TIFF, WebP, ...). The result is BGR8, or BGRA8 when
+ * the file has an alpha channel; 16-bit samples are scaled to 8 bits. *out receives a new image
+ * (free with fs_image_free), or NULL on failure.
+ * Errors: INVALID_ARGUMENT (path or out NULL), IO (cannot open or read: missing, a folder, ""),
+ * DECODE (empty, truncated, corrupt or not an image), TOO_LARGE (over FS_MAX_IMAGE_SIDE /
+ * FS_MAX_IMAGE_PIXELS, or a file over 1 GiB), UNSUPPORTED (a channel count OpenCV gives that is
+ * none of grey, grey + alpha, colour, colour + alpha), OUT_OF_MEMORY. */
 FS_API fs_status fs_image_load(const char *path, fs_image **out);
 
-/* As fs_image_load, from size bytes in memory (borrowed for the call). */
+/* Decodes size bytes in memory (borrowed for the call) into a new image, as fs_image_load.
+ * Errors: INVALID_ARGUMENT (out NULL; data NULL with size > 0; size over any buffer), DECODE
+ * (size 0, even with data NULL; truncated, corrupt or not an image), TOO_LARGE (over the pixel
+ * limits, or over 1 GiB of data), UNSUPPORTED (as fs_image_load), OUT_OF_MEMORY. */
 FS_API fs_status fs_image_decode(const void *data, size_t size, fs_image **out);
 
-/* Copies the caller's pixels into a new image of the same format. */
+/* Copies the caller's pixels into a new image of the same format.
+ * Errors: INVALID_ARGUMENT (view, view->data or out NULL; width or height not positive; stride
+ * below a row or stride × height overflowing), UNSUPPORTED (not an fs_pixel_format), TOO_LARGE
+ * (over FS_MAX_IMAGE_SIDE / FS_MAX_IMAGE_PIXELS), OUT_OF_MEMORY. */
 FS_API fs_status fs_image_from_view(const fs_image_view *view, fs_image **out);
 
-/* Wraps the caller's pixels without copying. The caller keeps view->data alive and unchanged
- * by others until fs_image_free(*out); operations that write an image (the swap stages) write
- * straight into those pixels. */
+/* Wraps the caller's pixels in a new image without copying them.
+ * The caller keeps view->data alive and unchanged by others until fs_image_free(*out);
+ * operations that write an image (the swap stages) write straight into those pixels.
+ * Errors: INVALID_ARGUMENT, UNSUPPORTED, TOO_LARGE (as fs_image_from_view). */
 FS_API fs_status fs_image_wrap(const fs_image_view *view, fs_image **out);
 
-/* A new image of width × height in format, every byte zero. */
+/* A new image of width × height in format, every byte zero.
+ * Errors: INVALID_ARGUMENT (out NULL; width or height not positive), UNSUPPORTED (not an
+ * fs_pixel_format), TOO_LARGE (over FS_MAX_IMAGE_SIDE / FS_MAX_IMAGE_PIXELS), OUT_OF_MEMORY. */
 FS_API fs_status fs_image_create(int32_t width, int32_t height, fs_pixel_format format,
                                  fs_image **out);
 
-/* A new image with the pixels of image converted to format (GRAY8 <-> colour, channel order,
- * alpha added as 255 or dropped). */
+/* A new image with the pixels of image converted to format.
+ * GRAY8 <-> colour, channel order, alpha added as 255 or dropped.
+ * Errors: INVALID_ARGUMENT (image not a live fs_image; out NULL), UNSUPPORTED (not an
+ * fs_pixel_format), OUT_OF_MEMORY. */
 FS_API fs_status fs_image_convert(const fs_image *image, fs_pixel_format format, fs_image **out);
 
-/* Describes the image's pixels. view->data is borrowed: valid until fs_image_free(image). */
+/* Describes the image's pixels in *view.
+ * view->data is borrowed: valid until fs_image_free(image).
+ * Errors: INVALID_ARGUMENT (image not a live fs_image; view NULL). */
 FS_API fs_status fs_image_get_view(const fs_image *image, fs_image_view *view);
 
-/* Encodes to JPEG (quality 1–100; 0 means 92) or PNG (quality ignored). *out_data receives
- * *out_size bytes allocated by the library: release them with fs_free. */
+/* Encodes the image to JPEG (quality 1–100; 0 means 92) or PNG (quality ignored) in memory.
+ * *out_data receives *out_size bytes allocated by the library: release them with fs_free.
+ * Errors: INVALID_ARGUMENT (image not a live fs_image; out_data or out_size NULL; codec
+ * FS_CODEC_AUTO, which needs a file name; JPEG quality outside 0–100), UNSUPPORTED (not an
+ * fs_codec). */
 FS_API fs_status fs_image_encode(const fs_image *image, fs_codec codec, int quality,
                                  void **out_data, size_t *out_size);
 
-/* Encodes and writes to path, the codec from the extension (.jpg/.jpeg/.png) when codec is
- * FS_CODEC_AUTO. Written atomically: to a temporary file in the same folder, then renamed, so
- * path holds either its old content or the whole new image, never a part. */
+/* Encodes the image and writes it to path, atomically.
+ * The codec comes from the extension (.jpg/.jpeg/.png) when codec is FS_CODEC_AUTO. Written to a
+ * temporary file in the same folder, then renamed, so path holds either its old content or the
+ * whole new image, never a part.
+ * Errors: INVALID_ARGUMENT (image not a live fs_image; path NULL, or "" with a codec given; JPEG
+ * quality outside 0–100), UNSUPPORTED (FS_CODEC_AUTO and no .jpg/.jpeg/.png extension; not an
+ * fs_codec), IO (the folder missing or unwritable, path a folder, a write failing: disk full;
+ * path keeps its old content). */
 FS_API fs_status fs_image_save(const fs_image *image, const char *path, fs_codec codec,
                                int quality);
 
+/* Releases an image (a wrapped image leaves the caller's pixels alone).
+ * NULL, an already freed image and a handle of another kind are ignored, as free(NULL).
+ * Errors: none. */
 FS_API void fs_image_free(fs_image *image);
 
 /* ------------------------------------------------------------------------------------------ */
@@ -333,8 +405,10 @@ typedef struct fs_face {
  */
 
 /* Writes the full path of model file `name` (e.g. "mmod_human_face_detector.dat") into buf.
- * Errors: MODEL (not found; the message lists where it looked), BUFFER_TOO_SMALL,
- * INVALID_ARGUMENT (name NULL, empty or not a plain file name). */
+ * The resolver's order is above; buf receives the path and its NUL, buf_size bytes at most.
+ * Errors: INVALID_ARGUMENT (name or buf NULL; name empty or not a plain file name), MODEL (not
+ * found; the message lists where it looked), BUFFER_TOO_SMALL (buf_size under the path's length
+ * + 1; the message says how many bytes it needs). */
 FS_API fs_status fs_model_find(const char *name, char *buf, size_t buf_size);
 
 /* ------------------------------------------------------------------------------------------ */
@@ -366,27 +440,34 @@ typedef struct fs_detector_options {
 
 typedef struct fs_detector fs_detector;
 
-/* Fills *options with the defaults (HOG, model_path NULL, upsample 0, min_face_size 80,
- * downscale 0, margin 0.5, threshold 0, max_faces 0): writes exactly `size` bytes, the defaults
- * truncated to size (zeros past the library's own struct), struct_size = size. Pass
- * sizeof *options, as FS_DETECTOR_OPTIONS_INIT(&o) does. options is borrowed. Thread-safe.
+/* Fills *options with the detector defaults, writing exactly `size` bytes.
+ * The defaults (HOG, model_path NULL, upsample 0, min_face_size 80, downscale 0, margin 0.5,
+ * threshold 0, max_faces 0) truncated to size (zeros past the library's own struct),
+ * struct_size = size. Pass sizeof *options, as FS_DETECTOR_OPTIONS_INIT(&o) does. options is
+ * borrowed. Thread-safe.
  * Errors: INVALID_ARGUMENT (options NULL; size below 8, i.e. struct_size and backend, or over
  * FS_STRUCT_SIZE_MAX); nothing is written then. */
 FS_API fs_status fs_detector_options_init(fs_detector_options *options, size_t size);
 #define FS_DETECTOR_OPTIONS_INIT(o) fs_detector_options_init((o), sizeof *(o))
 
-/* Loads the detector's model once (HOG ~0.5 s). options NULL means the defaults. *out is NULL
- * on failure.
- * Errors: INVALID_ARGUMENT (bad option; the message names it), MODEL, UNSUPPORTED. */
+/* Creates a detector, loading its model once (HOG ~0.5 s).
+ * options NULL means the defaults. *out is NULL on failure.
+ * Errors: INVALID_ARGUMENT (out NULL; a bad struct_size; an option out of range: the message
+ * names it), UNSUPPORTED (unknown backend; a CPU without the build's instruction set), MODEL (the
+ * CNN model or Haar cascade missing, unreadable or of the wrong kind). */
 FS_API fs_status fs_detector_create(const fs_detector_options *options, fs_detector **out);
+/* Releases a detector (swappers and reenactors made from it keep their own reference).
+ * NULL, an already freed detector and a handle of another kind are ignored. Errors: none. */
 FS_API void fs_detector_free(fs_detector *detector);
 
-/* Finds faces, largest first. Writes min(found, capacity) faces to faces (which may be NULL
- * when capacity is 0) and the number found to *count. Landmarks are not fitted
- * (num_landmarks = 0). No face is not an error: *count = 0. If more faces were found than
- * capacity, the first `capacity` are written and FS_OK is still returned; compare *count.
- * Errors: INVALID_ARGUMENT, TOO_LARGE (upsampling would exceed the pixel limit).
- * Thread-safe on a shared detector. */
+/* Finds the faces of image, largest first.
+ * Writes min(found, capacity) faces to faces (which may be NULL when capacity is 0) and the
+ * number found to *count. Landmarks are not fitted (num_landmarks = 0). No face is not an error:
+ * *count = 0. If more faces were found than capacity, the first `capacity` are written and FS_OK
+ * is still returned; compare *count. Thread-safe on a shared detector.
+ * Errors: INVALID_ARGUMENT (detector or image not a live handle of its kind; count NULL; faces
+ * NULL with capacity > 0; capacity over any array), TOO_LARGE (upsampling would exceed the pixel
+ * limit). */
 FS_API fs_status fs_detect(const fs_detector *detector, const fs_image *image,
                            fs_face *faces, size_t capacity, size_t *count);
 
@@ -396,17 +477,25 @@ FS_API fs_status fs_detect(const fs_detector *detector, const fs_image *image,
 
 typedef struct fs_landmarker fs_landmarker;
 
-/* Loads a dlib shape predictor (68 or 5 points). model_path NULL: the resolver's
- * shape_predictor_68_face_landmarks.dat (Debian's libdlib-data puts it in /usr/share/dlib).
- * Loading takes ~0.8 s: do it once. Errors: MODEL. */
+/* Creates a landmarker from a dlib shape predictor (68 or 5 points).
+ * model_path NULL: the resolver's shape_predictor_68_face_landmarks.dat (Debian's libdlib-data
+ * puts it in /usr/share/dlib). Loading takes ~0.8 s: do it once.
+ * Errors: INVALID_ARGUMENT (out NULL), MODEL (missing, even at an explicit path; unreadable; not
+ * a shape predictor; neither 68 nor 5 points), UNSUPPORTED (a CPU without the build's
+ * instruction set). */
 FS_API fs_status fs_landmarker_create(const char *model_path, fs_landmarker **out);
+/* Releases a landmarker (handles made from it keep their own reference).
+ * NULL, an already freed landmarker and a handle of another kind are ignored. Errors: none. */
 FS_API void fs_landmarker_free(fs_landmarker *landmarker);
 
-/* 68 or 5, or 0 for a NULL handle. */
+/* The number of points the landmarker fits: 68 or 5.
+ * Errors: none (0 for a NULL, freed or wrong-kind handle). */
 FS_API int32_t fs_landmarker_num_points(const fs_landmarker *landmarker);
 
 /* Fits the points inside face->rect and writes face->landmarks and face->num_landmarks.
- * Thread-safe on a shared landmarker. */
+ * Thread-safe on a shared landmarker.
+ * Errors: INVALID_ARGUMENT (landmarker or image not a live handle of its kind; face NULL;
+ * face->num_landmarks outside 0–68; face->rect empty, not finite or implausibly large). */
 FS_API fs_status fs_landmarks_fit(const fs_landmarker *landmarker, const fs_image *image,
                                   fs_face *face);
 
@@ -419,26 +508,35 @@ FS_API fs_status fs_landmarks_fit(const fs_landmarker *landmarker, const fs_imag
  * side `size` with `padding` p puts that square at [p·size, (1−p)·size] on both axes.
  */
 
-/* The similarity transform (rotation + uniform scale + translation, Umeyama's weighted least
- * squares over points 17–67 with the eye points 36–47 counted six times, so the eyes land on
- * the template's; for a 5-point face, the eye corners and nose) that maps face's landmarks from
- * image pixels to the aligned crop. padding in [0, 0.45]; 0.25 shows the whole face.
- * Errors: INVALID_ARGUMENT (no landmarks, size outside 8..4096, bad padding). */
+/* The similarity transform that maps face's landmarks from image pixels to the aligned crop.
+ * Rotation + uniform scale + translation, Umeyama's weighted least squares over points 17–67
+ * with the eye points 36–47 counted six times, so the eyes land on the template's; for a 5-point
+ * face, the eye corners and nose. padding in [0, 0.45]; 0.25 shows the whole face.
+ * Errors: INVALID_ARGUMENT (face or out NULL; neither 68 nor 5 landmarks; a landmark not finite
+ * or all on one point; size outside 8–4096; padding outside 0–0.45 or not finite). */
 FS_API fs_status fs_align_transform(const fs_face *face, int32_t size, float padding,
                                     fs_affine *out);
 
-/* The template's 68 points in crop pixels for (size, padding). */
+/* The template's 68 points in crop pixels for (size, padding), into points.
+ * Errors: INVALID_ARGUMENT (points NULL; size outside 8–4096; padding outside 0–0.45 or not
+ * finite). */
 FS_API fs_status fs_align_template(int32_t size, float padding, fs_point points[FS_MAX_LANDMARKS]);
 
-/* Warps image into a new size × size image (bilinear, border replicated) by transform, which maps
- * image pixels to crop pixels (as fs_align_transform gives). Same format as image. */
+/* Warps image into a new size × size image by transform (bilinear, border replicated).
+ * transform maps image pixels to crop pixels (as fs_align_transform gives). Same format as
+ * image.
+ * Errors: INVALID_ARGUMENT (image not a live fs_image; transform or out NULL; a transform entry
+ * not finite; size outside 8–4096). */
 FS_API fs_status fs_align_crop(const fs_image *image, const fs_affine *transform, int32_t size,
                                fs_image **out);
 
-/* The inverse of an affine transform. Errors: INVALID_ARGUMENT (singular). */
+/* The inverse of an affine transform, into *out.
+ * Errors: INVALID_ARGUMENT (transform or out NULL; an entry not finite; singular). */
 FS_API fs_status fs_affine_invert(const fs_affine *transform, fs_affine *out);
 
-/* Applies transform to count points in place. */
+/* Applies transform to count points in place.
+ * Errors: INVALID_ARGUMENT (transform NULL or an entry not finite; points NULL with count > 0;
+ * count over any array). count 0 does nothing. */
 FS_API fs_status fs_affine_apply(const fs_affine *transform, fs_point *points, size_t count);
 
 /* ------------------------------------------------------------------------------------------ */
@@ -448,18 +546,27 @@ FS_API fs_status fs_affine_apply(const fs_affine *transform, fs_point *points, s
 #define FS_EMBEDDING_SIZE 128
 
 /* dlib's face-recognition ResNet (dlib_face_recognition_resnet_model_v1.dat, from the PyPI
- * package face_recognition_models). Immutable after creation; thread-safe when shared.
- * model_path NULL: the resolver. Errors: MODEL (missing or not this network), UNSUPPORTED. */
+ * package face_recognition_models). Immutable after creation; thread-safe when shared. */
 typedef struct fs_recognizer fs_recognizer;
+/* Creates a recognizer, loading the ResNet once.
+ * model_path NULL: the resolver.
+ * Errors: INVALID_ARGUMENT (out NULL), MODEL (missing, even at an explicit path; unreadable; not
+ * this network), UNSUPPORTED (a CPU without the build's instruction set). */
 FS_API fs_status fs_recognizer_create(const char *model_path, fs_recognizer **out);
+/* Releases a recognizer (swappers made with it keep their own reference).
+ * NULL, an already freed recognizer and a handle of another kind are ignored. Errors: none. */
 FS_API void fs_recognizer_free(fs_recognizer *recognizer);
 
-/* The 128-D identity embedding of a face with 68 (or 5) landmarks. Two faces of one person are
- * usually < 0.6 apart (fs_embedding_distance). ~20–50 ms per face on a CPU. */
+/* The 128-D identity embedding of a face with 68 (or 5) landmarks, into embedding.
+ * Two faces of one person are usually < 0.6 apart (fs_embedding_distance). ~20–50 ms per face on
+ * a CPU. Thread-safe on a shared recognizer.
+ * Errors: INVALID_ARGUMENT (recognizer or image not a live handle of its kind; face or embedding
+ * NULL; face without 68 or 5 landmarks, or with a landmark not finite). */
 FS_API fs_status fs_face_embedding(const fs_recognizer *recognizer, const fs_image *image,
                                    const fs_face *face, float embedding[FS_EMBEDDING_SIZE]);
 
-/* Euclidean distance of two embeddings (NaN if either pointer is NULL). */
+/* The Euclidean distance of two embeddings.
+ * Errors: none (NaN if either pointer is NULL). */
 FS_API float fs_embedding_distance(const float a[FS_EMBEDDING_SIZE], const float b[FS_EMBEDDING_SIZE]);
 
 /* ------------------------------------------------------------------------------------------ */
@@ -505,68 +612,88 @@ typedef struct fs_swap_options {
                                     (needs a recognizer in fs_swapper_create) */
     float reference[FS_EMBEDDING_SIZE];
     float identity_threshold;    /* default 0.6 */
-    int32_t use_model_mask;      /* learned swapper: also limit the mask to the model's own mask
-                                    output (default 0: the landmark hull alone) */
-    int32_t keep_model_shape;    /* learned swapper: 1 = map the decoded face back by the alignment
-                                    alone (the decoder's face shape); 0 (default) = fit 68 points on
-                                    the decoded face and warp them like a photo source's: the jaw
-                                    onto the target's, the features by `expression` */
+    /* The last two fields belong to the EXPERIMENTAL tier (see the section at the end): their
+       place here is fixed, their meaning is not promised. Only a swapper made by
+       fs_swapper_create_learned reads them (documented there); others check them for 0/1. */
+    int32_t use_model_mask;      /* experimental tier: learned swapper only (default 0) */
+    int32_t keep_model_shape;    /* experimental tier: learned swapper only (default 0) */
 } fs_swap_options;
 
-/* Fills *options with the defaults (DELAUNAY, REINHARD, MULTIBAND, expression 0.6, forehead
- * 0.1, erode 0.04, feather 0.06, keep_mouth 1, every face, keep_unmatched 0, no reference,
- * identity_threshold 0.6, use_model_mask 0, keep_model_shape 0): writes exactly `size` bytes as
- * fs_detector_options_init does. Pass sizeof *options (FS_SWAP_OPTIONS_INIT(&o)). options is
- * borrowed. Thread-safe.
+/* Fills *options with the swap defaults, writing exactly `size` bytes.
+ * The defaults: DELAUNAY, REINHARD, MULTIBAND, expression 0.6, forehead 0.1, erode 0.04, feather
+ * 0.06, keep_mouth 1, every face, keep_unmatched 0, no reference, identity_threshold 0.6,
+ * use_model_mask 0, keep_model_shape 0; written as fs_detector_options_init does. Pass
+ * sizeof *options (FS_SWAP_OPTIONS_INIT(&o)). options is borrowed. Thread-safe.
  * Errors: INVALID_ARGUMENT (options NULL; size below 8 or over FS_STRUCT_SIZE_MAX). */
 FS_API fs_status fs_swap_options_init(fs_swap_options *options, size_t size);
 #define FS_SWAP_OPTIONS_INIT(o) fs_swap_options_init((o), sizeof *(o))
 
 /* The swapper: conversion + mask + colour + blend settings over a detector and a landmarker
- * (68-point). It keeps its own references: the detector, landmarker and recognizer handles may
- * be freed after this call. recognizer may be NULL unless options->use_reference. options NULL
- * means the defaults. Immutable after creation; thread-safe when shared.
- * Errors: INVALID_ARGUMENT (option out of range; the message names it), UNSUPPORTED (5-point
- * landmarker), MODEL (reference without recognizer). */
+ * (68-point). Immutable after creation; thread-safe when shared. */
 typedef struct fs_swapper fs_swapper;
+/* Creates a swapper that puts a prepared source face (fs_source_prepare) onto targets.
+ * It keeps its own references: the detector, landmarker and recognizer handles may be freed
+ * after this call. recognizer may be NULL unless options->use_reference. options NULL means the
+ * defaults.
+ * Errors: INVALID_ARGUMENT (detector, landmarker, or a non-NULL recognizer, not a live handle of
+ * its kind; out NULL; a bad struct_size; an option out of range or a switch not 0/1: the message
+ * names it; a reference not finite), UNSUPPORTED (a mode, color or blend value the header does
+ * not name; a 5-point landmarker), MODEL (use_reference without a recognizer). */
 FS_API fs_status fs_swapper_create(const fs_detector *detector, const fs_landmarker *landmarker,
                                    const fs_recognizer *recognizer, const fs_swap_options *options,
                                    fs_swapper **out);
+/* Releases a swapper (sources and streams made from it keep their own reference).
+ * NULL, an already freed swapper and a handle of another kind are ignored. Errors: none. */
 FS_API void fs_swapper_free(fs_swapper *swapper);
 
 /* A source face prepared once (landmarks, a crop of its pixels, its identity when the swapper
- * has a recognizer) and reused for any number of targets and threads. face_index: 0 = the
- * largest face of image. The image may be freed afterwards.
- * Errors: NO_FACE (the image has none: the message says so), INVALID_ARGUMENT (no such index). */
+ * has a recognizer) and reused for any number of targets and threads. */
 typedef struct fs_source fs_source;
+/* Prepares the face_index-th largest face of image (0: the largest) as a source.
+ * The image may be freed afterwards.
+ * Errors: INVALID_ARGUMENT (swapper or image not a live handle of its kind; out NULL; face_index
+ * negative or past the faces found), NO_FACE (the image has none: the message says so),
+ * TOO_LARGE (the detector's upsampling, as fs_detect). */
 FS_API fs_status fs_source_prepare(const fs_swapper *swapper, const fs_image *image,
                                    int32_t face_index, fs_source **out);
-/* The prepared face, in the coordinates of the source image it came from. */
+/* The prepared face, in the coordinates of the source image it came from, into *face.
+ * Errors: INVALID_ARGUMENT (source not a live fs_source; face NULL). */
 FS_API fs_status fs_source_get_face(const fs_source *source, fs_face *face);
+/* Releases a source (streams made with it keep their own reference).
+ * NULL, an already freed source and a handle of another kind are ignored. Errors: none. */
 FS_API void fs_source_free(fs_source *source);
 
-/* Puts the source face onto the chosen faces of target (unchanged) and returns a new image of
- * target's size and format in *out. With a swapper made by fs_swapper_create_learned, source
- * may be NULL (the model converts each face; also for fs_swap_inplace/fs_swap_face). mask (may be NULL) receives a new GRAY8 image of how much of
- * the source each pixel took; faces_swapped (may be NULL) the number of faces replaced.
- * Pixels outside the feathered masks are bit-identical to target's.
- * Errors: NO_FACE (no face, or none matching, in target, unless keep_unmatched). */
+/* Puts the source face onto the chosen faces of target and returns a new image in *out.
+ * target is unchanged; *out has its size and format. mask (may be NULL) receives a new GRAY8
+ * image of how much of the source each pixel took; faces_swapped (may be NULL) the number of
+ * faces replaced. Pixels outside the feathered masks are bit-identical to target's. source may
+ * be NULL only with a swapper made by fs_swapper_create_learned (experimental tier: the model
+ * converts each face; also for fs_swap_inplace, fs_swap_face, fs_stream_create, fs_video_swap).
+ * Errors: INVALID_ARGUMENT (swapper, source or target not a live handle of its kind, source NULL
+ * with a photo swapper; out NULL), NO_FACE (no face, or none matching face_index or the
+ * reference, in target, unless keep_unmatched), TOO_LARGE (the detector's upsampling, as
+ * fs_detect). */
 FS_API fs_status fs_swap(const fs_swapper *swapper, const fs_source *source, const fs_image *target,
                          fs_image **out, fs_image **mask, size_t *faces_swapped);
 
-/* As fs_swap, writing into target's own pixels (e.g. an fs_image_wrap of a video frame). */
+/* As fs_swap, writing into target's own pixels (e.g. an fs_image_wrap of a video frame).
+ * Errors: INVALID_ARGUMENT, NO_FACE, TOO_LARGE (as fs_swap). */
 FS_API fs_status fs_swap_inplace(const fs_swapper *swapper, const fs_source *source,
                                  fs_image *target, size_t *faces_swapped);
 
-/* Replaces one face whose 68 landmarks the caller already has (tracking, own detector),
- * writing into target. Errors: INVALID_ARGUMENT (face has no 68 landmarks). */
+/* Replaces one face whose 68 landmarks the caller already has (tracking, own detector).
+ * Writes into target; nothing is detected.
+ * Errors: INVALID_ARGUMENT (swapper, source or target not a live handle of its kind, source NULL
+ * with a photo swapper; face NULL, without 68 landmarks or with a landmark not finite or
+ * implausibly far). */
 FS_API fs_status fs_swap_face(const fs_swapper *swapper, const fs_source *source, fs_image *target,
                               const fs_face *face);
 
-/* The classic pre-processing of face sets before training: every image of set A is shifted by
- * mean(B) - mean(A) per colour channel, the means taken over all pixels of each set. Images of A
- * are changed in place. All images must share one colour format (BGR8/RGB8/BGRA8/RGBA8).
- * Errors: INVALID_ARGUMENT (empty set, NULL entry), UNSUPPORTED (mixed or grey formats). */
+/* Shifts every image of set A by mean(B) - mean(A) per colour channel, in place.
+ * The classic pre-processing of face sets before training; the means are taken over all pixels
+ * of each set. All images must share one colour format (BGR8/RGB8/BGRA8/RGBA8).
+ * Errors: INVALID_ARGUMENT (set NULL or empty; a count over 2^24; an entry NULL or not a live
+ * fs_image), UNSUPPORTED (mixed or grey formats). */
 FS_API fs_status fs_color_mean_shift(fs_image *const *set_a, size_t count_a,
                                      const fs_image *const *set_b, size_t count_b);
 
@@ -586,11 +713,12 @@ typedef struct fs_swap_metrics {
     double seam_score;          /* gradient on the mask outline, result over target (≈ 1: no seam) */
 } fs_swap_metrics;
 
-/* Measures a swap with the swapper's detector, landmarker and recognizer (if any). The images
- * are borrowed; metrics (metrics->struct_size set by the caller) receives at most struct_size
- * bytes, and only on success. Thread-safe on a shared swapper.
- * Errors: NO_FACE (target has none), INVALID_ARGUMENT (result and target sizes differ; metrics
- * NULL or its struct_size 0, below 8 or over FS_STRUCT_SIZE_MAX). */
+/* Measures a swap with the swapper's detector, landmarker and recognizer (if any).
+ * The images are borrowed; metrics (metrics->struct_size set by the caller) receives at most
+ * struct_size bytes, and only on success. Thread-safe on a shared swapper.
+ * Errors: INVALID_ARGUMENT (swapper or an image not a live handle of its kind; result and target
+ * sizes differ; metrics NULL or its struct_size 0, below 8 or over FS_STRUCT_SIZE_MAX), NO_FACE
+ * (target has none). */
 FS_API fs_status fs_eval_swap(const fs_swapper *swapper, const fs_image *source,
                               const fs_image *target, const fs_image *result,
                               fs_swap_metrics *metrics);
@@ -612,9 +740,10 @@ typedef struct fs_stream_options {
                                     thumbnails that counts as a cut: tracks restart (default 28) */
 } fs_stream_options;
 
-/* Fills *options with the defaults (detect_interval 5, min_cutoff 2, beta 8, scene_cut 28):
- * writes exactly `size` bytes as fs_detector_options_init does. Pass sizeof *options
- * (FS_STREAM_OPTIONS_INIT(&o)). options is borrowed. Thread-safe.
+/* Fills *options with the stream defaults, writing exactly `size` bytes.
+ * The defaults: detect_interval 5, min_cutoff 2, beta 8, scene_cut 28; written as
+ * fs_detector_options_init does. Pass sizeof *options (FS_STREAM_OPTIONS_INIT(&o)). options is
+ * borrowed. Thread-safe.
  * Errors: INVALID_ARGUMENT (options NULL; size below 8 or over FS_STRUCT_SIZE_MAX). */
 FS_API fs_status fs_stream_options_init(fs_stream_options *options, size_t size);
 #define FS_STREAM_OPTIONS_INIT(o) fs_stream_options_init((o), sizeof *(o))
@@ -622,30 +751,47 @@ FS_API fs_status fs_stream_options_init(fs_stream_options *options, size_t size)
 /* A stream swaps the frames of one video in order: detection every N frames, landmark tracking
  * in between (the 68 points re-fitted in the box predicted from the last frame), a temporal
  * filter on the landmarks, scene-cut detection that resets the tracks, one track per face.
- * It keeps references to swapper and source (they may be freed after this call).
  * NOT thread-safe: use one stream per video from one thread at a time (many streams may share
  * one swapper and source across threads). */
 typedef struct fs_stream fs_stream;
+/* Creates a stream that swaps source onto the frames of one video.
+ * It keeps references to swapper and source (they may be freed after this call). options NULL
+ * means the defaults.
+ * Errors: INVALID_ARGUMENT (swapper or source not a live handle of its kind, source NULL with a
+ * photo swapper; out NULL; a bad struct_size; an option out of range: the message names it). */
 FS_API fs_status fs_stream_create(const fs_swapper *swapper, const fs_source *source,
                                   const fs_stream_options *options, fs_stream **out);
+/* Releases a stream.
+ * NULL, an already freed stream and a handle of another kind are ignored. Errors: none. */
 FS_API void fs_stream_free(fs_stream *stream);
 
-/* Swaps the next frame in place. time: the frame's timestamp in seconds (pass a negative value
- * to use frame number / 30). faces_swapped (may be NULL): faces tracked and replaced. A frame
- * without a face is left unchanged (FS_OK, 0 faces). */
+/* Swaps the next frame in place.
+ * time: the frame's timestamp in seconds (pass a negative value to use frame number / 30).
+ * faces_swapped (may be NULL): faces tracked and replaced. A frame without a face is left
+ * unchanged (FS_OK, 0 faces).
+ * Errors: INVALID_ARGUMENT (stream or frame not a live handle of its kind), TOO_LARGE (the
+ * detector's upsampling, as fs_detect). */
 FS_API fs_status fs_stream_push(fs_stream *stream, fs_image *frame, double time,
                                 size_t *faces_swapped);
-/* As fs_stream_push on a caller's pixels (any fs_pixel_format), changed in place. */
+/* As fs_stream_push on a caller's pixels (any fs_pixel_format), changed in place.
+ * Errors: INVALID_ARGUMENT (stream not a live fs_stream; frame or frame->data NULL; a bad size or
+ * stride, as fs_image_wrap), UNSUPPORTED (not an fs_pixel_format), TOO_LARGE (over the pixel
+ * limits; the detector's upsampling). */
 FS_API fs_status fs_stream_push_view(fs_stream *stream, const fs_image_view *frame, double time,
                                      size_t *faces_swapped);
-/* The faces of the last frame with their filtered landmarks (as fs_detect's count/capacity). */
+/* The faces of the last frame with their filtered landmarks (as fs_detect's count/capacity).
+ * Errors: INVALID_ARGUMENT (stream not a live fs_stream; count NULL; faces NULL with
+ * capacity > 0; capacity over any array). */
 FS_API fs_status fs_stream_get_faces(const fs_stream *stream, fs_face *faces, size_t capacity,
                                      size_t *count);
-/* Forgets every track and the filters' state (e.g. after seeking). */
+/* Forgets every track and the filters' state (e.g. after seeking).
+ * Errors: INVALID_ARGUMENT (stream not a live fs_stream). */
 FS_API fs_status fs_stream_reset(fs_stream *stream);
-/* Ends the stream. This version holds no frame back (the filter is causal), so there is nothing
- * to emit; callers should still call it at the end so that a future look-ahead smoother can
- * return its last frames here. Resets the tracks. */
+/* Ends the stream; resets the tracks, as fs_stream_reset.
+ * This version holds no frame back (the filter is causal), so there is nothing to emit; callers
+ * should still call it at the end so that a future look-ahead smoother can return its last
+ * frames here.
+ * Errors: INVALID_ARGUMENT (stream not a live fs_stream). */
 FS_API fs_status fs_stream_flush(fs_stream *stream);
 
 /* Progress of a long operation: return non-zero to cancel it (it then fails with
@@ -662,9 +808,9 @@ typedef struct fs_video_options {
     const char *preset;          /* x264 preset (NULL: "veryfast") */
 } fs_video_options;
 
-/* Fills *options with the defaults (crf 18, stream NULL, preset NULL): writes exactly `size`
- * bytes as fs_detector_options_init does. Pass sizeof *options (FS_VIDEO_OPTIONS_INIT(&o)).
- * options is borrowed. Thread-safe.
+/* Fills *options with the video defaults, writing exactly `size` bytes.
+ * The defaults: crf 18, stream NULL, preset NULL; written as fs_detector_options_init does. Pass
+ * sizeof *options (FS_VIDEO_OPTIONS_INIT(&o)). options is borrowed. Thread-safe.
  * Errors: INVALID_ARGUMENT (options NULL; size below 8 or over FS_STRUCT_SIZE_MAX). */
 FS_API fs_status fs_video_options_init(fs_video_options *options, size_t size);
 #define FS_VIDEO_OPTIONS_INIT(o) fs_video_options_init((o), sizeof *(o))
@@ -677,15 +823,19 @@ typedef struct fs_video_stats {
     double seconds;              /* wall time */
 } fs_video_stats;
 
-/* Swaps the source onto every frame of the video at input_path and writes output_path
- * (.mp4/.mkv/.mov; H.264) with the same frames and timestamps (variable frame rate kept) and the
- * audio stream copied. The output is written to a temporary file in the same folder and renamed
- * only when complete: on error or cancel no output file is left. options (NULL: the defaults) and
- * options->stream are borrowed for the call. progress may be NULL. stats may be NULL; else its
- * struct_size is checked before any work and it is filled only on success. The swapper's and
- * source's thread rules apply (they may be shared).
- * Errors: INVALID_ARGUMENT (an argument NULL, an option out of range, a bad struct_size), IO,
- * DECODE (unreadable input, no frames), UNSUPPORTED, CANCELLED. */
+/* Swaps the source onto every frame of the video at input_path and writes output_path.
+ * output_path: .mp4/.mkv/.mov, H.264, with the same frames and timestamps (variable frame rate
+ * kept) and the audio stream copied. The output is written to a temporary file in the same
+ * folder and renamed only when complete: on error or cancel no output file is left. options
+ * (NULL: the defaults) and options->stream are borrowed for the call. progress may be NULL.
+ * stats may be NULL; else its struct_size is checked before any work and it is filled only on
+ * success. The swapper's and source's thread rules apply (they may be shared).
+ * Errors: INVALID_ARGUMENT (swapper or source not a live handle of its kind, source NULL with a
+ * photo swapper; a path NULL; an option out of range, an unknown preset; a bad struct_size of
+ * options, options->stream or stats), IO (input missing or unreadable; output folder missing or
+ * unwritable, a write failing: disk full), DECODE (input not a video, truncated, undecodable,
+ * without a video stream or frames), UNSUPPORTED (output extension not .mp4/.mkv/.mov),
+ * CANCELLED (progress returned non-zero). */
 FS_API fs_status fs_video_swap(const fs_swapper *swapper, const fs_source *source,
                                const char *input_path, const char *output_path,
                                const fs_video_options *options, fs_progress_fn progress,
@@ -710,9 +860,10 @@ typedef struct fs_reenact_options {
     const char *preset;          /* fs_reenact_video: x264 preset (NULL: "veryfast") */
 } fs_reenact_options;
 
-/* Fills *options with the defaults (expression 1, head_motion 1, mouth_fill 1, side_by_side 0,
- * stream NULL, crf 18, preset NULL): writes exactly `size` bytes as fs_detector_options_init does. Pass
- * sizeof *options (FS_REENACT_OPTIONS_INIT(&o)). options is borrowed. Thread-safe.
+/* Fills *options with the reenactment defaults, writing exactly `size` bytes.
+ * The defaults: expression 1, head_motion 1, mouth_fill 1, side_by_side 0, stream NULL, crf 18,
+ * preset NULL; written as fs_detector_options_init does. Pass sizeof *options
+ * (FS_REENACT_OPTIONS_INIT(&o)). options is borrowed. Thread-safe.
  * Errors: INVALID_ARGUMENT (options NULL; size below 8 or over FS_STRUCT_SIZE_MAX). */
 FS_API fs_status fs_reenact_options_init(fs_reenact_options *options, size_t size);
 #define FS_REENACT_OPTIONS_INIT(o) fs_reenact_options_init((o), sizeof *(o))
@@ -722,34 +873,58 @@ FS_API fs_status fs_reenact_options_init(fs_reenact_options *options, size_t siz
  * normalised away, moves the photo's 68 points; the driver's head motion is applied on top; the
  * photo is warped over a mesh pinned to fixed points around the head and on the border (the
  * background stays still); an opening mouth is filled from the driver's, colour-matched.
- * The photo is copied (an odd last row/column is dropped, for video encoding). Keeps references
- * to detector and landmarker. NOT thread-safe (it tracks the driver).
- * Errors: NO_FACE (photo without a face), UNSUPPORTED (5-point landmarker). */
+ * NOT thread-safe (it tracks the driver). */
 typedef struct fs_reenactor fs_reenactor;
+/* Creates a reenactor that animates photo.
+ * The photo is copied (an odd last row/column is dropped, for video encoding). Keeps references
+ * to detector and landmarker. options NULL means the defaults.
+ * Errors: INVALID_ARGUMENT (detector, landmarker or photo not a live handle of its kind; out
+ * NULL; a bad struct_size of options or options->stream; an option out of range; a photo under
+ * 16 × 16), NO_FACE (photo without a face), UNSUPPORTED (5-point landmarker), TOO_LARGE (the
+ * detector's upsampling, as fs_detect). */
 FS_API fs_status fs_reenactor_create(const fs_detector *detector, const fs_landmarker *landmarker,
                                      const fs_image *photo, const fs_reenact_options *options,
                                      fs_reenactor **out);
+/* Releases a reenactor.
+ * NULL, an already freed reenactor and a handle of another kind are ignored. Errors: none. */
 FS_API void fs_reenactor_free(fs_reenactor *reenactor);
 
-/* The photo animated by the next driving frame: *out receives a new BGR8 image of the photo's
- * size. A driving frame without a face gives the photo unchanged. time: seconds (negative: frame
- * number / 30). */
+/* The photo animated by the next driving frame, as a new BGR8 image of the photo's size in *out.
+ * A driving frame without a face gives the photo unchanged. time: seconds (negative: frame
+ * number / 30).
+ * Errors: INVALID_ARGUMENT (reenactor or driver_frame not a live handle of its kind; out NULL),
+ * TOO_LARGE (the detector's upsampling, as fs_detect). */
 FS_API fs_status fs_reenactor_push(fs_reenactor *reenactor, const fs_image *driver_frame, double time,
                                    fs_image **out);
+/* Forgets the driver: the next frame with a face becomes the new neutral frame.
+ * Errors: INVALID_ARGUMENT (reenactor not a live fs_reenactor). */
 FS_API fs_status fs_reenactor_reset(fs_reenactor *reenactor);
 
-/* A whole driving video: writes output_path (.mp4/.mkv/.mov, H.264, the photo's size or
- * driver | result side by side) with the driver's timestamps and audio, atomically (temporary
- * file + rename; nothing left on error or cancel). Of options (NULL: the defaults; borrowed) only
- * side_by_side is used: the rest was fixed by fs_reenactor_create. stats as fs_video_swap's.
- * NOT thread-safe on the reenactor. Errors as fs_video_swap. */
+/* Animates the photo by a whole driving video and writes output_path, atomically.
+ * output_path: .mp4/.mkv/.mov, H.264, the photo's size or driver | result side by side, with the
+ * driver's timestamps and audio (temporary file + rename; nothing left on error or cancel). The
+ * reenactor is reset first: the video's first face is its neutral frame. Of options (NULL: the
+ * defaults; borrowed) side_by_side, crf and preset are used: the rest was fixed by
+ * fs_reenactor_create. stats as fs_video_swap's. NOT thread-safe on the reenactor.
+ * Errors: INVALID_ARGUMENT (reenactor not a live fs_reenactor; a path NULL; a bad struct_size of
+ * options or stats; crf out of range, an unknown preset), IO, DECODE, UNSUPPORTED, CANCELLED (as
+ * fs_video_swap, for the driving video and output_path). */
 FS_API fs_status fs_reenact_video(fs_reenactor *reenactor, const char *driving_path,
                                   const char *output_path, const fs_reenact_options *options,
                                   fs_progress_fn progress, void *user, fs_video_stats *stats);
 
-/* ------------------------------------------------------------------------------------------ */
+/* ========================================================================================== */
+/* BEGIN EXPERIMENTAL SECTION                                                                  */
 /* Learned conversion: extract faces, train the shared-encoder autoencoder, swap with a model   */
-/* ------------------------------------------------------------------------------------------ */
+/* ========================================================================================== */
+/*
+ * EXPERIMENTAL: everything from here to the END marker below is outside the compatibility
+ * promise (see the top of this header). Functions, structs and their meaning may change or go in
+ * any minor version, without an FS_ABI_VERSION bump. Each function is marked FS_EXPERIMENTAL;
+ * with FS_WARN_EXPERIMENTAL defined before the #include, GCC and Clang warn at every use.
+ * The learned-only fields of fs_swap_options (use_model_mask, keep_model_shape) belong here too;
+ * they are documented with fs_swapper_create_learned.
+ */
 
 /* Extraction: photos, folders of photos and videos -> aligned square face crops NAME.png, each
  * with a sidecar NAME.json (source, frame, image->crop transform, 68 landmarks in crop pixels,
@@ -766,11 +941,12 @@ typedef struct fs_extract_options {
     int32_t max_faces;           /* per image or frame, largest first (default 1) */
 } fs_extract_options;
 
-/* Fills *options with the defaults (size 256, padding 0.25, min_sharpness 20,
- * duplicate_distance 2, every_nth_frame 1, max_faces 1): writes exactly `size` bytes as
- * fs_detector_options_init does. Pass sizeof *options (FS_EXTRACT_OPTIONS_INIT(&o)). options is
- * borrowed. Thread-safe.
+/* Fills *options with the extraction defaults, writing exactly `size` bytes.
+ * The defaults: size 256, padding 0.25, min_sharpness 20, duplicate_distance 2, every_nth_frame
+ * 1, max_faces 1; written as fs_detector_options_init does. Pass sizeof *options
+ * (FS_EXTRACT_OPTIONS_INIT(&o)). options is borrowed. Thread-safe.
  * Errors: INVALID_ARGUMENT (options NULL; size below 8 or over FS_STRUCT_SIZE_MAX). */
+FS_EXPERIMENTAL
 FS_API fs_status fs_extract_options_init(fs_extract_options *options, size_t size);
 #define FS_EXTRACT_OPTIONS_INIT(o) fs_extract_options_init((o), sizeof *(o))
 
@@ -781,13 +957,18 @@ typedef struct fs_extract_stats {
     int64_t faces_found, skipped_blurry, skipped_duplicate, written;
 } fs_extract_stats;
 
-/* Extracts inputs[0..count) (files or folders) into out_dir (created if missing). progress may be
- * NULL (done/total count images and frames). On cancel the crops written so far stay (each file
- * is written atomically). options (NULL: the defaults) and the strings are borrowed for the call.
- * stats may be NULL; else its struct_size is checked before any work and it is filled only on
- * success. The detector's and landmarker's thread rules apply.
- * Errors: INVALID_ARGUMENT (an argument NULL, an option out of range, a bad struct_size), IO
- * (unreadable input, unwritable folder), DECODE, UNSUPPORTED (5-point landmarker), CANCELLED. */
+/* Extracts the faces of inputs[0..count) (files or folders) into out_dir as aligned crops.
+ * out_dir is created if missing. progress may be NULL (done/total count images and frames). On
+ * cancel the crops written so far stay (each file is written atomically). options (NULL: the
+ * defaults) and the strings are borrowed for the call. stats may be NULL; else its struct_size is
+ * checked before any work and it is filled only on success. The detector's and landmarker's
+ * thread rules apply.
+ * Errors: INVALID_ARGUMENT (detector or landmarker not a live handle of its kind; inputs, an
+ * input or out_dir NULL; count 0 or over 1000000; an option out of range; a bad struct_size of
+ * options or stats; no image or video among the inputs), IO (an input missing or unreadable;
+ * out_dir not creatable or writable), DECODE (an input image or video corrupt or truncated),
+ * UNSUPPORTED (5-point landmarker), CANCELLED (progress returned non-zero). */
+FS_EXPERIMENTAL
 FS_API fs_status fs_extract(const fs_detector *detector, const fs_landmarker *landmarker,
                             const char *const *inputs, size_t count, const char *out_dir,
                             const fs_extract_options *options, fs_progress_fn progress, void *user,
@@ -795,11 +976,18 @@ FS_API fs_status fs_extract(const fs_detector *detector, const fs_landmarker *la
 
 /* A trained model (.fsm file, format documented in the README): one shared encoder and one
  * decoder per person, A and B. Immutable once loaded; thread-safe when shared (each concurrent
- * conversion runs on its own copy of the networks).
- * Errors: IO (unreadable), MODEL (not a model file, corrupt: checksum, newer format version,
- * unknown architecture, weights not matching it; the message says which). */
+ * conversion runs on its own copy of the networks). */
 typedef struct fs_model fs_model;
+/* Loads a model file (.fsm) for conversion.
+ * Errors: INVALID_ARGUMENT (path or out NULL), IO (missing, unreadable, a folder), MODEL (not a
+ * model file, corrupt: checksum, newer format version, unknown architecture, weights not matching
+ * it; the message says which), TOO_LARGE (a file over 1 GiB), UNSUPPORTED (a CPU without the
+ * build's instruction set). */
+FS_EXPERIMENTAL
 FS_API fs_status fs_model_load(const char *path, fs_model **out);
+/* Releases a model (swappers made from it keep their own reference).
+ * NULL, an already freed model and a handle of another kind are ignored. Errors: none. */
+FS_EXPERIMENTAL
 FS_API void fs_model_free(fs_model *model);
 
 typedef struct fs_model_info {
@@ -813,18 +1001,31 @@ typedef struct fs_model_info {
     char name_a[64], name_b[64]; /* labels given at training (NUL-terminated, truncated) */
     int32_t has_training_state;  /* 1: a checkpoint that fs_trainer_create can resume */
 } fs_model_info;
-/* Describes the model: info (info->struct_size set by the caller) receives at most struct_size
- * bytes. Thread-safe on a shared model.
+/* Describes the model in *info.
+ * info (info->struct_size set by the caller) receives at most struct_size bytes. Thread-safe on
+ * a shared model.
  * Errors: INVALID_ARGUMENT (model not a live fs_model; info NULL or its struct_size 0, below 8 or
  * over FS_STRUCT_SIZE_MAX). */
+FS_EXPERIMENTAL
 FS_API fs_status fs_model_get_info(const fs_model *model, fs_model_info *info);
 
-/* A swapper that converts target faces with the model instead of a source photo: each chosen face
- * is aligned as in training, run through the encoder and decoder B (reverse = 1: decoder A, for
- * B's faces), and the result mapped back through the inverse transform, then masked, colour
- * corrected and blended by options as fs_swapper_create. With such a swapper, pass source = NULL
- * to fs_swap, fs_swap_inplace, fs_swap_face, fs_stream_create and fs_video_swap. Keeps its own
- * references (detector, landmarker, model may be freed). Immutable; thread-safe when shared. */
+/* Creates a swapper that converts target faces with the model instead of a source photo.
+ * Each chosen face is aligned as in training, run through the encoder and decoder B (reverse = 1:
+ * decoder A, for B's faces), and the result mapped back through the inverse transform, then
+ * masked, colour corrected and blended by options as fs_swapper_create. With such a swapper, pass
+ * source = NULL to fs_swap, fs_swap_inplace, fs_swap_face, fs_stream_create and fs_video_swap.
+ * Keeps its own references (detector, landmarker, model may be freed). Immutable; thread-safe
+ * when shared. Two fields of fs_swap_options are read only here:
+ *   use_model_mask    1: also limit the mask to the model's own mask output (default 0: the
+ *                     landmark hull alone);
+ *   keep_model_shape  1: map the decoded face back by the alignment alone (the decoder's face
+ *                     shape); 0 (default): fit 68 points on the decoded face and warp them like
+ *                     a photo source's: the jaw onto the target's, the features by `expression`.
+ * Errors: INVALID_ARGUMENT (detector, landmarker or model not a live handle of its kind; out
+ * NULL; reverse not 0 or 1; a bad struct_size; an option out of range; use_reference, as a learned
+ * swapper has no recognizer), UNSUPPORTED (a mode, color or blend value the header does not name;
+ * a 5-point landmarker). */
+FS_EXPERIMENTAL
 FS_API fs_status fs_swapper_create_learned(const fs_detector *detector, const fs_landmarker *landmarker,
                                            const fs_model *model, int32_t reverse,
                                            const fs_swap_options *options, fs_swapper **out);
@@ -847,11 +1048,13 @@ typedef struct fs_train_options {
     const char *name_a, *name_b; /* labels (NULL: "A", "B") */
 } fs_train_options;
 
-/* Fills *options with the defaults (size 64, batch 16, learning_rate 0.0002, weights 1, 1, 0.1,
- * gan 0, background 0.25, seed 1, augment 1, checkpoint_every 250, preview_every 100, resume 0,
- * preview_dir, name_a, name_b NULL): writes exactly `size` bytes as fs_detector_options_init
- * does. Pass sizeof *options (FS_TRAIN_OPTIONS_INIT(&o)). options is borrowed. Thread-safe.
+/* Fills *options with the training defaults, writing exactly `size` bytes.
+ * The defaults: size 64, batch 16, learning_rate 0.0002, weights 1, 1, 0.1, gan 0, background
+ * 0.25, seed 1, augment 1, checkpoint_every 250, preview_every 100, resume 0, preview_dir, name_a,
+ * name_b NULL; written as fs_detector_options_init does. Pass sizeof *options
+ * (FS_TRAIN_OPTIONS_INIT(&o)). options is borrowed. Thread-safe.
  * Errors: INVALID_ARGUMENT (options NULL; size below 8 or over FS_STRUCT_SIZE_MAX). */
+FS_EXPERIMENTAL
 FS_API fs_status fs_train_options_init(fs_train_options *options, size_t size);
 #define FS_TRAIN_OPTIONS_INIT(o) fs_train_options_init((o), sizeof *(o))
 
@@ -868,24 +1071,51 @@ typedef struct fs_train_progress {
  * written, then fs_trainer_run fails with FS_ERR_CANCELLED). */
 typedef int (*fs_train_fn)(void *user, const fs_train_progress *progress);
 
-/* A trainer over two folders made by fs_extract, writing model_path (.fsm, with its training
- * state) atomically at checkpoints, plus model_path minus ".fsm" + ".loss.csv" and ".loss.png".
- * Before training, A's faces are shifted by mean(B) - mean(A) per channel (inside the faces).
- * NOT thread-safe: one thread at a time. Errors: INVALID_ARGUMENT (option out of range, folder
- * without extracted faces), IO, DECODE, MODEL (resume from a file without training state). */
+/* A trainer over two folders made by fs_extract. Before training, A's faces are shifted by
+ * mean(B) - mean(A) per channel (inside the faces). NOT thread-safe: one thread at a time. */
 typedef struct fs_trainer fs_trainer;
+/* Creates a trainer over the face folders faces_a and faces_b that writes model_path.
+ * model_path (.fsm, with its training state) is written atomically at checkpoints, plus
+ * model_path minus ".fsm" + ".loss.csv" and ".loss.png". options NULL means the defaults;
+ * with options->resume, training continues from model_path's checkpoint.
+ * Errors: INVALID_ARGUMENT (a path or out NULL; a bad struct_size; an option out of range; a
+ * folder without extracted faces, or mixing paddings), IO (a folder or, to resume, model_path
+ * missing or unreadable), DECODE (a crop or sidecar corrupt or not matching), TOO_LARGE (a folder
+ * over the face limit), MODEL (resume from a file that is not a model or has no training state),
+ * UNSUPPORTED (a CPU without the build's instruction set). */
+FS_EXPERIMENTAL
 FS_API fs_status fs_trainer_create(const char *faces_a, const char *faces_b, const char *model_path,
                                    const fs_train_options *options, fs_trainer **out);
+/* Releases a trainer without writing a checkpoint (call fs_trainer_save first to keep the work).
+ * NULL, an already freed trainer and a handle of another kind are ignored. Errors: none. */
+FS_EXPERIMENTAL
 FS_API void fs_trainer_free(fs_trainer *trainer);
-/* Trains `iterations` more iterations (> 0) or for `seconds` (> 0), whichever ends first (pass 0
- * for the one not wanted), then writes the checkpoint. progress may be NULL. */
+/* Trains `iterations` more iterations or for `seconds`, whichever ends first, then checkpoints.
+ * Pass 0 for the one not wanted; iterations at most 100000000. progress may be NULL. Previews
+ * and checkpoints are written as the options say.
+ * Errors: INVALID_ARGUMENT (trainer not a live fs_trainer; iterations or seconds negative,
+ * seconds not finite, both 0, iterations over 100000000), IO (a checkpoint, the loss files or a
+ * preview cannot be written), CANCELLED (progress returned non-zero; the checkpoint is
+ * written). */
+FS_EXPERIMENTAL
 FS_API fs_status fs_trainer_run(fs_trainer *trainer, int64_t iterations, double seconds,
                                 fs_train_fn progress, void *user);
-/* Writes the checkpoint, the loss CSV and plot now. */
+/* Writes the checkpoint, the loss CSV and plot now.
+ * Errors: INVALID_ARGUMENT (trainer not a live fs_trainer), IO (a file cannot be written). */
+FS_EXPERIMENTAL
 FS_API fs_status fs_trainer_save(fs_trainer *trainer);
+/* The number of iterations trained so far (all sessions), into *iteration.
+ * Errors: INVALID_ARGUMENT (trainer not a live fs_trainer; iteration NULL). */
+FS_EXPERIMENTAL
 FS_API fs_status fs_trainer_get_iteration(const fs_trainer *trainer, int64_t *iteration);
-/* A new BGR8 image: the preview grid (rows A, A->A, A->B, B, B->B, B->A). */
+/* The preview grid as a new BGR8 image in *out: rows A, A->A, A->B, B, B->B, B->A.
+ * Errors: INVALID_ARGUMENT (trainer not a live fs_trainer; out NULL). */
+FS_EXPERIMENTAL
 FS_API fs_status fs_trainer_preview(fs_trainer *trainer, fs_image **out);
+
+/* ========================================================================================== */
+/* END EXPERIMENTAL SECTION                                                                    */
+/* ========================================================================================== */
 
 #ifdef __cplusplus
 }
