@@ -8,7 +8,7 @@ VERSION := $(shell sed -n 's/^\#define FS_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9
 DATA ?= $(abspath Tests/data)
 FREI0R_DIR ?= $(PREFIX)/lib/frei0r-1
 
-.PHONY: help build install uninstall models test test-swift test-c test-python test-install test-plugin frei0r demo bench clean
+.PHONY: help build install uninstall models test test-header test-swift test-c test-python test-install test-plugin frei0r demo bench clean
 
 help:
 	@echo "make build      release build: $(BUILD)/libfaceswap.so, faceswap-cli, faceswap-bench"
@@ -42,7 +42,7 @@ uninstall:
 	rm -f $(PREFIX)/lib/libfaceswap.so* $(PREFIX)/include/faceswap.h $(PREFIX)/lib/pkgconfig/faceswap.pc $(PREFIX)/bin/faceswap
 	rm -f $(FREI0R_DIR)/faceswap.so
 
-test: build models test-swift test-c test-plugin test-install test-python
+test: build models test-header test-swift test-c test-plugin test-install test-python
 
 # The dlib models Debian does not package (CNN detector, 5-point, ResNet), SHA-256 checked.
 models:
