@@ -580,6 +580,28 @@ def test_reenact_video_side_by_side(fs, tmp_path, odd_photo):
     assert again["frames"] == stats["frames"]
 
 
+def test_reenact_video_crf_and_preset(fs, tmp_path, odd_photo):
+    """crf and preset reach fs_reenact_video (fs_reenact_options.crf/.preset): lossless is far
+    larger than crf 51; out-of-range values are the library's INVALID_ARGUMENT, no file left."""
+    clip = tmp_path / "one_second.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(VIDEOS / "vr_face3.mp4"), "-t", "1",
+                    "-c:v", "libx264", "-crf", "10", "-an", str(clip)], check=True)
+    with fs.Reenactor(odd_photo) as r:
+        lossless = r.video(clip, tmp_path / "crf0.mp4", crf=0, preset="ultrafast")
+        small = r.video(clip, tmp_path / "crf51.mp4", crf=51)
+        assert lossless["frames"] == small["frames"] > 0
+        big, tiny = (tmp_path / "crf0.mp4").stat().st_size, (tmp_path / "crf51.mp4").stat().st_size
+        print(f"reenact_video crf 0 ultrafast: {big} bytes; crf 51: {tiny} bytes")
+        assert big > 20 * tiny
+        for kwargs, word in (({"crf": 52}, "crf"), ({"crf": -1}, "crf"), ({"preset": "warp"}, "preset")):
+            with pytest.raises(fs.FaceSwapError) as e:
+                r.video(clip, tmp_path / "bad.mp4", **kwargs)
+            assert e.value.status == fs.Status.INVALID_ARGUMENT and word in e.value.message, kwargs
+    assert sorted(os.listdir(tmp_path)) == ["crf0.mp4", "crf51.mp4", "one_second.mp4"]
+    video = {o["name"]: o for o in fs.options("video")}
+    assert (video["crf"]["default"], video["preset"]["default"]) == (18, "veryfast")
+
+
 def test_reenact_video_cancel(fs, tmp_path, odd_photo):
     clip = VIDEOS / "vr_face3.mp4"
     calls = []
@@ -740,5 +762,6 @@ def test_reenact_and_stream_options_defaults(fs):
     assert d.struct_size == ctypes.sizeof(capi.fs_reenact_options)
     assert (d.expression, d.head_motion, d.mouth_fill, d.side_by_side) == (1.0, 1.0, 1, 0)
     assert not d.stream  # NULL: the stream defaults
+    assert d.crf == 18 and not d.preset  # NULL: "veryfast"
     st, _ = capi.new_options(capi.fs_stream_options)
     assert st.detect_interval == 5 and st.struct_size == ctypes.sizeof(capi.fs_stream_options)

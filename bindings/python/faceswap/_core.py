@@ -17,6 +17,7 @@ Coordinates are pixels of the image a face was found in; ``x`` to the right, ``y
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import threading
 from dataclasses import dataclass, field
@@ -25,13 +26,15 @@ from typing import Iterable, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from . import capi
-from .capi import BlendMode, Codec, ColorMode, ConvertMode, DetectorBackend, PixelFormat, Status, lib
+from .capi import Codec, EnumKind, OptionsKind, OptionType, PixelFormat, Status, lib
 
 Rect = Tuple[float, float, float, float]
 PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
 
 __all__ = [
     "FaceSwapError",
+    "UnknownNameError",
+    "options",
     "Face",
     "Image",
     "Detector",
@@ -102,13 +105,20 @@ def status_name_of(status: int) -> str:
 status_name = status_name_of
 
 
-def _check(status: int) -> None:
-    """Raises :class:`FaceSwapError` for a non-OK status, with the thread's last message."""
+class UnknownNameError(FaceSwapError, ValueError):
+    """A name the library does not know, e.g. ``blend="paste"`` or ``convert_image(a, "cmyk")``:
+    a :class:`FaceSwapError` (status INVALID_ARGUMENT) whose message is the library's and lists
+    the names it takes (``fs_enum_parse``), and a ``ValueError`` too."""
+
+
+def _check(status: int, error: type = FaceSwapError) -> None:
+    """Raises ``error`` (a :class:`FaceSwapError`) for a non-OK status, with the thread's last
+    message."""
     if status != Status.OK:
         # Read the message first: it is valid only until the next fs_ call on this thread.
         msg = lib.fs_last_error_message()
         message = msg.decode("utf-8", "replace") if msg else ""
-        raise FaceSwapError(status, message)
+        raise error(status, message)
 
 
 def _options(cls):
@@ -116,6 +126,193 @@ def _options(cls):
     opts, status = capi.new_options(cls)
     _check(status)
     return opts
+
+
+# --------------------------------------------------------------------------------------------
+# Names, defaults and ranges: the library's own (fs_enum_*, fs_option_*)
+# --------------------------------------------------------------------------------------------
+
+def _enum(kind: EnumKind, value, what: str) -> int:
+    """The C value of an enum argument: a name as the library reads it (``fs_enum_parse``: the
+    canonical name or an alias, any case, '_' for '-'; an unknown name raises
+    :class:`UnknownNameError` with the library's list), or the C value itself (an int or a
+    member of the matching IntEnum), which the library checks where it is used."""
+    if isinstance(value, str):
+        if "\0" in value:
+            raise UnknownNameError(Status.INVALID_ARGUMENT, f"{what} {value!r} holds a NUL character")
+        out = ctypes.c_int32()
+        _check(lib.fs_enum_parse(int(kind), value.encode(), ctypes.byref(out)), UnknownNameError)
+        return int(out.value)
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{what} is a name (str) or the C enum value, not {value!r}")
+    return int(value)
+
+
+def _enum_name(kind: int, value: int):
+    """The canonical name of an enum value (``fs_enum_name``), or the value when it has none."""
+    name = lib.fs_enum_name(int(kind), int(value))
+    return name.decode() if name else int(value)
+
+
+@functools.lru_cache(maxsize=None)
+def _describe(kind: int) -> tuple:
+    """Each option of struct ``kind`` as ``fs_option_describe`` gives it: (info, dict) pairs."""
+    described = []
+    count = ctypes.c_size_t(1)
+    i = 0
+    while i < count.value:
+        info = capi.fs_option_info()
+        _check(lib.fs_option_describe(int(kind), i, ctypes.byref(info), ctypes.byref(count)))
+        described.append((info, _option_dict(info)))
+        i += 1
+    return tuple(described)
+
+
+def _option_dict(info: capi.fs_option_info) -> dict:
+    t = OptionType(info.type)
+    number = int if t == OptionType.INT else float
+    ranged = t in (OptionType.INT, OptionType.FLOAT)
+    if t == OptionType.ENUM:
+        default = _enum_name(info.enum_kind, int(info.default_value))
+        choices = _enum_names(info.enum_kind)
+    elif t == OptionType.STRING:
+        default = info.default_string.decode() if info.default_string else None
+        choices = None
+    else:
+        default = bool(info.default_value) if t == OptionType.BOOL else number(info.default_value)
+        choices = None
+    return {
+        "name": info.name.decode(),
+        "type": t.name.lower(),
+        "default": default,
+        "min": number(info.min) if ranged else None,
+        "max": number(info.max) if ranged else None,
+        "min_exclusive": bool(info.min_exclusive),
+        "max_exclusive": bool(info.max_exclusive),
+        "special": number(info.special) if ranged and info.has_special else None,
+        "summary": info.summary.decode("utf-8", "replace") if info.summary else "",
+        "choices": choices,
+    }
+
+
+def _enum_names(kind: int) -> list:
+    """The canonical names of enum ``kind`` in declaration order (``fs_enum_value_at``)."""
+    names = []
+    count = ctypes.c_size_t(1)
+    value = ctypes.c_int32()
+    i = 0
+    while i < count.value:
+        _check(lib.fs_enum_value_at(int(kind), i, ctypes.byref(value), ctypes.byref(count)))
+        names.append(_enum_name(kind, value.value))
+        i += 1
+    return names
+
+
+def _options_kind(kind) -> OptionsKind:
+    if isinstance(kind, str):
+        try:
+            return OptionsKind[kind.upper()]
+        except KeyError:
+            pass
+        names = ", ".join(k.name.lower() for k in OptionsKind)
+        raise ValueError(f"options kind {kind!r} is not one of {names}")
+    if isinstance(kind, bool) or not isinstance(kind, (int, np.integer)):
+        raise TypeError(f"options kind is a name (str) or an OptionsKind, not {kind!r}")
+    return OptionsKind(int(kind))
+
+
+def options(kind) -> list:
+    """Every option of one options struct, as the library describes it (``fs_option_describe``):
+    names, types, defaults, ranges and one-line summaries, so that a front end (a settings
+    dialog, a command line) need not keep its own.
+
+    ``kind``: ``"detector"``, ``"swap"``, ``"stream"``, ``"video"``, ``"reenact"``,
+    ``"extract"`` or ``"train"`` (or a :class:`faceswap.OptionsKind`). Returns a list of dicts
+    in the struct's field order, each with
+
+    * ``name`` — the C field name (``"detect_interval"``; the Python keyword is the same except
+      ``Swapper(faces=)`` for ``face_index``, ``Swapper(model_mask=)`` for ``use_model_mask``
+      and ``Trainer``'s ``l1``, ``ssim``, ``mask``, ``gan``, ``background`` for ``*_weight``);
+    * ``type`` — ``"int"``, ``"float"``, ``"bool"``, ``"enum"`` or ``"string"``;
+    * ``default`` — the library's default (an enum's canonical name; a string or None);
+    * ``min``, ``max`` — the accepted range of an int or float (else None), with
+      ``min_exclusive`` / ``max_exclusive`` when a bound itself is refused, and ``special`` — a
+      value accepted outside the range (e.g. ``downscale`` 0 = automatic), or None;
+    * ``summary`` — what it does, one line;
+    * ``choices`` — an enum's canonical names (else None).
+
+    Fields that are not plain values (model paths, the reference embedding, nested options,
+    the training seed, names and folders) are not listed.
+    """
+    return [{**d, "choices": None if d["choices"] is None else list(d["choices"])}
+            for _, d in _describe(int(_options_kind(kind)))]
+
+
+@functools.lru_cache(maxsize=None)
+def _option_info(kind: int, name: str) -> capi.fs_option_info:
+    info = capi.fs_option_info()
+    _check(lib.fs_option_find(int(kind), name.encode(), ctypes.byref(info)))
+    return info
+
+
+_INT32_MIN, _INT32_MAX = -(1 << 31), (1 << 31) - 1
+
+
+def _i32(value, name: str) -> int:
+    """An int option for an int32_t field. Values beyond int32 are clamped (not wrapped), so the
+    library still sees them as out of range and says so (INVALID_ARGUMENT)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        if isinstance(value, (float, np.floating)) and float(value).is_integer():
+            value = int(value)
+        else:
+            raise TypeError(f"{name} must be an int, not {value!r}")
+    return max(_INT32_MIN, min(_INT32_MAX, int(value)))
+
+
+def _set(opts, kind: OptionsKind, **values) -> None:
+    """Sets each value that is not None on the options struct ``opts`` (already filled with the
+    library's defaults by ``fs_*_options_init``), converted by the option's type as the library
+    describes it; the ranges are the library's to check."""
+    for name, value in values.items():
+        if value is None:
+            continue
+        info = _option_info(int(kind), name)
+        t = info.type
+        if t == OptionType.INT:
+            value = _i32(value, name)
+        elif t == OptionType.FLOAT:
+            value = float(value)
+        elif t == OptionType.BOOL:
+            value = 1 if value else 0
+        elif t == OptionType.ENUM:
+            value = _enum(EnumKind(info.enum_kind), value, name)
+        else:
+            raise TypeError(f"{name}: a {OptionType(t).name.lower()} option is set by its owner")
+        setattr(opts, name, value)
+
+
+def _in_use(opts, kind: OptionsKind) -> dict:
+    """The plain options of ``opts`` by the library's names: enums by name, switches as bools,
+    floats as the float32 the library reads (printed short)."""
+    out = {}
+    for info, d in _describe(int(kind)):
+        name = d["name"]
+        if not hasattr(opts, name):
+            continue
+        v = getattr(opts, name)
+        t = info.type
+        if t == OptionType.ENUM:
+            v = _enum_name(info.enum_kind, v)
+        elif t == OptionType.BOOL:
+            v = bool(v)
+        elif t == OptionType.FLOAT:
+            v = float(str(np.float32(v)))
+        elif t == OptionType.STRING:
+            v = v.decode() if v else d["default"]
+        else:
+            v = int(v)
+        out[name] = v
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -267,10 +464,12 @@ class Image:
         return cls(out.value)
 
     @classmethod
-    def create(cls, width: int, height: int, format: PixelFormat = PixelFormat.BGR8) -> "Image":
-        """A new all-zero image (``fs_image_create``)."""
+    def create(cls, width: int, height: int, format: Union[str, PixelFormat] = PixelFormat.BGR8) -> "Image":
+        """A new all-zero image (``fs_image_create``); ``format`` a :class:`PixelFormat` or its
+        name (``"bgr"``, ``"rgba8"``, ``"gray"``, ...)."""
         out = ctypes.c_void_p()
-        _check(lib.fs_image_create(int(width), int(height), int(format), ctypes.byref(out)))
+        fmt = _enum(EnumKind.PIXEL_FORMAT, format, "format")
+        _check(lib.fs_image_create(int(width), int(height), fmt, ctypes.byref(out)))
         return cls(out.value)
 
     @classmethod
@@ -305,10 +504,12 @@ class Image:
     def format(self) -> PixelFormat:
         return PixelFormat(self._view().format)
 
-    def convert(self, format: PixelFormat) -> "Image":
-        """A new image in another pixel format (``fs_image_convert``)."""
+    def convert(self, format: Union[str, PixelFormat]) -> "Image":
+        """A new image in another pixel format (``fs_image_convert``): a :class:`PixelFormat` or
+        its name."""
         out = ctypes.c_void_p()
-        _check(lib.fs_image_convert(self.handle, int(format), ctypes.byref(out)))
+        fmt = _enum(EnumKind.PIXEL_FORMAT, format, "format")
+        _check(lib.fs_image_convert(self.handle, fmt, ctypes.byref(out)))
         return Image(out.value)
 
     def to_array(self, channel_order: str = "bgr") -> np.ndarray:
@@ -340,7 +541,7 @@ class Image:
         """Encodes to JPEG (quality 1–100, 0 means 92) or PNG (``fs_image_encode``)."""
         data = ctypes.c_void_p()
         size = ctypes.c_size_t()
-        _check(lib.fs_image_encode(self.handle, int(_codec(codec, allow_auto=False)), int(quality),
+        _check(lib.fs_image_encode(self.handle, _codec(codec), int(quality),
                                    ctypes.byref(data), ctypes.byref(size)))
         try:
             return ctypes.string_at(data.value, size.value) if size.value else b""
@@ -349,7 +550,7 @@ class Image:
 
     def save(self, path: PathLike, codec: Union[str, Codec, None] = None, quality: int = 0) -> None:
         """Writes the image atomically (``fs_image_save``); codec None: from the extension."""
-        _check(lib.fs_image_save(self.handle, _fspath(path), int(_codec(codec)), int(quality)))
+        _check(lib.fs_image_save(self.handle, _fspath(path), _codec(codec), int(quality)))
 
     # lifetime ---------------------------------------------------------------------------
     def close(self) -> None:
@@ -379,20 +580,14 @@ class Image:
         return f"<faceswap.Image {v.width}x{v.height} {PixelFormat(v.format).name}>"
 
 
-def _codec(codec: Union[str, Codec, None], allow_auto: bool = True) -> Codec:
+def _codec(codec: Union[str, Codec, None]) -> int:
+    """None: AUTO (the extension decides when saving; encoding refuses it); a name as
+    fs_enum_parse reads it, also with a leading dot (".jpg")."""
     if codec is None:
-        if allow_auto:
-            return Codec.AUTO
-        raise ValueError("give a codec: 'jpeg' or 'png'")
+        return int(Codec.AUTO)
     if isinstance(codec, str):
-        name = codec.lower().lstrip(".")
-        table = {"jpeg": Codec.JPEG, "jpg": Codec.JPEG, "png": Codec.PNG}
-        if allow_auto:
-            table["auto"] = Codec.AUTO
-        if name not in table:
-            raise ValueError(f"codec must be 'jpeg' or 'png', not {codec!r}")
-        return table[name]
-    return Codec(int(codec))
+        codec = codec[1:] if codec.startswith(".") else codec
+    return _enum(EnumKind.CODEC, codec, "codec")
 
 
 class _Borrowed:
@@ -449,15 +644,13 @@ def save_image(image: Union[np.ndarray, Image], path: PathLike,
         img.save(path, codec, quality)
 
 
-def convert_image(image: np.ndarray, to: str, channel_order: str = "bgr") -> np.ndarray:
-    """Converts a numpy image through the library: ``to`` is 'gray', 'bgr', 'rgb', 'bgra'
-    or 'rgba'. ``channel_order`` describes the input."""
-    target = {"gray": PixelFormat.GRAY8, "grey": PixelFormat.GRAY8, "bgr": PixelFormat.BGR8,
-              "rgb": PixelFormat.RGB8, "bgra": PixelFormat.BGRA8, "rgba": PixelFormat.RGBA8}
-    key = str(to).lower()
-    if key not in target:
-        raise ValueError(f"to must be one of {sorted(target)}, not {to!r}")
-    fmt = target[key]
+def convert_image(image: np.ndarray, to: Union[str, PixelFormat],
+                  channel_order: str = "bgr") -> np.ndarray:
+    """Converts a numpy image through the library: ``to`` is a pixel format's name as the
+    library reads it ('gray', 'bgr', 'rgb', 'bgra', 'rgba', 'grey', 'bgr8', ...; an unknown
+    name raises :class:`UnknownNameError`, a ValueError) or a :class:`PixelFormat`.
+    ``channel_order`` describes the input."""
+    fmt = _enum(EnumKind.PIXEL_FORMAT, to, "to")
     with _Borrowed(image, channel_order) as img, img.convert(fmt) as out:
         return out.to_array("rgb" if fmt in (PixelFormat.RGB8, PixelFormat.RGBA8) else "bgr")
 
@@ -576,9 +769,6 @@ class _Handle:
             pass
 
 
-_BACKENDS = {"hog": DetectorBackend.HOG, "cnn": DetectorBackend.CNN, "haar": DetectorBackend.HAAR}
-
-
 class Detector(_Handle):
     """A face detector (``fs_detector``). Create once (HOG ~0.5 s), use many times; one
     detector may be used from several threads at once.
@@ -589,41 +779,36 @@ class Detector(_Handle):
         min_face_size: smallest face wanted, in input pixels. With ``downscale=0`` the image is
             scanned at ``min(1, 80 / min_face_size)`` scale.
         downscale: 0 for automatic (from ``min_face_size``), else the scan scale in (0, 1].
-        upsample: times to double the image before scanning (0–3).
+        upsample: times to double the image before scanning.
         margin: ``box`` side = (1 + margin) × the detector's face size, centred on the face.
         threshold: minimum score kept (HOG/CNN: dlib's adjust_threshold).
         max_faces: keep at most this many, largest first (0: all).
         model_path: explicit CNN model / Haar cascade file; None: the library's resolver.
 
-    Raises :class:`FaceSwapError` (INVALID_ARGUMENT for a bad option, MODEL, UNSUPPORTED).
+    Every option left at None takes the library's default (``fs_detector_options_init``;
+    ``faceswap.options("detector")`` lists them with their ranges): HOG, automatic scale for
+    faces of 80 px and up, no upsampling, margin 0.5, threshold 0, every face.
+
+    Raises :class:`FaceSwapError` (INVALID_ARGUMENT for a bad option, MODEL, UNSUPPORTED);
+    :class:`UnknownNameError` (a ValueError) for an unknown backend name.
     """
 
     _free = staticmethod(lambda h: lib.fs_detector_free(h))
 
-    def __init__(self, backend: Union[str, int] = "hog", min_face_size: int = 80,
-                 downscale: float = 0, upsample: int = 0, margin: float = 0.5,
-                 threshold: float = 0, max_faces: int = 0, model_path: Optional[PathLike] = None):
+    def __init__(self, backend: Union[str, int, None] = None, min_face_size: Optional[int] = None,
+                 downscale: Optional[float] = None, upsample: Optional[int] = None,
+                 margin: Optional[float] = None, threshold: Optional[float] = None,
+                 max_faces: Optional[int] = None, model_path: Optional[PathLike] = None):
         super().__init__()
-        if isinstance(backend, str):
-            if backend.lower() not in _BACKENDS:
-                raise ValueError(f"backend must be 'hog', 'cnn' or 'haar', not {backend!r}")
-            backend_value = int(_BACKENDS[backend.lower()])
-        else:
-            backend_value = int(backend)
         opts = _options(capi.fs_detector_options)
-        opts.backend = backend_value
-        path = _fspath(model_path) if model_path is not None else None
-        opts.model_path = path
-        opts.upsample = int(upsample)
-        opts.min_face_size = int(min_face_size)
-        opts.downscale = float(downscale)
-        opts.margin = float(margin)
-        opts.threshold = float(threshold)
-        opts.max_faces = int(max_faces)
+        _set(opts, OptionsKind.DETECTOR, backend=backend, min_face_size=min_face_size,
+             downscale=downscale, upsample=upsample, margin=margin, threshold=threshold,
+             max_faces=max_faces)
+        opts.model_path = _fspath(model_path) if model_path is not None else None
         out = ctypes.c_void_p()
         _check(lib.fs_detector_create(ctypes.byref(opts), ctypes.byref(out)))
         self._handle = out
-        self.max_faces = int(max_faces)
+        self.max_faces = int(opts.max_faces)
 
     def detect(self, image: Union[np.ndarray, Image], channel_order: str = "bgr") -> list:
         """Finds faces, largest first: a list of :class:`Face` (no landmarks yet).
@@ -904,27 +1089,9 @@ def _recognizer() -> Recognizer:
 # Swapping
 # --------------------------------------------------------------------------------------------
 
-_MODES = {"affine": ConvertMode.AFFINE, "delaunay": ConvertMode.DELAUNAY}
-_COLORS = {"none": ColorMode.NONE, "mean": ColorMode.MEAN, "reinhard": ColorMode.REINHARD,
-           "hist": ColorMode.HISTOGRAM, "histogram": ColorMode.HISTOGRAM}
-_BLENDS = {"alpha": BlendMode.ALPHA, "poisson": BlendMode.POISSON,
-           "multiband": BlendMode.MULTIBAND, "poisson-exact": BlendMode.POISSON_EXACT,
-           "poisson_exact": BlendMode.POISSON_EXACT}
-
-
-def _choice(value, table: dict, what: str) -> int:
-    if isinstance(value, str):
-        key = value.lower()
-        if key not in table:
-            names = "', '".join(k for k in table if k not in ("histogram", "poisson_exact"))
-            raise ValueError(f"{what} must be one of '{names}', not {value!r}")
-        return int(table[key])
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{what} is a name (str) or the C enum value, not {value!r}")
-    return int(value)  # a raw enum value: the library checks it (UNSUPPORTED if unknown)
-
-
-def _face_index(faces) -> int:
+def _face_index(faces) -> Optional[int]:
+    if faces is None:
+        return None
     if isinstance(faces, str):
         if faces.lower() != "all":
             raise ValueError(f"faces is 'all' or the index of one face (0 = largest), not {faces!r}")
@@ -995,12 +1162,12 @@ class Swapper(_Handle):
         blend: ``'multiband'`` (Laplacian pyramid; default), ``'alpha'``, ``'poisson'`` (fast
             membrane) or ``'poisson-exact'`` (OpenCV seamlessClone; slower).
         expression: delaunay: 1 = eyes, brows, nose, mouth take the target's shape and
-            expression, 0 = keep the source's shape (0–1, default 0.6).
+            expression, 0 = keep the source's shape (default 0.6).
         forehead: raise the mask above the brows by this fraction of the brow-to-chin height
-            (0–1, default 0.1).
+            (default 0.1).
         erode: shrink the mask by this fraction of the face size; negative grows it
-            (-0.3–0.3, default 0.04).
-        feather: feather radius, a fraction of the face size (0–0.5, default 0.06).
+            (default 0.04).
+        feather: feather radius, a fraction of the face size (default 0.06).
         keep_mouth: keep the target's mouth interior (teeth, tongue); default True.
         faces: ``'all'`` (default) or the index of the one target face to replace
             (0 = the largest).
@@ -1020,21 +1187,29 @@ class Swapper(_Handle):
             (the decoder's face shape) instead of fitting its landmarks and warping them like a
             photo source's (the target's jaw; features by ``expression``).
 
+    Every option left at None takes the library's default (``fs_swap_options_init``; the
+    defaults above; ``faceswap.options("swap")`` lists them with their ranges);
+    :attr:`options` shows the values in use, by the library's names.
+
     Raises :class:`FaceSwapError`: INVALID_ARGUMENT (an option out of range; the message names
-    it), UNSUPPORTED (a 5-point landmarker), MODEL (no recognizer model for ``reference``),
-    NO_FACE (a reference image without a face). Unknown option names raise ``ValueError``.
+    it and its range), UNSUPPORTED (a 5-point landmarker, an unknown enum value), MODEL (no
+    recognizer model for ``reference``), NO_FACE (a reference image without a face). Unknown
+    names (``blend="paste"``) raise :class:`UnknownNameError`, a ``ValueError`` with the
+    library's message.
     """
 
     _free = staticmethod(lambda h: lib.fs_swapper_free(h))
 
     def __init__(self, detector: Optional[Detector] = None, landmarker: Optional[Landmarker] = None,
-                 recognizer: Optional[Recognizer] = None, mode: Union[str, int] = "delaunay",
-                 color: Union[str, int] = "reinhard", blend: Union[str, int] = "multiband",
-                 expression: float = 0.6, forehead: float = 0.1, erode: float = 0.04,
-                 feather: float = 0.06, keep_mouth: bool = True, faces: Union[str, int] = "all",
-                 reference=None, identity_threshold: float = 0.6, keep_unmatched: bool = False,
-                 channel_order: str = "bgr", model: Optional["Model"] = None, reverse: bool = False,
-                 model_mask: bool = False, keep_model_shape: bool = False):
+                 recognizer: Optional[Recognizer] = None, mode: Union[str, int, None] = None,
+                 color: Union[str, int, None] = None, blend: Union[str, int, None] = None,
+                 expression: Optional[float] = None, forehead: Optional[float] = None,
+                 erode: Optional[float] = None, feather: Optional[float] = None,
+                 keep_mouth: Optional[bool] = None, faces: Union[str, int, None] = None,
+                 reference=None, identity_threshold: Optional[float] = None,
+                 keep_unmatched: Optional[bool] = None, channel_order: str = "bgr",
+                 model: Optional["Model"] = None, reverse: bool = False,
+                 model_mask: Optional[bool] = None, keep_model_shape: Optional[bool] = None):
         super().__init__()
         if model is not None and not isinstance(model, Model):
             raise TypeError(f"model is a faceswap.Model, not {type(model).__name__}")
@@ -1054,19 +1229,11 @@ class Swapper(_Handle):
         self.recognizer = recognizer
 
         opts = _options(capi.fs_swap_options)
-        opts.mode = _choice(mode, _MODES, "mode")
-        opts.color = _choice(color, _COLORS, "color")
-        opts.blend = _choice(blend, _BLENDS, "blend")
-        opts.expression = float(expression)
-        opts.forehead = float(forehead)
-        opts.erode = float(erode)
-        opts.feather = float(feather)
-        opts.keep_mouth = 1 if keep_mouth else 0
-        opts.face_index = _face_index(faces)
-        opts.keep_unmatched = 1 if keep_unmatched else 0
-        opts.identity_threshold = float(identity_threshold)
-        opts.use_model_mask = 1 if model_mask else 0
-        opts.keep_model_shape = 1 if keep_model_shape else 0
+        _set(opts, OptionsKind.SWAP, mode=mode, color=color, blend=blend, expression=expression,
+             forehead=forehead, erode=erode, feather=feather, keep_mouth=keep_mouth,
+             face_index=_face_index(faces), keep_unmatched=keep_unmatched,
+             identity_threshold=identity_threshold, use_model_mask=model_mask,
+             keep_model_shape=keep_model_shape)
         self.reference: Optional[np.ndarray] = None
         if reference is not None:
             if _is_embedding(reference):
@@ -1077,17 +1244,12 @@ class Swapper(_Handle):
             opts.use_reference = 1
             opts.reference[:] = [float(v) for v in ref]
             self.reference = ref.copy()
-        self.options = {
-            "mode": mode, "color": color, "blend": blend, "expression": float(expression),
-            "forehead": float(forehead), "erode": float(erode), "feather": float(feather),
-            "keep_mouth": bool(keep_mouth), "faces": faces,
-            "identity_threshold": float(identity_threshold),
-            "keep_unmatched": bool(keep_unmatched),
-        }
+        #: the options in use by the library's names (``faceswap.options("swap")``), the
+        #: library's defaults filled in; a learned swapper adds ``model`` and ``reverse``
+        self.options = _in_use(opts, OptionsKind.SWAP)
         out = ctypes.c_void_p()
         if model is not None:
-            self.options.update(model=model.path, reverse=bool(reverse), model_mask=bool(model_mask),
-                                keep_model_shape=bool(keep_model_shape))
+            self.options.update(model=model.path, reverse=bool(reverse))
             _check(lib.fs_swapper_create_learned(detector.handle, landmarker.handle, model.handle,
                                                  1 if reverse else 0, ctypes.byref(opts),
                                                  ctypes.byref(out)))
@@ -1325,38 +1487,20 @@ def color_mean_shift(images_a, images_b, channel_order: str = "bgr") -> None:
 # Video: frame streams and video files
 # --------------------------------------------------------------------------------------------
 
-_INT32_MIN, _INT32_MAX = -(1 << 31), (1 << 31) - 1
-
-
-def _i32(value, name: str) -> int:
-    """An int option for an int32_t field. Values beyond int32 are clamped (not wrapped), so the
-    library still sees them as out of range and says so (INVALID_ARGUMENT)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        if isinstance(value, (float, np.floating)) and float(value).is_integer():
-            value = int(value)
-        else:
-            raise TypeError(f"{name} must be an int, not {value!r}")
-    return max(_INT32_MIN, min(_INT32_MAX, int(value)))
-
-
 def _stream_options(detect_interval, min_cutoff, beta, scene_cut) -> capi.fs_stream_options:
     """fs_stream_options_init's defaults with the options that are not None set."""
     opts = _options(capi.fs_stream_options)
-    if detect_interval is not None:
-        opts.detect_interval = _i32(detect_interval, "detect_interval")
-    if min_cutoff is not None:
-        opts.min_cutoff = float(min_cutoff)
-    if beta is not None:
-        opts.beta = float(beta)
-    if scene_cut is not None:
-        opts.scene_cut = float(scene_cut)
+    _set(opts, OptionsKind.STREAM, detect_interval=detect_interval, min_cutoff=min_cutoff,
+         beta=beta, scene_cut=scene_cut)
     return opts
 
 
-def _stream_dict(opts: capi.fs_stream_options) -> dict:
-    return {"detect_interval": int(opts.detect_interval), "min_cutoff": float(opts.min_cutoff),
-            "beta": float(opts.beta), "scene_cut": float(opts.scene_cut)}
-
+def _encoding(opts, crf, preset) -> None:
+    """Sets crf and preset on fs_video_options or fs_reenact_options (the same two fields, both
+    described under FS_OPTIONS_VIDEO) when given; ctypes keeps the preset's bytes with opts."""
+    _set(opts, OptionsKind.VIDEO, crf=crf)
+    if preset is not None:
+        opts.preset = preset.encode() if isinstance(preset, str) else bytes(preset)
 
 
 def _time(time: Optional[float]) -> float:
@@ -1479,15 +1623,16 @@ class Stream(_Handle):
         source: a :class:`Source` from :meth:`Swapper.prepare`, or a source image (numpy array
             or :class:`Image`, its largest face is used; ``channel_order`` applies).
         detect_interval: run the detector every N frames (and when a track is lost or the scene
-            cuts); re-fit the landmarks in the predicted box in between (1–1000).
+            cuts); re-fit the landmarks in the predicted box in between.
         min_cutoff: One-Euro filter cutoff in Hz when still (0 turns the filter off).
         beta: how fast the cutoff rises with motion, per inter-ocular distance per second.
-        scene_cut: mean absolute difference (0–255] of consecutive 32×18 grey thumbnails that
+        scene_cut: mean absolute difference of consecutive 32×18 grey thumbnails (0–255) that
             counts as a cut.
 
     Each of the four options left at None takes the library's default
     (``fs_stream_options_init``: detect_interval 5, scene_cut 28, and the filter's
-    min_cutoff and beta as the library tunes them); :attr:`options` shows the values in use.
+    min_cutoff and beta as the library tunes them; ``faceswap.options("stream")`` lists them
+    with their ranges); :attr:`options` shows the values in use.
 
     Not thread-safe: one stream per video, used from one thread at a time (many streams may
     share one swapper and source). The stream keeps its own references to the swapper and the
@@ -1517,7 +1662,7 @@ class Stream(_Handle):
             if owned:
                 _close(src)  # the stream keeps its own reference
         #: the tracking options in use (the library's defaults filled in)
-        self.options = _stream_dict(opts)
+        self.options = _in_use(opts, OptionsKind.STREAM)
 
     def push(self, frame: Union[np.ndarray, Image], time: Optional[float] = None,
              channel_order: Optional[str] = None) -> int:
@@ -1596,7 +1741,7 @@ def frames(swapper: Swapper, source: Union[Source, ImageLike], iterable: Iterabl
 
 
 def swap_video(source: Union[Source, ImageLike, PathLike], input_path: PathLike, output_path: PathLike,
-               progress=None, swapper: Optional[Swapper] = None, crf: int = 18,
+               progress=None, swapper: Optional[Swapper] = None, crf: Optional[int] = None,
                preset: Optional[str] = None, detect_interval: Optional[int] = None,
                min_cutoff: Optional[float] = None, beta: Optional[float] = None,
                scene_cut: Optional[float] = None, channel_order: str = "bgr",
@@ -1615,10 +1760,12 @@ def swap_video(source: Union[Source, ImageLike, PathLike], input_path: PathLike,
             cancels the job and is re-raised here.
         swapper: the :class:`Swapper` to use; None: one made from ``swap_options`` (the
             :class:`Swapper` arguments: ``blend``, ``color``, ``expression``, ...).
-        crf: H.264 quality, 0 (lossless) – 51 (default 18).
-        preset: x264 preset (None: ``"veryfast"``).
+        crf: H.264 quality, 0 (lossless) – 51 (None: the library's default, 18).
+        preset: x264 preset (None: the library's default, ``"veryfast"``).
         detect_interval, min_cutoff, beta, scene_cut: tracking and smoothing, as in
             :class:`Stream` (None: the library's defaults).
+
+    ``faceswap.options("video")`` lists crf and preset with their defaults and choices.
 
     Returns a dict: ``frames`` (decoded and written), ``frames_with_faces``, ``scene_cuts``,
     ``seconds`` (wall time).
@@ -1641,9 +1788,7 @@ def swap_video(source: Union[Source, ImageLike, PathLike], input_path: PathLike,
             opts = _options(capi.fs_video_options)
             stream_opts = _stream_options(detect_interval, min_cutoff, beta, scene_cut)
             opts.stream = ctypes.pointer(stream_opts)  # borrowed by the call: stream_opts lives on
-            opts.crf = _i32(crf, "crf")
-            preset_bytes = preset.encode() if isinstance(preset, str) else preset
-            opts.preset = preset_bytes
+            _encoding(opts, crf, preset)
             cb = _Progress(progress)
             stats = capi.fs_video_stats()
             status = lib.fs_video_swap(swapper.handle, _h(src), _fspath(input_path),
@@ -1677,12 +1822,16 @@ class Reenactor(_Handle):
             last row/column is dropped, for video encoding).
         detector, landmarker: for the photo and the driver; None: the module's shared defaults
             (HOG upsample 0; the 68-point model).
-        expression: scale of the driver's expression applied (0–2, default 1).
-        head_motion: share of the driver's head motion applied (0–1, default 1).
+        expression: scale of the driver's expression applied (default 1; above 1 exaggerates).
+        head_motion: share of the driver's head motion applied (default 1).
         mouth_fill: fill an opening mouth from the driver's (default True).
         detect_interval, min_cutoff, beta, scene_cut: tracking and smoothing of the driver's
             face, as in :class:`Stream` (None: the library's defaults). ``detect_interval=1,
             min_cutoff=0`` follows the driver's raw per-frame landmarks most closely.
+
+    Every option left at None takes the library's default (``fs_reenact_options_init``;
+    ``faceswap.options("reenact")`` lists them with their ranges); :attr:`options` shows the
+    values in use.
 
     Not thread-safe (it tracks the driver): one thread at a time.
 
@@ -1693,8 +1842,8 @@ class Reenactor(_Handle):
     _free = staticmethod(lambda h: lib.fs_reenactor_free(h))
 
     def __init__(self, photo: Union[ImageLike, PathLike], detector: Optional[Detector] = None,
-                 landmarker: Optional[Landmarker] = None, expression: float = 1.0,
-                 head_motion: float = 1.0, mouth_fill: bool = True,
+                 landmarker: Optional[Landmarker] = None, expression: Optional[float] = None,
+                 head_motion: Optional[float] = None, mouth_fill: Optional[bool] = None,
                  detect_interval: Optional[int] = None, min_cutoff: Optional[float] = None,
                  beta: Optional[float] = None, scene_cut: Optional[float] = None,
                  channel_order: str = "bgr"):
@@ -1707,17 +1856,16 @@ class Reenactor(_Handle):
         self.landmarker = landmarker
         self.channel_order = _order(channel_order)
         opts = _options(capi.fs_reenact_options)
-        opts.expression = float(expression)
-        opts.head_motion = float(head_motion)
-        opts.mouth_fill = 1 if mouth_fill else 0
-        opts.side_by_side = 0
+        _set(opts, OptionsKind.REENACT, expression=expression, head_motion=head_motion,
+             mouth_fill=mouth_fill)
         # opts.stream points into self._stream_options, kept as long as the options are.
         self._stream_options = _stream_options(detect_interval, min_cutoff, beta, scene_cut)
         opts.stream = ctypes.pointer(self._stream_options)
         self._options = opts
-        #: the options in use (the library's defaults filled in)
-        self.options = {"expression": float(expression), "head_motion": float(head_motion),
-                        "mouth_fill": bool(mouth_fill), **_stream_dict(self._stream_options)}
+        #: the options in use (the library's defaults filled in); side_by_side is per video
+        self.options = {k: v for k, v in _in_use(opts, OptionsKind.REENACT).items()
+                        if k != "side_by_side"}
+        self.options.update(_in_use(self._stream_options, OptionsKind.STREAM))
         img, owned = (Image.load(photo), True) if _is_path(photo) else \
             Image._of(photo, self.channel_order)
         try:
@@ -1753,12 +1901,15 @@ class Reenactor(_Handle):
         the new neutral expression and pose."""
         _check(lib.fs_reenactor_reset(self.handle))
 
-    def video(self, driving_path: PathLike, output_path: PathLike, side_by_side: bool = False,
-              progress=None) -> dict:
+    def video(self, driving_path: PathLike, output_path: PathLike,
+              side_by_side: Optional[bool] = None, progress=None, crf: Optional[int] = None,
+              preset: Optional[str] = None) -> dict:
         """Animates the photo with a whole driving video (``fs_reenact_video``) and writes
         ``output_path`` (.mp4/.mkv/.mov, H.264): the photo's size, or driver | result side by
         side with ``side_by_side=True``, with the driver's timestamps and audio. Written
-        atomically: nothing is left on an error or a cancel.
+        atomically: nothing is left on an error or a cancel. ``crf`` (H.264 quality, 0 lossless
+        – 51) and ``preset`` (x264's) as in :func:`swap_video`; None: the library's defaults
+        (18, ``"veryfast"``; ``faceswap.options("video")``).
 
         The reenactor is reset first, so the video's first frame with a face is the neutral.
         ``progress(done, total)`` as in :func:`swap_video` (False cancels: FaceSwapError
@@ -1767,8 +1918,9 @@ class Reenactor(_Handle):
         Returns a dict: ``frames``, ``frames_with_faces``, ``scene_cuts``, ``seconds``.
         Raises :class:`FaceSwapError`: IO, DECODE, UNSUPPORTED, CANCELLED.
         """
-        opts = capi.fs_reenact_options.from_buffer_copy(self._options)
-        opts.side_by_side = 1 if side_by_side else 0
+        opts = _options(capi.fs_reenact_options)  # the rest was fixed by fs_reenactor_create
+        _set(opts, OptionsKind.REENACT, side_by_side=side_by_side)
+        _encoding(opts, crf, preset)
         _check(lib.fs_reenactor_reset(self.handle))
         cb = _Progress(progress)
         stats = capi.fs_video_stats()
@@ -1779,13 +1931,16 @@ class Reenactor(_Handle):
 
 
 def reenact_video(photo: Union[ImageLike, PathLike], driving_path: PathLike, output_path: PathLike,
-                  side_by_side: bool = False, progress=None, **options) -> dict:
+                  side_by_side: Optional[bool] = None, progress=None, crf: Optional[int] = None,
+                  preset: Optional[str] = None, **options) -> dict:
     """One call: animates ``photo`` (array, :class:`Image` or path) with the face of the video
-    ``driving_path`` and writes ``output_path`` (see :meth:`Reenactor.video`). ``options`` are
-    :class:`Reenactor`'s (``expression``, ``head_motion``, ``mouth_fill``, ``detector``,
-    ``detect_interval``, ...). Returns the stats dict."""
+    ``driving_path`` and writes ``output_path`` (see :meth:`Reenactor.video`, which takes
+    ``side_by_side``, ``crf`` and ``preset``). ``options`` are :class:`Reenactor`'s
+    (``expression``, ``head_motion``, ``mouth_fill``, ``detector``, ``detect_interval``, ...).
+    Returns the stats dict."""
     with Reenactor(photo, **options) as r:
-        return r.video(driving_path, output_path, side_by_side=side_by_side, progress=progress)
+        return r.video(driving_path, output_path, side_by_side=side_by_side, progress=progress,
+                       crf=crf, preset=preset)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1793,14 +1948,21 @@ def reenact_video(photo: Union[ImageLike, PathLike], driving_path: PathLike, out
 # --------------------------------------------------------------------------------------------
 
 def extract(inputs, out_dir: PathLike, detector: Optional[Detector] = None,
-            landmarker: Optional[Landmarker] = None, progress=None, size: int = 256,
-            padding: float = 0.25, min_sharpness: float = 20.0, duplicate_distance: float = 2.0,
-            every_nth_frame: int = 1, max_faces: int = 1) -> dict:
+            landmarker: Optional[Landmarker] = None, progress=None, size: Optional[int] = None,
+            padding: Optional[float] = None, min_sharpness: Optional[float] = None,
+            duplicate_distance: Optional[float] = None, every_nth_frame: Optional[int] = None,
+            max_faces: Optional[int] = None) -> dict:
     """Aligned face crops for training (``fs_extract``): for every photo, folder of photos or
     video in ``inputs`` (a path or a list of paths), the faces are detected, aligned (similarity
     transform from the 68 landmarks) and written to ``out_dir`` as NAME.png with a NAME.json
     sidecar (source, frame, transform, landmarks in crop pixels, sharpness). Blurry faces and
     near-duplicates are skipped. ``progress(done, total)`` as in :func:`swap_video`.
+
+    Options (None: the library's default; ``faceswap.options("extract")`` lists them with their
+    ranges): ``size`` (crop side, 256), ``padding`` (room around the face, 0.25 of the crop),
+    ``min_sharpness`` (Laplacian variance below which a face is skipped, 20; 0 keeps all),
+    ``duplicate_distance`` (mean grey difference to a kept face under which one is skipped, 2),
+    ``every_nth_frame`` (videos, 1), ``max_faces`` (per image or frame, largest first, 1).
 
     Returns a dict of counts: ``frames``, ``frames_without_face``, ``frames_with_one_face``,
     ``frames_with_more_faces``, ``faces_found``, ``skipped_blurry``, ``skipped_duplicate``,
@@ -1813,12 +1975,9 @@ def extract(inputs, out_dir: PathLike, detector: Optional[Detector] = None,
         detector = detector or d
         landmarker = landmarker or l
     opts = _options(capi.fs_extract_options)
-    opts.size = _i32(size, "size")
-    opts.padding = float(padding)
-    opts.min_sharpness = float(min_sharpness)
-    opts.duplicate_distance = float(duplicate_distance)
-    opts.every_nth_frame = _i32(every_nth_frame, "every_nth_frame")
-    opts.max_faces = _i32(max_faces, "max_faces")
+    _set(opts, OptionsKind.EXTRACT, size=size, padding=padding, min_sharpness=min_sharpness,
+         duplicate_distance=duplicate_distance, every_nth_frame=every_nth_frame,
+         max_faces=max_faces)
     arr = (ctypes.c_char_p * max(1, len(paths)))(*paths)
     cb = _Progress(progress)
     stats = capi.fs_extract_stats()
@@ -1880,34 +2039,38 @@ class Trainer(_Handle):
     Options (new models; a resumed model keeps its own): ``size`` (64 or 128), ``batch``,
     ``learning_rate``, ``l1``, ``ssim``, ``mask`` (loss weights), ``gan`` (adversarial loss
     weight, 0 = off), ``background`` (pixel-loss weight outside the face), ``seed``,
-    ``augment``; ``preview_dir``/``preview_every`` write preview grids.
+    ``augment``; ``preview_dir``/``preview_every`` write preview grids; ``name_a``,
+    ``name_b`` label the people. Each left at None takes the library's default
+    (``fs_train_options_init``; ``faceswap.options("train")`` lists them with their ranges,
+    ``l1`` as ``l1_weight`` and so on).
     """
 
     _free = staticmethod(lambda h: lib.fs_trainer_free(h))
 
-    def __init__(self, faces_a: PathLike, faces_b: PathLike, model_path: PathLike, size: int = 64,
-                 batch: int = 16, learning_rate: float = 2e-4, l1: float = 1.0, ssim: float = 1.0,
-                 mask: float = 0.1, gan: float = 0.0, background: float = 0.25, seed: int = 1,
-                 augment: bool = True, checkpoint_every: int = 250, preview_every: int = 100,
-                 preview_dir: Optional[PathLike] = None, name_a: str = "A", name_b: str = "B",
-                 resume: bool = False):
+    def __init__(self, faces_a: PathLike, faces_b: PathLike, model_path: PathLike,
+                 size: Optional[int] = None, batch: Optional[int] = None,
+                 learning_rate: Optional[float] = None, l1: Optional[float] = None,
+                 ssim: Optional[float] = None, mask: Optional[float] = None,
+                 gan: Optional[float] = None, background: Optional[float] = None,
+                 seed: Optional[int] = None, augment: Optional[bool] = None,
+                 checkpoint_every: Optional[int] = None, preview_every: Optional[int] = None,
+                 preview_dir: Optional[PathLike] = None, name_a: Optional[str] = None,
+                 name_b: Optional[str] = None, resume: Optional[bool] = None):
         super().__init__()
         o = _options(capi.fs_train_options)
-        o.size = _i32(size, "size")
-        o.batch = _i32(batch, "batch")
-        o.learning_rate = float(learning_rate)
-        o.l1_weight, o.ssim_weight, o.mask_weight = float(l1), float(ssim), float(mask)
-        o.gan_weight, o.background_weight = float(gan), float(background)
-        if int(seed) < 0:
-            raise ValueError(f"seed must be >= 0, not {seed!r}")
-        o.seed = int(seed)
-        o.augment = 1 if augment else 0
-        o.checkpoint_every = _i32(checkpoint_every, "checkpoint_every")
-        o.preview_every = _i32(preview_every, "preview_every")
-        self._keep = [_fspath(preview_dir) if preview_dir is not None else None,
-                      name_a.encode(), name_b.encode()]
-        o.preview_dir, o.name_a, o.name_b = self._keep
-        o.resume = 1 if resume else 0
+        _set(o, OptionsKind.TRAIN, size=size, batch=batch, learning_rate=learning_rate,
+             l1_weight=l1, ssim_weight=ssim, mask_weight=mask, gan_weight=gan,
+             background_weight=background, augment=augment, checkpoint_every=checkpoint_every,
+             preview_every=preview_every, resume=resume)
+        if seed is not None:
+            # uint64_t: ctypes would wrap a negative or too large int silently
+            if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) \
+                    or not 0 <= int(seed) < 1 << 64:
+                raise ValueError(f"seed is an int in [0, 2**64), not {seed!r}")
+            o.seed = int(seed)
+        o.preview_dir = _fspath(preview_dir) if preview_dir is not None else None
+        o.name_a = name_a.encode() if name_a is not None else None
+        o.name_b = name_b.encode() if name_b is not None else None
         out = ctypes.c_void_p()
         _check(lib.fs_trainer_create(_fspath(faces_a), _fspath(faces_b), _fspath(model_path),
                                      ctypes.byref(o), ctypes.byref(out)))

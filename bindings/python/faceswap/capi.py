@@ -64,6 +64,10 @@ __all__ = [
     "ConvertMode",
     "ColorMode",
     "BlendMode",
+    "EnumKind",
+    "OptionsKind",
+    "OptionType",
+    "fs_option_info",
     "fs_swap_options",
     "fs_swap_metrics",
     "EMBEDDING_SIZE",
@@ -399,7 +403,7 @@ class fs_train_progress(Structure):
     ]
 
 
-class fs_option_info(Structure):
+class fs_option_info(_Output):
     """One option's name, type, default and range (fs_option_describe / fs_option_find)."""
     _fields_ = [
         ("struct_size", c_uint32),
