@@ -7,9 +7,14 @@
 #      not outside it; the same frames as `faceswap-cli video` with the same options (both
 #      lossless, compared with ffmpeg's psnr filter: >= 35 dB on every frame);
 #   3. does the same with a learned model (.fsm) as the source, against `faceswap video --model`;
-#   4. checks that a bad setting (missing source photo) passes frames through unchanged with
-#      exit status 0 and exactly one line on stderr, and that an ffmpeg that pads frame rows
-#      (5.x, width not a multiple of 16) is named with the fix.
+#   4. checks that a bad setting (missing source photo, unknown blend name, detect interval out of
+#      the library's range) passes frames through unchanged with exit status 0 and exactly one line
+#      on stderr (the library's message), and that an ffmpeg that pads frame rows (5.x, width not
+#      a multiple of 16) is named with the fix;
+#   5. checks what a host sees before any frame (Tests/plugin/params.c loads the plugin): the
+#      explanations give the library's names, ranges and defaults, the same as the CLI's help, and
+#      frei0r's 0..1 maps onto the option's range (a normalised detect interval gives the same
+#      frames as the number of frames it stands for).
 #
 # Environment:
 #   FACESWAP_DATA   test data folder (default: <repo>/Tests/data)
@@ -62,6 +67,40 @@ else
 fi
 export FREI0R_PATH=$PLUGDIR
 export LD_LIBRARY_PATH=$LIBDIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+
+# ---- what a host sees before any frame: names, ranges and defaults are the library's -----------
+CC=${CC:-cc}
+if "$CC" -std=c11 -Wall -Wextra -o "$work/params" "$here/params.c" -ldl 2>"$work/params.err" &&
+    "$work/params" "$PLUGDIR/faceswap.so" >"$work/params.txt" 2>>"$work/params.err"; then
+    ok "a host loads the plugin and reads its $(grep -c '^param ' "$work/params.txt") parameters"
+else
+    cat "$work/params.err"
+    bad "Tests/plugin/params.c could not load the plugin"
+fi
+explanation() { sed -n "s/^param [0-9]* $1 [a-z]*: //p" "$work/params.txt"; }
+value() { sed -n "s/^value [0-9]* $1 //p" "$work/params.txt"; }
+help_of() { "$CLI" "$1" --help 2>&1 | tr -s ' \n' ' '; }
+# the CLI prints the same table: "--detect-every N ... (default 5; 1–1000)", "--expression E ...
+# default 0.6; 0–1", "--blend alpha|poisson|..."
+di=$(help_of video | sed -n 's/.*--detect-every N[^(]*(default \([^;]*\); \([^)]*\)).*/\2, default \1/p')
+ex=$(help_of swap | sed -n 's/.*--expression E.*; default \([^;]*\); \([^ ]*\) .*/\2, default \1/p')
+for p in "detect_interval:$di" "expression:$ex"; do
+    name=${p%%:*} want=${p#*:}
+    got=$(explanation "$name")
+    if [ -n "$want" ] && [[ "$got" == *"$want"* ]]; then ok "$name: '$got' (the CLI: $want)"
+    else bad "$name: explanation '$got' does not say the library's '$want' (from faceswap-cli --help)"; fi
+done
+for p in mode color blend; do
+    want=$(help_of swap | grep -o -- "--$p [a-z|-]*" | head -1 | sed "s/^--$p //; s/|/ | /g")
+    got=$(explanation "$p")
+    if [ -n "$want" ] && [[ "$got" == *": $want (default $(value "$p"))" ]]; then ok "$p: '$got'"
+    else bad "$p: explanation '$got', the CLI's names '$want', default '$(value "$p")'"; fi
+done
+# defaults on frei0r's scale: 0..1 onto the range (expression 0-1: itself; detect_interval 1-1000)
+if "$PY" -c "import sys; e, d = float('$(value expression)'), float('$(value detect_interval)')
+sys.exit(0 if abs(e - 0.6) < 1e-9 and 1 + round(d * 999) == 5 else 1)"; then
+    ok "defaults on frei0r's 0..1: expression $(value expression), detect_interval $(value detect_interval) (= 5 frames)"
+else bad "defaults on frei0r's 0..1: expression $(value expression), detect_interval $(value detect_interval)"; fi
 
 probe() { "$FFPROBE" -v error -select_streams v:0 "$@"; }
 W=$(probe -show_entries stream=width -of csv=p=0 "$CLIP")
@@ -137,6 +176,22 @@ if [ "$note" = ok ] && "$PY" -c "import sys; sys.exit(0 if $out_max < 2.5 else 1
     ok "unchanged away from the face (max mean |diff| $out_max: colour conversion only)"
 else bad "changed away from the face (max mean |diff| ${out_max:-?})"; fi
 
+# ---- frei0r's 0..1 onto the option's range --------------------------------------------------
+# detect_interval 0.004004 is 1 + round(0.004004 × 999) = 5 frames on the library's 1–1000: the
+# same frames as "5" (the first second, compared exactly: both lossless).
+NVF=${VF/"|0.5|5|y|"/"|0.5|0.004004|y|"}
+"$FFMPEG" -nostdin -v error -y -i "$CLIP" -t 1 -vf "$NVF" -c:v libx264 -qp 0 -preset veryfast -an \
+    "$work/norm.mp4" 2>"$work/norm.err"
+raw "$work/norm.mp4" >"$work/norm.rgb"
+same=$("$PY" -c "
+import numpy as np
+a = np.fromfile('$work/norm.rgb', np.uint8); b = np.fromfile('$work/plug.rgb', np.uint8)[:a.size]
+print(f'{a.size // ($W * $H * 3)} {int(np.abs(a.astype(int) - b).max()) if a.size else -1}')")
+read -r nframes maxdiff <<<"$same"
+if [ "$NVF" != "$VF" ] && [ "${nframes:-0}" -gt 0 ] && [ "$maxdiff" = 0 ] && ! grep -q 'faceswap frei0r' "$work/norm.err"; then
+    ok "detect_interval 0.004004 (frei0r's scale) = 5 frames: $nframes frames identical"
+else cat "$work/norm.err"; bad "detect_interval 0.004004 vs 5: $nframes frames, max diff $maxdiff"; fi
+
 # ---- the same frames as the CLI --------------------------------------------------------------
 cli=$work/cli.mp4
 if "$CLI" video --source "$SOURCE" --input "$CLIP" -o "$cli" --crf 0 --quiet "${CLI_OPTS[@]}" \
@@ -197,6 +252,19 @@ lines=$(grep -c 'faceswap frei0r' "$work/missing.err")
 if [ $rc -eq 0 ] && [ "$lines" = 1 ] && grep -q "cannot load source '$work/missing.jpg'" "$work/missing.err"; then
     ok "missing source: exit 0, one line: $(grep 'faceswap frei0r' "$work/missing.err")"
 else cat "$work/missing.err"; bad "missing source: exit $rc, $lines lines from the plugin"; fi
+# an unknown name and a value out of the library's range: the library's message, once
+for case in "unknown blend:$SOURCE||paste:fs_enum_parse: unknown blend mode 'paste': use alpha, poisson, multiband, poisson-exact" \
+    "detect interval 5000:$SOURCE||||0.5|5000:detect_interval 5000 is outside 1–1000"; do
+    what=${case%%:*} rest=${case#*:}
+    params=${rest%%:*} want=${rest#*:}
+    "$FFMPEG" "${short[@]}" -vf "pad=ceil(iw/16)*16:ih,frei0r=filter_name=faceswap:filter_params=$params,crop=$W:$H:0:0" \
+        -f null - 2>"$work/bad.err"
+    rc=$?
+    lines=$(grep -c 'faceswap frei0r' "$work/bad.err")
+    if [ $rc -eq 0 ] && [ "$lines" = 1 ] && grep -qF "$want" "$work/bad.err"; then
+        ok "$what: exit 0, one line: $(grep 'faceswap frei0r' "$work/bad.err")"
+    else cat "$work/bad.err"; bad "$what: exit $rc, $lines lines from the plugin (want one with: $want)"; fi
+done
 "$FFMPEG" "${short[@]}" -an -f rawvideo -pix_fmt rgb24 - 2>/dev/null >"$work/short_in.rgb"
 raw "$work/missing.mp4" >"$work/short_out.rgb"
 diff=$("$PY" -c "

@@ -3,21 +3,26 @@
  *
  * Puts the face of one photo onto every face of each frame, with the library's video stream
  * (detection every N frames, landmark tracking in between, a One-Euro filter on the landmarks,
- * scene-cut resets). This file holds no image logic: it maps frei0r parameters to libfaceswap
- * options and frames to fs_stream_push_view().
+ * scene-cut resets). This file holds no image logic and no table of the library's names,
+ * defaults or ranges: it maps frei0r parameters to libfaceswap options (names read by
+ * fs_enum_parse, each number's default and range from fs_option_find) and frames to
+ * fs_stream_push_view().
  *
  * Parameters, in index order (ffmpeg's filter_params lists them by position, separated by '|'):
  *   0 source          STRING  path of the face photo (required), or of a learned model (.fsm,
  *                             made by `faceswap train`): then person A's faces become B's
- *   1 mode            STRING  affine | delaunay                         (default: the library's)
- *   2 blend           STRING  alpha | poisson | multiband | poisson-exact (default: the library's)
- *   3 color           STRING  none | mean | reinhard | hist             (default: the library's)
+ *   1 mode            STRING  fs_swap_options.mode: a name fs_enum_parse reads (affine, delaunay;
+ *                             aliases and any case too)               (default: the library's)
+ *   2 blend           STRING  fs_swap_options.blend (alpha, poisson, ...) (default: the library's)
+ *   3 color           STRING  fs_swap_options.color (none, mean, ...)     (default: the library's)
  *                             (an empty string, as in "face.jpg||alpha", means the default)
- *   4 expression      DOUBLE  0..1: how far the features follow the frame's expression
- *                             (default: the library's)
- *   5 detect_interval DOUBLE  run the detector every N frames. Values >= 1 are frames (rounded,
- *                             1..100: ffmpeg passes numbers as written); values in [0, 1) are a
- *                             frei0r-style normalised value mapped to 1 + round(v * 99) frames.
+ *   4 expression      DOUBLE  fs_swap_options.expression: frei0r's 0..1 maps linearly onto the
+ *                             option's range (fs_option_find; today 0-1, so v itself)
+ *   5 detect_interval DOUBLE  fs_stream_options.detect_interval: run the detector every N frames.
+ *                             Values in [0, 1) are frei0r's normalised scale, mapped linearly onto
+ *                             the option's range (today 1-1000: 1 + round(v * 999)); values >= 1
+ *                             are frames as written (ffmpeg passes numbers as written).
+ *                             The library checks the ranges; its message goes to stderr.
  *   6 smoothing       BOOL    One-Euro filter on the landmarks (on: the library's default cutoff
  *                             and beta; off: no filter). ffmpeg spells it y / n.
  *   7 time_unit       STRING  auto | s | ms: the unit of the host's frame time. frei0r says
@@ -39,6 +44,7 @@
  * Errors never stop the host: the frame passes through unchanged and one line naming what to fix
  * goes to stderr (once per distinct problem), e.g.
  *   faceswap frei0r: cannot load source '/x/face.jpg': fs_image_load: cannot open ...
+ *   faceswap frei0r: parameter 2 (blend): fs_enum_parse: unknown blend mode 'foo': use alpha, ...
  */
 #define _GNU_SOURCE /* RTLD_DEFAULT */
 #include <frei0r.h>
@@ -67,30 +73,88 @@ enum {
     P_COUNT
 };
 
+/* The parameters that are libfaceswap options, described by the library (fs_option_find) once,
+ * at f0r_init: their explanations are built from the description (names, range, default). */
+typedef struct {
+    int index;                /* P_... */
+    const char *param;        /* the frei0r parameter's name */
+    fs_options_kind kind;     /* the options struct ... */
+    const char *option;       /* ... and the field, as the library names it */
+    const char *lead;         /* the explanation's opening words */
+    fs_option_info info;      /* the library's description */
+    int described;            /* info is valid */
+    char explanation[512];
+} library_param;
+
+static library_param library_params[] = {
+    {P_MODE, "mode", FS_OPTIONS_SWAP, "mode", "Conversion", {0}, 0, ""},
+    {P_BLEND, "blend", FS_OPTIONS_SWAP, "blend", "Blending", {0}, 0, ""},
+    {P_COLOR, "color", FS_OPTIONS_SWAP, "color", "Colour correction", {0}, 0, ""},
+    {P_EXPRESSION, "expression", FS_OPTIONS_SWAP, "expression",
+     "Expression: how far eyes, brows, nose and mouth follow the video's expression", {0}, 0, ""},
+    {P_DETECT_INTERVAL, "detect_interval", FS_OPTIONS_STREAM, "detect_interval",
+     "Detect interval: run the face detector every N frames", {0}, 0, ""},
+};
+#define LIBRARY_PARAM_COUNT (sizeof library_params / sizeof library_params[0])
+
+static library_param *library_param_at(int index) {
+    for (size_t i = 0; i < LIBRARY_PARAM_COUNT; i++)
+        if (library_params[i].index == index) return &library_params[i];
+    return NULL;
+}
+
+/* frei0r's 0..1 onto the option's range [min, max], rounded for an INT option. */
+static double from_unit(const fs_option_info *o, double v) {
+    double x = o->min + v * (o->max - o->min);
+    return o->type == FS_OPTION_INT ? round(x) : x;
+}
+
+/* A value of the option's range as frei0r's 0..1. */
+static double to_unit(const fs_option_info *o, double x) {
+    return o->max > o->min ? (x - o->min) / (o->max - o->min) : 0;
+}
+
+/* The canonical name of the option's default value (an ENUM option), or "". */
+static const char *default_name(const library_param *p) {
+    const char *name = p->described ? fs_enum_name(p->info.enum_kind, (int32_t)p->info.default_value) : NULL;
+    return name ? name : "";
+}
+
+static void describe(library_param *p) {
+    memset(&p->info, 0, sizeof p->info);
+    p->info.struct_size = sizeof p->info;
+    p->described = fs_option_find(p->kind, p->option, &p->info) == FS_OK;
+    if (!p->described) {
+        snprintf(p->explanation, sizeof p->explanation, "%s (libfaceswap does not describe %s: %s)", p->lead,
+                 p->option, fs_last_error_message());
+        return;
+    }
+    const fs_option_info *o = &p->info;
+    if (o->type == FS_OPTION_ENUM) {
+        size_t n = 0, used = (size_t)snprintf(p->explanation, sizeof p->explanation, "%s:", p->lead);
+        int32_t value;
+        for (size_t i = 0; fs_enum_value_at(o->enum_kind, i, &value, &n) == FS_OK && i < n; i++) {
+            const char *name = fs_enum_name(o->enum_kind, value);
+            if (used < sizeof p->explanation)
+                used += (size_t)snprintf(p->explanation + used, sizeof p->explanation - used, "%s %s",
+                                         i ? " |" : "", name ? name : "?");
+        }
+        if (used < sizeof p->explanation)
+            snprintf(p->explanation + used, sizeof p->explanation - used, " (default %s)", default_name(p));
+    } else {
+        snprintf(p->explanation, sizeof p->explanation, "%s: %g\u2013%g, default %g (0\u20131 maps onto that range%s)",
+                 p->lead, o->min, o->max, o->default_value,
+                 p->index == P_DETECT_INTERVAL ? "; 1 and above are frames as written" : "");
+    }
+}
+
+/* seconds per host time unit; 0 = decide from the first step */
 typedef struct {
     const char *name;
     int value;
 } name_value;
 
-static const name_value modes[] = {{"affine", FS_CONVERT_AFFINE}, {"delaunay", FS_CONVERT_DELAUNAY}, {NULL, 0}};
-static const name_value blends[] = {{"alpha", FS_BLEND_ALPHA},
-                                    {"poisson", FS_BLEND_POISSON},
-                                    {"multiband", FS_BLEND_MULTIBAND},
-                                    {"poisson-exact", FS_BLEND_POISSON_EXACT},
-                                    {NULL, 0}};
-static const name_value colors[] = {{"none", FS_COLOR_NONE},
-                                    {"mean", FS_COLOR_MEAN},
-                                    {"reinhard", FS_COLOR_REINHARD},
-                                    {"hist", FS_COLOR_HISTOGRAM},
-                                    {NULL, 0}};
-/* seconds per host time unit; 0 = decide from the first step */
 static const name_value time_units[] = {{"auto", 0}, {"s", 1}, {"ms", 1000}, {NULL, 0}};
-
-static const char *name_of(const name_value *table, int value) {
-    for (; table->name; table++)
-        if (table->value == value) return table->name;
-    return "";
-}
 
 static int value_of(const name_value *table, const char *name, int *value) {
     for (; table->name; table++)
@@ -162,7 +226,10 @@ static const char *why(fs_status st) {
 /* frei0r entry points                                                                       */
 /* ---------------------------------------------------------------------------------------- */
 
-int f0r_init(void) { return 1; }
+int f0r_init(void) {
+    for (size_t i = 0; i < LIBRARY_PARAM_COUNT; i++) describe(&library_params[i]);
+    return 1;
+}
 
 void f0r_deinit(void) {}
 
@@ -187,31 +254,17 @@ void f0r_get_param_info(f0r_param_info_t *info, int index) {
                             "model (.fsm): then A's faces become B's";
         break;
     case P_MODE:
-        info->name = "mode";
-        info->type = F0R_PARAM_STRING;
-        info->explanation = "Conversion: affine | delaunay";
-        break;
     case P_BLEND:
-        info->name = "blend";
-        info->type = F0R_PARAM_STRING;
-        info->explanation = "Blending: alpha | poisson | multiband | poisson-exact";
-        break;
     case P_COLOR:
-        info->name = "color";
-        info->type = F0R_PARAM_STRING;
-        info->explanation = "Colour correction: none | mean | reinhard | hist";
-        break;
     case P_EXPRESSION:
-        info->name = "expression";
-        info->type = F0R_PARAM_DOUBLE;
-        info->explanation = "0..1: how far eyes, brows, nose and mouth follow the video's expression";
+    case P_DETECT_INTERVAL: {
+        library_param *p = library_param_at(index);
+        if (!p->explanation[0]) describe(p); /* a host that skipped f0r_init */
+        info->name = p->param;
+        info->type = index == P_EXPRESSION || index == P_DETECT_INTERVAL ? F0R_PARAM_DOUBLE : F0R_PARAM_STRING;
+        info->explanation = p->explanation;
         break;
-    case P_DETECT_INTERVAL:
-        info->name = "detect_interval";
-        info->type = F0R_PARAM_DOUBLE;
-        info->explanation = "Run the face detector every N frames (1..100; a value below 1 is "
-                            "normalised: 1 + v*99)";
-        break;
+    }
     case P_SMOOTHING:
         info->name = "smoothing";
         info->type = F0R_PARAM_BOOL;
@@ -237,6 +290,9 @@ void f0r_get_param_info(f0r_param_info_t *info, int index) {
     }
 }
 
+/* The library's default name of an enum parameter (e.g. "multiband"), or "" if it was not described. */
+static const char *fallback_name(int index) { return default_name(library_param_at(index)); }
+
 /* The library's defaults, filled at this plugin's sizeof (fails only for a NULL or impossible size). */
 static fs_status swap_defaults(fs_swap_options *o) {
     memset(o, 0, sizeof *o);
@@ -249,20 +305,21 @@ static fs_status stream_defaults(fs_stream_options *o) {
 }
 
 f0r_instance_t f0r_construct(unsigned int width, unsigned int height) {
-    fs_swap_options so;
     fs_stream_options st;
-    if (swap_defaults(&so) != FS_OK || stream_defaults(&st) != FS_OK) return NULL;
+    if (stream_defaults(&st) != FS_OK) return NULL;
     instance *in = calloc(1, sizeof *in);
     if (!in) return NULL;
     in->width = width;
     in->height = height;
     in->source_path = dup_string("");
-    in->mode = dup_string(name_of(modes, so.mode));
-    in->blend = dup_string(name_of(blends, so.blend));
-    in->color = dup_string(name_of(colors, so.color));
+    in->mode = dup_string(fallback_name(P_MODE));
+    in->blend = dup_string(fallback_name(P_BLEND));
+    in->color = dup_string(fallback_name(P_COLOR));
     in->time_unit = dup_string("auto");
-    in->expression = so.expression;
-    in->detect_interval = st.detect_interval;
+    /* the library's defaults as frei0r's 0..1 on each option's range */
+    const library_param *e = library_param_at(P_EXPRESSION), *d = library_param_at(P_DETECT_INTERVAL);
+    in->expression = e->described ? to_unit(&e->info, e->info.default_value) : 0;
+    in->detect_interval = d->described ? to_unit(&d->info, d->info.default_value) : 0;
     in->smoothing = st.min_cutoff > 0 ? 1.0 : 0.0;
     in->dirty = DIRTY_SWAPPER | DIRTY_SOURCE | DIRTY_STREAM;
     if (!in->source_path || !in->mode || !in->blend || !in->color || !in->time_unit) {
@@ -331,13 +388,11 @@ static void set_double(instance *in, double *field, f0r_param_t param, int dirty
 void f0r_set_param_value(f0r_instance_t instance_, f0r_param_t param, int index) {
     instance *in = instance_;
     if (!in) return;
-    fs_swap_options so;
-    if (swap_defaults(&so) != FS_OK) return;
     switch (index) {
     case P_SOURCE: set_string(in, &in->source_path, param, DIRTY_SOURCE | DIRTY_SWAPPER, ""); break;
-    case P_MODE: set_string(in, &in->mode, param, DIRTY_SWAPPER, name_of(modes, so.mode)); break;
-    case P_BLEND: set_string(in, &in->blend, param, DIRTY_SWAPPER, name_of(blends, so.blend)); break;
-    case P_COLOR: set_string(in, &in->color, param, DIRTY_SWAPPER, name_of(colors, so.color)); break;
+    case P_MODE: set_string(in, &in->mode, param, DIRTY_SWAPPER, fallback_name(P_MODE)); break;
+    case P_BLEND: set_string(in, &in->blend, param, DIRTY_SWAPPER, fallback_name(P_BLEND)); break;
+    case P_COLOR: set_string(in, &in->color, param, DIRTY_SWAPPER, fallback_name(P_COLOR)); break;
     case P_EXPRESSION: set_double(in, &in->expression, param, DIRTY_SWAPPER); break;
     case P_DETECT_INTERVAL: set_double(in, &in->detect_interval, param, DIRTY_STREAM); break;
     case P_SMOOTHING: set_double(in, &in->smoothing, param, DIRTY_STREAM); break;
@@ -366,12 +421,35 @@ void f0r_get_param_value(f0r_instance_t instance_, f0r_param_t param, int index)
     }
 }
 
-/* detect_interval as frames, or 0 when out of range. */
-static int interval_frames(double v) {
-    if (!(v >= 0)) return 0; /* negative or NaN */
-    if (v < 1) return 1 + (int)lround(v * 99);
-    if (v > 100.5) return 0;
-    return (int)lround(v);
+/* An enum parameter's value by its name, read by the library (fs_enum_parse, with the enum its
+ * option takes); 0 after reporting the library's message. */
+static int parse_name(instance *in, int index, const char *name, int32_t *value) {
+    const library_param *p = library_param_at(index);
+    fs_status st = p->described ? fs_enum_parse(p->info.enum_kind, name, value) : FS_ERR_UNSUPPORTED;
+    if (st != FS_OK) report(in, "parameter %d (%s): %s", index, p->param, p->described ? why(st) : p->explanation);
+    return st == FS_OK;
+}
+
+/* A number parameter as the option's value: frei0r's 0..1 on the option's range (a value outside
+ * 0..1 lands outside the range, which the library refuses), except detect_interval >= 1 (or
+ * negative): frames as written. The library checks the result's range when the swapper or the
+ * stream is made. 0 after a report when the option is not described or the value is no number. */
+static int option_value(instance *in, int index, double v, double *out) {
+    const library_param *p = library_param_at(index);
+    if (!p->described) {
+        report(in, "parameter %d (%s): %s", index, p->param, p->explanation);
+        return 0;
+    }
+    if (!isfinite(v)) {
+        report(in, "parameter %d (%s) is %g, not a number", index, p->param, v);
+        return 0;
+    }
+    if (index == P_DETECT_INTERVAL && !(v >= 0 && v < 1)) {
+        *out = fmax(INT32_MIN, fmin(INT32_MAX, round(v))); /* frames; out of range: the library says so */
+        return 1;
+    }
+    *out = from_unit(&p->info, v);
+    return 1;
 }
 
 /* 1 when the host is an ffmpeg whose frei0r wrapper pads rows of this width (see the top). */
@@ -403,39 +481,25 @@ static int prepare(instance *in) {
     if (!in->dirty && in->ready) return 1;
     if (!in->dirty && !in->ready) return 0; /* the same failing settings: reported already */
 
-    /* Check every parameter before building anything. */
+    /* Read every parameter before building anything; the library checks the ranges when the
+     * swapper and the stream are made, and its message is reported. */
     fs_swap_options so;
     fs_status st;
     if ((st = swap_defaults(&so)) != FS_OK) {
         report(in, "cannot get the swap defaults: %s", why(st));
         goto failed;
     }
-    int v;
-    if (!value_of(modes, in->mode, &v)) {
-        report(in, "unknown mode '%s': use affine or delaunay", in->mode);
+    int32_t mode, blend, color;
+    double expression, interval;
+    if (!parse_name(in, P_MODE, in->mode, &mode) || !parse_name(in, P_BLEND, in->blend, &blend) ||
+        !parse_name(in, P_COLOR, in->color, &color) ||
+        !option_value(in, P_EXPRESSION, in->expression, &expression) ||
+        !option_value(in, P_DETECT_INTERVAL, in->detect_interval, &interval))
         goto failed;
-    }
-    so.mode = (fs_convert_mode)v;
-    if (!value_of(blends, in->blend, &v)) {
-        report(in, "unknown blend '%s': use alpha, poisson, multiband or poisson-exact", in->blend);
-        goto failed;
-    }
-    so.blend = (fs_blend_mode)v;
-    if (!value_of(colors, in->color, &v)) {
-        report(in, "unknown color '%s': use none, mean, reinhard or hist", in->color);
-        goto failed;
-    }
-    so.color = (fs_color_mode)v;
-    if (!(in->expression >= 0 && in->expression <= 1)) {
-        report(in, "expression %g is outside 0..1", in->expression);
-        goto failed;
-    }
-    so.expression = (float)in->expression;
-    int interval = interval_frames(in->detect_interval);
-    if (!interval) {
-        report(in, "detect_interval %g is outside 1..100 (frames between detector runs)", in->detect_interval);
-        goto failed;
-    }
+    so.mode = (fs_convert_mode)mode;
+    so.blend = (fs_blend_mode)blend;
+    so.color = (fs_color_mode)color;
+    so.expression = (float)expression;
     int unit;
     if (!value_of(time_units, in->time_unit, &unit)) {
         report(in, "unknown time_unit '%s': use auto, s or ms", in->time_unit);
@@ -493,7 +557,7 @@ static int prepare(instance *in) {
         report(in, "cannot get the stream defaults: %s", why(st));
         goto failed;
     }
-    so2.detect_interval = interval;
+    so2.detect_interval = (int32_t)interval;
     if (in->smoothing < 0.5) so2.min_cutoff = 0;
     if ((st = fs_stream_create(in->swapper, in->source, &so2, &in->stream)) != FS_OK) {
         report(in, "cannot start the frame stream: %s", why(st));
