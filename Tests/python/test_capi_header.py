@@ -237,6 +237,17 @@ def _show(t) -> str:
     return t.__name__
 
 
+def _mirrors(capi, items: dict, base: type, what: str, problems: list):
+    """(name, header's item, capi's mirror) for each item capi mirrors by name as a ``base``; a
+    problem for each it does not."""
+    for name, item in items.items():
+        mirror = getattr(capi, name, None)
+        if isinstance(mirror, type) and issubclass(mirror, base):
+            yield name, item, mirror
+        else:
+            problems.append(f"{name}: capi has no {what} of that name")
+
+
 def _params(fs, h: Header, func, where: str) -> list:
     from pycparser import c_ast
     params = func.args.params if func.args is not None else []
@@ -274,11 +285,8 @@ def test_every_struct_has_the_headers_fields_offsets_and_size(fs, header):
     order, each of the mapped type, at the compiler's offset; and the compiler's size."""
     capi = fs.capi
     problems = []
-    for name, fields in header.structs.items():
-        cls = getattr(capi, name, None)
-        if cls is None or not issubclass(cls, ctypes.Structure):
-            problems.append(f"{name}: no ctypes.Structure of that name in capi")
-            continue
+    for name, fields, cls in _mirrors(capi, header.structs, ctypes.Structure, "ctypes.Structure",
+                                      problems):
         mirror = [(f[0], f[1]) for f in cls._fields_]
         want = [f for f, _ in fields]
         got = [f for f, _ in mirror]
@@ -347,11 +355,7 @@ def test_every_function_has_the_headers_return_and_argument_types(fs, header):
 def test_every_callback_type_matches_the_header(fs, header):
     capi = fs.capi
     problems = []
-    for name, func in header.callbacks.items():
-        cb = getattr(capi, name, None)
-        if cb is None or not issubclass(cb, ctypes._CFuncPtr):
-            problems.append(f"{name}: capi has no CFUNCTYPE of that name")
-            continue
+    for name, func, cb in _mirrors(capi, header.callbacks, ctypes._CFuncPtr, "CFUNCTYPE", problems):
         want = ctypes.CFUNCTYPE(_ctype(fs, header, func.type, f"{name} return type"),
                                 *_params(fs, header, func, name))
         if not _same(cb, want):
