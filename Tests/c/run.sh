@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Tests/c/run.sh [SO_PATH [DATA_DIR]] — the C test suite of libfaceswap.
 #
-#   1. builds Tests/c/test_faceswap.c with `cc -std=c11 -Wall -Wextra -Werror -I include` into
-#      .build/ctest/ (against the library's SONAME through a symlink folder);
+#   1. builds the program test_faceswap from every .c file of Tests/c (the runner, the shared
+#      fixtures and helpers, one file per area of groups: see Tests/c/harness.h) with
+#      `cc -std=c11 -Wall -Wextra -Werror -I include` into .build/ctest/ (against the library's
+#      SONAME through a symlink folder);
 #   2. runs Tests/c/check_abi.sh (header declarations = exported symbols), and checks that the
 #      program's bad-input table (Tests/c/bad_input_table.h) has rows for every header function;
 #   3. runs the program with LD_LIBRARY_PATH at the library's folder and the test data folder
 #      (its resource-bound groups start child copies of it: peak memory of a refused 60000x60000
-#      JPEG, disk full in a 64 KB tmpfs when mounts are allowed and under RLIMIT_FSIZE);
+#      JPEG, disk full in a 64 KB tmpfs when mounts are allowed and under RLIMIT_FSIZE); every group,
+#      or those FS_TEST_GROUPS names;
 #   4. runs Tests/c/older_header/run.sh: a caller compiled (with ASan/UBSan) against a copy of the
 #      header whose growable structs are cut to their first fields, run against this library;
 #   5. with FS_VALGRIND=1 (and valgrind installed): runs it again under
@@ -20,6 +23,8 @@
 #   FACESWAP_DATA   the test data folder holding faces/ (default: <repo>/Tests/data)
 #   CC              the C compiler (default: cc)
 #   FS_TEST_VERBOSE=1  every check and every library error message
+#   FS_TEST_GROUPS     space-separated group names (test_faceswap --list): run only those, e.g.
+#                      FS_TEST_GROUPS="swap swap-modes" bash Tests/c/run.sh
 # Exits non-zero when any step fails.
 set -uo pipefail
 
@@ -50,15 +55,18 @@ failed=()
 step() { echo; echo "== $*"; }
 
 # ---- 1. build ------------------------------------------------------------------------------
-step "build: $CC -std=c11 -Wall -Wextra -Werror -I include Tests/c/test_faceswap.c"
+SOURCES=("$here"/*.c) # the program is every .c file here (not the older_header folder's)
+step "build: $CC -std=c11 -Wall -Wextra -Werror -I include Tests/c/*.c (${#SOURCES[@]} files)"
 CFLAGS_COMMON=(-std=c11 -Wall -Wextra -Werror -I "$repo/include" -g)
 LIBS=(-L "$out/lib" -lfaceswap -lm -pthread)
-if "$CC" "${CFLAGS_COMMON[@]}" -O1 "$here/test_faceswap.c" "${LIBS[@]}" -o "$out/test_faceswap"; then
+if "$CC" "${CFLAGS_COMMON[@]}" -O1 "${SOURCES[@]}" "${LIBS[@]}" -o "$out/test_faceswap"; then
     echo "built $out/test_faceswap"
 else
-    echo "run.sh: FAILED to build test_faceswap.c"
+    echo "run.sh: FAILED to build test_faceswap from Tests/c/*.c"
     exit 1
 fi
+GROUP_ARGS=()
+for g in ${FS_TEST_GROUPS:-}; do GROUP_ARGS+=(--group "$g"); done
 
 # ---- 2. ABI agreement ----------------------------------------------------------------------
 step "check_abi.sh $repo $SO"
@@ -87,8 +95,8 @@ else
 fi
 
 # ---- 3. the program --------------------------------------------------------------------------
-step "test_faceswap $DATA  (LD_LIBRARY_PATH=$libpath)"
-LD_LIBRARY_PATH=$libpath "$out/test_faceswap" "$DATA"
+step "test_faceswap ${GROUP_ARGS[*]} $DATA  (LD_LIBRARY_PATH=$libpath)"
+LD_LIBRARY_PATH=$libpath "$out/test_faceswap" "${GROUP_ARGS[@]}" "$DATA"
 rc=$?
 if [ $rc -ne 0 ]; then failed+=("test_faceswap (exit $rc)"); fi
 
@@ -114,7 +122,7 @@ if [ "${FS_VALGRIND:-0}" = 1 ]; then
             echo "valgrind: objcopy --strip-debug failed; using the library as built"
         fi
         LD_LIBRARY_PATH=$vgpath valgrind --leak-check=full --errors-for-leak-kinds=definite \
-            --error-exitcode=1 --num-callers=30 --log-file="$log" "$out/test_faceswap" "$DATA" >"$out/valgrind.stdout" 2>&1
+            --error-exitcode=1 --num-callers=30 --log-file="$log" "$out/test_faceswap" "${GROUP_ARGS[@]}" "$DATA" >"$out/valgrind.stdout" 2>&1
         vrc=$?
         tail -n 1 "$out/valgrind.stdout"
         lost=$(sed -n 's/.*definitely lost: \([0-9,]*\) bytes in \([0-9,]*\) blocks.*/\1 bytes in \2 blocks/p' "$log" | tail -n 1)
@@ -135,10 +143,10 @@ fi
 if [ "${FS_ASAN:-0}" = 1 ]; then
     step "ASan/UBSan build and run"
     if "$CC" "${CFLAGS_COMMON[@]}" -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
-        -fno-sanitize-recover=undefined "$here/test_faceswap.c" "${LIBS[@]}" -o "$out/test_faceswap_asan"; then
+        -fno-sanitize-recover=undefined "${SOURCES[@]}" "${LIBS[@]}" -o "$out/test_faceswap_asan"; then
         # Leak checking is valgrind's job above: the library's runtimes keep process-lifetime caches.
         ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=0} UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
-            LD_LIBRARY_PATH=$libpath "$out/test_faceswap_asan" "$DATA" >"$out/asan.stdout" 2>&1
+            LD_LIBRARY_PATH=$libpath "$out/test_faceswap_asan" "${GROUP_ARGS[@]}" "$DATA" >"$out/asan.stdout" 2>&1
         arc=$?
         tail -n 1 "$out/asan.stdout"
         if [ $arc -ne 0 ]; then

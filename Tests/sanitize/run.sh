@@ -9,7 +9,7 @@
 #      @testable import): the shim is -O3 anyway and the Swift code runs several times faster.
 #   2. swift tests: the XCTest bundle, leak detection on. The XCTest runner itself leaks its test
 #      objects (see lsan-filter below); a leak whose stack has a libfaceswap frame fails the step.
-#   3. C program: Tests/c/test_faceswap.c built by the toolchain's clang with
+#   3. C program: test_faceswap (every .c file of Tests/c) built by the toolchain's clang with
 #      -fsanitize=address,undefined (the runtime that the library's instrumentation expects) and
 #      run against the sanitized library with leak detection on and LD_BIND_NOW=1 (every symbol
 #      the library needs must resolve: the sanitized library is linked without -z defs).
@@ -136,12 +136,12 @@ c_program() {
     ln -s "$bin/libfaceswap.so" "$dir/lib/libfaceswap.so.0"
     # No -Werror: warnings are `make test-c`'s business (with cc); clang warns of more than gcc.
     "$CLANG" -std=c11 -Wall -Wextra -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
-        -I "$repo/include" "$repo/Tests/c/test_faceswap.c" -L "$dir/lib" -lfaceswap -lm -pthread \
+        -I "$repo/include" "$repo"/Tests/c/*.c -L "$dir/lib" -lfaceswap -lm -pthread \
         -o "$dir/test_faceswap" >"$out/c-build.log" 2>&1 ||
         { grep -v 'Cannot export local symbol' "$out/c-build.log" | tail -n 30; echo "C program: build failed"; return 1; }
     local warnings
     warnings=$(grep -v 'Cannot export local symbol' "$out/c-build.log" | grep -c 'warning:')
-    [ "$warnings" -gt 0 ] 2>/dev/null && echo "clang: $warnings warning line(s) building test_faceswap.c (see $out/c-build.log)"
+    [ "$warnings" -gt 0 ] 2>/dev/null && echo "clang: $warnings warning line(s) building Tests/c/*.c (see $out/c-build.log)"
     local log=$out/c-program.log
     ASAN_OPTIONS="$ASAN_BASE:detect_leaks=1" UBSAN_OPTIONS=$UBSAN_OPTS LD_BIND_NOW=1 \
         LD_LIBRARY_PATH="$dir/lib" "$dir/test_faceswap" "$DATA" >"$log" 2>&1
@@ -155,7 +155,7 @@ c_program() {
     return $rc
 }
 if want c; then
-    step "C program: Tests/c/test_faceswap.c with -fsanitize=address,undefined (leak detection on)"
+    step "C program: Tests/c/*.c with -fsanitize=address,undefined (leak detection on)"
     timed c_program || failed+=("C program")
 fi
 
