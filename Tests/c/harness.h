@@ -63,10 +63,9 @@
  * "    FAIL [group] file.c:line: cond -- message". */
 #define CHECK(cond) check_impl((cond) ? true : false, __FILE__, __LINE__, #cond, NULL)
 #define CHECKF(cond, ...) check_impl((cond) ? true : false, __FILE__, __LINE__, #cond, __VA_ARGS__)
-/* EXPECT_ST(want, call): the call returned `want` (EXPECT_ST2: or want2), and a non-OK status
- * came with a non-empty fs_last_error_message(). Gives the status the call returned. */
-#define EXPECT_ST(want, call) expect_status_impl((call), (int)(want), -1, #call, __FILE__, __LINE__)
-#define EXPECT_ST2(want, want2, call) expect_status_impl((call), (int)(want), (int)(want2), #call, __FILE__, __LINE__)
+/* EXPECT_ST(want, call): the call returned `want`, and a non-OK status came with a non-empty
+ * fs_last_error_message(). Gives the status the call returned. */
+#define EXPECT_ST(want, call) expect_status_impl((call), (int)(want), #call, __FILE__, __LINE__)
 /* An options struct filled by its *_options_init: struct_size is this program's sizeof. */
 #define CHECK_STRUCT_SIZE(o) \
     CHECKF((o).struct_size == sizeof(o), "struct_size %u, sizeof %zu", (unsigned)(o).struct_size, sizeof(o))
@@ -75,7 +74,7 @@
 static inline bool is_ok(fs_status s) { return s == FS_OK; }
 
 void check_impl(bool ok, const char *file, int line, const char *expr, const char *fmt, ...);
-fs_status expect_status_impl(fs_status got, int want, int want2, const char *expr, const char *file, int line);
+fs_status expect_status_impl(fs_status got, int want, const char *expr, const char *file, int line);
 /* "FS_ERR_DECODE" for FS_ERR_DECODE. */
 const char *status_name(fs_status s);
 

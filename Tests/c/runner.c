@@ -132,7 +132,7 @@ const char *status_name(fs_status s) {
     return i < sizeof names / sizeof names[0] ? names[i] : "(unknown status)";
 }
 
-fs_status expect_status_impl(fs_status got, int want, int want2, const char *expr, const char *file, int line) {
+fs_status expect_status_impl(fs_status got, int want, const char *expr, const char *file, int line) {
     /* Copy the message before any other fs_ call: the pointer lives until the next one. */
     char msg[1024];
     const char *m = fs_last_error_message();
@@ -141,7 +141,7 @@ fs_status expect_status_impl(fs_status got, int want, int want2, const char *exp
     } else {
         msg[0] = '\0';
     }
-    bool status_ok = (int)got == want || (want2 >= 0 && (int)got == want2);
+    bool status_ok = (int)got == want;
     bool message_ok = got == FS_OK || (m != NULL && msg[0] != '\0');
     if (status_ok && message_ok) {
         g_passed++;
@@ -157,9 +157,8 @@ fs_status expect_status_impl(fs_status got, int want, int want2, const char *exp
     g_failed++;
     g_group_failed++;
     if (!status_ok) {
-        printf("    FAIL [%s] %s:%d: %s -> %s (%d), expected %s%s%s; message: \"%s\"%s\n", g_group,
-               base_name(file), line, expr, status_name(got), (int)got, status_name((fs_status)want),
-               want2 >= 0 ? " or " : "", want2 >= 0 ? status_name((fs_status)want2) : "", msg,
+        printf("    FAIL [%s] %s:%d: %s -> %s (%d), expected %s; message: \"%s\"%s\n", g_group, base_name(file),
+               line, expr, status_name(got), (int)got, status_name((fs_status)want), msg,
                m == NULL ? " (NULL pointer)" : "");
     } else {
         printf("    FAIL [%s] %s:%d: %s -> %s but fs_last_error_message() is %s\n", g_group, base_name(file), line,
