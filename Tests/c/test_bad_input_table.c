@@ -991,7 +991,7 @@ static void bt_check_failure_outputs(bt_ctx *c, const bt_case *r, char *why, siz
         snprintf(why + strlen(why), n - strlen(why), "; %s was not set to NULL", &token[1])
 #define BT_OUT_ZERO(token, field)                                                                       \
     if (bt_mentions(e, token) && c->field != 0)                                                              \
-        snprintf(why + strlen(why), n - strlen(why), "; %s is %zu, not 0", token + 1, c->field)
+        snprintf(why + strlen(why), n - strlen(why), "; %s is %zu, not 0", &token[1], c->field)
 #define BT_OUT_KEPT(token, field)                                                                       \
     if (bt_mentions(e, token) && !bt_untouched(&c->field, sizeof c->field))                                 \
         snprintf(why + strlen(why), n - strlen(why), "; %s was written", token)
