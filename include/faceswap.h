@@ -565,6 +565,17 @@ FS_API void fs_recognizer_free(fs_recognizer *recognizer);
 FS_API fs_status fs_face_embedding(const fs_recognizer *recognizer, const fs_image *image,
                                    const fs_face *face, float embedding[FS_EMBEDDING_SIZE]);
 
+/* The identity of the person in a reference photo, for fs_swap_options.reference.
+ * The embedding of the photo's face_index-th largest face (0: the largest), found by detector and
+ * fitted by landmarker; set use_reference = 1 to swap only that person. Thread-safe on shared
+ * handles.
+ * Errors: INVALID_ARGUMENT (a handle not live or of another kind; embedding NULL; face_index
+ * negative or not below the number of faces found), NO_FACE (the photo has no face), TOO_LARGE
+ * (the detector's upsampling would pass the pixel limit). */
+FS_API fs_status fs_reference_embedding(const fs_recognizer *recognizer, const fs_detector *detector,
+                                        const fs_landmarker *landmarker, const fs_image *photo,
+                                        int32_t face_index, float embedding[FS_EMBEDDING_SIZE]);
+
 /* The Euclidean distance of two embeddings.
  * Errors: none (NaN if either pointer is NULL). */
 FS_API float fs_embedding_distance(const float a[FS_EMBEDDING_SIZE], const float b[FS_EMBEDDING_SIZE]);
@@ -617,12 +628,14 @@ typedef struct fs_swap_options {
        fs_swapper_create_learned reads them (documented there); others check them for 0/1. */
     int32_t use_model_mask;      /* experimental tier: learned swapper only (default 0) */
     int32_t keep_model_shape;    /* experimental tier: learned swapper only (default 0) */
+    float color_strength;        /* how much of the colour correction `color` applies, 0–1: 0 keeps
+                                    the source's own colours, 1 the full match (default 1) */
 } fs_swap_options;
 
 /* Fills *options with the swap defaults, writing exactly `size` bytes.
  * The defaults: DELAUNAY, REINHARD, MULTIBAND, expression 0.6, forehead 0.1, erode 0.04, feather
  * 0.06, keep_mouth 1, every face, keep_unmatched 0, no reference, identity_threshold 0.6,
- * use_model_mask 0, keep_model_shape 0; written as fs_detector_options_init does. Pass
+ * use_model_mask 0, keep_model_shape 0, color_strength 1; written as fs_detector_options_init does. Pass
  * sizeof *options (FS_SWAP_OPTIONS_INIT(&o)). options is borrowed. Thread-safe.
  * Errors: INVALID_ARGUMENT (options NULL; size below 8 or over FS_STRUCT_SIZE_MAX). */
 FS_API fs_status fs_swap_options_init(fs_swap_options *options, size_t size);

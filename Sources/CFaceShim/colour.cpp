@@ -189,3 +189,11 @@ extern "C" int fsx_add_channels(fsx_view img, const double delta[4]) {
         return 0;
     })
 }
+
+extern "C" int fsx_mix(fsx_view from, fsx_view dst, double t) {
+    FSX_GUARD("mix", {
+        cv::Mat a = fsx::mat(from), b = fsx::mat(dst);
+        cv::addWeighted(a, 1.0 - t, b, t, 0.0, b);
+        return 0;
+    })
+}

@@ -41,6 +41,19 @@ public func _fs_face_embedding(_ h: OpaquePointer?, _ img: OpaquePointer?, _ fac
     }
 }
 
+@_cdecl("fs_reference_embedding")
+public func _fs_reference_embedding(_ h: OpaquePointer?, _ det: OpaquePointer?, _ lm: OpaquePointer?, _ img: OpaquePointer?,
+                                    _ faceIndex: Int32, _ out: UnsafeMutablePointer<Float>?) -> fs_status {
+    call("fs_reference_embedding") {
+        let o = try required(out, "embedding")
+        let r = try Registry.shared.get(h, .recognizer, as: Recognizer.self)
+        let e = try r.reference(try image(img), faceIndex: Int(faceIndex),
+                                detector: try Registry.shared.get(det, .detector, as: Detector.self),
+                                landmarker: try Registry.shared.get(lm, .landmarker, as: Landmarker.self))
+        for (i, v) in e.enumerated() { o[i] = v }
+    }
+}
+
 @_cdecl("fs_embedding_distance")
 public func _fs_embedding_distance(_ a: UnsafePointer<Float>?, _ b: UnsafePointer<Float>?) -> Float {
     guard let a, let b else { return .nan }

@@ -26,6 +26,8 @@ enum SwapCommand {
                                  mesh that follows B's expression (\(Args.about(SwapOptions.self, "mode")))
       --color \(names(.colorMode))
                                  colour correction inside the face mask (\(Args.about(SwapOptions.self, "color")))
+      --color-strength S         how much of that correction applies: 0 the source's own colours,
+                                 1 the full match (\(Args.about(SwapOptions.self, "color_strength")))
       --blend \(names(.blendMode))
                                  blending (\(Args.about(SwapOptions.self, "blend")): Laplacian pyramid; poisson: a
                                  fast membrane solution; poisson-exact: OpenCV seamlessClone, slower)
@@ -50,14 +52,15 @@ enum SwapCommand {
     """
 
     static let valued: Set<String> = Args.detectorValued.union([
-        "--source", "--target", "-o", "--output", "--mode", "--color", "--blend", "--faces", "--reference",
+        "--source", "--target", "-o", "--output", "--mode", "--color", "--color-strength", "--blend", "--faces", "--reference",
         "--source-face", "--forehead", "--expression", "--feather", "--erode", "--compare", "--mask", "--quality", "--model"])
     static let switches: Set<String> = ["--help", "--source-mouth", "--keep-unmatched", "--reverse", "--model-mask", "--model-shape"]
 
     /// Swap options from the command line (shared with `video` and the plugin's parameter strings).
     static func options(_ a: Args) throws -> SwapOptions {
         var o = SwapOptions()
-        for (flag, name) in [("--mode", "mode"), ("--color", "color"), ("--blend", "blend"), ("--forehead", "forehead"),
+        for (flag, name) in [("--mode", "mode"), ("--color", "color"), ("--color-strength", "color_strength"),
+                             ("--blend", "blend"), ("--forehead", "forehead"),
                              ("--expression", "expression"), ("--feather", "feather"), ("--erode", "erode")] {
             try a.set(flag, name, in: &o)
         }
@@ -86,11 +89,11 @@ enum SwapCommand {
         if let refPath = a.string("--reference") {
             let r = try Recognizer()
             recognizer = r
-            let ref = try Image.load(path: refPath)
-            guard let face = try detector.detect(ref).first else {
-                throw FaceSwapError(.noFace, "no face found in the reference image '\(refPath)'")
+            do {
+                options.reference = try r.reference(try Image.load(path: refPath), detector: detector, landmarker: landmarker)
+            } catch let e as FaceSwapError where e.status == .noFace {
+                throw FaceSwapError(.noFace, "'\(refPath)': \(e.message)")
             }
-            options.reference = try r.embed(ref, try landmarker.fit(ref, face))
         }
         let swapper = try Swapper(detector: detector, landmarker: landmarker, recognizer: recognizer, options: options, model: model)
         guard let sourcePath else { return (swapper, nil) }

@@ -145,7 +145,7 @@ def own_landmark_error(fs, detector, landmarker, target, result):
 def test_struct_layouts_match_the_header(fs):
     capi = fs.capi
     opts, _ = capi.new_options(capi.fs_swap_options)
-    assert opts.struct_size == ctypes.sizeof(capi.fs_swap_options) == 572
+    assert opts.struct_size == ctypes.sizeof(capi.fs_swap_options)  # the size: test_capi_header
     assert capi.fs_swap_options.reference.offset == 48            # abi_checks.c
     assert capi.fs_swap_options.identity_threshold.offset == 48 + 128 * 4
     assert capi.fs_swap_options.keep_model_shape.offset == 568
@@ -863,3 +863,27 @@ def test_color_mean_shift_errors(fs):
     a = np.full((5, 5, 3), 10, np.uint8)
     fs.color_mean_shift([a], [np.full((6, 6, 3), 30, np.uint8)[:, ::-1]])
     assert (a == 30).all()
+
+
+def test_color_strength_mixes_the_source_colours_and_the_match(fs, detector, landmarker, faces_dir):
+    """color_strength (fs_swap_options) by its definition: 0 gives the source's own colours
+    (what color="none" gives), 1 the full match (the default), 0.5 the mean of the two, to within
+    the rounding of the mix, the blend and the 8-bit result."""
+    src, tgt = fs.load_image(faces_dir / "sn_adele_2016.jpg"), fs.load_image(faces_dir / "fr_rose_leslie2.jpg")
+    out = {}
+    for name, kw in (("none", {"color": "none"}), ("zero", {"color_strength": 0.0}), ("full", {}),
+                     ("one", {"color_strength": 1.0}), ("half", {"color_strength": 0.5})):
+        with fs.Swapper(detector, landmarker, **kw) as sw, sw.prepare(src) as so:
+            out[name] = sw.swap(so, tgt).astype(np.int16)
+    assert np.array_equal(out["zero"], out["none"])
+    assert np.array_equal(out["one"], out["full"])
+    changed = np.abs(out["full"] - out["none"]).max(axis=2) > 8   # where the colour match matters
+    assert changed.sum() > 1000
+    err = np.abs(out["half"] - (out["none"] + out["full"]) / 2)[changed]
+    FIGURES["color_strength 0.5 vs the mean of 0 and 1"] = (
+        f"{changed.sum()} px the match changes by > 8 levels: |half − mean| mean {err.mean():.2f}, "
+        f"99.9th percentile {np.percentile(err, 99.9):.1f} levels")
+    assert err.mean() < 1.0 and np.percentile(err, 99.9) <= 3
+    with pytest.raises(fs.FaceSwapError) as e:
+        fs.Swapper(detector, landmarker, color_strength=1.5)
+    assert "color_strength 1.5 is outside 0–1" in e.value.message

@@ -170,6 +170,8 @@ int fsx_mask_subtract(fsx_view mask, fsx_view other);
 /* Changes src's colours inside mask (GRAY8 > 127) to match ref's inside the same mask.
  * mode 1: per-channel mean shift; 2: Reinhard mean/std in Lab; 3: per-channel histogram match. */
 int fsx_color_transfer(fsx_view src, fsx_view ref, fsx_view mask, int mode);
+/* dst = from + t * (dst - from), per channel (same size and format), rounded and saturated. */
+int fsx_mix(fsx_view from, fsx_view dst, double t);
 /* Sums each channel (and counts pixels) of img, optionally inside mask (NULL data: everywhere). */
 int fsx_channel_sums(fsx_view img, fsx_view mask, double sums[4], double *pixels);
 /* img += delta per channel (saturating). */

@@ -2,9 +2,12 @@ import CFaceShim
 
 /// Colour correction: the warped source moved towards the target's colours inside the mask.
 public enum ColourTransfer {
-    static func apply(_ mode: ColorMode, to src: Image, reference: Image, mask: Image) throws {
-        if mode == .none { return }
+    /// `strength` (0–1): how far from src's own colours towards the match.
+    static func apply(_ mode: ColorMode, to src: Image, reference: Image, mask: Image, strength: Double = 1) throws {
+        if mode == .none || strength <= 0 { return }
+        let before = strength < 1 ? try src.copy() : nil
         try shim(fsx_color_transfer(src.view, reference.view, mask.view, mode.rawValue), "colour (\(mode.name))")
+        if let before { try shim(fsx_mix(before.view, src.view, strength), "colour strength") }
     }
 
     /// True when every sampled pixel of a BGR/RGB image has equal channels (a grey photo).

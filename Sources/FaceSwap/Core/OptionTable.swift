@@ -307,6 +307,8 @@ extension SwapOptions {
             b.bool("use_model_mask", \.useModelMask, \.use_model_mask, "learned swapper: also limit the mask to the model's own mask output"),
             b.bool("keep_model_shape", \.keepModelShape, \.keep_model_shape,
                   "learned swapper: keep the decoder's face shape instead of warping it onto the target's"),
+            b.float("color_strength", \.colorStrength, \.color_strength, 0, 1,
+                   "how much of the colour correction applies: 0 the source's own colours, 1 the full match"),
         ]
     }()
 }

@@ -27,6 +27,22 @@ public final class Recognizer: @unchecked Sendable {
         return out
     }
 
+    /// The identity of the person in a reference photo: the embedding of its `faceIndex`-th
+    /// largest face (0: the largest), found with `detector` and fitted with `landmarker`.
+    /// NO_FACE when the photo has no face; INVALID_ARGUMENT when it has fewer than faceIndex + 1.
+    public func reference(_ photo: Image, faceIndex: Int = 0, detector: Detector, landmarker: Landmarker) throws -> [Float] {
+        guard faceIndex >= 0 else { throw FaceSwapError(.invalidArgument, "face_index \(faceIndex) is negative") }
+        let faces = try detector.detect(photo)
+        if faces.isEmpty {
+            throw FaceSwapError(.noFace, "no face found in the reference photo, so it has no identity to match " +
+                                "(a detector with upsample 1 or a smaller min_face_size finds smaller faces)")
+        }
+        guard faceIndex < faces.count else {
+            throw FaceSwapError(.invalidArgument, "face_index \(faceIndex): the reference photo has \(faces.count) face(s)")
+        }
+        return try embed(photo, try landmarker.fit(photo, faces[faceIndex]))
+    }
+
     public static func distance(_ a: [Float], _ b: [Float]) -> Double {
         var s = 0.0
         for (x, y) in zip(a, b) { s += Double(x - y) * Double(x - y) }

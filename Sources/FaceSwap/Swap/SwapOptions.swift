@@ -28,6 +28,8 @@ public struct SwapOptions: Sendable {
 
     public var mode: ConvertMode = .delaunay
     public var color: ColorMode = .reinhard
+    /// How much of the colour correction applies: 0 keeps the source's colours, 1 the full match.
+    public var colorStrength: Double = 1
     public var blend: BlendMode = .multiband
     /// Delaunay mode: how far the inner features (brows, eyes, nose, mouth) take the target's
     /// shape and expression (1) or keep the source's shape, posed like the target (0). The jaw

@@ -216,7 +216,7 @@ public final class Swapper: @unchecked Sendable {
             try FaceMask.intersect(hard, learned)
         }
         clock?.lap("mask")
-        try ColourTransfer.apply(options.color, to: warped, reference: work, mask: hard)
+        try ColourTransfer.apply(options.color, to: warped, reference: work, mask: hard, strength: options.colorStrength)
         if image.format == .gray8 || ColourTransfer.isGrey(work) {
             // A grey photo stays grey: the source's colours would show as a tint.
             try warped.assign(from: try warped.converted(to: .gray8))

@@ -1060,18 +1060,16 @@ def embedding_distance(a, b) -> float:
 
 def _embed_largest(recognizer: Recognizer, img: Image, detector: Optional[Detector],
                    landmarker: Optional[Landmarker]) -> np.ndarray:
-    """The embedding of the largest face in img; FaceSwapError NO_FACE when there is none."""
+    """The embedding of the largest face in img (fs_reference_embedding); FaceSwapError NO_FACE
+    when there is none."""
     if detector is None or landmarker is None:
         d, l = _defaults()
         detector = detector or d
         landmarker = landmarker or l
-    faces = detector.detect(img)
-    if not faces:
-        raise FaceSwapError(
-            Status.NO_FACE,
-            "no face found in the reference image, so it has no identity to match; give a photo "
-            "with a visible face (a detector with upsample=1 finds smaller ones) or an embedding")
-    return recognizer._embed(img, landmarker._fit(img, faces[0]))
+    out = np.zeros(capi.EMBEDDING_SIZE, np.float32)
+    _check(lib.fs_reference_embedding(recognizer.handle, detector.handle, landmarker.handle, img.handle, 0,
+                                      _float_ptr(out)))
+    return out
 
 
 _default_recognizer: Optional[Recognizer] = None
@@ -1209,7 +1207,8 @@ class Swapper(_Handle):
                  reference=None, identity_threshold: Optional[float] = None,
                  keep_unmatched: Optional[bool] = None, channel_order: str = "bgr",
                  model: Optional["Model"] = None, reverse: bool = False,
-                 model_mask: Optional[bool] = None, keep_model_shape: Optional[bool] = None):
+                 model_mask: Optional[bool] = None, keep_model_shape: Optional[bool] = None,
+                 **more_options):
         super().__init__()
         if model is not None and not isinstance(model, Model):
             raise TypeError(f"model is a faceswap.Model, not {type(model).__name__}")
@@ -1233,7 +1232,7 @@ class Swapper(_Handle):
              forehead=forehead, erode=erode, feather=feather, keep_mouth=keep_mouth,
              face_index=_face_index(faces), keep_unmatched=keep_unmatched,
              identity_threshold=identity_threshold, use_model_mask=model_mask,
-             keep_model_shape=keep_model_shape)
+             keep_model_shape=keep_model_shape, **more_options)  # any other option by its library name
         self.reference: Optional[np.ndarray] = None
         if reference is not None:
             if _is_embedding(reference):

@@ -279,6 +279,7 @@ class fs_swap_options(Structure):
         ("identity_threshold", c_float),
         ("use_model_mask", c_int32),
         ("keep_model_shape", c_int32),
+        ("color_strength", c_float),
     ]
 
 
@@ -582,6 +583,8 @@ _declare("fs_recognizer_create", fs_status, [c_char_p, POINTER(fs_recognizer_p)]
 _declare("fs_recognizer_free", None, [fs_recognizer_p])
 _declare("fs_face_embedding", fs_status,
          [fs_recognizer_p, fs_image_p, POINTER(fs_face), POINTER(c_float)])
+_declare("fs_reference_embedding", fs_status,
+         [fs_recognizer_p, fs_detector_p, fs_landmarker_p, fs_image_p, c_int32, POINTER(c_float)])
 _declare("fs_embedding_distance", c_float, [POINTER(c_float), POINTER(c_float)])
 
 # Swapping
