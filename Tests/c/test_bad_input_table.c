@@ -365,7 +365,7 @@ static const bt_field k_swap_fields[] = {
     BT_F(fs_swap_options, expression, 'f'), BT_F(fs_swap_options, forehead, 'f'), BT_F(fs_swap_options, erode, 'f'),
     BT_F(fs_swap_options, feather, 'f'), BT_F(fs_swap_options, keep_mouth, 'i'), BT_F(fs_swap_options, face_index, 'i'),
     BT_F(fs_swap_options, keep_unmatched, 'i'), BT_F(fs_swap_options, identity_threshold, 'f'),
-    BT_F(fs_swap_options, use_model_mask, 'i'), BT_F(fs_swap_options, keep_model_shape, 'i')};
+    BT_F(fs_swap_options, use_model_mask, 'i'), BT_F(fs_swap_options, keep_model_shape, 'i'), BT_F(fs_swap_options, color_strength, 'f')};
 static const bt_field k_stream_fields[] = {
     BT_F(fs_stream_options, detect_interval, 'i'), BT_F(fs_stream_options, min_cutoff, 'f'),
     BT_F(fs_stream_options, beta, 'f'), BT_F(fs_stream_options, scene_cut, 'f')};
@@ -465,6 +465,20 @@ static bool bt_option_find_ok(fs_status (*find)(fs_options_kind, const char *, f
     return strcmp(i.name, "expression") == 0 && i.type == FS_OPTION_FLOAT && fabs(i.default_value - 0.6) < 1e-6 &&
            i.min == 0 && i.max == 1 && !i.min_exclusive && !i.max_exclusive && b.type == FS_OPTION_ENUM &&
            b.enum_kind == FS_ENUM_BLEND_MODE && (int32_t)b.default_value == FS_BLEND_MULTIBAND;
+}
+
+/* fs_reference_embedding equals what a caller gets by hand: detect, fit the largest face, embed. */
+static bool bt_reference_embedding_ok(bt_ctx *c, fs_status (*ref)(const fs_recognizer *, const fs_detector *,
+                                                                   const fs_landmarker *, const fs_image *, int32_t, float *)) {
+    if (!c->rec) return false;
+    fs_face faces[4];
+    size_t n = 0;
+    float by_hand[FS_EMBEDDING_SIZE], got[FS_EMBEDDING_SIZE];
+    if (fs_detect(c->det, c->obama, faces, 4, &n) != FS_OK || n < 1) return false;
+    if (fs_landmarks_fit(c->lm, c->obama, &faces[0]) != FS_OK) return false;
+    if (fs_face_embedding(c->rec, c->obama, &faces[0], by_hand) != FS_OK) return false;
+    if (ref(c->rec, c->det, c->lm, c->obama, 0, got) != FS_OK) return false;
+    return fs_embedding_distance(by_hand, got) < 1e-5f;
 }
 
 static bool bt_encode_and_free(bt_ctx *c, void (*free_fn)(void *)) {
