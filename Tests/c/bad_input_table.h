@@ -1,16 +1,18 @@
 /*
- * bad_input_table.h — the rows of test_faceswap.c's bad-input table (group "bad-input-table").
+ * bad_input_table.h — the rows of the bad-input table (group "bad-input-table" of the C test
+ * program, run by test_bad_input_table.c).
  *
- * Included twice by test_faceswap.c: once with ROW defined to make each row's thunk (a static
- * function named after the row's line, returning the call's status), once to make the array of
- * cases. Hence: one ROW per line (a ROW may span lines, but two ROWs never share one), no include
- * guard, nothing here but ROW lines and comments.
+ * Included twice by test_bad_input_table.c: once with ROW defined to make each row's thunk (a
+ * static function named after the row's line, returning the call's status), once to make the array
+ * of cases. Hence: one ROW per line (a ROW may span lines, but two ROWs never share one), no
+ * include guard, nothing here but ROW lines and comments.
  *
  *   ROW(function, "case", expected status, "message substring", call expression)
  *
- * The call is an expression over `c` (the bt_ctx fixtures of test_faceswap.c). For a failing
- * status the message must start with "function: " and contain every '|'-separated part of the
- * substring; handle outputs (c->o_*) must come back NULL, counts 0, struct outputs untouched.
+ * The call is an expression over `c` (the bt_ctx fixtures of test_bad_input_table.c, which also
+ * holds the bt_* helpers rows call). For a failing status the message must start with
+ * "function: " and contain every '|'-separated part of the substring; handle outputs (c->o_*)
+ * must come back NULL, counts 0, struct outputs untouched.
  * FS_OK rows (functions without a failure mode, no-ops, value checks) give NULL as the substring;
  * their calls use BT_IS(condition) for a value and BT_KEEPS_MSG(call) for "changes nothing".
  * BT_NEED(p, call) runs the call only when the fixture p is there; a missing one (a model file, which
