@@ -57,7 +57,10 @@ step() { echo; echo "== $*"; }
 # ---- 1. build ------------------------------------------------------------------------------
 SOURCES=("$here"/*.c) # the program is every .c file here (not the older_header folder's)
 step "build: $CC -std=c11 -Wall -Wextra -Werror -I include Tests/c/*.c (${#SOURCES[@]} files)"
-CFLAGS_COMMON=(-std=c11 -Wall -Wextra -Werror -I "$repo/include" -g)
+# The options structs' plain fields, read from the header: the ground truth for fs_option_describe.
+mkdir -p "$out/gen" && python3 "$here/option_fields.py" "$repo/include/faceswap.h" "$out/gen/option_fields.h" ||
+    { echo "run.sh: FAILED: Tests/c/option_fields.py"; exit 1; }
+CFLAGS_COMMON=(-std=c11 -Wall -Wextra -Werror -I "$repo/include" -I "$out/gen" -g)
 LIBS=(-L "$out/lib" -lfaceswap -lm -pthread)
 if "$CC" "${CFLAGS_COMMON[@]}" -O1 "${SOURCES[@]}" "${LIBS[@]}" -o "$out/test_faceswap"; then
     echo "built $out/test_faceswap"

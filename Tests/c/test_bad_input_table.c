@@ -355,34 +355,7 @@ static bool bt_enum_lists_ok(bt_value_at_fn value_at) {
  * what *_options_init writes). */
 typedef struct { const char *name; size_t offset; char type; } bt_field;  /* i: int32, f: float, e: enum, s: string */
 #define BT_F(T, f, t) {#f, offsetof(T, f), t}
-static const bt_field k_detector_fields[] = {
-    BT_F(fs_detector_options, backend, 'e'), BT_F(fs_detector_options, upsample, 'i'),
-    BT_F(fs_detector_options, min_face_size, 'i'), BT_F(fs_detector_options, downscale, 'f'),
-    BT_F(fs_detector_options, margin, 'f'), BT_F(fs_detector_options, threshold, 'f'),
-    BT_F(fs_detector_options, max_faces, 'i')};
-static const bt_field k_swap_fields[] = {
-    BT_F(fs_swap_options, mode, 'e'), BT_F(fs_swap_options, color, 'e'), BT_F(fs_swap_options, blend, 'e'),
-    BT_F(fs_swap_options, expression, 'f'), BT_F(fs_swap_options, forehead, 'f'), BT_F(fs_swap_options, erode, 'f'),
-    BT_F(fs_swap_options, feather, 'f'), BT_F(fs_swap_options, keep_mouth, 'i'), BT_F(fs_swap_options, face_index, 'i'),
-    BT_F(fs_swap_options, keep_unmatched, 'i'), BT_F(fs_swap_options, identity_threshold, 'f'),
-    BT_F(fs_swap_options, use_model_mask, 'i'), BT_F(fs_swap_options, keep_model_shape, 'i'), BT_F(fs_swap_options, color_strength, 'f')};
-static const bt_field k_stream_fields[] = {
-    BT_F(fs_stream_options, detect_interval, 'i'), BT_F(fs_stream_options, min_cutoff, 'f'),
-    BT_F(fs_stream_options, beta, 'f'), BT_F(fs_stream_options, scene_cut, 'f')};
-static const bt_field k_video_fields[] = {BT_F(fs_video_options, crf, 'i'), BT_F(fs_video_options, preset, 's')};
-static const bt_field k_reenact_fields[] = {
-    BT_F(fs_reenact_options, expression, 'f'), BT_F(fs_reenact_options, head_motion, 'f'),
-    BT_F(fs_reenact_options, mouth_fill, 'i'), BT_F(fs_reenact_options, side_by_side, 'i')};
-static const bt_field k_extract_fields[] = {
-    BT_F(fs_extract_options, size, 'i'), BT_F(fs_extract_options, padding, 'f'),
-    BT_F(fs_extract_options, min_sharpness, 'f'), BT_F(fs_extract_options, duplicate_distance, 'f'),
-    BT_F(fs_extract_options, every_nth_frame, 'i'), BT_F(fs_extract_options, max_faces, 'i')};
-static const bt_field k_train_fields[] = {
-    BT_F(fs_train_options, size, 'i'), BT_F(fs_train_options, batch, 'i'), BT_F(fs_train_options, learning_rate, 'f'),
-    BT_F(fs_train_options, l1_weight, 'f'), BT_F(fs_train_options, ssim_weight, 'f'), BT_F(fs_train_options, mask_weight, 'f'),
-    BT_F(fs_train_options, gan_weight, 'f'), BT_F(fs_train_options, background_weight, 'f'),
-    BT_F(fs_train_options, augment, 'i'), BT_F(fs_train_options, checkpoint_every, 'i'),
-    BT_F(fs_train_options, preview_every, 'i'), BT_F(fs_train_options, resume, 'i')};
+#include "option_fields.h" /* k_<kind>_fields: generated from the header by option_fields.py */
 #undef BT_F
 
 typedef fs_status (*bt_describe_fn)(fs_options_kind, size_t, fs_option_info *, size_t *);

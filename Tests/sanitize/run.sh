@@ -135,8 +135,10 @@ c_program() {
     ln -s "$bin/libfaceswap.so" "$dir/lib/libfaceswap.so"
     ln -s "$bin/libfaceswap.so" "$dir/lib/libfaceswap.so.0"
     # No -Werror: warnings are `make test-c`'s business (with cc); clang warns of more than gcc.
+    mkdir -p "$dir/gen" && python3 "$repo/Tests/c/option_fields.py" "$repo/include/faceswap.h" "$dir/gen/option_fields.h" ||
+        { echo "C program: option_fields.py failed"; return 1; }
     "$CLANG" -std=c11 -Wall -Wextra -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
-        -I "$repo/include" "$repo"/Tests/c/*.c -L "$dir/lib" -lfaceswap -lm -pthread \
+        -I "$repo/include" -I "$dir/gen" "$repo"/Tests/c/*.c -L "$dir/lib" -lfaceswap -lm -pthread \
         -o "$dir/test_faceswap" >"$out/c-build.log" 2>&1 ||
         { grep -v 'Cannot export local symbol' "$out/c-build.log" | tail -n 30; echo "C program: build failed"; return 1; }
     local warnings
