@@ -326,9 +326,9 @@ Base *as(void *p) { return static_cast<Base *>(p); }
 }  // namespace
 
 extern "C" void *fsx_ae_create(int size, uint64_t seed) {
-    FSX_GUARD_PTR("creating the autoencoder", fsx::INTERNAL, {
+    FSX_GUARD_PTR("creating the autoencoder", FS_ERR_INTERNAL, {
         Base *m = make(size, seed, true);
-        if (!m) fsx::fail(fsx::INVALID_ARGUMENT, "autoencoder input size " + std::to_string(size) + " (64 or 128)");
+        if (!m) fsx::fail(FS_ERR_INVALID_ARGUMENT, "autoencoder input size " + std::to_string(size) + " (64 or 128)");
         return m;
     })
 }
@@ -339,11 +339,11 @@ extern "C" int fsx_ae_train_step(void *ae, int which, const float *input, const 
                                  const fsx_ae_hyper *hyper, float losses[FSX_AE_LOSSES], float *output) {
     FSX_GUARD("training step", {
         if (!ae || !input || !target || !mask || !hyper || n <= 0 || which < 0 || which > 1)
-            return fsx::fail(fsx::INVALID_ARGUMENT, "training step: bad arguments");
+            return fsx::fail(FS_ERR_INVALID_ARGUMENT, "training step: bad arguments");
         as(ae)->train(which, input, target, mask, n, *hyper, losses, output);
         for (int i = 0; i < FSX_AE_LOSSES; ++i)
             if (!std::isfinite(losses[i]))
-                return fsx::fail(fsx::INTERNAL, "training diverged (a loss is not finite); lower the learning rate");
+                return fsx::fail(FS_ERR_INTERNAL, "training diverged (a loss is not finite); lower the learning rate");
         return 0;
     })
 }
@@ -351,7 +351,7 @@ extern "C" int fsx_ae_train_step(void *ae, int which, const float *input, const 
 extern "C" int fsx_ae_run(void *ae, int which, const float *input, int n, float *output, int pooled) {
     FSX_GUARD("autoencoder", {
         if (!ae || !input || !output || n <= 0 || which < 0 || which > 1)
-            return fsx::fail(fsx::INVALID_ARGUMENT, "autoencoder: bad arguments");
+            return fsx::fail(FS_ERR_INVALID_ARGUMENT, "autoencoder: bad arguments");
         as(ae)->run(which, input, n, output, pooled != 0);
         return 0;
     })
@@ -370,7 +370,7 @@ extern "C" int fsx_ae_describe(void *ae, char **text) {
     FSX_GUARD("autoencoder", {
         std::string s = as(ae)->describe();
         *text = static_cast<char *>(std::malloc(s.size() + 1));
-        if (!*text) return fsx::fail(fsx::OUT_OF_MEMORY, "out of memory");
+        if (!*text) return fsx::fail(FS_ERR_OUT_OF_MEMORY, "out of memory");
         std::memcpy(*text, s.c_str(), s.size() + 1);
         return 0;
     })
@@ -382,7 +382,7 @@ extern "C" int fsx_ae_save(void *ae, int training, uint8_t **out, size_t *size) 
         as(ae)->save(s, training != 0);
         const std::string bytes = s.str();
         *out = static_cast<uint8_t *>(std::malloc(bytes.size() ? bytes.size() : 1));
-        if (!*out) return fsx::fail(fsx::OUT_OF_MEMORY, "out of memory");
+        if (!*out) return fsx::fail(FS_ERR_OUT_OF_MEMORY, "out of memory");
         std::memcpy(*out, bytes.data(), bytes.size());
         *size = bytes.size();
         return 0;
@@ -390,16 +390,16 @@ extern "C" int fsx_ae_save(void *ae, int training, uint8_t **out, size_t *size) 
 }
 
 extern "C" void *fsx_ae_load(int size, const uint8_t *data, size_t length, int training) {
-    FSX_GUARD_PTR("model weights", fsx::MODEL, {
+    FSX_GUARD_PTR("model weights", FS_ERR_MODEL, {
         std::unique_ptr<Base> m(make(size, 0, false));
         if (!m) {
-            fsx::fail(fsx::MODEL, "model weights: input size " + std::to_string(size) + " is not 64 or 128");
+            fsx::fail(FS_ERR_MODEL, "model weights: input size " + std::to_string(size) + " is not 64 or 128");
             return nullptr;
         }
         std::istringstream s(std::string(reinterpret_cast<const char *>(data), length), std::ios::binary);
         m->load(s, training != 0);
         if (s.peek() != std::char_traits<char>::eof()) {
-            fsx::fail(fsx::MODEL, "model weights: unexpected bytes after the networks");
+            fsx::fail(FS_ERR_MODEL, "model weights: unexpected bytes after the networks");
             return nullptr;
         }
         return m.release();

@@ -167,7 +167,7 @@ extern "C" int fsx_blend(fsx_view src, fsx_view dst, fsx_view alpha, fsx_view ha
             return 0;
         }
         default:
-            return fsx::fail(fsx::UNSUPPORTED, "unknown blend mode");
+            return fsx::fail(FS_ERR_UNSUPPORTED, "unknown blend mode");
         }
     })
 }

@@ -27,11 +27,11 @@ extern "C" int fsx_cv_decode(const uint8_t *data, size_t size, void **handle, in
             // imdecode asserts on what the file says (e.g. a header over OpenCV's own size limit,
             // far beyond FS_MAX_IMAGE_SIDE): the data's fault, not the library's.
             if (e.func == "validateInputImageSize")
-                return fsx::fail(fsx::TOO_LARGE, "the image's header gives a size over the limit (" + e.err + ")");
-            return fsx::fail(fsx::DECODE, "corrupt image data (" + e.err + ")");
+                return fsx::fail(FS_ERR_TOO_LARGE, "the image's header gives a size over the limit (" + e.err + ")");
+            return fsx::fail(FS_ERR_DECODE, "corrupt image data (" + e.err + ")");
         }
         if (raw.empty())
-            return fsx::fail(fsx::DECODE, "not a readable image (unknown format, or corrupt or "
+            return fsx::fail(FS_ERR_DECODE, "not a readable image (unknown format, or corrupt or "
                                           "truncated data)");
         cv::Mat m8;
         if (raw.depth() == CV_8U) m8 = raw;
@@ -52,7 +52,7 @@ extern "C" int fsx_cv_decode(const uint8_t *data, size_t size, void **handle, in
         case 4: *out = m8; *format = 4; break;
         default:
             delete out;
-            return fsx::fail(fsx::UNSUPPORTED, "image has an unsupported channel count");
+            return fsx::fail(FS_ERR_UNSUPPORTED, "image has an unsupported channel count");
         }
         *width = out->cols;
         *height = out->rows;
@@ -66,7 +66,7 @@ extern "C" int fsx_decoded_copy(void *handle, fsx_view dst) {
         auto *m = static_cast<cv::Mat *>(handle);
         cv::Mat d = fsx::mat(dst);
         if (d.size() != m->size() || d.type() != m->type())
-            return fsx::fail(fsx::INTERNAL, "decode: destination does not match");
+            return fsx::fail(FS_ERR_INTERNAL, "decode: destination does not match");
         m->copyTo(d);
         return 0;
     })
@@ -79,9 +79,9 @@ extern "C" int fsx_png_encode(fsx_view src, uint8_t **out, size_t *out_size) {
         std::vector<uchar> buf;
         std::vector<int> params{cv::IMWRITE_PNG_COMPRESSION, 3};
         if (!cv::imencode(".png", fsx::mat(src), buf, params))
-            return fsx::fail(fsx::INTERNAL, "PNG encode failed");
+            return fsx::fail(FS_ERR_INTERNAL, "PNG encode failed");
         auto *p = (uint8_t *)malloc(buf.size() ? buf.size() : 1);
-        if (!p) return fsx::fail(fsx::OUT_OF_MEMORY, "PNG encode: out of memory");
+        if (!p) return fsx::fail(FS_ERR_OUT_OF_MEMORY, "PNG encode: out of memory");
         memcpy(p, buf.data(), buf.size());
         *out = p;
         *out_size = buf.size();

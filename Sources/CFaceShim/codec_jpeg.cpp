@@ -95,7 +95,7 @@ extern "C" int fsx_jpeg_header(const uint8_t *data, size_t size, int32_t *width,
     if (setjmp(err.jump)) {
         jpeg_destroy_decompress(&cinfo);
         std::string m = std::string("corrupt JPEG header: ") + err.message;
-        return fsx::fail(fsx::DECODE, m);
+        return fsx::fail(FS_ERR_DECODE, m);
     }
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     if (orientation) jpeg_save_markers(&cinfo, JPEG_APP0 + 1, 0xFFFF);
@@ -120,13 +120,13 @@ extern "C" int fsx_jpeg_decode(const uint8_t *data, size_t size, fsx_view dst) {
         jpeg_destroy_decompress(&cinfo);
         free(cmyk_row);
         std::string m = std::string("corrupt JPEG data: ") + err.message;
-        return fsx::fail(fsx::DECODE, m);
+        return fsx::fail(FS_ERR_DECODE, m);
     }
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
     if ((int32_t)cinfo.image_width != dst.width || (int32_t)cinfo.image_height != dst.height) {
         jpeg_destroy_decompress(&cinfo);
-        return fsx::fail(fsx::INTERNAL, "JPEG decode: destination size differs from the header");
+        return fsx::fail(FS_ERR_INTERNAL, "JPEG decode: destination size differs from the header");
     }
     bool cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
     if (dst.format == 1) cinfo.out_color_space = JCS_GRAYSCALE;
@@ -161,14 +161,14 @@ extern "C" int fsx_jpeg_decode(const uint8_t *data, size_t size, fsx_view dst) {
         jpeg_destroy_decompress(&cinfo);
         free(cmyk_row);
         std::string m = std::string("corrupt or truncated JPEG: ") + err.message;
-        return fsx::fail(fsx::DECODE, m);
+        return fsx::fail(FS_ERR_DECODE, m);
     }
     jpeg_finish_decompress(&cinfo);
     jpeg_destroy_decompress(&cinfo);
     free(cmyk_row);
     if (err.fatal_warning) {
         std::string m = std::string("corrupt or truncated JPEG: ") + err.message;
-        return fsx::fail(fsx::DECODE, m);
+        return fsx::fail(FS_ERR_DECODE, m);
     }
     return 0;
 }
@@ -187,7 +187,7 @@ extern "C" int fsx_jpeg_encode(fsx_view src, int quality, uint8_t **out, size_t 
         jpeg_destroy_compress(&cinfo);
         free(buffer);
         std::string m = std::string("JPEG encode failed: ") + err.message;
-        return fsx::fail(fsx::INTERNAL, m);
+        return fsx::fail(FS_ERR_INTERNAL, m);
     }
     jpeg_mem_dest(&cinfo, &buffer, &length);
     cinfo.image_width = (JDIMENSION)src.width;

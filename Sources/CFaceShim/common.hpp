@@ -1,16 +1,12 @@
 // Internal helpers shared by the shim's C++ files.
 #pragma once
 #include "fs_shim.h"
+#include "../../include/faceswap.h"  // the status codes (FS_ERR_*): one definition, the public header's
 #include <exception>
 #include <new>
 #include <string>
 
 namespace fsx {
-
-enum Status {  // mirrors the public fs_status values
-    OK = 0, INVALID_ARGUMENT = 1, UNSUPPORTED = 2, TOO_LARGE = 3, DECODE = 4, IO = 5,
-    MODEL = 6, NO_FACE = 7, OUT_OF_MEMORY = 8, CANCELLED = 9, BUFFER_TOO_SMALL = 10, INTERNAL = 11
-};
 
 inline int fail(int status, const std::string &message) {
     fsx_set_status(status);
@@ -34,11 +30,11 @@ inline int channels_of(int format) {
     try {                                                                                 \
         __VA_ARGS__                                                                       \
     } catch (const std::bad_alloc &) {                                                    \
-        return fsx::fail(fsx::OUT_OF_MEMORY, std::string(where) + ": out of memory");     \
+        return fsx::fail(FS_ERR_OUT_OF_MEMORY, std::string(where) + ": out of memory");     \
     } catch (const std::exception &e) {                                                   \
-        return fsx::fail(fsx::INTERNAL, std::string(where) + ": " + e.what());            \
+        return fsx::fail(FS_ERR_INTERNAL, std::string(where) + ": " + e.what());            \
     } catch (...) {                                                                       \
-        return fsx::fail(fsx::INTERNAL, std::string(where) + ": unknown C++ exception");  \
+        return fsx::fail(FS_ERR_INTERNAL, std::string(where) + ": unknown C++ exception");  \
     }
 
 // Same for functions that return a pointer (NULL on failure).
@@ -46,7 +42,7 @@ inline int channels_of(int format) {
     try {                                                                                 \
         __VA_ARGS__                                                                       \
     } catch (const std::bad_alloc &) {                                                    \
-        fsx::fail(fsx::OUT_OF_MEMORY, std::string(where) + ": out of memory");            \
+        fsx::fail(FS_ERR_OUT_OF_MEMORY, std::string(where) + ": out of memory");            \
         return nullptr;                                                                   \
     } catch (const std::exception &e) {                                                   \
         fsx::fail(status, std::string(where) + ": " + e.what());                          \

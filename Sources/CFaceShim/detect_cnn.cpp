@@ -16,7 +16,7 @@ using Net = loss_mmod<con<1, 9, 9, 1, 1, rcon5<rcon5<rcon5<downsampler<input_rgb
 }  // namespace
 
 extern "C" void *fsx_cnn_create(const char *model_path) {
-    FSX_GUARD_PTR("CNN detector model", fsx::MODEL, {
+    FSX_GUARD_PTR("CNN detector model", FS_ERR_MODEL, {
         auto net = std::make_unique<Net>();
         dlib::deserialize(model_path) >> *net;
         return new fsx::Pool<Net>(std::move(net));

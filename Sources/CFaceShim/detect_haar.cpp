@@ -12,10 +12,10 @@ struct ReloadFailed : std::runtime_error {
 }  // namespace
 
 extern "C" void *fsx_haar_create(const char *cascade_path) {
-    FSX_GUARD_PTR("Haar cascade", fsx::MODEL, {
+    FSX_GUARD_PTR("Haar cascade", FS_ERR_MODEL, {
         auto c = std::make_unique<Cascade>();
         if (!c->load(cascade_path) || c->empty()) {
-            fsx::fail(fsx::MODEL, std::string("'") + cascade_path +
+            fsx::fail(FS_ERR_MODEL, std::string("'") + cascade_path +
                                       "' is not an OpenCV cascade classifier file");
             return nullptr;
         }
@@ -44,7 +44,7 @@ extern "C" int fsx_haar_detect(void *det, fsx_view gray, int min_size, fsx_box *
                 return 0;
             });
         } catch (const ReloadFailed &e) {
-            return fsx::fail(fsx::MODEL, std::string("detect (Haar): ") + e.what());
+            return fsx::fail(FS_ERR_MODEL, std::string("detect (Haar): ") + e.what());
         }
         *count = (int)found.size();
         for (int i = 0; i < (int)found.size() && i < capacity; ++i) {

@@ -7,7 +7,7 @@
 using Hog = dlib::frontal_face_detector;
 
 extern "C" void *fsx_hog_create(void) {
-    FSX_GUARD_PTR("HOG detector", fsx::MODEL, {
+    FSX_GUARD_PTR("HOG detector", FS_ERR_MODEL, {
         return new fsx::Pool<Hog>(std::make_unique<Hog>(dlib::get_frontal_face_detector()));
     })
 }

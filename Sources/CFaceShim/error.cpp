@@ -5,7 +5,7 @@ static thread_local std::string t_error;
 static thread_local int t_status = 0;
 
 extern "C" void fsx_set_status(int status) { t_status = status; }
-extern "C" int fsx_last_status(void) { return t_status ? t_status : fsx::INTERNAL; }
+extern "C" int fsx_last_status(void) { return t_status ? t_status : FS_ERR_INTERNAL; }
 
 extern "C" void fsx_set_error(const char *message) {
     try {

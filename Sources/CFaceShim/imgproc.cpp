@@ -27,7 +27,7 @@ extern "C" int fsx_convert(fsx_view src, fsx_view dst) {
             return 0;
         }
         int code = conversion_code(src.format, dst.format);
-        if (code < 0) return fsx::fail(fsx::UNSUPPORTED, "convert: unsupported pixel formats");
+        if (code < 0) return fsx::fail(FS_ERR_UNSUPPORTED, "convert: unsupported pixel formats");
         cv::cvtColor(s, d, code);
         return 0;
     })
@@ -164,7 +164,7 @@ extern "C" int fsx_draw_text(fsx_view img, const char *text, double x, double y,
 
 extern "C" int fsx_remap(fsx_view src, fsx_view dst, const float *map_xy) {
     FSX_GUARD("remap", {
-        if (src.format != dst.format) return fsx::fail(fsx::INVALID_ARGUMENT, "remap: formats differ");
+        if (src.format != dst.format) return fsx::fail(FS_ERR_INVALID_ARGUMENT, "remap: formats differ");
         cv::Mat map(dst.height, dst.width, CV_32FC2, const_cast<float *>(map_xy));
         cv::Mat out = fsx::mat(dst);
         cv::remap(fsx::mat(src), out, map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);

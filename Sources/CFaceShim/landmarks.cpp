@@ -225,7 +225,7 @@ std::string model_problem(const dlib::matrix<float, 0, 1> &initial, const Forest
 }  // namespace
 
 extern "C" void *fsx_sp_load(const char *model_path) {
-    FSX_GUARD_PTR("landmark model", fsx::MODEL, {
+    FSX_GUARD_PTR("landmark model", FS_ERR_MODEL, {
         // Both the cache and dlib's format are read as parts and checked (model_problem), then the
         // predictor is built from the feature pixels, as the cache stores them, so that every run
         // agrees exactly whether or not the cache was there.
@@ -237,7 +237,7 @@ extern "C" void *fsx_sp_load(const char *model_path) {
             std::ifstream in(model_path, std::ios::binary);
             struct stat st;
             if (!in || stat(model_path, &st) != 0) {
-                fsx::fail(fsx::MODEL, std::string("cannot open '") + model_path + "'");
+                fsx::fail(FS_ERR_MODEL, std::string("cannot open '") + model_path + "'");
                 return nullptr;
             }
             int version = 0;
@@ -245,7 +245,7 @@ extern "C" void *fsx_sp_load(const char *model_path) {
             Deltas deltas;
             PartReader{in, (uint64_t)st.st_size}.read(version, initial, forests, anchors, deltas);
             if (version != 1) {
-                fsx::fail(fsx::MODEL, std::string("'") + model_path + "' is not a dlib shape predictor (version " +
+                fsx::fail(FS_ERR_MODEL, std::string("'") + model_path + "' is not a dlib shape predictor (version " +
                                           std::to_string(version) + ")");
                 return nullptr;
             }
@@ -255,7 +255,7 @@ extern "C" void *fsx_sp_load(const char *model_path) {
                 for (unsigned long a : anchors[c]) damaged = damaged || a >= (unsigned long)initial.size() / 2;
             }
             if (damaged) {
-                fsx::fail(fsx::MODEL, std::string("'") + model_path + "' is a damaged shape predictor");
+                fsx::fail(FS_ERR_MODEL, std::string("'") + model_path + "' is a damaged shape predictor");
                 return nullptr;
             }
             // Feature pixels in the mean shape's frame: anchor point + delta (what the constructor takes).
@@ -265,7 +265,7 @@ extern "C" void *fsx_sp_load(const char *model_path) {
                     pixels[c].push_back(dlib::impl::location(initial, anchors[c][j]) + deltas[c][j]);
             std::string problem = model_problem(initial, forests, pixels);
             if (!problem.empty()) {
-                fsx::fail(fsx::MODEL, std::string("'") + model_path + "' is a damaged shape predictor: " + problem);
+                fsx::fail(FS_ERR_MODEL, std::string("'") + model_path + "' is a damaged shape predictor: " + problem);
                 return nullptr;
             }
             if (!cache.empty()) write_cache(cache, initial, forests, pixels);
@@ -307,7 +307,7 @@ extern "C" int fsx_sp_fit(const void *handle, fsx_view img, const fsx_box *rect,
 extern "C" int fsx_sp_mean_shape(const char *model_path, float *xy, int capacity, int *parts) {
     FSX_GUARD("landmark model", {
         std::ifstream in(model_path, std::ios::binary);
-        if (!in) return fsx::fail(fsx::MODEL, std::string("cannot open '") + model_path + "'");
+        if (!in) return fsx::fail(FS_ERR_MODEL, std::string("cannot open '") + model_path + "'");
         int version = 0;
         dlib::matrix<float, 0, 1> initial;
         dlib::deserialize(version, in);

@@ -29,7 +29,7 @@ using Net = loss_metric<fc_no_bias<128, avg_pool_everything<alevel0<alevel1<alev
 }  // namespace
 
 extern "C" void *fsx_frnet_create(const char *model_path) {
-    FSX_GUARD_PTR("face recognition model", fsx::MODEL, {
+    FSX_GUARD_PTR("face recognition model", FS_ERR_MODEL, {
         auto net = std::make_unique<Net>();
         dlib::deserialize(model_path) >> *net;
         return new fsx::Pool<Net>(std::move(net));

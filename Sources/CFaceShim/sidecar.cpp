@@ -73,7 +73,7 @@ char *copy(const std::string &s) {
 
 extern "C" int fsx_sidecar_write(const char *source, const fsx_sidecar *s, char **out, size_t *out_size) {
     FSX_GUARD("face sidecar", {
-        if (!source || !s || !out || !out_size) return fsx::fail(fsx::INVALID_ARGUMENT, "face sidecar: bad arguments");
+        if (!source || !s || !out || !out_size) return fsx::fail(FS_ERR_INVALID_ARGUMENT, "face sidecar: bad arguments");
         json doc;
         doc["source"] = source;
         doc["frame"] = s->frame;
@@ -97,7 +97,7 @@ extern "C" int fsx_sidecar_write(const char *source, const fsx_sidecar *s, char 
 
 extern "C" int fsx_sidecar_read(const char *text, size_t size, fsx_sidecar *s, char **source) {
     FSX_GUARD("face sidecar", {
-        if ((!text && size) || !s || !source) return fsx::fail(fsx::INVALID_ARGUMENT, "face sidecar: bad arguments");
+        if ((!text && size) || !s || !source) return fsx::fail(FS_ERR_INVALID_ARGUMENT, "face sidecar: bad arguments");
         *source = nullptr;
         try {
             json doc;
@@ -137,7 +137,7 @@ extern "C" int fsx_sidecar_read(const char *text, size_t size, fsx_sidecar *s, c
             *s = r;
             return 0;
         } catch (const Bad &bad) {
-            return fsx::fail(fsx::DECODE, bad.message);
+            return fsx::fail(FS_ERR_DECODE, bad.message);
         }
     })
 }

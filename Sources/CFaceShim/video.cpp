@@ -70,7 +70,7 @@ int drain_encoder(Writer *w) {
     for (;;) {
         int r = avcodec_receive_packet(w->enc, w->pkt);
         if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return 0;
-        if (r < 0) return fsx::fail(fsx::IO, "video encode: " + averr(r));
+        if (r < 0) return fsx::fail(FS_ERR_IO, "video encode: " + averr(r));
         auto it = w->durations.find(w->pkt->pts);
         if (it != w->durations.end()) {
             w->pkt->duration = it->second;
@@ -79,7 +79,7 @@ int drain_encoder(Writer *w) {
         av_packet_rescale_ts(w->pkt, w->enc->time_base, w->vst->time_base);
         w->pkt->stream_index = w->vst->index;
         r = av_interleaved_write_frame(w->oc, w->pkt);
-        if (r < 0) return fsx::fail(fsx::IO, "video write: " + averr(r));
+        if (r < 0) return fsx::fail(FS_ERR_IO, "video write: " + averr(r));
     }
 }
 
@@ -95,7 +95,7 @@ int write_audio(Writer *w) {
             int r = av_interleaved_write_frame(w->oc, p);
             if (r < 0) {
                 av_packet_free(&p);
-                return fsx::fail(fsx::IO, "audio write: " + averr(r));
+                return fsx::fail(FS_ERR_IO, "audio write: " + averr(r));
             }
         }
         av_packet_free(&p);
@@ -106,40 +106,40 @@ int write_audio(Writer *w) {
 }  // namespace
 
 extern "C" void *fsx_vreader_open(const char *path, fsx_video_info *info) {
-    FSX_GUARD_PTR("video", fsx::DECODE, {
+    FSX_GUARD_PTR("video", FS_ERR_DECODE, {
         av_log_set_level(AV_LOG_QUIET);
         auto r = std::make_unique<Reader>();
         int e = avformat_open_input(&r->fmt, path, nullptr, nullptr);
         if (e < 0) {
-            fsx::fail(e == AVERROR(ENOENT) ? fsx::IO : fsx::DECODE,
+            fsx::fail(e == AVERROR(ENOENT) ? FS_ERR_IO : FS_ERR_DECODE,
                       std::string("cannot open video '") + path + "': " + averr(e));
             return nullptr;
         }
         if ((e = avformat_find_stream_info(r->fmt, nullptr)) < 0) {
-            fsx::fail(fsx::DECODE, std::string("'") + path + "' is not a readable video: " + averr(e));
+            fsx::fail(FS_ERR_DECODE, std::string("'") + path + "' is not a readable video: " + averr(e));
             return nullptr;
         }
         r->vstream = av_find_best_stream(r->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
         if (r->vstream < 0) {
-            fsx::fail(fsx::DECODE, std::string("'") + path + "' has no video stream");
+            fsx::fail(FS_ERR_DECODE, std::string("'") + path + "' has no video stream");
             return nullptr;
         }
         r->astream = av_find_best_stream(r->fmt, AVMEDIA_TYPE_AUDIO, -1, r->vstream, nullptr, 0);
         AVStream *vs = r->fmt->streams[r->vstream];
         const AVCodec *codec = avcodec_find_decoder(vs->codecpar->codec_id);
         if (!codec) {
-            fsx::fail(fsx::UNSUPPORTED, std::string("no decoder for the video codec of '") + path + "'");
+            fsx::fail(FS_ERR_UNSUPPORTED, std::string("no decoder for the video codec of '") + path + "'");
             return nullptr;
         }
         r->dec = avcodec_alloc_context3(codec);
         avcodec_parameters_to_context(r->dec, vs->codecpar);
         r->dec->thread_count = 0;
         if ((e = avcodec_open2(r->dec, codec, nullptr)) < 0) {
-            fsx::fail(fsx::DECODE, "cannot open the video decoder: " + averr(e));
+            fsx::fail(FS_ERR_DECODE, "cannot open the video decoder: " + averr(e));
             return nullptr;
         }
         if (r->dec->width <= 0 || r->dec->height <= 0) {
-            fsx::fail(fsx::DECODE, std::string("'") + path + "' has a video stream of unknown size");
+            fsx::fail(FS_ERR_DECODE, std::string("'") + path + "' has a video stream of unknown size");
             return nullptr;
         }
         r->frame = av_frame_alloc();
@@ -165,7 +165,7 @@ extern "C" int fsx_vreader_next(void *handle, fsx_view dst, int64_t *pts, int64_
             int e = avcodec_receive_frame(r->dec, r->frame);
             if (e == 0) break;
             if (e == AVERROR_EOF) { *eof = 1; return 0; }
-            if (e != AVERROR(EAGAIN)) return fsx::fail(fsx::DECODE, "video decode: " + averr(e));
+            if (e != AVERROR(EAGAIN)) return fsx::fail(FS_ERR_DECODE, "video decode: " + averr(e));
             if (r->draining) { *eof = 1; return 0; }
             e = av_read_frame(r->fmt, r->pkt);
             if (e < 0) {  // end of file (or a read error: treat as the end, as players do)
@@ -177,7 +177,7 @@ extern "C" int fsx_vreader_next(void *handle, fsx_view dst, int64_t *pts, int64_
                 e = avcodec_send_packet(r->dec, r->pkt);
                 av_packet_unref(r->pkt);
                 if (e < 0 && e != AVERROR(EAGAIN) && e != AVERROR_INVALIDDATA)
-                    return fsx::fail(fsx::DECODE, "video decode: " + averr(e));
+                    return fsx::fail(FS_ERR_DECODE, "video decode: " + averr(e));
             } else if (r->pkt->stream_index == r->astream) {
                 r->audio.push_back(av_packet_clone(r->pkt));
                 av_packet_unref(r->pkt);
@@ -188,7 +188,7 @@ extern "C" int fsx_vreader_next(void *handle, fsx_view dst, int64_t *pts, int64_
         AVFrame *f = r->frame;
         if (f->width != dst.width || f->height != dst.height) {
             av_frame_unref(f);
-            return fsx::fail(fsx::UNSUPPORTED, "the video changes size mid-stream; that is not supported");
+            return fsx::fail(FS_ERR_UNSUPPORTED, "the video changes size mid-stream; that is not supported");
         }
         r->sws = sws_getCachedContext(r->sws, f->width, f->height, (AVPixelFormat)f->format, dst.width,
                                       dst.height, AV_PIX_FMT_BGR24,
@@ -198,7 +198,7 @@ extern "C" int fsx_vreader_next(void *handle, fsx_view dst, int64_t *pts, int64_
             r->bgr->format = AV_PIX_FMT_BGR24;
             r->bgr->width = dst.width;
             r->bgr->height = dst.height;
-            if (av_frame_get_buffer(r->bgr, 64) < 0) return fsx::fail(fsx::OUT_OF_MEMORY, "video frame");
+            if (av_frame_get_buffer(r->bgr, 64) < 0) return fsx::fail(FS_ERR_OUT_OF_MEMORY, "video frame");
         }
         sws_scale(r->sws, f->data, f->linesize, 0, f->height, r->bgr->data, r->bgr->linesize);
         av_image_copy_plane((uint8_t *)dst.data, (int)dst.stride, r->bgr->data[0], r->bgr->linesize[0],
@@ -217,25 +217,25 @@ extern "C" void fsx_vreader_close(void *reader) { delete static_cast<Reader *>(r
 
 extern "C" void *fsx_vwriter_open(const char *path, void *reader, int width, int height, int crf,
                                    const char *preset) {
-    FSX_GUARD_PTR("video", fsx::IO, {
+    FSX_GUARD_PTR("video", FS_ERR_IO, {
         auto *rd = static_cast<Reader *>(reader);
         auto w = std::make_unique<Writer>();
         w->reader = rd;
         int e = avformat_alloc_output_context2(&w->oc, nullptr, nullptr, path);
         if (e < 0 || !w->oc) {
-            fsx::fail(fsx::UNSUPPORTED, std::string("cannot write '") + path + "': unknown container (use .mp4, .mkv or .mov)");
+            fsx::fail(FS_ERR_UNSUPPORTED, std::string("cannot write '") + path + "': unknown container (use .mp4, .mkv or .mov)");
             return nullptr;
         }
         const AVCodec *codec = avcodec_find_encoder_by_name("libx264");
         if (!codec) codec = avcodec_find_encoder(AV_CODEC_ID_H264);
         if (!codec) codec = avcodec_find_encoder(AV_CODEC_ID_MPEG4);
-        if (!codec) { fsx::fail(fsx::UNSUPPORTED, "no H.264 or MPEG-4 encoder in this ffmpeg build"); return nullptr; }
+        if (!codec) { fsx::fail(FS_ERR_UNSUPPORTED, "no H.264 or MPEG-4 encoder in this ffmpeg build"); return nullptr; }
         AVStream *ivs = rd->fmt->streams[rd->vstream];
         w->enc = avcodec_alloc_context3(codec);
         w->enc->width = width > 0 ? width : rd->dec->width;
         w->enc->height = height > 0 ? height : rd->dec->height;
         if ((w->enc->width | w->enc->height) & 1) {
-            fsx::fail(fsx::UNSUPPORTED, "H.264 in 4:2:0 needs an even width and height (got " +
+            fsx::fail(FS_ERR_UNSUPPORTED, "H.264 in 4:2:0 needs an even width and height (got " +
                                             std::to_string(w->enc->width) + "x" + std::to_string(w->enc->height) + ")");
             return nullptr;
         }
@@ -253,7 +253,7 @@ extern "C" void *fsx_vwriter_open(const char *path, void *reader, int width, int
             w->enc->bit_rate = 4000000;
         }
         if ((e = avcodec_open2(w->enc, codec, nullptr)) < 0) {
-            fsx::fail(fsx::IO, "cannot open the video encoder: " + averr(e));
+            fsx::fail(FS_ERR_IO, "cannot open the video encoder: " + averr(e));
             return nullptr;
         }
         w->vst = avformat_new_stream(w->oc, nullptr);
@@ -270,12 +270,12 @@ extern "C" void *fsx_vwriter_open(const char *path, void *reader, int width, int
         }
         if (!(w->oc->oformat->flags & AVFMT_NOFILE)) {
             if ((e = avio_open(&w->oc->pb, path, AVIO_FLAG_WRITE)) < 0) {
-                fsx::fail(fsx::IO, std::string("cannot create '") + path + "': " + averr(e));
+                fsx::fail(FS_ERR_IO, std::string("cannot create '") + path + "': " + averr(e));
                 return nullptr;
             }
         }
         if ((e = avformat_write_header(w->oc, nullptr)) < 0) {
-            fsx::fail(fsx::IO, "cannot write the video header: " + averr(e) +
+            fsx::fail(FS_ERR_IO, "cannot write the video header: " + averr(e) +
                                    (w->ast ? " (the audio codec may not fit this container)" : ""));
             return nullptr;
         }
@@ -284,7 +284,7 @@ extern "C" void *fsx_vwriter_open(const char *path, void *reader, int width, int
         w->yuv->format = AV_PIX_FMT_YUV420P;
         w->yuv->width = w->enc->width;
         w->yuv->height = w->enc->height;
-        if (av_frame_get_buffer(w->yuv, 0) < 0) { fsx::fail(fsx::OUT_OF_MEMORY, "video frame"); return nullptr; }
+        if (av_frame_get_buffer(w->yuv, 0) < 0) { fsx::fail(FS_ERR_OUT_OF_MEMORY, "video frame"); return nullptr; }
         w->pkt = av_packet_alloc();
         return w.release();
     })
@@ -294,7 +294,7 @@ extern "C" int fsx_vwriter_write(void *handle, fsx_view frame, int64_t pts, int6
     FSX_GUARD("video encode", {
         auto *w = static_cast<Writer *>(handle);
         int e = av_frame_make_writable(w->yuv);
-        if (e < 0) return fsx::fail(fsx::OUT_OF_MEMORY, "video frame: " + averr(e));
+        if (e < 0) return fsx::fail(FS_ERR_OUT_OF_MEMORY, "video frame: " + averr(e));
         w->sws = sws_getCachedContext(w->sws, frame.width, frame.height, AV_PIX_FMT_BGR24, w->enc->width,
                                       w->enc->height, AV_PIX_FMT_YUV420P,
                                       SWS_BILINEAR | SWS_ACCURATE_RND, nullptr, nullptr, nullptr);
@@ -303,14 +303,14 @@ extern "C" int fsx_vwriter_write(void *handle, fsx_view frame, int64_t pts, int6
             w->bgr->format = AV_PIX_FMT_BGR24;
             w->bgr->width = frame.width;
             w->bgr->height = frame.height;
-            if (av_frame_get_buffer(w->bgr, 64) < 0) return fsx::fail(fsx::OUT_OF_MEMORY, "video frame");
+            if (av_frame_get_buffer(w->bgr, 64) < 0) return fsx::fail(FS_ERR_OUT_OF_MEMORY, "video frame");
         }
         av_image_copy_plane(w->bgr->data[0], w->bgr->linesize[0], (const uint8_t *)frame.data, (int)frame.stride,
                             frame.width * 3, frame.height);
         sws_scale(w->sws, w->bgr->data, w->bgr->linesize, 0, frame.height, w->yuv->data, w->yuv->linesize);
         w->yuv->pts = pts;
         if (duration > 0) w->durations[pts] = duration;
-        if ((e = avcodec_send_frame(w->enc, w->yuv)) < 0) return fsx::fail(fsx::IO, "video encode: " + averr(e));
+        if ((e = avcodec_send_frame(w->enc, w->yuv)) < 0) return fsx::fail(FS_ERR_IO, "video encode: " + averr(e));
         if (int r = drain_encoder(w)) return r;
         return write_audio(w);
     })
@@ -329,12 +329,12 @@ extern "C" int fsx_vwriter_finish(void *handle) {
         }
         if (int r = write_audio(w.get())) return r;
         int e = av_write_trailer(w->oc);
-        if (e < 0) return fsx::fail(fsx::IO, "video trailer: " + averr(e));
+        if (e < 0) return fsx::fail(FS_ERR_IO, "video trailer: " + averr(e));
         if (w->oc->pb) {
             avio_flush(w->oc->pb);
-            if (w->oc->pb->error < 0) return fsx::fail(fsx::IO, "video write: " + averr(w->oc->pb->error));
+            if (w->oc->pb->error < 0) return fsx::fail(FS_ERR_IO, "video write: " + averr(w->oc->pb->error));
             e = avio_closep(&w->oc->pb);
-            if (e < 0) return fsx::fail(fsx::IO, "video close: " + averr(e));
+            if (e < 0) return fsx::fail(FS_ERR_IO, "video close: " + averr(e));
         }
         return 0;
     })

@@ -18,27 +18,9 @@ public func _fs_version_string() -> UnsafePointer<CChar> { versionText }
 @_cdecl("fs_abi_version")
 public func _fs_abi_version() -> Int32 { Int32(Version.abi) }
 
-private let statusNames: [StaticString] = [
-    "FS_OK: success",
-    "FS_ERR_INVALID_ARGUMENT: invalid argument",
-    "FS_ERR_UNSUPPORTED: unsupported format, option or CPU",
-    "FS_ERR_TOO_LARGE: image too large",
-    "FS_ERR_DECODE: corrupt, truncated or empty image data",
-    "FS_ERR_IO: file input/output error",
-    "FS_ERR_MODEL: model file missing or invalid",
-    "FS_ERR_NO_FACE: no face found",
-    "FS_ERR_OUT_OF_MEMORY: out of memory",
-    "FS_ERR_CANCELLED: cancelled",
-    "FS_ERR_BUFFER_TOO_SMALL: buffer too small",
-    "FS_ERR_INTERNAL: internal error",
-]
-private let unknownStatus: StaticString = "unknown status"
-
 @_cdecl("fs_status_string")
 public func _fs_status_string(_ status: fs_status) -> UnsafePointer<CChar> {
-    let i = Int(status.rawValue)
-    let s = i < statusNames.count ? statusNames[i] : unknownStatus
-    return UnsafeRawPointer(s.utf8Start).assumingMemoryBound(to: CChar.self)
+    staticStrings.get(Status(rawValue: Int32(bitPattern: status.rawValue))?.name ?? "unknown status")  // the core's names
 }
 
 @_cdecl("fs_last_error_message")

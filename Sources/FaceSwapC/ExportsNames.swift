@@ -21,7 +21,7 @@ func optionGroup(_ k: fs_options_kind) throws -> OptionGroup {
 }
 
 /// Static C strings for the tables' texts: made once, kept for the process (callers never free them).
-private final class StaticStrings: @unchecked Sendable {
+final class StaticStrings: @unchecked Sendable {
     private var table: [String: UnsafePointer<CChar>] = [:]
     private var lock = pthread_mutex_t()
     init() { pthread_mutex_init(&lock, nil) }
@@ -34,12 +34,12 @@ private final class StaticStrings: @unchecked Sendable {
         return p
     }
 }
-private let strings = StaticStrings()
+let staticStrings = StaticStrings()
 
 @_cdecl("fs_enum_name")
 public func _fs_enum_name(_ kind: fs_enum_kind, _ value: Int32) -> UnsafePointer<CChar>? {
     guard let k = EnumKind(rawValue: Int32(bitPattern: kind.rawValue)), let name = k.name(value) else { return nil }
-    return strings.get(name)
+    return staticStrings.get(name)
 }
 
 @_cdecl("fs_enum_parse")
@@ -74,8 +74,8 @@ extension fs_option_info: OutputStruct {
 func optionInfo(_ spec: OptionSpec) -> fs_option_info {
     var o = fs_option_info()
     o.type = fs_option_type(rawValue: UInt32(spec.type.rawValue))
-    o.name = strings.get(spec.name)
-    o.summary = strings.get(spec.summary)
+    o.name = staticStrings.get(spec.name)
+    o.summary = staticStrings.get(spec.summary)
     o.enum_kind = fs_enum_kind(rawValue: UInt32(spec.enumKind?.rawValue ?? 0))
     o.min_exclusive = spec.minExclusive ? 1 : 0
     o.max_exclusive = spec.maxExclusive ? 1 : 0
@@ -84,7 +84,7 @@ func optionInfo(_ spec: OptionSpec) -> fs_option_info {
     o.min = spec.min
     o.max = spec.max
     o.special = spec.special ?? 0
-    o.default_string = spec.defaultString.map { strings.get($0) }
+    o.default_string = spec.defaultString.map { staticStrings.get($0) }
     return o
 }
 
