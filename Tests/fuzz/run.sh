@@ -103,12 +103,14 @@ build() {
         # The CLI's sources but main.swift, with the harness, over the instrumented core's objects.
         local cli=() f
         for f in "$ROOT"/Sources/faceswap-cli/*.swift; do [ "$(basename "$f")" = main.swift ] || cli+=("$f"); done
-        # The link libraries of CFaceShim in Package.swift (OpenCV, dlib + BLAS/LAPACK, libjpeg, ffmpeg).
+        # The link libraries of CFaceShim in Package.swift (OpenCV, dlib + BLAS/LAPACK, libjpeg, zlib, ffmpeg);
+        # the core imports the public header's module (CFaceSwapABI) too.
         swiftc -O -g -parse-as-library -module-name FuzzCLI -sanitize=fuzzer,address -use-ld=lld \
             -I "$LIB/Modules" -Xcc -fmodule-map-file="$LIB/CFaceShim.build/module.modulemap" \
+            -Xcc -fmodule-map-file="$LIB/CFaceSwapABI.build/module.modulemap" \
             "$HERE/harness/cli_args.swift" "${cli[@]}" "$LIB"/FaceSwap.build/*.o "$LIB"/CFaceShim.build/*.o \
             -lopencv_core -lopencv_imgproc -lopencv_imgcodecs -lopencv_objdetect -lopencv_photo \
-            -ldlib -l:libblas.so.3 -l:liblapack.so.3 -ljpeg -lstdc++ -lavformat -lavcodec -lswscale -lavutil \
+            -ldlib -l:libblas.so.3 -l:liblapack.so.3 -ljpeg -lz -lstdc++ -lavformat -lavcodec -lswscale -lavutil \
             -Xlinker -z -Xlinker undefs -o "$BIN/cli_args" || return 1
         ;;
     esac

@@ -39,15 +39,15 @@ private func commandChecks(_ command: String, _ argv: ArraySlice<String>) throws
         _ = try a.int("--source-face", 0...1000)
         if let m = a.string("--mask") { _ = try Codec.forPath(m) }
     case "video":
-        _ = try VideoCommand.streamOptions(a)
-        _ = try a.int("--crf", 0...51)
+        _ = try a.streamOptions()
+        _ = try a.videoEncoding()
         _ = try SwapCommand.options(a)
         _ = try a.detectorOptions()
         _ = try a.int("--source-face", 0...1000)
     case "reenact":
         _ = try ReenactCommand.options(a)
         _ = try a.detectorOptions()
-        _ = try a.int("--crf", 0...51)
+        _ = try a.videoEncoding()
     default:
         break
     }
