@@ -75,7 +75,6 @@ demo: build
 
 bench: build
 	$(BUILD)/faceswap-bench --data $(DATA)
-	$(BUILD)/faceswap-floor .build/bench/obama_1280x720.jpg 30 0.25
 
 clean:
 	rm -rf .build out

@@ -115,6 +115,12 @@ func opt(_ name: String) -> String? {
     guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
     return args[i + 1]
 }
+/// `--only a,b`: run only the named sections (detect, swap, video, reenact, learned, and those the
+/// other files add); the handle-creation line and the goals table always print.
+func want(_ section: String) -> Bool {
+    guard let only = opt("--only") else { return true }
+    return only.split(separator: ",").contains(Substring(section))
+}
 let data = opt("--data") ?? "Tests/data"
 let runs = Int(opt("--runs") ?? "") ?? 30
 let outDir = opt("--out") ?? ".build/bench"
@@ -171,11 +177,13 @@ func stageReport(_ title: String, bytes: UnsafeRawBufferPointer, detector: Detec
 }
 
 let jpegBytes = jpeg.array
+if want("detect") {
 try jpegBytes.withUnsafeBytes { try stageReport("1280x720 JPEG, downscale option (min face 320 px)", bytes: $0, detector: fast) }
 try jpegBytes.withUnsafeBytes { try stageReport("1280x720 JPEG, full-size HOG", bytes: $0, detector: full) }
 for name in ["fr_two_people_obama_biden.jpg", "sn_city_portrait.jpg"] {
     let bytes = try Files.read(data + "/faces/" + name)
     try bytes.withUnsafeBytes { try stageReport(name + ", full-size HOG", bytes: $0, detector: full) }
+}
 }
 // ---- Face swap (issue 3): two 1280x720 JPEGs, end to end and per stage ----
 let cityHD = try Image.load(path: data + "/faces/sn_city_portrait.jpg").resized(width: 1280, height: 720)
@@ -183,6 +191,11 @@ let cityJPEG = try cityHD.encode(.jpeg, quality: 90)
 let cityPath = outDir + "/city_1280x720.jpg"
 try cityJPEG.withBytes { try Files.writeAtomically(cityPath, $0) }
 let srcBytes = jpegBytes, dstBytes = cityJPEG.array
+// The floor: the same OpenCV / dlib calls made directly from C++, in this run.
+runFloor("'\(jpegPath)' \(runs) 0.25 '\(cityPath)'")
+print("")
+let tDecodeTarget = try time(runs) { _ = try dstBytes.withUnsafeBytes { try Image.decode($0) } }
+if want("swap") {
 print("face swap, 1280x720 JPEG source (obama) onto 1280x720 JPEG target (city portrait), detector min face 320 px")
 for blend in [BlendMode.multiband, .alpha, .poisson, .poissonExact] {
     var o = SwapOptions()
@@ -215,6 +228,10 @@ for blend in [BlendMode.multiband, .alpha, .poisson, .poissonExact] {
         }
         let order = ["prepare", "warp", "mask", "colour", "blend"]
         print("    stages: " + order.map { "\($0) \(ms(median(per[$0] ?? [])))" }.joined(separator: ", "))
+        if blend == .multiband {
+            let four = ["warp", "mask", "colour", "blend"].map { median(per[$0] ?? []) }.reduce(0, +)
+            goal("per-face stages (warp+mask+colour+blend, multiband)", four, over: "decode of the 720p JPEG", tDecodeTarget, atMost: 1.5)
+        }
     }
 }
 do {  // the other way round: a smaller target face (~390 px)
@@ -235,12 +252,14 @@ let target = try dstBytes.withUnsafeBytes { try Image.decode($0) }
 print("  decode 1280x720 \(ms(try time(runs) { _ = try dstBytes.withUnsafeBytes { try Image.decode($0) } }))," +
       " detect+68 points \(ms(try time(runs) { for f in try fast.detect(target) { _ = try landmarker.fit(target, f) } }))," +
       " JPEG encode \(ms(try time(runs) { _ = try target.encode(.jpeg) }))\n")
+}
 
 // ---- Video (issue 4): a 1280x720 clip made from a shared talking-head clip ----
 let clip = outDir + "/talking_1280x720.mp4"
 let make = "ffmpeg -y -v error -i '\(data)/videos/vr_face2.mp4' -vf 'scale=-2:720,pad=1280:720:(ow-iw)/2:0' " +
     "-c:v libx264 -crf 18 -preset veryfast -c:a copy '\(clip)'"
-if system(make) == 0 {
+if !want("video") {
+} else if system(make) == 0 {
     let swapper = try Swapper(detector: try Detector(), landmarker: landmarker)
     let source = try swapper.prepare(try Image.load(path: data + "/faces/fr_obama1.jpg"))
     // Decode alone.
@@ -278,7 +297,7 @@ if system(make) == 0 {
 
 // ---- Reenactment (issue 6): a 720x720 photo driven by a 720x720 talking-head clip ----
 let driver720 = outDir + "/driver_720x720.mp4"
-if system("ffmpeg -y -v error -i '\(data)/videos/vr_face3.mp4' -vf scale=720:720 -c:v libx264 -crf 18 -preset veryfast -c:a copy '\(driver720)'") == 0 {
+if want("reenact"), system("ffmpeg -y -v error -i '\(data)/videos/vr_face3.mp4' -vf scale=720:720 -c:v libx264 -crf 18 -preset veryfast -c:a copy '\(driver720)'") == 0 {
     let photo = try Image.load(path: data + "/faces/fr_biden2.jpg").resized(width: 720, height: 720)
     let re = try Reenactor(detector: try Detector(), landmarker: landmarker, source: photo)
     let reader = try VideoReader(path: driver720)
@@ -294,5 +313,6 @@ if system("ffmpeg -y -v error -i '\(data)/videos/vr_face3.mp4' -vf scale=720:720
           "whole job (decode + animate + encode) \(Int(Double(job.frames) / (now() - t))) fps\n")
 }
 
-try learnedBench(data: data, outDir: outDir, runs: runs, landmarker: landmarker)
-print("floor: `.build/release/faceswap-floor \(jpegPath) \(runs) 0.25 \(cityPath)` makes the same calls directly from C++")
+if want("learned") { try learnedBench(data: data, outDir: outDir, runs: runs, landmarker: landmarker) }
+print("floor: `.build/release/faceswap-floor \(jpegPath) \(runs) 0.25 \(cityPath)` makes the same calls directly from C++\n")
+printGoals()

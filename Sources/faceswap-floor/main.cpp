@@ -186,6 +186,9 @@ int main(int argc, char **argv) {
     std::printf("  detect                  %.1f ms\n", d_detect);
     std::printf("  68 landmarks            %.1f ms\n", d_sp);
     std::printf("  decode+detect+landmarks %.1f ms\n", d_all);
+    // Records for faceswap-bench's ratios ("@ key milliseconds").
+    std::printf("@ decode %.4f\n@ detect %.4f\n@ landmarks68 %.4f\n@ hog_create %.4f\n@ sp68_create %.4f\n", d_decode,
+                d_detect, d_sp, t_det * 1000, t_sp * 1000);
     if (argc > 4) swap_floor(argv[4], bytes, detect, sp, scale, runs);
     return 0;
 }
