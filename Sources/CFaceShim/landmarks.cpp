@@ -1,5 +1,7 @@
-// dlib's shape predictor (68- or 5-point ensemble of regression trees).
+// dlib's shape predictor (68- or 5-point ensemble of regression trees), held flat, and its cache.
 #include "cv_common.hpp"
+#include "fs_shim_cache.h"
+#include "model_cache.hpp"
 #include <cstring>
 #include <dlib/image_processing/shape_predictor.h>
 #include <dlib/opencv/cv_image.h>
@@ -8,116 +10,227 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <sys/stat.h>
 #include <unistd.h>
 
-using SP = dlib::shape_predictor;
 using Forests = std::vector<std::vector<dlib::impl::regression_tree>>;
 using Anchors = std::vector<std::vector<unsigned long>>;
 using Deltas = std::vector<std::vector<dlib::vector<float, 2>>>;
 using Pixels = std::vector<std::vector<dlib::vector<float, 2>>>;
 
-// A raw-binary cache of a shape predictor. dlib's own format stores every float as a portable
-// variable-length mantissa/exponent pair; the 68-point model has 16 million of them and takes
-// ~0.5 s to parse. The cache holds the same numbers as native floats (~65 MB, read in tens of
-// milliseconds), keyed by the model file's path, size and modification time, in
-// $XDG_CACHE_HOME/faceswap (default ~/.cache/faceswap). FACESWAP_NO_MODEL_CACHE=1 disables it.
+// The predictor is dlib's shape_predictor with its trees stored flat: every split in one array,
+// every leaf vector in one array of floats. Fitting runs dlib's own steps in dlib's order (the
+// feature pixels by dlib::impl::extract_feature_pixel_values, each tree walked by the same test,
+// its leaf added to the shape element by element, the shape mapped to the image by
+// dlib::impl::unnormalizing_tform), so the points are exactly those of dlib::shape_predictor read
+// from the same file (Tests/FaceSwapTests/ModelCacheTests.swift checks this against dlib's own).
+//
+// Flat arrays can be mapped straight from a file, so the cache is that layout on disk: dlib's
+// format stores every float as a portable variable-length pair (16 million of them in the 68-point
+// model, ~1 s to parse); the cache (~66 MB) is mapped read-only and verified by its checksum in a
+// few milliseconds, with no parsing and no allocation per tree. It lives in the model cache folder
+// (model_cache.hpp) as PATH.SIZE-MTIME.spflat (the model file's path with '/' as '_', its size and
+// modification time, which the header repeats; the older raw-float .spcache layout is not read).
 namespace {
-const char kMagic[8] = {'F', 'S', 'S', 'P', 'C', 'A', 'C', '1'};
 
-std::string cache_path(const char *model_path) {
-    if (const char *off = getenv("FACESWAP_NO_MODEL_CACHE"); off && *off && *off != '0') return "";
-    struct stat st;
-    if (stat(model_path, &st) != 0) return "";
-    std::string dir;
-    if (const char *x = getenv("XDG_CACHE_HOME"); x && *x) dir = std::string(x) + "/faceswap";
-    else if (const char *h = getenv("HOME"); h && *h) dir = std::string(h) + "/.cache/faceswap";
-    else return "";
+struct Cascade {  // trees [first_tree, +num_trees), feature pixels [first_pixel, +num_pixels)
+    uint64_t first_tree, num_trees, first_pixel, num_pixels;
+};
+struct Tree {  // splits [first_split, +num_splits); num_splits + 1 leaves of dim floats from first_leaf
+    uint64_t first_split, first_leaf;
+    uint32_t num_splits, reserved;
+};
+struct Split {
+    uint32_t idx1, idx2;
+    float thresh;
+};
+
+struct Flat {
+    dlib::matrix<float, 0, 1> initial;
+    long dim = 0;
+    std::vector<Cascade> cascades;
+    Anchors anchors;  // per cascade, as extract_feature_pixel_values takes them
+    Deltas deltas;
+    const Tree *trees = nullptr;
+    const Split *splits = nullptr;
+    const float *leaves = nullptr;
+    uint64_t num_trees = 0, num_splits = 0, num_leaf_floats = 0;
+    std::vector<Tree> own_trees;  // when not mapped
+    std::vector<Split> own_splits;
+    std::vector<float> own_leaves;
+    fsx::Mapping mapping;  // when mapped
+    int cache_state = fsx::kCacheOff;
+};
+
+// ---- the cache file: Header, then the sections at the offsets it gives (64-byte aligned) ----
+const char kMagic[8] = {'F', 'S', 'S', 'P', 'C', 'A', 'C', '2'};
+constexpr uint32_t kFormat = 2;
+
+struct Header {
+    char magic[8];
+    uint32_t format, header_size;
+    uint64_t model_size;
+    int64_t model_mtime;
+    uint64_t file_size;
+    uint64_t dim, cascades, pixels, trees, splits, leaf_floats;
+    // sections: initial (dim floats), cascades (Cascade), anchors (pixels u32), deltas (pixels x 2
+    // floats), trees (Tree), splits (Split), leaves (leaf_floats floats)
+    uint64_t off_initial, off_cascades, off_anchors, off_deltas, off_trees, off_splits, off_leaves;
+    uint64_t body_hash;    // hash64 of bytes [header_size, file_size)
+    uint64_t header_hash;  // hash64 of the fields above
+};
+
+uint64_t header_hash(const Header &h) { return fsx::hash64(&h, offsetof(Header, header_hash), 2); }
+
+std::string cache_path(const char *model_path, struct stat *st) {
+    std::string dir = fsx::cache_dir();
+    if (dir.empty() || stat(model_path, st) != 0) return "";
     std::string key = model_path;
     for (char &c : key) if (c == '/') c = '_';
-    return dir + "/" + key + "." + std::to_string((long long)st.st_size) + "-" +
-           std::to_string((long long)st.st_mtime) + ".spcache";
+    return dir + "/" + key + "." + std::to_string((long long)st->st_size) + "-" +
+           std::to_string((long long)st->st_mtime) + ".spflat";
 }
 
-template <typename T> bool put(FILE *f, const T &v) { return fwrite(&v, sizeof v, 1, f) == 1; }
-template <typename T> bool get(FILE *f, T &v) { return fread(&v, sizeof v, 1, f) == 1; }
+// a * b + c without overflow, or false.
+bool span(uint64_t count, uint64_t elem, uint64_t off, uint64_t limit) {
+    if (elem && count > limit / elem) return false;
+    uint64_t bytes = count * elem;
+    return off <= limit && bytes <= limit - off;
+}
 
-bool read_cache(const std::string &path, dlib::matrix<float, 0, 1> &initial, Forests &forests, Pixels &pixels) {
-    FILE *f = fopen(path.c_str(), "rb");
-    if (!f) return false;
-    std::unique_ptr<FILE, int (*)(FILE *)> closer(f, fclose);
-    char magic[8];
-    if (fread(magic, 1, 8, f) != 8 || memcmp(magic, kMagic, 8) != 0) return false;
-    uint64_t n = 0;
-    if (!get(f, n) || n > 100000) return false;
-    initial.set_size(n);
-    if (n && fread(&initial(0), sizeof(float), n, f) != n) return false;
-    uint64_t cascades = 0;
-    if (!get(f, cascades) || cascades > 1000) return false;
-    forests.assign(cascades, {});
-    pixels.assign(cascades, {});
-    for (auto &forest : forests) {
-        uint64_t trees = 0;
-        if (!get(f, trees) || trees > 100000) return false;
-        forest.resize(trees);
-        for (auto &tree : forest) {
-            uint64_t splits = 0, leaves = 0, dim = 0;
-            if (!get(f, splits) || splits > 1000000) return false;
-            tree.splits.resize(splits);
-            for (auto &sp : tree.splits) {
-                uint64_t a, b;
-                if (!get(f, a) || !get(f, b) || !get(f, sp.thresh)) return false;
-                sp.idx1 = a;
-                sp.idx2 = b;
-            }
-            if (!get(f, leaves) || !get(f, dim) || leaves > 1000000 || dim > 100000) return false;
-            tree.leaf_values.resize(leaves);
-            for (auto &leaf : tree.leaf_values) {
-                leaf.set_size(dim);
-                if (dim && fread(&leaf(0), sizeof(float), dim, f) != dim) return false;
-            }
+// The predictor in the cache file, or false (missing, other format or model, wrong size, checksum,
+// or a structure a fit could not walk safely). The values were checked (model_problem) before the
+// file was written and the checksum says they are those values.
+bool read_cache(const std::string &path, const struct stat &model, Flat &sp, bool *present) {
+    fsx::Mapping m = fsx::Mapping::open(path, true);
+    *present = !m.empty() || access(path.c_str(), F_OK) == 0;  // an empty file is there too
+    if (m.empty() || m.size() < sizeof(Header)) return false;
+    Header h;
+    memcpy(&h, m.data(), sizeof h);
+    const uint64_t size = m.size();
+    if (memcmp(h.magic, kMagic, 8) != 0 || h.format != kFormat || h.header_size != sizeof(Header) ||
+        h.header_hash != header_hash(h) || h.file_size != size || h.model_size != (uint64_t)model.st_size ||
+        h.model_mtime != (int64_t)model.st_mtime)
+        return false;
+    if (h.dim < 2 || h.dim % 2 || h.dim > 100000 || h.cascades > 1000 || h.pixels > size || h.trees > size ||
+        h.splits > size || h.leaf_floats > size)
+        return false;
+    const uint64_t offs[] = {h.off_initial, h.off_cascades, h.off_anchors, h.off_deltas, h.off_trees, h.off_splits, h.off_leaves};
+    for (uint64_t o : offs) if (o % 64 || o < sizeof(Header)) return false;
+    if (!span(h.dim, 4, h.off_initial, size) || !span(h.cascades, sizeof(Cascade), h.off_cascades, size) ||
+        !span(h.pixels, 4, h.off_anchors, size) || !span(h.pixels, 8, h.off_deltas, size) ||
+        !span(h.trees, sizeof(Tree), h.off_trees, size) || !span(h.splits, sizeof(Split), h.off_splits, size) ||
+        !span(h.leaf_floats, 4, h.off_leaves, size))
+        return false;
+    if (h.body_hash != fsx::hash64(m.data() + sizeof(Header), size - sizeof(Header))) return false;
+
+    const uint8_t *base = m.data();
+    const long dim = (long)h.dim, parts = dim / 2;
+    sp.dim = dim;
+    sp.initial.set_size(dim);
+    memcpy(&sp.initial(0), base + h.off_initial, 4 * dim);
+    sp.cascades.resize(h.cascades);
+    memcpy(sp.cascades.data(), base + h.off_cascades, sizeof(Cascade) * h.cascades);
+    const uint32_t *anchors = reinterpret_cast<const uint32_t *>(base + h.off_anchors);
+    const float *deltas = reinterpret_cast<const float *>(base + h.off_deltas);
+    sp.trees = reinterpret_cast<const Tree *>(base + h.off_trees);
+    sp.splits = reinterpret_cast<const Split *>(base + h.off_splits);
+    sp.leaves = reinterpret_cast<const float *>(base + h.off_leaves);
+    sp.num_trees = h.trees, sp.num_splits = h.splits, sp.num_leaf_floats = h.leaf_floats;
+    sp.anchors.assign(h.cascades, {});
+    sp.deltas.assign(h.cascades, {});
+    for (uint64_t c = 0; c < h.cascades; ++c) {
+        const Cascade &cc = sp.cascades[c];
+        if (cc.first_pixel > h.pixels || cc.num_pixels > h.pixels - cc.first_pixel || cc.first_tree > h.trees ||
+            cc.num_trees > h.trees - cc.first_tree)
+            return false;
+        for (uint64_t j = cc.first_pixel; j < cc.first_pixel + cc.num_pixels; ++j) {
+            if (anchors[j] >= (uint64_t)parts) return false;
+            sp.anchors[c].push_back(anchors[j]);
+            sp.deltas[c].push_back(dlib::vector<float, 2>(deltas[2 * j], deltas[2 * j + 1]));
+        }
+        for (uint64_t t = cc.first_tree; t < cc.first_tree + cc.num_trees; ++t) {
+            const Tree &tree = sp.trees[t];
+            if (tree.first_split > h.splits || tree.num_splits > h.splits - tree.first_split ||
+                !span((uint64_t)tree.num_splits + 1, h.dim, tree.first_leaf, h.leaf_floats))
+                return false;
+            for (uint64_t s = tree.first_split; s < tree.first_split + tree.num_splits; ++s)
+                if (sp.splits[s].idx1 >= cc.num_pixels || sp.splits[s].idx2 >= cc.num_pixels) return false;
         }
     }
-    for (auto &p : pixels) {
-        uint64_t count = 0;
-        if (!get(f, count) || count > 100000) return false;
-        p.resize(count);
-        for (auto &v : p) if (!get(f, v.x()) || !get(f, v.y())) return false;
-    }
+    sp.mapping = std::move(m);
     return true;
 }
 
-void write_cache(const std::string &path, const dlib::matrix<float, 0, 1> &initial, const Forests &forests,
-                 const Pixels &pixels) {
-    std::string dir = path.substr(0, path.rfind('/'));
-    std::string parent = dir.substr(0, dir.rfind('/'));
-    mkdir(parent.c_str(), 0755);
-    mkdir(dir.c_str(), 0755);
-    std::string tmp = path + ".tmp-" + std::to_string(getpid());
-    FILE *f = fopen(tmp.c_str(), "wb");
-    if (!f) return;
-    bool ok = fwrite(kMagic, 1, 8, f) == 8 && put(f, (uint64_t)initial.size());
-    if (ok && initial.size()) ok = fwrite(&initial(0), sizeof(float), initial.size(), f) == (size_t)initial.size();
-    ok = ok && put(f, (uint64_t)forests.size());
-    for (const auto &forest : forests) {
-        ok = ok && put(f, (uint64_t)forest.size());
-        for (const auto &tree : forest) {
-            ok = ok && put(f, (uint64_t)tree.splits.size());
-            for (const auto &sp : tree.splits)
-                ok = ok && put(f, (uint64_t)sp.idx1) && put(f, (uint64_t)sp.idx2) && put(f, sp.thresh);
-            uint64_t dim = tree.leaf_values.empty() ? 0 : tree.leaf_values[0].size();
-            ok = ok && put(f, (uint64_t)tree.leaf_values.size()) && put(f, dim);
-            for (const auto &leaf : tree.leaf_values)
-                ok = ok && (uint64_t)leaf.size() == dim && (dim == 0 || fwrite(&leaf(0), sizeof(float), dim, f) == dim);
+template <typename T> void append(std::vector<uint8_t> &file, uint64_t &off, const T *data, size_t count) {
+    file.resize((file.size() + 63) / 64 * 64, 0);  // each section 64-byte aligned
+    off = file.size();
+    const uint8_t *p = reinterpret_cast<const uint8_t *>(data);
+    file.insert(file.end(), p, p + sizeof(T) * count);
+}
+
+bool write_cache(const std::string &path, const struct stat &model, const Flat &sp) {
+    Header h{};
+    memcpy(h.magic, kMagic, 8);
+    h.format = kFormat;
+    h.header_size = sizeof(Header);
+    h.model_size = (uint64_t)model.st_size;
+    h.model_mtime = (int64_t)model.st_mtime;
+    h.dim = (uint64_t)sp.dim;
+    h.cascades = sp.cascades.size();
+    h.trees = sp.own_trees.size();
+    h.splits = sp.own_splits.size();
+    h.leaf_floats = sp.own_leaves.size();
+    std::vector<uint32_t> anchors;
+    std::vector<float> deltas;
+    for (size_t c = 0; c < sp.anchors.size(); ++c)
+        for (size_t j = 0; j < sp.anchors[c].size(); ++j) {
+            anchors.push_back((uint32_t)sp.anchors[c][j]);
+            deltas.push_back(sp.deltas[c][j].x());
+            deltas.push_back(sp.deltas[c][j].y());
         }
+    h.pixels = anchors.size();
+    std::vector<uint8_t> file(sizeof h);
+    file.reserve(sizeof h + 4 * sp.own_leaves.size() + sizeof(Split) * sp.own_splits.size() +
+                 sizeof(Tree) * sp.own_trees.size() + 12 * anchors.size() + 4096);
+    append(file, h.off_initial, &sp.initial(0), sp.dim);
+    append(file, h.off_cascades, sp.cascades.data(), sp.cascades.size());
+    append(file, h.off_anchors, anchors.data(), anchors.size());
+    append(file, h.off_deltas, deltas.data(), deltas.size());
+    append(file, h.off_trees, sp.own_trees.data(), sp.own_trees.size());
+    append(file, h.off_splits, sp.own_splits.data(), sp.own_splits.size());
+    append(file, h.off_leaves, sp.own_leaves.data(), sp.own_leaves.size());
+    h.file_size = file.size();
+    h.body_hash = fsx::hash64(file.data() + sizeof h, file.size() - sizeof h);
+    h.header_hash = header_hash(h);
+    memcpy(file.data(), &h, sizeof h);
+    return fsx::write_atomically(path, {{file.data(), file.size()}});
+}
+
+// The flat predictor from dlib's parts (read from the model file and checked).
+void flatten(Flat &sp, dlib::matrix<float, 0, 1> &initial, Forests &forests, Anchors &anchors, Deltas &deltas) {
+    sp.dim = initial.size();
+    sp.initial = initial;
+    sp.anchors = std::move(anchors);
+    sp.deltas = std::move(deltas);
+    sp.cascades.clear();
+    uint64_t pixel = 0;
+    for (size_t c = 0; c < forests.size(); ++c) {
+        sp.cascades.push_back({sp.own_trees.size(), forests[c].size(), pixel, sp.anchors[c].size()});
+        pixel += sp.anchors[c].size();
+        for (auto &tree : forests[c]) {
+            sp.own_trees.push_back({sp.own_splits.size(), sp.own_leaves.size(), (uint32_t)tree.splits.size(), 0});
+            for (const auto &s : tree.splits) sp.own_splits.push_back({(uint32_t)s.idx1, (uint32_t)s.idx2, s.thresh});
+            for (const auto &leaf : tree.leaf_values) sp.own_leaves.insert(sp.own_leaves.end(), &leaf(0), &leaf(0) + sp.dim);
+        }
+        std::vector<dlib::impl::regression_tree>().swap(forests[c]);  // give the memory back as we go
     }
-    for (size_t c = 0; c < pixels.size() && ok; ++c) {
-        ok = put(f, (uint64_t)pixels[c].size());
-        for (size_t j = 0; j < pixels[c].size() && ok; ++j) ok = put(f, pixels[c][j].x()) && put(f, pixels[c][j].y());
-    }
-    ok = (fclose(f) == 0) && ok;
-    if (ok) ok = rename(tmp.c_str(), path.c_str()) == 0;
-    if (!ok) unlink(tmp.c_str());
+    sp.trees = sp.own_trees.data();
+    sp.splits = sp.own_splits.data();
+    sp.leaves = sp.own_leaves.data();
+    sp.num_trees = sp.own_trees.size(), sp.num_splits = sp.own_splits.size(), sp.num_leaf_floats = sp.own_leaves.size();
 }
 
 // dlib's serialization of a shape predictor (serialize(shape_predictor): version, mean shape,
@@ -226,79 +339,147 @@ std::string model_problem(const dlib::matrix<float, 0, 1> &initial, const Forest
 
 extern "C" void *fsx_sp_load(const char *model_path) {
     FSX_GUARD_PTR("landmark model", FS_ERR_MODEL, {
-        // Both the cache and dlib's format are read as parts and checked (model_problem), then the
-        // predictor is built from the feature pixels, as the cache stores them, so that every run
-        // agrees exactly whether or not the cache was there.
-        std::string cache = cache_path(model_path);
+        struct stat st;
+        const std::string cache = cache_path(model_path, &st);
+        auto sp = std::make_unique<Flat>();
+        bool present = false;
+        if (!cache.empty() && read_cache(cache, st, *sp, &present)) {
+            sp->cache_state = fsx::kCacheHit;
+            return sp.release();
+        }
+        sp = std::make_unique<Flat>();
+        // dlib's format, read as parts and checked (model_problem) before anything uses it.
+        std::ifstream in(model_path, std::ios::binary);
+        if (!in || stat(model_path, &st) != 0) {
+            fsx::fail(FS_ERR_MODEL, std::string("cannot open '") + model_path + "'");
+            return nullptr;
+        }
+        int version = 0;
         dlib::matrix<float, 0, 1> initial;
         Forests forests;
-        Pixels pixels;
-        if (cache.empty() || !read_cache(cache, initial, forests, pixels) || !model_problem(initial, forests, pixels).empty()) {
-            std::ifstream in(model_path, std::ios::binary);
-            struct stat st;
-            if (!in || stat(model_path, &st) != 0) {
-                fsx::fail(FS_ERR_MODEL, std::string("cannot open '") + model_path + "'");
-                return nullptr;
-            }
-            int version = 0;
-            Anchors anchors;
-            Deltas deltas;
-            PartReader{in, (uint64_t)st.st_size}.read(version, initial, forests, anchors, deltas);
-            if (version != 1) {
-                fsx::fail(FS_ERR_MODEL, std::string("'") + model_path + "' is not a dlib shape predictor (version " +
-                                          std::to_string(version) + ")");
-                return nullptr;
-            }
-            bool damaged = anchors.size() != forests.size() || deltas.size() != forests.size() || initial.size() < 2;
-            for (size_t c = 0; c < anchors.size() && !damaged; ++c) {
-                damaged = deltas[c].size() != anchors[c].size();
-                for (unsigned long a : anchors[c]) damaged = damaged || a >= (unsigned long)initial.size() / 2;
-            }
-            if (damaged) {
-                fsx::fail(FS_ERR_MODEL, std::string("'") + model_path + "' is a damaged shape predictor");
-                return nullptr;
-            }
-            // Feature pixels in the mean shape's frame: anchor point + delta (what the constructor takes).
-            pixels.assign(anchors.size(), {});
-            for (size_t c = 0; c < anchors.size(); ++c)
-                for (size_t j = 0; j < anchors[c].size(); ++j)
-                    pixels[c].push_back(dlib::impl::location(initial, anchors[c][j]) + deltas[c][j]);
-            std::string problem = model_problem(initial, forests, pixels);
-            if (!problem.empty()) {
-                fsx::fail(FS_ERR_MODEL, std::string("'") + model_path + "' is a damaged shape predictor: " + problem);
-                return nullptr;
-            }
-            if (!cache.empty()) write_cache(cache, initial, forests, pixels);
+        Anchors anchors;
+        Deltas deltas;
+        PartReader{in, (uint64_t)st.st_size}.read(version, initial, forests, anchors, deltas);
+        if (version != 1) {
+            fsx::fail(FS_ERR_MODEL, std::string("'") + model_path + "' is not a dlib shape predictor (version " +
+                                      std::to_string(version) + ")");
+            return nullptr;
         }
-        return new SP(initial, forests, pixels);
+        bool damaged = anchors.size() != forests.size() || deltas.size() != forests.size() || initial.size() < 2;
+        for (size_t c = 0; c < anchors.size() && !damaged; ++c) {
+            damaged = deltas[c].size() != anchors[c].size();
+            for (unsigned long a : anchors[c]) damaged = damaged || a >= (unsigned long)initial.size() / 2;
+        }
+        if (damaged) {
+            fsx::fail(FS_ERR_MODEL, std::string("'") + model_path + "' is a damaged shape predictor");
+            return nullptr;
+        }
+        // Feature pixels in the mean shape's frame: anchor point + delta (what model_problem checks).
+        Pixels pixels(anchors.size());
+        for (size_t c = 0; c < anchors.size(); ++c)
+            for (size_t j = 0; j < anchors[c].size(); ++j)
+                pixels[c].push_back(dlib::impl::location(initial, anchors[c][j]) + deltas[c][j]);
+        std::string problem = model_problem(initial, forests, pixels);
+        if (!problem.empty()) {
+            fsx::fail(FS_ERR_MODEL, std::string("'") + model_path + "' is a damaged shape predictor: " + problem);
+            return nullptr;
+        }
+        flatten(*sp, initial, forests, anchors, deltas);
+        if (!cache.empty() && write_cache(cache, st, *sp)) sp->cache_state = present ? fsx::kCacheRebuilt : fsx::kCacheWritten;
+        return sp.release();
     })
 }
 
-extern "C" int fsx_sp_num_parts(const void *sp) {
-    return (int)static_cast<const SP *>(sp)->num_parts();
+extern "C" int fsx_sp_num_parts(const void *sp) { return (int)(static_cast<const Flat *>(sp)->dim / 2); }
+
+extern "C" int fsx_sp_cache_state(const void *sp) { return static_cast<const Flat *>(sp)->cache_state; }
+
+namespace {
+
+dlib::rectangle dlib_rect(const fsx_box *rect) {
+    return dlib::rectangle((long)std::lround(rect->x), (long)std::lround(rect->y), (long)std::lround(rect->x + rect->w) - 1,
+                           (long)std::lround(rect->y + rect->h) - 1);
 }
 
-template <typename Pixel>
-static dlib::full_object_detection fit(const SP &sp, const cv::Mat &m, const dlib::rectangle &r) {
-    return sp(dlib::cv_image<Pixel>(m), r);
+// dlib::shape_predictor::operator() over the flat trees (see the note at the top).
+template <typename Pixel> void fit(const Flat &sp, const cv::Mat &m, const dlib::rectangle &rect, float *xy) {
+    dlib::cv_image<Pixel> img(m);
+    dlib::matrix<float, 0, 1> current_shape = sp.initial;
+    std::vector<float> feature_pixel_values;
+    const long dim = sp.dim;
+    for (size_t c = 0; c < sp.cascades.size(); ++c) {
+        dlib::impl::extract_feature_pixel_values(img, rect, current_shape, sp.initial, sp.anchors[c], sp.deltas[c],
+                                                 feature_pixel_values);
+        const float *f = feature_pixel_values.data();
+        float *shape = &current_shape(0);
+        const Cascade &cc = sp.cascades[c];
+        for (uint64_t t = cc.first_tree; t < cc.first_tree + cc.num_trees; ++t) {
+            const Tree &tree = sp.trees[t];
+            const Split *s = sp.splits + tree.first_split;
+            unsigned long i = 0;
+            while (i < tree.num_splits) {
+                if ((float)f[s[i].idx1] - (float)f[s[i].idx2] > s[i].thresh)
+                    i = dlib::impl::left_child(i);
+                else
+                    i = dlib::impl::right_child(i);
+            }
+            const float *leaf = sp.leaves + tree.first_leaf + (i - tree.num_splits) * (uint64_t)dim;
+            for (long k = 0; k < dim; ++k) shape[k] += leaf[k];
+        }
+    }
+    const dlib::point_transform_affine tform_to_img = dlib::impl::unnormalizing_tform(rect);
+    for (long i = 0; i < dim / 2; ++i) {
+        const dlib::point p = tform_to_img(dlib::impl::location(current_shape, i));
+        xy[2 * i] = (float)p.x();
+        xy[2 * i + 1] = (float)p.y();
+    }
 }
+
+template <typename Pixel> void fit_dlib(const dlib::shape_predictor &sp, const cv::Mat &m, const dlib::rectangle &rect, float *xy) {
+    dlib::full_object_detection shape = sp(dlib::cv_image<Pixel>(m), rect);
+    for (unsigned long i = 0; i < shape.num_parts(); ++i) {
+        xy[2 * i] = (float)shape.part(i).x();
+        xy[2 * i + 1] = (float)shape.part(i).y();
+    }
+}
+
+}  // namespace
 
 extern "C" int fsx_sp_fit(const void *handle, fsx_view img, const fsx_box *rect, float *xy) {
     FSX_GUARD("landmarks", {
-        const SP &sp = *static_cast<const SP *>(handle);
+        const Flat &sp = *static_cast<const Flat *>(handle);
         cv::Mat m = fsx::mat(img);
-        dlib::rectangle r((long)std::lround(rect->x), (long)std::lround(rect->y),
-                          (long)std::lround(rect->x + rect->w) - 1,
-                          (long)std::lround(rect->y + rect->h) - 1);
-        dlib::full_object_detection shape;
+        const dlib::rectangle r = dlib_rect(rect);
         switch (fsx::channels_of(img.format)) {
-        case 1: shape = fit<unsigned char>(sp, m, r); break;
-        case 3: shape = fit<dlib::bgr_pixel>(sp, m, r); break;  // intensity = (r+g+b)/3: order-free
-        default: shape = fit<dlib::bgr_alpha_pixel>(sp, m, r); break;
+        case 1: fit<unsigned char>(sp, m, r, xy); break;
+        case 3: fit<dlib::bgr_pixel>(sp, m, r, xy); break;  // intensity = (r+g+b)/3: order-free
+        default: fit<dlib::bgr_alpha_pixel>(sp, m, r, xy); break;
         }
-        for (unsigned long i = 0; i < shape.num_parts(); ++i) {
-            xy[2 * i] = (float)shape.part(i).x();
-            xy[2 * i + 1] = (float)shape.part(i).y();
+        return 0;
+    })
+}
+
+extern "C" int fsx_sp_fit_dlib(const char *model_path, fsx_view img, const fsx_box *rect, float *xy) {
+    FSX_GUARD("landmarks (dlib's own)", {
+        static std::mutex mu;
+        static std::map<std::string, std::unique_ptr<dlib::shape_predictor>> loaded;
+        const dlib::shape_predictor *sp;
+        {
+            std::lock_guard<std::mutex> lock(mu);
+            auto &slot = loaded[model_path];
+            if (!slot) {
+                auto p = std::make_unique<dlib::shape_predictor>();
+                dlib::deserialize(model_path) >> *p;
+                slot = std::move(p);
+            }
+            sp = slot.get();
+        }
+        cv::Mat m = fsx::mat(img);
+        const dlib::rectangle r = dlib_rect(rect);
+        switch (fsx::channels_of(img.format)) {
+        case 1: fit_dlib<unsigned char>(*sp, m, r, xy); break;
+        case 3: fit_dlib<dlib::bgr_pixel>(*sp, m, r, xy); break;
+        default: fit_dlib<dlib::bgr_alpha_pixel>(*sp, m, r, xy); break;
         }
         return 0;
     })
@@ -318,4 +499,4 @@ extern "C" int fsx_sp_mean_shape(const char *model_path, float *xy, int capacity
     })
 }
 
-extern "C" void fsx_sp_free(void *sp) { delete static_cast<SP *>(sp); }
+extern "C" void fsx_sp_free(void *sp) { delete static_cast<Flat *>(sp); }

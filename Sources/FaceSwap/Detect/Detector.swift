@@ -29,12 +29,40 @@ public struct DetectorOptions: Sendable {
     func validate() throws { try OptionField.validate(Self.fields, self, .detector) }
 }
 
+/// What creating a handle did with its on-disk model cache ($XDG_CACHE_HOME/faceswap, see
+/// Sources/CFaceShim/model_cache.hpp).
+public enum ModelCacheState: Int32, Sendable {
+    /// No cache: disabled (FACESWAP_NO_MODEL_CACHE=1), no cache folder, it could not be written,
+    /// or the handle has none (CNN, Haar).
+    case off = 0
+    /// Loaded from a valid cache.
+    case hit = 1
+    /// Built the slow way, and the cache written (the first use).
+    case written = 2
+    /// A stale, truncated or corrupt cache was found: built the slow way and rewritten.
+    case rebuilt = 3
+
+    public var name: String {
+        switch self {
+        case .off: return "no cache"
+        case .hit: return "cache hit"
+        case .written: return "cache written"
+        case .rebuilt: return "cache rebuilt"
+        }
+    }
+}
+
 /// A face detector: dlib HOG, dlib CNN (MMOD) or OpenCV Haar. Immutable and thread-safe.
 public final class Detector: @unchecked Sendable {
     public let options: DetectorOptions
     private let handle: UnsafeMutableRawPointer
     /// The smallest face each backend finds in the image it scans (its window).
     private var window: Double { options.backend == .haar ? 40 : 80 }
+
+    /// What creating this detector did with the HOG detector's cache.
+    public var cacheState: ModelCacheState {
+        options.backend == .hog ? ModelCacheState(rawValue: fsx_hog_cache_state(handle)) ?? .off : .off
+    }
 
     public init(_ options: DetectorOptions = DetectorOptions()) throws {
         try requireSupportedCPU()

@@ -24,6 +24,9 @@ public final class Landmarker: @unchecked Sendable {
 
     deinit { fsx_sp_free(handle) }
 
+    /// What creating this landmarker did with the model's cache.
+    public var cacheState: ModelCacheState { ModelCacheState(rawValue: fsx_sp_cache_state(handle)) ?? .off }
+
     /// Fits the points inside `face.rect`; returns the face with landmarks set.
     public func fit(_ image: Image, _ face: Face) throws -> Face {
         let r = face.rect

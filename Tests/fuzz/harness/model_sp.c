@@ -55,7 +55,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     snprintf(key, sizeof key, "%s", fixed_model);
     for (char *c = key; *c; c++)
         if (*c == '/') *c = '_';
-    snprintf(fixed_cache, sizeof fixed_cache, "%s/%s.%lld-%lld.spcache", cache_dir, key, (long long)st.st_size,
+    snprintf(fixed_cache, sizeof fixed_cache, "%s/%s.%lld-%lld.spflat", cache_dir, key, (long long)st.st_size,
              (long long)st.st_mtime);
     /* A 96x96 probe with structure (gradients and a dark blob), in grey so any model sees contrast. */
     FUZZ_CHECK(fs_image_create(96, 96, FS_FORMAT_GRAY8, &probe) == FS_OK, "fs_image_create");

@@ -1,0 +1,116 @@
+// The shim's model caches: folder, atomic writes, read-only mappings, checksum (model_cache.hpp).
+#include "model_cache.hpp"
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace fsx {
+
+std::string cache_dir() {
+    if (const char *off = getenv("FACESWAP_NO_MODEL_CACHE"); off && *off && *off != '0') return "";
+    if (const char *x = getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/faceswap";
+    if (const char *h = getenv("HOME"); h && *h) return std::string(h) + "/.cache/faceswap";
+    return "";
+}
+
+bool write_atomically(const std::string &path, const std::vector<std::pair<const void *, size_t>> &parts) {
+    size_t slash = path.rfind('/');
+    if (slash == std::string::npos || slash == 0) return false;
+    std::string dir = path.substr(0, slash);
+    std::string parent = dir.substr(0, dir.rfind('/'));
+    if (!parent.empty()) mkdir(parent.c_str(), 0755);
+    mkdir(dir.c_str(), 0755);
+    std::string tmp = path + ".tmp-XXXXXX";
+    int fd = mkstemp(&tmp[0]);
+    if (fd < 0) return false;
+    bool ok = fchmod(fd, 0644) == 0;
+    for (const auto &[data, size] : parts) {
+        const char *p = static_cast<const char *>(data);
+        size_t left = size;
+        while (ok && left > 0) {
+            ssize_t n = write(fd, p, left);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) ok = false;
+            else p += n, left -= (size_t)n;
+        }
+    }
+    ok = (close(fd) == 0) && ok;
+    ok = ok && rename(tmp.c_str(), path.c_str()) == 0;
+    if (!ok) unlink(tmp.c_str());
+    return ok;
+}
+
+static inline uint64_t load64(const uint8_t *p) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static inline uint64_t mix(uint64_t lane, uint64_t v) {
+    lane = (lane ^ v) * 0x9E3779B97F4A7C15ull;
+    return lane ^ (lane >> 29);
+}
+
+uint64_t hash64(const void *data, size_t size, uint64_t seed) {
+    const uint8_t *p = static_cast<const uint8_t *>(data);
+    uint64_t a = seed ^ 0x243F6A8885A308D3ull, b = seed ^ 0x13198A2E03707344ull;
+    uint64_t c = seed ^ 0xA4093822299F31D0ull, d = seed ^ 0x082EFA98EC4E6C89ull;
+    size_t i = 0;
+    for (; i + 32 <= size; i += 32) {
+        a = mix(a, load64(p + i));
+        b = mix(b, load64(p + i + 8));
+        c = mix(c, load64(p + i + 16));
+        d = mix(d, load64(p + i + 24));
+    }
+    uint8_t tail[32] = {0};
+    if (i < size) {
+        memcpy(tail, p + i, size - i);
+        a = mix(a, load64(tail));
+        b = mix(b, load64(tail + 8));
+        c = mix(c, load64(tail + 16));
+        d = mix(d, load64(tail + 24));
+    }
+    uint64_t h = mix(mix(mix(mix(size, a), b), c), d);
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDull;
+    h ^= h >> 33;
+    return h;
+}
+
+Mapping Mapping::open(const std::string &path, bool populate) {
+    Mapping m;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return m;
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+        void *p = mmap(nullptr, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | (populate ? MAP_POPULATE : 0), fd, 0);
+        if (p != MAP_FAILED) {
+            m.data_ = static_cast<const uint8_t *>(p);
+            m.size_ = (size_t)st.st_size;
+        }
+    }
+    close(fd);
+    return m;
+}
+
+Mapping &Mapping::operator=(Mapping &&o) noexcept {
+    if (this != &o) {
+        if (data_) munmap(const_cast<uint8_t *>(data_), size_);
+        data_ = o.data_;
+        size_ = o.size_;
+        o.data_ = nullptr;
+        o.size_ = 0;
+    }
+    return *this;
+}
+
+Mapping::~Mapping() {
+    if (data_) munmap(const_cast<uint8_t *>(data_), size_);
+}
+
+}  // namespace fsx
