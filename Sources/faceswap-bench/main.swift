@@ -139,7 +139,8 @@ fastOptions.minFaceSize = 320  // scan at 1/4 scale: faces >= 320 px
 let fast = try Detector(fastOptions)
 let tDetector = now() - t0
 let full = try Detector()
-print("handle creation: landmarker (68-point model) \(ms(tLandmarker)), HOG detector \(ms(tDetector))\n")
+print("handle creation: landmarker (68-point model) \(ms(tLandmarker)) (\(landmarker.cacheState.name)), " +
+      "HOG detector \(ms(tDetector)) (\(fast.cacheState.name))\n")
 if args.contains("--learned") {  // only the learned-conversion figures (e.g. to compare BLAS builds)
     try learnedBench(data: data, outDir: outDir, runs: runs, landmarker: landmarker)
     exit(0)
@@ -195,6 +196,7 @@ let srcBytes = jpegBytes, dstBytes = cityJPEG.array
 runFloor("'\(jpegPath)' \(runs) 0.25 '\(cityPath)'")
 print("")
 let tDecodeTarget = try time(runs) { _ = try dstBytes.withUnsafeBytes { try Image.decode($0) } }
+var inProcessSwap: Double? = nil  // startup (issue 11 item 5): the multiband end-to-end figure below
 if want("swap") {
 print("face swap, 1280x720 JPEG source (obama) onto 1280x720 JPEG target (city portrait), detector min face 320 px")
 for blend in [BlendMode.multiband, .alpha, .poisson, .poissonExact] {
@@ -215,6 +217,7 @@ for blend in [BlendMode.multiband, .alpha, .poisson, .poissonExact] {
         _ = try r.image.encode(.jpeg)
     }
     print("  blend \(blend.name): end to end \(ms(tEnd)); with a prepared source, one more target \(ms(tMore))")
+    if blend == .multiband { inProcessSwap = tEnd }  // startup
     if blend == .multiband || blend == .poisson || blend == .poissonExact {
         // Per-stage medians of the face stages.
         let target = try dstBytes.withUnsafeBytes { try Image.decode($0) }
@@ -253,6 +256,18 @@ print("  decode 1280x720 \(ms(try time(runs) { _ = try dstBytes.withUnsafeBytes 
       " detect+68 points \(ms(try time(runs) { for f in try fast.detect(target) { _ = try landmarker.fit(target, f) } }))," +
       " JPEG encode \(ms(try time(runs) { _ = try target.encode(.jpeg) }))\n")
 }
+
+// ---- startup (issue 11 item 5): the whole-process CLI swap against the in-process one (Startup.swift) ----
+if want("startup") {
+    let inProcess = try inProcessSwap ?? time(runs) {
+        let swapper = try Swapper(detector: fast, landmarker: landmarker)
+        let s = try srcBytes.withUnsafeBytes { try Image.decode($0) }
+        let t = try dstBytes.withUnsafeBytes { try Image.decode($0) }
+        _ = try swapper.swap(try swapper.prepare(s), onto: t).image.encode(.jpeg)
+    }
+    startupBench(source: jpegPath, target: cityPath, outDir: outDir, inProcess: inProcess)
+}
+// ---- end startup ----
 
 // ---- Video (issue 4): a 1280x720 clip made from a shared talking-head clip ----
 let clip = outDir + "/talking_1280x720.mp4"
