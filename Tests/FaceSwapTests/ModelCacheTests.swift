@@ -1,0 +1,199 @@
+@testable import FaceSwap
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The model caches (Sources/CFaceShim/model_cache.hpp): the HOG detector's dlib serialisation and
+/// the shape predictor's flat, mapped layout. What a cached handle finds must be exactly what dlib's
+/// own detector and predictor find (DlibReference calls dlib directly: a freshly built
+/// get_frontal_face_detector(), a shape_predictor read by dlib::deserialize), and a damaged cache
+/// must be noticed and rebuilt. Each test uses its own empty cache folder.
+final class ModelCacheTests: XCTestCase {
+    static let photos = ["fr_obama1.jpg", "fr_two_people_obama_biden.jpg", "dlib_bald_guys_collage.jpg",
+                         "sn_city_portrait.jpg", "fb_einstein2.jpg", "rcv_threequarter_face.jpg"]
+
+    var folder = ""
+    var saved: [String: String?] = [:]
+
+    override func setUpWithError() throws {
+        try requireData()
+        var template = Array((FileManagerFree.tmp + "/fs-model-cache-XXXXXX").utf8CString)
+        folder = String(cString: try XCTUnwrap(mkdtemp(&template), "mkdtemp"))
+        for name in ["XDG_CACHE_HOME", "FACESWAP_NO_MODEL_CACHE"] { saved[name] = Files.environment(name) }
+        setenv("XDG_CACHE_HOME", folder, 1)
+        unsetenv("FACESWAP_NO_MODEL_CACHE")
+    }
+
+    override func tearDown() {
+        for (name, value) in saved {
+            if let value { setenv(name, value, 1) } else { unsetenv(name) }
+        }
+        _ = system("rm -rf '\(folder)'")
+    }
+
+    /// The one cache file whose name ends in `suffix`.
+    func cacheFile(_ suffix: String) throws -> String {
+        let names = try Files.list(folder + "/faceswap").filter { $0.hasSuffix(suffix) }
+        XCTAssertEqual(names.count, 1, "cache files ending in \(suffix): \(names)")
+        let name = try XCTUnwrap(names.first)
+        return name.hasPrefix("/") ? name : folder + "/faceswap/" + name
+    }
+
+    static func size(_ path: String) -> Int {
+        var st = stat()
+        return stat(path, &st) == 0 ? Int(st.st_size) : -1
+    }
+
+    /// Flips every bit of the byte at `offset`.
+    static func flip(_ path: String, at offset: Int) {
+        let fd = open(path, O_RDWR)
+        defer { close(fd) }
+        var b: UInt8 = 0
+        XCTAssertEqual(pread(fd, &b, 1, off_t(offset)), 1)
+        b ^= 0xff
+        XCTAssertEqual(pwrite(fd, &b, 1, off_t(offset)), 1)
+    }
+
+    /// The detector's rectangles and scores on each photo, in a fixed order.
+    static func boxes(_ detector: Detector) throws -> [[Double]] {
+        try photos.flatMap { name -> [[Double]] in
+            let img = try Image.load(path: TestData.face(name))
+            return try detector.detect(img).map { [$0.rect.x, $0.rect.y, $0.rect.width, $0.rect.height, $0.score] }.sorted { $0.lexicographicallyPrecedes($1) }
+        }
+    }
+
+    /// dlib's own detector on the same grey images (the library scans at scale 1 with the default options).
+    static let dlibBoxes: [[Double]] = {
+        try! photos.flatMap { name -> [[Double]] in
+            let img = try Image.load(path: TestData.face(name))
+            let gray = try img.grayResized(width: img.width, height: img.height)
+            return try DlibReference.hogDetect(gray).map { [$0.rect.x, $0.rect.y, $0.rect.width, $0.rect.height, $0.score] }
+                .sorted { $0.lexicographicallyPrecedes($1) }
+        }
+    }()
+
+    func testCachedDetectorFindsDlibsOwnBoxes() throws {
+        let first = try Detector()
+        XCTAssertEqual(first.cacheState, .written)
+        let cached = try Detector()
+        XCTAssertEqual(cached.cacheState, .hit)
+        let expected = Self.dlibBoxes
+        XCTAssertGreaterThan(expected.count, Self.photos.count, "the photos hold more faces than photos")
+        XCTAssertEqual(try Self.boxes(cached), expected)
+        XCTAssertEqual(try Self.boxes(first), expected)
+    }
+
+    func testDamagedDetectorCacheIsRebuilt() throws {
+        _ = try Detector()
+        let path = try cacheFile(".hogcache")
+        let size = Self.size(path)
+        XCTAssertGreaterThan(size, 100_000)
+        // Truncated, one byte flipped in the header, in the middle, at the end, an empty file, another file's bytes.
+        let damage: [(String, () -> Void)] = [
+            ("truncated", { XCTAssertEqual(truncate(path, off_t(size / 2)), 0) }),
+            ("header byte", { Self.flip(path, at: 12) }),
+            ("middle byte", { Self.flip(path, at: size / 2) }),
+            ("last byte", { Self.flip(path, at: size - 1) }),
+            ("empty", { XCTAssertEqual(truncate(path, 0), 0) }),
+            ("not a cache", { _ = system("head -c \(size) '\(TestData.face("fr_obama1.jpg"))' > '\(path)'") }),
+        ]
+        for (what, spoil) in damage {
+            spoil()
+            let d = try Detector()
+            XCTAssertEqual(d.cacheState, .rebuilt, what)
+            XCTAssertEqual(Self.size(path), size, "\(what): rewritten whole")
+            XCTAssertEqual(try Self.boxes(d), Self.dlibBoxes, what)
+            XCTAssertEqual(try Detector().cacheState, .hit, "\(what): the rewritten cache is used")
+        }
+    }
+
+    /// dlib's own points for every face dlib finds in the photos (and a shifted, enlarged box each).
+    func assertLandmarksMatchDlib(_ landmarker: Landmarker, _ what: String) throws {
+        var fits = 0
+        for name in Self.photos {
+            let img = try Image.load(path: TestData.face(name))
+            for face in try Shared.detector.detect(img) {
+                let r = face.rect
+                for rect in [r, Rect(x: r.x + 7, y: r.y - 5, width: r.width * 1.3, height: r.height * 1.2)] {
+                    for image in [img, try img.ensuring(.gray8)] {
+                        let ours = try landmarker.fit(image, Face(box: rect, rect: rect, score: 0)).landmarks
+                        let dlib = try DlibReference.fit(modelPath: landmarker.modelPath, image, rect: rect, points: landmarker.numPoints)
+                        XCTAssertEqual(ours, dlib, "\(what): \(name), rect \(rect)")
+                        fits += 1
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThan(fits, 4 * Self.photos.count)
+    }
+
+    func testCachedLandmarksAreDlibsOwn() throws {
+        for name in [ModelResolver.landmarks68, ModelResolver.landmarks5] {
+            let path = try ModelResolver.find(name)
+            let first = try Landmarker(modelPath: path)
+            XCTAssertEqual(first.cacheState, .written, name)
+            let cached = try Landmarker(modelPath: path)
+            XCTAssertEqual(cached.cacheState, .hit, name)
+            try assertLandmarksMatchDlib(cached, "\(name) from its cache")
+            try assertLandmarksMatchDlib(first, "\(name) parsed")
+        }
+    }
+
+    func testDamagedLandmarkCacheIsRebuilt() throws {
+        let model = try ModelResolver.find(ModelResolver.landmarks5)  // the small model: quick to rebuild
+        _ = try Landmarker(modelPath: model)
+        let path = try cacheFile(".spflat")
+        let size = Self.size(path)
+        let damage: [(String, () -> Void)] = [
+            ("truncated", { XCTAssertEqual(truncate(path, off_t(size - 1000)), 0) }),
+            ("header byte", { Self.flip(path, at: 40) }),
+            ("a leaf byte", { Self.flip(path, at: size - size / 3) }),
+            ("last byte", { Self.flip(path, at: size - 1) }),
+            ("grown", { XCTAssertEqual(truncate(path, off_t(size + 64)), 0) }),
+            ("empty", { XCTAssertEqual(truncate(path, 0), 0) }),
+            ("not a cache", { _ = system("head -c \(size) '\(model)' > '\(path)'") }),
+        ]
+        for (what, spoil) in damage {
+            spoil()
+            let lm = try Landmarker(modelPath: model)
+            XCTAssertEqual(lm.cacheState, .rebuilt, what)
+            XCTAssertEqual(Self.size(path), size, "\(what): rewritten whole")
+            try assertLandmarksMatchDlib(lm, what)
+            XCTAssertEqual(try Landmarker(modelPath: model).cacheState, .hit, "\(what): the rewritten cache is used")
+        }
+        // The 68-point model's cache, truncated: rebuilt too.
+        let big = try ModelResolver.find(ModelResolver.landmarks68)
+        _ = try Landmarker(modelPath: big)
+        let bigPath = try Files.list(folder + "/faceswap").filter { $0.hasSuffix(".spflat") && $0.contains("68") }
+        XCTAssertEqual(bigPath.count, 1)
+        let p = bigPath[0].hasPrefix("/") ? bigPath[0] : folder + "/faceswap/" + bigPath[0]
+        XCTAssertEqual(truncate(p, off_t(Self.size(p) / 2)), 0)
+        let lm = try Landmarker(modelPath: big)
+        XCTAssertEqual(lm.cacheState, .rebuilt)
+        try assertLandmarksMatchDlib(lm, "68 points, truncated cache")
+    }
+
+    func testNoCacheFolderOrCachesOffFallBackSilently() throws {
+        // A cache folder that cannot be made (under a regular file), then caches switched off.
+        let blocker = folder + "/file"
+        XCTAssertEqual(system("echo x > '\(blocker)'"), 0)
+        setenv("XDG_CACHE_HOME", blocker + "/cache", 1)
+        let d = try Detector()
+        XCTAssertEqual(d.cacheState, .off)
+        XCTAssertEqual(try Self.boxes(d), Self.dlibBoxes)
+        let lm = try Landmarker(modelPath: try ModelResolver.find(ModelResolver.landmarks5))
+        XCTAssertEqual(lm.cacheState, .off)
+        try assertLandmarksMatchDlib(lm, "unwritable cache folder")
+        setenv("XDG_CACHE_HOME", folder, 1)
+        setenv("FACESWAP_NO_MODEL_CACHE", "1", 1)
+        XCTAssertEqual(try Detector().cacheState, .off)
+        XCTAssertEqual(try Landmarker(modelPath: try ModelResolver.find(ModelResolver.landmarks5)).cacheState, .off)
+        XCTAssertFalse(Files.exists(folder + "/faceswap"), "nothing written with FACESWAP_NO_MODEL_CACHE=1")
+    }
+}
+
+/// The temporary folder ($TMPDIR or /tmp).
+enum FileManagerFree {
+    static var tmp: String { Files.environment("TMPDIR").flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp" }
+}
