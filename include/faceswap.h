@@ -83,6 +83,24 @@
  *  - Free functions (fs_align_*, fs_affine_*, fs_status_string, ...): thread-safe.
  *  - fs_last_error_message(): per thread.
  *
+ * Threads of a call
+ * -----------------
+ *  Most calls run on the caller's thread only. These may also run work on threads of their own,
+ *  started inside the call and joined before it returns (none is left running, nothing runs
+ *  between calls):
+ *  - fs_video_swap, fs_reenact_video: up to `threads` of their options (0: every core the
+ *    process may use): decoding, swapping and encoding overlap; libavcodec's and x264's own
+ *    threads are counted in it. The progress callback is still called on the caller's thread,
+ *    in frame order.
+ *  - fs_stream_push, fs_stream_push_view: the faces of one frame on up to the stream options'
+ *    `threads`; fs_swap, fs_swap_inplace: the faces of one image on up to every core. Faces whose
+ *    regions could touch are swapped one after another, so the result is the same as on one
+ *    thread.
+ *  These threads use the swapper, source, model, detector and landmarker the call was given, which
+ *  the rules above allow (they are shared safely); a stream or reenactor is still used by one
+ *  thread at a time, and the images given are touched only until the call returns. So the rules
+ *  for the caller are unchanged; `threads` 1 keeps a call on the caller's thread.
+ *
  * CPU
  * ---
  *  A default x86-64 build uses AVX2 + FMA (x86-64-v3). On an older CPU, handle creation fails
@@ -218,7 +236,8 @@ typedef enum fs_options_kind {
     FS_OPTIONS_DETECTOR = 1,       /* fs_detector_options */
     FS_OPTIONS_SWAP = 2,           /* fs_swap_options */
     FS_OPTIONS_STREAM = 3,         /* fs_stream_options */
-    FS_OPTIONS_VIDEO = 4,          /* fs_video_options (and crf, preset of fs_reenact_options) */
+    FS_OPTIONS_VIDEO = 4,          /* fs_video_options (and crf, preset, threads of
+                                      fs_reenact_options) */
     FS_OPTIONS_REENACT = 5,        /* fs_reenact_options */
     FS_OPTIONS_EXTRACT = 6,        /* fs_extract_options (experimental tier) */
     FS_OPTIONS_TRAIN = 7           /* fs_train_options (experimental tier) */
@@ -235,7 +254,7 @@ typedef enum fs_option_type {
 /* One option of an options struct. Output struct: set struct_size to sizeof(fs_option_info)
  * before the call; the library writes at most that many bytes (see Conventions). Fields that
  * are not plain values (model_path, use_reference with reference, the stream pointer, seed,
- * names and folders) are not listed. */
+ * reserved, names and folders) are not listed. */
 typedef struct fs_option_info {
     uint32_t struct_size;          /* set by the caller */
     fs_option_type type;
@@ -751,10 +770,13 @@ typedef struct fs_stream_options {
                                     distance per second (default 8) */
     float scene_cut;             /* mean absolute difference (0–255) of consecutive 32×18 grey
                                     thumbnails that counts as a cut: tracks restart (default 28) */
+    int32_t threads;             /* threads one fs_stream_push may use to swap the faces of a
+                                    frame at the same time (0–1024; default 0: every core; 1: only
+                                    the caller's thread). See "Threads of a call" at the top. */
 } fs_stream_options;
 
 /* Fills *options with the stream defaults, writing exactly `size` bytes.
- * The defaults: detect_interval 5, min_cutoff 2, beta 8, scene_cut 28; written as
+ * The defaults: detect_interval 5, min_cutoff 2, beta 8, scene_cut 28, threads 0; written as
  * fs_detector_options_init does. Pass sizeof *options (FS_STREAM_OPTIONS_INIT(&o)). options is
  * borrowed. Thread-safe.
  * Errors: INVALID_ARGUMENT (options NULL; size below 8 or over FS_STRUCT_SIZE_MAX). */
@@ -819,11 +841,18 @@ typedef struct fs_video_options {
     const fs_stream_options *stream; /* tracking and smoothing (borrowed for the call; default
                                     NULL: the stream defaults) */
     const char *preset;          /* x264 preset (NULL: "veryfast") */
+    int32_t threads;             /* threads the job may use (0–1024; default 0: every core; 1:
+                                    only the caller's thread, frame after frame): decoding,
+                                    swapping and encoding overlap, and the faces of a frame are
+                                    swapped at the same time. Every frame is swapped alike for
+                                    every value (x264's bits may differ slightly with its own
+                                    thread count). See "Threads of a call" at the top. */
+    int32_t reserved;            /* threads' 4-byte partner (growth rule): 0, ignored */
 } fs_video_options;
 
 /* Fills *options with the video defaults, writing exactly `size` bytes.
- * The defaults: crf 18, stream NULL, preset NULL; written as fs_detector_options_init does. Pass
- * sizeof *options (FS_VIDEO_OPTIONS_INIT(&o)). options is borrowed. Thread-safe.
+ * The defaults: crf 18, stream NULL, preset NULL, threads 0; written as fs_detector_options_init
+ * does. Pass sizeof *options (FS_VIDEO_OPTIONS_INIT(&o)). options is borrowed. Thread-safe.
  * Errors: INVALID_ARGUMENT (options NULL; size below 8 or over FS_STRUCT_SIZE_MAX). */
 FS_API fs_status fs_video_options_init(fs_video_options *options, size_t size);
 #define FS_VIDEO_OPTIONS_INIT(o) fs_video_options_init((o), sizeof *(o))
@@ -871,11 +900,14 @@ typedef struct fs_reenact_options {
     int32_t crf;                 /* fs_reenact_video: H.264 quality 0 (lossless) – 51 (default 18,
                                     as fs_video_options) */
     const char *preset;          /* fs_reenact_video: x264 preset (NULL: "veryfast") */
+    int32_t threads;             /* fs_reenact_video: threads the job may use (as
+                                    fs_video_options; default 0: every core) */
+    int32_t reserved;            /* threads' 4-byte partner (growth rule): 0, ignored */
 } fs_reenact_options;
 
 /* Fills *options with the reenactment defaults, writing exactly `size` bytes.
  * The defaults: expression 1, head_motion 1, mouth_fill 1, side_by_side 0, stream NULL, crf 18,
- * preset NULL; written as fs_detector_options_init does. Pass sizeof *options
+ * preset NULL, threads 0; written as fs_detector_options_init does. Pass sizeof *options
  * (FS_REENACT_OPTIONS_INIT(&o)). options is borrowed. Thread-safe.
  * Errors: INVALID_ARGUMENT (options NULL; size below 8 or over FS_STRUCT_SIZE_MAX). */
 FS_API fs_status fs_reenact_options_init(fs_reenact_options *options, size_t size);

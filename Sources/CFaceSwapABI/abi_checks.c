@@ -29,14 +29,16 @@ _Static_assert(FS_SIZE_FIRST(fs_swap_options) && offsetof(fs_swap_options, mode)
                offsetof(fs_swap_options, color_strength) == 572 &&
                sizeof(fs_swap_options) == 576 && FS_ENDS_AT(fs_swap_options, color_strength), "fs_swap_options layout");
 _Static_assert(FS_SIZE_FIRST(fs_stream_options) && offsetof(fs_stream_options, detect_interval) == 4 &&
-               sizeof(fs_stream_options) == 20 && FS_ENDS_AT(fs_stream_options, scene_cut), "fs_stream_options layout");
+               offsetof(fs_stream_options, threads) == 20 &&
+               sizeof(fs_stream_options) == 24 && FS_ENDS_AT(fs_stream_options, threads), "fs_stream_options layout");
 _Static_assert(FS_SIZE_FIRST(fs_video_options) && offsetof(fs_video_options, crf) == 4 &&
                offsetof(fs_video_options, stream) == 8 && offsetof(fs_video_options, preset) == 16 &&
-               sizeof(fs_video_options) == 24 && FS_ENDS_AT(fs_video_options, preset), "fs_video_options layout");
+               offsetof(fs_video_options, threads) == 24 && sizeof(fs_video_options) == 32 &&
+               FS_ENDS_AT(fs_video_options, reserved), "fs_video_options layout");
 _Static_assert(FS_SIZE_FIRST(fs_reenact_options) && offsetof(fs_reenact_options, expression) == 4 &&
                offsetof(fs_reenact_options, stream) == 24 && offsetof(fs_reenact_options, crf) == 32 &&
-               offsetof(fs_reenact_options, preset) == 40 && sizeof(fs_reenact_options) == 48 &&
-               FS_ENDS_AT(fs_reenact_options, preset), "fs_reenact_options layout");
+               offsetof(fs_reenact_options, preset) == 40 && offsetof(fs_reenact_options, threads) == 48 &&
+               sizeof(fs_reenact_options) == 56 && FS_ENDS_AT(fs_reenact_options, reserved), "fs_reenact_options layout");
 _Static_assert(FS_SIZE_FIRST(fs_extract_options) && offsetof(fs_extract_options, size) == 4 &&
                sizeof(fs_extract_options) == 28 && FS_ENDS_AT(fs_extract_options, max_faces), "fs_extract_options layout");
 _Static_assert(FS_SIZE_FIRST(fs_train_options) && offsetof(fs_train_options, size) == 4 &&

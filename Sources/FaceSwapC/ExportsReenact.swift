@@ -62,7 +62,7 @@ public func _fs_reenact_video(_ h: OpaquePointer?, _ driving: UnsafePointer<CCha
         let o = try ReenactOptions(c: c)
         let result = try ReenactJob.run(reenactor: try reenactor(h), driving: try string(driving, "driving_path"),
                                         output: try string(output, "output_path"), sideBySide: o.sideBySide,
-                                        encoding: videoEncoding(crf: c.crf, preset: c.preset)) { done, total in
+                                        encoding: videoEncoding(crf: c.crf, preset: c.preset, threads: c.threads)) { done, total in
             progress.map { $0(user, Int64(done), Int64(total)) == 0 } ?? true
         }
         if let stats, let statsSize { writeOutput(videoStats(result), stats, declared: statsSize) }

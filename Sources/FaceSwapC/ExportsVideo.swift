@@ -73,10 +73,12 @@ extension fs_video_options: OptionsStruct {
     static var minSize: Int { leadingSize(\fs_video_options.crf) }
 }
 
-/// The encoding a caller asked for: crf, and preset (NULL: the default).
-func videoEncoding(crf: Int32, preset: UnsafePointer<CChar>?) -> VideoEncoding {
+/// The encoding a caller asked for: crf, threads, and preset (NULL: the default). Ranges are
+/// checked by the job (VideoEncoding.validate, from the table).
+func videoEncoding(crf: Int32, preset: UnsafePointer<CChar>?, threads: Int32) -> VideoEncoding {
     var e = VideoEncoding()
     e.crf = Int(crf)
+    e.threads = Int(threads)
     if let preset { e.preset = String(cString: preset) }
     return e
 }
@@ -107,7 +109,7 @@ public func _fs_video_swap(_ sw: OpaquePointer?, _ src: OpaquePointer?, _ input:
         let inner: fs_stream_options = try readOptions(o.stream, "options->stream")
         let result = try VideoJob.run(input: try string(input, "input_path"), output: try string(output, "output_path"),
                                       swapper: try swapper(sw), source: try source(src, for: sw), options: try streamOptions(inner),
-                                      encoding: videoEncoding(crf: o.crf, preset: o.preset)) { done, total in
+                                      encoding: videoEncoding(crf: o.crf, preset: o.preset, threads: o.threads)) { done, total in
             progress.map { $0(user, Int64(done), Int64(total)) == 0 } ?? true
         }
         if let stats, let statsSize { writeOutput(videoStats(result), stats, declared: statsSize) }

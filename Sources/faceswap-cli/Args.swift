@@ -113,6 +113,7 @@ struct Args {
     func videoEncoding() throws -> VideoEncoding {
         var o = VideoEncoding()
         try set("--crf", "crf", in: &o)
+        try set("--threads", "threads", in: &o)
         if let p = string("--preset") { o.preset = p }
         try o.validate()
         return o

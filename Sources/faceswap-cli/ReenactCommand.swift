@@ -21,13 +21,14 @@ enum ReenactCommand {
       --no-mouth-fill          do not fill an opening mouth from the driver's
       --detect-every N, --smooth-cutoff HZ, --smooth-beta B   tracking and smoothing (as `video`)
       --crf Q, --preset P      H.264 settings (as `video`: \(VideoEncoding().crf), \(VideoEncoding().preset))
+      --threads N              threads to use (as `video`; \(Args.about(VideoEncoding.self, "threads")))
       --quiet                  no progress bar
     \(Args.detectorHelp)
     """
 
     static let valued: Set<String> = Args.detectorValued.union([
         "--source", "--driving", "-o", "--output", "--expression", "--head-motion", "--detect-every", "--smooth-cutoff",
-        "--smooth-beta", "--crf", "--preset"])
+        "--smooth-beta", "--crf", "--preset", "--threads"])
     static let switches: Set<String> = ["--help", "--side-by-side", "--no-mouth-fill", "--quiet"]
 
     /// Reenactment options from the command line.

@@ -28,6 +28,8 @@ enum VideoCommand {
       --smooth-beta B          how fast the filter opens with motion (\(Args.about(StreamOptions.self, "beta")))
       --crf Q                  H.264 quality, 0 lossless (\(Args.about(VideoEncoding.self, "crf")))
       --preset P               x264 preset (default \(VideoEncoding().preset))
+      --threads N              threads to use: decoding, swapping and encoding overlap; 0: every
+                               core, 1: one (\(Args.about(VideoEncoding.self, "threads")))
       --quiet                  no progress bar
     Swap options as for `faceswap swap` (--mode, --color, --blend, --expression, --forehead,
     --feather, --erode, --source-mouth, --faces, --reference, --source-face).
@@ -35,7 +37,7 @@ enum VideoCommand {
     """
 
     static let valued: Set<String> = SwapCommand.valued.union(["--input", "--detect-every", "--smooth-cutoff", "--smooth-beta",
-                                                               "--crf", "--preset"])
+                                                               "--crf", "--preset", "--threads"])
     static let switches: Set<String> = ["--help", "--source-mouth", "--keep-unmatched", "--quiet"]
 
     static func run(_ argv: ArraySlice<String>) throws {

@@ -62,7 +62,7 @@ ROW(fs_option_describe, "info NULL", FS_ERR_INVALID_ARGUMENT, "info is NULL", fs
 ROW(fs_option_describe, "unknown kind 0", FS_ERR_INVALID_ARGUMENT, "kind 0 is not an fs_options_kind", fs_option_describe((fs_options_kind)0, 0, &c->o_oinfo, &c->o_count))
 ROW(fs_option_describe, "unknown kind 8", FS_ERR_INVALID_ARGUMENT, "kind 8 is not an fs_options_kind", fs_option_describe((fs_options_kind)8, 0, &c->o_oinfo, &c->o_count))
 ROW(fs_option_describe, "index SIZE_MAX", FS_ERR_INVALID_ARGUMENT, "index 18446744073709551615 is outside", fs_option_describe(FS_OPTIONS_STREAM, SIZE_MAX, &c->o_oinfo, &c->o_count))
-ROW(fs_option_describe, "index = count (stream: 4 options)", FS_ERR_INVALID_ARGUMENT, "index 4 is outside 0–3", fs_option_describe(FS_OPTIONS_STREAM, 4, &c->o_oinfo, &c->o_count))
+ROW(fs_option_describe, "index = count (stream: 5 options)", FS_ERR_INVALID_ARGUMENT, "index 5 is outside 0–4", fs_option_describe(FS_OPTIONS_STREAM, 5, &c->o_oinfo, &c->o_count))
 ROW(fs_option_describe, "info->struct_size 0", FS_ERR_INVALID_ARGUMENT, "info->struct_size is 0|sizeof(fs_option_info)", (c->o_oinfo.struct_size = 0, fs_option_describe(FS_OPTIONS_SWAP, 0, &c->o_oinfo, &c->o_count)))
 ROW(fs_option_describe, "info->struct_size FS_STRUCT_SIZE_MAX + 1", FS_ERR_INVALID_ARGUMENT, "info->struct_size is 65537", (c->o_oinfo.struct_size = FS_STRUCT_SIZE_MAX + 1, fs_option_describe(FS_OPTIONS_SWAP, 0, &c->o_oinfo, &c->o_count)))
 ROW(fs_option_describe, "every option of every struct: names, defaults = *_options_init, ranges", FS_OK, NULL, BT_IS(bt_options_described_ok(fs_option_describe)))

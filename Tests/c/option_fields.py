@@ -6,12 +6,13 @@ types, offsets): a field added to the header is then checked without editing the
 Which fields are plain follows the header's comment on fs_option_info: int32_t, float and enum
 fields and fs_video_options' preset; not struct_size, use_reference (it goes with the reference
 array), pointers to other structs, uint64_t seeds, names and folders; fs_reenact_options' crf and
-preset are listed under FS_OPTIONS_VIDEO."""
+preset and threads are listed under FS_OPTIONS_VIDEO; a `reserved` field (a 4-byte field's
+partner under the growth rule) is not an option."""
 import re
 import sys
 
 STRUCTS = ["detector", "swap", "stream", "video", "reenact", "extract", "train"]
-NOT_LISTED = {("swap", "use_reference"), ("reenact", "crf"), ("reenact", "preset")}
+NOT_LISTED = {("swap", "use_reference"), ("reenact", "crf"), ("reenact", "preset"), ("reenact", "threads")}
 
 header, out = sys.argv[1], sys.argv[2]
 text = re.sub(r"/\*.*?\*/", "", open(header, encoding="utf-8").read(), flags=re.S)
@@ -33,7 +34,7 @@ for kind in STRUCTS:
         for part in d.group(3).split(","):  # "float l1_weight, ssim_weight, mask_weight"
             v = re.match(r"\s*(\*?)\s*([A-Za-z_][A-Za-z0-9_]*)\s*(\[.*\])?\s*$", part)
             pointer, field, array = v.group(1), v.group(2), v.group(3)
-            if field == "struct_size" or (kind, field) in NOT_LISTED or array:
+            if field in ("struct_size", "reserved") or (kind, field) in NOT_LISTED or array:
                 continue
             if ctype == "char" and pointer and field == "preset":
                 t = "s"

@@ -196,16 +196,22 @@ typedef struct fsx_video_info {
     double duration;         /* seconds */
     int32_t has_audio;
 } fsx_video_info;
-/* Opens a video file for decoding into BGR8 frames; NULL on failure (message set). */
-void *fsx_vreader_open(const char *path, fsx_video_info *info);
+/* The CPUs this process may run on (its affinity mask; at least 1). */
+int fsx_cpu_count(void);
+/* Opens a video file for decoding into BGR8 frames; NULL on failure (message set). threads: the
+ * decoder's own threads (0: libavcodec's choice, 1: none). The reader and its writer may be used
+ * from two threads (next on one, write on the other): the audio they share is locked. */
+void *fsx_vreader_open(const char *path, fsx_video_info *info, int threads);
 /* Decodes the next frame into dst (BGR8, the video's size). *eof = 1 when there is none left.
  * *pts and *duration are in the stream's time base; *seconds is pts in seconds. */
 int fsx_vreader_next(void *reader, fsx_view dst, int64_t *pts, int64_t *duration, double *seconds, int *eof);
 void fsx_vreader_close(void *reader);
 /* Opens an encoder writing path (container from the extension): H.264 (libx264, CRF `crf`,
  * preset `preset`) of width × height (0: the reader's size), the reader's video time base and
- * frame rate, and the reader's audio stream copied unchanged. */
-void *fsx_vwriter_open(const char *path, void *reader, int width, int height, int crf, const char *preset);
+ * frame rate, and the reader's audio stream copied unchanged. threads: x264's threads (0: its
+ * own choice, 1: none). */
+void *fsx_vwriter_open(const char *path, void *reader, int width, int height, int crf, const char *preset,
+                       int threads);
 /* Encodes one BGR8 frame with the reader's pts/duration (so every timestamp is kept), and writes
  * the audio packets the reader has read so far. */
 int fsx_vwriter_write(void *writer, fsx_view frame, int64_t pts, int64_t duration);

@@ -323,6 +323,7 @@ extension StreamOptions {
             b.float("beta", \.beta, \.beta, 0, 1000, "how fast the filter's cutoff rises with motion"),
             b.float("scene_cut", \.sceneCut, \.scene_cut, 0, 255, minEx: true,
                    "thumbnail difference (0–255) between frames that counts as a scene cut"),
+            b.int("threads", \.threads, \.threads, 0, 1024, "threads a frame may use to swap its faces at once (0: every core)"),
         ]
     }()
 }
@@ -331,7 +332,9 @@ extension VideoEncoding {
     public static let fields: [OptionField<VideoEncoding>] = {
         let b = OptionFields<VideoEncoding>()
         return [b.int("crf", \.crf, \.crf, 0, 51, "H.264 quality: 0 lossless – 51"),
-                b.text("preset", \.preset, "x264 preset: " + presets.joined(separator: ", "))]
+                b.text("preset", \.preset, "x264 preset: " + presets.joined(separator: ", ")),
+                b.int("threads", \.threads, \.threads, 0, 1024,
+                      "threads the job may use: decoding, swapping and encoding overlap (0: every core, 1: one)")]
     }()
 }
 

@@ -178,12 +178,14 @@ public enum ReenactJob {
                            encoding: VideoEncoding = VideoEncoding(), progress: ProgressHandler? = nil) throws -> VideoJobResult {
         let start = StageClock.now()
         reenactor.reset()  // the video's own first face is its neutral frame
-        let reader = try VideoReader(path: driving)
+        let threads = Threads.resolve(encoding.threads)
+        let reader = try VideoReader(path: driving, threads: decoderThreads(threads))
         let h = reenactor.source.height
         let driverWidth = sideBySide ? (Int((Double(reader.info.width) * Double(h) / Double(reader.info.height)).rounded()) & ~1) : 0
         let width = reenactor.source.width + (sideBySide ? driverWidth + 8 : 0)
         let writer = try VideoWriter(path: output, reader: reader, width: width, height: h, encoding: encoding)
-        let (frames, withFaces) = try VideoPipeline.run(reader: reader, writer: writer, progress: progress) { frame in
+        let (frames, withFaces) = try VideoPipeline.run(reader: reader, writer: writer, threads: threads,
+                                                        progress: progress) { frame in
             let animated = try reenactor.animate(frame.image, time: frame.seconds)
             let composed = sideBySide ? try Montage.sideBySide([frame.image, animated], height: h, gap: 8, width: width) : animated
             return (composed, !reenactor.tracker.faces.isEmpty)

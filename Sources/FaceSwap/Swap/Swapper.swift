@@ -157,7 +157,8 @@ public final class Swapper: @unchecked Sendable {
                 : "no face found in the target image")
         }
         let mask = wantMask ? try Image(width: image.width, height: image.height, format: .gray8) : nil
-        for face in chosen { try swapFace(source, face, into: image, mask: mask) }
+        // The faces at the same time where their regions cannot touch (same result as in order).
+        try swapFaces(source, chosen, into: image, mask: mask, threads: 0)
         return (chosen, mask)
     }
 

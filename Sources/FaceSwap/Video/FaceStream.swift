@@ -14,6 +14,9 @@ public struct StreamOptions: Sendable {
     /// Mean absolute difference (0–255) of consecutive 32×18 grey thumbnails above which the
     /// scene is taken to have cut: tracks and filters restart.
     public var sceneCut: Double = 28
+    /// Threads a frame may use to swap its faces at the same time (0: every core, 1: only the
+    /// caller's thread).
+    public var threads: Int = 0
     public init() {}
 
     /// Ranges: the option table (Core/OptionTable.swift).
@@ -209,7 +212,7 @@ public final class FaceStream {
     @discardableResult
     public func process(_ frame: Image, time: Double? = nil) throws -> Int {
         let faces = try tracker.track(frame, time: time)
-        for face in faces { try swapper.swapFace(source, face, into: frame) }
+        try swapper.swapFaces(source, faces, into: frame, threads: tracker.options.threads)
         return faces.count
     }
 }

@@ -18,10 +18,11 @@ public final class VideoReader {
     public let info: VideoInfo
     public let path: String
 
-    public init(path: String) throws {
+    /// threads: the decoder's own threads (0: libavcodec's choice, 1: none).
+    public init(path: String, threads: Int = 0) throws {
         self.path = path
         var i = fsx_video_info()
-        guard let h = fsx_vreader_open(path, &i) else { throw shimError(fsx_last_status(), "video") }
+        guard let h = fsx_vreader_open(path, &i, Int32(clamping: max(0, threads))) else { throw shimError(fsx_last_status(), "video") }
         handle = h
         info = VideoInfo(width: Int(i.width), height: Int(i.height), frames: Int(i.frames), fps: i.fps,
                          duration: i.duration, hasAudio: i.has_audio != 0)
@@ -42,9 +43,15 @@ public final class VideoReader {
         public let seconds: Double
     }
 
-    /// The next frame, or nil at the end.
-    public func next() throws -> Frame? {
-        let img = try Image(width: info.width, height: info.height, format: .bgr8)
+    /// The next frame, or nil at the end. `reusing`: an image to decode into when it is an owned
+    /// BGR8 image of the video's size that nothing else uses (else a new one is made).
+    public func next(reusing spare: Image? = nil) throws -> Frame? {
+        let img: Image
+        if let spare, spare.width == info.width, spare.height == info.height, spare.format == .bgr8, !spare.isWrapped {
+            img = spare
+        } else {
+            img = try Image(width: info.width, height: info.height, format: .bgr8)
+        }
         var pts: Int64 = 0, dur: Int64 = 0, sec = 0.0
         var eof: Int32 = 0
         try shim(fsx_vreader_next(handle, img.view, &pts, &dur, &sec, &eof), "'\(path)'")
@@ -72,7 +79,10 @@ public final class VideoWriter {
             throw FaceSwapError(.unsupported, "cannot tell the video format of '\(path)': use .mp4, .mkv or .mov")
         }
         temporary = dir + "." + name[..<dot] + ".partial-\(getpid())" + name[dot...]
-        guard let h = fsx_vwriter_open(temporary, reader.handle, Int32(width ?? 0), Int32(height ?? 0), Int32(crf), preset) else {
+        // x264's threads: none when the job may use one thread, else its own choice.
+        let x264Threads: Int32 = Threads.resolve(encoding.threads) == 1 ? 1 : 0
+        guard let h = fsx_vwriter_open(temporary, reader.handle, Int32(width ?? 0), Int32(height ?? 0), Int32(crf), preset,
+                                       x264Threads) else {
             let e = shimError(fsx_last_status(), "'\(path)'")
             unlink(temporary)
             throw e
@@ -128,52 +138,191 @@ public struct VideoJobResult: Sendable {
 /// frame is written once the next one is known, so that its duration is exact even when the
 /// decoder does not report one (variable frame rates). On error or cancel the writer drops its
 /// temporary file: no output is left.
+///
+/// With more than one thread, decoding (a thread of its own), the transform (the caller's thread)
+/// and encoding (a thread of its own) overlap through bounded queues; frames keep their order, and
+/// progress is reported on the caller's thread after each frame is transformed. An error in any
+/// stage stops the others; the error of the earliest frame's stage is thrown. Decoded frames'
+/// buffers are reused once written (when nothing else holds them).
 enum VideoPipeline {
-    static func run(reader: VideoReader, writer: VideoWriter, progress: ProgressHandler?,
-                    transform: (VideoReader.Frame) throws -> (Image, Bool)) throws -> (frames: Int, withFaces: Int) {
-        var frames = 0, withFaces = 0
+    typealias Transform = (VideoReader.Frame) throws -> (Image, Bool)
+
+    /// Frames ready to write, holding the last one back until the next one's pts gives its duration.
+    struct Timing {
         var pending: (VideoReader.Frame, Image)? = nil
         var lastDuration: Int64 = 0
+        var written = 0
+
+        /// Writes the pending frame (its duration from `next`, nil at the end); `next` becomes pending.
+        /// Returns the frame written, for reuse.
+        mutating func push(_ next: (VideoReader.Frame, Image)?, to writer: VideoWriter) throws -> VideoReader.Frame? {
+            defer { pending = next }
+            guard let (p, img) = pending else { return nil }
+            var d = p.duration
+            if let f = next?.0, f.pts > p.pts { d = f.pts - p.pts }
+            if d <= 0 { d = lastDuration }
+            lastDuration = d
+            try writer.write(img, pts: p.pts, duration: d)
+            written += 1
+            return p
+        }
+    }
+
+    static func cancelled(_ frames: Int) -> FaceSwapError {
+        FaceSwapError(.cancelled, "cancelled after \(frames) frames; no output written")
+    }
+
+    static func noFrames(_ reader: VideoReader) -> FaceSwapError {
+        FaceSwapError(.decode, "'\(reader.path)' has no decodable video frames")
+    }
+
+    /// A decoded frame's image to decode into again, when nothing else holds it.
+    static func reusable(_ frame: inout VideoReader.Frame?) -> Image? {
+        guard var img = frame?.image else { return nil }
+        frame = nil
+        return isKnownUniquelyReferenced(&img) ? img : nil
+    }
+
+    static func run(reader: VideoReader, writer: VideoWriter, threads: Int = 1, progress: ProgressHandler?,
+                    transform: Transform) throws -> (frames: Int, withFaces: Int) {
         do {
-            while true {
-                let frame = try reader.next()
-                if let (p, img) = pending {
-                    var d = p.duration
-                    if let f = frame, f.pts > p.pts { d = f.pts - p.pts }
-                    if d <= 0 { d = lastDuration }
-                    lastDuration = d
-                    try writer.write(img, pts: p.pts, duration: d)
-                    frames += 1
-                    if let progress, !progress(frames, max(reader.info.frames, frames)) {
-                        throw FaceSwapError(.cancelled, "cancelled after \(frames) frames; no output written")
-                    }
-                }
-                guard let frame else { break }
-                let (out, face) = try transform(frame)
-                if face { withFaces += 1 }
-                pending = (frame, out)
-            }
-            if frames == 0 { throw FaceSwapError(.decode, "'\(reader.path)' has no decodable video frames") }
+            let result = Threads.resolve(threads) <= 1
+                ? try serial(reader: reader, writer: writer, progress: progress, transform: transform)
+                : try overlapped(reader: reader, writer: writer, progress: progress, transform: transform)
+            if result.frames == 0 { throw noFrames(reader) }
             try writer.finish()
+            return result
         } catch {
             writer.abort()
             throw error
         }
-        return (frames, withFaces)
+    }
+
+    /// One thread: decode, transform, encode, frame after frame.
+    static func serial(reader: VideoReader, writer: VideoWriter, progress: ProgressHandler?,
+                       transform: Transform) throws -> (frames: Int, withFaces: Int) {
+        var timing = Timing()
+        var withFaces = 0
+        var spare: Image? = nil
+        while true {
+            let frame = try reader.next(reusing: spare)
+            spare = nil
+            let out = try frame.map { f -> (VideoReader.Frame, Image) in
+                let (img, face) = try transform(f)
+                if face { withFaces += 1 }
+                return (f, img)
+            }
+            var done = try timing.push(out, to: writer)
+            if done != nil {
+                spare = reusable(&done)
+                if let progress, !progress(timing.written, max(reader.info.frames, timing.written)) {
+                    throw cancelled(timing.written)
+                }
+            }
+            if frame == nil { break }
+        }
+        return (timing.written, withFaces)
+    }
+
+    /// Three stages on three threads (the transform on the caller's).
+    static func overlapped(reader: VideoReader, writer: VideoWriter, progress: ProgressHandler?,
+                           transform: Transform) throws -> (frames: Int, withFaces: Int) {
+        let decoded = BoundedQueue<VideoReader.Frame>(capacity: 3)
+        let transformed = BoundedQueue<(VideoReader.Frame, Image)>(capacity: 3)
+        let spares = BoundedQueue<Image>(capacity: 8)
+        // Each written by its stage's thread before it closes or cancels its queue (whose lock
+        // orders the write before the reads below).
+        var decodeError: Error? = nil, encodeError: Error? = nil
+        var written = 0
+
+        let decoder = try Worker {
+            do {
+                while let f = try reader.next(reusing: spares.tryPop()) {
+                    if !decoded.push(f) { return }
+                }
+            } catch {
+                decodeError = error
+            }
+            decoded.close()
+        }
+        let encoder: Worker
+        do {
+            encoder = try Worker {
+                var timing = Timing()
+                do {
+                    while let item = transformed.pop() {
+                        var done = try timing.push(item, to: writer)
+                        if let img = reusable(&done) { spares.push(img) }
+                    }
+                    if !transformed.isCancelled { _ = try timing.push(nil, to: writer) }
+                } catch {
+                    encodeError = error
+                    transformed.cancel()
+                    decoded.cancel()
+                }
+                written = timing.written
+                spares.cancel()
+            }
+        } catch {
+            decoded.cancel()
+            decoder.join()
+            throw error
+        }
+
+        var swappedCount = 0, withFaces = 0
+        var stageError: Error? = nil
+        while let f = decoded.pop() {
+            do {
+                let (img, face) = try transform(f)
+                if face { withFaces += 1 }
+                if !transformed.push((f, img)) { break }  // the encoder failed
+                swappedCount += 1
+                if let progress, !progress(swappedCount, max(reader.info.frames, swappedCount)) {
+                    throw cancelled(swappedCount)
+                }
+            } catch {
+                stageError = error
+                break
+            }
+        }
+        if stageError != nil {
+            transformed.cancel()
+            decoded.cancel()
+        } else {
+            transformed.close()
+        }
+        encoder.join()
+        decoded.cancel()  // the encoder may have stopped early: let the decoder end
+        decoder.join()
+        // The earliest frame's error: a frame decoded but failing to transform comes before a
+        // decode error further on; an encode error stops the transform, so it comes first.
+        if let encodeError { throw encodeError }
+        if let stageError { throw stageError }
+        if let decodeError { throw decodeError }
+        return (written, withFaces)
     }
 }
 
+/// The decoder's own threads for a job of `threads`: none on one; else libavcodec's choice.
+func decoderThreads(_ threads: Int) -> Int { threads <= 1 ? 1 : 0 }
+
 /// A whole video: decode, swap every frame through a stream, encode with the same timestamps,
 /// audio copied. Frames with no face pass through unchanged. Cancelling leaves no output file.
+/// `encoding.threads`: see VideoPipeline (0: every core).
 public enum VideoJob {
     public static func run(input: String, output: String, swapper: Swapper, source: Source?,
                            options: StreamOptions = StreamOptions(), encoding: VideoEncoding = VideoEncoding(),
                            progress: ProgressHandler? = nil) throws -> VideoJobResult {
         let start = StageClock.now()
-        let reader = try VideoReader(path: input)
+        let threads = Threads.resolve(encoding.threads)
+        let reader = try VideoReader(path: input, threads: decoderThreads(threads))
         let writer = try VideoWriter(path: output, reader: reader, encoding: encoding)
+        // The faces of a frame on as many threads as the stream options and the job allow.
+        var options = options
+        options.threads = options.threads == 0 ? threads : min(options.threads, threads)
         let stream = try FaceStream(swapper: swapper, source: source, options: options)
-        let (frames, withFaces) = try VideoPipeline.run(reader: reader, writer: writer, progress: progress) { frame in
+        let (frames, withFaces) = try VideoPipeline.run(reader: reader, writer: writer, threads: threads,
+                                                        progress: progress) { frame in
             (frame.image, try stream.process(frame.image, time: frame.seconds) > 0)
         }
         return VideoJobResult(frames: frames, framesWithFaces: withFaces, sceneCuts: stream.sceneCuts,

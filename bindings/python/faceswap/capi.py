@@ -302,6 +302,7 @@ class fs_stream_options(Structure):
         ("min_cutoff", c_float),
         ("beta", c_float),
         ("scene_cut", c_float),
+        ("threads", c_int32),
     ]
 
 
@@ -311,6 +312,8 @@ class fs_video_options(Structure):
         ("crf", c_int32),
         ("stream", POINTER(fs_stream_options)),
         ("preset", c_char_p),
+        ("threads", c_int32),
+        ("reserved", c_int32),
     ]
 
 
@@ -334,6 +337,8 @@ class fs_reenact_options(Structure):
         ("stream", POINTER(fs_stream_options)),
         ("crf", c_int32),
         ("preset", c_char_p),
+        ("threads", c_int32),
+        ("reserved", c_int32),
     ]
 
 
