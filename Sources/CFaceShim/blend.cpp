@@ -208,3 +208,130 @@ extern "C" int fsx_count_diff(fsx_view a, fsx_view b, fsx_view mask, double *dif
         return 0;
     })
 }
+
+// ---- blending on the face's rows only ----
+namespace {
+inline void row_span(const int32_t *spans, int y, int W, int &x0, int &x1) {
+    if (!spans) { x0 = 0; x1 = W; return; }
+    x0 = spans[2 * y]; x1 = std::min(W, (int)spans[2 * y + 1]);
+}
+
+template <int CH>
+void alpha_rows(const fsx_view &s, fsx_view &d, const fsx_view &a, const int32_t *spans) {
+    for (int y = 0; y < d.height; ++y) {
+        int x0, x1;
+        row_span(spans, y, d.width, x0, x1);
+        const uchar *sp = (const uchar *)s.data + y * s.stride, *ap = (const uchar *)a.data + y * a.stride;
+        uchar *dp = (uchar *)d.data + y * d.stride;
+        for (int x = x0; x < x1; ++x) {
+            const int w = ap[x];
+            if (!w) continue;
+            for (int c = 0; c < CH; ++c) {
+                const int k = x * CH + c;
+                dp[k] = (uchar)((dp[k] * (255 - w) + sp[k] * w + 127) / 255);
+            }
+        }
+    }
+}
+
+// Multiband in two bands, as multiband_into above, with the low band taken over the face only:
+// low(δ·h) / low(h), δ = S − D and h the hard mask, so the two backgrounds around the face do not
+// leak into it. The reduction is one pass over the face's rows into blocks of 2^(levels−2) px,
+// then two Gaussian pyramid steps on the small images; the low band and the reduced alpha are
+// interpolated back bilinearly, one row at a time.
+template <int CH>
+void multiband_rows(const fsx_view &s, fsx_view &d, const fsx_view &a, const fsx_view &h, const int32_t *spans) {
+    const int W = d.width, H = d.height;
+    const int levels = levels_for(cv::Size(W, H));
+    if (levels < 2) { alpha_rows<CH>(s, d, a, spans); return; }
+    const int B = 1 << (levels - 2);
+    const int gw = (W + B - 1) / B, gh = (H + B - 1) / B;
+    cv::Mat sum(gh, gw, CV_32FC(CH + 2), cv::Scalar::all(0));  // Σ δ·h per channel, Σ h, Σ alpha
+    for (int y = 0; y < H; ++y) {
+        int x0, x1;
+        row_span(spans, y, W, x0, x1);
+        const uchar *sp = (const uchar *)s.data + y * s.stride, *dp = (const uchar *)d.data + y * d.stride;
+        const uchar *ap = (const uchar *)a.data + y * a.stride, *hp = (const uchar *)h.data + y * h.stride;
+        float *row = sum.ptr<float>(y / B);
+        for (int cx = x0 / B; cx * B < x1; ++cx) {  // one block of B columns at a time, summed in registers
+            int acc[CH + 2] = {0};
+            const int xa = std::max(x0, cx * B), xb = std::min(x1, cx * B + B);
+            for (int x = xa; x < xb; ++x) {
+                const int in = hp[x] > 127;
+                for (int c = 0; c < CH; ++c) acc[c] += in * (sp[x * CH + c] - dp[x * CH + c]);
+                acc[CH] += in;
+                acc[CH + 1] += in * ap[x];
+            }
+            float *cell = row + cx * (CH + 2);
+            for (int c = 0; c < CH + 1; ++c) cell[c] += (float)acc[c];
+            cell[CH + 1] += acc[CH + 1] * (1.0f / 255.0f);
+        }
+    }
+    sum *= 1.0 / (B * B);
+    cv::Mat low = sum;
+    for (int i = 0; i < 2; ++i) { cv::Mat t; cv::pyrDown(low, t); low = t; }
+    // Normalise: the low band is δ's mean over the face's pixels nearby.
+    const int lw = low.cols, lh = low.rows;
+    for (int y = 0; y < lh; ++y) {
+        float *p = low.ptr<float>(y);
+        for (int x = 0; x < lw; ++x, p += CH + 2) {
+            const float wgt = p[CH];
+            for (int c = 0; c < CH; ++c) p[c] = wgt > 1e-4f ? p[c] / wgt : 0.0f;
+        }
+    }
+    // Bilinear back up (cv::resize's pixel-centre convention), one row at a time.
+    const float sx = (float)lw / W, sy = (float)lh / H;
+    std::vector<float> vrow((size_t)lw * (CH + 2));
+    std::vector<int> xi(W);
+    std::vector<float> xw(W);
+    for (int x = 0; x < W; ++x) {
+        float fx = std::max(0.0f, (x + 0.5f) * sx - 0.5f);
+        int i = std::min((int)fx, lw - 1);
+        xi[x] = i;
+        xw[x] = i < lw - 1 ? fx - i : 0.0f;
+    }
+    const int C2 = CH + 2;
+    for (int y = 0; y < H; ++y) {
+        int x0, x1;
+        row_span(spans, y, W, x0, x1);
+        if (x0 >= x1) continue;
+        float fy = std::max(0.0f, (y + 0.5f) * sy - 0.5f);
+        int j = std::min((int)fy, lh - 1), j1 = std::min(j + 1, lh - 1);
+        float wy = j1 > j ? fy - j : 0.0f;
+        const float *r0 = low.ptr<float>(j), *r1 = low.ptr<float>(j1);
+        for (int k = 0; k < lw * C2; ++k) vrow[k] = r0[k] + (r1[k] - r0[k]) * wy;
+        const uchar *sp = (const uchar *)s.data + y * s.stride, *ap = (const uchar *)a.data + y * a.stride;
+        uchar *dp = (uchar *)d.data + y * d.stride;
+        for (int x = x0; x < x1; ++x) {
+            if (!ap[x]) continue;
+            const float *c0 = &vrow[xi[x] * C2], *c1 = c0 + (xw[x] > 0 ? C2 : 0);
+            const float t = xw[x];
+            const float al = ap[x] * (1.0f / 255.0f);
+            const float be = c0[CH + 1] + (c1[CH + 1] - c0[CH + 1]) * t;
+            const float g = std::min(1.0f, 4.0f * al);
+            const float wl = (be - al) * g;
+            for (int c = 0; c < CH; ++c) {
+                const int k = x * CH + c;
+                const float lo = c0[c] + (c1[c] - c0[c]) * t;
+                dp[k] = cv::saturate_cast<uchar>(dp[k] + al * (sp[k] - dp[k]) + wl * lo);
+            }
+        }
+    }
+}
+}  // namespace
+
+extern "C" int fsx_blend_rows(fsx_view src, fsx_view dst, fsx_view alpha, fsx_view hard, const int32_t *spans,
+                              int mode) {
+    FSX_GUARD("blend", {
+        const int ch = fsx::channels_of(dst.format);
+        if (mode == 0 || mode == 2) {
+            switch (ch) {
+            case 1: mode == 0 ? alpha_rows<1>(src, dst, alpha, spans) : multiband_rows<1>(src, dst, alpha, hard, spans); return 0;
+            case 3: mode == 0 ? alpha_rows<3>(src, dst, alpha, spans) : multiband_rows<3>(src, dst, alpha, hard, spans); return 0;
+            case 4: mode == 0 ? alpha_rows<4>(src, dst, alpha, spans) : multiband_rows<4>(src, dst, alpha, hard, spans); return 0;
+            default: break;
+            }
+        }
+        return fsx_blend(src, dst, alpha, hard, mode);
+    })
+}

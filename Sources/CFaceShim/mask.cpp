@@ -1,5 +1,8 @@
 // Masks: hulls, polygons, erosion/dilation, feathering.
 #include "cv_common.hpp"
+#include <algorithm>
+#include <cmath>
+#include <cstring>
 #include <opencv2/imgproc.hpp>
 
 static std::vector<cv::Point> points(const float *xy, int n, double ox, double oy) {
@@ -75,30 +78,134 @@ extern "C" int fsx_mask_subtract(fsx_view mask, fsx_view other) {
     })
 }
 
-extern "C" int fsx_feather(fsx_view outline, fsx_view hard, fsx_view alpha, double erode, double feather) {
-    FSX_GUARD("feather", {
-        cv::Mat bin = fsx::mat(outline) > 127, din, sd;
-        cv::distanceTransform(bin, din, cv::DIST_L2, cv::DIST_MASK_3);
-        if (erode < 0) {
-            cv::Mat dout;
-            cv::distanceTransform(~bin, dout, cv::DIST_L2, cv::DIST_MASK_3);
-            sd = din - dout;
-        } else {
-            sd = din;
+// ---- the face mask by rows: exact distance to a convex hull, only where it is needed ----
+//
+// Inside a convex polygon the distance to its edge is the smallest distance to its edge lines,
+// each linear in x along a row. So, per row: the pixels at least `erode + feather` inside form
+// one interval (alpha 255), those not more than `erode` inside (or outside) another's
+// complement (0), both found from the lines alone; only the two feather bands between them get a
+// per-pixel minimum over the edges (a loop the compiler vectorises). Outside the hull (a grown
+// mask, erode < 0) the distance is to the nearest edge segment, computed the same way.
+namespace {
+struct HullEdge { float a, b, c, x0, y0, dx, dy, len2; };  // a x + b y + c: inward distance
+
+// {x : a x + k >= t for every edge}, k = b y + c: [lo, hi] (empty when lo > hi).
+void interval(const std::vector<HullEdge> &E, float y, float t, float &lo, float &hi) {
+    lo = -1e30f; hi = 1e30f;
+    for (const HullEdge &e : E) {
+        float k = e.b * y + e.c;
+        if (e.a > 1e-6f) lo = std::max(lo, (t - k) / e.a);
+        else if (e.a < -1e-6f) hi = std::min(hi, (t - k) / e.a);
+        else if (k < t) { lo = 1; hi = 0; return; }
+    }
+}
+}  // namespace
+
+extern "C" int fsx_hull_mask(fsx_view hard, fsx_view alpha, int32_t *spans, const float *xy, int n, double ox,
+                             double oy, double erode, double feather) {
+    FSX_GUARD("mask", {
+        const int W = hard.width, H = hard.height;
+        std::vector<cv::Point2f> p, hull;
+        for (int i = 0; i < n; ++i) p.emplace_back((float)(xy[2 * i] - ox), (float)(xy[2 * i + 1] - oy));
+        cv::convexHull(p, hull);
+        cv::Point2f centre(0, 0);
+        for (auto &q : hull) centre += q;
+        centre *= 1.0f / std::max<size_t>(1, hull.size());
+        std::vector<HullEdge> E;
+        for (size_t i = 0; i < hull.size(); ++i) {
+            cv::Point2f u = hull[i], v = hull[(i + 1) % hull.size()], d = v - u;
+            float len = std::sqrt(d.x * d.x + d.y * d.y);
+            if (len < 1e-4f) continue;
+            float a = -d.y / len, b = d.x / len;
+            if (a * (centre.x - u.x) + b * (centre.y - u.y) < 0) { a = -a; b = -b; }
+            E.push_back({a, b, -(a * u.x + b * u.y), u.x, u.y, d.x, d.y, len * len});
         }
-        cv::Mat h = fsx::mat(hard), a = fsx::mat(alpha);
-        const float e = (float)erode, inv = feather > 0 ? (float)(1.0 / feather) : 1e6f;
-        for (int y = 0; y < sd.rows; ++y) {
-            const float *d = sd.ptr<float>(y);
-            uchar *hr = h.ptr<uchar>(y), *ar = a.ptr<uchar>(y);
-            for (int x = 0; x < sd.cols; ++x) {
-                float t = (d[x] - e) * inv;
-                hr[x] = d[x] > e ? 255 : 0;
-                if (t <= 0) { ar[x] = 0; continue; }
-                if (t >= 1) { ar[x] = 255; continue; }
-                ar[x] = (uchar)(255.0f * t * t * (3 - 2 * t) + 0.5f);  // smoothstep
+        const float e = (float)erode, f = (float)std::max(feather, 1e-3);
+        std::vector<float> dist(W);
+        for (int y = 0; y < H; ++y) {
+            uchar *hr = (uchar *)hard.data + y * hard.stride, *ar = (uchar *)alpha.data + y * alpha.stride;
+            std::memset(hr, 0, W);
+            std::memset(ar, 0, W);
+            int32_t first = W, last = 0;
+            if (E.size() >= 3) {
+                float olo, ohi, ilo, ihi;
+                interval(E, (float)y, e - 1e-3f, olo, ohi);  // candidates: a superset (mitred corners)
+                interval(E, (float)y, e + f, ilo, ihi);                      // fully inside
+                int x0 = std::max(0, (int)std::ceil(olo)), x1 = std::min(W - 1, (int)std::floor(ohi));
+                int i0 = std::max(x0, (int)std::ceil(ilo)), i1 = std::min(x1, (int)std::floor(ihi));
+                if (i0 > i1) { i0 = x1 + 1; i1 = x1; }  // no fully-inside run: one band
+                auto band = [&](int b0, int b1) {  // [b0, b1]
+                    if (b0 > b1) return;
+                    const int len = b1 - b0 + 1;
+                    float *d = dist.data();
+                    for (int k = 0; k < len; ++k) d[k] = 1e30f;
+                    for (const HullEdge &ed : E) {
+                        const float k0 = ed.a * b0 + ed.b * y + ed.c, s = ed.a;
+                        for (int k = 0; k < len; ++k) d[k] = std::min(d[k], k0 + s * k);
+                    }
+                    for (int k = 0; k < len; ++k) {
+                        float v = d[k];
+                        if (v < 0) {  // outside: distance to the nearest edge segment
+                            float best = 1e30f, px = (float)(b0 + k), py = (float)y;
+                            for (const HullEdge &ed : E) {
+                                float t = ((px - ed.x0) * ed.dx + (py - ed.y0) * ed.dy) / ed.len2;
+                                t = std::min(1.0f, std::max(0.0f, t));
+                                float qx = ed.x0 + t * ed.dx - px, qy = ed.y0 + t * ed.dy - py;
+                                best = std::min(best, qx * qx + qy * qy);
+                            }
+                            v = -std::sqrt(best);
+                        }
+                        if (v <= e) continue;
+                        const int x = b0 + k;
+                        hr[x] = 255;
+                        float t = (v - e) / f;
+                        ar[x] = t >= 1 ? 255 : (uchar)(255.0f * t * t * (3 - 2 * t) + 0.5f);
+                        first = std::min(first, x);
+                        last = std::max(last, x + 1);
+                    }
+                };
+                band(x0, i0 - 1);
+                if (i0 <= i1) {
+                    std::memset(hr + i0, 255, i1 - i0 + 1);
+                    std::memset(ar + i0, 255, i1 - i0 + 1);
+                    first = std::min(first, i0);
+                    last = std::max(last, i1 + 1);
+                }
+                band(std::max(i1 + 1, x0), x1);
             }
+            if (spans) { spans[2 * y] = first < last ? first : 0; spans[2 * y + 1] = first < last ? last : 0; }
         }
+        return 0;
+    })
+}
+
+// The mouth interior removed from hard and alpha: the polygon filled, grown by `radius` and
+// blurred by `sigma`, all within the mouth's own box (not the whole region).
+extern "C" int fsx_mouth_cut(fsx_view hard, fsx_view alpha, const float *xy, int n, double ox, double oy,
+                             int radius, double sigma) {
+    FSX_GUARD("mask", {
+        float x0 = 1e30f, y0 = 1e30f, x1 = -1e30f, y1 = -1e30f;
+        for (int i = 0; i < n; ++i) {
+            x0 = std::min(x0, (float)(xy[2 * i] - ox)); x1 = std::max(x1, (float)(xy[2 * i] - ox));
+            y0 = std::min(y0, (float)(xy[2 * i + 1] - oy)); y1 = std::max(y1, (float)(xy[2 * i + 1] - oy));
+        }
+        const int m = radius + (int)std::ceil(3 * sigma) + 3;
+        cv::Rect box((int)std::floor(x0) - m, (int)std::floor(y0) - m, 0, 0);
+        box.width = (int)std::ceil(x1) + m + 1 - box.x;
+        box.height = (int)std::ceil(y1) + m + 1 - box.y;
+        box &= cv::Rect(0, 0, hard.width, hard.height);
+        if (box.area() == 0) return 0;
+        cv::Mat k = cv::Mat::zeros(box.size(), CV_8U);
+        std::vector<std::vector<cv::Point>> polys{points(xy, n, ox + box.x, oy + box.y)};
+        cv::fillPoly(k, polys, cv::Scalar(255), cv::LINE_AA, 4);
+        if (radius > 0)
+            cv::dilate(k, k, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * radius + 1, 2 * radius + 1)));
+        if (sigma > 0) cv::GaussianBlur(k, k, cv::Size(0, 0), sigma, sigma, cv::BORDER_REPLICATE);
+        cv::Mat inv;
+        cv::bitwise_not(k, inv);
+        cv::Mat h = fsx::mat(hard)(box), a = fsx::mat(alpha)(box);
+        cv::multiply(h, inv, h, 1.0 / 255.0);
+        cv::multiply(a, inv, a, 1.0 / 255.0);
         return 0;
     })
 }

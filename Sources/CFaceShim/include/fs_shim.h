@@ -146,7 +146,25 @@ int fsx_warp_piecewise(fsx_view src, fsx_view dst, fsx_view valid, double ox, do
                        const double base[6], const float *src_xy, const float *dst_xy,
                        const int *tri, int ntri);
 
+/* Row spans: int32 pairs [x0, x1) per row of a region (x0 >= x1: an empty row), the columns of
+ * the face mask; functions taking spans (NULL: whole rows) work only there, widened by margin. */
+/* The piecewise-affine warp of fsx_warp_piecewise on the spans only, sampled directly (no maps);
+ * where a sample falls outside src, hard and alpha (GRAY8, may have NULL data) are zeroed. */
+int fsx_warp_rows(fsx_view src, fsx_view dst, fsx_view hard, fsx_view alpha, const int32_t *spans,
+                  int margin, double ox, double oy, const double base[6], const float *src_xy,
+                  const float *dst_xy, const int *tri, int ntri);
+
 /* ---- masks (mask.cpp) ---- */
+/* The face mask from the convex hull of n points (offset by -ox, -oy), by exact distance to its
+ * edge: hard = 255 where more than `erode` px inside (negative: grown outwards), alpha a
+ * smoothstep from 0 there to 255 `feather` px further in; spans (H pairs, may be NULL) receive
+ * each row's columns where hard > 0. Every pixel of hard and alpha is written. */
+int fsx_hull_mask(fsx_view hard, fsx_view alpha, int32_t *spans, const float *xy, int n, double ox,
+                  double oy, double erode, double feather);
+/* Removes the polygon of n points (the mouth), grown by radius and blurred by sigma, from hard
+ * and alpha, working only within the polygon's box. */
+int fsx_mouth_cut(fsx_view hard, fsx_view alpha, const float *xy, int n, double ox, double oy,
+                  int radius, double sigma);
 /* Fills the convex hull of n points (offset by -ox, -oy) with value in a GRAY8 image. */
 int fsx_fill_hull(fsx_view mask, const float *xy, int n, double ox, double oy, int value);
 /* Fills a polygon (points in order) with value. */
@@ -155,10 +173,6 @@ int fsx_fill_poly(fsx_view mask, const float *xy, int n, double ox, double oy, i
 int fsx_morph(fsx_view mask, int radius);
 /* Gaussian blur of a GRAY8 image in place. */
 int fsx_blur(fsx_view mask, double sigma);
-/* From a binary outline mask (GRAY8, > 127 inside): hard = inside and at least `erode` px from
- * the edge (negative erode grows it); alpha = a smooth ramp from 0 at that edge to 255 at
- * `feather` px further in. Signed distance transforms: linear time in the mask's size. */
-int fsx_feather(fsx_view outline, fsx_view hard, fsx_view alpha, double erode, double feather);
 /* mask = min(mask, other). */
 int fsx_mask_and(fsx_view mask, fsx_view other);
 /* mask = max(mask, other). */
@@ -170,6 +184,11 @@ int fsx_mask_subtract(fsx_view mask, fsx_view other);
 /* Changes src's colours inside mask (GRAY8 > 127) to match ref's inside the same mask.
  * mode 1: per-channel mean shift; 2: Reinhard mean/std in Lab; 3: per-channel histogram match. */
 int fsx_color_transfer(fsx_view src, fsx_view ref, fsx_view mask, int mode);
+/* Reinhard (mode 2) on the spans (widened by margin) of src, statistics of src and ref where
+ * mask > 127; the result mixed with src's own colours by strength (0..1). Other modes: as
+ * fsx_color_transfer over the whole image, then mixed. */
+int fsx_color_transfer_rows(fsx_view src, fsx_view ref, fsx_view mask, const int32_t *spans,
+                            int margin, int mode, double strength);
 /* dst = from + t * (dst - from), per channel (same size and format), rounded and saturated. */
 int fsx_mix(fsx_view from, fsx_view dst, double t);
 /* Sums each channel (and counts pixels) of img, optionally inside mask (NULL data: everywhere). */
@@ -183,6 +202,10 @@ int fsx_add_channels(fsx_view img, const double delta[4]);
  * 2: multiband (Laplacian pyramid); 3: Poisson exact (OpenCV seamlessClone, hard = binary mask).
  * Pixels where alpha == 0 (and, for 3, hard == 0) are left untouched. */
 int fsx_blend(fsx_view src, fsx_view dst, fsx_view alpha, fsx_view hard, int mode);
+/* fsx_blend on the spans only: mode 0 (alpha) and 2 (multiband, its low band taken over hard's
+ * pixels only); other modes as fsx_blend. */
+int fsx_blend_rows(fsx_view src, fsx_view dst, fsx_view alpha, fsx_view hard, const int32_t *spans,
+                   int mode);
 /* Mean gradient magnitude of img (grey) on the pixels where band (GRAY8) > 0; *n = their count. */
 int fsx_gradient_on(fsx_view img, fsx_view band, double *mean, double *n);
 /* Counts pixels that differ between a and b where mask > 0 (mask NULL data: everywhere). */

@@ -29,8 +29,11 @@ extension Image {
 enum GeometricConverter {
     /// Warps `source` into a BGR8 image covering `roi` of the target. `valid` gets 255 where the
     /// sample came from inside the source image.
+    ///
+    /// Only the columns of `spans` (widened by `margin`) are filled; a sample from outside the
+    /// source zeroes `hard` and `alpha` there.
     static func warp(source: Image, sourceMesh: FaceMesh, targetMesh: FaceMesh, roi: IntRect,
-                     mode: ConvertMode, valid: Image) throws -> Image {
+                     mode: ConvertMode, spans: [Int32], margin: Int, hard: Image, alpha: Image) throws -> Image {
         let out = try Image(width: roi.width, height: roi.height, format: .bgr8)
         // Global map target -> source: least-squares affine over the 68 landmarks.
         let base = try Affine.leastSquares(from: Array(targetMesh.points.prefix(68)), to: Array(sourceMesh.points.prefix(68)))
@@ -40,8 +43,8 @@ enum GeometricConverter {
         }
         let src = FaceMesh.flat(sourceMesh.points), dst = FaceMesh.flat(targetMesh.points)
         let m = base.array
-        try shim(fsx_warp_piecewise(source.view, out.view, valid.view, Double(roi.x), Double(roi.y), m, src, dst,
-                                    tri, Int32(tri.count / 3)), "warp")
+        try shim(fsx_warp_rows(source.view, out.view, hard.view, alpha.view, spans, Int32(margin), Double(roi.x), Double(roi.y),
+                               m, src, dst, tri, Int32(tri.count / 3)), "warp")
         return out
     }
 

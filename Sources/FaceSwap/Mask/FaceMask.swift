@@ -5,21 +5,22 @@ import CFaceShim
 enum FaceMask {
     /// The face masks in roi: `hard` (binary: the outline, eroded or grown) and `alpha` (a smooth
     /// ramp `feather` px wide inside hard's edge), with the mouth interior optionally removed.
-    static func make(_ mesh: FaceMesh, roi: IntRect, erode: Double, feather: Double, keepMouth: Bool) throws -> (hard: Image, alpha: Image) {
-        let outline = try Image(width: roi.width, height: roi.height, format: .gray8)
+    /// `spans` (2 × roi.height) receives each row's columns where hard > 0 (before the mouth cut).
+    /// The distance to the hull's edge is exact and computed only in the feather bands.
+    static func make(_ mesh: FaceMesh, roi: IntRect, erode: Double, feather: Double, keepMouth: Bool,
+                     spans: inout [Int32]) throws -> (hard: Image, alpha: Image) {
         let xy = FaceMesh.flat(mesh.outlinePoints)
-        try shim(fsx_fill_hull(outline.view, xy, Int32(mesh.outline.count), Double(roi.x), Double(roi.y), 255), "mask")
         let hard = try Image(width: roi.width, height: roi.height, format: .gray8)
         let alpha = try Image(width: roi.width, height: roi.height, format: .gray8)
-        try shim(fsx_feather(outline.view, hard.view, alpha.view, erode * mesh.faceSize, feather), "feather")
+        spans = [Int32](repeating: 0, count: 2 * roi.height)
+        try shim(spans.withUnsafeMutableBufferPointer {
+            fsx_hull_mask(hard.view, alpha.view, $0.baseAddress, xy, Int32(mesh.outline.count), Double(roi.x), Double(roi.y),
+                          erode * mesh.faceSize, feather)
+        }, "mask")
         if keepMouth {
-            let mouth = try Image(width: roi.width, height: roi.height, format: .gray8)
             let m = FaceMesh.flat(FaceMesh.innerMouth.map { mesh.points[$0] })
-            try shim(fsx_fill_poly(mouth.view, m, Int32(FaceMesh.innerMouth.count), Double(roi.x), Double(roi.y), 255), "mask")
-            try shim(fsx_morph(mouth.view, Int32(max(1, (0.01 * mesh.faceSize).rounded()))), "mask")
-            try shim(fsx_blur(mouth.view, max(1, 0.01 * mesh.faceSize)), "mask")
-            try shim(fsx_mask_subtract(hard.view, mouth.view), "mask")
-            try shim(fsx_mask_subtract(alpha.view, mouth.view), "mask")
+            try shim(fsx_mouth_cut(hard.view, alpha.view, m, Int32(FaceMesh.innerMouth.count), Double(roi.x), Double(roi.y),
+                                   Int32(max(1, (0.01 * mesh.faceSize).rounded())), max(1, 0.01 * mesh.faceSize)), "mask")
         }
         return (hard, alpha)
     }

@@ -200,15 +200,18 @@ public final class Swapper: @unchecked Sendable {
         let region = try image.region(roi)
         // Work in BGR8; a BGR8 target is worked on in place.
         let work = region.format == .bgr8 ? region : try region.converted(to: .bgr8)
-        let valid = try Image(width: roi.width, height: roi.height, format: .gray8)
         clock?.lap("prepare")
+        // The mask first: its row spans bound the work of every later stage.
+        var spans: [Int32] = []
+        let (hard, alpha) = try FaceMask.make(tMesh, roi: roi, erode: options.erode, feather: feather,
+                                              keepMouth: options.keepMouth, spans: &spans)
+        clock?.lap("mask")
+        // Pixels the blend reads beyond the mask: the membrane's ring (3 px), everything for the exact solve.
+        let margin = options.blend == .poisson ? 4 : options.blend == .poissonExact ? roi.width : 0
         let warped = try GeometricConverter.warp(source: source.image, sourceMesh: sMesh, targetMesh: tMesh, roi: roi,
                                                  mode: exact ? .affine : source.learned ? .delaunay : options.mode,
-                                                 valid: valid)
+                                                 spans: spans, margin: margin, hard: hard, alpha: alpha)
         clock?.lap("warp")
-        let (hard, alpha) = try FaceMask.make(tMesh, roi: roi, erode: options.erode, feather: feather, keepMouth: options.keepMouth)
-        try FaceMask.intersect(hard, valid)
-        try FaceMask.intersect(alpha, valid)
         if options.useModelMask, let (m, t) = source.modelMask {
             // The decoder's mask, mapped from the crop into the region (crop -> image -> roi).
             let toROI = Affine(1, 0, -Double(roi.x), 0, 1, -Double(roi.y)).after(try t.inverted())
@@ -217,13 +220,14 @@ public final class Swapper: @unchecked Sendable {
             try FaceMask.intersect(hard, learned)
         }
         clock?.lap("mask")
-        try ColourTransfer.apply(options.color, to: warped, reference: work, mask: hard, strength: options.colorStrength)
+        try ColourTransfer.apply(options.color, to: warped, reference: work, mask: hard, spans: spans, margin: margin,
+                                 strength: options.colorStrength)
         if image.format == .gray8 || ColourTransfer.isGrey(work) {
             // A grey photo stays grey: the source's colours would show as a tint.
             try warped.assign(from: try warped.converted(to: .gray8))
         }
         clock?.lap("colour")
-        try Blender.blend(options.blend, face: warped, into: work, alpha: alpha, hard: hard)
+        try Blender.blend(options.blend, face: warped, into: work, alpha: alpha, hard: hard, spans: spans)
         if work !== region { try shim(fsx_write_colour(work.view, region.view), "write back") }
         clock?.lap("blend")
         if let maskOut { try FaceMask.union(try maskOut.region(roi), alpha) }
