@@ -33,6 +33,10 @@
  *                             valid time when it re-aligns a frame for frei0r (it loses the pts);
  *                             the smoothing filter needs the time between frames.
  *   9 reverse         BOOL    with a learned model: B's faces become A's (default n)
+ *  10 threads         DOUBLE  fs_stream_options.threads: threads a frame may use to swap its
+ *                             faces at the same time (0: every core, the library's default;
+ *                             1: ffmpeg's filter thread only). As detect_interval: 1 and above
+ *                             are threads as written, [0, 1) frei0r's scale onto the range.
  *
  * e.g.  ffmpeg -i in.mp4 -vf "frei0r=faceswap:/path/face.jpg|delaunay|multiband|reinhard|0.5|5|y" out.mp4
  *
@@ -70,6 +74,7 @@ enum {
     P_TIME_UNIT,
     P_FPS,
     P_REVERSE,
+    P_THREADS,
     P_COUNT
 };
 
@@ -94,6 +99,8 @@ static library_param library_params[] = {
      "Expression: how far eyes, brows, nose and mouth follow the video's expression", {0}, 0, ""},
     {P_DETECT_INTERVAL, "detect_interval", FS_OPTIONS_STREAM, "detect_interval",
      "Detect interval: run the face detector every N frames", {0}, 0, ""},
+    {P_THREADS, "threads", FS_OPTIONS_STREAM, "threads",
+     "Threads: how many a frame may use to swap its faces at once (0: every core)", {0}, 0, ""},
 };
 #define LIBRARY_PARAM_COUNT (sizeof library_params / sizeof library_params[0])
 
@@ -144,7 +151,9 @@ static void describe(library_param *p) {
     } else {
         snprintf(p->explanation, sizeof p->explanation, "%s: %g\u2013%g, default %g (0\u20131 maps onto that range%s)",
                  p->lead, o->min, o->max, o->default_value,
-                 p->index == P_DETECT_INTERVAL ? "; 1 and above are frames as written" : "");
+                 p->index == P_DETECT_INTERVAL ? "; 1 and above are frames as written"
+                 : p->index == P_THREADS     ? "; 1 and above are threads as written"
+                                             : "");
     }
 }
 
@@ -173,7 +182,7 @@ typedef struct {
     /* parameters as set (strings owned) */
     char *source_path;
     char *mode, *blend, *color, *time_unit;
-    double expression, detect_interval, smoothing, fps, reverse;
+    double expression, detect_interval, smoothing, fps, reverse, threads;
     int dirty;
     /* libfaceswap objects, built lazily on update */
     fs_detector *detector;
@@ -257,11 +266,13 @@ void f0r_get_param_info(f0r_param_info_t *info, int index) {
     case P_BLEND:
     case P_COLOR:
     case P_EXPRESSION:
-    case P_DETECT_INTERVAL: {
+    case P_DETECT_INTERVAL:
+    case P_THREADS: {
         library_param *p = library_param_at(index);
         if (!p->explanation[0]) describe(p); /* a host that skipped f0r_init */
         info->name = p->param;
-        info->type = index == P_EXPRESSION || index == P_DETECT_INTERVAL ? F0R_PARAM_DOUBLE : F0R_PARAM_STRING;
+        info->type = index == P_EXPRESSION || index == P_DETECT_INTERVAL || index == P_THREADS ? F0R_PARAM_DOUBLE
+                                                                                               : F0R_PARAM_STRING;
         info->explanation = p->explanation;
         break;
     }
@@ -320,6 +331,8 @@ f0r_instance_t f0r_construct(unsigned int width, unsigned int height) {
     const library_param *e = library_param_at(P_EXPRESSION), *d = library_param_at(P_DETECT_INTERVAL);
     in->expression = e->described ? to_unit(&e->info, e->info.default_value) : 0;
     in->detect_interval = d->described ? to_unit(&d->info, d->info.default_value) : 0;
+    const library_param *t = library_param_at(P_THREADS);
+    in->threads = t->described ? to_unit(&t->info, t->info.default_value) : 0;
     in->smoothing = st.min_cutoff > 0 ? 1.0 : 0.0;
     in->dirty = DIRTY_SWAPPER | DIRTY_SOURCE | DIRTY_STREAM;
     if (!in->source_path || !in->mode || !in->blend || !in->color || !in->time_unit) {
@@ -399,6 +412,7 @@ void f0r_set_param_value(f0r_instance_t instance_, f0r_param_t param, int index)
     case P_TIME_UNIT: set_string(in, &in->time_unit, param, DIRTY_STREAM, "auto"); break;
     case P_FPS: set_double(in, &in->fps, param, DIRTY_STREAM); break;
     case P_REVERSE: set_double(in, &in->reverse, param, DIRTY_SWAPPER); break;
+    case P_THREADS: set_double(in, &in->threads, param, DIRTY_STREAM); break;
     default: break;
     }
 }
@@ -417,6 +431,7 @@ void f0r_get_param_value(f0r_instance_t instance_, f0r_param_t param, int index)
     case P_TIME_UNIT: *(char **)param = in->time_unit; break;
     case P_FPS: *(double *)param = in->fps; break;
     case P_REVERSE: *(double *)param = in->reverse; break;
+    case P_THREADS: *(double *)param = in->threads; break;
     default: break;
     }
 }
@@ -431,8 +446,8 @@ static int parse_name(instance *in, int index, const char *name, int32_t *value)
 }
 
 /* A number parameter as the option's value: frei0r's 0..1 on the option's range (a value outside
- * 0..1 lands outside the range, which the library refuses), except detect_interval >= 1 (or
- * negative): frames as written. The library checks the result's range when the swapper or the
+ * 0..1 lands outside the range, which the library refuses), except detect_interval and threads
+ * >= 1 (or negative): frames or threads as written. The library checks the result's range when the swapper or the
  * stream is made. 0 after a report when the option is not described or the value is no number. */
 static int option_value(instance *in, int index, double v, double *out) {
     const library_param *p = library_param_at(index);
@@ -444,8 +459,8 @@ static int option_value(instance *in, int index, double v, double *out) {
         report(in, "parameter %d (%s) is %g, not a number", index, p->param, v);
         return 0;
     }
-    if (index == P_DETECT_INTERVAL && !(v >= 0 && v < 1)) {
-        *out = fmax(INT32_MIN, fmin(INT32_MAX, round(v))); /* frames; out of range: the library says so */
+    if ((index == P_DETECT_INTERVAL || index == P_THREADS) && !(v >= 0 && v < 1)) {
+        *out = fmax(INT32_MIN, fmin(INT32_MAX, round(v))); /* as written; out of range: the library says so */
         return 1;
     }
     *out = from_unit(&p->info, v);
@@ -490,11 +505,12 @@ static int prepare(instance *in) {
         goto failed;
     }
     int32_t mode, blend, color;
-    double expression, interval;
+    double expression, interval, threads;
     if (!parse_name(in, P_MODE, in->mode, &mode) || !parse_name(in, P_BLEND, in->blend, &blend) ||
         !parse_name(in, P_COLOR, in->color, &color) ||
         !option_value(in, P_EXPRESSION, in->expression, &expression) ||
-        !option_value(in, P_DETECT_INTERVAL, in->detect_interval, &interval))
+        !option_value(in, P_DETECT_INTERVAL, in->detect_interval, &interval) ||
+        !option_value(in, P_THREADS, in->threads, &threads))
         goto failed;
     so.mode = (fs_convert_mode)mode;
     so.blend = (fs_blend_mode)blend;
@@ -558,6 +574,7 @@ static int prepare(instance *in) {
         goto failed;
     }
     so2.detect_interval = (int32_t)interval;
+    so2.threads = (int32_t)threads;
     if (in->smoothing < 0.5) so2.min_cutoff = 0;
     if ((st = fs_stream_create(in->swapper, in->source, &so2, &in->stream)) != FS_OK) {
         report(in, "cannot start the frame stream: %s", why(st));

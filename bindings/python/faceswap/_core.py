@@ -1486,18 +1486,18 @@ def color_mean_shift(images_a, images_b, channel_order: str = "bgr") -> None:
 # Video: frame streams and video files
 # --------------------------------------------------------------------------------------------
 
-def _stream_options(detect_interval, min_cutoff, beta, scene_cut) -> capi.fs_stream_options:
+def _stream_options(detect_interval, min_cutoff, beta, scene_cut, threads=None) -> capi.fs_stream_options:
     """fs_stream_options_init's defaults with the options that are not None set."""
     opts = _options(capi.fs_stream_options)
     _set(opts, OptionsKind.STREAM, detect_interval=detect_interval, min_cutoff=min_cutoff,
-         beta=beta, scene_cut=scene_cut)
+         beta=beta, scene_cut=scene_cut, threads=threads)
     return opts
 
 
-def _encoding(opts, crf, preset) -> None:
-    """Sets crf and preset on fs_video_options or fs_reenact_options (the same two fields, both
+def _encoding(opts, crf, preset, threads=None) -> None:
+    """Sets crf, preset and threads on fs_video_options or fs_reenact_options (the same fields,
     described under FS_OPTIONS_VIDEO) when given; ctypes keeps the preset's bytes with opts."""
-    _set(opts, OptionsKind.VIDEO, crf=crf)
+    _set(opts, OptionsKind.VIDEO, crf=crf, threads=threads)
     if preset is not None:
         opts.preset = preset.encode() if isinstance(preset, str) else bytes(preset)
 
@@ -1627,8 +1627,10 @@ class Stream(_Handle):
         beta: how fast the cutoff rises with motion, per inter-ocular distance per second.
         scene_cut: mean absolute difference of consecutive 32×18 grey thumbnails (0–255) that
             counts as a cut.
+        threads: threads one :meth:`push` may use to swap the faces of a frame at the same time
+            (0: every core, 1: only the calling thread; None: the library's default, 0).
 
-    Each of the four options left at None takes the library's default
+    Each of the options left at None takes the library's default
     (``fs_stream_options_init``: detect_interval 5, scene_cut 28, and the filter's
     min_cutoff and beta as the library tunes them; ``faceswap.options("stream")`` lists them
     with their ranges); :attr:`options` shows the values in use.
@@ -1645,12 +1647,12 @@ class Stream(_Handle):
     def __init__(self, swapper: Swapper, source: Union[Source, ImageLike],
                  detect_interval: Optional[int] = None, min_cutoff: Optional[float] = None,
                  beta: Optional[float] = None, scene_cut: Optional[float] = None,
-                 channel_order: str = "bgr"):
+                 channel_order: str = "bgr", threads: Optional[int] = None):
         super().__init__()
         if not isinstance(swapper, Swapper):
             raise TypeError(f"Stream needs a Swapper, not {type(swapper).__name__}")
         self.channel_order = _order(channel_order)
-        opts = _stream_options(detect_interval, min_cutoff, beta, scene_cut)
+        opts = _stream_options(detect_interval, min_cutoff, beta, scene_cut, threads)
         src, owned = swapper._source(source, self.channel_order)
         try:
             out = ctypes.c_void_p()
@@ -1744,7 +1746,7 @@ def swap_video(source: Union[Source, ImageLike, PathLike], input_path: PathLike,
                preset: Optional[str] = None, detect_interval: Optional[int] = None,
                min_cutoff: Optional[float] = None, beta: Optional[float] = None,
                scene_cut: Optional[float] = None, channel_order: str = "bgr",
-               **swap_options) -> dict:
+               threads: Optional[int] = None, **swap_options) -> dict:
     """Swaps the source face onto every frame of the video ``input_path`` and writes
     ``output_path`` (.mp4/.mkv/.mov, H.264) with the same frames and timestamps (variable frame
     rate kept) and the audio copied (``fs_video_swap``). The file is written atomically: on an
@@ -1763,8 +1765,11 @@ def swap_video(source: Union[Source, ImageLike, PathLike], input_path: PathLike,
         preset: x264 preset (None: the library's default, ``"veryfast"``).
         detect_interval, min_cutoff, beta, scene_cut: tracking and smoothing, as in
             :class:`Stream` (None: the library's defaults).
+        threads: threads the job may use: decoding, swapping and encoding overlap (0: every
+            core, 1: this thread only; None: the library's default, 0). Every frame is swapped
+            alike for every value.
 
-    ``faceswap.options("video")`` lists crf and preset with their defaults and choices.
+    ``faceswap.options("video")`` lists crf, preset and threads with their defaults.
 
     Returns a dict: ``frames`` (decoded and written), ``frames_with_faces``, ``scene_cuts``,
     ``seconds`` (wall time).
@@ -1787,7 +1792,7 @@ def swap_video(source: Union[Source, ImageLike, PathLike], input_path: PathLike,
             opts = _options(capi.fs_video_options)
             stream_opts = _stream_options(detect_interval, min_cutoff, beta, scene_cut)
             opts.stream = ctypes.pointer(stream_opts)  # borrowed by the call: stream_opts lives on
-            _encoding(opts, crf, preset)
+            _encoding(opts, crf, preset, threads)
             cb = _Progress(progress)
             stats = capi.fs_video_stats()
             status = lib.fs_video_swap(swapper.handle, _h(src), _fspath(input_path),
@@ -1902,13 +1907,13 @@ class Reenactor(_Handle):
 
     def video(self, driving_path: PathLike, output_path: PathLike,
               side_by_side: Optional[bool] = None, progress=None, crf: Optional[int] = None,
-              preset: Optional[str] = None) -> dict:
+              preset: Optional[str] = None, threads: Optional[int] = None) -> dict:
         """Animates the photo with a whole driving video (``fs_reenact_video``) and writes
         ``output_path`` (.mp4/.mkv/.mov, H.264): the photo's size, or driver | result side by
         side with ``side_by_side=True``, with the driver's timestamps and audio. Written
         atomically: nothing is left on an error or a cancel. ``crf`` (H.264 quality, 0 lossless
-        – 51) and ``preset`` (x264's) as in :func:`swap_video`; None: the library's defaults
-        (18, ``"veryfast"``; ``faceswap.options("video")``).
+        – 51), ``preset`` (x264's) and ``threads`` as in :func:`swap_video`; None: the
+        library's defaults (18, ``"veryfast"``, 0; ``faceswap.options("video")``).
 
         The reenactor is reset first, so the video's first frame with a face is the neutral.
         ``progress(done, total)`` as in :func:`swap_video` (False cancels: FaceSwapError
@@ -1919,7 +1924,7 @@ class Reenactor(_Handle):
         """
         opts = _options(capi.fs_reenact_options)  # the rest was fixed by fs_reenactor_create
         _set(opts, OptionsKind.REENACT, side_by_side=side_by_side)
-        _encoding(opts, crf, preset)
+        _encoding(opts, crf, preset, threads)
         _check(lib.fs_reenactor_reset(self.handle))
         cb = _Progress(progress)
         stats = capi.fs_video_stats()
@@ -1931,15 +1936,15 @@ class Reenactor(_Handle):
 
 def reenact_video(photo: Union[ImageLike, PathLike], driving_path: PathLike, output_path: PathLike,
                   side_by_side: Optional[bool] = None, progress=None, crf: Optional[int] = None,
-                  preset: Optional[str] = None, **options) -> dict:
+                  preset: Optional[str] = None, threads: Optional[int] = None, **options) -> dict:
     """One call: animates ``photo`` (array, :class:`Image` or path) with the face of the video
     ``driving_path`` and writes ``output_path`` (see :meth:`Reenactor.video`, which takes
-    ``side_by_side``, ``crf`` and ``preset``). ``options`` are :class:`Reenactor`'s
+    ``side_by_side``, ``crf``, ``preset`` and ``threads``). ``options`` are :class:`Reenactor`'s
     (``expression``, ``head_motion``, ``mouth_fill``, ``detector``, ``detect_interval``, ...).
     Returns the stats dict."""
     with Reenactor(photo, **options) as r:
         return r.video(driving_path, output_path, side_by_side=side_by_side, progress=progress,
-                       crf=crf, preset=preset)
+                       crf=crf, preset=preset, threads=threads)
 
 
 # --------------------------------------------------------------------------------------------
