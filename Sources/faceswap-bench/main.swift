@@ -328,6 +328,7 @@ if want("reenact"), system("ffmpeg -y -v error -i '\(data)/videos/vr_face3.mp4' 
           "whole job (decode + animate + encode) \(Int(Double(job.frames) / (now() - t))) fps\n")
 }
 
+if want("pipeline") { try pipelineBench(data: data, outDir: outDir, runs: runs, landmarker: landmarker) }  // issue 11 items 2-3: Pipeline.swift
 if want("learned") { try learnedBench(data: data, outDir: outDir, runs: runs, landmarker: landmarker) }
 print("floor: `.build/release/faceswap-floor \(jpegPath) \(runs) 0.25 \(cityPath)` makes the same calls directly from C++\n")
 printGoals()
