@@ -17,7 +17,9 @@ if !portable { shimFlags += ["-march=x86-64-v3", "-DFS_SHIM_NEEDS_AVX2=1"] }
 #endif
 
 let ffmpeg: [LinkerSetting] = ["avformat", "avcodec", "swscale", "avutil"].map { .linkedLibrary($0) }
-let openCV: [LinkerSetting] = ["opencv_core", "opencv_imgproc", "opencv_imgcodecs", "opencv_objdetect", "opencv_photo"]
+// Not imgcodecs: the shim loads it on first use (codec_cv.cpp) — linked, it and the ~115 libraries
+// it needs (GDAL, OpenEXR, GDCM…) cost ~90 ms of dynamic loading at every start of a process.
+let openCV: [LinkerSetting] = ["opencv_core", "opencv_imgproc", "opencv_objdetect", "opencv_photo"]
     .map { .linkedLibrary($0) }
 // zlib: libpng needs it anyway; the shim calls its crc32 directly (checksum.cpp).
 let zlib: [LinkerSetting] = [.linkedLibrary("z")]
@@ -67,7 +69,7 @@ let package = Package(
         .executableTarget(
             name: "faceswap-floor",
             cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4"] + shimFlags)],
-            linkerSettings: openCV + dlib + [.linkedLibrary("m")]
+            linkerSettings: openCV + [.linkedLibrary("opencv_imgcodecs")] + dlib + [.linkedLibrary("m")]
         ),
         .testTarget(name: "FaceSwapTests", dependencies: ["FaceSwap"], path: "Tests/FaceSwapTests"),
     ],

@@ -1,27 +1,101 @@
 // Formats other than JPEG through OpenCV imgcodecs, normalised to 8-bit GRAY/BGR/BGRA.
+//
+// imgcodecs is loaded with dlopen on the first call, not linked: it pulls in GDAL, OpenEXR,
+// GDCM and ~115 other libraries (~90 ms of dynamic loading at every process start), and most
+// callers only ever read and write JPEG (codec_jpeg.cpp, libjpeg directly). Only the two entry
+// points used here are resolved, by their (Itanium C++ ABI) mangled names.
 #include "cv_common.hpp"
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <dlfcn.h>
 #include <opencv2/core/utils/logger.hpp>
-#include <opencv2/imgcodecs.hpp>
+#include <opencv2/core/version.hpp>
+#include <opencv2/imgcodecs.hpp>  // the IMREAD_/IMWRITE_ constants only: no function of it is called directly
 #include <opencv2/imgproc.hpp>
+#include <string>
 #include <vector>
 
-static void quiet_opencv() {
-    static bool done = [] {
-        cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
-        return true;
-    }();
-    (void)done;
+namespace {
+
+using imdecode_fn = cv::Mat (*)(cv::InputArray, int);
+using imencode_fn = bool (*)(const cv::String &, cv::InputArray, std::vector<uchar> &, const std::vector<int> &);
+
+struct Imgcodecs {
+    imdecode_fn imdecode = nullptr;
+    imencode_fn imencode = nullptr;
+    std::string error;  // why it could not be loaded (empty when loaded)
+};
+
+// The soname OpenCV gives its modules: libopencv_<module>.so.<major><minor, two digits> (406 for 4.6).
+std::string soname() {
+    char buf[64];
+    snprintf(buf, sizeof buf, "libopencv_imgcodecs.so.%d%02d", CV_VERSION_MAJOR, CV_VERSION_MINOR);
+    return buf;
 }
+
+Imgcodecs load() {
+    Imgcodecs c;
+    const std::string name = soname();
+    // First next to the libopencv_core this library is linked with (the same OpenCV build, even
+    // outside the search path), then by name through the normal search path.
+    void *lib = nullptr;
+    std::string why;  // the loader's message(s), each once
+    auto attempt = [&](const std::string &path) {
+        if ((lib = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL))) return;
+        const char *e = dlerror();
+        std::string msg = e ? e : path + ": not found";
+        if (why.find(msg) == std::string::npos) why += (why.empty() ? "" : "; ") + msg;
+    };
+    Dl_info info{};
+    if (dladdr(reinterpret_cast<void *>(&cv::getVersionString), &info) && info.dli_fname) {
+        std::string core = info.dli_fname;
+        size_t slash = core.rfind('/');
+        if (slash != std::string::npos) attempt(core.substr(0, slash + 1) + name);
+    }
+    if (!lib) attempt(name);
+    if (!lib) {
+        c.error = "reading and writing images other than JPEG needs OpenCV's imgcodecs library (" + name +
+                  "), which could not be loaded (" + why + "); install it (Debian/Ubuntu: apt-get install libopencv-imgcodecs" +
+                  std::to_string(CV_VERSION_MAJOR * 100 + CV_VERSION_MINOR) + ")";
+        return c;
+    }
+    // cv::imdecode(cv::_InputArray const&, int)
+    c.imdecode = reinterpret_cast<imdecode_fn>(dlsym(lib, "_ZN2cv8imdecodeERKNS_11_InputArrayEi"));
+    // cv::imencode(std::string const&, cv::_InputArray const&, std::vector<uchar>&, std::vector<int> const&)
+    c.imencode = reinterpret_cast<imencode_fn>(dlsym(
+        lib, "_ZN2cv8imencodeERKNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEERKNS_11_InputArrayERSt6vector"
+             "IhSaIhEERKSB_IiSaIiEE"));
+    if (!c.imdecode || !c.imencode) {
+        c.error = "OpenCV's imgcodecs library (" + name + ") lacks cv::imdecode or cv::imencode "
+                  "(built with another C++ ABI?): images other than JPEG cannot be read or written";
+        c.imdecode = nullptr;
+        c.imencode = nullptr;
+        dlclose(lib);
+    }
+    return c;
+}
+
+// Loaded once, on first use, by whichever thread comes first (a function-local static's
+// initialisation is thread-safe); a failure is remembered too.
+const Imgcodecs &imgcodecs() {
+    static const Imgcodecs c = [] {
+        cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
+        return load();
+    }();
+    return c;
+}
+
+}  // namespace
 
 extern "C" int fsx_cv_decode(const uint8_t *data, size_t size, void **handle, int32_t *width,
                              int32_t *height, int32_t *format) {
     FSX_GUARD("decode", {
-        quiet_opencv();
+        const Imgcodecs &codecs = imgcodecs();
+        if (!codecs.imdecode) return fsx::fail(FS_ERR_UNSUPPORTED, codecs.error);
         cv::Mat raw;
         try {
-            raw = cv::imdecode(cv::Mat(1, (int)size, CV_8UC1, (void *)data),
+            raw = codecs.imdecode(cv::Mat(1, (int)size, CV_8UC1, (void *)data),
                                cv::IMREAD_UNCHANGED | cv::IMREAD_IGNORE_ORIENTATION);
         } catch (const cv::Exception &e) {
             // imdecode asserts on what the file says (e.g. a header over OpenCV's own size limit,
@@ -76,9 +150,11 @@ extern "C" void fsx_decoded_free(void *handle) { delete static_cast<cv::Mat *>(h
 
 extern "C" int fsx_png_encode(fsx_view src, uint8_t **out, size_t *out_size) {
     FSX_GUARD("PNG encode", {
+        const Imgcodecs &codecs = imgcodecs();
+        if (!codecs.imencode) return fsx::fail(FS_ERR_UNSUPPORTED, codecs.error);
         std::vector<uchar> buf;
         std::vector<int> params{cv::IMWRITE_PNG_COMPRESSION, 3};
-        if (!cv::imencode(".png", fsx::mat(src), buf, params))
+        if (!codecs.imencode(".png", fsx::mat(src), buf, params))
             return fsx::fail(FS_ERR_INTERNAL, "PNG encode failed");
         auto *p = (uint8_t *)malloc(buf.size() ? buf.size() : 1);
         if (!p) return fsx::fail(FS_ERR_OUT_OF_MEMORY, "PNG encode: out of memory");
