@@ -1,6 +1,7 @@
 // faceswap-floor: the same OpenCV / dlib calls the library makes, straight from C++, built with the
 // shim's compiler flags — the floor the library's own figures are compared with.
 // Usage: faceswap-floor IMAGE.jpg [runs] [scale]   |   faceswap-floor train [steps] [batch]
+//        faceswap-floor track CLIP [N=5] [scale=0.25] [passes=5]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -137,8 +138,97 @@ static void swap_floor(const char *target_path, const std::vector<uchar> &src_by
 
 int train_floor(int argc, char **argv);
 
+// The tracking step's floor: a video's frames (decoded by the ffmpeg program to BGR, kept in memory)
+// through the plainest tracker — HOG on the frame shrunk to `scale` (INTER_AREA, grey) every N-th
+// frame, one 68-point fit per frame in the last detector rectangle. The median over `passes` passes
+// of the time per frame: detect ÷ N + one 68-point fit.
+static int track_floor(int argc, char **argv) {
+    if (argc < 3) {
+        std::fprintf(stderr, "usage: faceswap-floor track CLIP [N=5] [scale=0.25] [passes=5]\n");
+        return 2;
+    }
+    const std::string clip = argv[2];
+    const int interval = std::max(1, argc > 3 ? std::atoi(argv[3]) : 5);
+    const double scale = argc > 4 ? std::atof(argv[4]) : 0.25;
+    const int passes = std::max(1, argc > 5 ? std::atoi(argv[5]) : 5);
+    // Frame size from ffprobe, frames from ffmpeg (rawvideo bgr24 on a pipe).
+    int w = 0, h = 0;
+    {
+        std::string probe = "ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=p=0:s=x '" + clip + "'";
+        FILE *p = popen(probe.c_str(), "r");
+        if (!p || std::fscanf(p, "%dx%d", &w, &h) != 2) { std::fprintf(stderr, "cannot probe %s\n", clip.c_str()); if (p) pclose(p); return 1; }
+        pclose(p);
+    }
+    std::vector<cv::Mat> frames;
+    {
+        std::string dec = "ffmpeg -nostdin -v error -i '" + clip + "' -f rawvideo -pix_fmt bgr24 -";
+        FILE *p = popen(dec.c_str(), "r");
+        if (!p) return 1;
+        for (;;) {
+            cv::Mat m(h, w, CV_8UC3);
+            if (std::fread(m.data, 1, m.total() * 3, p) != m.total() * 3) break;
+            frames.push_back(m);
+        }
+        pclose(p);
+    }
+    if (frames.empty()) { std::fprintf(stderr, "no frames in %s\n", clip.c_str()); return 1; }
+    dlib::frontal_face_detector detector = dlib::get_frontal_face_detector();
+    dlib::shape_predictor sp;
+    dlib::deserialize("/usr/share/dlib/shape_predictor_68_face_landmarks.dat") >> sp;
+    auto detect = [&](const cv::Mat &im) {
+        cv::Mat small, grey;
+        cv::resize(im, small, cv::Size(), scale, scale, cv::INTER_AREA);
+        cv::cvtColor(small, grey, cv::COLOR_BGR2GRAY);
+        return detector(dlib::cv_image<unsigned char>(grey));
+    };
+    std::vector<double> per_frame, det_each, fit_each;
+    int fitted = 0;
+    for (int pass = 0; pass <= passes; ++pass) {  // pass 0 warms up
+        bool have = false;
+        dlib::rectangle r;
+        double t_det = 0, t_fit = 0;
+        int n_det = 0, n_fit = 0;
+        double a = now();
+        for (size_t i = 0; i < frames.size(); ++i) {
+            if (i % interval == 0 || !have) {
+                double d0 = now();
+                auto found = detect(frames[i]);
+                t_det += now() - d0;
+                ++n_det;
+                if (!found.empty()) {
+                    have = true;
+                    r = dlib::rectangle(found[0].left() / scale, found[0].top() / scale, found[0].right() / scale,
+                                        found[0].bottom() / scale);
+                }
+            }
+            if (have) {
+                double f0 = now();
+                auto shape = sp(dlib::cv_image<dlib::bgr_pixel>(frames[i]), r);
+                t_fit += now() - f0;
+                ++n_fit;
+                (void)shape;
+            }
+        }
+        double all = now() - a;
+        if (pass == 0) continue;
+        per_frame.push_back(all / frames.size());
+        det_each.push_back(n_det ? t_det / n_det : 0);
+        fit_each.push_back(n_fit ? t_fit / n_fit : 0);
+        fitted = n_fit;
+    }
+    auto med = [](std::vector<double> v) { std::sort(v.begin(), v.end()); return v[v.size() / 2] * 1000; };
+    std::printf("tracking floor (direct C++ calls), %s %dx%d, %zu frames: HOG at scale %.3g every %d frames + one "
+                "68-point fit per frame (%d of %zu frames fitted), medians of %d passes\n",
+                clip.c_str(), w, h, frames.size(), scale, interval, fitted, frames.size(), passes);
+    std::printf("  detect %.2f ms each, 68 landmarks %.2f ms each; per frame %.2f ms\n", med(det_each), med(fit_each),
+                med(per_frame));
+    std::printf("@ tracking %.4f\n@ track_detect %.4f\n@ track_fit %.4f\n", med(per_frame), med(det_each), med(fit_each));
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc >= 2 && std::string(argv[1]) == "train") return train_floor(argc, argv);
+    if (argc >= 2 && std::string(argv[1]) == "track") return track_floor(argc, argv);
     if (argc < 2) {
         std::fprintf(stderr, "usage: faceswap-floor IMAGE.jpg [runs=30] [scale=0.25] [TARGET.jpg]\n");
         return 2;
