@@ -869,9 +869,12 @@ typedef struct fs_video_stats {
  * output_path: .mp4/.mkv/.mov, H.264, with the same frames and timestamps (variable frame rate
  * kept) and the audio stream copied. The output is written to a temporary file in the same
  * folder and renamed only when complete: on error or cancel no output file is left. options
- * (NULL: the defaults) and options->stream are borrowed for the call. progress may be NULL.
- * stats may be NULL; else its struct_size is checked before any work and it is filled only on
- * success. The swapper's and source's thread rules apply (they may be shared).
+ * (NULL: the defaults) and options->stream are borrowed for the call. progress may be NULL; it
+ * is called on the caller's thread once per frame, in order, with done = the frames swapped so
+ * far (with more than one thread the encoder may be a few frames behind). stats may be NULL;
+ * else its struct_size is checked before any work and it is filled only on success. The
+ * swapper's and source's thread rules apply (they may be shared); options->threads says how many
+ * threads the job may use (see "Threads of a call").
  * Errors: INVALID_ARGUMENT (swapper or source not a live handle of its kind, source NULL with a
  * photo swapper; a path NULL; an option out of range, an unknown preset; a bad struct_size of
  * options, options->stream or stats), IO (input missing or unreadable; output folder missing or
