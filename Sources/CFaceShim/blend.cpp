@@ -302,9 +302,23 @@ void multiband_rows(const fsx_view &s, fsx_view &d, const fsx_view &a, const fsx
         for (int k = 0; k < lw * C2; ++k) vrow[k] = r0[k] + (r1[k] - r0[k]) * wy;
         const uchar *sp = (const uchar *)s.data + y * s.stride, *ap = (const uchar *)a.data + y * a.stride;
         uchar *dp = (uchar *)d.data + y * d.stride;
+        int cell = -1;
+        bool flat = false;
         for (int x = x0; x < x1; ++x) {
             if (!ap[x]) continue;
             const float *c0 = &vrow[xi[x] * C2], *c1 = c0 + (xw[x] > 0 ? C2 : 0);
+            if (xi[x] != cell) {
+                // Between these two grid columns the low-band term (β − 1)·low stays under half a
+                // level: where alpha is full, the result is the source pixel itself.
+                cell = xi[x];
+                float m = 0;
+                for (int c = 0; c < CH; ++c) m = std::max({m, std::fabs(c0[c]), std::fabs(c1[c])});
+                flat = std::max(std::fabs(1 - c0[CH + 1]), std::fabs(1 - c1[CH + 1])) * m < 0.45f;
+            }
+            if (flat && ap[x] == 255) {
+                for (int c = 0; c < CH; ++c) dp[x * CH + c] = sp[x * CH + c];
+                continue;
+            }
             const float t = xw[x];
             const float al = ap[x] * (1.0f / 255.0f);
             const float be = c0[CH + 1] + (c1[CH + 1] - c0[CH + 1]) * t;
