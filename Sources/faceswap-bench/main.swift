@@ -306,6 +306,7 @@ if !want("video") {
     print("  decode \(Int(decodeFPS)) fps; tracking (detect every 5 + 68 points + filter) \(Int(trackFPS)) fps; " +
           "swap (tracking + warp/mask/colour/multiband) \(Int(swapFPS)) fps; encode (x264 veryfast) \(Int(encodeFPS)) fps")
     print("  whole job (decode + swap + encode + audio copy): \(Int(Double(job.frames) / job.seconds)) fps\n")
+    try trackingBench(clip: clip, frames: frames, detector: swapper.detector, landmarker: landmarker)  // issue 11 item 1: Jitter.swift
 } else {
     print("video: ffmpeg not available, skipped\n")
 }
@@ -328,6 +329,7 @@ if want("reenact"), system("ffmpeg -y -v error -i '\(data)/videos/vr_face3.mp4' 
           "whole job (decode + animate + encode) \(Int(Double(job.frames) / (now() - t))) fps\n")
 }
 
+if want("jitter") { try jitterBench(data: data, landmarker: landmarker) }  // issue 11 item 4: Jitter.swift
 if want("pipeline") { try pipelineBench(data: data, outDir: outDir, runs: runs, landmarker: landmarker) }  // issue 11 items 2-3: Pipeline.swift
 if want("learned") { try learnedBench(data: data, outDir: outDir, runs: runs, landmarker: landmarker) }
 print("floor: `.build/release/faceswap-floor \(jpegPath) \(runs) 0.25 \(cityPath)` makes the same calls directly from C++\n")

@@ -276,6 +276,15 @@ int fsx_ae_describe(void *ae, char **text);
 /* training = 1 adds the discriminators and the optimiser state; *out malloc'd (free()). */
 int fsx_ae_save(void *ae, int training, uint8_t **out, size_t *size);
 
+/* ---- measurement: dense optical flow (flow.cpp) ---- */
+/* Mean magnitude (pixels) of the dense optical flow from a to b (same size; grey is used) over the
+ * pixels where mask (GRAY8, same size; NULL: all) is non-zero; mean_dx/dy (optional) its mean
+ * vector. Pyramidal iterative Lucas–Kanade, Gaussian window (imgproc only), on the images' texture
+ * (minus a σ = 6 px blur); flicker (optional): the mean absolute change of the blurred grey
+ * images (0–255), the smooth change of brightness the flow leaves out. */
+int fsx_flow_mean(fsx_view a, fsx_view b, const fsx_view *mask, double *mean_magnitude, double *mean_dx,
+                  double *mean_dy, double *flicker);
+
 #ifdef __cplusplus
 }
 #endif
