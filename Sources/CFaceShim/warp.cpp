@@ -45,67 +45,6 @@ extern "C" int fsx_delaunay(const float *xy, int n, double w, double h, int *tri
     })
 }
 
-extern "C" int fsx_warp_piecewise(fsx_view src, fsx_view dst, fsx_view valid, double ox, double oy,
-                                  const double base[6], const float *src_xy, const float *dst_xy,
-                                  const int *tri, int ntri) {
-    FSX_GUARD("warp", {
-        const int W = dst.width, H = dst.height;
-        cv::Mat mapx(H, W, CV_32F), mapy(H, W, CV_32F);
-        for (int y = 0; y < H; ++y) {
-            float *mx = mapx.ptr<float>(y), *my = mapy.ptr<float>(y);
-            double ty = y + oy;
-            for (int x = 0; x < W; ++x) {
-                double tx = x + ox;
-                mx[x] = (float)(base[0] * tx + base[1] * ty + base[2]);
-                my[x] = (float)(base[3] * tx + base[4] * ty + base[5]);
-            }
-        }
-        for (int k = 0; k < ntri; ++k) {
-            const int *t = tri + 3 * k;
-            cv::Point2f d[3], s[3];
-            for (int j = 0; j < 3; ++j) {
-                d[j] = cv::Point2f(dst_xy[2 * t[j]] - (float)ox, dst_xy[2 * t[j] + 1] - (float)oy);
-                s[j] = cv::Point2f(src_xy[2 * t[j]], src_xy[2 * t[j] + 1]);
-            }
-            double area = (d[1].x - d[0].x) * (d[2].y - d[0].y) - (d[2].x - d[0].x) * (d[1].y - d[0].y);
-            if (std::fabs(area) < 1e-6) continue;
-            cv::Mat A = cv::getAffineTransform(d, s);  // ROI pixel -> source pixel
-            const double *a = A.ptr<double>(0), *b = A.ptr<double>(1);
-            int bx0 = std::max(0, (int)std::floor(std::min({d[0].x, d[1].x, d[2].x})));
-            int bx1 = std::min(W - 1, (int)std::ceil(std::max({d[0].x, d[1].x, d[2].x})));
-            int by0 = std::max(0, (int)std::floor(std::min({d[0].y, d[1].y, d[2].y})));
-            int by1 = std::min(H - 1, (int)std::ceil(std::max({d[0].y, d[1].y, d[2].y})));
-            const double eps = -1e-3 * std::fabs(area);
-            for (int y = by0; y <= by1; ++y) {
-                float *mx = mapx.ptr<float>(y), *my = mapy.ptr<float>(y);
-                for (int x = bx0; x <= bx1; ++x) {
-                    // Barycentric signs: inside when all three edge functions share area's sign.
-                    double w0 = (d[1].x - x) * (d[2].y - y) - (d[2].x - x) * (d[1].y - y);
-                    double w1 = (d[2].x - x) * (d[0].y - y) - (d[0].x - x) * (d[2].y - y);
-                    double w2 = (d[0].x - x) * (d[1].y - y) - (d[1].x - x) * (d[0].y - y);
-                    if (area < 0) { w0 = -w0; w1 = -w1; w2 = -w2; }
-                    if (w0 < eps || w1 < eps || w2 < eps) continue;
-                    mx[x] = (float)(a[0] * x + a[1] * y + a[2]);
-                    my[x] = (float)(b[0] * x + b[1] * y + b[2]);
-                }
-            }
-        }
-        cv::Mat s = fsx::mat(src), d = fsx::mat(dst);
-        cv::remap(s, d, mapx, mapy, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-        if (valid.data) {
-            cv::Mat v = fsx::mat(valid);
-            const float maxx = (float)(src.width - 1), maxy = (float)(src.height - 1);
-            for (int y = 0; y < H; ++y) {
-                const float *mx = mapx.ptr<float>(y), *my = mapy.ptr<float>(y);
-                uchar *vr = v.ptr<uchar>(y);
-                for (int x = 0; x < W; ++x)
-                    vr[x] = (mx[x] >= 0 && my[x] >= 0 && mx[x] <= maxx && my[x] <= maxy) ? 255 : 0;
-            }
-        }
-        return 0;
-    })
-}
-
 // ---- the piecewise-affine warp, row by row, only where the face mask needs pixels ----
 //
 // Each triangle's extent on a row is found from its three edge lines; its pixels are sampled
@@ -176,7 +115,8 @@ inline void sample_run(const fsx_view &src, uchar *out, const double m[6], int x
     for (; x < xb; ++x) {
         float sx = ax * x + cx, sy = ay * x + cy;
         if (!(sx >= 0 && sy >= 0 && sx <= maxx && sy <= maxy)) {
-            if (hr) { hr[x] = 0; ar[x] = 0; }
+            if (hr) hr[x] = 0;
+            if (ar) ar[x] = 0;
             sx = std::min(std::max(sx, 0.0f), maxx);
             sy = std::min(std::max(sy, 0.0f), maxy);
         }
@@ -301,5 +241,16 @@ extern "C" int fsx_warp_rows(fsx_view src, fsx_view dst, fsx_view hard, fsx_view
         default: return fsx::fail(FS_ERR_UNSUPPORTED, "warp: unsupported pixel format");
         }
         return 0;
+    })
+}
+
+// The whole region: fsx_warp_rows over every row, valid (may have NULL data) set to 255 and
+// cleared where the sample falls outside src.
+extern "C" int fsx_warp_piecewise(fsx_view src, fsx_view dst, fsx_view valid, double ox, double oy,
+                                  const double base[6], const float *src_xy, const float *dst_xy,
+                                  const int *tri, int ntri) {
+    FSX_GUARD("warp", {
+        if (valid.data) fsx::mat(valid).setTo(255);
+        return fsx_warp_rows(src, dst, valid, fsx_view{}, nullptr, 0, ox, oy, base, src_xy, dst_xy, tri, ntri);
     })
 }

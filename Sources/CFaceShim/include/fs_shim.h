@@ -189,8 +189,6 @@ int fsx_color_transfer(fsx_view src, fsx_view ref, fsx_view mask, int mode);
  * fsx_color_transfer over the whole image, then mixed. */
 int fsx_color_transfer_rows(fsx_view src, fsx_view ref, fsx_view mask, const int32_t *spans,
                             int margin, int mode, double strength);
-/* dst = from + t * (dst - from), per channel (same size and format), rounded and saturated. */
-int fsx_mix(fsx_view from, fsx_view dst, double t);
 /* Sums each channel (and counts pixels) of img, optionally inside mask (NULL data: everywhere). */
 int fsx_channel_sums(fsx_view img, fsx_view mask, double sums[4], double *pixels);
 /* img += delta per channel (saturating). */

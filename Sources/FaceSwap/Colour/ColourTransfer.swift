@@ -2,24 +2,15 @@ import CFaceShim
 
 /// Colour correction: the warped source moved towards the target's colours inside the mask.
 public enum ColourTransfer {
-    /// `strength` (0–1): how far from src's own colours towards the match.
-    static func apply(_ mode: ColorMode, to src: Image, reference: Image, mask: Image, strength: Double = 1) throws {
+    /// `strength` (0–1): how far from src's own colours towards the match. With `spans`, only
+    /// the face's rows (widened by `margin`) are changed; without, the whole image.
+    static func apply(_ mode: ColorMode, to src: Image, reference: Image, mask: Image, spans: [Int32]? = nil, margin: Int = 0,
+                      strength: Double = 1) throws {
         if mode == .none || strength <= 0 { return }
-        if mode == .reinhard && src.format.channels >= 3 {
-            try shim(fsx_color_transfer_rows(src.view, reference.view, mask.view, nil, 0, mode.rawValue, strength), "colour (\(mode.name))")
-            return
+        let run = { (rows: UnsafePointer<Int32>?) in
+            fsx_color_transfer_rows(src.view, reference.view, mask.view, rows, Int32(margin), mode.rawValue, strength)
         }
-        let before = strength < 1 ? try src.copy() : nil
-        try shim(fsx_color_transfer(src.view, reference.view, mask.view, mode.rawValue), "colour (\(mode.name))")
-        if let before { try shim(fsx_mix(before.view, src.view, strength), "colour strength") }
-    }
-
-    /// The same on the face's rows only (`spans` widened by `margin`).
-    static func apply(_ mode: ColorMode, to src: Image, reference: Image, mask: Image, spans: [Int32], margin: Int,
-                      strength: Double) throws {
-        if mode == .none || strength <= 0 { return }
-        try shim(fsx_color_transfer_rows(src.view, reference.view, mask.view, spans, Int32(margin), mode.rawValue, strength),
-                 "colour (\(mode.name))")
+        try shim(spans.map { $0.withUnsafeBufferPointer { run($0.baseAddress) } } ?? run(nil), "colour (\(mode.name))")
     }
 
     /// True when every sampled pixel of a BGR/RGB image has equal channels (a grey photo).
