@@ -238,24 +238,27 @@ void alpha_rows(const fsx_view &s, fsx_view &d, const fsx_view &a, const int32_t
 // low(δ·h) / low(h), δ = S − D and h the hard mask, so the two backgrounds around the face do not
 // leak into it. The reduction is one pass over the face's rows into blocks of 2^(levels−2) px,
 // then two Gaussian pyramid steps on the small images; the low band and the reduced alpha are
-// interpolated back bilinearly, one row at a time.
+// interpolated back bilinearly, one row at a time. The blocks sit on a grid fixed in the image
+// (the region's origin is (ox, oy)), so a face that moves does not see its low band re-sampled.
 template <int CH>
-void multiband_rows(const fsx_view &s, fsx_view &d, const fsx_view &a, const fsx_view &h, const int32_t *spans) {
+void multiband_rows(const fsx_view &s, fsx_view &d, const fsx_view &a, const fsx_view &h, const int32_t *spans,
+                    int ox, int oy) {
     const int W = d.width, H = d.height;
     const int levels = levels_for(cv::Size(W, H));
     if (levels < 2) { alpha_rows<CH>(s, d, a, spans); return; }
-    const int B = 1 << (levels - 2);
-    const int gw = (W + B - 1) / B, gh = (H + B - 1) / B;
+    const int B = 1 << (levels - 2), G = 4 * B;  // block and low-band cell sizes, in pixels
+    const int dx = ((ox % G) + G) % G, dy = ((oy % G) + G) % G;  // the region's offset in its first cell
+    const int gw = (dx + W + G - 1) / G * 4, gh = (dy + H + G - 1) / G * 4;
     cv::Mat sum(gh, gw, CV_32FC(CH + 2), cv::Scalar::all(0));  // Σ δ·h per channel, Σ h, Σ alpha
     for (int y = 0; y < H; ++y) {
         int x0, x1;
         row_span(spans, y, W, x0, x1);
         const uchar *sp = (const uchar *)s.data + y * s.stride, *dp = (const uchar *)d.data + y * d.stride;
         const uchar *ap = (const uchar *)a.data + y * a.stride, *hp = (const uchar *)h.data + y * h.stride;
-        float *row = sum.ptr<float>(y / B);
-        for (int cx = x0 / B; cx * B < x1; ++cx) {  // one block of B columns at a time, summed in registers
+        float *row = sum.ptr<float>((y + dy) / B);
+        for (int cx = (x0 + dx) / B; cx * B - dx < x1; ++cx) {  // one block of B columns at a time, summed in registers
             int acc[CH + 2] = {0};
-            const int xa = std::max(x0, cx * B), xb = std::min(x1, cx * B + B);
+            const int xa = std::max(x0, cx * B - dx), xb = std::min(x1, cx * B + B - dx);
             for (int x = xa; x < xb; ++x) {
                 const int in = hp[x] > 127;
                 for (int c = 0; c < CH; ++c) acc[c] += in * (sp[x * CH + c] - dp[x * CH + c]);
@@ -279,13 +282,13 @@ void multiband_rows(const fsx_view &s, fsx_view &d, const fsx_view &a, const fsx
             for (int c = 0; c < CH; ++c) p[c] = wgt > 1e-4f ? p[c] / wgt : 0.0f;
         }
     }
-    // Bilinear back up (cv::resize's pixel-centre convention), one row at a time.
-    const float sx = (float)lw / W, sy = (float)lh / H;
+    // Bilinear back up (cell centres at the middle of each G × G square), one row at a time.
+    const float sx = 1.0f / G, sy = 1.0f / G;
     std::vector<float> vrow((size_t)lw * (CH + 2));
     std::vector<int> xi(W);
     std::vector<float> xw(W);
     for (int x = 0; x < W; ++x) {
-        float fx = std::max(0.0f, (x + 0.5f) * sx - 0.5f);
+        float fx = std::max(0.0f, (x + dx + 0.5f) * sx - 0.5f);
         int i = std::min((int)fx, lw - 1);
         xi[x] = i;
         xw[x] = i < lw - 1 ? fx - i : 0.0f;
@@ -295,7 +298,7 @@ void multiband_rows(const fsx_view &s, fsx_view &d, const fsx_view &a, const fsx
         int x0, x1;
         row_span(spans, y, W, x0, x1);
         if (x0 >= x1) continue;
-        float fy = std::max(0.0f, (y + 0.5f) * sy - 0.5f);
+        float fy = std::max(0.0f, (y + dy + 0.5f) * sy - 0.5f);
         int j = std::min((int)fy, lh - 1), j1 = std::min(j + 1, lh - 1);
         float wy = j1 > j ? fy - j : 0.0f;
         const float *r0 = low.ptr<float>(j), *r1 = low.ptr<float>(j1);
@@ -335,14 +338,14 @@ void multiband_rows(const fsx_view &s, fsx_view &d, const fsx_view &a, const fsx
 }  // namespace
 
 extern "C" int fsx_blend_rows(fsx_view src, fsx_view dst, fsx_view alpha, fsx_view hard, const int32_t *spans,
-                              int mode) {
+                              int ox, int oy, int mode) {
     FSX_GUARD("blend", {
         const int ch = fsx::channels_of(dst.format);
         if (mode == 0 || mode == 2) {
             switch (ch) {
-            case 1: mode == 0 ? alpha_rows<1>(src, dst, alpha, spans) : multiband_rows<1>(src, dst, alpha, hard, spans); return 0;
-            case 3: mode == 0 ? alpha_rows<3>(src, dst, alpha, spans) : multiband_rows<3>(src, dst, alpha, hard, spans); return 0;
-            case 4: mode == 0 ? alpha_rows<4>(src, dst, alpha, spans) : multiband_rows<4>(src, dst, alpha, hard, spans); return 0;
+            case 1: mode == 0 ? alpha_rows<1>(src, dst, alpha, spans) : multiband_rows<1>(src, dst, alpha, hard, spans, ox, oy); return 0;
+            case 3: mode == 0 ? alpha_rows<3>(src, dst, alpha, spans) : multiband_rows<3>(src, dst, alpha, hard, spans, ox, oy); return 0;
+            case 4: mode == 0 ? alpha_rows<4>(src, dst, alpha, spans) : multiband_rows<4>(src, dst, alpha, hard, spans, ox, oy); return 0;
             default: break;
             }
         }

@@ -201,9 +201,10 @@ int fsx_add_channels(fsx_view img, const double delta[4]);
  * Pixels where alpha == 0 (and, for 3, hard == 0) are left untouched. */
 int fsx_blend(fsx_view src, fsx_view dst, fsx_view alpha, fsx_view hard, int mode);
 /* fsx_blend on the spans only: mode 0 (alpha) and 2 (multiband, its low band taken over hard's
- * pixels only); other modes as fsx_blend. */
+ * pixels only, on a grid fixed in the image: the region's origin there is (ox, oy)); other
+ * modes as fsx_blend. */
 int fsx_blend_rows(fsx_view src, fsx_view dst, fsx_view alpha, fsx_view hard, const int32_t *spans,
-                   int mode);
+                   int ox, int oy, int mode);
 /* Mean gradient magnitude of img (grey) on the pixels where band (GRAY8) > 0; *n = their count. */
 int fsx_gradient_on(fsx_view img, fsx_view band, double *mean, double *n);
 /* Counts pixels that differ between a and b where mask > 0 (mask NULL data: everywhere). */

@@ -227,7 +227,7 @@ public final class Swapper: @unchecked Sendable {
             try warped.assign(from: try warped.converted(to: .gray8))
         }
         clock?.lap("colour")
-        try Blender.blend(options.blend, face: warped, into: work, alpha: alpha, hard: hard, spans: spans)
+        try Blender.blend(options.blend, face: warped, into: work, alpha: alpha, hard: hard, spans: spans, region: roi)
         if work !== region { try shim(fsx_write_colour(work.view, region.view), "write back") }
         clock?.lap("blend")
         if let maskOut { try FaceMask.union(try maskOut.region(roi), alpha) }
