@@ -16,6 +16,7 @@ var shimFlags = ["-O3", "-fno-math-errno", "-Wno-deprecated-declarations", "-Wno
 if !portable { shimFlags += ["-march=x86-64-v3", "-DFS_SHIM_NEEDS_AVX2=1"] }
 #endif
 
+// ffmpeg: only the video module (libfaceswap-video.so) links it; the shim loads that on first use.
 let ffmpeg: [LinkerSetting] = ["avformat", "avcodec", "swscale", "avutil"].map { .linkedLibrary($0) }
 // Not imgcodecs: the shim loads it on first use (codec_cv.cpp) — linked, it and the ~115 libraries
 // it needs (GDAL, OpenEXR, GDCM…) cost ~90 ms of dynamic loading at every start of a process.
@@ -30,6 +31,9 @@ let package = Package(
     name: "faceswap",
     products: [
         .library(name: "faceswap", type: .dynamic, targets: ["FaceSwapC"]),
+        // Video files (ffmpeg), loaded by the shim on the first video call: libfaceswap-video.so
+        // next to libfaceswap.so (and to the CLI). See Sources/CFaceShim/video_module.h.
+        .library(name: "faceswap-video", type: .dynamic, targets: ["FaceSwapVideo", "FaceSwapVideoLink"]),
         .executable(name: "faceswap-cli", targets: ["faceswap-cli"]),
         .executable(name: "faceswap-bench", targets: ["faceswap-bench"]),
         .executable(name: "faceswap-floor", targets: ["faceswap-floor"]),
@@ -42,8 +46,23 @@ let package = Package(
                 .headerSearchPath("."),
                 .unsafeFlags(["-I/usr/include/opencv4"] + shimFlags),
             ],
-            linkerSettings: openCV + dlib + ffmpeg + zlib
+            linkerSettings: openCV + dlib + zlib
         ),
+        // The video module: video.cpp over ffmpeg's libraries, with the shim's headers (common.hpp's
+        // error helpers report through the host's functions: module.cpp). Only its entry is exported.
+        .target(
+            name: "FaceSwapVideo",
+            exclude: ["exports.map"],
+            publicHeadersPath: ".",  // none: nothing imports it
+            cxxSettings: [.unsafeFlags(["-I\(root)/Sources/CFaceShim", "-I\(root)/Sources/CFaceShim/include",
+                                        "-fvisibility=hidden"])],
+            linkerSettings: ffmpeg + [.linkedLibrary("stdc++"), .unsafeFlags([
+                "-Xlinker", "--version-script=\(root)/Sources/FaceSwapVideo/exports.map",
+                "-Xlinker", "-z", "-Xlinker", "defs",
+            ])]
+        ),
+        // Link flags only (an empty Swift file): no Swift runtime in the video module. See Link.swift.
+        .target(name: "FaceSwapVideoLink", linkerSettings: [.unsafeFlags(["-static-stdlib", "-nostartfiles"])]),
         // The Swift core: all the logic, no Foundation.
         // (It reads the version from the public header's macros: CFaceSwapABI.)
         .target(name: "FaceSwap", dependencies: ["CFaceShim", "CFaceSwapABI"]),

@@ -5,9 +5,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <sched.h>
 #include <string>
-#include <thread>
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -125,13 +123,6 @@ int write_audio(Writer *w) {
 }
 
 }  // namespace
-
-extern "C" int fsx_cpu_count(void) {
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
-    unsigned n = std::thread::hardware_concurrency();
-    return n > 0 ? (int)n : 1;
-}
 
 extern "C" void *fsx_vreader_open(const char *path, fsx_video_info *info, int threads) {
     FSX_GUARD_PTR("video", FS_ERR_DECODE, {
