@@ -211,16 +211,11 @@ extern "C" int fsx_count_diff(fsx_view a, fsx_view b, fsx_view mask, double *dif
 
 // ---- blending on the face's rows only ----
 namespace {
-inline void row_span(const int32_t *spans, int y, int W, int &x0, int &x1) {
-    if (!spans) { x0 = 0; x1 = W; return; }
-    x0 = spans[2 * y]; x1 = std::min(W, (int)spans[2 * y + 1]);
-}
-
 template <int CH>
 void alpha_rows(const fsx_view &s, fsx_view &d, const fsx_view &a, const int32_t *spans) {
     for (int y = 0; y < d.height; ++y) {
         int x0, x1;
-        row_span(spans, y, d.width, x0, x1);
+        fsx::row_span(spans, y, d.width, 0, x0, x1);
         const uchar *sp = (const uchar *)s.data + y * s.stride, *ap = (const uchar *)a.data + y * a.stride;
         uchar *dp = (uchar *)d.data + y * d.stride;
         for (int x = x0; x < x1; ++x) {
@@ -252,7 +247,7 @@ void multiband_rows(const fsx_view &s, fsx_view &d, const fsx_view &a, const fsx
     cv::Mat sum(gh, gw, CV_32FC(CH + 2), cv::Scalar::all(0));  // Σ δ·h per channel, Σ h, Σ alpha
     for (int y = 0; y < H; ++y) {
         int x0, x1;
-        row_span(spans, y, W, x0, x1);
+        fsx::row_span(spans, y, W, 0, x0, x1);
         const uchar *sp = (const uchar *)s.data + y * s.stride, *dp = (const uchar *)d.data + y * d.stride;
         const uchar *ap = (const uchar *)a.data + y * a.stride, *hp = (const uchar *)h.data + y * h.stride;
         float *row = sum.ptr<float>((y + dy) / B);
@@ -296,7 +291,7 @@ void multiband_rows(const fsx_view &s, fsx_view &d, const fsx_view &a, const fsx
     const int C2 = CH + 2;
     for (int y = 0; y < H; ++y) {
         int x0, x1;
-        row_span(spans, y, W, x0, x1);
+        fsx::row_span(spans, y, W, 0, x0, x1);
         if (x0 >= x1) continue;
         float fy = std::max(0.0f, (y + dy + 0.5f) * sy - 0.5f);
         int j = std::min((int)fy, lh - 1), j1 = std::min(j + 1, lh - 1);

@@ -183,13 +183,6 @@ void row_from_lab(uchar *p, int n, int ch, bool rgb, LabRow &w, float s) {
     }
 }
 
-inline void span_of(const int32_t *spans, int y, int W, int margin, int &x0, int &x1) {
-    if (!spans) { x0 = 0; x1 = W; return; }
-    if (spans[2 * y] >= spans[2 * y + 1]) { x0 = x1 = 0; return; }
-    x0 = std::max(0, spans[2 * y] - margin);
-    x1 = std::min(W, spans[2 * y + 1] + margin);
-}
-
 // Mean and standard deviation in Lab of img where mask > 127, every fourth pixel of every fourth row.
 bool lab_stats(const fsx_view &img, const fsx_view &mask, const int32_t *spans, bool rgb, double mu[3], double sd[3]) {
     const int ch = fsx::channels_of(img.format);
@@ -198,7 +191,7 @@ bool lab_stats(const fsx_view &img, const fsx_view &mask, const int32_t *spans, 
     LabRow w;
     for (int y = 0; y < img.height; y += 4) {
         int x0, x1;
-        span_of(spans, y, img.width, 0, x0, x1);
+        fsx::row_span(spans, y, img.width, 0, x0, x1);
         x0 = (x0 + 3) & ~3;  // the same columns on every row
         const uchar *m = (const uchar *)mask.data + y * mask.stride;
         const uchar *p = (const uchar *)img.data + y * img.stride;
@@ -250,7 +243,7 @@ extern "C" int fsx_color_transfer_rows(fsx_view src, fsx_view ref, fsx_view mask
         LabRow w;
         for (int y = 0; y < src.height; ++y) {
             int x0, x1;
-            span_of(spans, y, src.width, margin, x0, x1);
+            fsx::row_span(spans, y, src.width, margin, x0, x1);
             if (x0 >= x1) continue;
             uchar *p = (uchar *)src.data + y * src.stride + x0 * ch;
             const int n = x1 - x0;

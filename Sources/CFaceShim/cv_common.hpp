@@ -1,6 +1,8 @@
 // cv::Mat views over caller-owned pixels.
 #pragma once
 #include "common.hpp"
+#include <algorithm>
+#include <cstdint>
 #include <opencv2/core.hpp>
 
 namespace fsx {
@@ -8,6 +10,15 @@ namespace fsx {
 inline cv::Mat mat(const fsx_view &v) {
     int ch = channels_of(v.format);
     return cv::Mat(v.height, v.width, CV_8UC(ch), v.data, v.stride);
+}
+
+// Row y's columns [x0, x1) of a region's row spans (see fs_shim.h), widened by margin and clipped
+// to [0, W); spans NULL: the whole row; an empty row gives x0 == x1.
+inline void row_span(const int32_t *spans, int y, int W, int margin, int &x0, int &x1) {
+    if (!spans) { x0 = 0; x1 = W; return; }
+    if (spans[2 * y] >= spans[2 * y + 1]) { x0 = x1 = 0; return; }
+    x0 = std::max(0, spans[2 * y] - margin);
+    x1 = std::min(W, spans[2 * y + 1] + margin);
 }
 
 }  // namespace fsx

@@ -163,12 +163,9 @@ void warp_rows(const fsx_view &src, fsx_view &dst, fsx_view &hard, fsx_view &alp
     const int W = dst.width, H = dst.height;
     std::vector<uchar> covered(W);
     for (int y = 0; y < H; ++y) {
-        int x0 = 0, x1 = W;
-        if (spans) {
-            if (spans[2 * y] >= spans[2 * y + 1]) continue;
-            x0 = std::max(0, spans[2 * y] - margin);
-            x1 = std::min(W, spans[2 * y + 1] + margin);
-        }
+        int x0, x1;
+        fsx::row_span(spans, y, W, margin, x0, x1);
+        if (x0 >= x1) continue;
         uchar *out = (uchar *)dst.data + y * dst.stride;
         uchar *hr = hard.data ? (uchar *)hard.data + y * hard.stride : nullptr;
         uchar *ar = alpha.data ? (uchar *)alpha.data + y * alpha.stride : nullptr;
