@@ -15,8 +15,8 @@
  *  - The experimental tier is excluded from that promise: the learned conversion (face
  *    extraction fs_extract*, the learned-model file API fs_model_load/free/get_info,
  *    fs_swapper_create_learned, training fs_train* and fs_trainer_*, their structs, handles and
- *    callback), the learned-only fields of fs_swap_options (use_model_mask, keep_model_shape:
- *    their place in the struct is fixed, their meaning is not) and the option kinds
+ *    callback), the learned-only fields of fs_swap_options, use_model_mask and keep_model_shape
+ *    (their place in the struct is fixed, their meaning is not), and the option kinds
  *    FS_OPTIONS_EXTRACT and FS_OPTIONS_TRAIN. Any of it may change or be removed in any minor
  *    version without an FS_ABI_VERSION bump.
  *  - The experimental declarations stay visible, so no caller's build changes; each of its
@@ -236,11 +236,11 @@ typedef enum fs_options_kind {
     FS_OPTIONS_DETECTOR = 1,       /* fs_detector_options */
     FS_OPTIONS_SWAP = 2,           /* fs_swap_options */
     FS_OPTIONS_STREAM = 3,         /* fs_stream_options */
-    FS_OPTIONS_VIDEO = 4,          /* fs_video_options (and crf, preset, threads of
-                                      fs_reenact_options) */
+    FS_OPTIONS_VIDEO = 4,          /* fs_video_options; also crf, preset, threads of
+                                      fs_reenact_options */
     FS_OPTIONS_REENACT = 5,        /* fs_reenact_options */
-    FS_OPTIONS_EXTRACT = 6,        /* fs_extract_options (experimental tier) */
-    FS_OPTIONS_TRAIN = 7           /* fs_train_options (experimental tier) */
+    FS_OPTIONS_EXTRACT = 6,        /* fs_extract_options: experimental tier */
+    FS_OPTIONS_TRAIN = 7           /* fs_train_options: experimental tier */
 } fs_options_kind;
 
 typedef enum fs_option_type {
@@ -970,7 +970,7 @@ FS_API fs_status fs_reenact_video(fs_reenactor *reenactor, const char *driving_p
  * promise (see the top of this header). Functions, structs and their meaning may change or go in
  * any minor version, without an FS_ABI_VERSION bump. Each function is marked FS_EXPERIMENTAL;
  * with FS_WARN_EXPERIMENTAL defined before the #include, GCC and Clang warn at every use.
- * The learned-only fields of fs_swap_options (use_model_mask, keep_model_shape) belong here too;
+ * The learned-only fields of fs_swap_options, use_model_mask and keep_model_shape, belong here too;
  * they are documented with fs_swapper_create_learned.
  */
 
