@@ -82,5 +82,8 @@ bench: build
 clean:
 	rm -rf .build out
 
-# Each test area may bring its own targets (fuzzing, sanitizers, stress): Tests/<area>/<area>.mk
--include $(wildcard Tests/*/*.mk)
+# Each test area may bring its own targets (fuzzing, sanitizers, stress): Tests/<area>/<area>.mk.
+# Each binding for a host (GStreamer, OBS, the Python wheel, CMake) brings its build, install and
+# test targets in bindings/<host>/<host>.mk; it joins `make test` and `make install` by adding
+# prerequisites (`test: test-gstreamer`, `install: install-gstreamer`).
+-include $(wildcard Tests/*/*.mk) $(wildcard bindings/*/*.mk)
