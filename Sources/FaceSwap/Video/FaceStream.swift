@@ -55,6 +55,8 @@ final class Track {
         turn = TrendFilter(minCutoff: options.minCutoff * Track.turnCutoff, beta: options.beta, scale: iod, speedDimensions: 2)
         shape = OneEuroFilter(minCutoff: options.minCutoff * Track.shapeCutoff, beta: options.beta * Track.shapeBeta,
                               scale: 0.4, speedDimensions: 2)
+        // The 68 points' regions (jaw, brows, nose, eyes, mouth), as coordinate ranges.
+        shape.groups = [0..<34, 34..<54, 54..<72, 72..<96, 96..<136]
     }
 
     /// The rotation/scale and shape filters' cutoffs and beta relative to the options' (which the

@@ -9,6 +9,10 @@ struct OneEuroFilter {
     /// Coordinates per point: the speed is the RMS over points of each point's speed (1: every
     /// coordinate a point of its own, the RMS over coordinates).
     var speedDimensions: Int
+    /// Coordinate ranges with a cutoff each (from their own points' RMS speed), e.g. the regions of
+    /// a face, so that a moving mouth opens the mouth's filter without being diluted by the still
+    /// points; nil: one cutoff for the whole vector.
+    var groups: [Range<Int>]? = nil
     private var value: [Double]? = nil
     private var derivative: [Double] = []
     private var lastTime = 0.0
@@ -40,16 +44,18 @@ struct OneEuroFilter {
         lastTime = time
         let ad = OneEuroFilter.alpha(derivativeCutoff, dt)
         var out = x
-        var speed = 0.0
         for i in x.indices {
             let d = (x[i] - prev[i]) / dt
             derivative[i] += ad * (d - derivative[i])
-            speed += derivative[i] * derivative[i]
         }
-        // One cutoff for the whole vector (the RMS speed of its points): points of one face move together.
-        speed = (speed / Double(max(1, x.count / speedDimensions))).squareRoot() / scale
-        let a = OneEuroFilter.alpha(minCutoff + beta * speed, dt)
-        for i in x.indices { out[i] = prev[i] + a * (x[i] - prev[i]) }
+        // One cutoff per group (the RMS speed of its points): points of one region move together.
+        for g in groups?.filter({ $0.upperBound <= x.count }) ?? [x.indices] {
+            var speed = 0.0
+            for i in g { speed += derivative[i] * derivative[i] }
+            speed = (speed / Double(max(1, g.count / speedDimensions))).squareRoot() / scale
+            let a = OneEuroFilter.alpha(minCutoff + beta * speed, dt)
+            for i in g { out[i] = prev[i] + a * (x[i] - prev[i]) }
+        }
         value = out
         return out
     }
