@@ -126,7 +126,7 @@ final class Track {
 /// scene-cut resets, one track per face. Used by FaceStream (swapping) and Reenactor (the
 /// driver's face). Not thread-safe.
 ///
-/// Cost: the periodic scans while faces are tracked look for faces of at least 0.7× the smallest
+/// Cost: the periodic scans while faces are tracked (detect interval above 1) look for faces of at least 0.7× the smallest
 /// tracked one (a scan at a smaller scale, on a ladder of √2 steps with hysteresis so the scale
 /// does not follow every small change of the box); every `fullScanEvery`-th one looks for any size
 /// (the detector's own scale), so smaller newcomers are found within that many scans. The
@@ -183,8 +183,11 @@ public final class FaceTracker {
     }
 
     /// The smallest face the next periodic scan looks for (nil: any size, the detector's own).
+    /// With detection every frame (`detectInterval` 1) there is no tracking to save a scan for:
+    /// each frame is scanned as a photo is, so its boxes and fits are the detector's own.
     private func scanFloor() -> Double? {
-        guard let smallest = tracks.map({ min($0.rect.width, $0.rect.height) }).min() else {
+        guard options.detectInterval > 1,
+              let smallest = tracks.map({ min($0.rect.width, $0.rect.height) }).min() else {
             scanRung = nil
             return nil
         }
