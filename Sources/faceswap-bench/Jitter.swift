@@ -24,12 +24,9 @@ func trackingBench(clip: String, frames: [VideoReader.Frame], detector: Detector
     }
     guard let tracker = last else { return }
     let options = tracker.options
-    // The tracker's periodic scan looks for faces of at least half the smallest tracked one, on a
-    // ladder of powers of two (every fourth scan for any size): the floor scans at that scale.
-    let smallest = tracker.faces.map { min($0.rect.width, $0.rect.height) }.min() ?? 80
-    let scale = detector.scanScale(minFaceSize: pow(2, log2(max(smallest * 0.5, 1)).rounded(.down)))
+    let scale = tracker.trackingScanScale ?? detector.scanScale
     print("tracking, \(clip): \(order.count) frames (\(frames.count) forward and back, \(laps) laps); " +
-          "\(tracker.detections) scans, scan scale while tracking \(scale)")
+          "\(tracker.detections) scans (\(tracker.fullScans) for faces of any size), scan scale while tracking \(scale)")
     print("  tracking step \(ms(median(perFrame))) per frame (\(Int((1 / median(perFrame)).rounded())) fps; median of 3 runs)")
     runFloor("track '\(clip)' \(options.detectInterval) \(scale) 5")
     if let floor = floors["tracking"] {

@@ -43,6 +43,38 @@ final class VideoTests: XCTestCase {
         return (tracker, tracks, ids)
     }
 
+    /// Detection every frame (`detectInterval` 1) scans each frame at the detector's own scale,
+    /// as a photo is scanned: the reduced-scale periodic scans (faces of at least 0.7× the smallest
+    /// track) are for longer intervals only, where they save time between fits; at interval 1 a
+    /// coarser scan only moved the boxes the fits start from. Checked on a real clip: at interval 1
+    /// every frame is scanned, never at a reduced scale, and finds what the detector finds alone;
+    /// at the default interval the periodic scans do use the reduced scale.
+    func testDetectEveryFrameScansAtTheDetectorsOwnScale() throws {
+        try requireData()
+        for interval in [1, 5] {
+            var options = StreamOptions()
+            options.detectInterval = interval
+            options.minCutoff = 0
+            let tracker = try FaceTracker(detector: Shared.detector, landmarker: Shared.landmarker, options: options)
+            let reader = try VideoReader(path: TestData.root + "/videos/vr_face4.mp4")
+            var k = 0
+            while let f = try reader.next(), k < 40 {
+                let tracked = try tracker.track(f.image)
+                if interval == 1 { XCTAssertEqual(tracked.count, try Shared.detector.detect(f.image).count, "frame \(k)") }
+                k += 1
+            }
+            print("interval \(interval): \(tracker.detections) scans in \(k) frames, scan scale while tracking " +
+                  "\(tracker.trackingScanScale.map { String($0) } ?? "the detector's own") (detector's \(Shared.detector.scanScale))")
+            if interval == 1 {
+                XCTAssertEqual(tracker.detections, k)
+                XCTAssertNil(tracker.trackingScanScale)
+            } else {
+                XCTAssertLessThan(tracker.detections, k / 2)
+                XCTAssertLessThan(try XCTUnwrap(tracker.trackingScanScale), Shared.detector.scanScale)
+            }
+        }
+    }
+
     /// Unfiltered (min cutoff 0), the tracked landmarks follow the known motion: the shape's
     /// centroid within 1.5 % of the inter-ocular distance (IOD) of frame 0's moved by the offset, and
     /// the points within 3 % IOD on average (the shape predictor's own repeatability when the

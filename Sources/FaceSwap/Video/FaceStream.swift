@@ -23,16 +23,25 @@ public struct StreamOptions: Sendable {
     func validate() throws { try OptionField.validate(Self.fields, self, .stream) }
 }
 
-/// One tracked face.
+/// One tracked face. Its landmarks are filtered as a pose (a similarity: the centroid, and scale
+/// with rotation) and a shape (the points with that pose taken out), each part with its own filter
+/// whose cutoff opens with its own speed: a head that moves does not open the shape's filter, so
+/// the fit's wobble of single points is smoothed as much while moving as when still. The pose's
+/// filters predict from their velocity (TrendFilter), so steady motion is followed without lag.
 final class Track {
     let id: Int
     var rect: Rect
-    var filter: OneEuroFilter
+    var pose: TrendFilter             // centroid x, y
+    var turn: TrendFilter             // scale·cos, scale·sin (px at unit radius)
+    var shape: OneEuroFilter          // the points in the pose's frame (unit RMS radius)
+    var reference: [Point] = []       // the first fit, centred, unit RMS radius
     var landmarks: [Point] = []       // filtered
     var centroid: Point? = nil        // of the raw landmarks, last frame
-    var velocity = Point(0, 0)        // of the filtered landmarks' centroid, per frame
+    var filteredPose: [Double] = []   // cx, cy, a, b of the filtered landmarks, last frame
+    var rawPose: [Double] = []        // cx, cy, a, b of the raw fit, last frame
+    var poseVelocity = [0.0, 0, 0, 0] // of the filtered pose, per frame
     var iod: Double
-    /// The detector rect relative to the landmarks (centre offset and size, in IOD units).
+    /// The detector rect relative to the pose (centre offset and side, in units of the scale).
     var rectOffset = Point(0, 0)
     var rectSize = 0.0
     /// The box came from the detector this frame: re-learn how it sits on the landmarks.
@@ -42,14 +51,86 @@ final class Track {
         self.id = id
         self.rect = rect
         self.iod = iod
-        filter = OneEuroFilter(minCutoff: options.minCutoff, beta: options.beta, scale: iod)
+        pose = TrendFilter(minCutoff: options.minCutoff, beta: options.beta, scale: iod, speedDimensions: 2)
+        turn = TrendFilter(minCutoff: options.minCutoff * Track.turnCutoff, beta: options.beta, scale: iod, speedDimensions: 2)
+        shape = OneEuroFilter(minCutoff: options.minCutoff * Track.shapeCutoff, beta: options.beta * Track.shapeBeta,
+                              scale: 0.4, speedDimensions: 2)
+        // The 68 points' regions (jaw, brows, nose, eyes, mouth), as coordinate ranges.
+        shape.groups = [0..<34, 34..<54, 54..<72, 72..<96, 96..<136]
+    }
+
+    /// The rotation/scale and shape filters' cutoffs and beta relative to the options' (which the
+    /// centroid's filter uses as they are): turning and zooming are slower than moving, and a
+    /// shape changes only with the expression. Measured on the jitter clip (StreamJitter) and held
+    /// to the reenactment's landmark-error test (expressions must not lag).
+    static let turnCutoff = 0.25, shapeCutoff = 0.1, shapeBeta = 0.25
+
+    /// The similarity taking `reference` onto `points`, as (cx, cy, a, b): p = c + [a −b; b a]·r.
+    static func poseOf(_ points: [Point], reference: [Point]) -> [Double] {
+        let c = Point.mean(points)
+        var a = 0.0, b = 0.0, rr = 0.0
+        for i in points.indices {
+            let u = reference[i], v = points[i] - c
+            a += u.x * v.x + u.y * v.y
+            b += u.x * v.y - u.y * v.x
+            rr += u.x * u.x + u.y * u.y
+        }
+        return [c.x, c.y, a / max(rr, 1e-12), b / max(rr, 1e-12)]
+    }
+
+    /// Filters one raw fit; returns the filtered landmarks.
+    func filter(_ raw: [Point], time t: Double) -> [Point] {
+        if reference.isEmpty || reference.count != raw.count {
+            let c = Point.mean(raw)
+            let radius = (raw.map { ($0.x - c.x) * ($0.x - c.x) + ($0.y - c.y) * ($0.y - c.y) }.reduce(0, +) / Double(raw.count)).squareRoot()
+            reference = raw.map { ($0 - c) * (1 / max(radius, 1e-6)) }
+            shape.scale = 0.4  // the inter-ocular distance is about 0.4 of the RMS radius
+        }
+        let p = Track.poseOf(raw, reference: reference)
+        let s2 = max(p[2] * p[2] + p[3] * p[3], 1e-12)
+        // The raw points in the pose's frame: r = R⁻¹(x − c) / s.
+        var local = [Double](repeating: 0, count: 2 * raw.count)
+        for i in raw.indices {
+            let d = raw[i] - Point(p[0], p[1])
+            local[2 * i] = (p[2] * d.x + p[3] * d.y) / s2
+            local[2 * i + 1] = (-p[3] * d.x + p[2] * d.y) / s2
+        }
+        let fp = pose.filter([p[0], p[1]], time: t) + turn.filter([p[2], p[3]], time: t)
+        rawPose = p
+        let fs = shape.filter(local, time: t)
+        var out = [Point](repeating: Point(0, 0), count: raw.count)
+        for i in raw.indices {
+            let x = fs[2 * i], y = fs[2 * i + 1]
+            out[i] = Point(fp[0] + fp[2] * x - fp[3] * y, fp[1] + fp[3] * x + fp[2] * y)
+        }
+        if !filteredPose.isEmpty { poseVelocity = (0..<4).map { fp[$0] - filteredPose[$0] } }
+        filteredPose = fp
+        return out
+    }
+
+    /// The box to fit in next: where the detector's box sits on the last raw fit's pose, moved on
+    /// by the filtered pose's velocity. (A box placed from the filtered pose closes a loop: the fit
+    /// leans towards its box, so the filter's own error came back through the next fit.)
+    func predictedRect() -> Rect {
+        let base = rawPose.count == 4 ? rawPose : filteredPose
+        let p = (0..<4).map { base[$0] + poseVelocity[$0] }
+        let s = (p[2] * p[2] + p[3] * p[3]).squareRoot()
+        let centre = Point(p[0], p[1]) + rectOffset * s
+        let side = rectSize * s
+        return Rect(x: centre.x - side / 2, y: centre.y - side / 2, width: side, height: side)
     }
 }
 
 /// Follows the faces of a video: detection every N frames, landmark re-fitting in between in the
-/// box predicted from the previous frame, a One-Euro filter on the landmarks, scene-cut resets,
-/// one track per face. Used by FaceStream (swapping) and Reenactor (the driver's face).
-/// Not thread-safe.
+/// box predicted from the previous frame, filters on the landmarks' pose and shape (see Track),
+/// scene-cut resets, one track per face. Used by FaceStream (swapping) and Reenactor (the
+/// driver's face). Not thread-safe.
+///
+/// Cost: the periodic scans while faces are tracked (detect interval above 1) look for faces of at least 0.7× the smallest
+/// tracked one (a scan at a smaller scale, on a ladder of √2 steps with hysteresis so the scale
+/// does not follow every small change of the box); every `fullScanEvery`-th one looks for any size
+/// (the detector's own scale), so smaller newcomers are found within that many scans. The
+/// scene-cut test samples a 32×18 thumbnail (6×6 pixels per cell) instead of resizing the frame.
 public final class FaceTracker {
     public let detector: Detector
     public let landmarker: Landmarker
@@ -57,10 +138,18 @@ public final class FaceTracker {
     private var tracks: [Track] = []
     private var nextID = 0
     private var frameIndex = 0
-    private var previousThumb: Image? = nil
+    private var previousThumb: [Int32]? = nil
     private var forceDetect = true
+    private var scanRung: Int? = nil
+    private var scansSinceFull = 0
     public private(set) var sceneCuts = 0
     public private(set) var detections = 0
+    /// Scans for faces of any size (the detector's own scale) made while faces were tracked.
+    public private(set) var fullScans = 0
+    /// The scale of the last periodic scan made while faces were tracked (nil: none yet).
+    public private(set) var trackingScanScale: Double? = nil
+    /// While faces are tracked, every this many periodic scans one looks for faces of any size.
+    public static let fullScanEvery = 24
 
     public init(detector: Detector, landmarker: Landmarker, options: StreamOptions = StreamOptions()) throws {
         try options.validate()
@@ -82,6 +171,8 @@ public final class FaceTracker {
         previousThumb = nil
         forceDetect = true
         frameIndex = 0
+        scanRung = nil
+        scansSinceFull = 0
     }
 
     /// Tracks the faces of the next frame; `time` in seconds (nil: frame number / 30).
@@ -91,8 +182,30 @@ public final class FaceTracker {
         return tracks.map { Face(box: $0.rect, rect: $0.rect, score: Double($0.id), landmarks: $0.landmarks) }
     }
 
+    /// The smallest face the next periodic scan looks for (nil: any size, the detector's own).
+    /// With detection every frame (`detectInterval` 1) there is no tracking to save a scan for:
+    /// each frame is scanned as a photo is, so its boxes and fits are the detector's own.
+    private func scanFloor() -> Double? {
+        guard options.detectInterval > 1,
+              let smallest = tracks.map({ min($0.rect.width, $0.rect.height) }).min() else {
+            scanRung = nil
+            return nil
+        }
+        scansSinceFull += 1
+        if scansSinceFull >= FaceTracker.fullScanEvery {
+            scansSinceFull = 0
+            fullScans += 1
+            return nil
+        }
+        let wanted = 2 * log2(max(0.7 * smallest, 1))
+        if let r = scanRung, wanted >= Double(r) - 0.25, wanted <= Double(r) + 1.25 {} else { scanRung = Int(wanted.rounded(.down)) }
+        let floor = pow(2, Double(scanRung!) / 2)
+        trackingScanScale = detector.scanScale(minFaceSize: floor)
+        return floor
+    }
+
     func trackFaces(_ frame: Image, time t: Double) throws {
-        if try isSceneCut(frame) {
+        if isSceneCut(frame) {
             sceneCuts += 1
             tracks = []
             forceDetect = true
@@ -102,21 +215,10 @@ public final class FaceTracker {
         frameIndex += 1
         if detectNow {
             detections += 1
-            // While faces are tracked, the periodic detection looks for faces at least half the
-            // size of the smallest one (a smaller scan), on a coarse ladder of sizes so that the
-            // scan scale does not follow every small change of the box; every fourth one (and
-            // with no tracks) scans for any size, so that small newcomers are found too.
-            let smallest = tracks.map { min($0.rect.width, $0.rect.height) }.min()
-            let floor = detections % 4 == 0 ? nil : smallest.map { pow(2, (log2(max($0 * 0.5, 1))).rounded(.down)) }
-            try associate(try detector.detect(frame, minFaceSize: floor))
+            try associate(try detector.detect(frame, minFaceSize: scanFloor()))
         }
-        // Predict each box: where the last frame's (filtered) landmarks put the detector's box,
-        // moved on by their velocity. The smoothed box keeps the fit itself steady.
-        for tr in tracks where !tr.reseat && !tr.landmarks.isEmpty {
-            let centre = Point.mean(tr.landmarks) + tr.velocity + tr.rectOffset * tr.iod
-            let side = tr.rectSize * tr.iod
-            tr.rect = Rect(x: centre.x - side / 2, y: centre.y - side / 2, width: side, height: side)
-        }
+        // Predict each box from the last frame's filtered pose. The smoothed box keeps the fit steady.
+        for tr in tracks where !tr.reseat && !tr.filteredPose.isEmpty { tr.rect = tr.predictedRect() }
         var kept: [Track] = []
         for tr in tracks {
             let raw = try landmarker.fit(frame, Face(box: tr.rect, rect: tr.rect, score: 0)).landmarks
@@ -126,24 +228,25 @@ public final class FaceTracker {
             let c = Point.mean(raw)
             if !detectNow, let prev = tr.centroid {
                 // Lost: the fit jumped or changed size, as when the face leaves the box.
-                let jump = c.distance(to: prev + tr.velocity)
+                let step = tr.poseVelocity.count == 4 ? Point(tr.poseVelocity[0], tr.poseVelocity[1]) : Point(0, 0)
+                let jump = c.distance(to: prev + step)
                 if iod < 0.6 * tr.iod || iod > 1.6 * tr.iod || jump > 0.8 * tr.iod {
                     forceDetect = true
                     continue
                 }
             }
-            if tr.reseat {
-                // Remember how the detector's box sits on these landmarks, for prediction.
-                tr.reseat = false
-                tr.rectOffset = (tr.rect.center - c) * (1 / max(iod, 1))
-                tr.rectSize = max(tr.rect.width, tr.rect.height) / max(iod, 1)
-                if tr.centroid == nil { tr.iod = max(iod, 1); tr.filter.scale = tr.iod }
-            }
+            let reseat = tr.reseat
+            if tr.centroid == nil { tr.iod = max(iod, 1); tr.pose.scale = tr.iod; tr.turn.scale = tr.iod }
             tr.centroid = c
-            let flat = tr.filter.filter(raw.flatMap { [$0.x, $0.y] }, time: t)
-            let filtered = (0..<68).map { Point(flat[2 * $0], flat[2 * $0 + 1]) }
-            tr.velocity = tr.landmarks.isEmpty ? Point(0, 0) : Point.mean(filtered) - Point.mean(tr.landmarks)
-            tr.landmarks = filtered
+            tr.landmarks = tr.filter(raw, time: t)
+            if reseat {
+                // Remember how the detector's box sits on the (filtered) pose, for prediction.
+                tr.reseat = false
+                let p = tr.filteredPose
+                let s = max((p[2] * p[2] + p[3] * p[3]).squareRoot(), 1e-6)
+                tr.rectOffset = (tr.rect.center - Point(p[0], p[1])) * (1 / s)
+                tr.rectSize = max(tr.rect.width, tr.rect.height) / s
+            }
             kept.append(tr)
         }
         tracks = kept
@@ -175,15 +278,39 @@ public final class FaceTracker {
         tracks = kept
     }
 
-    private func isSceneCut(_ frame: Image) throws -> Bool {
-        let thumb = try frame.grayResized(width: 32, height: 18)
+    /// A 32×18 grey thumbnail, each cell the mean of 6×6 pixels sampled evenly inside it
+    /// (a resize of the whole frame cost more than the rest of a tracked frame).
+    static func thumbnail(_ frame: Image) -> [Int32] {
+        let cw = 32, ch = 18, k = 6
+        var out = [Int32](repeating: 0, count: cw * ch)
+        let channels = frame.format.channels
+        let base = frame.data.assumingMemoryBound(to: UInt8.self)
+        for cy in 0..<ch {
+            for sy in 0..<k {
+                let y = min(frame.height - 1, ((cy * k + sy) * 2 + 1) * frame.height / (2 * ch * k))
+                let row = base + y * frame.stride
+                for cx in 0..<cw {
+                    var sum: Int32 = 0
+                    for sx in 0..<k {
+                        let x = min(frame.width - 1, ((cx * k + sx) * 2 + 1) * frame.width / (2 * cw * k))
+                        let p = row + x * channels
+                        sum += channels >= 3 ? Int32(p[0]) + Int32(p[1]) + Int32(p[2]) : 3 * Int32(p[0])
+                    }
+                    out[cy * cw + cx] += sum
+                }
+            }
+        }
+        for i in out.indices { out[i] = (out[i] + Int32(3 * k * k / 2)) / Int32(3 * k * k) }
+        return out
+    }
+
+    private func isSceneCut(_ frame: Image) -> Bool {
+        let thumb = FaceTracker.thumbnail(frame)
         defer { previousThumb = thumb }
         guard let prev = previousThumb else { return false }
-        var sum = 0
-        for y in 0..<18 {
-            for x in 0..<32 { sum += abs(Int(thumb.byte(x: x, y: y, channel: 0)) - Int(prev.byte(x: x, y: y, channel: 0))) }
-        }
-        return Double(sum) / Double(32 * 18) > options.sceneCut
+        var sum: Int32 = 0
+        for i in thumb.indices { sum += abs(thumb[i] - prev[i]) }
+        return Double(sum) / Double(thumb.count) > options.sceneCut
     }
 }
 
