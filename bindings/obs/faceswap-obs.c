@@ -13,7 +13,10 @@
  *
  * This file holds no image logic and no table of the library's names, defaults or ranges: the
  * lists (mode, blend, colour) are filled with fs_enum_value_at/fs_enum_name, and each number's
- * default, range and tooltip come from fs_option_find.
+ * default, range and tooltip come from fs_option_find. The smallest face to look for
+ * (fs_detector_options.min_face_size) is the one detector setting shown: it sets the detector's
+ * scan scale, so on a camera whose faces are large it buys most of the per-frame time (at 720p
+ * the default 80 px scans the whole frame on every detection frame).
  *
  * Threads. OBS calls filter_video on its graphics thread, update() on the thread that changes
  * the settings (deferred to the graphics thread's tick for video sources), get_properties on
@@ -68,6 +71,7 @@ static const library_setting library_settings[] = {
     {"detect_interval", FS_OPTIONS_STREAM, "DetectInterval"},
     {"min_cutoff", FS_OPTIONS_STREAM, "SmoothingCutoff"},
     {"beta", FS_OPTIONS_STREAM, "SmoothingBeta"},
+    {"min_face_size", FS_OPTIONS_DETECTOR, "MinFaceSize"},
 };
 #define LIBRARY_SETTING_COUNT (sizeof library_settings / sizeof library_settings[0])
 
@@ -89,7 +93,7 @@ typedef struct {
     bool reverse; /* learned model: B -> A */
     char *mode, *blend, *color;
     double expression, min_cutoff, beta;
-    long long face_index, detect_interval;
+    long long face_index, detect_interval, min_face_size;
 } config;
 
 enum status_level { STATUS_INFO, STATUS_WARNING, STATUS_ERROR };
@@ -120,6 +124,7 @@ struct filter {
     /* worker only: made on the first build, kept for the filter's life (immutable, shared by
      * every stream it builds) */
     fs_detector *detector;
+    long long detector_min_face_size; /* what `detector` was made with */
     fs_landmarker *landmarker;
 };
 
@@ -144,6 +149,7 @@ static config *config_from(obs_data_t *settings) {
     c->detect_interval = obs_data_get_int(settings, "detect_interval");
     c->min_cutoff = obs_data_get_double(settings, "min_cutoff");
     c->beta = obs_data_get_double(settings, "beta");
+    c->min_face_size = obs_data_get_int(settings, "min_face_size");
     return c;
 }
 
@@ -225,9 +231,20 @@ static fs_stream *build_stream(struct filter *f, const config *c, enum status_le
     sto.min_cutoff = (float)c->min_cutoff;
     sto.beta = (float)c->beta;
 
-    if (!f->detector && (st = fs_detector_create(NULL, &f->detector)) != FS_OK) {
-        snprintf(status, status_size, "cannot create the face detector: %s", why(st));
-        return NULL;
+    if (f->detector && f->detector_min_face_size != c->min_face_size) {
+        fs_detector_free(f->detector); /* streams made with it keep their own reference */
+        f->detector = NULL;
+    }
+    if (!f->detector) {
+        fs_detector_options dopt;
+        memset(&dopt, 0, sizeof dopt);
+        FS_DETECTOR_OPTIONS_INIT(&dopt);
+        dopt.min_face_size = (int32_t)c->min_face_size;
+        if ((st = fs_detector_create(&dopt, &f->detector)) != FS_OK) {
+            snprintf(status, status_size, "cannot create the face detector: %s", why(st));
+            return NULL;
+        }
+        f->detector_min_face_size = c->min_face_size;
     }
     if (!f->landmarker && (st = fs_landmarker_create(NULL, &f->landmarker)) != FS_OK) {
         snprintf(status, status_size, "cannot load the landmark model: %s", why(st));

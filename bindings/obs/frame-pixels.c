@@ -103,32 +103,53 @@ static void make_to_bgr_tables(const colour_params *c, to_bgr_tables *t) {
     }
 }
 
-void yuv_to_bgr(const struct obs_source_frame *frame, const yuv_layout *L, uint8_t *bgr) {
-    colour_params c = colour_params_of(frame);
-    static _Thread_local to_bgr_tables t; /* 9 KB: off the stack */
-    make_to_bgr_tables(&c, &t);
-    const uint32_t w = frame->width, h = frame->height;
+/* The rows of one layout: each chroma sample's share is added up once for the pixels it covers.
+ * Inlined once per format below with L a constant, so that the layout's offsets and steps become
+ * immediates. */
+static inline __attribute__((always_inline)) void to_bgr_rows(const struct obs_source_frame *frame, const yuv_layout L,
+                                                               const to_bgr_tables *t, uint8_t *bgr) {
+    const uint32_t w = frame->width, h = frame->height, bw = 1u << L.cx_shift;
     for (uint32_t y = 0; y < h; y++) {
-        const uint8_t *ys = frame->data[L->y_plane] + (size_t)y * frame->linesize[L->y_plane] + L->y_offset;
-        const uint8_t *us = frame->data[L->u_plane] + (size_t)(y >> L->cy_shift) * frame->linesize[L->u_plane] + L->u_offset;
-        const uint8_t *vs = frame->data[L->v_plane] + (size_t)(y >> L->cy_shift) * frame->linesize[L->v_plane] + L->v_offset;
+        const uint8_t *ys = frame->data[L.y_plane] + (size_t)y * frame->linesize[L.y_plane] + L.y_offset;
+        const uint8_t *us = frame->data[L.u_plane] + (size_t)(y >> L.cy_shift) * frame->linesize[L.u_plane] + L.u_offset;
+        const uint8_t *vs = frame->data[L.v_plane] + (size_t)(y >> L.cy_shift) * frame->linesize[L.v_plane] + L.v_offset;
         uint8_t *out = bgr + (size_t)y * w * 3;
-        for (uint32_t x = 0; x < w; x++, out += 3) {
-            const int32_t *ty = t.y[ys[x * L->y_step]];
-            const int32_t *tu = t.u[us[(x >> L->cx_shift) * L->u_step]];
-            const int32_t *tv = t.v[vs[(x >> L->cx_shift) * L->v_step]];
-            out[0] = to_byte(ty[0] + tu[0] + tv[0]);
-            out[1] = to_byte(ty[1] + tu[1] + tv[1]);
-            out[2] = to_byte(ty[2] + tu[2] + tv[2]);
+        for (uint32_t x0 = 0; x0 < w; x0 += bw) {
+            const int32_t *tu = t->u[us[(x0 >> L.cx_shift) * L.u_step]];
+            const int32_t *tv = t->v[vs[(x0 >> L.cx_shift) * L.v_step]];
+            const int32_t cb = tu[0] + tv[0], cg = tu[1] + tv[1], cr = tu[2] + tv[2];
+            for (uint32_t x = x0; x < x0 + bw && x < w; x++, out += 3) {
+                const int32_t *ty = t->y[ys[x * L.y_step]];
+                out[0] = to_byte(ty[0] + cb);
+                out[1] = to_byte(ty[1] + cg);
+                out[2] = to_byte(ty[2] + cr);
+            }
         }
     }
 }
 
+void yuv_to_bgr(const struct obs_source_frame *frame, const yuv_layout *L, uint8_t *bgr) {
+    colour_params c = colour_params_of(frame);
+    static _Thread_local to_bgr_tables t; /* 9 KB: off the stack */
+    make_to_bgr_tables(&c, &t);
+#define LAYOUT(l) (memcmp(L, &(l), sizeof *L) == 0) to_bgr_rows(frame, l, &t, bgr)
+    if LAYOUT(planar_420);
+    else if LAYOUT(nv12);
+    else if LAYOUT(planar_422);
+    else if LAYOUT(planar_444);
+    else if LAYOUT(yuy2);
+    else if LAYOUT(uyvy);
+    else if LAYOUT(yvyu);
+    else to_bgr_rows(frame, *L, &t, bgr); /* any other layout: the same code, slower */
+#undef LAYOUT
+}
+
 /* ---- BGR -> YUV, changed pixels only ------------------------------------------------------------ */
 
-/* YUV (0..255) = k[.][B, G, R] · (B, G, R) + k[.][3]: the inverse of the frame's matrix, 16.16. */
+/* YUV (0..255) = k[.][B, G, R] · (B, G, R) + k[.][3]: the inverse of the frame's matrix, 16.16.
+ * (|k| < 2^16 · 2 for every matrix OBS makes, so sums over a 2×2 block stay far inside int32.) */
 typedef struct {
-    int64_t k[3][4]; /* [0 = Y, 1 = U, 2 = V][B, G, R, constant] */
+    int32_t k[3][4]; /* [0 = Y, 1 = U, 2 = V][B, G, R, constant] */
 } to_yuv_coefficients;
 
 static void make_to_yuv(const colour_params *c, to_yuv_coefficients *o) {
@@ -158,9 +179,9 @@ static void make_to_yuv(const colour_params *c, to_yuv_coefficients *o) {
 }
 
 /* One of Y, U, V from a BGR triple summed over n pixels (their mean). */
-static inline uint8_t yuv_sample(const int64_t k[4], int64_t b, int64_t g, int64_t r, int n) {
-    int64_t v = (k[0] * b + k[1] * g + k[2] * r) / n + k[3];
-    return to_byte((int32_t)(v < INT32_MIN ? INT32_MIN : v > INT32_MAX ? INT32_MAX : v));
+static inline uint8_t yuv_sample(const int32_t k[4], int32_t b, int32_t g, int32_t r, int32_t n) {
+    int32_t v = k[0] * b + k[1] * g + k[2] * r;
+    return to_byte((n == 1 ? v : v / n) + k[3]);
 }
 
 size_t bgr_changes_to_yuv(struct obs_source_frame *frame, const yuv_layout *L, const uint8_t *bgr,
@@ -179,8 +200,8 @@ size_t bgr_changes_to_yuv(struct obs_source_frame *frame, const yuv_layout *L, c
         uint8_t *vs = frame->data[L->v_plane] + (size_t)(y0 >> L->cy_shift) * frame->linesize[L->v_plane] + L->v_offset;
         for (uint32_t x0 = 0; x0 < w; x0 += bw) {
             uint32_t x1 = x0 + bw < w ? x0 + bw : w;
-            int64_t sb = 0, sg = 0, sr = 0;
-            int n = 0, changed = 0;
+            int32_t sb = 0, sg = 0, sr = 0, n = 0;
+            int changed = 0;
             for (uint32_t y = y0; y < y1; y++) {
                 uint8_t *ys = frame->data[L->y_plane] + (size_t)y * frame->linesize[L->y_plane] + L->y_offset;
                 for (uint32_t x = x0; x < x1; x++) {
