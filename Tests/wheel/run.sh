@@ -89,8 +89,10 @@ else
   run_bare() { /usr/bin/env -i PATH=/usr/bin:/bin HOME="$tmp/home" "$@"; }
 fi
 if [ $hidden = 1 ]; then
-  # The namespace really hides them: the system's libopencv_core is gone there.
-  if run_bare "$py" -c 'import ctypes; ctypes.CDLL("libopencv_core.so.406")' 2>/dev/null; then
+  # The namespace really hides them: the system's libopencv_core (loadable outside) is gone there.
+  core=$(ldd "$cli" | awk '$1 ~ /^libopencv_core\.so/ {print $1}')
+  "$py" -c "import ctypes; ctypes.CDLL('$core')" || { echo "FAIL: cannot check hiding: $core does not load outside"; exit 1; }
+  if run_bare "$py" -c "import ctypes; ctypes.CDLL('$core')" 2>/dev/null; then
     bad "hidden: the system's OpenCV is still loadable in the namespace"
   else
     ok "hidden: system OpenCV, dlib, ffmpeg, /usr/local/lib and the model folders out of sight ($(wc -l < "$tmp/allowed.txt") baseline libraries kept)"
@@ -110,6 +112,14 @@ if [ $rc = 1 ] && grep -q "shape_predictor_68_face_landmarks.dat" <<<"$msg" && g
 else
   bad "no model: console script: exit $rc: $msg"
 fi
+set +e
+msg=$(run_bare "$tmp/venv/bin/faceswap" models 2>&1); rc=$?
+set -e
+if [ $rc = 1 ] && grep -q "the 68-point model is missing" <<<"$msg" && grep -q "libdlib-data" <<<"$msg"; then
+  ok "no model: faceswap models exits 1 and says how to get it"
+else
+  bad "no model: faceswap models: exit $rc: $msg"
+fi
 # The model where a user puts it (the library's resolver looks in ~/.local/share/faceswap/models).
 mkdir -p "$tmp/home/.local/share/faceswap/models"
 cp "$model" "$tmp/home/.local/share/faceswap/models/"
@@ -120,6 +130,9 @@ check "api" run_bare "$py" "$checker" api "$src" "$tgt" "$tmp/ref.png" "$tmp/out
 
 # 7. The console script.
 fs=$tmp/venv/bin/faceswap
+out=$(run_bare "$fs" version 2>&1 || true)
+if grep -q "at $tmp/venv/lib/python3[0-9.]*/site-packages/faceswap/libfaceswap.so$" <<<"$out"; then
+  ok "script: version: $out"; else bad "script: version: $out"; fi
 check "script: swap" run_bare "$fs" swap --source "$src" --target "$tgt" -o "$tmp/out/swap.png"
 check "script: swap result = faceswap-cli swap" run_bare "$py" "$checker" same "$tmp/out/swap.png" "$tmp/ref.png"
 check "script: video" run_bare "$fs" video --source "$src" --input "$video" -o "$tmp/out/video.mp4"
