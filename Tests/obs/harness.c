@@ -372,11 +372,24 @@ static void read_status(obs_source_t *filter, char *text, size_t size, enum obs_
     obs_properties_destroy(props);
 }
 
-/* Waits for the filter's loader to finish a build (its "update_properties" signal after `since`),
- * then checks the status against `expect`. */
-static void wait_built(obs_source_t *filter, long since, const char *expect, const char *what) {
+/* Waits for the filter's loader to finish a build, then checks the status against `expect`. The
+ * loader signals "update_properties" when done: after `since` such signals, it finished. Just
+ * after obs_source_create (`fresh`) the signal may have come before the harness could connect
+ * to it (no source: nothing to load), but the status is then already the build's: create sets
+ * "loading ..." before it returns, so any other status is the result. (After obs_source_update
+ * the status is the old build's until libobs runs the deferred update: only the signal tells.) */
+static int build_done(obs_source_t *filter, long since, int fresh) {
+    if (__atomic_load_n(&properties_updates, __ATOMIC_SEQ_CST) > since) return 1;
+    if (!fresh) return 0;
+    char status[1024];
+    enum obs_text_info_type type;
+    read_status(filter, status, sizeof status, &type);
+    return strncmp(status, "starting", 8) != 0 && strncmp(status, "loading", 7) != 0;
+}
+
+static void wait_built(obs_source_t *filter, long since, int fresh, const char *expect, const char *what) {
     uint64_t start = os_gettime_ns();
-    while (__atomic_load_n(&properties_updates, __ATOMIC_SEQ_CST) <= since) {
+    while (!build_done(filter, since, fresh)) {
         if (os_gettime_ns() - start > 120ull * 1000000000ull) die("%s: the filter did not finish loading in 120 s", what);
         os_sleep_ms(10);
     }
@@ -517,7 +530,7 @@ static int run(void) {
     obs_source_filter_add(camera, probe_in);
     obs_source_filter_add(camera, filter);
     obs_source_filter_add(camera, probe_out);
-    wait_built(filter, updates, arg("expect", "ready"), "filter created");
+    wait_built(filter, updates, 1, arg("expect", "ready"), "filter created");
     obs_set_output_source(0, camera);
 
     size_t in_size = in_rgba ? (size_t)w * h * 4 : (size_t)w * h + 2 * (size_t)((w + 1) / 2) * ((h + 1) / 2);
@@ -531,7 +544,7 @@ static int run(void) {
             long before = __atomic_load_n(&properties_updates, __ATOMIC_SEQ_CST);
             obs_source_update(filter, change);
             obs_data_release(change);
-            wait_built(filter, before, "ready", "settings changed");
+            wait_built(filter, before, 0, "ready", "settings changed");
         }
         if (fread(in, 1, in_size, input) != in_size) die("input ends at frame %ld of %ld", i, frames);
         convert_input(in, in_rgba, format, w, h, buf);
@@ -636,7 +649,7 @@ static int media(void) {
     obs_source_filter_add(media, probe_in);
     obs_source_filter_add(media, filter);
     obs_source_filter_add(media, probe_out);
-    wait_built(filter, updates, "ready", "filter on the media source");
+    wait_built(filter, updates, 1, "ready", "filter on the media source");
 
     uint64_t start = os_gettime_ns();
     obs_set_output_source(0, media); /* shown: it plays */

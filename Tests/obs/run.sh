@@ -17,6 +17,8 @@
 #      equal libfaceswap's own stream run by the harness through the C API, byte for byte, and
 #      BGRA and BGRX equal RGBA;
 #   4. changing a setting mid-stream rebuilds the stream (frames before unchanged, after differ);
+#      a learned model (.fsm, a tiny one trained here) as the source matches `faceswap video
+#      --model` within the same bound;
 #   5. Debian's media source (obs-ffmpeg's "ffmpeg_source") playing the H.264 clip in real time:
 #      its frame format (I420), every filtered frame is a frame of the clip, in order, swapped,
 #      and equal to the CLI's on the same frames within the same bound;
@@ -170,6 +172,26 @@ print(sum(int((x != y).any()) for x, y in zip(a, b)), len(a))")
 read -r nd na <<<"$differ"
 if [ "${na:-0}" = $((M - K)) ] && [ "$nd" = "$na" ]; then ok "after it: all $na frames differ (the new stream swaps with alpha blending)"
 else bad "after the settings change ${nd:-?} of ${na:-?} frames differ"; fi
+
+# ---- 4b. a learned model (.fsm) as the source: the filter = `faceswap video --model` ------------------------
+# A tiny model (2 iterations): what matters is that both paths convert with it alike.
+L=30
+if "$CLI" extract "$CLIP" -o "$work/fa" --every 10 --quiet 2>"$work/fa.err" &&
+    "$CLI" extract "$DATA/videos/vr_face2.mp4" -o "$work/fb" --every 10 --quiet 2>"$work/fb.err" &&
+    "$CLI" train --faces-a "$work/fa" --faces-b "$work/fb" --model "$work/m.fsm" --iterations 2 --batch 2 \
+        --quiet 2>"$work/train.err" &&
+    ffmpeg -nostdin -v error -y -i "$CLIP" -frames:v $L -c:v libx264 -qp 0 -preset ultrafast -an "$work/m.mp4" &&
+    "$CLI" video --model "$work/m.fsm" --input "$work/m.mp4" -o "$work/mcli.mp4" --crf 0 --quiet --mode delaunay \
+        --blend multiband --color reinhard --expression 0.5 --detect-every 5 2>"$work/mcli.err"; then
+    ffmpeg -nostdin -v error -y -i "$work/mcli.mp4" -f rawvideo -pix_fmt yuv420p "$work/mcli.yuv"
+    msettings=("${settings[@]}")
+    msettings[0]=set:source="$work/m.fsm"
+    run input="$work/clip.yuv" informat=i420 frames=$L format=i420 out="$work/model.out" "${msettings[@]}"
+    compare psnr $W $HT "$work/model.out" "$work/mcli.yuv" "$work/clip.yuv" "$work/face.json"
+else
+    cat "$work/fa.err" "$work/fb.err" "$work/train.err" "$work/mcli.err" 2>/dev/null
+    bad "could not make the tiny learned model or run faceswap video --model on it"
+fi
 
 # ---- 5. Debian's media source ------------------------------------------------------------------------------
 counted "$H" media "${common[@]}" plugins="$OBS_PLUGINS" clip="$CLIP" size=${W}x$HT in="$work/media.in" \
