@@ -6,6 +6,7 @@ nv12 (Y, interleaved UV), rgba, bgra, bgrx (4 bytes a pixel).
 
   region   FMT W H IN OUT FACE_JSON           changed inside the face, bit-identical away from it
   same     W H FMT_A A FMT_B B WHAT           the same frames in two formats (after reordering)
+  luma     W H FMT_A A FMT_B B WHAT           the same Y planes
   psnr     W H OUT CLI IN FACE_JSON           the filter's I420 frames against `faceswap-cli video`'s
   render   W H RENDER OUT IN FRAMES FACE_JSON the rendered program output shows the filtered frame
   media    W H IN OUT META SOURCE CLI FACE_JSON frames the media source played, against the clip
@@ -26,24 +27,40 @@ def check(good, text):
 
 
 def frames(path, fmt, w, h):
-    """The frames of a raw file as (n, h, w, 3) arrays: Y U V (chroma repeated to every pixel of
-    its block) for i420/nv12, R G B for rgba/bgra/bgrx (alpha/X dropped)."""
+    """The frames of a raw file as (n, h, w, 3) arrays: Y U V (each chroma sample repeated over
+    the pixels it covers) for the YUV formats, Y alone for y800, R G B for rgba/bgra/bgrx/bgr3
+    (alpha/X dropped)."""
     data = np.fromfile(path, np.uint8)
     cw, ch = (w + 1) // 2, (h + 1) // 2
-    if fmt in ("i420", "nv12"):
-        size = w * h + 2 * cw * ch
-        f = data[: len(data) // size * size].reshape(-1, size)
-        y = f[:, : w * h].reshape(-1, h, w)
+    sizes = {"i420": w * h + 2 * cw * ch, "nv12": w * h + 2 * cw * ch, "i422": w * h + 2 * cw * h,
+             "i444": 3 * w * h, "yuy2": 4 * cw * h, "uyvy": 4 * cw * h, "yvyu": 4 * cw * h, "y800": w * h,
+             "rgba": 4 * w * h, "bgra": 4 * w * h, "bgrx": 4 * w * h, "bgr3": 3 * w * h}
+    size = sizes[fmt]
+    f = data[: len(data) // size * size].reshape(-1, size)
+    wide = lambda p: p.repeat(2, 2)[:, :, :w]  # a chroma sample over 2 columns
+    tall = lambda p: p.repeat(2, 1)[:, :h]  # ... over 2 rows
+    y = f[:, : w * h].reshape(-1, h, w)
+    if fmt in ("i420", "i422", "i444"):
+        cwf, chf = (w if fmt == "i444" else cw), (ch if fmt == "i420" else h)
+        u = f[:, w * h : w * h + cwf * chf].reshape(-1, chf, cwf)
+        v = f[:, w * h + cwf * chf :].reshape(-1, chf, cwf)
+        if fmt != "i444":
+            u, v = wide(u), wide(v)
         if fmt == "i420":
-            u = f[:, w * h : w * h + cw * ch].reshape(-1, ch, cw)
-            v = f[:, w * h + cw * ch :].reshape(-1, ch, cw)
-        else:
-            uv = f[:, w * h :].reshape(-1, ch, cw, 2)
-            u, v = uv[..., 0], uv[..., 1]
-        up = lambda p: p.repeat(2, 1).repeat(2, 2)[:, :h, :w]
-        return np.stack([y, up(u), up(v)], -1)
-    f = data[: len(data) // (w * h * 4) * w * h * 4].reshape(-1, h, w, 4)
-    return f[..., :3] if fmt == "rgba" else f[..., 2::-1]
+            u, v = tall(u), tall(v)
+        return np.stack([y, u, v], -1)
+    if fmt == "nv12":
+        uv = f[:, w * h :].reshape(-1, ch, cw, 2)
+        return np.stack([y, tall(wide(uv[..., 0])), tall(wide(uv[..., 1]))], -1)
+    if fmt in ("yuy2", "uyvy", "yvyu"):
+        q = f.reshape(-1, h, cw, 4)
+        k = {"yuy2": (0, 1, 2, 3), "uyvy": (1, 0, 3, 2), "yvyu": (0, 3, 2, 1)}[fmt]  # Y0 U Y1 V
+        y = np.stack([q[..., k[0]], q[..., k[2]]], -1).reshape(-1, h, 2 * cw)[:, :, :w]
+        return np.stack([y, wide(q[..., k[1]]), wide(q[..., k[3]])], -1)
+    if fmt == "y800":
+        return y[..., None]
+    px = f.reshape(-1, h, w, 3 if fmt == "bgr3" else 4)
+    return px[..., :3] if fmt == "rgba" else px[..., 2::-1]
 
 
 def face(js):
@@ -91,6 +108,15 @@ def cmd_same(w, h, fa, a, fb, b, what):
     same = len(x) == len(y) and len(x) > 0 and np.array_equal(x, y)
     diff = int(np.abs(x.astype(np.int16) - y).max()) if len(x) == len(y) and len(x) else -1
     check(same, f"{what}: {len(x)} {fa} frames = {len(y)} {fb} frames, byte for byte (max |diff| {diff})")
+
+
+def cmd_luma(w, h, fa, a, fb, b, what):
+    w, h = int(w), int(h)
+    x, y = frames(a, fa, w, h)[..., 0], frames(b, fb, w, h)[..., 0]
+    same = len(x) == len(y) and len(x) > 0 and np.array_equal(x, y)
+    diff = int(np.abs(x.astype(np.int16) - y).max()) if len(x) == len(y) and len(x) else -1
+    check(same, f"{what}: the Y plane of {len(y)} {fb} frames = that of the {fa} run, byte for byte "
+                f"(max |diff| {diff})")
 
 
 # Tolerance against the CLI, Y plane: >= 35 dB on every frame inside the face box (the frei0r
@@ -179,7 +205,7 @@ def cmd_timing(path, label):
 
 
 if __name__ == "__main__":
-    commands = {"region": cmd_region, "same": cmd_same, "psnr": cmd_psnr, "render": cmd_render,
+    commands = {"region": cmd_region, "same": cmd_same, "luma": cmd_luma, "psnr": cmd_psnr, "render": cmd_render,
                 "media": cmd_media, "timing": cmd_timing}
     commands[sys.argv[1]](*sys.argv[2:])
     sys.exit(1 if failed else 0)

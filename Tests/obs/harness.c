@@ -24,8 +24,8 @@
  *   run module=SO data=DIR input=RAW informat=i420|rgba size=WxH frames=N fps=F format=FMT
  *       out=RAW [in=RAW] [timing=FILE] [render=i,j,... render_out=RAW] [log=FILE]
  *       [set:KEY=VALUE ...] [change_at=K change:KEY=VALUE ...] [expect=ready|error|info]
- *       feeds N frames of RAW (packed I420 or RGBA) converted to FMT (i420, nv12, rgba, bgra,
- *       bgrx, p010) through the chain with the filter's settings set:..., writes what "out"
+ *       feeds N frames of RAW (packed I420 or RGBA) converted to FMT (from I420: i420, nv12,
+ *       i422, i444, yuy2, uyvy, yvyu, y800, p010; from RGBA: rgba, bgra, bgrx, bgr3) through the chain with the filter's settings set:..., writes what "out"
  *       (and "in") saw, packed, and the filter's time per frame in microseconds. change_at=K
  *       applies change:... before frame K and waits for the new stream. expect says what the
  *       filter's status should be once built (default ready).
@@ -149,6 +149,13 @@ static int planes_of(enum video_format f, uint32_t w, uint32_t h, uint32_t row[4
     case VIDEO_FORMAT_I420: row[0] = w, rows[0] = h, row[1] = row[2] = cw, rows[1] = rows[2] = ch; return 3;
     case VIDEO_FORMAT_NV12: row[0] = w, rows[0] = h, row[1] = 2 * cw, rows[1] = ch; return 2;
     case VIDEO_FORMAT_P010: row[0] = 2 * w, rows[0] = h, row[1] = 4 * cw, rows[1] = ch; return 2;
+    case VIDEO_FORMAT_I422: row[0] = w, rows[0] = h, row[1] = row[2] = cw, rows[1] = rows[2] = h; return 3;
+    case VIDEO_FORMAT_I444: row[0] = row[1] = row[2] = w, rows[0] = rows[1] = rows[2] = h; return 3;
+    case VIDEO_FORMAT_YUY2:
+    case VIDEO_FORMAT_UYVY:
+    case VIDEO_FORMAT_YVYU: row[0] = 4 * cw, rows[0] = h; return 1;
+    case VIDEO_FORMAT_Y800: row[0] = w, rows[0] = h; return 1;
+    case VIDEO_FORMAT_BGR3: row[0] = 3 * w, rows[0] = h; return 1;
     case VIDEO_FORMAT_RGBA:
     case VIDEO_FORMAT_BGRA:
     case VIDEO_FORMAT_BGRX: row[0] = 4 * w, rows[0] = h; return 1;
@@ -177,10 +184,19 @@ static enum video_format format_named(const char *name) {
     if (!strcmp(name, "bgra")) return VIDEO_FORMAT_BGRA;
     if (!strcmp(name, "bgrx")) return VIDEO_FORMAT_BGRX;
     if (!strcmp(name, "p010")) return VIDEO_FORMAT_P010;
+    if (!strcmp(name, "i422")) return VIDEO_FORMAT_I422;
+    if (!strcmp(name, "i444")) return VIDEO_FORMAT_I444;
+    if (!strcmp(name, "yuy2")) return VIDEO_FORMAT_YUY2;
+    if (!strcmp(name, "uyvy")) return VIDEO_FORMAT_UYVY;
+    if (!strcmp(name, "yvyu")) return VIDEO_FORMAT_YVYU;
+    if (!strcmp(name, "y800")) return VIDEO_FORMAT_Y800;
+    if (!strcmp(name, "bgr3")) return VIDEO_FORMAT_BGR3;
     die("unknown format '%s'", name);
 }
 
-/* One input frame (packed I420 or RGBA) converted to the pushed format, in buf (planes packed). */
+/* One input frame (packed I420 or RGBA) converted to the pushed format, in buf (planes packed).
+ * From I420, the 4:2:2 and 4:4:4 formats repeat each chroma sample over its 2×2 block: the
+ * filter then sees the same colours as from the I420 frame. */
 static void convert_input(const uint8_t *in, int in_rgba, enum video_format f, uint32_t w, uint32_t h, uint8_t *buf) {
     size_t ysize = (size_t)w * h, csize = (size_t)((w + 1) / 2) * ((h + 1) / 2);
     const uint8_t *Y = in, *U = in + ysize, *V = U + csize;
@@ -195,6 +211,39 @@ static void convert_input(const uint8_t *in, int in_rgba, enum video_format f, u
         for (size_t i = 0; i < csize; i++)
             buf[2 * ysize + 4 * i] = 0, buf[2 * ysize + 4 * i + 1] = U[i], buf[2 * ysize + 4 * i + 2] = 0,
                                   buf[2 * ysize + 4 * i + 3] = V[i];
+        break;
+    case VIDEO_FORMAT_I422:
+    case VIDEO_FORMAT_I444: {
+        int sx = f == VIDEO_FORMAT_I422 ? 0 : 1; /* chroma columns: I422 keeps I420's, I444 repeats */
+        size_t cwo = sx ? w : (w + 1) / 2;
+        memcpy(buf, Y, ysize);
+        for (uint32_t y = 0; y < h; y++)
+            for (size_t x = 0; x < cwo; x++) {
+                size_t src = (size_t)(y / 2) * ((w + 1) / 2) + (sx ? x / 2 : x);
+                buf[ysize + y * cwo + x] = U[src];
+                buf[ysize + (size_t)h * cwo + y * cwo + x] = V[src];
+            }
+        break;
+    }
+    case VIDEO_FORMAT_YUY2:
+    case VIDEO_FORMAT_UYVY:
+    case VIDEO_FORMAT_YVYU: {
+        /* byte offsets of Y0, U, Y1, V in each 4-byte pair of pixels */
+        const int o[3][4] = {{0, 1, 2, 3}, {1, 0, 3, 2}, {0, 3, 2, 1}};
+        const int *k = o[f == VIDEO_FORMAT_YUY2 ? 0 : f == VIDEO_FORMAT_UYVY ? 1 : 2];
+        size_t cw = (w + 1) / 2;
+        for (uint32_t y = 0; y < h; y++)
+            for (size_t cx = 0; cx < cw; cx++) {
+                uint8_t *q = buf + (size_t)y * 4 * cw + 4 * cx;
+                size_t x1 = 2 * cx + 1 < w ? 2 * cx + 1 : 2 * cx;
+                q[k[0]] = Y[(size_t)y * w + 2 * cx], q[k[2]] = Y[(size_t)y * w + x1];
+                q[k[1]] = U[(size_t)(y / 2) * cw + cx], q[k[3]] = V[(size_t)(y / 2) * cw + cx];
+            }
+        break;
+    }
+    case VIDEO_FORMAT_Y800: memcpy(buf, Y, ysize); break;
+    case VIDEO_FORMAT_BGR3:
+        for (size_t i = 0; i < ysize; i++) buf[3 * i] = in[4 * i + 2], buf[3 * i + 1] = in[4 * i + 1], buf[3 * i + 2] = in[4 * i];
         break;
     case VIDEO_FORMAT_RGBA: memcpy(buf, in, ysize * 4); break;
     case VIDEO_FORMAT_BGRA:

@@ -15,7 +15,8 @@
 #      rendered program output (read back from the GPU) shows the filtered face;
 #   3. the same frames as NV12 equal the I420 run byte for byte; as RGBA (swapped in place) they
 #      equal libfaceswap's own stream run by the harness through the C API, byte for byte, and
-#      BGRA and BGRX equal RGBA;
+#      BGRA, BGRX and BGR3 equal RGBA; as I422, I444, YUY2, UYVY, YVYU their Y planes equal the
+#      I420 run's, and they (and Y800) change in the face only;
 #   4. changing a setting mid-stream rebuilds the stream (frames before unchanged, after differ);
 #      a learned model (.fsm, a tiny one trained here) as the source matches `faceswap video
 #      --model` within the same bound;
@@ -150,9 +151,19 @@ counted "$H" reference input="$work/clip.rgba" size=${W}x$HT frames=$N fps=$FPS 
 compare same $W $HT rgba "$work/rgba.ref" rgba "$work/rgba.out" "RGBA in place = libfaceswap's stream through the C API"
 compare region rgba $W $HT "$work/clip.rgba" "$work/rgba.out" "$work/face.json"
 head -c $((M * fs4)) "$work/rgba.out" >"$work/rgba.first"
-for f in bgra bgrx; do
+for f in bgra bgrx bgr3; do
     run input="$work/clip.rgba" informat=rgba frames=$M format=$f out="$work/$f.out" "${settings[@]}"
     compare same $W $HT rgba "$work/rgba.first" $f "$work/$f.out" "${f^^} = RGBA"
+done
+# the other YUV layouts, made from the I420 frames (chroma repeated over its 2x2 block: the filter
+# sees the same colours): luma is written per pixel from the same swap, so Y equals the I420 run's;
+# chroma is written per sample of each layout; grey (Y800) is swapped as grey
+Q=20
+head -c $((Q * fs420)) "$work/i420.out" >"$work/i420.q"
+for f in i422 i444 yuy2 uyvy yvyu y800; do
+    run input="$work/clip.yuv" informat=i420 frames=$Q format=$f in="$work/$f.in" out="$work/$f.out" "${settings[@]}"
+    [ $f != y800 ] && compare luma $W $HT i420 "$work/i420.q" $f "$work/$f.out" "${f^^}"
+    compare region $f $W $HT "$work/$f.in" "$work/$f.out" "$work/face.json"
 done
 
 # ---- 4. a setting changed mid-stream ------------------------------------------------------------------------

@@ -324,7 +324,9 @@ static void *loader_main(void *data) {
 
         pthread_mutex_lock(&f->lock);
         fs_stream *old = stream;
-        if (!f->wanted && !f->quit) { /* else newer settings came meanwhile: build those instead */
+        bool placed = !f->wanted && !f->quit; /* else newer settings came meanwhile (build those),
+                                                 or the filter is being destroyed */
+        if (placed) {
             old = f->stream;
             f->stream = stream;
             new_stream_state(f);
@@ -332,7 +334,7 @@ static void *loader_main(void *data) {
         }
         pthread_mutex_unlock(&f->lock);
         fs_stream_free(old);
-        obs_source_update_properties(f->context); /* an open properties view shows the status */
+        if (placed) obs_source_update_properties(f->context); /* an open properties view shows the status */
         pthread_mutex_lock(&f->lock);
     }
     pthread_mutex_unlock(&f->lock);
