@@ -11,6 +11,7 @@
 #      0..1 (detect-interval 3 frames must be written 0.002002), and then identical frames;
 #   4. every format of the element's caps (BGR, RGB, BGRx, RGBx, BGRA, RGBA direct; I420, NV12
 #      through one BGR conversion): faces changed, away from them bit-identical;
+#      the decoder's padded buffers (GstVideoMeta strides) give the same frames as packed ones;
 #   5. a caps change mid-stream (concat: BGR 576x576, then NV12 400x400): both swapped;
 #   6. a clip with no face passes through bit-exact (BGR and I420); bad settings stop the
 #      pipeline with the library's message and a non-zero exit (gst-launch: 255 when the pipeline
@@ -74,7 +75,9 @@ fi
 export GST_PLUGIN_PATH=$repo/.build/gstreamer
 export FREI0R_PATH=$repo/.build/frei0r
 export GST_REGISTRY=$work/registry.bin # a private registry: scanned afresh, the user's untouched
-launch() { gst-launch-1.0 -e "$@"; }   # -e: EOS on the way out, so sinks finish their files
+# -e: EOS on the way out, so sinks finish their files; -f: no fault handler, so a crash ends the
+# process with its signal (instead of gst-launch waiting for a debugger); a hang ends after 120 s
+launch() { timeout 120 gst-launch-1.0 -f -e "$@"; }
 
 if gst-inspect-1.0 faceswap >"$work/inspect.txt" 2>&1 && grep -q 'Filter/Effect/Video' "$work/inspect.txt"; then
     ok "gst-inspect-1.0 faceswap lists the element (GST_PLUGIN_PATH=.build/gstreamer)"
@@ -201,6 +204,22 @@ for f in I420 NV12; do # through one conversion to BGR and back: only the change
     else bad "$f: $samples changed samples differ from the outside conversion by up to $there; others by $elsewhere"; fi
 done
 
+# padded frames: with an encoder downstream the H.264 decoder hands out buffers whose rows are
+# padded (a GstVideoMeta gives the strides); 590 px is no multiple of 4 either. The whole clip
+# (125 frames), I420: the same frames as when the element gets packed buffers (filesink takes no
+# meta), compared through a lossless FFV1 file decoded by GStreamer to the same packed layout.
+MP4="filesrc location=$CLIP ! decodebin ! videoconvert ! video/x-raw,format=I420 ! faceswap source=$SOURCE $SETTINGS"
+launch -q $MP4 ! videoconvert ! avenc_ffv1 ! matroskamux ! filesink location="$work/padded.mkv" >"$work/padded.out" 2>&1
+rc=$?
+launch -q $MP4 ! filesink location="$work/packed.yuv" >>"$work/padded.out" 2>&1
+launch -q filesrc location="$work/padded.mkv" ! decodebin ! video/x-raw,format=I420 ! filesink location="$work/padded.yuv" \
+    >>"$work/padded.out" 2>&1
+CLIP_FRAMES=$(count_frames "$CLIP")
+read -r n diff maxd <<<"$(frames same "$work/packed.yuv" "$work/padded.yuv" $((592 * 590 + 2 * 296 * 295)))"
+if [ $rc = 0 ] && [ "$n" = "$CLIP_FRAMES" ] && [ "$diff" = 0 ]; then
+    ok "padded decoder buffers (I420 590x590, GstVideoMeta strides): exit 0, $n frames (ffprobe's), identical to packed ones"
+else cat "$work/padded.out"; bad "padded decoder buffers: exit $rc, $n frames (ffprobe: $CLIP_FRAMES), $diff differ from packed (max $maxd)"; fi
+
 # ---- 5. caps change mid-stream: BGR 576x576, then NV12 400x400, through one element ----------
 S=400
 ffmpeg -nostdin -v error -y -i "$work/first.png" -vf scale=$S:$S "$work/first400.png" &&
@@ -286,7 +305,7 @@ else cat "$work/install.log"; bad "make install-gstreamer did not install lib/gs
 # ---- 8. MLT: melt -filter frei0r.faceswap -------------------------------------------------------
 # melt finds frei0r plugins in FREI0R_PATH (set above); parameters by index: 0 = source, 8 = fps
 ffmpeg -nostdin -v error -y -i "$work/in.mkv" -c:v libx264 -qp 0 -pix_fmt yuv420p "$work/in.mp4"
-melt -silent "$work/in.mp4" -filter frei0r.faceswap 0="$SOURCE" 8=25 \
+timeout 120 melt -silent "$work/in.mp4" -filter frei0r.faceswap 0="$SOURCE" 8=25 \
     -consumer avformat:"$work/melt.mp4" vcodec=libx264 qp=0 an=1 >"$work/melt.out" 2>&1
 rc=$?
 MELT_FRAMES=$(count_frames "$work/melt.mp4" 2>/dev/null)

@@ -112,9 +112,10 @@ typedef struct {
     GstClockTime last_time; /* running time of the last frame, or NONE */
     guint64 frames;         /* frames since the stream (re)started: for frames without a time */
 
-    /* I420 / NV12: the frame as BGR, a copy before the swap, the swapped frame converted back */
+    /* I420 / NV12: the frame as BGR, a copy before the swap, the swapped frame converted back
+     * (`back`, laid out as back_info: packed, whatever strides the frames themselves have) */
     GstVideoConverter *to_bgr, *from_bgr;
-    GstVideoInfo bgr_info;
+    GstVideoInfo bgr_info, back_info;
     guint8 *bgr, *before;
     GstBuffer *back;
 } GstFaceswap;
@@ -295,10 +296,11 @@ static gboolean gst_faceswap_set_info(GstVideoFilter *filter, GstCaps *incaps, G
     GstStructure *config = gst_structure_new("config", GST_VIDEO_CONVERTER_OPT_DITHER_METHOD, GST_TYPE_VIDEO_DITHER_METHOD,
                                              GST_VIDEO_DITHER_NONE, NULL);
     self->to_bgr = gst_video_converter_new(in_info, &self->bgr_info, gst_structure_copy(config));
-    self->from_bgr = gst_video_converter_new(&self->bgr_info, in_info, config);
+    self->from_bgr = gst_video_converter_new(&self->bgr_info, in_info, config); /* into `back` */
     self->bgr = g_malloc(GST_VIDEO_INFO_SIZE(&self->bgr_info));
     self->before = g_malloc(GST_VIDEO_INFO_SIZE(&self->bgr_info));
-    self->back = gst_buffer_new_allocate(NULL, GST_VIDEO_INFO_SIZE(in_info), NULL);
+    self->back_info = *in_info; /* the caps' layout: default strides, whatever the frames' are */
+    self->back = gst_buffer_new_allocate(NULL, GST_VIDEO_INFO_SIZE(&self->back_info), NULL);
     if (!self->to_bgr || !self->from_bgr || !self->back) {
         GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("cannot convert %s %dx%d to BGR and back",
                                                     GST_VIDEO_INFO_NAME(in_info), w, h), (NULL));
@@ -356,7 +358,8 @@ static double frame_seconds(GstFaceswap *self, GstBuffer *buf) {
 
 /* I420 / NV12: writes into frame only the 2x2 pixel blocks (one chroma sample each) in which the
  * swap changed a BGR pixel (self->bgr against self->before), taken from `back`, the swapped BGR
- * frame converted back. Every other sample keeps its bytes. */
+ * frame converted back. Every other sample keeps its bytes. The two frames' strides may differ
+ * (a decoder's buffers are often padded, described by a GstVideoMeta). */
 static void write_back_changed_blocks(GstFaceswap *self, GstVideoFrame *frame, GstVideoFrame *back) {
     int w = GST_VIDEO_FRAME_WIDTH(frame), h = GST_VIDEO_FRAME_HEIGHT(frame);
     size_t stride = GST_VIDEO_INFO_PLANE_STRIDE(&self->bgr_info, 0);
@@ -371,12 +374,13 @@ static void write_back_changed_blocks(GstFaceswap *self, GstVideoFrame *frame, G
                 continue; /* this block is as it was */
             for (guint c = 0; c < GST_VIDEO_FORMAT_INFO_N_COMPONENTS(finfo); c++) {
                 guint ws = GST_VIDEO_FORMAT_INFO_W_SUB(finfo, c), hs = GST_VIDEO_FORMAT_INFO_H_SUB(finfo, c);
-                gint ps = GST_VIDEO_FRAME_COMP_PSTRIDE(frame, c), rs = GST_VIDEO_FRAME_COMP_STRIDE(frame, c);
+                gint tp = GST_VIDEO_FRAME_COMP_PSTRIDE(frame, c), ts = GST_VIDEO_FRAME_COMP_STRIDE(frame, c);
+                gint fp = GST_VIDEO_FRAME_COMP_PSTRIDE(back, c), fs = GST_VIDEO_FRAME_COMP_STRIDE(back, c);
                 guint8 *to = GST_VIDEO_FRAME_COMP_DATA(frame, c);
                 const guint8 *from = GST_VIDEO_FRAME_COMP_DATA(back, c);
                 for (int y = y0 >> hs; y <= y1 >> hs; y++)     /* the samples of component c */
                     for (int x = x0 >> ws; x <= x1 >> ws; x++) /* that cover this block */
-                        to[y * rs + x * ps] = from[y * rs + x * ps];
+                        to[y * ts + x * tp] = from[y * fs + x * fp];
             }
         }
     }
@@ -394,7 +398,7 @@ static fs_status swap_through_bgr(GstFaceswap *self, GstVideoFrame *frame, doubl
     fs_image_view view = {self->bgr, GST_VIDEO_FRAME_WIDTH(frame), GST_VIDEO_FRAME_HEIGHT(frame),
                           GST_VIDEO_INFO_PLANE_STRIDE(&self->bgr_info, 0), FS_FORMAT_BGR8};
     fs_status st = fs_stream_push_view(self->stream, &view, seconds, faces);
-    if (st == FS_OK && *faces > 0 && gst_video_frame_map(&back, &frame->info, self->back, GST_MAP_WRITE)) {
+    if (st == FS_OK && *faces > 0 && gst_video_frame_map(&back, &self->back_info, self->back, GST_MAP_WRITE)) {
         gst_video_converter_frame(self->from_bgr, &bgr, &back);
         write_back_changed_blocks(self, frame, &back);
         gst_video_frame_unmap(&back);
