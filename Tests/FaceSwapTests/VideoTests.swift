@@ -75,6 +75,51 @@ final class VideoTests: XCTestCase {
         }
     }
 
+    /// A small face that appears while a large one is tracked is found by the sweep for
+    /// newcomers (the periodic scans look only for faces of at least 0.7× the tracked one): a
+    /// 260-px face tracked from frame 0, a 100-px face pasted from frame 30 on, low enough that
+    /// only a band starting below the frame's top holds it whole (band coordinates are checked). Ground truth: the detector alone, on the frame,
+    /// finds the small face where the new track is; the large track keeps its id throughout.
+    func testSmallNewcomerIsFoundByTheSweep() throws {
+        try requireData()
+        let w = 960, h = 540
+        func placed(_ name: String, side: Double, at c: Point) throws -> Image {
+            let photo = try VideoTests.photo(name)
+            let r = try XCTUnwrap(try Shared.detector.detect(photo).first).rect
+            let s = side / r.width
+            return try photo.warped(Affine(s, 0, c.x - s * r.center.x, 0, s, c.y - s * r.center.y), width: w, height: h)
+        }
+        let big = try placed("fb_carl_sagan2.jpg", side: 260, at: Point(300, 280))
+        let small = try placed("fr_biden2.jpg", side: 100, at: Point(760, Double((h + 3) / 4 * 3 + 20)))
+        let withBoth = try Image(width: w, height: h, format: .bgr8)
+        memcpy(withBoth.data, big.data, h * big.stride)
+        for y in 0..<h {  // the small face's half of the frame from `small`
+            memcpy(withBoth.data + y * withBoth.stride + 560 * 3, small.data + y * small.stride + 560 * 3, (w - 560) * 3)
+        }
+        let truth = try Shared.detector.detect(withBoth).map(\.rect).filter { $0.width < 150 }
+        XCTAssertEqual(truth.count, 1, "the detector alone finds the small face")
+        let tracker = try FaceTracker(detector: Shared.detector, landmarker: Shared.landmarker)
+        let limit = 30 + (FaceTracker.fullScanEvery + 1) * tracker.options.detectInterval + FaceTracker.sweepBands + 1
+        var foundAt: Int? = nil, bigID: Double? = nil
+        for k in 0..<limit where foundAt == nil {
+            let faces = try tracker.track(k < 30 ? big : withBoth)
+            if k < 30 { XCTAssertEqual(faces.count, 1, "frame \(k)") }
+            let large = faces.filter { $0.rect.width >= 150 }
+            XCTAssertEqual(large.count, 1, "frame \(k)")
+            if bigID == nil { bigID = large.first?.score }
+            XCTAssertEqual(large.first?.score, bigID, "the large face keeps its track (frame \(k))")
+            if let t = truth.first, let f = faces.first(where: { $0.rect.width < 150 }) {
+                XCTAssertGreaterThan(f.rect.intersectionOverUnion(t), 0.5)
+                XCTAssertEqual(f.landmarks.count, 68)
+                foundAt = k
+            }
+        }
+        print("small newcomer (100 px beside a 260-px track) found at frame \(foundAt.map(String.init) ?? "never") " +
+              "(appeared at 30, limit \(limit)); \(tracker.detections) scans, \(tracker.sweepScans) sweep bands")
+        XCTAssertNotNil(foundAt)
+        XCTAssertGreaterThan(tracker.sweepScans, 1)
+    }
+
     /// Unfiltered (min cutoff 0), the tracked landmarks follow the known motion: the shape's
     /// centroid within 1.5 % of the inter-ocular distance (IOD) of frame 0's moved by the offset, and
     /// the points within 3 % IOD on average (the shape predictor's own repeatability when the

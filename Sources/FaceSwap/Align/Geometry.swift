@@ -24,6 +24,7 @@ public struct Rect: Equatable, Sendable {
     }
     public var center: Point { Point(x + width / 2, y + height / 2) }
     public var area: Double { width * height }
+    public func contains(_ p: Point) -> Bool { p.x >= x && p.x < x + width && p.y >= y && p.y < y + height }
 
     /// The square of side (1 + margin) × max(width, height) centred on this rectangle.
     public func grownSquare(margin: Double) -> Rect {

@@ -128,9 +128,12 @@ final class Track {
 ///
 /// Cost: the periodic scans while faces are tracked (detect interval above 1) look for faces of at least 0.7× the smallest
 /// tracked one (a scan at a smaller scale, on a ladder of √2 steps with hysteresis so the scale
-/// does not follow every small change of the box); every `fullScanEvery`-th one looks for any size
-/// (the detector's own scale), so smaller newcomers are found within that many scans. The
-/// scene-cut test samples a 32×18 thumbnail (6×6 pixels per cell) instead of resizing the frame.
+/// does not follow every small change of the box). Smaller newcomers are looked for by a sweep at
+/// the detector's own scale that starts every `fullScanEvery`-th scan and is spread over the next
+/// frames without a scan, one horizontal band of the frame per frame (`sweepBands` bands, each
+/// overlapping the next by the largest face the sweep looks for): no frame pays for a whole
+/// full-scale scan on top of its fit, so a live stream's worst frame stays near its typical one.
+/// The scene-cut test samples a 32×18 thumbnail (6×6 pixels per cell) instead of resizing the frame.
 public final class FaceTracker {
     public let detector: Detector
     public let landmarker: Landmarker
@@ -142,14 +145,21 @@ public final class FaceTracker {
     private var forceDetect = true
     private var scanRung: Int? = nil
     private var scansSinceFull = 0
+    /// The sweep for newcomers under way: the next band, and the smallest face the periodic scans
+    /// find (the sweep looks for faces below it).
+    private var sweep: (band: Int, below: Double)? = nil
     public private(set) var sceneCuts = 0
     public private(set) var detections = 0
-    /// Scans for faces of any size (the detector's own scale) made while faces were tracked.
+    /// Sweeps for faces of any size (the detector's own scale) finished while faces were tracked.
     public private(set) var fullScans = 0
+    /// Bands of those sweeps scanned.
+    public private(set) var sweepScans = 0
     /// The scale of the last periodic scan made while faces were tracked (nil: none yet).
     public private(set) var trackingScanScale: Double? = nil
-    /// While faces are tracked, every this many periodic scans one looks for faces of any size.
+    /// While faces are tracked, every this many periodic scans a sweep for faces of any size starts.
     public static let fullScanEvery = 24
+    /// The bands of a sweep: each about a quarter of the frame plus the overlap.
+    public static let sweepBands = 4
 
     public init(detector: Detector, landmarker: Landmarker, options: StreamOptions = StreamOptions()) throws {
         try options.validate()
@@ -173,6 +183,7 @@ public final class FaceTracker {
         frameIndex = 0
         scanRung = nil
         scansSinceFull = 0
+        sweep = nil
     }
 
     /// Tracks the faces of the next frame; `time` in seconds (nil: frame number / 30).
@@ -189,19 +200,44 @@ public final class FaceTracker {
         guard options.detectInterval > 1,
               let smallest = tracks.map({ min($0.rect.width, $0.rect.height) }).min() else {
             scanRung = nil
-            return nil
-        }
-        scansSinceFull += 1
-        if scansSinceFull >= FaceTracker.fullScanEvery {
-            scansSinceFull = 0
-            fullScans += 1
+            sweep = nil
             return nil
         }
         let wanted = 2 * log2(max(0.7 * smallest, 1))
         if let r = scanRung, wanted >= Double(r) - 0.25, wanted <= Double(r) + 1.25 {} else { scanRung = Int(wanted.rounded(.down)) }
         let floor = pow(2, Double(scanRung!) / 2)
         trackingScanScale = detector.scanScale(minFaceSize: floor)
+        scansSinceFull += 1
+        if scansSinceFull >= FaceTracker.fullScanEvery, sweep == nil {
+            scansSinceFull = 0
+            sweep = (0, floor)
+        }
         return floor
+    }
+
+    /// One band of the sweep for newcomers smaller than the periodic scans look for: rows
+    /// [k·h/B, (k+1)·h/B + overlap) at the detector's own scale, the overlap being the largest face
+    /// looked for (with the detector's context), so a face inside the frame is whole in some band.
+    /// Faces found where a track already is are that track; the others start tracks.
+    private func sweepBand(_ frame: Image) throws {
+        guard let (band, below) = sweep else { return }
+        let bands = FaceTracker.sweepBands
+        let step = (frame.height + bands - 1) / bands
+        let overlap = Int((below * 1.25).rounded(.up))
+        let y0 = band * step, y1 = min(frame.height, (band + 1) * step + overlap)
+        sweep = band + 1 < bands && y1 < frame.height ? (band + 1, below) : nil
+        if sweep == nil { fullScans += 1 }
+        guard y1 - y0 >= 16 else { return }
+        sweepScans += 1
+        let rows = try Image(data: frame.data + y0 * frame.stride, width: frame.width, height: y1 - y0,
+                             stride: frame.stride, format: frame.format, copy: false)
+        for f in try detector.detect(rows) {
+            var r = f.rect
+            r.y += Double(y0)
+            if tracks.contains(where: { $0.rect.intersectionOverUnion(r) > 0 || $0.rect.contains(r.center) }) { continue }
+            tracks.append(Track(id: nextID, rect: r, iod: max(r.width * 0.4, 1), options: options))
+            nextID += 1
+        }
     }
 
     func trackFaces(_ frame: Image, time t: Double) throws {
@@ -216,6 +252,8 @@ public final class FaceTracker {
         if detectNow {
             detections += 1
             try associate(try detector.detect(frame, minFaceSize: scanFloor()))
+        } else if sweep != nil {
+            try sweepBand(frame)
         }
         // Predict each box from the last frame's filtered pose. The smoothed box keeps the fit steady.
         for tr in tracks where !tr.reseat && !tr.filteredPose.isEmpty { tr.rect = tr.predictedRect() }
