@@ -7,6 +7,7 @@
 #   2. the native element over a lossless clip: EOS reached (gst-launch -e, exit 0), frame count
 #      = ffprobe's, faces changed, every sample away from the face bit-identical, and the frames
 #      identical to `faceswap-cli video` with the same settings (see "tolerance" below);
+#      a learned model (.fsm) as the source gives the frames of `faceswap-cli video --model`;
 #   3. GStreamer's frei0r wrapper (frei0r-filter-faceswap) over the same clip: its numbers are
 #      0..1 (detect-interval 3 frames must be written 0.002002), and then identical frames;
 #   4. every format of the element's caps (BGR, RGB, BGRx, RGBx, BGRA, RGBA direct; I420, NV12
@@ -15,7 +16,8 @@
 #   5. a caps change mid-stream (concat: BGR 576x576, then NV12 400x400): both swapped;
 #   6. a clip with no face passes through bit-exact (BGR and I420); bad settings stop the
 #      pipeline with the library's message and a non-zero exit (gst-launch: 255 when the pipeline
-#      cannot start), no crash (no signal); a live pipeline's
+#      cannot start), no crash (no signal); a property set while playing applies from the next
+#      frame (Tests/gstreamer/change.c), a refused one stops the pipeline with the message; a live pipeline's
 #      LATENCY query is answered and the element adds 0 (it holds no frame back);
 #   7. `make install-gstreamer` (part of `make install`; staged with DESTDIR) puts the element in
 #      lib/gstreamer-1.0, where GST_PLUGIN_PATH finds it, linked to $PREFIX/lib's library;
@@ -155,6 +157,36 @@ else
     bad "faceswap-cli video failed"
 fi
 
+head -c $((W * H * 3 * 10)) "$work/in.bgr" >"$work/in10.bgr"
+
+# ---- 2b. a learned model (.fsm) as the source = faceswap-cli video --model ---------------------
+# A tiny model (2 iterations, 5 faces a side): what matters is that both convert alike.
+F=$((W * H * 3))
+if "$CLI" extract "$CLIP" -o "$work/fa" --every 25 --quiet 2>"$work/train.err" &&
+    "$CLI" extract "$DATA/videos/vr_face2.mp4" -o "$work/fb" --every 25 --quiet 2>>"$work/train.err" &&
+    "$CLI" train --faces-a "$work/fa" --faces-b "$work/fb" --model "$work/m.fsm" --iterations 2 --batch 2 \
+        --quiet 2>>"$work/train.err"; then
+    launch -q filesrc location="$work/in10.mkv" ! decodebin ! videoconvert ! video/x-raw,format=BGR ! \
+        faceswap source="$work/m.fsm" $SETTINGS ! filesink location="$work/model.bgr" >"$work/model.out" 2>&1
+    rc=$?
+    launch -q filesrc location="$work/in10.mkv" ! decodebin ! videoconvert ! video/x-raw,format=BGR ! \
+        faceswap source="$work/m.fsm" reverse=true $SETTINGS ! filesink location="$work/model_rev.bgr" >>"$work/model.out" 2>&1
+    "$CLI" video --model "$work/m.fsm" --input "$work/in10.mkv" -o "$work/model_cli.mkv" --crf 0 --quiet \
+        "${CLI_SETTINGS[@]}" 2>>"$work/model.out"
+    ffmpeg -nostdin -v error -i "$work/model_cli.mkv" -f rawvideo -pix_fmt yuv420p "$work/model_cli.yuv"
+    ffmpeg -nostdin -v error -filter_threads 1 -f rawvideo -pix_fmt bgr24 -s ${W}x$H -i "$work/model.bgr" \
+        -sws_flags bilinear -f rawvideo -pix_fmt yuv420p "$work/model.yuv"
+    read -r n diff maxd <<<"$(frames same "$work/model_cli.yuv" "$work/model.yuv" $((W * H * 3 / 2)))"
+    read -r _ changed _ <<<"$(frames same "$work/in10.bgr" "$work/model.bgr" $F)"
+    read -r _ reversed _ <<<"$(frames same "$work/model.bgr" "$work/model_rev.bgr" $F)"
+    if [ $rc = 0 ] && [ "$n" = 10 ] && [ "$diff" = 0 ] && [ "$changed" = 10 ] && [ "$reversed" = 10 ]; then
+        ok "source=model.fsm = faceswap-cli video --model: 10 frames byte-identical, all changed; reverse=true changes all 10"
+    else cat "$work/model.out"; bad "source=model.fsm: exit $rc, $diff of $n frames differ from the CLI (max $maxd), $changed changed, reverse differs in $reversed"; fi
+else
+    cat "$work/train.err"
+    bad "could not extract/train the tiny model"
+fi
+
 # ---- 3. GStreamer's frei0r wrapper over the frei0r plugin --------------------------------------
 gst-inspect-1.0 frei0r-filter-faceswap >"$work/frei0r.txt" 2>&1
 range=$(sed -n '/^  detect-interval *:/,/^  [a-z]/p' "$work/frei0r.txt" | grep Double | tr -s ' ' | sed 's/^ //; s/ $//')
@@ -173,7 +205,6 @@ else cat "$work/frei0r.out"; bad "frei0r wrapper: exit $rc, $n frames, $diff dif
 # ---- 4. every format of the caps --------------------------------------------------------------
 ten=$((W * H * 3 * 10))
 head -c $ten "$work/native.bgr" >"$work/native10.bgr"
-head -c $ten "$work/in.bgr" >"$work/in10.bgr"
 for f in RGB BGRx RGBx BGRA RGBA; do # the library takes these as they are: the same frames as BGR
     launch -q filesrc location="$work/in10.mkv" ! decodebin ! videoconvert ! video/x-raw,format=$f ! \
         faceswap source="$SOURCE" $SETTINGS ! videoconvert ! video/x-raw,format=BGR ! \
@@ -274,7 +305,33 @@ for case in "missing photo|source=$work/missing.jpg|cannot load source '$work/mi
     else cat "$work/err.out"; bad "$what: exit $rc (want non-zero, not a signal), no 'ERROR: from element' with '$want'"; fi
 done
 
-# ---- 6c. latency: answered, and 0 added --------------------------------------------------------
+# ---- 6c. properties changed while playing (Tests/gstreamer/change.c) ---------------------------
+if cc -std=gnu11 -Wall -Wextra -o "$work/change" "$here/change.c" $(pkg-config --cflags --libs gstreamer-1.0) \
+    2>"$work/change.err"; then
+    # blend=alpha from frame 10 on: frames 0-9 as before, 10-49 those of a fresh stream with
+    # blend=alpha over the same frames and timestamps (a change rebuilds the stream: tracks restart)
+    got=$(timeout 120 "$work/change" "$DECODE ! video/x-raw,format=BGR ! faceswap name=fs source=$SOURCE $SETTINGS ! \
+        filesink location=$work/changed.bgr" 10 blend alpha 2>>"$work/change.err")
+    ffmpeg -nostdin -v error -y -i "$work/in.mkv" -vf "select=gte(n\,10)" -copyts -c:v ffv1 "$work/from10.mkv"
+    launch -q filesrc location="$work/from10.mkv" ! decodebin ! videoconvert ! video/x-raw,format=BGR ! \
+        faceswap source="$SOURCE" $SETTINGS blend=alpha ! filesink location="$work/from10.bgr" >/dev/null 2>&1
+    head -c $((F * 10)) "$work/changed.bgr" >"$work/changed_a.bgr"; head -c $((F * 10)) "$work/native.bgr" >"$work/native_a.bgr"
+    tail -c +$((F * 10 + 1)) "$work/changed.bgr" >"$work/changed_b.bgr"; tail -c +$((F * 10 + 1)) "$work/native.bgr" >"$work/native_b.bgr"
+    read -r n1 d1 _ <<<"$(frames same "$work/changed_a.bgr" "$work/native_a.bgr" $F)"
+    read -r n2 d2 _ <<<"$(frames same "$work/changed_b.bgr" "$work/from10.bgr" $F)"
+    read -r _ d3 _ <<<"$(frames same "$work/changed_b.bgr" "$work/native_b.bgr" $F)"
+    if [ "$got" = eos ] && [ "$n1/$d1" = 10/0 ] && [ "$n2/$d2" = 40/0 ] && [ "$d3" = 40 ]; then
+        ok "blend=alpha set at frame 10 while playing: 10 frames as before, then 40 = a fresh blend=alpha stream (all 40 differ from multiband)"
+    else cat "$work/change.err"; bad "blend changed while playing: '$got'; before $d1/$n1 differ, after $d2/$n2 differ from the fresh alpha run, $d3 from multiband"; fi
+    # a value the library refuses, set while playing: the pipeline stops with its message
+    got=$(timeout 120 "$work/change" "$DECODE ! faceswap name=fs source=$SOURCE ! fakesink" 5 scene-cut 0 2>>"$work/change.err")
+    rc=$?
+    if [ $rc = 1 ] && [ "$got" = "error: bad stream settings: fs_stream_create: fs_stream_options: scene_cut 0 is outside (0, 255]" ]; then
+        ok "scene-cut=0 set while playing: the pipeline stops with '${got#error: }'"
+    else cat "$work/change.err"; bad "scene-cut=0 while playing: exit $rc, '$got'"; fi
+else cat "$work/change.err"; bad "Tests/gstreamer/change.c did not build"; fi
+
+# ---- 6d. latency: answered, and 0 added --------------------------------------------------------
 if cc -std=gnu11 -Wall -Wextra -o "$work/latency" "$here/latency.c" $(pkg-config --cflags --libs gstreamer-1.0) \
     2>"$work/latency.err"; then
     with=$("$work/latency" "$SOURCE" faceswap 2>>"$work/latency.err")
