@@ -116,8 +116,8 @@ typedef struct {
      * (`back`, laid out as back_info: packed, whatever strides the frames themselves have) */
     GstVideoConverter *to_bgr, *from_bgr;
     GstVideoInfo bgr_info, back_info;
-    guint8 *bgr, *before;
-    GstBuffer *back;
+    GstBuffer *bgr, *back;
+    guint8 *before;
 } GstFaceswap;
 
 typedef struct {
@@ -251,11 +251,11 @@ static gboolean gst_faceswap_start(GstBaseTransform *trans) {
 static void free_conversion(GstFaceswap *self) {
     if (self->to_bgr) gst_video_converter_free(self->to_bgr);
     if (self->from_bgr) gst_video_converter_free(self->from_bgr);
-    g_free(self->bgr);
-    g_free(self->before);
+    gst_clear_buffer(&self->bgr);
     gst_clear_buffer(&self->back);
+    g_free(self->before);
     self->to_bgr = self->from_bgr = NULL;
-    self->bgr = self->before = NULL;
+    self->before = NULL;
 }
 
 static gboolean gst_faceswap_stop(GstBaseTransform *trans) {
@@ -297,11 +297,11 @@ static gboolean gst_faceswap_set_info(GstVideoFilter *filter, GstCaps *incaps, G
                                              GST_VIDEO_DITHER_NONE, NULL);
     self->to_bgr = gst_video_converter_new(in_info, &self->bgr_info, gst_structure_copy(config));
     self->from_bgr = gst_video_converter_new(&self->bgr_info, in_info, config); /* into `back` */
-    self->bgr = g_malloc(GST_VIDEO_INFO_SIZE(&self->bgr_info));
+    self->bgr = gst_buffer_new_allocate(NULL, GST_VIDEO_INFO_SIZE(&self->bgr_info), NULL);
     self->before = g_malloc(GST_VIDEO_INFO_SIZE(&self->bgr_info));
     self->back_info = *in_info; /* the caps' layout: default strides, whatever the frames' are */
     self->back = gst_buffer_new_allocate(NULL, GST_VIDEO_INFO_SIZE(&self->back_info), NULL);
-    if (!self->to_bgr || !self->from_bgr || !self->back) {
+    if (!self->to_bgr || !self->from_bgr || !self->bgr || !self->back) {
         GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("cannot convert %s %dx%d to BGR and back",
                                                     GST_VIDEO_INFO_NAME(in_info), w, h), (NULL));
         free_conversion(self);
@@ -357,20 +357,22 @@ static double frame_seconds(GstFaceswap *self, GstBuffer *buf) {
 }
 
 /* I420 / NV12: writes into frame only the 2x2 pixel blocks (one chroma sample each) in which the
- * swap changed a BGR pixel (self->bgr against self->before), taken from `back`, the swapped BGR
+ * swap changed a BGR pixel (`bgr` against self->before), taken from `back`, the swapped BGR
  * frame converted back. Every other sample keeps its bytes. The two frames' strides may differ
  * (a decoder's buffers are often padded, described by a GstVideoMeta). */
-static void write_back_changed_blocks(GstFaceswap *self, GstVideoFrame *frame, GstVideoFrame *back) {
+static void write_back_changed_blocks(GstFaceswap *self, GstVideoFrame *frame, const GstVideoFrame *bgr,
+                                      GstVideoFrame *back) {
     int w = GST_VIDEO_FRAME_WIDTH(frame), h = GST_VIDEO_FRAME_HEIGHT(frame);
-    size_t stride = GST_VIDEO_INFO_PLANE_STRIDE(&self->bgr_info, 0);
+    size_t stride = GST_VIDEO_FRAME_PLANE_STRIDE(bgr, 0);
+    const guint8 *now = GST_VIDEO_FRAME_PLANE_DATA(bgr, 0);
     const GstVideoFormatInfo *finfo = frame->info.finfo;
     for (int y0 = 0; y0 < h; y0 += 2) {
         int y1 = MIN(y0 + 1, h - 1);
         for (int x0 = 0; x0 < w; x0 += 2) {
             int x1 = MIN(x0 + 1, w - 1);
             size_t at = (size_t)x0 * 3, bytes = (size_t)(x1 - x0 + 1) * 3;
-            if (!memcmp(self->bgr + y0 * stride + at, self->before + y0 * stride + at, bytes) &&
-                !memcmp(self->bgr + y1 * stride + at, self->before + y1 * stride + at, bytes))
+            if (!memcmp(now + y0 * stride + at, self->before + y0 * stride + at, bytes) &&
+                !memcmp(now + y1 * stride + at, self->before + y1 * stride + at, bytes))
                 continue; /* this block is as it was */
             for (guint c = 0; c < GST_VIDEO_FORMAT_INFO_N_COMPONENTS(finfo); c++) {
                 guint ws = GST_VIDEO_FORMAT_INFO_W_SUB(finfo, c), hs = GST_VIDEO_FORMAT_INFO_H_SUB(finfo, c);
@@ -386,26 +388,38 @@ static void write_back_changed_blocks(GstFaceswap *self, GstVideoFrame *frame, G
     }
 }
 
-/* I420 / NV12: converts the frame to BGR, swaps that, and writes the changed blocks back.
- * Returns the push's status. */
-static fs_status swap_through_bgr(GstFaceswap *self, GstVideoFrame *frame, double seconds, size_t *faces) {
+/* Swaps one frame's pixels in place through the stream; on failure posts the library's message. */
+static GstFlowReturn push(GstFaceswap *self, const fs_image_view *view, double seconds, size_t *faces) {
+    fs_status st = fs_stream_push_view(self->stream, view, seconds, faces);
+    if (st == FS_OK) return GST_FLOW_OK;
+    POST_ERROR(self, st, "cannot swap the frame at %.3f s: %s", seconds, library_message(st));
+    return GST_FLOW_ERROR;
+}
+
+/* I420 / NV12: converts the frame to BGR, swaps that, and writes the changed blocks back. */
+static GstFlowReturn swap_through_bgr(GstFaceswap *self, GstVideoFrame *frame, double seconds, size_t *faces) {
     GstVideoFrame bgr, back;
-    GstBuffer *bgr_buffer = gst_buffer_new_wrapped_full(0, self->bgr, GST_VIDEO_INFO_SIZE(&self->bgr_info), 0,
-                                                        GST_VIDEO_INFO_SIZE(&self->bgr_info), NULL, NULL);
-    gst_video_frame_map(&bgr, &self->bgr_info, bgr_buffer, GST_MAP_READWRITE);
+    if (!gst_video_frame_map(&bgr, &self->bgr_info, self->bgr, GST_MAP_READWRITE)) {
+        GST_ELEMENT_ERROR(self, CORE, FAILED, ("cannot map the element's BGR frame"), (NULL));
+        return GST_FLOW_ERROR;
+    }
     gst_video_converter_frame(self->to_bgr, frame, &bgr);
-    memcpy(self->before, self->bgr, GST_VIDEO_INFO_SIZE(&self->bgr_info));
-    fs_image_view view = {self->bgr, GST_VIDEO_FRAME_WIDTH(frame), GST_VIDEO_FRAME_HEIGHT(frame),
-                          GST_VIDEO_INFO_PLANE_STRIDE(&self->bgr_info, 0), FS_FORMAT_BGR8};
-    fs_status st = fs_stream_push_view(self->stream, &view, seconds, faces);
-    if (st == FS_OK && *faces > 0 && gst_video_frame_map(&back, &self->back_info, self->back, GST_MAP_WRITE)) {
-        gst_video_converter_frame(self->from_bgr, &bgr, &back);
-        write_back_changed_blocks(self, frame, &back);
-        gst_video_frame_unmap(&back);
+    memcpy(self->before, GST_VIDEO_FRAME_PLANE_DATA(&bgr, 0), GST_VIDEO_INFO_SIZE(&self->bgr_info));
+    fs_image_view view = {GST_VIDEO_FRAME_PLANE_DATA(&bgr, 0), GST_VIDEO_FRAME_WIDTH(frame),
+                          GST_VIDEO_FRAME_HEIGHT(frame), GST_VIDEO_FRAME_PLANE_STRIDE(&bgr, 0), FS_FORMAT_BGR8};
+    GstFlowReturn flow = push(self, &view, seconds, faces);
+    if (flow == GST_FLOW_OK && *faces > 0) { /* no face: nothing changed, nothing to write */
+        if (gst_video_frame_map(&back, &self->back_info, self->back, GST_MAP_WRITE)) {
+            gst_video_converter_frame(self->from_bgr, &bgr, &back);
+            write_back_changed_blocks(self, frame, &bgr, &back);
+            gst_video_frame_unmap(&back);
+        } else {
+            GST_ELEMENT_ERROR(self, CORE, FAILED, ("cannot map the element's converted-back frame"), (NULL));
+            flow = GST_FLOW_ERROR;
+        }
     }
     gst_video_frame_unmap(&bgr);
-    gst_buffer_unref(bgr_buffer);
-    return st;
+    return flow;
 }
 
 static GstFlowReturn gst_faceswap_transform_frame_ip(GstVideoFilter *filter, GstVideoFrame *frame) {
@@ -418,20 +432,16 @@ static GstFlowReturn gst_faceswap_transform_frame_ip(GstVideoFilter *filter, Gst
     double seconds = frame_seconds(self, frame->buffer);
     fs_pixel_format format = direct_format(GST_VIDEO_FRAME_FORMAT(frame));
     size_t faces = 0;
-    fs_status st;
+    GstFlowReturn flow;
     if (format) { /* the frame's own pixels, in place */
         fs_image_view view = {GST_VIDEO_FRAME_PLANE_DATA(frame, 0), GST_VIDEO_FRAME_WIDTH(frame),
                               GST_VIDEO_FRAME_HEIGHT(frame), GST_VIDEO_FRAME_PLANE_STRIDE(frame, 0), format};
-        st = fs_stream_push_view(self->stream, &view, seconds, &faces);
+        flow = push(self, &view, seconds, &faces);
     } else {
-        st = swap_through_bgr(self, frame, seconds, &faces);
-    }
-    if (st != FS_OK) {
-        POST_ERROR(self, st, "cannot swap the frame at %.3f s: %s", seconds, library_message(st));
-        return GST_FLOW_ERROR;
+        flow = swap_through_bgr(self, frame, seconds, &faces);
     }
     GST_LOG_OBJECT(self, "frame at %.3f s: %zu faces", seconds, faces);
-    return GST_FLOW_OK;
+    return flow;
 }
 
 /* ---------------------------------------------------------------------------------------- */
