@@ -138,7 +138,7 @@ extern "C" {
 /* ------------------------------------------------------------------------------------------ */
 
 #define FS_VERSION_MAJOR 0
-#define FS_VERSION_MINOR 4
+#define FS_VERSION_MINOR 5
 #define FS_VERSION_PATCH 0
 /* MAJOR*10000 + MINOR*100 + PATCH, e.g. 300 for 0.3.0 (as zstd's ZSTD_VERSION_NUMBER). */
 #define FS_VERSION_NUMBER (FS_VERSION_MAJOR * 10000 + FS_VERSION_MINOR * 100 + FS_VERSION_PATCH)
@@ -445,7 +445,13 @@ typedef struct fs_detector_options {
                                      fs_detector_options_init */
     fs_detector_backend backend;
     const char *model_path;       /* CNN model or Haar cascade; NULL: the resolver */
-    int32_t upsample;             /* times to double the image before scanning (0–3; default 0) */
+    int32_t upsample;             /* times to double the image before scanning (0–3), or -1
+                                     (the default): automatic. A photo is scanned at the fast
+                                     scale, then once more 2× or 4× when that may find more: a
+                                     small photo (longer side <= 512 px), none found, or a face
+                                     found near the smallest size scanned (a crowd). Faces down
+                                     to about 25 px; the faces of the fast scan keep their boxes.
+                                     Video (streams, trackers) always scans at the fast scale */
     int32_t min_face_size;        /* smallest face wanted, in input pixels (default 80). With
                                      downscale = 0 the image is scanned at min(1, 80/this)
                                      scale: 320 scans a quarter-size image, ~15× faster */
@@ -460,7 +466,7 @@ typedef struct fs_detector_options {
 typedef struct fs_detector fs_detector;
 
 /* Fills *options with the detector defaults, writing exactly `size` bytes.
- * The defaults (HOG, model_path NULL, upsample 0, min_face_size 80, downscale 0, margin 0.5,
+ * The defaults (HOG, model_path NULL, upsample -1 (automatic), min_face_size 80, downscale 0, margin 0.5,
  * threshold 0, max_faces 0) truncated to size (zeros past the library's own struct),
  * struct_size = size. Pass sizeof *options, as FS_DETECTOR_OPTIONS_INIT(&o) does. options is
  * borrowed. Thread-safe.

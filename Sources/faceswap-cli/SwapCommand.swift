@@ -45,7 +45,9 @@ enum SwapCommand {
       --source-mouth             use A's mouth interior too (default: keep B's teeth and tongue,
                                  which follow B's expression)
       --keep-unmatched           if B has no (matching) face, write B unchanged instead of failing
-      --compare PATH             also write source | target | result side by side
+      --compare PATH             also write source | target | result side by side, and for each
+                                 face PATH-face1.EXT, ...: target | result cropped to the face
+                                 (2× when the face is under \(Montage.smallFace) px), to judge the edge
       --mask PATH                also write the blend mask (grey PNG)
       --quality Q                JPEG quality 1-100 (default 92)
     \(Args.detectorHelp)
@@ -128,6 +130,11 @@ enum SwapCommand {
         if let comparePath = a.string("--compare") {
             let before = try sourcePath.map { [try Image.load(path: $0)] } ?? []
             try Montage.sideBySide(before + [target, result.image]).save(path: comparePath, quality: quality)
+            let dot = comparePath.lastIndex(of: ".").flatMap { $0 > (comparePath.lastIndex(of: "/") ?? comparePath.startIndex) ? $0 : nil }
+            let stem = dot.map { String(comparePath[..<$0]) } ?? comparePath, ext = dot.map { String(comparePath[$0...]) } ?? ""
+            for (k, crop) in try Montage.faceCrops(target: target, result: result.image, faces: result.faces).enumerated() {
+                try crop.save(path: "\(stem)-face\(k + 1)\(ext)", quality: quality)
+            }
         }
         if result.faces.isEmpty { Terminal.error("faceswap: no face in '\(targetPath)'; wrote it unchanged") }
     }

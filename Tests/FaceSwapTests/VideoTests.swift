@@ -120,6 +120,23 @@ final class VideoTests: XCTestCase {
         XCTAssertGreaterThan(tracker.sweepScans, 1)
     }
 
+    /// Video keeps the fast scan: a frame holding only a 32-px face gives no face to the tracker
+    /// (whose scans are the detector's fast ones, every frame at interval 1 included), while the
+    /// same image as a photo does (the automatic finer scan of `Detector.detect`).
+    func testTrackerKeepsTheFastScanThatPhotosRefine() throws {
+        try requireData()
+        let photo = try VideoTests.photo("fr_biden2.jpg")
+        let r = try XCTUnwrap(try Shared.detector.detect(photo).first).rect
+        let s = 32 / r.width
+        let small = try photo.warped(Affine(s, 0, 0, 0, s, 0), width: Int(Double(photo.width) * s), height: Int(Double(photo.height) * s))
+        XCTAssertEqual(try Shared.detector.detect(small).count, 1, "the photo path finds the small face")
+        var options = StreamOptions()
+        options.detectInterval = 1
+        let tracker = try FaceTracker(detector: Shared.detector, landmarker: Shared.landmarker, options: options)
+        for k in 0..<3 { XCTAssertEqual(try tracker.track(small).count, 0, "frame \(k)") }
+        XCTAssertEqual(tracker.detections, 3)
+    }
+
     /// Unfiltered (min cutoff 0), the tracked landmarks follow the known motion: the shape's
     /// centroid within 1.5 % of the inter-ocular distance (IOD) of frame 0's moved by the offset, and
     /// the points within 3 % IOD on average (the shape predictor's own repeatability when the

@@ -214,7 +214,7 @@ ROW(fs_model_find, "empty name", FS_ERR_INVALID_ARGUMENT, "model name '' is not 
 ROW(fs_model_find, "a path, not a name", FS_ERR_INVALID_ARGUMENT, "is not a file name", fs_model_find("../dlib/" BT_P68, c->o_buf, sizeof c->o_buf))
 
 /* ---- detection ---------------------------------------------------------------------------- */
-ROW(fs_detector_options_init, "sizeof: struct_size = sizeof, HOG, upsample 0, min_face_size 80, margin 0.5, all faces", FS_OK, NULL, BT_IS(fs_detector_options_init(&c->o_opt.d, sizeof c->o_opt.d) == FS_OK && c->o_opt.d.struct_size == sizeof c->o_opt.d && bt_detector_defaults_ok(c->o_opt.d)))
+ROW(fs_detector_options_init, "sizeof: struct_size = sizeof, HOG, upsample -1 (automatic), min_face_size 80, margin 0.5, all faces", FS_OK, NULL, BT_IS(fs_detector_options_init(&c->o_opt.d, sizeof c->o_opt.d) == FS_OK && c->o_opt.d.struct_size == sizeof c->o_opt.d && bt_detector_defaults_ok(c->o_opt.d)))
 ROW(fs_detector_options_init, "size 8 (struct_size and the first option): 8 bytes written, no more", FS_OK, NULL, BT_IS(fs_detector_options_init(&c->o_opt.d, 8) == FS_OK && c->o_opt.d.struct_size == 8 && bt_untouched((unsigned char *)&c->o_opt + 8, sizeof c->o_opt - 8)))
 ROW(fs_detector_options_init, "options NULL", FS_ERR_INVALID_ARGUMENT, "options is NULL", fs_detector_options_init(NULL, sizeof(fs_detector_options)))
 ROW(fs_detector_options_init, "size 0", FS_ERR_INVALID_ARGUMENT, "size 0 is outside 8|sizeof *options", fs_detector_options_init(&c->o_opt.d, 0))
@@ -226,7 +226,7 @@ ROW(fs_detector_create, "struct_size 0", FS_ERR_INVALID_ARGUMENT, "struct_size i
 ROW(fs_detector_create, "struct_size 4", FS_ERR_INVALID_ARGUMENT, "struct_size is 4", (bt_dopt(c)->struct_size = 4, fs_detector_create(&c->dopt, &c->o_det)))
 ROW(fs_detector_create, "struct_size 70000", FS_ERR_INVALID_ARGUMENT, "struct_size is 70000", (bt_dopt(c)->struct_size = 70000, fs_detector_create(&c->dopt, &c->o_det)))
 ROW(fs_detector_create, "upsample 9", FS_ERR_INVALID_ARGUMENT, "upsample 9", (bt_dopt(c)->upsample = 9, fs_detector_create(&c->dopt, &c->o_det)))
-ROW(fs_detector_create, "upsample -1", FS_ERR_INVALID_ARGUMENT, "upsample -1", (bt_dopt(c)->upsample = -1, fs_detector_create(&c->dopt, &c->o_det)))
+ROW(fs_detector_create, "upsample -2", FS_ERR_INVALID_ARGUMENT, "upsample -2", (bt_dopt(c)->upsample = -2, fs_detector_create(&c->dopt, &c->o_det)))
 ROW(fs_detector_create, "min_face_size -5", FS_ERR_INVALID_ARGUMENT, "min_face_size -5", (bt_dopt(c)->min_face_size = -5, fs_detector_create(&c->dopt, &c->o_det)))
 ROW(fs_detector_create, "min_face_size 0", FS_ERR_INVALID_ARGUMENT, "min_face_size 0", (bt_dopt(c)->min_face_size = 0, fs_detector_create(&c->dopt, &c->o_det)))
 ROW(fs_detector_create, "min_face_size 40000", FS_ERR_INVALID_ARGUMENT, "min_face_size 40000", (bt_dopt(c)->min_face_size = 40000, fs_detector_create(&c->dopt, &c->o_det)))

@@ -363,7 +363,7 @@ GROUP(group_bad_input, "bad-input", FX_MODELS | FX_JPEGS,
 GROUP(group_bad_models, "bad-models", FX_NONE,
       "missing model path -> MODEL (*out NULL); garbage and text model files -> "
       "MODEL; a model of the wrong kind -> MODEL; options struct_size 0/4 -> "
-      "INVALID_ARGUMENT; upsample 9/-1, downscale 2.0/-0.5/NaN, margin -1/NaN, "
+      "INVALID_ARGUMENT; upsample 9/-2, downscale 2.0/-0.5/NaN, margin -1/NaN, "
       "min_face_size -5, max_faces -1, threshold NaN -> INVALID_ARGUMENT naming "
       "the option; backend 99 -> UNSUPPORTED; an older, smaller struct works") {
     char garbage[1024], text[1024];
@@ -443,7 +443,7 @@ GROUP(group_bad_models, "bad-models", FX_NONE,
         nbad++;                                           \
     } while (0)
     BAD("upsample 9", "upsample", op->upsample = 9);
-    BAD("upsample -1", "upsample", op->upsample = -1);
+    BAD("upsample -2", "upsample", op->upsample = -2);
     BAD("downscale 2.0", "downscale", op->downscale = 2.0f);
     BAD("downscale -0.5", "downscale", op->downscale = -0.5f);
     BAD("downscale NaN", "downscale", op->downscale = NAN);

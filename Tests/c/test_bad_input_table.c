@@ -487,7 +487,7 @@ static bool bt_reenactor_free_twice(bt_ctx *c, void (*free_fn)(fs_reenactor *)) 
 }
 
 static bool bt_detector_defaults_ok(fs_detector_options o) {
-    return o.backend == FS_DETECTOR_HOG && o.model_path == NULL && o.upsample == 0 && o.min_face_size == 80 &&
+    return o.backend == FS_DETECTOR_HOG && o.model_path == NULL && o.upsample == -1 && o.min_face_size == 80 &&
            o.downscale == 0.0f && o.margin == 0.5f && o.threshold == 0.0f && o.max_faces == 0;
 }
 

@@ -15,7 +15,7 @@ GROUP(group_detect, "detect", FX_NONE,
     CHECK(o.struct_size == sizeof(fs_detector_options));
     CHECK(o.backend == FS_DETECTOR_HOG);
     CHECK(o.model_path == NULL);
-    CHECK(o.upsample == 0 && o.min_face_size == 80 && o.downscale == 0.0f && o.margin == 0.5f &&
+    CHECK(o.upsample == -1 && o.min_face_size == 80 && o.downscale == 0.0f && o.margin == 0.5f &&
           o.threshold == 0.0f && o.max_faces == 0);
 
     fx->det = (fs_detector *)&fx; /* not a handle: must be overwritten */

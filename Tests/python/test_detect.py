@@ -126,3 +126,97 @@ def test_detect_landmarks_convenience(fs, faces_dir):
     assert len(faces) == 2
     for f in faces:
         assert f.landmarks.shape == (68, 2) and f.landmarks.dtype == np.float32
+
+
+# ------------------------------------------------------------------------------------------------
+# The automatic mode (upsample -1, the default): small faces in photos (issue 16 item 3)
+# ------------------------------------------------------------------------------------------------
+
+def _iou(a, b) -> float:
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    ix = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
+    iy = max(0.0, min(ay + ah, by + bh) - max(ay, by))
+    inter = ix * iy
+    return inter / (aw * ah + bw * bh - inter)
+
+
+def test_default_finds_the_annotated_small_faces(fs):
+    """dlib's annotated example photos (faces/dlib_faces: 9 photos of 360-500 px, 43 faces boxed by
+    hand, many 30-45 px): the default detector finds at least 95 % of the boxes (IoU >= 0.5) and
+    nothing that is not one (every face overlaps a box by IoU >= 0.3); the fast scan alone
+    (upsample 0, the old default) finds about a quarter."""
+    from test_landmarks import XMLS
+    import xml.etree.ElementTree as ET
+    folder = FACES / "dlib_faces"
+    truth: dict[str, list] = {}
+    for xml in XMLS:
+        for image in ET.parse(folder / xml).getroot().iter("image"):
+            truth[image.get("file")] = [tuple(float(b.get(k)) for k in ("left", "top", "width", "height"))
+                                        for b in image.findall("box")]
+    counts = {"auto": 0, "fast": 0}
+    spurious = []
+    total = 0
+    with fs.Detector() as auto, fs.Detector(upsample=0) as fast:
+        for file, boxes in sorted(truth.items()):
+            img = fs.load_image(folder / file)
+            total += len(boxes)
+            for name, det in (("auto", auto), ("fast", fast)):
+                found = [tuple(f.rect) for f in det.detect(img)]
+                counts[name] += sum(1 for b in boxes if max((_iou(b, f) for f in found), default=0) >= 0.5)
+                if name == "auto":
+                    spurious += [(file, f) for f in found if max((_iou(b, f) for b in boxes), default=0) < 0.3]
+    print(f"annotated faces found (IoU >= 0.5): default {counts['auto']}/{total}, fast scan only "
+          f"{counts['fast']}/{total}; found but not annotated: {spurious}")
+    assert total == 43
+    assert counts["auto"] >= 0.95 * total
+    assert counts["fast"] < counts["auto"]
+    assert not spurious
+
+
+PORTRAITS = ["faces/fr_biden2.jpg", "faces/sn_adele_2016.jpg", "faces/fb_carl_sagan1.jpg",
+             "faces/sn_elon_musk_2015.jpg", "faces/fr_rose_leslie1.jpg", "faces/sn_woman_portrait.jpg"]
+
+
+@pytest.mark.parametrize("face_px", [30, 40])
+@pytest.mark.parametrize("rel", PORTRAITS)
+def test_default_finds_a_portrait_shrunk_to_a_small_face(fs, pil, rel, face_px):
+    """A portrait shrunk (area-averaged, as a camera or an editor would) until its face is 30 or
+    40 px wide: the default finds it where the full-size face, scaled, says it is (IoU >= 0.5);
+    the fast scan alone does not."""
+    img = fs.load_image(_path(rel))
+    with fs.Detector() as auto, fs.Detector(upsample=0) as fast:
+        full = fast.detect(img)
+        assert len(full) == 1
+        s = face_px / full[0].rect[2]
+        rgb = pil.fromarray(np.ascontiguousarray(img[:, :, ::-1]))
+        size = (max(1, round(img.shape[1] * s)), max(1, round(img.shape[0] * s)))
+        small = np.ascontiguousarray(np.asarray(rgb.resize(size, pil.BOX))[:, :, ::-1])
+        expected = tuple(v * s for v in full[0].rect)
+        found = auto.detect(small)
+        print(f"{rel} shrunk to {size[0]}x{size[1]} (face {face_px} px): default found "
+              f"{[tuple(round(v) for v in f.rect) for f in found]}, expected {tuple(round(v) for v in expected)}")
+        assert not fast.detect(small), "the fast scan alone should miss a face this small"
+        assert len(found) == 1
+        assert _iou(found[0].rect, expected) >= 0.5
+
+
+@pytest.mark.parametrize("rel", ["faces/sn_city_portrait.jpg", "faces/fr_two_people_obama_biden.jpg",
+                                 "faces/sn_classroom_in_tanzania.jpg", "faces/fr_obama_small.jpg",
+                                 "faces/dlib_bald_guys_collage.jpg"])
+def test_default_keeps_the_fast_scans_faces_and_boxes(fs, rel):
+    """Whatever the finer scan adds, every face the fast scan finds is in the default's answer with
+    the same box, and a crowd gets at least as many faces."""
+    img = fs.load_image(_path(rel))
+    with fs.Detector() as auto, fs.Detector(upsample=0) as fast:
+        a = [tuple(f.rect) for f in auto.detect(img)]
+        q = [tuple(f.rect) for f in fast.detect(img)]
+    print(f"{rel}: fast {len(q)}, default {len(a)}")
+    assert all(r in a for r in q)
+    assert len(a) >= len(q)
+
+
+@pytest.mark.parametrize("rel", NO_FACE)
+def test_default_finds_no_face_in_faceless_photos(fs, rel):
+    with fs.Detector() as auto:
+        assert auto.detect(fs.load_image(_path(rel))) == []

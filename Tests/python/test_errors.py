@@ -306,7 +306,7 @@ def test_freed_and_wrong_kind_handles(fs):
 
 @pytest.mark.parametrize("kwargs,status", [
     (dict(upsample=4), "INVALID_ARGUMENT"),
-    (dict(upsample=-1), "INVALID_ARGUMENT"),
+    (dict(upsample=-2), "INVALID_ARGUMENT"),
     (dict(downscale=1.5), "INVALID_ARGUMENT"),
     (dict(downscale=-0.5), "INVALID_ARGUMENT"),
     (dict(downscale=float("nan")), "INVALID_ARGUMENT"),
@@ -340,7 +340,7 @@ def test_bad_struct_size(fs):
 def test_default_options_match_the_header(fs):
     o, _ = fs.capi.new_options(fs.capi.fs_detector_options)
     assert (o.backend, o.model_path, o.upsample, o.min_face_size, o.downscale, o.margin,
-            o.threshold, o.max_faces) == (0, None, 0, 80, 0.0, 0.5, 0.0, 0)
+            o.threshold, o.max_faces) == (0, None, -1, 80, 0.0, 0.5, 0.0, 0)
 
 
 @pytest.mark.parametrize("name", ["detector", "swap", "stream", "video", "reenact", "extract", "train"])

@@ -276,7 +276,8 @@ extension DetectorOptions {
         let b = OptionFields<DetectorOptions>()
         return [
             b.choice("backend", \.backend, \.backend, .detectorBackend, "face detector: dlib HOG, dlib's MMOD CNN or OpenCV's Haar cascade"),
-            b.int("upsample", \.upsample, \.upsample, 0, 3, "times to double the image before scanning (finds faces half the size each time)"),
+            b.int("upsample", \.upsample, \.upsample, 0, 3, special: -1,
+                  "times to double the image before scanning (finds faces half the size each time); -1: automatic, a finer scan of small photos, of photos where none or only small faces were found"),
             b.int("min_face_size", \.minFaceSize, \.min_face_size, 1, ImageLimits.maxSide,
                  "smallest face wanted, in input pixels; sets the scan scale (320 scans a quarter-size image)"),
             b.float("downscale", \.downscale, \.downscale, 0, 1, minEx: true, special: 0, "scan scale in (0, 1]; 0: automatic from min_face_size"),

@@ -19,3 +19,23 @@ public enum Montage {
         return canvas
     }
 }
+
+extension Montage {
+    /// Faces smaller than this (the box's side, pixels) are shown at 2×.
+    public static let smallFace = 256
+
+    /// One picture per face: the target's face | the result's, cropped to the face's box (the
+    /// detector's square, grown so the seam around the face shows) and shown at 2× when the face
+    /// is small, so the edge can be judged pixel by pixel. `faces` are in `target`'s coordinates.
+    public static func faceCrops(target: Image, result: Image, faces: [Face], gap: Int = 8) throws -> [Image] {
+        try faces.compactMap { face -> Image? in
+            let b = face.box
+            let x0 = max(0, Int(b.x.rounded(.down))), y0 = max(0, Int(b.y.rounded(.down)))
+            let x1 = min(target.width, Int((b.x + b.width).rounded(.up))), y1 = min(target.height, Int((b.y + b.height).rounded(.up)))
+            let r = IntRect(x: x0, y: y0, width: x1 - x0, height: y1 - y0)
+            guard !r.isEmpty else { return nil }
+            let scale = max(r.width, r.height) < smallFace ? 2 : 1
+            return try sideBySide([try target.region(r), try result.region(r)], height: r.height * scale, gap: gap)
+        }
+    }
+}

@@ -155,7 +155,8 @@ public final class Extractor {
     func extract(_ image: Image, source: String, frame: Int, stem: String, folder: String,
                  kept: inout [[UInt8]], stats: inout ExtractStats) throws {
         stats.frames += 1
-        let found = try detector.detect(image)
+        // The fast scan only: video frames, and faces too small to train on anyway.
+        let found = try detector.detect(image, fastOnly: true)
         stats.framesByFaceCount[min(found.count, 2)] += 1
         stats.facesFound += found.count
         for (k, box) in found.prefix(options.maxFacesPerImage).enumerated() {

@@ -231,7 +231,7 @@ public final class FaceTracker {
         sweepScans += 1
         let rows = try Image(data: frame.data + y0 * frame.stride, width: frame.width, height: y1 - y0,
                              stride: frame.stride, format: frame.format, copy: false)
-        for f in try detector.detect(rows) {
+        for f in try detector.detect(rows, fastOnly: true) {
             var r = f.rect
             r.y += Double(y0)
             if tracks.contains(where: { $0.rect.intersectionOverUnion(r) > 0 || $0.rect.contains(r.center) }) { continue }
@@ -251,7 +251,7 @@ public final class FaceTracker {
         frameIndex += 1
         if detectNow {
             detections += 1
-            try associate(try detector.detect(frame, minFaceSize: scanFloor()))
+            try associate(try detector.detect(frame, minFaceSize: scanFloor(), fastOnly: true))
         } else if sweep != nil {
             try sweepBand(frame)
         }

@@ -137,7 +137,7 @@ public enum StreamJitter {
                 try stream!.process(frame, time: Double(k) / clip.fps)
                 lm = stream!.faces.first?.landmarks ?? []
             case .perFrame:
-                if let f = try swapper.detector.detect(frame).first {
+                if let f = try swapper.detector.detect(frame, fastOnly: true).first {
                     let fitted = try swapper.landmarker.fit(frame, f)
                     try swapper.swapFace(source, fitted, into: frame)
                     lm = fitted.landmarks

@@ -130,7 +130,7 @@ static void test_init(void) {
     WRAP_RESET(d);
     CALL_OK(FS_DETECTOR_OPTIONS_INIT(&d.v));
     CHECK_WRAPPED(d, "fs_detector_options_init");
-    CHECK(d.v.backend == FS_DETECTOR_HOG && d.v.model_path == NULL && d.v.upsample == 0, "detector defaults");
+    CHECK(d.v.backend == FS_DETECTOR_HOG && d.v.model_path == NULL && d.v.upsample == -1, "detector defaults");
     WRAPPED(fs_swap_options) s;
     WRAP_RESET(s);
     CALL_OK(FS_SWAP_OPTIONS_INIT(&s.v));

@@ -129,7 +129,7 @@ from ._core import (  # noqa: E402
     version_number,
 )
 
-__version__ = "0.4.0"
+__version__ = "0.5.0"
 
 __all__ = [
     "ABI_VERSION",

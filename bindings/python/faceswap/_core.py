@@ -320,7 +320,7 @@ def _in_use(opts, kind: OptionsKind) -> dict:
 # --------------------------------------------------------------------------------------------
 
 def version() -> str:
-    """The library's version string, e.g. ``"0.4.0"`` (``fs_version_string``)."""
+    """The library's version string, e.g. ``"0.5.0"`` (``fs_version_string``)."""
     return lib.fs_version_string().decode()
 
 
@@ -779,7 +779,8 @@ class Detector(_Handle):
         min_face_size: smallest face wanted, in input pixels. With ``downscale=0`` the image is
             scanned at ``min(1, 80 / min_face_size)`` scale.
         downscale: 0 for automatic (from ``min_face_size``), else the scan scale in (0, 1].
-        upsample: times to double the image before scanning.
+        upsample: times to double the image before scanning (0-3), or -1: automatic (finer scans
+            of small photos and of photos where none or only small faces were found).
         margin: ``box`` side = (1 + margin) × the detector's face size, centred on the face.
         threshold: minimum score kept (HOG/CNN: dlib's adjust_threshold).
         max_faces: keep at most this many, largest first (0: all).
