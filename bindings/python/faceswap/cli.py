@@ -119,6 +119,12 @@ def cmd_detect(args) -> int:
     return 0
 
 
+def cmd_cluster(args) -> int:
+    """faceswap cluster ...: the command line of faceswap.cluster (needs PyPI ray)."""
+    from . import cluster  # it says how to install Ray when it is missing
+    return cluster.main(args.rest)
+
+
 def cmd_models(args) -> int:
     """Where the library finds each model file; exit 1 if the required one is missing."""
     missing_required = False
@@ -191,6 +197,11 @@ def _parser() -> argparse.ArgumentParser:
                    help='print {"faces":[{"box":[x,y,w,h],"score":s,"landmarks":[[x,y],...]}]}')
     q.add_argument("--detector", help="hog | cnn | haar (default hog)")
     q.set_defaults(run=cmd_detect)
+
+    q = sub.add_parser("cluster", help="many videos, or one long video in chunks, on a Ray cluster",
+                       description="faceswap.cluster: see 'faceswap cluster --help'.", add_help=False)
+    q.add_argument("rest", nargs=argparse.REMAINDER)
+    q.set_defaults(run=cmd_cluster)
 
     q = sub.add_parser("models", help="where each model file is found",
                        description="Lists the model files and where the library finds each one.")
