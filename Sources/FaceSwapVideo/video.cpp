@@ -328,6 +328,10 @@ extern "C" void *fsx_vwriter_open(const char *path, void *reader, int width, int
                 return nullptr;
             }
         }
+        // MP4/MOV: edit lists (a first frame after time 0, as in a part of a video) in the video's own
+        // time base rather than the default milliseconds, so every timestamp stays exact.
+        if (ivs->time_base.num == 1 && w->oc->priv_data && av_opt_find(w->oc->priv_data, "movie_timescale", nullptr, 0, 0))
+            av_opt_set_int(w->oc->priv_data, "movie_timescale", ivs->time_base.den, 0);
         if ((e = avformat_write_header(w->oc, nullptr)) < 0) {
             fsx::fail(FS_ERR_IO, "cannot write the video header: " + averr(e) +
                                    (w->ast ? " (the audio codec may not fit this container)" : ""));

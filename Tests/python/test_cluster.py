@@ -330,3 +330,35 @@ def test_cli_split_and_errors(ray_cluster, keyframed, tmp_path):
                        capture_output=True, text=True, env=env)
     assert r.returncode == 1 and "crf 99 is outside 0–51" in r.stdout, r.stdout + r.stderr
     assert not (tmp_path / "x.mp4").exists() and list((tmp_path / "o").iterdir()) == []
+
+
+def test_video_part(tmp_path):
+    """swap_video over a part (no Ray: the library feature the chunks use): the part's frames
+    with the input's timestamps, the audio packets of its span; with a warm-up reaching back to
+    frame 0 its frames are the whole-video job's; bad ranges are refused with their reason."""
+    pts = video_pts(VFR_CLIP)
+    whole, part = tmp_path / "whole.mp4", tmp_path / "part.mp4"
+    faceswap.swap_video(str(SOURCE), str(VFR_CLIP), str(whole), threads=1, **LOSSLESS)
+    seen = []
+    stats = faceswap.swap_video(str(SOURCE), str(VFR_CLIP), str(part), threads=1, first_frame=30,
+                                frame_count=40, warmup=30, progress=lambda d, t: seen.append((d, t)),
+                                **LOSSLESS)
+    assert stats["frames"] == 40 and seen[-1] == (40, 40)
+    assert video_pts(part) == pts[30:70]
+    assert np.array_equal(decode(part), decode(whole)[30:70]), "warm-up from frame 0: the whole job's frames"
+    tb = 15360  # vr_face1's video time base (1/15360 s)
+    start, end = pts[30] / tb, pts[70] / tb
+    inside = [p for p in audio_packets(VFR_CLIP) if start <= int(p.split(",")[0]) / 44100 < end]
+    assert inside and audio_packets(part) == inside, "the audio packets of the part's span"
+    silent = tmp_path / "silent.mp4"
+    faceswap.swap_video(str(SOURCE), str(VFR_CLIP), str(silent), threads=1, first_frame=100, audio=False)
+    assert video_pts(silent) == pts[100:] and audio_packets(silent) == []
+    with pytest.raises(faceswap.FaceSwapError) as e:
+        faceswap.swap_video(str(SOURCE), str(VFR_CLIP), str(tmp_path / "past.mp4"), first_frame=135)
+    assert e.value.status == faceswap.Status.DECODE and "past the last frame" in e.value.message \
+        and "135 frames" in e.value.message, e.value.message
+    with pytest.raises(faceswap.FaceSwapError) as e:
+        faceswap.swap_video(str(SOURCE), str(VFR_CLIP), str(tmp_path / "neg.mp4"), first_frame=-1)
+    assert e.value.status == faceswap.Status.INVALID_ARGUMENT and "first_frame -1 is outside" in e.value.message, \
+        e.value.message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["part.mp4", "silent.mp4", "whole.mp4"]
