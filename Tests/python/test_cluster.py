@@ -239,6 +239,7 @@ def test_split_frames_timestamps_audio(split_run, keyframed):
     out, whole, stats = split_run["out"], split_run["whole"], split_run["stats"]
     cuts = stats["cuts"]
     assert len(cuts) >= 3, f"the clip should cut into several chunks: {cuts}"
+    assert stats["from_keyframe"] == len(cuts) - 1, "every chunk after the first read from its keyframe"
     assert video_pts(out) == video_pts(keyframed)
     assert audio_packets(out) == audio_packets(keyframed), "the source's audio, stream-copied"
     a, b = decode(out), decode(whole)

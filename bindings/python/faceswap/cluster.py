@@ -9,9 +9,10 @@ runs does the scheduling, the retries after a lost worker and the placement:
   the audio copied, written under a temporary name and renamed when complete). A job that fails
   is reported with its message; the others go on.
 * :func:`split_video` — one long video cut at keyframes into chunks of about ``chunk_seconds``.
-  Each task runs the library's video job over its chunk (``first_frame``/``frame_count``) after
-  ``warmup`` frames that are tracked but not written, so detection, tracks and the One-Euro
-  filter are settled at the cut. Chunks are video only, with the input's own timestamps; they are
+  Each task reads a stream copy of the input from the keyframe before its warm-up and runs the
+  library's video job over its chunk (``first_frame``/``frame_count``) after ``warmup`` frames
+  that are tracked but not written, so detection, tracks and the One-Euro filter are settled at
+  the cut. Chunks are video only, with the input's own timestamps; they are
   joined by ffmpeg's concat demuxer without re-encoding (stream copy) and the input's audio is
   muxed in, also by stream copy.
 
@@ -330,8 +331,11 @@ def split_video(source: str, input_path: str, output_path: str, chunk_seconds: f
     exactly the input's frames and timestamps (variable frame rate kept), the input's audio
     muxed in. Cuts are at keyframes about ``chunk_seconds`` apart; each chunk first tracks
     ``warmup`` frames before its cut (made longer by up to detect_interval - 1 frames so that
-    detection falls on the frames a whole-video job detects on). Returns ``{"frames", "chunks",
-    "cuts", "seconds"}``. Raises ClusterError when a chunk fails after its retries (with its
+    detection falls on the frames a whole-video job detects on). A chunk's task reads a stream
+    copy of the input from the keyframe before its warm-up (made by ffmpeg here, in the work
+    folder), so it decodes only its own part. Returns ``{"frames", "chunks", "cuts" (each chunk's
+    first frame), "from_keyframe" (chunks read from such a copy; the others decode the input from
+    its start), "seconds"}``. Raises ClusterError when a chunk fails after its retries (with its
     message), or when the join fails; no output is then left."""
     import faceswap
 
@@ -353,16 +357,20 @@ def split_video(source: str, input_path: str, output_path: str, chunk_seconds: f
     started = time.monotonic()
     work = _workdir(job["output"])
     try:
-        refs, chunks = {}, []
+        refs, chunks, copies = {}, [], 0
         for i, first in enumerate(cuts):
             end = cuts[i + 1] if i + 1 < len(cuts) else len(frames)
             w = min(first, warmup)
             w += min(first - w, (first - w) % interval)  # start the warm-up on a detection frame
-            part = {"first_frame": first, "frame_count": end - first if end < len(frames) else 0,
+            # The task reads a stream copy of the input from the keyframe before its warm-up (so
+            # it decodes only its own part), numbering frames from there.
+            segment, shift = _segment(job["input"], frames, first - w, end, work, f"input-{i:05d}")
+            copies += shift > 0
+            part = {"first_frame": first - shift, "frame_count": end - first if end < len(frames) else 0,
                     "warmup": w}
             chunk = os.path.join(work, f"chunk-{i:05d}.mp4")
             chunks.append(chunk)
-            refs[swap_task.remote(job, chunk, part, reporter, f"chunk-{i}")] = i
+            refs[swap_task.remote(dict(job, input=segment), chunk, part, reporter, f"chunk-{i}")] = i
         results = _drive(refs, reporter, len(frames), progress, on_start)
         failed = [(i, r["error"]) for i, r in sorted(results.items()) if "error" in r]
         if failed:
@@ -375,8 +383,47 @@ def split_video(source: str, input_path: str, output_path: str, chunk_seconds: f
         os.replace(joined, job["output"])
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return {"frames": len(frames), "chunks": len(cuts), "cuts": cuts,
+    return {"frames": len(frames), "chunks": len(cuts), "cuts": cuts, "from_keyframe": copies,
             "seconds": time.monotonic() - started}
+
+
+def _segment(path: str, frames: Sequence[tuple], start: int, stop: int, work: str, name: str) -> tuple:
+    """A stream copy (no re-encoding) of the video of ``path`` from the last keyframe at or before
+    frame ``start`` to past frame ``stop`` (the frame after the chunk, whose time ends it), with
+    the input's own timestamps. Returns (the copy, the index in the input of its first frame), or
+    (``path``, 0) when the chunk starts in the first GOP or the copy does not hold exactly the
+    input's frames from that keyframe on (then the task decodes from the start: slower, same
+    frames)."""
+    keys = [i for i in range(start + 1) if frames[i][2]]
+    key = keys[-1] if keys else 0
+    if key == 0:
+        return path, 0
+    segment = os.path.join(work, name + ".mp4")
+    # -copyts with -ss at (just after) the keyframe's time: ffmpeg copies from that keyframe on
+    # and keeps the input's timestamps; -to is then on the input's clock too. The MP4 keeps the
+    # input's time base (the timescale options) so that no timestamp is rounded.
+    cmd = ["ffmpeg", "-nostdin", "-v", "error", "-copyts", "-ss", f"{frames[key][1] + 0.0005:.6f}",
+           "-i", path, "-map", "0:v:0", "-c", "copy"]
+    if stop + 1 < len(frames):
+        cmd += ["-to", f"{frames[stop + 1][1] + 1.0:.6f}"]  # + a margin for reordered frames
+    den = _time_base_den(path)
+    if den:
+        cmd += ["-video_track_timescale", str(den), "-movie_timescale", str(den)]
+    r = subprocess.run(cmd + ["-y", segment], capture_output=True, text=True)
+    if r.returncode != 0:
+        return path, 0
+    got = [f[0] for f in probe_frames(segment)]
+    if got != [f[0] for f in frames[key:key + len(got)]] or key + len(got) <= min(stop, len(frames) - 1):
+        return path, 0
+    return segment, key
+
+
+def _time_base_den(path: str) -> Optional[int]:
+    """N when the first video stream's time base is 1/N (else None)."""
+    r = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                        "stream=time_base", "-of", "csv=p=0", path], capture_output=True, text=True)
+    num, _, den = r.stdout.strip().partition("/")
+    return int(den) if num == "1" and den.isdigit() else None
 
 
 def _join(chunks: List[str], starts: List[float], source: str, output: str, work: str) -> None:
@@ -386,7 +433,7 @@ def _join(chunks: List[str], starts: List[float], source: str, output: str, work
 
     Timestamps: the concat demuxer moves chunk i's packets by (its start in the joined file,
     the sum of the earlier chunks' ``duration``) minus (its ``inpoint``). A chunk's own first
-    time may be a little off its frame's time (MP4 edit lists are in milliseconds), so each
+    time may be a little off its frame's time (an MP4 edit list in another time base), so each
     ``inpoint`` is the chunk's first time as written and each ``duration`` the input's span of
     that chunk: every frame then gets the input's own time back. The lists are in whole
     microseconds (exact against time bases up to 1/500000 s); -copyts keeps ffmpeg from moving
