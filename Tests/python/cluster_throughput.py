@@ -9,7 +9,7 @@ test_cluster.py does). Measures, on the test clips vr_face1..5 (706 frames):
   2. one process, every core (threads=0), one after another
   3. the cluster, one task per clip (run_jobs), connection time excluded
   4. one long video (vr_face4 three times over, a keyframe every second): one process with every
-     core, and the cluster in 2-second chunks (split_video, warm-up 30)
+     core, and the cluster in --chunk-seconds chunks (default 2; split_video, warm-up 30)
 """
 import argparse
 import os
@@ -41,6 +41,7 @@ def timed(fn):
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--address")
+    p.add_argument("--chunk-seconds", type=float, default=2.0)
     args = p.parse_args()
     import ray
     if args.address:
@@ -75,8 +76,9 @@ def main() -> None:
     print(f"long video ({n} frames), one process, threads=0: {s:.1f} s = {n / s:.1f} fps")
     st = {}
     s = timed(lambda: st.update(cluster.split_video(SOURCE, str(long), str(out / "long_split.mp4"),
-                                                    chunk_seconds=2.0, warmup=30)))
-    print(f"long video, cluster in {st['chunks']} chunks: {s:.1f} s = {n / s:.1f} fps")
+                                                    chunk_seconds=args.chunk_seconds, warmup=30)))
+    print(f"long video, cluster in {st['chunks']} chunks of {args.chunk_seconds:g} s, warm-up 30: "
+          f"{s:.1f} s = {n / s:.1f} fps")
     print(f"load after: {os.getloadavg()[0]:.1f}; outputs in {out}")
     ray.shutdown()
     if nodes:

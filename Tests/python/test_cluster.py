@@ -331,6 +331,10 @@ def test_cli_split_and_errors(ray_cluster, keyframed, tmp_path):
                        capture_output=True, text=True, env=env)
     assert r.returncode == 1 and "crf 99 is outside 0–51" in r.stdout, r.stdout + r.stderr
     assert not (tmp_path / "x.mp4").exists() and list((tmp_path / "o").iterdir()) == []
+    r = subprocess.run([sys.executable, "-m", "faceswap", "cluster", "split", "--help"],
+                       capture_output=True, text=True, env=env)  # the console script's front
+    assert r.returncode == 0 and "usage: faceswap cluster split" in r.stdout and "--chunk-seconds" in r.stdout, \
+        r.stdout + r.stderr
 
 
 def test_video_part(tmp_path):

@@ -507,9 +507,9 @@ def _parse_options(pairs: Sequence[str]) -> Dict:
     return out
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(prog: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m faceswap.cluster",
+        prog=prog,
         description="Face-swap many videos, or one long video in chunks, on a Ray cluster.",
         epilog="Options of the swap and the video job: --set NAME=VALUE (repeatable): the "
                "keywords of faceswap.swap_video and faceswap.Swapper, e.g. --set blend=alpha "
@@ -548,8 +548,10 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv=None) -> int:
-    args = _parser().parse_args(argv)
+def main(argv=None, prog: str = "python -m faceswap.cluster") -> int:
+    """The command line; ``prog``: how it was called (``faceswap cluster`` from the console
+    script)."""
+    args = _parser(prog).parse_args(argv)
     bar = _Bar()
     try:
         options = _parse_options(args.set)
