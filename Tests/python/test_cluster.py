@@ -312,6 +312,21 @@ def test_worker_killed_mid_chunk(split_run, keyframed, tmp_path):
     assert leftovers(tmp_path) == [], "work or partial files left"
 
 
+def test_stopped_midway_leaves_nothing(ray_cluster, keyframed, tmp_path):
+    """A progress callback that raises (as Ctrl-C does) stops the job: the error comes through,
+    the running tasks are cancelled, and neither output nor work files are left."""
+    def progress(done, total):
+        if done > 0:
+            raise RuntimeError("stop here")
+
+    with pytest.raises(RuntimeError, match="stop here"):
+        cluster.split_video(str(SOURCE), str(keyframed), str(tmp_path / "out.mp4"), chunk_seconds=2.0,
+                            progress=progress)
+    assert list(tmp_path.iterdir()) == []
+    # the cluster is still usable afterwards
+    assert cluster.run_jobs([cluster.Job(str(SOURCE), str(CLIPS[2]), str(tmp_path / "after.mp4"))])[0].ok
+
+
 def test_cli_split_and_errors(ray_cluster, keyframed, tmp_path):
     """python -m faceswap.cluster split on the running cluster (--address), and bad input: a
     missing video and a bad option, each a one-line message and exit 1, no output."""

@@ -244,26 +244,32 @@ def _drive(refs: Dict, reporter, total: int, progress, on_start) -> Dict:
 
     results, pids = {}, {}
     pending = list(refs)
-    while pending:
-        ready, pending = ray.wait(pending, timeout=0.25, num_returns=len(pending))
-        for ref in ready:
-            try:
-                results[refs[ref]] = ray.get(ref)
-            except Exception as e:  # retries exhausted: the task's error, or the worker's loss
-                results[refs[ref]] = {"error": _short(e)}
-        done, now = ray.get(reporter.snapshot.remote())
-        if on_start:
-            for key, pid in now.items():
-                if pids.get(key) != pid:
-                    on_start(key, pid)
-        pids = now
-        if progress:
-            progress(min(done, total) if total else done, total)
+    try:
+        while pending:
+            ready, pending = ray.wait(pending, timeout=0.25, num_returns=len(pending))
+            for ref in ready:
+                try:
+                    results[refs[ref]] = ray.get(ref)
+                except Exception as e:  # retries exhausted: the task's error, or the worker's loss
+                    results[refs[ref]] = {"error": _short(e)}
+            done, now = ray.get(reporter.snapshot.remote())
+            if on_start:
+                for key, pid in now.items():
+                    if pids.get(key) != pid:
+                        on_start(key, pid)
+            pids = now
+            if progress:
+                progress(min(done, total) if total else done, total)
+    except BaseException:  # Ctrl-C or a callback's error: stop the tasks still running
+        for ref in pending:
+            ray.cancel(ref, force=True)
+        raise
     return results
 
 
 def _short(e: Exception) -> str:
-    """The first line of what went wrong (Ray wraps a task's exception with its traceback)."""
+    """What went wrong, in one line: the last line of the task's error (Ray wraps it with the
+    traceback), or of the worker's loss."""
     cause = getattr(e, "cause", None)
     text = str(cause) if cause is not None else str(e)
     lines = [line for line in text.strip().splitlines() if line.strip()]
