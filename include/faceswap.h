@@ -859,7 +859,10 @@ typedef struct fs_video_options {
                                     default 0), so that detection, tracks and the smoothing are
                                     settled at first_frame as in a whole-video job. The frames
                                     before first_frame - warmup are decoded, not swapped (this
-                                    version does not seek). */
+                                    version does not seek), and with audio their audio packets
+                                    are held until the part starts: for a part far into a long
+                                    file, cut a stream copy from a keyframe first (as
+                                    faceswap.cluster does). */
     int32_t audio;               /* 1: copy the input's audio (default); for a part, the audio
                                     packets whose time falls in the written frames' span; 0:
                                     video only */
