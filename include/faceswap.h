@@ -854,10 +854,29 @@ typedef struct fs_video_options {
                                     every value (x264's bits may differ slightly with its own
                                     thread count). See "Threads of a call" at the top. */
     int32_t reserved;            /* threads' 4-byte partner (growth rule): 0, ignored */
+    /* A part of the video (e.g. one chunk of a long film, the parts joined afterwards by a
+     * stream copy): frames are numbered from 0 in presentation order, as decoded. */
+    int32_t first_frame;         /* the first frame written (0–2^31-1; default 0) */
+    int32_t frame_count;         /* frames written from first_frame (0–2^31-1; default 0: to the
+                                    end). The last one's duration runs to the next frame's time,
+                                    so parts written back to back join with the input's exact
+                                    timestamps. */
+    int32_t warmup;              /* frames before first_frame tracked but not written (0–1000000;
+                                    default 0), so that detection, tracks and the smoothing are
+                                    settled at first_frame as in a whole-video job. The frames
+                                    before first_frame - warmup are decoded, not swapped (this
+                                    version does not seek), and with audio their audio packets
+                                    are held until the part starts: for a part far into a long
+                                    file, cut a stream copy from a keyframe first (as
+                                    faceswap.cluster does). */
+    int32_t audio;               /* 1: copy the input's audio (default); for a part, the audio
+                                    packets whose time falls in the written frames' span; 0:
+                                    video only */
 } fs_video_options;
 
 /* Fills *options with the video defaults, writing exactly `size` bytes.
- * The defaults: crf 18, stream NULL, preset NULL, threads 0; written as fs_detector_options_init
+ * The defaults: crf 18, stream NULL, preset NULL, threads 0, first_frame 0, frame_count 0,
+ * warmup 0, audio 1 (the whole video with its audio); written as fs_detector_options_init
  * does. Pass sizeof *options (FS_VIDEO_OPTIONS_INIT(&o)). options is borrowed. Thread-safe.
  * Errors: INVALID_ARGUMENT (options NULL; size below 8 or over FS_STRUCT_SIZE_MAX). */
 FS_API fs_status fs_video_options_init(fs_video_options *options, size_t size);
@@ -886,7 +905,9 @@ typedef struct fs_video_stats {
  * options, options->stream or stats), IO (input missing or unreadable; output folder missing or
  * unwritable, a write failing: disk full), DECODE (input not a video, truncated, undecodable,
  * without a video stream or frames), UNSUPPORTED (output extension not .mp4/.mkv/.mov),
- * CANCELLED (progress returned non-zero). */
+ * CANCELLED (progress returned non-zero). With a part (first_frame, frame_count), progress counts
+ * the frames written (not the warm-up) out of frame_count, and a first_frame at or past the last
+ * frame is DECODE, saying how many frames the video has. */
 FS_API fs_status fs_video_swap(const fs_swapper *swapper, const fs_source *source,
                                const char *input_path, const char *output_path,
                                const fs_video_options *options, fs_progress_fn progress,

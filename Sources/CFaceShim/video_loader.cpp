@@ -138,9 +138,9 @@ extern "C" void fsx_vreader_close(void *reader) {
 }
 
 extern "C" void *fsx_vwriter_open(const char *path, void *reader, int width, int height, int crf,
-                                   const char *preset, int threads) {
+                                   const char *preset, int threads, int audio) {
     const fsx_video_module *v = module();
-    return v ? v->writer_open(path, reader, width, height, crf, preset, threads) : nullptr;
+    return v ? v->writer_open(path, reader, width, height, crf, preset, threads, audio) : nullptr;
 }
 
 extern "C" int fsx_vwriter_write(void *writer, fsx_view frame, int64_t pts, int64_t duration) {

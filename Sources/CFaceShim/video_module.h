@@ -18,7 +18,7 @@
 extern "C" {
 #endif
 
-#define FSX_VIDEO_MODULE_ABI 1
+#define FSX_VIDEO_MODULE_ABI 2  /* 2: writer_open's audio */
 #define FSX_VIDEO_MODULE_FILE "libfaceswap-video.so"
 #define FSX_VIDEO_MODULE_ENTRY "fsx_video_module_v1"
 
@@ -36,7 +36,7 @@ typedef struct fsx_video_module {
     int (*reader_next)(void *reader, fsx_view dst, int64_t *pts, int64_t *duration, double *seconds, int *eof);
     void (*reader_close)(void *reader);
     void *(*writer_open)(const char *path, void *reader, int width, int height, int crf, const char *preset,
-                         int threads);
+                         int threads, int audio);
     int (*writer_write)(void *writer, fsx_view frame, int64_t pts, int64_t duration);
     int (*writer_finish)(void *writer);
     void (*writer_abort)(void *writer);

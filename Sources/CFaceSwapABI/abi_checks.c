@@ -33,8 +33,9 @@ _Static_assert(FS_SIZE_FIRST(fs_stream_options) && offsetof(fs_stream_options, d
                sizeof(fs_stream_options) == 24 && FS_ENDS_AT(fs_stream_options, threads), "fs_stream_options layout");
 _Static_assert(FS_SIZE_FIRST(fs_video_options) && offsetof(fs_video_options, crf) == 4 &&
                offsetof(fs_video_options, stream) == 8 && offsetof(fs_video_options, preset) == 16 &&
-               offsetof(fs_video_options, threads) == 24 && sizeof(fs_video_options) == 32 &&
-               FS_ENDS_AT(fs_video_options, reserved), "fs_video_options layout");
+               offsetof(fs_video_options, threads) == 24 && offsetof(fs_video_options, first_frame) == 32 &&
+               offsetof(fs_video_options, warmup) == 40 && sizeof(fs_video_options) == 48 &&
+               FS_ENDS_AT(fs_video_options, audio), "fs_video_options layout");
 _Static_assert(FS_SIZE_FIRST(fs_reenact_options) && offsetof(fs_reenact_options, expression) == 4 &&
                offsetof(fs_reenact_options, stream) == 24 && offsetof(fs_reenact_options, crf) == 32 &&
                offsetof(fs_reenact_options, preset) == 40 && offsetof(fs_reenact_options, threads) == 48 &&

@@ -107,9 +107,12 @@ public func _fs_video_swap(_ sw: OpaquePointer?, _ src: OpaquePointer?, _ input:
         let statsSize = try outputSize(stats, "stats")
         let o: fs_video_options = try readOptions(opts, "options")
         let inner: fs_stream_options = try readOptions(o.stream, "options->stream")
+        // The numbers through the table (ranges checked by the job), the preset by hand.
+        var encoding = try VideoEncoding(c: o)
+        if let preset = o.preset { encoding.preset = String(cString: preset) }
         let result = try VideoJob.run(input: try string(input, "input_path"), output: try string(output, "output_path"),
                                       swapper: try swapper(sw), source: try source(src, for: sw), options: try streamOptions(inner),
-                                      encoding: videoEncoding(crf: o.crf, preset: o.preset, threads: o.threads)) { done, total in
+                                      encoding: encoding) { done, total in
             progress.map { $0(user, Int64(done), Int64(total)) == 0 } ?? true
         }
         if let stats, let statsSize { writeOutput(videoStats(result), stats, declared: statsSize) }

@@ -31,6 +31,7 @@ struct Reader {
     AVPacket *pkt = nullptr;
     int vstream = -1, astream = -1;
     bool draining = false, done = false;
+    bool keep_audio = true;        // false when the writer copies no audio: its packets are dropped
     std::mutex audio_mu;           // audio is filled by next() and drained by the writer: two threads
     std::deque<AVPacket *> audio;  // read but not yet written
     ~Reader() {
@@ -55,6 +56,10 @@ struct Writer {
     AVPacket *pkt = nullptr;
     std::map<int64_t, int64_t> durations;  // pts -> duration, for the packets
     bool header = false;
+    int audio = FSX_AUDIO_ALL;
+    // FSX_AUDIO_SPAN: the written frames' span in seconds (set by the frames written so far).
+    double span_from = 0, span_to = 0;
+    bool span_started = false;
     ~Writer() {
         sws_freeContext(sws);
         av_frame_free(&yuv);
@@ -97,7 +102,16 @@ bool direct_rows(const fsx_view &v) {
 constexpr int kToBGR = SWS_BILINEAR | SWS_FULL_CHR_H_INT;
 constexpr int kToYUV = SWS_BILINEAR;
 
-int write_audio(Writer *w) {
+// A packet's time in seconds (its pts, else its dts).
+double packet_seconds(const AVPacket *p, AVRational tb) {
+    int64_t t = p->pts != AV_NOPTS_VALUE ? p->pts : p->dts;
+    return t == AV_NOPTS_VALUE ? 0 : t * av_q2d(tb);
+}
+
+// Writes the audio packets the reader has queued. FSX_AUDIO_SPAN: those before the span are
+// dropped, and those at or after its current end wait for later frames (at the end, `final`,
+// they are dropped).
+int write_audio(Writer *w, bool final = false) {
     Reader *rd = w->reader;
     for (;;) {
         AVPacket *p = nullptr;
@@ -105,7 +119,17 @@ int write_audio(Writer *w) {
             std::lock_guard<std::mutex> lock(rd->audio_mu);
             if (rd->audio.empty()) break;
             p = rd->audio.front();
+            if (w->audio == FSX_AUDIO_SPAN && !final &&
+                (!w->span_started || packet_seconds(p, rd->fmt->streams[rd->astream]->time_base) >= w->span_to))
+                break;  // not yet known to be inside the span
             rd->audio.pop_front();
+        }
+        if (w->audio == FSX_AUDIO_SPAN) {
+            double t = packet_seconds(p, rd->fmt->streams[rd->astream]->time_base);
+            if (t < w->span_from || t >= w->span_to) {
+                av_packet_free(&p);
+                continue;
+            }
         }
         if (w->ast) {
             av_packet_rescale_ts(p, rd->fmt->streams[rd->astream]->time_base, w->ast->time_base);
@@ -197,7 +221,7 @@ extern "C" int fsx_vreader_next(void *handle, fsx_view dst, int64_t *pts, int64_
                 av_packet_unref(r->pkt);
                 if (e < 0 && e != AVERROR(EAGAIN) && e != AVERROR_INVALIDDATA)
                     return fsx::fail(FS_ERR_DECODE, "video decode: " + averr(e));
-            } else if (r->pkt->stream_index == r->astream) {
+            } else if (r->pkt->stream_index == r->astream && r->keep_audio) {
                 {
                     std::lock_guard<std::mutex> lock(r->audio_mu);
                     r->audio.push_back(av_packet_clone(r->pkt));
@@ -243,11 +267,13 @@ extern "C" int fsx_vreader_next(void *handle, fsx_view dst, int64_t *pts, int64_
 extern "C" void fsx_vreader_close(void *reader) { delete static_cast<Reader *>(reader); }
 
 extern "C" void *fsx_vwriter_open(const char *path, void *reader, int width, int height, int crf,
-                                   const char *preset, int threads) {
+                                   const char *preset, int threads, int audio) {
     FSX_GUARD_PTR("video", FS_ERR_IO, {
         auto *rd = static_cast<Reader *>(reader);
         auto w = std::make_unique<Writer>();
         w->reader = rd;
+        w->audio = audio;
+        rd->keep_audio = audio != FSX_AUDIO_NONE;
         int e = avformat_alloc_output_context2(&w->oc, nullptr, nullptr, path);
         if (e < 0 || !w->oc) {
             fsx::fail(FS_ERR_UNSUPPORTED, std::string("cannot write '") + path + "': unknown container (use .mp4, .mkv or .mov)");
@@ -289,7 +315,7 @@ extern "C" void *fsx_vwriter_open(const char *path, void *reader, int width, int
         w->vst->time_base = w->enc->time_base;
         w->vst->avg_frame_rate = ivs->avg_frame_rate;
         w->vst->r_frame_rate = ivs->r_frame_rate;
-        if (rd->astream >= 0) {
+        if (rd->astream >= 0 && audio != FSX_AUDIO_NONE) {
             AVStream *ias = rd->fmt->streams[rd->astream];
             w->ast = avformat_new_stream(w->oc, nullptr);
             avcodec_parameters_copy(w->ast->codecpar, ias->codecpar);
@@ -302,6 +328,10 @@ extern "C" void *fsx_vwriter_open(const char *path, void *reader, int width, int
                 return nullptr;
             }
         }
+        // MP4/MOV: edit lists (a first frame after time 0, as in a part of a video) in the video's own
+        // time base rather than the default milliseconds, so every timestamp stays exact.
+        if (ivs->time_base.num == 1 && w->oc->priv_data && av_opt_find(w->oc->priv_data, "movie_timescale", nullptr, 0, 0))
+            av_opt_set_int(w->oc->priv_data, "movie_timescale", ivs->time_base.den, 0);
         if ((e = avformat_write_header(w->oc, nullptr)) < 0) {
             fsx::fail(FS_ERR_IO, "cannot write the video header: " + averr(e) +
                                    (w->ast ? " (the audio codec may not fit this container)" : ""));
@@ -343,6 +373,10 @@ extern "C" int fsx_vwriter_write(void *handle, fsx_view frame, int64_t pts, int6
         }
         w->yuv->pts = pts;
         if (duration > 0) w->durations[pts] = duration;
+        AVRational tb = w->enc->time_base;
+        if (!w->span_started) w->span_from = pts * av_q2d(tb);
+        w->span_started = true;
+        w->span_to = (pts + (duration > 0 ? duration : 0)) * av_q2d(tb);
         if ((e = avcodec_send_frame(w->enc, w->yuv)) < 0) return fsx::fail(FS_ERR_IO, "video encode: " + averr(e));
         if (int r = drain_encoder(w)) return r;
         return write_audio(w);
@@ -354,16 +388,20 @@ extern "C" int fsx_vwriter_finish(void *handle) {
     FSX_GUARD("video finish", {
         avcodec_send_frame(w->enc, nullptr);
         if (int r = drain_encoder(w.get())) return r;
-        // The rest of the audio: read the input to its end.
+        // The rest of the audio: read the input to its end (FSX_AUDIO_SPAN: to the span's end).
         Reader *rd = w->reader;
-        while (av_read_frame(rd->fmt, rd->pkt) >= 0) {
+        while (w->ast && av_read_frame(rd->fmt, rd->pkt) >= 0) {
+            bool past = false;
             if (rd->pkt->stream_index == rd->astream) {
+                past = w->audio == FSX_AUDIO_SPAN &&
+                       packet_seconds(rd->pkt, rd->fmt->streams[rd->astream]->time_base) >= w->span_to;
                 std::lock_guard<std::mutex> lock(rd->audio_mu);
                 rd->audio.push_back(av_packet_clone(rd->pkt));
             }
             av_packet_unref(rd->pkt);
+            if (past) break;
         }
-        if (int r = write_audio(w.get())) return r;
+        if (int r = write_audio(w.get(), true)) return r;
         int e = av_write_trailer(w->oc);
         if (e < 0) return fsx::fail(FS_ERR_IO, "video trailer: " + averr(e));
         if (w->oc->pb) {

@@ -228,12 +228,17 @@ void *fsx_vreader_open(const char *path, fsx_video_info *info, int threads);
  * *pts and *duration are in the stream's time base; *seconds is pts in seconds. */
 int fsx_vreader_next(void *reader, fsx_view dst, int64_t *pts, int64_t *duration, double *seconds, int *eof);
 void fsx_vreader_close(void *reader);
+/* The audio a writer copies from its reader: none; all of it; or only the packets whose time falls
+ * in the span of the frames written (first frame's time up to the last one's end; a part of a video). */
+#define FSX_AUDIO_NONE 0
+#define FSX_AUDIO_ALL 1
+#define FSX_AUDIO_SPAN 2
 /* Opens an encoder writing path (container from the extension): H.264 (libx264, CRF `crf`,
  * preset `preset`) of width × height (0: the reader's size), the reader's video time base and
- * frame rate, and the reader's audio stream copied unchanged. threads: x264's threads (0: its
- * own choice, 1: none). */
+ * frame rate, and the reader's audio stream copied unchanged as `audio` (FSX_AUDIO_*) says.
+ * threads: x264's threads (0: its own choice, 1: none). */
 void *fsx_vwriter_open(const char *path, void *reader, int width, int height, int crf, const char *preset,
-                       int threads);
+                       int threads, int audio);
 /* Encodes one BGR8 frame with the reader's pts/duration (so every timestamp is kept), and writes
  * the audio packets the reader has read so far. */
 int fsx_vwriter_write(void *writer, fsx_view frame, int64_t pts, int64_t duration);

@@ -335,7 +335,12 @@ extension VideoEncoding {
         return [b.int("crf", \.crf, \.crf, 0, 51, "H.264 quality: 0 lossless – 51"),
                 b.text("preset", \.preset, "x264 preset: " + presets.joined(separator: ", ")),
                 b.int("threads", \.threads, \.threads, 0, 1024,
-                      "threads the job may use: decoding, swapping and encoding overlap (0: every core, 1: one)")]
+                      "threads the job may use: decoding, swapping and encoding overlap (0: every core, 1: one)"),
+                b.int("first_frame", \.firstFrame, \.first_frame, 0, Int(Int32.max), "the first frame written (0: the first)"),
+                b.int("frame_count", \.frameCount, \.frame_count, 0, Int(Int32.max), "frames written from first_frame (0: to the end)"),
+                b.int("warmup", \.warmup, \.warmup, 0, 1_000_000,
+                      "frames before first_frame tracked but not written, to settle the tracks at a cut"),
+                b.bool("audio", \.audio, \.audio, "copy the input's audio (a part: the audio of its span)")]
     }()
 }
 

@@ -9,7 +9,20 @@ public struct VideoEncoding: Sendable {
     /// Every frame is swapped alike for every value; the H.264 bits may differ slightly, as
     /// x264's output depends on its own thread count.
     public var threads = 0
+    /// A part of the video (fs_video_swap only; the reenactment job ignores these): the first
+    /// frame written (frames numbered from 0 in presentation order), how many (0: to the end),
+    /// and the frames before it tracked but not written, so the tracks are settled at the cut.
+    public var firstFrame = 0
+    public var frameCount = 0
+    public var warmup = 0
+    /// Copy the input's audio (for a part: the packets within the written frames' span).
+    public var audio = true
     public init() {}
+
+    /// The part asked for, or nil for the whole video.
+    public var range: FrameRange? {
+        firstFrame == 0 && frameCount == 0 ? nil : FrameRange(first: firstFrame, count: frameCount, warmup: warmup)
+    }
 
     public static let presets = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo"]
 

@@ -12,11 +12,28 @@ public struct VideoInfo: Sendable {
     public var hasAudio: Bool
 }
 
+/// A part of a video: frames first ..< first + count (count 0: to the end), numbered from 0 in
+/// presentation order, with `warmup` frames before it tracked but not written.
+public struct FrameRange: Sendable, Equatable {
+    public var first: Int, count: Int, warmup: Int
+    public init(first: Int, count: Int, warmup: Int) {
+        self.first = first; self.count = count; self.warmup = warmup
+    }
+    /// The frame after the part (nil: the part runs to the end).
+    var end: Int? { count > 0 ? first + count : nil }
+}
+
 /// Decodes a video file frame by frame (libavformat/libavcodec) into BGR8 images.
 public final class VideoReader {
     let handle: UnsafeMutableRawPointer
     public let info: VideoInfo
     public let path: String
+    /// Set before the first frame is read: only that part is returned (see Frame.Role); the
+    /// frames before its warm-up are decoded and dropped.
+    public var range: FrameRange?
+    /// Frames decoded so far (returned or dropped).
+    public private(set) var decoded = 0
+    private var finished = false
 
     /// threads: the decoder's own threads (0: libavcodec's choice, 1: none).
     public init(path: String, threads: Int = 0) throws {
@@ -37,10 +54,21 @@ public final class VideoReader {
     deinit { fsx_vreader_close(handle) }
 
     public struct Frame {
+        /// What a job does with a frame: swap and write it; swap it to settle the tracks but not
+        /// write it (warm-up before a part); or only take its time as the end of the part's last
+        /// frame (the frame after a part: neither swapped nor written).
+        public enum Role: Sendable { case output, warmup, boundary }
         public let image: Image
         public let pts: Int64
         public let duration: Int64
         public let seconds: Double
+        public var role: Role = .output
+    }
+
+    /// Frames a job will write: the part's count, else the container's estimate (0: unknown).
+    public var expectedFrames: Int {
+        guard let range else { return info.frames }
+        return range.count > 0 ? range.count : max(0, info.frames - range.first)
     }
 
     /// The next frame, or nil at the end. `reusing`: an image to decode into when it is an owned
@@ -54,8 +82,20 @@ public final class VideoReader {
         }
         var pts: Int64 = 0, dur: Int64 = 0, sec = 0.0
         var eof: Int32 = 0
-        try shim(fsx_vreader_next(handle, img.view, &pts, &dur, &sec, &eof), "'\(path)'")
-        return eof != 0 ? nil : Frame(image: img, pts: pts, duration: dur, seconds: sec)
+        while !finished {
+            try shim(fsx_vreader_next(handle, img.view, &pts, &dur, &sec, &eof), "'\(path)'")
+            if eof != 0 { finished = true; break }
+            let index = decoded
+            decoded += 1
+            guard let range else { return Frame(image: img, pts: pts, duration: dur, seconds: sec) }
+            if index < range.first - range.warmup { continue }  // before the warm-up: dropped
+            if let end = range.end, index >= end {
+                finished = true  // the frame after the part: its time ends the part's last frame
+                return Frame(image: img, pts: pts, duration: dur, seconds: sec, role: .boundary)
+            }
+            return Frame(image: img, pts: pts, duration: dur, seconds: sec, role: index < range.first ? .warmup : .output)
+        }
+        return nil
     }
 }
 
@@ -67,6 +107,8 @@ public final class VideoWriter {
     private let temporary: String
 
     /// width × height: the frames' size (nil: the reader's).
+    /// The audio: the reader's whole audio stream (encoding.audio), or for a reader set to a part,
+    /// its packets within the written frames' span; none when encoding.audio is false.
     public init(path: String, reader: VideoReader, width: Int? = nil, height: Int? = nil,
                 encoding: VideoEncoding = VideoEncoding()) throws {
         try encoding.validate()
@@ -81,8 +123,9 @@ public final class VideoWriter {
         temporary = dir + "." + name[..<dot] + ".partial-\(getpid())" + name[dot...]
         // x264's threads: none when the job may use one thread, else its own choice.
         let x264Threads: Int32 = Threads.resolve(encoding.threads) == 1 ? 1 : 0
+        let audio: Int32 = !encoding.audio ? FSX_AUDIO_NONE : reader.range == nil ? FSX_AUDIO_ALL : FSX_AUDIO_SPAN
         guard let h = fsx_vwriter_open(temporary, reader.handle, Int32(width ?? 0), Int32(height ?? 0), Int32(crf), preset,
-                                       x264Threads) else {
+                                       x264Threads, audio) else {
             let e = shimError(fsx_last_status(), "'\(path)'")
             unlink(temporary)
             throw e
@@ -153,10 +196,11 @@ enum VideoPipeline {
         var lastDuration: Int64 = 0
         var written = 0
 
-        /// Writes the pending frame (its duration from `next`, nil at the end); `next` becomes pending.
-        /// Returns the frame written, for reuse.
+        /// Writes the pending frame (its duration from `next`, nil at the end); `next` becomes pending
+        /// unless it is the boundary after a part (only its time is used). Returns the frame
+        /// written, for reuse.
         mutating func push(_ next: (VideoReader.Frame, Image)?, to writer: VideoWriter) throws -> VideoReader.Frame? {
-            defer { pending = next }
+            defer { pending = next?.0.role == .boundary ? nil : next }
             guard let (p, img) = pending else { return nil }
             var d = p.duration
             if let f = next?.0, f.pts > p.pts { d = f.pts - p.pts }
@@ -189,6 +233,10 @@ enum VideoPipeline {
             let result = Threads.resolve(threads) <= 1
                 ? try serial(reader: reader, writer: writer, progress: progress, transform: transform)
                 : try overlapped(reader: reader, writer: writer, progress: progress, transform: transform)
+            if result.frames == 0, let range = reader.range {
+                throw FaceSwapError(.decode, "first_frame \(range.first) is past the last frame of '\(reader.path)' "
+                                    + "(\(reader.decoded) frames, numbered from 0)")
+            }
             if result.frames == 0 { throw noFrames(reader) }
             try writer.finish()
             return result
@@ -207,7 +255,12 @@ enum VideoPipeline {
         while true {
             let frame = try reader.next(reusing: spare)
             spare = nil
+            if let f = frame, f.role == .warmup {  // tracked, not written
+                _ = try transform(f)
+                continue
+            }
             let out = try frame.map { f -> (VideoReader.Frame, Image) in
+                if f.role == .boundary { return (f, f.image) }
                 let (img, face) = try transform(f)
                 if face { withFaces += 1 }
                 return (f, img)
@@ -215,7 +268,7 @@ enum VideoPipeline {
             var done = try timing.push(out, to: writer)
             if done != nil {
                 spare = reusable(&done)
-                if let progress, !progress(timing.written, max(reader.info.frames, timing.written)) {
+                if let progress, !progress(timing.written, max(reader.expectedFrames, timing.written)) {
                     throw cancelled(timing.written)
                 }
             }
@@ -273,11 +326,16 @@ enum VideoPipeline {
         var stageError: Error? = nil
         while let f = decoded.pop() {
             do {
+                if f.role == .boundary {  // its time only, for the encoder
+                    if !transformed.push((f, f.image)) { break }
+                    continue
+                }
                 let (img, face) = try transform(f)
+                if f.role == .warmup { continue }  // tracked, not written
                 if face { withFaces += 1 }
                 if !transformed.push((f, img)) { break }  // the encoder failed
                 swappedCount += 1
-                if let progress, !progress(swappedCount, max(reader.info.frames, swappedCount)) {
+                if let progress, !progress(swappedCount, max(reader.expectedFrames, swappedCount)) {
                     throw cancelled(swappedCount)
                 }
             } catch {
@@ -316,6 +374,7 @@ public enum VideoJob {
         let start = StageClock.now()
         let threads = Threads.resolve(encoding.threads)
         let reader = try VideoReader(path: input, threads: decoderThreads(threads))
+        reader.range = encoding.range
         let writer = try VideoWriter(path: output, reader: reader, encoding: encoding)
         // The faces of a frame on as many threads as the stream options and the job allow.
         var options = options

@@ -1747,7 +1747,9 @@ def swap_video(source: Union[Source, ImageLike, PathLike], input_path: PathLike,
                preset: Optional[str] = None, detect_interval: Optional[int] = None,
                min_cutoff: Optional[float] = None, beta: Optional[float] = None,
                scene_cut: Optional[float] = None, channel_order: str = "bgr",
-               threads: Optional[int] = None, **swap_options) -> dict:
+               threads: Optional[int] = None, first_frame: Optional[int] = None,
+               frame_count: Optional[int] = None, warmup: Optional[int] = None,
+               audio: Optional[bool] = None, **swap_options) -> dict:
     """Swaps the source face onto every frame of the video ``input_path`` and writes
     ``output_path`` (.mp4/.mkv/.mov, H.264) with the same frames and timestamps (variable frame
     rate kept) and the audio copied (``fs_video_swap``). The file is written atomically: on an
@@ -1769,8 +1771,17 @@ def swap_video(source: Union[Source, ImageLike, PathLike], input_path: PathLike,
         threads: threads the job may use: decoding, swapping and encoding overlap (0: every
             core, 1: this thread only; None: the library's default, 0). Every frame is swapped
             alike for every value.
+        first_frame, frame_count, warmup: write only a part: frames ``first_frame`` ..
+            ``first_frame + frame_count - 1`` (numbered from 0 in presentation order;
+            ``frame_count`` 0: to the end), with ``warmup`` frames before it tracked but not
+            written so the tracks are settled at the cut (None: the whole video). The last
+            frame's duration runs to the next frame's time, so parts written back to back join
+            (concat, stream copy) with the input's exact timestamps; ``faceswap.cluster`` does
+            that. ``progress`` then counts the part's frames.
+        audio: copy the input's audio (None: the library's default, True); a part gets the
+            audio of its span. False: video only.
 
-    ``faceswap.options("video")`` lists crf, preset and threads with their defaults.
+    ``faceswap.options("video")`` lists these with their defaults.
 
     Returns a dict: ``frames`` (decoded and written), ``frames_with_faces``, ``scene_cuts``,
     ``seconds`` (wall time).
@@ -1794,6 +1805,8 @@ def swap_video(source: Union[Source, ImageLike, PathLike], input_path: PathLike,
             stream_opts = _stream_options(detect_interval, min_cutoff, beta, scene_cut)
             opts.stream = ctypes.pointer(stream_opts)  # borrowed by the call: stream_opts lives on
             _encoding(opts, crf, preset, threads)
+            _set(opts, OptionsKind.VIDEO, first_frame=first_frame, frame_count=frame_count,
+                 warmup=warmup, audio=None if audio is None else int(bool(audio)))
             cb = _Progress(progress)
             stats = capi.fs_video_stats()
             status = lib.fs_video_swap(swapper.handle, _h(src), _fspath(input_path),

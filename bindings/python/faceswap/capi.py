@@ -315,6 +315,10 @@ class fs_video_options(Structure):
         ("preset", c_char_p),
         ("threads", c_int32),
         ("reserved", c_int32),
+        ("first_frame", c_int32),
+        ("frame_count", c_int32),
+        ("warmup", c_int32),
+        ("audio", c_int32),
     ]
 
 

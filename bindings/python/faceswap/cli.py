@@ -119,6 +119,13 @@ def cmd_detect(args) -> int:
     return 0
 
 
+def cmd_cluster(argv) -> int:
+    """faceswap cluster ...: the command line of faceswap.cluster (needs PyPI ray), which parses
+    its own arguments (--help included)."""
+    from . import cluster  # it says how to install Ray when it is missing
+    return cluster.main(argv, prog="faceswap cluster")
+
+
 def cmd_models(args) -> int:
     """Where the library finds each model file; exit 1 if the required one is missing."""
     missing_required = False
@@ -192,6 +199,9 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--detector", help="hog | cnn | haar (default hog)")
     q.set_defaults(run=cmd_detect)
 
+    # Listed for the help only: main() hands "cluster ..." to faceswap.cluster's own parser.
+    sub.add_parser("cluster", help="many videos, or one long video in chunks, on a Ray cluster")
+
     q = sub.add_parser("models", help="where each model file is found",
                        description="Lists the model files and where the library finds each one.")
     q.set_defaults(run=cmd_models)
@@ -202,6 +212,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["cluster"]:
+        return cmd_cluster(argv[1:])
     args = _parser().parse_args(argv)  # a usage error exits 2 here, with the usage
     try:
         return args.run(args)
