@@ -436,6 +436,45 @@ static int build_done(obs_source_t *filter, long since, int fresh) {
     return strncmp(status, "starting", 8) != 0 && strncmp(status, "loading", 7) != 0;
 }
 
+/* The filter under test between two probes that record what it gets and what it returns, on
+ * `source`, with the "set:" settings; *updates: the properties-update count before it was made. */
+struct chain {
+    obs_source_t *probe_in, *filter, *probe_out;
+};
+
+static struct chain attach_chain(obs_source_t *source, long *updates) {
+    obs_data_t *settings = obs_data_create();
+    apply_settings(settings, "set:");
+    *updates = __atomic_load_n(&properties_updates, __ATOMIC_SEQ_CST);
+    struct chain c;
+    c.filter = obs_source_create("faceswap_filter", "face swap", settings, NULL);
+    obs_data_release(settings);
+    if (!c.filter) die("obs_source_create(\"faceswap_filter\") failed");
+    signal_handler_connect(obs_source_get_signal_handler(c.filter), "update_properties", on_update_properties, NULL);
+    obs_data_t *in_s = obs_data_create(), *out_s = obs_data_create();
+    obs_data_set_int(in_s, "slot", 0);
+    obs_data_set_int(out_s, "slot", 1);
+    c.probe_in = obs_source_create("fs_test_probe", "probe in", in_s, NULL);
+    c.probe_out = obs_source_create("fs_test_probe", "probe out", out_s, NULL);
+    obs_data_release(in_s);
+    obs_data_release(out_s);
+    /* in the order they run (libobs inserts each new filter at the front of its array and runs
+     * them from the back); run.sh checks that "in" saw the input unchanged */
+    obs_source_filter_add(source, c.probe_in);
+    obs_source_filter_add(source, c.filter);
+    obs_source_filter_add(source, c.probe_out);
+    return c;
+}
+
+static void detach_chain(obs_source_t *source, struct chain c) {
+    obs_source_filter_remove(source, c.probe_in);
+    obs_source_filter_remove(source, c.filter);
+    obs_source_filter_remove(source, c.probe_out);
+    obs_source_release(c.probe_in);
+    obs_source_release(c.filter);
+    obs_source_release(c.probe_out);
+}
+
 static void wait_built(obs_source_t *filter, long since, int fresh, const char *expect, const char *what) {
     uint64_t start = os_gettime_ns();
     while (!build_done(filter, since, fresh)) {
@@ -560,25 +599,9 @@ static int run(void) {
 
     obs_source_t *camera = obs_source_create("fs_test_camera", "camera", NULL, NULL);
     obs_source_set_async_unbuffered(camera, true); /* show each frame as it comes (a live camera) */
-    obs_data_t *settings = obs_data_create();
-    apply_settings(settings, "set:");
-    long updates = __atomic_load_n(&properties_updates, __ATOMIC_SEQ_CST);
-    obs_source_t *filter = obs_source_create("faceswap_filter", "face swap", settings, NULL);
-    obs_data_release(settings);
-    if (!filter) die("obs_source_create(\"faceswap_filter\") failed");
-    signal_handler_connect(obs_source_get_signal_handler(filter), "update_properties", on_update_properties, NULL);
-    obs_data_t *in_s = obs_data_create(), *out_s = obs_data_create();
-    obs_data_set_int(in_s, "slot", 0);
-    obs_data_set_int(out_s, "slot", 1);
-    obs_source_t *probe_in = obs_source_create("fs_test_probe", "probe in", in_s, NULL);
-    obs_source_t *probe_out = obs_source_create("fs_test_probe", "probe out", out_s, NULL);
-    obs_data_release(in_s);
-    obs_data_release(out_s);
-    /* in the order they run (libobs inserts each new filter at the front of its array and runs
-     * them from the back); run.sh checks that "in" saw the input unchanged */
-    obs_source_filter_add(camera, probe_in);
-    obs_source_filter_add(camera, filter);
-    obs_source_filter_add(camera, probe_out);
+    long updates;
+    struct chain chain = attach_chain(camera, &updates);
+    obs_source_t *filter = chain.filter;
     wait_built(filter, updates, 1, arg("expect", "ready"), "filter created");
     obs_set_output_source(0, camera);
 
@@ -640,12 +663,7 @@ static int run(void) {
         printf("rendered %d frames\n", rendered_frames);
     }
     obs_set_output_source(0, NULL);
-    obs_source_filter_remove(camera, probe_in);
-    obs_source_filter_remove(camera, filter);
-    obs_source_filter_remove(camera, probe_out);
-    obs_source_release(probe_in);
-    obs_source_release(filter);
-    obs_source_release(probe_out);
+    detach_chain(camera, chain);
     obs_source_release(camera);
     obs_shutdown();
     for (int i = 0; i < 2; i++)
@@ -682,22 +700,9 @@ static int media(void) {
     obs_data_release(ms);
     if (!media) die("cannot create ffmpeg_source");
 
-    obs_data_t *settings = obs_data_create();
-    apply_settings(settings, "set:");
-    long updates = __atomic_load_n(&properties_updates, __ATOMIC_SEQ_CST);
-    obs_source_t *filter = obs_source_create("faceswap_filter", "face swap", settings, NULL);
-    obs_data_release(settings);
-    signal_handler_connect(obs_source_get_signal_handler(filter), "update_properties", on_update_properties, NULL);
-    obs_data_t *in_s = obs_data_create(), *out_s = obs_data_create();
-    obs_data_set_int(in_s, "slot", 0);
-    obs_data_set_int(out_s, "slot", 1);
-    obs_source_t *probe_in = obs_source_create("fs_test_probe", "probe in", in_s, NULL);
-    obs_source_t *probe_out = obs_source_create("fs_test_probe", "probe out", out_s, NULL);
-    obs_data_release(in_s);
-    obs_data_release(out_s);
-    obs_source_filter_add(media, probe_in);
-    obs_source_filter_add(media, filter);
-    obs_source_filter_add(media, probe_out);
+    long updates;
+    struct chain chain = attach_chain(media, &updates);
+    obs_source_t *filter = chain.filter;
     wait_built(filter, updates, 1, "ready", "filter on the media source");
 
     uint64_t start = os_gettime_ns();
@@ -710,12 +715,7 @@ static int media(void) {
     printf("media source played for %.1f s; the chain saw %ld frames in, %ld out\n", (os_gettime_ns() - start) / 1e9,
            recorders[0].count, recorders[1].count);
     obs_set_output_source(0, NULL);
-    obs_source_filter_remove(media, probe_in);
-    obs_source_filter_remove(media, filter);
-    obs_source_filter_remove(media, probe_out);
-    obs_source_release(probe_in);
-    obs_source_release(filter);
-    obs_source_release(probe_out);
+    detach_chain(media, chain);
     obs_source_release(media);
     obs_shutdown();
     for (int i = 0; i < 2; i++) fclose(recorders[i].out);

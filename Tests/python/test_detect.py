@@ -132,13 +132,7 @@ def test_detect_landmarks_convenience(fs, faces_dir):
 # The automatic mode (upsample -1, the default): small faces in photos (issue 16 item 3)
 # ------------------------------------------------------------------------------------------------
 
-def _iou(a, b) -> float:
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    ix = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
-    iy = max(0.0, min(ay + ah, by + bh) - max(ay, by))
-    inter = ix * iy
-    return inter / (aw * ah + bw * bh - inter)
+from swap_measure import rect_iou as _iou  # noqa: E402  (the rectangles' intersection over union)
 
 
 def test_default_finds_the_annotated_small_faces(fs):
