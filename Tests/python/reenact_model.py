@@ -4,11 +4,12 @@
 - The driver's pose is normalised away by the similarity of its current pose points (nose and eye
   corners) onto its neutral frame's; the rest is expression.
 - The neutral is the first frame with a face, except for the jaw and mouth (0–16, 48–67): their
-  neutral is at first the first frame's with its mouth closed (``closed_mouth``: when its inner
-  lips are open by more than 0.05 of the eye-corner distance, the lower lip moved up by the gap,
-  the jaw below the mouth corners by the gap times its depth below them, the corners by half)
-  until a frame's inner lips are within that 0.05 (closed), then the frame with the most closed
-  inner lips so far (in the neutral's pose).
+  neutral is the first frame's with its mouth closed (``closed_mouth``: the lower lip moved up
+  by an amount, the jaw below the mouth corners by it times its depth below them, the corners by
+  half) to the inner-lip gap of the most closed mouth the driver has shown so far (in the
+  neutral's pose); while the first frame's mouth is open (inner lips apart by more than 0.05 of
+  the eye-corner distance) and no frame has read closed yet, to a gap of 0. Only the first frame's
+  lower face moves, along its "down": another frame's jaw would bring that frame's head turn.
 - The expression displacement is carried into the photo by the similarity of the neutral's pose
   points onto the photo's, scaled by ``expression``.
 - Each eye's lid gap (37, 38 over 41, 40; 43, 44 over 47, 46) is the photo's own times
@@ -25,7 +26,6 @@ from __future__ import annotations
 import numpy as np
 
 POSE = list(range(27, 36)) + [36, 39, 42, 45]
-LOWER_FACE = list(range(0, 17)) + list(range(48, 68))
 INNER_LIPS = [(61, 67), (62, 66), (63, 65)]
 EYELIDS = [[(37, 41), (38, 40)], [(43, 47), (44, 46)]]
 
@@ -74,10 +74,15 @@ def gap(pts, pairs, dn) -> float:
     return float(np.mean([(pts[lo] - pts[up]) @ dn for up, lo in pairs]))
 
 
-def closed_mouth(p, dn) -> np.ndarray:
+def mouth_is_closed(p, dn) -> bool:
     eyes = float(np.linalg.norm((p[36] + p[39]) / 2 - (p[42] + p[45]) / 2))
-    g = gap(p, INNER_LIPS, dn)
-    if g <= 0.05 * eyes:
+    return gap(p, INNER_LIPS, dn) <= 0.05 * eyes
+
+
+def closed_mouth(p, dn, g) -> np.ndarray:
+    """p with its mouth closed by g along dn (the lower lip up by g, the jaw below the mouth
+    corners by g times its depth below them, the corners by half)."""
+    if g == 0:
         return p
     q = p.copy()
     corners, chin = float(((p[48] + p[54]) / 2) @ dn), float(p[8] @ dn)
@@ -99,7 +104,7 @@ class Model:
         self.expression = expression
         self.head_motion = head_motion
         self.neutral = None
-        self.lower = None
+        self.closed_gap = None
         self.estimate = False
 
     def __call__(self, current) -> np.ndarray:
@@ -111,17 +116,15 @@ class Model:
         to_photo = umeyama(neutral[POSE], s0[POSE])
         shape = apply(unpose, current)
         dn, dp = down(neutral), down(s0)
-        if self.lower is None:
-            closed = closed_mouth(neutral, dn)
-            self.lower = closed[LOWER_FACE].copy()
-            self.estimate = closed is not neutral
-        base = neutral.copy()
-        base[LOWER_FACE] = self.lower
-        if (closed_mouth(shape, dn) is shape) if self.estimate else \
-                gap(shape, INNER_LIPS, dn) < gap(base, INNER_LIPS, dn):
+        g0 = gap(neutral, INNER_LIPS, dn)
+        if self.closed_gap is None:
+            self.estimate = not mouth_is_closed(neutral, dn)
+            self.closed_gap = 0.0 if self.estimate else g0
+        g = gap(shape, INNER_LIPS, dn)
+        if mouth_is_closed(shape, dn) if self.estimate else g < self.closed_gap:
             self.estimate = False
-            self.lower = shape[LOWER_FACE].copy()
-            base[LOWER_FACE] = self.lower
+            self.closed_gap = g
+        base = closed_mouth(neutral, dn, g0 - self.closed_gap)
         pts = s0 + ((shape - base) @ to_photo[:, :2].T) * e
         for pairs in EYELIDS:
             g, g0 = gap(shape, pairs, dn), gap(base, pairs, dn)

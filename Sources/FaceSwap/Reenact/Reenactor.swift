@@ -36,11 +36,12 @@ public final class Reenactor {
     public let sourceFace: Face
     public let tracker: FaceTracker
     private var neutral: [Point]? = nil
-    /// The jaw and mouth (points 0–16, 48–67) of the driver's frame with the most closed mouth so
-    /// far, in the neutral frame's pose (nil: the neutral frame's own).
-    private var lowerNeutral: [Point]? = nil
-    /// lowerNeutral is the first frame's open mouth closed by `closedMouth`, not a real frame.
-    private var lowerIsEstimate = false
+    /// The inner-lip gap of the driver's most closed mouth so far, in the neutral frame's pose
+    /// (nil: no frame yet); the jaw and mouth's neutral is the neutral frame's closed to it.
+    private var closedGap: Double? = nil
+    /// closedGap is 0 as an estimate (the neutral frame's mouth is open and no frame has read
+    /// closed yet), not a gap the driver has shown.
+    private var closedIsEstimate = false
     private let sourceMesh: FaceMesh
     private let fixed: [Point]
     /// Points whose relation carries the head pose: nose and eye corners.
@@ -82,8 +83,8 @@ public final class Reenactor {
     /// Takes the next frame with a face as the driver's neutral expression and pose.
     public func reset() {
         neutral = nil
-        lowerNeutral = nil
-        lowerIsEstimate = false
+        closedGap = nil
+        closedIsEstimate = false
         tracker.reset()
     }
 
@@ -93,7 +94,7 @@ public final class Reenactor {
         guard let d = faces.max(by: { $0.rect.area < $1.rect.area }), d.landmarks.count == 68 else {
             return try source.copy()
         }
-        if neutral == nil { neutral = d.landmarks; lowerNeutral = nil; lowerIsEstimate = false }
+        if neutral == nil { neutral = d.landmarks; closedGap = nil; closedIsEstimate = false }
         let target = try targetPoints(d.landmarks)
         let out = try render(target)
         if options.mouthFill { try fillMouth(out, target: target, driver: driver, driverPoints: d.landmarks) }
@@ -110,20 +111,24 @@ public final class Reenactor {
     /// Inner-lip pairs (upper, lower) and eyelid pairs (upper, lower) of the 68 points.
     static let innerLips = [(61, 67), (62, 66), (63, 65)]
     static let eyelids = [[(37, 41), (38, 40)], [(43, 47), (44, 46)]]
-    static let lowerFace = Array(0...16) + Array(48...67)
 
     /// The mean gap of pairs (upper, lower) along `down` (negative: crossed).
     static func gap(_ p: [Point], _ pairs: [(Int, Int)], down: Point) -> Double {
         pairs.map { (p[$0.1] - p[$0.0]).dot(down) }.reduce(0, +) / Double(pairs.count)
     }
 
-    /// A closed-mouth estimate of a face whose inner lips are open by more than a closed mouth
-    /// reads (0.05 of the eye distance): the lower lip moved up by the inner gap, the jaw below the
-    /// mouth corners by that gap times its depth below them (1 at the chin), the corners by half.
-    static func closedMouth(_ p: [Point], down: Point) -> [Point] {
+    /// Whether a face's inner lips read closed: open by at most 0.05 of the eye-corner distance.
+    static func mouthIsClosed(_ p: [Point], down: Point) -> Bool {
         let eyes = Point.mean([p[36], p[39]]).distance(to: Point.mean([p[42], p[45]]))
-        let g = gap(p, innerLips, down: down)
-        guard g > 0.05 * eyes else { return p }
+        return gap(p, innerLips, down: down) <= 0.05 * eyes
+    }
+
+    /// The face with its mouth closed by `g` along `down`: the lower lip moved up by g, the jaw
+    /// below the mouth corners by g times its depth below them (1 at the chin), the corners by
+    /// half. Only the lower face moves and only along `down`, so the result keeps the face's own
+    /// jaw outline (another frame's jaw would bring its head turn with it).
+    static func closedMouth(_ p: [Point], down: Point, by g: Double) -> [Point] {
+        guard g != 0 else { return p }
         var q = p
         let corners = (Point.mean([p[48], p[54]])).dot(down), chin = p[8].dot(down)
         for i in 0...16 {
@@ -143,9 +148,10 @@ public final class Reenactor {
     /// points; then the driver's head motion. The neutral is the first frame with a face, except
     /// for the jaw and mouth: a driver often starts mid-word, and a first frame with an open mouth
     /// made every later closed mouth a "closing" that the photo's closed lips cannot show. Their
-    /// neutral is the first frame's mouth closed (`closedMouth`) until the driver closes its mouth
-    /// (inner lips within 0.05 of the eye distance), then the frame with the most closed mouth so
-    /// far. The eyelids open and close in
+    /// neutral is the neutral frame's with its mouth closed (`closedMouth`) to the inner-lip gap of
+    /// the most closed mouth the driver has shown so far; while the neutral frame's mouth is open
+    /// (inner lips apart by more than 0.05 of the eye distance) and no frame has read closed yet,
+    /// to a gap of 0. The eyelids open and close in
     /// proportion: each eye's lid gap is the photo's own times 1 + expression × (the driver's gap
     /// over its neutral gap − 1), at least 0, so a closed driver's eye closes the photo's whatever
     /// their sizes; the upper lid moves, the lower keeps the carried motion. The inner lips never
@@ -166,22 +172,20 @@ public final class Reenactor {
             return Point(-d.y / n, d.x / n)
         }
         let dn = down(neutral), dp = down(s0)
-        // The jaw and mouth's neutral: the most closed mouth so far; at first the neutral frame's,
-        // closed if it is open.
-        if lowerNeutral == nil {
-            let closed = Reenactor.closedMouth(neutral, down: dn)
-            lowerNeutral = Reenactor.lowerFace.map { closed[$0] }
-            lowerIsEstimate = closed != neutral
+        // The jaw and mouth's neutral: the neutral frame's, closed to the most closed inner-lip gap
+        // so far (0 as an estimate while its open mouth has not yet been seen closed).
+        let g0 = Reenactor.gap(neutral, Reenactor.innerLips, down: dn)
+        if closedGap == nil {
+            closedIsEstimate = !Reenactor.mouthIsClosed(neutral, down: dn)
+            closedGap = closedIsEstimate ? 0 : g0
         }
-        var base = neutral
-        for (k, i) in Reenactor.lowerFace.enumerated() { base[i] = lowerNeutral![k] }
         let g = Reenactor.gap(shape, Reenactor.innerLips, down: dn)
-        if lowerIsEstimate ? Reenactor.closedMouth(shape, down: dn) == shape : g < Reenactor.gap(base, Reenactor.innerLips, down: dn) {
+        if closedIsEstimate ? Reenactor.mouthIsClosed(shape, down: dn) : g < closedGap! {
             // The estimate gives way to the first mouth the driver really closes.
-            lowerIsEstimate = false
-            lowerNeutral = Reenactor.lowerFace.map { shape[$0] }
-            for i in Reenactor.lowerFace { base[i] = shape[i] }
+            closedIsEstimate = false
+            closedGap = g
         }
+        let base = Reenactor.closedMouth(neutral, down: dn, by: g0 - closedGap!)
         let e = options.expression
         var points = (0..<68).map { i -> Point in
             let delta = shape[i] - base[i]
@@ -259,13 +263,18 @@ public final class Reenactor {
         try shim(fsx_mask_subtract(ring.view, hole.view), "mouth")
         let region = try out.region(roi)
         try ColourTransfer.apply(.mean, to: warped, reference: region, mask: ring)
-        // Feather inward only: the photo's lips outside the opening stay as they are.
+        // Feather inward only: the photo's lips outside the opening stay as they are. The blurred
+        // alpha's tail (~2 % at the edge) is cut by the opening drawn without anti-aliasing: the
+        // anti-aliased one's partial values reach ~1.5 px outside the polygon, where that tail
+        // changed the photo's lips by 1–2 levels.
+        let inside = try Image(width: roi.width, height: roi.height, format: .gray8)
+        try shim(fsx_fill_poly_hard(inside.view, FaceMesh.flat(inner.map { target[$0] }), 8, Double(roi.x), Double(roi.y), 255), "mouth")
         let alpha = try hole.copy()
         let feather = max(1, 0.02 * iod)
         try shim(fsx_morph(alpha.view, Int32(-(2 * feather).rounded(.up))), "mouth")
         try shim(fsx_blur(alpha.view, feather), "mouth")
-        try FaceMask.intersect(alpha, hole)
-        try Blender.blend(.alpha, face: warped, into: region, alpha: alpha, hard: hole)
+        try FaceMask.intersect(alpha, inside)
+        try Blender.blend(.alpha, face: warped, into: region, alpha: alpha, hard: inside)
     }
 }
 
