@@ -945,10 +945,20 @@ FS_API fs_status fs_reenact_options_init(fs_reenact_options *options, size_t siz
 
 /* A reenactor animates one photo: the driver's landmark motion relative to its neutral frame
  * (the first frame with a face; fs_reenactor_reset picks a new one), with the head pose
- * normalised away, moves the photo's 68 points; the driver's head motion is applied on top; the
- * photo is warped over a mesh pinned to fixed points around the head and on the border (the
- * background stays still); an opening mouth is filled from the driver's, colour-matched.
- * NOT thread-safe (it tracks the driver). */
+ * normalised away, moves the photo's 68 points, scaled by `expression`; the driver's head motion
+ * is applied on top; the photo is warped over a mesh pinned to fixed points around the head and
+ * on the border (the background stays still); an opening mouth is filled from the driver's,
+ * colour-matched. The jaw and mouth's neutral is the neutral frame's with its mouth closed to the
+ * inner-lip gap of the driver's most closed mouth so far (the lower lip raised by the difference,
+ * the jaw below the mouth corners by it times their depth below them, the corners by half; only
+ * along the face's vertical, so no other frame's jaw outline or head turn comes in); while the
+ * neutral frame's inner lips are open by more than 0.05 of the eye distance and no frame has
+ * read closed yet, to a gap of 0: a driver that starts mid-word still opens the photo's closed
+ * mouth. The mouth fill stays inside the animated inner-lip polygon. Each
+ * eye's lid gap is the photo's own times max(0, 1 + expression × (min(the driver's gap over its
+ * neutral gap, 2) − 1)) (a closed driver eye closes the photo's); the inner lips never cross.
+ * The driver's eyes and mouth are smoothed less than a stream smooths them (a blink lasts 3–5
+ * frames). NOT thread-safe (it tracks the driver). */
 typedef struct fs_reenactor fs_reenactor;
 /* Creates a reenactor that animates photo.
  * The photo is copied (an odd last row/column is dropped, for video encoding). Keeps references

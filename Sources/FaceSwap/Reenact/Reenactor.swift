@@ -36,6 +36,12 @@ public final class Reenactor {
     public let sourceFace: Face
     public let tracker: FaceTracker
     private var neutral: [Point]? = nil
+    /// The inner-lip gap of the driver's most closed mouth so far, in the neutral frame's pose
+    /// (nil: no frame yet); the jaw and mouth's neutral is the neutral frame's closed to it.
+    private var closedGap: Double? = nil
+    /// closedGap is 0 as an estimate (the neutral frame's mouth is open and no frame has read
+    /// closed yet), not a gap the driver has shown.
+    private var closedIsEstimate = false
     private let sourceMesh: FaceMesh
     private let fixed: [Point]
     /// Points whose relation carries the head pose: nose and eye corners.
@@ -54,7 +60,8 @@ public final class Reenactor {
         }
         sourceFace = try landmarker.fit(source, found)
         self.options = options
-        tracker = try FaceTracker(detector: detector, landmarker: landmarker, options: options.stream)
+        tracker = try FaceTracker(detector: detector, landmarker: landmarker, options: options.stream,
+                                  shapeTuning: Reenactor.shapeTuning)
         sourceMesh = FaceMesh(sourceFace.landmarks, forehead: 0.35)
         // Fixed points: a ring well outside the head, and the image border.
         let outline = sourceMesh.outlinePoints
@@ -76,6 +83,8 @@ public final class Reenactor {
     /// Takes the next frame with a face as the driver's neutral expression and pose.
     public func reset() {
         neutral = nil
+        closedGap = nil
+        closedIsEstimate = false
         tracker.reset()
     }
 
@@ -85,14 +94,68 @@ public final class Reenactor {
         guard let d = faces.max(by: { $0.rect.area < $1.rect.area }), d.landmarks.count == 68 else {
             return try source.copy()
         }
-        if neutral == nil { neutral = d.landmarks }
+        if neutral == nil { neutral = d.landmarks; closedGap = nil; closedIsEstimate = false }
         let target = try targetPoints(d.landmarks)
         let out = try render(target)
         if options.mouthFill { try fillMouth(out, target: target, driver: driver, driverPoints: d.landmarks) }
         return out
     }
 
+    /// The driver's shape filter: the eyes and the mouth filtered fast (a blink lasts 3–5 frames;
+    /// speech moves the lips at 3–6 Hz), the jaw, brows and nose as the stream does, and the speed
+    /// estimate that opens the filter quick enough to follow a blink's onset.
+    /// With the defaults (min_cutoff 2, beta 8): eyes and mouth 2 Hz + 8 per eye distance per
+    /// second of their speed, estimated at 4 Hz (the stream: 0.2 Hz + 2, estimated at 1 Hz).
+    static let shapeTuning = ShapeTuning(regions: [(1, 1), (1, 1), (1, 1), (10, 4), (10, 4)], derivativeCutoff: 4)
+
+    /// Inner-lip pairs (upper, lower) and eyelid pairs (upper, lower) of the 68 points.
+    static let innerLips = [(61, 67), (62, 66), (63, 65)]
+    static let eyelids = [[(37, 41), (38, 40)], [(43, 47), (44, 46)]]
+
+    /// The mean gap of pairs (upper, lower) along `down` (negative: crossed).
+    static func gap(_ p: [Point], _ pairs: [(Int, Int)], down: Point) -> Double {
+        pairs.map { (p[$0.1] - p[$0.0]).dot(down) }.reduce(0, +) / Double(pairs.count)
+    }
+
+    /// Whether a face's inner lips read closed: open by at most 0.05 of the eye-corner distance.
+    static func mouthIsClosed(_ p: [Point], down: Point) -> Bool {
+        let eyes = Point.mean([p[36], p[39]]).distance(to: Point.mean([p[42], p[45]]))
+        return gap(p, innerLips, down: down) <= 0.05 * eyes
+    }
+
+    /// The face with its mouth closed by `g` along `down`: the lower lip moved up by g, the jaw
+    /// below the mouth corners by g times its depth below them (1 at the chin), the corners by
+    /// half. Only the lower face moves and only along `down`, so the result keeps the face's own
+    /// jaw outline (another frame's jaw would bring its head turn with it).
+    static func closedMouth(_ p: [Point], down: Point, by g: Double) -> [Point] {
+        guard g != 0 else { return p }
+        var q = p
+        let corners = (Point.mean([p[48], p[54]])).dot(down), chin = p[8].dot(down)
+        for i in 0...16 {
+            let w = min(max((p[i].dot(down) - corners) / max(chin - corners, 1e-9), 0), 1)
+            q[i] = p[i] - down * (g * w)
+        }
+        for i in Array(55...59) + Array(65...67) { q[i] = p[i] - down * g }
+        for i in [48, 54, 60, 64] { q[i] = p[i] - down * (g / 2) }
+        return q
+    }
+
     /// Where the photo's 68 points go for this driver frame.
+    ///
+    /// The driver's points with its head pose normalised away (the similarity of its pose points
+    /// onto the neutral frame's) minus its neutral, carried into the photo by the similarity of
+    /// the neutral's pose points onto the photo's and scaled by `expression`, added to the photo's
+    /// points; then the driver's head motion. The neutral is the first frame with a face, except
+    /// for the jaw and mouth: a driver often starts mid-word, and a first frame with an open mouth
+    /// made every later closed mouth a "closing" that the photo's closed lips cannot show. Their
+    /// neutral is the neutral frame's with its mouth closed (`closedMouth`) to the inner-lip gap of
+    /// the most closed mouth the driver has shown so far; while the neutral frame's mouth is open
+    /// (inner lips apart by more than 0.05 of the eye distance) and no frame has read closed yet,
+    /// to a gap of 0. The eyelids open and close in
+    /// proportion: each eye's lid gap is the photo's own times 1 + expression × (the driver's gap
+    /// over its neutral gap − 1), at least 0, so a closed driver's eye closes the photo's whatever
+    /// their sizes; the upper lid moves, the lower keeps the carried motion. The inner lips never
+    /// cross: a pair whose upper point would go below the lower meets at their middle.
     func targetPoints(_ current: [Point]) throws -> [Point] {
         guard let neutral else { return sourceFace.landmarks }
         let idx = Reenactor.posePoints
@@ -101,10 +164,48 @@ public final class Reenactor {
         let unpose = try Affine.similarity(from: idx.map { current[$0] }, to: idx.map { neutral[$0] })
         // Driver neutral -> photo: carries expression vectors into the photo's frame and size.
         let toPhoto = try Affine.similarity(from: idx.map { neutral[$0] }, to: idx.map { s0[$0] })
+        let shape = current.map { unpose.apply($0) }
+        // The driver's and the photo's "down" (perpendicular to the eye corners' line).
+        func down(_ p: [Point]) -> Point {
+            let a = Point.mean([p[36], p[39]]), b = Point.mean([p[42], p[45]])
+            let d = b - a, n = max(d.distance(to: Point(0, 0)), 1e-9)
+            return Point(-d.y / n, d.x / n)
+        }
+        let dn = down(neutral), dp = down(s0)
+        // The jaw and mouth's neutral: the neutral frame's, closed to the most closed inner-lip gap
+        // so far (0 as an estimate while its open mouth has not yet been seen closed).
+        let g0 = Reenactor.gap(neutral, Reenactor.innerLips, down: dn)
+        if closedGap == nil {
+            closedIsEstimate = !Reenactor.mouthIsClosed(neutral, down: dn)
+            closedGap = closedIsEstimate ? 0 : g0
+        }
+        let g = Reenactor.gap(shape, Reenactor.innerLips, down: dn)
+        if closedIsEstimate ? Reenactor.mouthIsClosed(shape, down: dn) : g < closedGap! {
+            // The estimate gives way to the first mouth the driver really closes.
+            closedIsEstimate = false
+            closedGap = g
+        }
+        let base = Reenactor.closedMouth(neutral, down: dn, by: g0 - closedGap!)
+        let e = options.expression
         var points = (0..<68).map { i -> Point in
-            let delta = unpose.apply(current[i]) - neutral[i]
+            let delta = shape[i] - base[i]
             let v = Point(toPhoto.m.0 * delta.x + toPhoto.m.1 * delta.y, toPhoto.m.3 * delta.x + toPhoto.m.4 * delta.y)
-            return s0[i] + v * options.expression
+            return s0[i] + v * e
+        }
+        // Eyelids: the photo's gap scaled as the driver's.
+        for pairs in Reenactor.eyelids {
+            let g = Reenactor.gap(shape, pairs, down: dn), g0 = Reenactor.gap(base, pairs, down: dn)
+            guard g0 > 1e-6 else { continue }
+            let ratio = max(0, 1 + e * (min(g / g0, 2) - 1))
+            for (u, l) in pairs { points[u] = points[l] - (s0[l] - s0[u]) * ratio }
+        }
+        // Inner lips: never crossed.
+        for (u, l) in Reenactor.innerLips {
+            let g = (points[l] - points[u]).dot(dp)
+            if g < 0 {
+                points[u] = points[u] + dp * (g / 2)
+                points[l] = points[l] - dp * (g / 2)
+            }
         }
         if options.headMotion > 0 {
             // The driver's head motion, expressed in the photo: toPhoto ∘ unpose⁻¹ ∘ toPhoto⁻¹.
@@ -162,13 +263,18 @@ public final class Reenactor {
         try shim(fsx_mask_subtract(ring.view, hole.view), "mouth")
         let region = try out.region(roi)
         try ColourTransfer.apply(.mean, to: warped, reference: region, mask: ring)
-        // Feather inward only: the photo's lips outside the opening stay as they are.
+        // Feather inward only: the photo's lips outside the opening stay as they are. The blurred
+        // alpha's tail (~2 % at the edge) is cut by the opening drawn without anti-aliasing: the
+        // anti-aliased one's partial values reach ~1.5 px outside the polygon, where that tail
+        // changed the photo's lips by 1–2 levels.
+        let inside = try Image(width: roi.width, height: roi.height, format: .gray8)
+        try shim(fsx_fill_poly_hard(inside.view, FaceMesh.flat(inner.map { target[$0] }), 8, Double(roi.x), Double(roi.y), 255), "mouth")
         let alpha = try hole.copy()
         let feather = max(1, 0.02 * iod)
         try shim(fsx_morph(alpha.view, Int32(-(2 * feather).rounded(.up))), "mouth")
         try shim(fsx_blur(alpha.view, feather), "mouth")
-        try FaceMask.intersect(alpha, hole)
-        try Blender.blend(.alpha, face: warped, into: region, alpha: alpha, hard: hole)
+        try FaceMask.intersect(alpha, inside)
+        try Blender.blend(.alpha, face: warped, into: region, alpha: alpha, hard: inside)
     }
 }
 
@@ -193,4 +299,8 @@ public enum ReenactJob {
         return VideoJobResult(frames: frames, framesWithFaces: withFaces, sceneCuts: reenactor.tracker.sceneCuts,
                               seconds: StageClock.now() - start)
     }
+}
+
+fileprivate extension Point {
+    func dot(_ o: Point) -> Double { x * o.x + y * o.y }
 }

@@ -23,6 +23,17 @@ public struct StreamOptions: Sendable {
     func validate() throws { try OptionField.validate(Self.fields, self, .stream) }
 }
 
+/// How a track's shape filter treats the face's regions: factors on the shape filter's cutoff and
+/// beta per region (jaw, brows, nose, eyes, mouth) and the cutoff of its speed estimate (Hz).
+struct ShapeTuning: Sendable {
+    var regions: [(cutoff: Double, beta: Double)]
+    var derivativeCutoff: Double
+
+    /// Swapping (FaceStream): every region alike, smoothed hard (the swapped face must not
+    /// shimmer; the target's own expression stays in the frame under the swap).
+    static let stream = ShapeTuning(regions: Array(repeating: (1, 1), count: 5), derivativeCutoff: 1)
+}
+
 /// One tracked face. Its landmarks are filtered as a pose (a similarity: the centroid, and scale
 /// with rotation) and a shape (the points with that pose taken out), each part with its own filter
 /// whose cutoff opens with its own speed: a head that moves does not open the shape's filter, so
@@ -47,16 +58,17 @@ final class Track {
     /// The box came from the detector this frame: re-learn how it sits on the landmarks.
     var reseat = true
 
-    init(id: Int, rect: Rect, iod: Double, options: StreamOptions) {
+    init(id: Int, rect: Rect, iod: Double, options: StreamOptions, shapeTuning: ShapeTuning = .stream) {
         self.id = id
         self.rect = rect
         self.iod = iod
         pose = TrendFilter(minCutoff: options.minCutoff, beta: options.beta, scale: iod, speedDimensions: 2)
         turn = TrendFilter(minCutoff: options.minCutoff * Track.turnCutoff, beta: options.beta, scale: iod, speedDimensions: 2)
         shape = OneEuroFilter(minCutoff: options.minCutoff * Track.shapeCutoff, beta: options.beta * Track.shapeBeta,
-                              scale: 0.4, speedDimensions: 2)
+                              derivativeCutoff: shapeTuning.derivativeCutoff, scale: 0.4, speedDimensions: 2)
         // The 68 points' regions (jaw, brows, nose, eyes, mouth), as coordinate ranges.
         shape.groups = [0..<34, 34..<54, 54..<72, 72..<96, 96..<136]
+        shape.groupGains = shapeTuning.regions
     }
 
     /// The rotation/scale and shape filters' cutoffs and beta relative to the options' (which the
@@ -161,11 +173,19 @@ public final class FaceTracker {
     /// The bands of a sweep: each about a quarter of the frame plus the overlap.
     public static let sweepBands = 4
 
-    public init(detector: Detector, landmarker: Landmarker, options: StreamOptions = StreamOptions()) throws {
+    /// The shape filter's per-region tuning (the stream's unless a reenactor sets its own).
+    let shapeTuning: ShapeTuning
+
+    public convenience init(detector: Detector, landmarker: Landmarker, options: StreamOptions = StreamOptions()) throws {
+        try self.init(detector: detector, landmarker: landmarker, options: options, shapeTuning: .stream)
+    }
+
+    init(detector: Detector, landmarker: Landmarker, options: StreamOptions, shapeTuning: ShapeTuning) throws {
         try options.validate()
         self.detector = detector
         self.landmarker = landmarker
         self.options = options
+        self.shapeTuning = shapeTuning
     }
 
     /// The tracked faces of the last frame (filtered landmarks); score holds the track id.
@@ -235,7 +255,7 @@ public final class FaceTracker {
             var r = f.rect
             r.y += Double(y0)
             if tracks.contains(where: { $0.rect.intersectionOverUnion(r) > 0 || $0.rect.contains(r.center) }) { continue }
-            tracks.append(Track(id: nextID, rect: r, iod: max(r.width * 0.4, 1), options: options))
+            tracks.append(Track(id: nextID, rect: r, iod: max(r.width * 0.4, 1), options: options, shapeTuning: shapeTuning))
             nextID += 1
         }
     }
@@ -310,7 +330,7 @@ public final class FaceTracker {
         }
         for f in remaining {
             let iod = max(f.rect.width * 0.4, 1)
-            kept.append(Track(id: nextID, rect: f.rect, iod: iod, options: options))
+            kept.append(Track(id: nextID, rect: f.rect, iod: iod, options: options, shapeTuning: shapeTuning))
             nextID += 1
         }
         tracks = kept

@@ -13,6 +13,9 @@ struct OneEuroFilter {
     /// a face, so that a moving mouth opens the mouth's filter without being diluted by the still
     /// points; nil: one cutoff for the whole vector.
     var groups: [Range<Int>]? = nil
+    /// Per group (parallel to `groups`), factors on minCutoff and beta for that group (nil: 1, 1
+    /// for every group), e.g. a face's eyes and mouth filtered faster than its jaw.
+    var groupGains: [(cutoff: Double, beta: Double)]? = nil
     private var value: [Double]? = nil
     private var derivative: [Double] = []
     private var lastTime = 0.0
@@ -49,11 +52,13 @@ struct OneEuroFilter {
             derivative[i] += ad * (d - derivative[i])
         }
         // One cutoff per group (the RMS speed of its points): points of one region move together.
-        for g in groups?.filter({ $0.upperBound <= x.count }) ?? [x.indices] {
+        let ranges = groups ?? [x.indices]
+        for (k, g) in ranges.enumerated() where g.upperBound <= x.count {
             var speed = 0.0
             for i in g { speed += derivative[i] * derivative[i] }
             speed = (speed / Double(max(1, g.count / speedDimensions))).squareRoot() / scale
-            let a = OneEuroFilter.alpha(minCutoff + beta * speed, dt)
+            let gain = groups != nil && k < (groupGains?.count ?? 0) ? groupGains![k] : (cutoff: 1.0, beta: 1.0)
+            let a = OneEuroFilter.alpha(minCutoff * gain.cutoff + beta * gain.beta * speed, dt)
             for i in g { out[i] = prev[i] + a * (x[i] - prev[i]) }
         }
         value = out

@@ -1,0 +1,144 @@
+"""The reenactment model faceswap.h documents for fs_reenactor_create, in numpy: where the photo's
+68 points go for each driver frame. Shared by test_reenact.py and test_reenact_expression.py.
+
+- The driver's pose is normalised away by the similarity of its current pose points (nose and eye
+  corners) onto its neutral frame's; the rest is expression.
+- The neutral is the first frame with a face, except for the jaw and mouth (0–16, 48–67): their
+  neutral is the first frame's with its mouth closed (``closed_mouth``: the lower lip moved up
+  by an amount, the jaw below the mouth corners by it times its depth below them, the corners by
+  half) to the inner-lip gap of the most closed mouth the driver has shown so far (in the
+  neutral's pose); while the first frame's mouth is open (inner lips apart by more than 0.05 of
+  the eye-corner distance) and no frame has read closed yet, to a gap of 0. Only the first frame's
+  lower face moves, along its "down": another frame's jaw would bring that frame's head turn.
+- The expression displacement is carried into the photo by the similarity of the neutral's pose
+  points onto the photo's, scaled by ``expression``.
+- Each eye's lid gap (37, 38 over 41, 40; 43, 44 over 47, 46) is the photo's own times
+  max(0, 1 + expression × (min(driver gap / neutral gap, 2) − 1)): the upper lid is placed from
+  the carried lower lid.
+- Inner-lip pairs (61–67, 62–66, 63–65) never cross: an upper point below its lower one meets it
+  at the middle, along the photo's vertical.
+- The driver's head motion, expressed in the photo (toPhoto ∘ unpose⁻¹ ∘ toPhoto⁻¹), on top, by
+  the share ``head_motion``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+POSE = list(range(27, 36)) + [36, 39, 42, 45]
+INNER_LIPS = [(61, 67), (62, 66), (63, 65)]
+EYELIDS = [[(37, 41), (38, 40)], [(43, 47), (44, 46)]]
+
+
+def umeyama(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """The least-squares similarity mapping src onto dst (Umeyama 1991), as a 2x3 matrix."""
+    src = np.asarray(src, np.float64)
+    dst = np.asarray(dst, np.float64)
+    mu_s, mu_d = src.mean(0), dst.mean(0)
+    s, d = src - mu_s, dst - mu_d
+    cov = d.T @ s / len(src)
+    u, sig, vt = np.linalg.svd(cov)
+    e = np.eye(2)
+    if np.linalg.det(u) * np.linalg.det(vt) < 0:
+        e[1, 1] = -1
+    rot = u @ e @ vt
+    scale = np.trace(np.diag(sig) @ e) / ((s ** 2).sum() / len(src))
+    a = scale * rot
+    return np.hstack([a, (mu_d - a @ mu_s)[:, None]])
+
+
+def apply(m: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    return np.asarray(pts, np.float64) @ m[:, :2].T + m[:, 2]
+
+
+def invert(m: np.ndarray) -> np.ndarray:
+    a = np.linalg.inv(m[:, :2])
+    return np.hstack([a, (-a @ m[:, 2])[:, None]])
+
+
+def compose(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a after b."""
+    return np.hstack([a[:, :2] @ b[:, :2], (a[:, :2] @ b[:, 2] + a[:, 2])[:, None]])
+
+
+def down(pts) -> np.ndarray:
+    """The face's downward unit vector: perpendicular to the line through the eye-corner
+    midpoints."""
+    a = (pts[36] + pts[39]) / 2
+    b = (pts[42] + pts[45]) / 2
+    d = (b - a) / np.linalg.norm(b - a)
+    return np.array([-d[1], d[0]])
+
+
+def gap(pts, pairs, dn) -> float:
+    return float(np.mean([(pts[lo] - pts[up]) @ dn for up, lo in pairs]))
+
+
+def mouth_is_closed(p, dn) -> bool:
+    eyes = float(np.linalg.norm((p[36] + p[39]) / 2 - (p[42] + p[45]) / 2))
+    return gap(p, INNER_LIPS, dn) <= 0.05 * eyes
+
+
+def closed_mouth(p, dn, g) -> np.ndarray:
+    """p with its mouth closed by g along dn (the lower lip up by g, the jaw below the mouth
+    corners by g times its depth below them, the corners by half)."""
+    if g == 0:
+        return p
+    q = p.copy()
+    corners, chin = float(((p[48] + p[54]) / 2) @ dn), float(p[8] @ dn)
+    for i in range(17):
+        w = min(max((float(p[i] @ dn) - corners) / max(chin - corners, 1e-9), 0.0), 1.0)
+        q[i] = p[i] - dn * (g * w)
+    for i in list(range(55, 60)) + [65, 66, 67]:
+        q[i] = p[i] - dn * g
+    for i in (48, 54, 60, 64):
+        q[i] = p[i] - dn * (g / 2)
+    return q
+
+
+class Model:
+    """One driver followed frame by frame (the jaw and mouth's neutral is kept between frames)."""
+
+    def __init__(self, photo_pts, expression=1.0, head_motion=1.0):
+        self.photo = np.asarray(photo_pts, np.float64)
+        self.expression = expression
+        self.head_motion = head_motion
+        self.neutral = None
+        self.closed_gap = None
+        self.estimate = False
+
+    def __call__(self, current) -> np.ndarray:
+        current = np.asarray(current, np.float64)
+        if self.neutral is None:
+            self.neutral = current
+        neutral, s0, e = self.neutral, self.photo, self.expression
+        unpose = umeyama(current[POSE], neutral[POSE])
+        to_photo = umeyama(neutral[POSE], s0[POSE])
+        shape = apply(unpose, current)
+        dn, dp = down(neutral), down(s0)
+        g0 = gap(neutral, INNER_LIPS, dn)
+        if self.closed_gap is None:
+            self.estimate = not mouth_is_closed(neutral, dn)
+            self.closed_gap = 0.0 if self.estimate else g0
+        g = gap(shape, INNER_LIPS, dn)
+        if mouth_is_closed(shape, dn) if self.estimate else g < self.closed_gap:
+            self.estimate = False
+            self.closed_gap = g
+        base = closed_mouth(neutral, dn, g0 - self.closed_gap)
+        pts = s0 + ((shape - base) @ to_photo[:, :2].T) * e
+        for pairs in EYELIDS:
+            g, g0 = gap(shape, pairs, dn), gap(base, pairs, dn)
+            if g0 <= 1e-6:
+                continue
+            ratio = max(0.0, 1 + e * (min(g / g0, 2.0) - 1))
+            for up, lo in pairs:
+                pts[up] = pts[lo] - (s0[lo] - s0[up]) * ratio
+        for up, lo in INNER_LIPS:
+            g = float((pts[lo] - pts[up]) @ dp)
+            if g < 0:
+                pts[up] = pts[up] + dp * (g / 2)
+                pts[lo] = pts[lo] - dp * (g / 2)
+        if self.head_motion > 0:
+            head = compose(compose(to_photo, invert(unpose)), invert(to_photo))
+            pts = pts + (apply(head, pts) - pts) * self.head_motion
+        return pts

@@ -1,0 +1,299 @@
+"""Reenactment: is the driver's expression carried at its full size? (issue 12, item 1)
+
+The real library through the Python binding, with the default options (default tracking: detect
+every 5 frames, the landmark filter on), a held-out portrait (not the photo test_reenact.py tunes
+against) and the talking clips. Landmarks are fitted afresh, independently of the reenactor (the
+binding's Detector + Landmarker, raw, every frame), on every driver frame and on every OUTPUT frame.
+
+Per frame, three series, each a ratio to that face's eye distance (``EYE_DIST``: the distance
+between the midpoints of the eye corners 36/39 and 42/45, which blinks do not move), measured
+along the face's own vertical (the normal of the line through those midpoints, so head roll does
+not enter):
+
+- mouth opening: the mean inner-lip gap, points 61, 62, 63 to 67, 66, 65;
+- eye openness: the mean eyelid gap, 37, 38 to 41, 40 and 43, 44 to 47, 46;
+- brow height: the mean height of the brows 17–26 above the eye line.
+
+Each series is taken relative to its face's own neutral: the driver's first frame, and the photo
+itself for the output (the reenactor's neutral). Between the driver's series and the output's,
+over the frames where both have a face:
+
+- r: Pearson's correlation;
+- amplitude: the least-squares slope of the output's series on the driver's (output = a + slope
+  × driver): how far the photo's measure moves per unit of the driver's. Noise in the output's
+  fit does not bias it (it would inflate a ratio of standard deviations); the std ratio is
+  printed beside it for reference.
+
+Goals (issue 12): mouth r >= 0.9 and amplitude 0.9–1.2; eyes r >= 0.7 and the eyelids close
+when the driver's do (on the driver's blink frames, where its eye openness is below half its
+neutral's, the output's is below half the photo's: the median over those frames); brows r >= 0.7. A goal real data does not reach is an xfail(strict=True)
+with the measured figure in its reason. The figures are printed at the end of the run (section
+"reenactment expression figures").
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from functools import lru_cache
+
+import numpy as np
+import pytest
+
+from conftest import DATA, FACES, FIGURES, TABLES
+
+VIDEOS = DATA / "videos"
+CLIPS = {"vr_face3.mp4": 25.0, "vr_face4.mp4": 30.0}  # talking + blinks; talking, expressive
+# Held-out portraits (MANIFEST.tsv): frontal, mouth closed; test_reenact.py tunes on fr_biden2.
+PORTRAITS = ["fr_obama1.jpg", "fr_rose_leslie1.jpg"]
+SERIES = ("mouth", "eyes", "brows")
+
+TABLE = TABLES.setdefault("reenactment expression figures", [])
+
+
+@pytest.fixture(autouse=True, scope="module")
+def tools_present():
+    for tool in ("ffmpeg", "ffprobe"):
+        if shutil.which(tool) is None:
+            pytest.fail(f"{tool} is needed to decode the driving clips (apt-get install ffmpeg)")
+
+
+# ------------------------------------------------------------------------------------------------
+# The measures
+# ------------------------------------------------------------------------------------------------
+
+def frame_axes(pts):
+    """The eye-corner midpoints' centre, their distance, and the face's upward unit normal."""
+    left = (pts[36] + pts[39]) / 2
+    right = (pts[42] + pts[45]) / 2
+    d = right - left
+    dist = float(np.linalg.norm(d))
+    u = d / dist
+    up = np.array([u[1], -u[0]])  # image y points down: (1, 0) -> (0, -1)
+    return (left + right) / 2, dist, up
+
+
+def measures(pts) -> dict:
+    """mouth opening, eye openness, brow height of one face's 68 points, over its eye distance,
+    signed along the face's vertical (lips or lids that cross read negative)."""
+    pts = np.asarray(pts, np.float64)
+    centre, dist, up = frame_axes(pts)
+
+    def gap(upper, lower):
+        return float(np.mean([(pts[a] - pts[b]) @ up for a, b in zip(upper, lower)])) / dist
+
+    return {
+        "mouth": gap([61, 62, 63], [67, 66, 65]),
+        "eyes": gap([37, 38, 43, 44], [41, 40, 47, 46]),
+        "brows": float(np.mean((pts[17:27] - centre) @ up)) / dist,
+    }
+
+
+def compare(driver, output) -> dict:
+    """r, slope (amplitude) and std ratio of output against driver (1-D arrays, same frames)."""
+    x = np.asarray(driver, np.float64)
+    y = np.asarray(output, np.float64)
+    sx, sy = float(x.std()), float(y.std())
+    r = float(np.corrcoef(x, y)[0, 1]) if sx > 0 and sy > 0 else 0.0
+    slope = float(np.polyfit(x, y, 1)[0]) if sx > 0 else 0.0
+    return {"r": r, "amp": slope, "std_ratio": sy / sx if sx > 0 else 0.0}
+
+
+# ------------------------------------------------------------------------------------------------
+# Data
+# ------------------------------------------------------------------------------------------------
+
+def probe(path) -> dict:
+    out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_type,width,height",
+                          "-of", "json", str(path)], capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
+@lru_cache(maxsize=None)
+def read_frames(path: str) -> np.ndarray:
+    """All frames of a video as an (N, H, W, 3) uint8 BGR array (ffmpeg rawvideo)."""
+    video = [s for s in probe(path)["streams"] if s["codec_type"] == "video"][0]
+    w, h = int(video["width"]), int(video["height"])
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-f", "rawvideo",
+                          "-pix_fmt", "bgr24", "-"], capture_output=True, check=True).stdout
+    n = len(raw) // (w * h * 3)
+    frames = np.frombuffer(raw, np.uint8)[: n * w * h * 3].reshape(n, h, w, 3)
+    frames.flags.writeable = False
+    return frames
+
+
+@pytest.fixture(scope="module")
+def det(fs):
+    with fs.Detector() as d:
+        yield d
+
+
+@pytest.fixture(scope="module")
+def lm(fs):
+    with fs.Landmarker() as m:
+        yield m
+
+
+def landmarks_in(det, lm, img):
+    faces = det.detect(img)
+    if not faces:
+        return None
+    faces.sort(key=lambda f: f.rect[2] * f.rect[3], reverse=True)
+    return lm.fit(img, faces[0]).landmarks.astype(np.float64)
+
+
+def load_portrait(fs, name):
+    img = fs.load_image(FACES / name)
+    return img[: img.shape[0] & ~1, : img.shape[1] & ~1].copy()  # the reenactor's even copy
+
+
+_driver: dict = {}
+
+
+def driver_fits(det, lm, clip):
+    """Raw landmarks of every driver frame (None: no face)."""
+    if clip not in _driver:
+        _driver[clip] = [landmarks_in(det, lm, f) for f in read_frames(str(VIDEOS / clip))]
+    return _driver[clip]
+
+
+def series_of(fits, neutral) -> dict:
+    """Per measure, the per-frame values minus the neutral's (NaN where no face)."""
+    base = measures(neutral)
+    out = {k: np.full(len(fits), np.nan) for k in SERIES}
+    for i, p in enumerate(fits):
+        if p is not None:
+            m = measures(p)
+            for k in SERIES:
+                out[k][i] = m[k] - base[k]
+    return out
+
+
+def table(driver: dict, output: dict) -> dict:
+    ok = ~np.isnan(driver["mouth"]) & ~np.isnan(output["mouth"])
+    return {k: compare(driver[k][ok], output[k][ok]) for k in SERIES} | {"frames": int(ok.sum())}
+
+
+BLINK = 0.5  # a blink: eye openness below half the face's neutral (dlib reads shut eyes ~0.3)
+
+
+def blink_closure(driver: dict, output: dict, driver_neutral_eyes, photo_neutral_eyes) -> dict:
+    """On the driver's blink frames (its eye openness below BLINK of its neutral's), the output's
+    eye openness as a share of the photo's own: median and largest over those frames."""
+    d_open = driver["eyes"] + driver_neutral_eyes
+    o_open = output["eyes"] + photo_neutral_eyes
+    ok = ~np.isnan(d_open) & ~np.isnan(o_open)
+    blink = ok & (d_open < BLINK * driver_neutral_eyes)
+    if not blink.any():
+        return {"frames": 0, "median": float("nan"), "max": float("nan"), "driver_median": float("nan")}
+    share = o_open[blink] / photo_neutral_eyes
+    return {"frames": int(blink.sum()), "median": float(np.median(share)), "max": float(share.max()),
+            "driver_median": float(np.median(d_open[blink] / driver_neutral_eyes))}
+
+
+_runs: dict = {}
+
+
+def reenact_run(fs, det, lm, clip, portrait, **options) -> dict:
+    """One pass of a Reenactor (the given options, else the defaults) over a clip; the output's
+    landmarks fitted afresh on every frame; the series and their comparison."""
+    key = (clip, portrait, tuple(sorted(options.items())))
+    if key in _runs:
+        return _runs[key]
+    photo = load_portrait(fs, portrait)
+    photo_pts = landmarks_in(det, lm, photo)
+    assert photo_pts is not None, portrait
+    frames = read_frames(str(VIDEOS / clip))
+    drv = driver_fits(det, lm, clip)
+    outs = []
+    with fs.Reenactor(photo, det, lm, **options) as r:
+        for i, frame in enumerate(frames):
+            out = r.push(frame, i / CLIPS[clip])
+            outs.append(landmarks_in(det, lm, out) if drv[i] is not None else None)
+    neutral = next(p for p in drv if p is not None)
+    d = series_of(drv, neutral)
+    o = series_of(outs, photo_pts)
+    res = {"driver": d, "output": o, "cmp": table(d, o),
+           "blink": blink_closure(d, o, measures(neutral)["eyes"], measures(photo_pts)["eyes"]),
+           "missed": sum(1 for a, b in zip(drv, outs) if a is not None and b is None)}
+    _runs[key] = res
+    c = res["cmp"]
+    opts = ", ".join(f"{k} {v}" for k, v in sorted(options.items())) or "defaults"
+    TABLE.append(
+        f"{clip} -> {portrait} ({opts}): " + "; ".join(
+            f"{k} r {c[k]['r']:.2f} amplitude {c[k]['amp']:.2f} (std ratio {c[k]['std_ratio']:.2f})"
+            for k in SERIES)
+        + f"; blinks: {res['blink']['frames']} driver frames below {BLINK:.0%} open (driver median "
+          f"{res['blink']['driver_median']:.2f}), output median {res['blink']['median']:.2f} / max "
+          f"{res['blink']['max']:.2f} of the photo's openness; {c['frames']} frames, "
+          f"{res['missed']} outputs without a face found")
+    return res
+
+
+@pytest.fixture(scope="module")
+def run(fs, det, lm):
+    def go(clip, portrait, **options):
+        return reenact_run(fs, det, lm, clip, portrait, **options)
+    return go
+
+
+# ------------------------------------------------------------------------------------------------
+# Goals
+# ------------------------------------------------------------------------------------------------
+
+# (clip, portrait, goal) -> reason, for a goal real data does not reach (xfail strict). Figures
+# measured on the reenact branch (the jaw/mouth neutral closed along "down" to the most closed gap,
+# eyelid ratio, lip clamp, fast eye/mouth filter in); before them: see the commit messages.
+_MOUTH_FILL = ("the re-fit reads the filled mouth of this photo (pursed lips stretched open, the "
+               "driver's teeth and tongue colour-shifted to its dark lips) as nearly closed")
+_LIDS = ("the warp squeezes the eye between the lids, but the re-fit still reads the lids apart "
+         "(the lash line and the squeezed iris stay visible)")
+XFAIL: dict = {
+    ("vr_face3.mp4", "fr_obama1.jpg", "mouth"): f"mouth r 0.44, amplitude 0.41: {_MOUTH_FILL}",
+    ("vr_face4.mp4", "fr_obama1.jpg", "mouth"): f"mouth r 0.49, amplitude 0.37: {_MOUTH_FILL}",
+    ("vr_face3.mp4", "fr_rose_leslie1.jpg", "mouth"): "mouth r 0.94 but amplitude 0.71 (< 0.9)",
+    ("vr_face4.mp4", "fr_rose_leslie1.jpg", "mouth"): "mouth r 0.96 but amplitude 0.81 (< 0.9)",
+    ("vr_face3.mp4", "fr_obama1.jpg", "eyes"): f"eyes r 0.51: {_LIDS}",
+    ("vr_face4.mp4", "fr_obama1.jpg", "eyes"): f"eyes r 0.60: {_LIDS}",
+    ("vr_face3.mp4", "fr_obama1.jpg", "eyelids_close"): f"blinks: output median 0.96 open: {_LIDS}",
+    ("vr_face4.mp4", "fr_obama1.jpg", "eyelids_close"): f"blinks: output median 1.03 open: {_LIDS}",
+    ("vr_face3.mp4", "fr_rose_leslie1.jpg", "eyelids_close"): f"blinks: output median 0.71 open: {_LIDS}",
+    ("vr_face4.mp4", "fr_rose_leslie1.jpg", "eyelids_close"): f"blinks: output median 0.77 open: {_LIDS}",
+}
+
+GOALS = {
+    "mouth": lambda c, b: c["mouth"]["r"] >= 0.9 and 0.9 <= c["mouth"]["amp"] <= 1.2,
+    "eyes": lambda c, b: c["eyes"]["r"] >= 0.7,
+    "eyelids_close": lambda c, b: b["frames"] > 0 and b["median"] <= BLINK,
+    "brows": lambda c, b: c["brows"]["r"] >= 0.7,
+}
+
+
+def _params():
+    out = []
+    for clip in CLIPS:
+        for portrait in PORTRAITS:
+            for goal in GOALS:
+                reason = XFAIL.get((clip, portrait, goal))
+                marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+                out.append(pytest.param(clip, portrait, goal, marks=marks,
+                                        id=f"{clip}-{portrait}-{goal}"))
+    return out
+
+
+@pytest.mark.parametrize("clip,portrait,goal", _params())
+def test_expression_is_carried_at_full_size(run, clip, portrait, goal):
+    res = run(clip, portrait)
+    c, b = res["cmp"], res["blink"]
+    FIGURES[f"reenact expression {clip} -> {portrait}: r / amplitude (mouth, eyes, brows)"] = \
+        ", ".join(f"{c[k]['r']:.2f} / {c[k]['amp']:.2f}" for k in SERIES)
+    assert res["missed"] <= 0.05 * c["frames"], f"{res['missed']} output frames without a face"
+    if goal == "eyelids_close":
+        assert b["frames"] > 0, "no blink in the driving clip"
+        assert b["median"] <= BLINK, (
+            f"on the driver's {b['frames']} blink frames (median {b['driver_median']:.2f} of its "
+            f"neutral openness) the output's eyes stay {b['median']:.2f} open (median)")
+    else:
+        k = goal
+        assert GOALS[goal](c, b), f"{k}: r {c[k]['r']:.3f}, amplitude {c[k]['amp']:.3f}"
