@@ -32,7 +32,7 @@ import numpy as np
 import pytest
 
 from conftest import DATA, FACES, FIGURES, TABLES
-from reenact_model import Model
+from reenact_model import POSE, Model, apply, umeyama
 
 VIDEOS = DATA / "videos"
 PHOTO = "fr_biden2.jpg"
@@ -58,7 +58,6 @@ REGIONS = {
     "eyes": list(range(36, 48)),
     "mouth": list(range(48, 68)),
 }
-POSE = list(range(27, 36)) + [36, 39, 42, 45]  # nose and eye corners (the header's pose points)
 INNER_MOUTH = list(range(60, 68))
 
 # The driver's landmarks exactly as this test finds them: detection on every frame, no smoothing.
@@ -69,36 +68,7 @@ RAW_TRACKING = {"detect_interval": 1, "min_cutoff": 0.0}
 # Geometry (numpy)
 # ------------------------------------------------------------------------------------------------
 
-def umeyama(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-    """The least-squares similarity (rotation, uniform scale, translation) mapping src onto dst
-    (Umeyama 1991), as a 2x3 matrix."""
-    src = np.asarray(src, np.float64)
-    dst = np.asarray(dst, np.float64)
-    mu_s, mu_d = src.mean(0), dst.mean(0)
-    s, d = src - mu_s, dst - mu_d
-    cov = d.T @ s / len(src)
-    u, sig, vt = np.linalg.svd(cov)
-    e = np.eye(2)
-    if np.linalg.det(u) * np.linalg.det(vt) < 0:
-        e[1, 1] = -1
-    rot = u @ e @ vt
-    scale = np.trace(np.diag(sig) @ e) / ((s ** 2).sum() / len(src))
-    a = scale * rot
-    return np.hstack([a, (mu_d - a @ mu_s)[:, None]])
-
-
-def apply(m: np.ndarray, pts: np.ndarray) -> np.ndarray:
-    return np.asarray(pts, np.float64) @ m[:, :2].T + m[:, 2]
-
-
-def invert(m: np.ndarray) -> np.ndarray:
-    a = np.linalg.inv(m[:, :2])
-    return np.hstack([a, (-a @ m[:, 2])[:, None]])
-
-
-def compose(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a after b."""
-    return np.hstack([a[:, :2] @ b[:, :2], (a[:, :2] @ b[:, 2] + a[:, 2])[:, None]])
+# umeyama, apply and POSE (nose and eye corners, the header's pose points): reenact_model.
 
 
 def expected_points(photo_pts, neutral, current, expression=1.0, head_motion=1.0) -> np.ndarray:
@@ -173,10 +143,14 @@ def probe(path) -> dict:
     return json.loads(out)
 
 
-@lru_cache(maxsize=None)
 def read_frames(name: str) -> np.ndarray:
-    """All frames of a clip as an (N, H, W, 3) uint8 BGR array (ffmpeg rawvideo)."""
-    path = VIDEOS / name
+    """All frames of a shared clip (Tests/data/videos), as read_video gives them."""
+    return read_video(str(VIDEOS / name))
+
+
+@lru_cache(maxsize=None)
+def read_video(path: str) -> np.ndarray:
+    """All frames of a video as an (N, H, W, 3) uint8 BGR array (ffmpeg rawvideo)."""
     video = [s for s in probe(path)["streams"] if s["codec_type"] == "video"][0]
     w, h = int(video["width"]), int(video["height"])
     raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-f", "rawvideo",

@@ -33,15 +33,13 @@ with the measured figure in its reason. The figures are printed at the end of th
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
-from functools import lru_cache
 
 import numpy as np
 import pytest
 
 from conftest import DATA, FACES, FIGURES, TABLES
+from test_reenact import det, landmarks_in, lm, read_video  # noqa: F401  (det, lm: fixtures)
 
 VIDEOS = DATA / "videos"
 CLIPS = {"vr_face3.mp4": 25.0, "vr_face4.mp4": 30.0}  # talking + blinks; talking, expressive
@@ -104,43 +102,7 @@ def compare(driver, output) -> dict:
 # Data
 # ------------------------------------------------------------------------------------------------
 
-def probe(path) -> dict:
-    out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_type,width,height",
-                          "-of", "json", str(path)], capture_output=True, text=True, check=True).stdout
-    return json.loads(out)
-
-
-@lru_cache(maxsize=None)
-def read_frames(path: str) -> np.ndarray:
-    """All frames of a video as an (N, H, W, 3) uint8 BGR array (ffmpeg rawvideo)."""
-    video = [s for s in probe(path)["streams"] if s["codec_type"] == "video"][0]
-    w, h = int(video["width"]), int(video["height"])
-    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-f", "rawvideo",
-                          "-pix_fmt", "bgr24", "-"], capture_output=True, check=True).stdout
-    n = len(raw) // (w * h * 3)
-    frames = np.frombuffer(raw, np.uint8)[: n * w * h * 3].reshape(n, h, w, 3)
-    frames.flags.writeable = False
-    return frames
-
-
-@pytest.fixture(scope="module")
-def det(fs):
-    with fs.Detector() as d:
-        yield d
-
-
-@pytest.fixture(scope="module")
-def lm(fs):
-    with fs.Landmarker() as m:
-        yield m
-
-
-def landmarks_in(det, lm, img):
-    faces = det.detect(img)
-    if not faces:
-        return None
-    faces.sort(key=lambda f: f.rect[2] * f.rect[3], reverse=True)
-    return lm.fit(img, faces[0]).landmarks.astype(np.float64)
+# Frames, the detector and landmarker fixtures and the largest face's fit: test_reenact's.
 
 
 def load_portrait(fs, name):
@@ -154,7 +116,7 @@ _driver: dict = {}
 def driver_fits(det, lm, clip):
     """Raw landmarks of every driver frame (None: no face)."""
     if clip not in _driver:
-        _driver[clip] = [landmarks_in(det, lm, f) for f in read_frames(str(VIDEOS / clip))]
+        _driver[clip] = [landmarks_in(det, lm, f) for f in read_video(str(VIDEOS / clip))]
     return _driver[clip]
 
 
@@ -204,7 +166,7 @@ def reenact_run(fs, det, lm, clip, portrait, **options) -> dict:
     photo = load_portrait(fs, portrait)
     photo_pts = landmarks_in(det, lm, photo)
     assert photo_pts is not None, portrait
-    frames = read_frames(str(VIDEOS / clip))
+    frames = read_video(str(VIDEOS / clip))
     drv = driver_fits(det, lm, clip)
     outs = []
     with fs.Reenactor(photo, det, lm, **options) as r:
