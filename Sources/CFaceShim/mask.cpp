@@ -23,20 +23,11 @@ extern "C" int fsx_fill_hull(fsx_view mask, const float *xy, int n, double ox, d
     })
 }
 
-extern "C" int fsx_fill_poly(fsx_view mask, const float *xy, int n, double ox, double oy, int value) {
+extern "C" int fsx_fill_poly(fsx_view mask, const float *xy, int n, double ox, double oy, int value, int antialias) {
     FSX_GUARD("mask", {
         cv::Mat m = fsx::mat(mask);
         std::vector<std::vector<cv::Point>> polys{points(xy, n, ox, oy)};
-        cv::fillPoly(m, polys, cv::Scalar(value), cv::LINE_AA, 4);
-        return 0;
-    })
-}
-
-extern "C" int fsx_fill_poly_hard(fsx_view mask, const float *xy, int n, double ox, double oy, int value) {
-    FSX_GUARD("mask", {
-        cv::Mat m = fsx::mat(mask);
-        std::vector<std::vector<cv::Point>> polys{points(xy, n, ox, oy)};
-        cv::fillPoly(m, polys, cv::Scalar(value), cv::LINE_8, 4);
+        cv::fillPoly(m, polys, cv::Scalar(value), antialias ? cv::LINE_AA : cv::LINE_8, 4);
         return 0;
     })
 }

@@ -167,11 +167,9 @@ int fsx_mouth_cut(fsx_view hard, fsx_view alpha, const float *xy, int n, double 
                   int radius, double sigma);
 /* Fills the convex hull of n points (offset by -ox, -oy) with value in a GRAY8 image. */
 int fsx_fill_hull(fsx_view mask, const float *xy, int n, double ox, double oy, int value);
-/* Fills a polygon (points in order) with value. */
-int fsx_fill_poly(fsx_view mask, const float *xy, int n, double ox, double oy, int value);
-/* Fills a polygon (points in order) with value, without anti-aliasing: no fringe of partial
- * values outside the polygon (the anti-aliased fill's fringe reaches ~1.5 px beyond its edges). */
-int fsx_fill_poly_hard(fsx_view mask, const float *xy, int n, double ox, double oy, int value);
+/* Fills a polygon (points in order) with value; antialias 0: no fringe of partial values outside
+ * the polygon (the anti-aliased fill's fringe reaches ~1.5 px beyond its edges). */
+int fsx_fill_poly(fsx_view mask, const float *xy, int n, double ox, double oy, int value, int antialias);
 /* Erodes (radius < 0) or dilates (radius > 0) a GRAY8 mask in place with an elliptic kernel. */
 int fsx_morph(fsx_view mask, int radius);
 /* Gaussian blur of a GRAY8 image in place. */

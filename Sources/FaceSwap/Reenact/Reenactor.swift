@@ -257,9 +257,9 @@ public final class Reenactor {
                                     FaceMesh.flat(dLips), FaceMesh.flat(tLips), tri, Int32(tri.count / 3)), "mouth warp")
         // Colour: match the driver's lips to the photo's lips (mean shift on the lip ring).
         let ring = try Image(width: roi.width, height: roi.height, format: .gray8)
-        try shim(fsx_fill_poly(ring.view, FaceMesh.flat(Array(48...59).map { target[$0] }), 12, Double(roi.x), Double(roi.y), 255), "mouth")
+        try shim(fsx_fill_poly(ring.view, FaceMesh.flat(Array(48...59).map { target[$0] }), 12, Double(roi.x), Double(roi.y), 255, 1), "mouth")
         let hole = try Image(width: roi.width, height: roi.height, format: .gray8)
-        try shim(fsx_fill_poly(hole.view, FaceMesh.flat(inner.map { target[$0] }), 8, Double(roi.x), Double(roi.y), 255), "mouth")
+        try shim(fsx_fill_poly(hole.view, FaceMesh.flat(inner.map { target[$0] }), 8, Double(roi.x), Double(roi.y), 255, 1), "mouth")
         try shim(fsx_mask_subtract(ring.view, hole.view), "mouth")
         let region = try out.region(roi)
         try ColourTransfer.apply(.mean, to: warped, reference: region, mask: ring)
@@ -268,7 +268,7 @@ public final class Reenactor {
         // anti-aliased one's partial values reach ~1.5 px outside the polygon, where that tail
         // changed the photo's lips by 1–2 levels.
         let inside = try Image(width: roi.width, height: roi.height, format: .gray8)
-        try shim(fsx_fill_poly_hard(inside.view, FaceMesh.flat(inner.map { target[$0] }), 8, Double(roi.x), Double(roi.y), 255), "mouth")
+        try shim(fsx_fill_poly(inside.view, FaceMesh.flat(inner.map { target[$0] }), 8, Double(roi.x), Double(roi.y), 255, 0), "mouth")
         let alpha = try hole.copy()
         let feather = max(1, 0.02 * iod)
         try shim(fsx_morph(alpha.view, Int32(-(2 * feather).rounded(.up))), "mouth")
