@@ -18,10 +18,10 @@ import re
 import shutil
 import subprocess
 import sys
+from ctypes import (POINTER, c_bool, c_char, c_char_p, c_double, c_float, c_int, c_int8, c_int16,
+                    c_int32, c_int64, c_size_t, c_ssize_t, c_uint, c_uint8, c_uint16, c_uint32,
+                    c_uint64, c_void_p)
 from pathlib import Path
-from ctypes import (POINTER, c_char, c_char_p, c_double, c_float, c_int, c_int8, c_int16, c_int32,
-                    c_int64, c_size_t, c_ssize_t, c_uint, c_uint8, c_uint16, c_uint32, c_uint64,
-                    c_void_p)
 
 import pytest
 
@@ -37,7 +37,7 @@ HEADER = REPO / "include" / "faceswap.h"
 # the generator's (gen_capi.STANDARD, as source text) against.
 STANDARD = {
     "char": c_char, "int": c_int, "unsigned": c_uint, "unsigned int": c_uint, "float": c_float,
-    "double": c_double, "size_t": c_size_t, "ptrdiff_t": c_ssize_t,
+    "double": c_double, "size_t": c_size_t, "ptrdiff_t": c_ssize_t, "bool": c_bool,
     "int8_t": c_int8, "int16_t": c_int16, "int32_t": c_int32, "int64_t": c_int64,
     "uint8_t": c_uint8, "uint16_t": c_uint16, "uint32_t": c_uint32, "uint64_t": c_uint64,
 }
@@ -109,6 +109,8 @@ def _ctype(fs, h: Header, node, where: str, param: bool = False):
                 return STANDARD[name]
             if name in h.enums:
                 return c_int  # C enums are passed and stored as int
+            if name in h.aliases:
+                return _ctype(fs, h, h.aliases[name], where)
             if name in h.callbacks:
                 return _mirror(capi, name, where)
             if name in h.structs:
@@ -321,7 +323,7 @@ def test_every_enum_is_mirrored_with_the_headers_values(fs, header):
         for enumerator, _ in values:
             match = [m for m in members if enumerator.endswith("_" + m)]
             if not match:
-                problems.append(f"{name}: {enumerator} = {value} has no member in capi.{cls.__name__}")
+                problems.append(f"{name}: {enumerator} = {header.layout[enumerator]} has no member in capi.{cls.__name__}")
             elif members[max(match, key=len)] != header.layout[enumerator]:
                 m = max(match, key=len)
                 problems.append(f"{name}: capi.{cls.__name__}.{m} = {members[m]}, the compiler's "
@@ -359,13 +361,16 @@ def test_capi_py_is_the_generation_of_this_header(fs, header):
 
 
 # What a later version of the header may add, appended to a copy of it: a constant, an enum, a
-# callback type taking a new struct, a growable options struct with a callback, an enum, an array
-# of strings and an array of structs, and two FS_EXPERIMENTAL functions the library does not export.
+# callback type taking a new struct, a scalar typedef, a growable options struct with a callback,
+# an enum, an array of strings, an array of structs and a bool, and two FS_EXPERIMENTAL functions
+# the library does not export.
 ADDITION = """
+#include <stdbool.h>
 #define FS_GEN_LIMIT (3 << 4)
 typedef enum fs_gen_kind { FS_GEN_KIND_ONE = 1, FS_GEN_KIND_FOUR = 4, FS_GEN_KIND_FIVE } fs_gen_kind;
 typedef struct fs_gen_event { uint32_t struct_size; int64_t frame; double score[2]; } fs_gen_event;
 typedef int (*fs_gen_fn)(void *user, const fs_gen_event *event);
+typedef uint16_t fs_gen_flags;
 typedef struct fs_gen_options {
     uint32_t struct_size;
     fs_gen_kind kind;
@@ -374,6 +379,8 @@ typedef struct fs_gen_options {
     fs_point corners[3];
     char label[FS_GEN_LIMIT];
     uint8_t flag;
+    fs_gen_flags flags;
+    bool strict;
     double weight;
 } fs_gen_options;
 FS_EXPERIMENTAL
@@ -420,6 +427,7 @@ def test_the_generator_mirrors_what_the_header_may_gain(fs, tmp_path):
     assert opts["on_event"] is capi.fs_gen_fn
     assert _show(opts["names"]) == "POINTER(c_char_p)"
     assert _show(opts["label"]) == "c_char * 48"
+    assert opts["flags"] is capi.fs_gen_flags is ctypes.c_uint16 and opts["strict"] is c_bool
     assert capi.fs_gen_fn._argtypes_[1]._type_ is capi.fs_gen_event
     # an output struct (struct_size first, no init function) sets its size; an options struct
     # does not (new_options does, through its init function)

@@ -20,6 +20,7 @@ What is generated, C -> Python:
                                      prefix (FS_FORMAT_GRAY8 -> GRAY8; fs_status also drops ERR_),
                                      and fs_pixel_format = c_int (C enums are passed as int)
   typedef struct fs_x fs_x;          fs_x_p = c_void_p (an opaque handle)
+  typedef uint32_t fs_y;             fs_y = c_uint32
   typedef struct fs_x {...} fs_x;    ctypes.Structure fs_x with the same fields; a struct whose
                                      first field is struct_size and that has no fs_x_init function
                                      (the ones the library fills) sets struct_size on creation
@@ -48,14 +49,20 @@ DEFAULT_OUTPUT = HERE / "faceswap" / "capi.py"
 
 # The standard C types the header may use -> their ctypes names.
 STANDARD = {
-    "char": "c_char", "int": "c_int", "unsigned": "c_uint", "unsigned int": "c_uint",
-    "float": "c_float", "double": "c_double", "size_t": "c_size_t", "ptrdiff_t": "c_ssize_t",
+    "char": "c_char", "signed char": "c_byte", "unsigned char": "c_ubyte",
+    "short": "c_short", "unsigned short": "c_ushort",
+    "int": "c_int", "unsigned": "c_uint", "unsigned int": "c_uint",
+    "long": "c_long", "unsigned long": "c_ulong", "long long": "c_longlong",
+    "unsigned long long": "c_ulonglong", "float": "c_float", "double": "c_double",
+    "_Bool": "c_bool", "bool": "c_bool", "size_t": "c_size_t", "ptrdiff_t": "c_ssize_t",
+    "intptr_t": "c_ssize_t", "uintptr_t": "c_size_t",
     "int8_t": "c_int8", "int16_t": "c_int16", "int32_t": "c_int32", "int64_t": "c_int64",
     "uint8_t": "c_uint8", "uint16_t": "c_uint16", "uint32_t": "c_uint32", "uint64_t": "c_uint64",
 }
-# Typedefs standing in for <stdint.h>/<stddef.h> (their underlying type does not matter here).
+# Typedefs standing in for <stdint.h>/<stddef.h>/<stdbool.h> (their underlying type does not
+# matter here: the names are mapped by STANDARD).
 PRELUDE = "".join(f"typedef int {name};\n" for name in STANDARD
-                  if name.endswith("_t"))
+                  if name.endswith("_t") or name == "bool")
 # Integer object-like macros: `#define FS_NAME <number or parenthesised expression>`.
 DEFINE = re.compile(r"(?m)^[ \t]*#[ \t]*define[ \t]+(FS_[A-Z0-9_]+)[ \t]+[(0-9]")
 # Enumerator prefixes dropped on top of the common one (Status.INVALID_ARGUMENT, not ERR_...).
@@ -73,6 +80,7 @@ class Header:
     opaque: list = field(default_factory=list)     # typedef'd structs without a body (handles)
     enums: dict = field(default_factory=dict)      # name -> [(enumerator, value)]
     callbacks: dict = field(default_factory=dict)  # name -> FuncDecl node (function pointer typedef)
+    aliases: dict = field(default_factory=dict)    # name -> TypeDecl node (typedef of a plain type)
     functions: dict = field(default_factory=dict)  # name -> FuncDecl node
     c_names: dict = field(default_factory=dict)    # struct name -> how C spells the type
     defines: dict = field(default_factory=dict)    # FS_ integer macro -> value
@@ -163,6 +171,8 @@ def read_header(path: Path = DEFAULT_HEADER, cc: str | None = None) -> Header:
                 enum(t.type, ext.name)
             elif isinstance(t, c_ast.PtrDecl) and isinstance(t.type, c_ast.FuncDecl):
                 h.callbacks[ext.name] = t.type
+            elif isinstance(t, c_ast.TypeDecl) and isinstance(t.type, c_ast.IdentifierType):
+                h.aliases[ext.name] = t  # e.g. typedef uint32_t fs_flags;
             else:
                 raise HeaderError(f"{ext.coord}: typedef {ext.name} is of a kind gen_capi.py "
                                   "does not mirror; teach it")
@@ -195,8 +205,8 @@ def ctype(h: Header, node, where: str, param: bool = False) -> str:
                 return "None"
             if name in STANDARD:
                 return STANDARD[name]
-            if name in h.enums or name in h.callbacks or name in h.structs:
-                return name  # enums: the c_int alias; callbacks and structs: their classes
+            if name in h.enums or name in h.callbacks or name in h.structs or name in h.aliases:
+                return name  # enums: the c_int alias; aliases: theirs; callbacks, structs: classes
             raise HeaderError(f"{where}: the type {name} is unknown to gen_capi.py")
         if isinstance(inner, c_ast.Enum):
             return "c_int"
@@ -286,9 +296,10 @@ own size when created, as the header asks of every caller::
 from __future__ import annotations
 
 import enum
-from ctypes import (CFUNCTYPE, POINTER, Structure, byref, c_char, c_char_p, c_double, c_float,
-                    c_int, c_int8, c_int16, c_int32, c_int64, c_size_t, c_ssize_t, c_uint,
-                    c_uint8, c_uint16, c_uint32, c_uint64, c_void_p, sizeof)
+from ctypes import (CFUNCTYPE, POINTER, Structure, byref, c_bool, c_byte, c_char, c_char_p,
+                    c_double, c_float, c_int, c_int8, c_int16, c_int32, c_int64, c_long,
+                    c_longlong, c_short, c_size_t, c_ssize_t, c_ubyte, c_uint, c_uint8, c_uint16,
+                    c_uint32, c_uint64, c_ulong, c_ulonglong, c_ushort, c_void_p, sizeof)
 
 from ._library import LibraryNotFoundError, OutputStruct, declare, load
 '''
@@ -326,6 +337,12 @@ def generate(h: Header, header_name: str = "include/faceswap.h") -> str:
         out += [f"    {m} = {v}" for m, v in enum_members(name, values)]
         out.append(f"\n\n{name} = c_int")
         exported += [cls, name]
+
+    if h.aliases:
+        section("Plain type aliases")
+        for name, node in h.aliases.items():
+            out.append(f"{name} = {ctype(h, node, name)}")
+            exported.append(name)
 
     section("Opaque handles: void pointers")
     for name in h.opaque:
