@@ -329,9 +329,9 @@ typedef struct fs_image fs_image;
 FS_API fs_status fs_image_load(const char *path, fs_image **out);
 
 /* Decodes size bytes in memory (borrowed for the call) into a new image, as fs_image_load.
- * Errors: INVALID_ARGUMENT (out NULL; data NULL with size > 0; size over any buffer), DECODE
- * (size 0, even with data NULL; truncated, corrupt or not an image), TOO_LARGE (over the pixel
- * limits, or over 1 GiB of data), UNSUPPORTED (as fs_image_load), OUT_OF_MEMORY. */
+ * Errors: INVALID_ARGUMENT (out NULL; data NULL, whatever the size; size over any buffer),
+ * DECODE (size 0; truncated, corrupt or not an image), TOO_LARGE (over the pixel limits, or over
+ * 1 GiB of data), UNSUPPORTED (as fs_image_load), OUT_OF_MEMORY. */
 FS_API fs_status fs_image_decode(const void *data, size_t size, fs_image **out);
 
 /* Copies the caller's pixels into a new image of the same format.
@@ -675,8 +675,8 @@ typedef struct fs_swapper fs_swapper;
  * defaults.
  * Errors: INVALID_ARGUMENT (detector, landmarker, or a non-NULL recognizer, not a live handle of
  * its kind; out NULL; a bad struct_size; an option out of range or a switch not 0/1: the message
- * names it; a reference not finite), UNSUPPORTED (a mode, color or blend value the header does
- * not name; a 5-point landmarker), MODEL (use_reference without a recognizer). */
+ * names it; a reference not finite; use_reference with recognizer NULL), UNSUPPORTED (a mode,
+ * color or blend value the header does not name; a 5-point landmarker). */
 FS_API fs_status fs_swapper_create(const fs_detector *detector, const fs_landmarker *landmarker,
                                    const fs_recognizer *recognizer, const fs_swap_options *options,
                                    fs_swapper **out);
@@ -705,10 +705,11 @@ FS_API void fs_source_free(fs_source *source);
  * target is unchanged; *out has its size and format. mask (may be NULL) receives a new GRAY8
  * image of how much of the source each pixel took; faces_swapped (may be NULL) the number of
  * faces replaced. Pixels outside the feathered masks are bit-identical to target's. source may
- * be NULL only with a swapper made by fs_swapper_create_learned (experimental tier: the model
- * converts each face; also for fs_swap_inplace, fs_swap_face, fs_stream_create, fs_video_swap).
+ * be NULL only with a swapper made by fs_swapper_create_learned, and must be NULL with one
+ * (experimental tier: the model converts each face; a source would be unused; also for
+ * fs_swap_inplace, fs_swap_face, fs_stream_create, fs_video_swap).
  * Errors: INVALID_ARGUMENT (swapper, source or target not a live handle of its kind, source NULL
- * with a photo swapper; out NULL), NO_FACE (no face, or none matching face_index or the
+ * with a photo swapper or not NULL with a learned one; out NULL), NO_FACE (no face, or none matching face_index or the
  * reference, in target, unless keep_unmatched), TOO_LARGE (the detector's upsampling, as
  * fs_detect). */
 FS_API fs_status fs_swap(const fs_swapper *swapper, const fs_source *source, const fs_image *target,
@@ -722,7 +723,7 @@ FS_API fs_status fs_swap_inplace(const fs_swapper *swapper, const fs_source *sou
 /* Replaces one face whose 68 landmarks the caller already has (tracking, own detector).
  * Writes into target; nothing is detected.
  * Errors: INVALID_ARGUMENT (swapper, source or target not a live handle of its kind, source NULL
- * with a photo swapper; face NULL, without 68 landmarks or with a landmark not finite or
+ * with a photo swapper or not NULL with a learned one; face NULL, without 68 landmarks or with a landmark not finite or
  * implausibly far). */
 FS_API fs_status fs_swap_face(const fs_swapper *swapper, const fs_source *source, fs_image *target,
                               const fs_face *face);
@@ -799,7 +800,8 @@ typedef struct fs_stream fs_stream;
  * It keeps references to swapper and source (they may be freed after this call). options NULL
  * means the defaults.
  * Errors: INVALID_ARGUMENT (swapper or source not a live handle of its kind, source NULL with a
- * photo swapper; out NULL; a bad struct_size; an option out of range: the message names it). */
+ * photo swapper or not NULL with a learned one; out NULL; a bad struct_size; an option out of
+ * range: the message names it). */
 FS_API fs_status fs_stream_create(const fs_swapper *swapper, const fs_source *source,
                                   const fs_stream_options *options, fs_stream **out);
 /* Releases a stream.
@@ -901,8 +903,8 @@ typedef struct fs_video_stats {
  * swapper's and source's thread rules apply (they may be shared); options->threads says how many
  * threads the job may use (see "Threads of a call").
  * Errors: INVALID_ARGUMENT (swapper or source not a live handle of its kind, source NULL with a
- * photo swapper; a path NULL; an option out of range, an unknown preset; a bad struct_size of
- * options, options->stream or stats), IO (input missing or unreadable; output folder missing or
+ * photo swapper or not NULL with a learned one; a path NULL; an option out of range, an unknown
+ * preset; a bad struct_size of options, options->stream or stats), IO (input missing or unreadable; output folder missing or
  * unwritable, a write failing: disk full), DECODE (input not a video, truncated, undecodable,
  * without a video stream or frames), UNSUPPORTED (output extension not .mp4/.mkv/.mov),
  * CANCELLED (progress returned non-zero). With a part (first_frame, frame_count), progress counts
@@ -1064,9 +1066,9 @@ FS_API fs_status fs_extract(const fs_detector *detector, const fs_landmarker *la
  * conversion runs on its own copy of the networks). */
 typedef struct fs_model fs_model;
 /* Loads a model file (.fsm) for conversion.
- * Errors: INVALID_ARGUMENT (path or out NULL), IO (missing, unreadable, a folder), MODEL (not a
- * model file, corrupt: checksum, newer format version, unknown architecture, weights not matching
- * it; the message says which), TOO_LARGE (a file over 1 GiB), UNSUPPORTED (a CPU without the
+ * Errors: INVALID_ARGUMENT (path or out NULL), MODEL (missing, unreadable or a folder, as for
+ * every model file the caller names; not a model file, corrupt: checksum, newer format version,
+ * unknown architecture, weights not matching it; the message says which), TOO_LARGE (a file over 1 GiB), UNSUPPORTED (a CPU without the
  * build's instruction set). */
 FS_EXPERIMENTAL
 FS_API fs_status fs_model_load(const char *path, fs_model **out);
@@ -1164,10 +1166,10 @@ typedef struct fs_trainer fs_trainer;
  * model_path minus ".fsm" + ".loss.csv" and ".loss.png". options NULL means the defaults;
  * with options->resume, training continues from model_path's checkpoint.
  * Errors: INVALID_ARGUMENT (a path or out NULL; a bad struct_size; an option out of range; a
- * folder without extracted faces, or mixing paddings), IO (a folder or, to resume, model_path
- * missing or unreadable), DECODE (a crop or sidecar corrupt or not matching), TOO_LARGE (a folder
- * over the face limit), MODEL (resume from a file that is not a model or has no training state),
- * UNSUPPORTED (a CPU without the build's instruction set). */
+ * folder without extracted faces, or mixing paddings), IO (a faces folder missing or
+ * unreadable), DECODE (a crop or sidecar corrupt or not matching), TOO_LARGE (a folder over the
+ * face limit), MODEL (to resume, model_path missing, unreadable, not a model or without training
+ * state), UNSUPPORTED (a CPU without the build's instruction set). */
 FS_EXPERIMENTAL
 FS_API fs_status fs_trainer_create(const char *faces_a, const char *faces_b, const char *model_path,
                                    const fs_train_options *options, fs_trainer **out);

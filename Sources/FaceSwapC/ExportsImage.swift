@@ -44,8 +44,8 @@ public func _fs_image_decode(_ data: UnsafeRawPointer?, _ size: Int, _ out: Unsa
     call("fs_image_decode") {
         let o = try output(out)
         if size < 0 { throw invalid("size \(UInt(bitPattern: size)) is larger than any buffer") }
-        if size > 0 { _ = try required(data, "data") }
-        publish(try Image.decode(UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : size)), o)
+        let bytes = try required(data, "data")
+        publish(try Image.decode(UnsafeRawBufferPointer(start: bytes, count: size)), o)
     }
 }
 

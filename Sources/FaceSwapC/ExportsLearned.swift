@@ -114,9 +114,6 @@ public func _fs_swapper_create_learned(_ det: OpaquePointer?, _ lm: OpaquePointe
         guard reverse == 0 || reverse == 1 else { throw invalid("reverse is \(reverse); use 0 (A -> B) or 1 (B -> A)") }
         var options = try swapOptions(try readOptions(opts, "options"))
         options.reverse = reverse == 1
-        if options.reference != nil {
-            throw invalid("a learned swapper has no recognizer: choose faces by face_index, not a reference")
-        }
         o.pointee = Registry.shared.add(try Swapper(detector: d, landmarker: l, options: options, model: m), .swapper)
     }
 }

@@ -512,7 +512,7 @@ GROUP(group_swap_noface, "swap-noface", FX_SWAP,
 }
 
 GROUP(group_swap_reference, "swap-reference", FX_SWAP,
-      "use_reference without a recognizer -> MODEL; with the recognizer and "
+      "use_reference without a recognizer -> INVALID_ARGUMENT; with the recognizer and "
       "Biden's embedding from fr_biden2: exactly 1 face of "
       "fr_two_people_obama_biden is swapped, the right-hand one (Biden's box holds "
       "every changed pixel, Obama's none); threshold 0.01 -> NO_FACE; a NaN "
@@ -520,7 +520,7 @@ GROUP(group_swap_reference, "swap-reference", FX_SWAP,
     fs_swap_options o = swap_defaults();
     o.use_reference = 1;
     fs_swapper *sw = (fs_swapper *)&sw;
-    EXPECT_ST(FS_ERR_MODEL, fs_swapper_create(fx->det, fx->lm, NULL, &o, &sw));
+    EXPECT_ST(FS_ERR_INVALID_ARGUMENT, fs_swapper_create(fx->det, fx->lm, NULL, &o, &sw));
     CHECK(sw == NULL);
     fs_face faces[4];
     size_t nf = detect_fit(fx->two_det, fx->lm, fx->two, faces, 4);

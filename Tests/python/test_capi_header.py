@@ -1,11 +1,14 @@
 """The ctypes mirror (bindings/python/faceswap/capi.py) against include/faceswap.h, all of it.
 
-The header is read by pycparser after the C preprocessor, so every struct, enum, callback type and
-FS_API function it declares is listed from the header itself: a field or function added there and
-not in capi fails here by name. Each C type is mapped to the ctypes type the binding must use
-(enums: c_int; pointers to opaque handles: c_void_p; const char *: c_char_p; other pointers and
-array parameters: POINTER(...)). Offsets and sizes come from a C compiler on the real header, not
-from the parse.
+capi.py is generated from the header by bindings/python/gen_capi.py (`make build`). The header is
+read as the generator reads it (the C preprocessor, then pycparser), so every struct, enum, callback
+type and FS_API function it declares is listed from the header itself. This test maps each C type
+to the ctypes type the binding must use with its own table (enums: c_int; pointers to opaque
+handles: c_void_p; const char *: c_char_p; other pointers and array parameters: POINTER(...)), and
+takes offsets, sizes, macro and enumerator values from a C compiler on the real header, not from
+the parse. It also checks that the capi.py in use is the generation of this header, and that the
+generator mirrors what the header may gain (a struct with a callback field, an enum, a constant,
+an FS_EXPERIMENTAL function) with no edit.
 """
 
 from __future__ import annotations
@@ -14,131 +17,64 @@ import ctypes
 import re
 import shutil
 import subprocess
-from ctypes import (POINTER, c_char, c_char_p, c_double, c_float, c_int, c_int8, c_int16, c_int32,
-                    c_int64, c_size_t, c_ssize_t, c_uint, c_uint8, c_uint16, c_uint32, c_uint64,
-                    c_void_p)
-from dataclasses import dataclass, field
+import sys
+from ctypes import (POINTER, c_bool, c_char, c_char_p, c_double, c_float, c_int, c_int8, c_int16,
+                    c_int32, c_int64, c_size_t, c_ssize_t, c_uint, c_uint8, c_uint16, c_uint32,
+                    c_uint64, c_void_p)
+from pathlib import Path
 
 import pytest
 
-from conftest import REPO, skip_without
+from conftest import BINDING, REPO, skip_without
+
+sys.path.insert(0, str(BINDING))
+import gen_capi  # noqa: E402  (bindings/python/gen_capi.py: writes capi.py from the header)
+from gen_capi import Header  # noqa: E402
 
 HEADER = REPO / "include" / "faceswap.h"
 
-# The standard types the header uses, by name. pycparser reads C, not glibc's headers: the
-# header's #include <...> lines are replaced by typedefs of these names (their underlying types
-# do not matter to the parse; the layouts come from the compiler on the untouched header).
+# The standard types the header uses, by name, as ctypes types: this test's own mapping, to check
+# the generator's (gen_capi.STANDARD, as source text) against.
 STANDARD = {
     "char": c_char, "int": c_int, "unsigned": c_uint, "unsigned int": c_uint, "float": c_float,
-    "double": c_double, "size_t": c_size_t, "ptrdiff_t": c_ssize_t,
+    "double": c_double, "size_t": c_size_t, "ptrdiff_t": c_ssize_t, "bool": c_bool,
     "int8_t": c_int8, "int16_t": c_int16, "int32_t": c_int32, "int64_t": c_int64,
     "uint8_t": c_uint8, "uint16_t": c_uint16, "uint32_t": c_uint32, "uint64_t": c_uint64,
 }
-PRELUDE = "".join(f"typedef int {name};\n" for name in STANDARD if " " not in name and name not in
-                  ("char", "int", "unsigned", "float", "double"))
 
 
-@dataclass
-class Header:
-    """What the header declares, in declaration order."""
-    structs: dict = field(default_factory=dict)    # name -> [(field, type node)]
-    opaque: set = field(default_factory=set)       # typedef'd structs without a body (handles)
-    enums: dict = field(default_factory=dict)      # name -> [(enumerator, value)]
-    callbacks: dict = field(default_factory=dict)  # name -> FuncDecl node (function pointer typedef)
-    functions: dict = field(default_factory=dict)  # name -> FuncDecl node
-    c_names: dict = field(default_factory=dict)    # struct name -> how C spells the type
-    layout: dict = field(default_factory=dict)     # "struct" / "struct.field" / "FS_X" -> number
-
-
-def _preprocessed(cc: str) -> str:
-    text = HEADER.read_text()
-    text = re.sub(r"(?m)^\s*#\s*include\s*<[^>]*>\s*$", "", text)
-    run = subprocess.run([cc, "-E", "-P", "-x", "c", "-D__attribute__(x)=", "-"],
-                         input=PRELUDE + text, capture_output=True, text=True)
-    assert run.returncode == 0, f"the C preprocessor failed on {HEADER}:\n{run.stderr}"
-    return run.stdout
+def _parse(cc: str, header=HEADER) -> Header:
+    """The header as gen_capi reads it (cc -E, then pycparser): the one reading of the header."""
+    try:
+        return gen_capi.read_header(header, cc)
+    except gen_capi.HeaderError as e:
+        pytest.fail(str(e))
 
 
 def _const(node) -> int:
-    from pycparser import c_ast
-    if isinstance(node, c_ast.Constant):
-        return int(node.value.rstrip("uUlL"), 0)
-    if isinstance(node, c_ast.UnaryOp) and node.op == "-":
-        return -_const(node.expr)
-    raise AssertionError(f"cannot evaluate {node!r} in {HEADER.name}")
+    return gen_capi.const(node, HEADER.name)
 
 
-def _parse(cc: str) -> Header:
-    try:
-        from pycparser import c_ast, c_parser
-    except ImportError:
-        pytest.fail("pycparser is missing: `python3 -m pip install pycparser` (.ci/install-deps "
-                    "installs it); it reads include/faceswap.h for this test")
-    ast = c_parser.CParser().parse(_preprocessed(cc), str(HEADER))
-    h = Header()
-
-    def struct(node, c_name):
-        if node.decls is None:
-            h.opaque.add(c_name)
-            return
-        h.structs[c_name] = [(d.name, d) for d in node.decls]
-
-    def enum(node, name):
-        values, nxt = [], 0
-        for e in node.values.enumerators:
-            nxt = _const(e.value) if e.value is not None else nxt
-            values.append((e.name, nxt))
-            nxt += 1
-        h.enums[name] = values
-
-    for ext in ast.ext:
-        if isinstance(ext, c_ast.Typedef):
-            if ext.name in STANDARD:
-                continue  # the prelude
-            t = ext.type
-            if isinstance(t, c_ast.TypeDecl) and isinstance(t.type, c_ast.Struct):
-                if t.type.decls is not None or ext.name not in h.structs:
-                    struct(t.type, ext.name)
-                h.c_names[ext.name] = ext.name
-            elif isinstance(t, c_ast.TypeDecl) and isinstance(t.type, c_ast.Enum):
-                enum(t.type, ext.name)
-            elif isinstance(t, c_ast.PtrDecl) and isinstance(t.type, c_ast.FuncDecl):
-                h.callbacks[ext.name] = t.type
-            else:
-                raise AssertionError(f"{HEADER.name}: typedef {ext.name} is of a kind this test "
-                                     "does not know; teach test_capi_header.py to check it")
-        elif isinstance(ext, c_ast.Decl) and isinstance(ext.type, c_ast.FuncDecl):
-            h.functions[ext.name] = ext.type
-        elif isinstance(ext, c_ast.Decl) and isinstance(ext.type, c_ast.Struct) and ext.type.decls:
-            struct(ext.type, ext.type.name)
-            h.c_names[ext.type.name] = "struct " + ext.type.name
-        elif isinstance(ext, c_ast.Decl) and isinstance(ext.type, c_ast.Enum):
-            enum(ext.type, ext.type.name)
-        else:
-            raise AssertionError(f"{HEADER.name}: a declaration this test does not know: "
-                                 f"{ext.coord}; teach test_capi_header.py to check it")
-    return h
-
-
-def _compile_layout(cc: str, h: Header, tmp) -> dict:
-    """sizeof and offsetof from the compiler, and the value of every FS_ integer #define."""
+def _compile_layout(cc: str, h: Header, tmp, header=HEADER) -> dict:
+    """sizeof and offsetof from the compiler, the value of every FS_ integer #define and of every
+    enumerator (the parse's names, the compiler's values)."""
     # object-like macros whose value is a number or a parenthesised expression
     defines = re.findall(r"(?m)^[ \t]*#[ \t]*define[ \t]+(FS_[A-Z0-9_]+)[ \t]+[(0-9]",
-                         HEADER.read_text())
-    lines = ['#include <stdio.h>', '#include <stddef.h>', '#include "faceswap.h"',
+                         header.read_text())
+    lines = ['#include <stdio.h>', '#include <stddef.h>', f'#include "{header.name}"',
              "int main(void) {"]
     for name, fields in h.structs.items():
         c = h.c_names[name]
         lines.append(f'printf("{name} %zu\\n", sizeof({c}));')
         for f, _ in fields:
             lines.append(f'printf("{name}.{f} %zu\\n", offsetof({c}, {f}));')
-    for d in defines:
+    for d in defines + [e for values in h.enums.values() for e, _ in values]:
         lines.append(f'printf("{d} %lld\\n", (long long)({d}));')
     lines += ["return 0;", "}"]
     src = tmp / "layout.c"
     src.write_text("\n".join(lines) + "\n")
     exe = tmp / "layout"
-    build = subprocess.run([cc, "-std=c11", "-I", str(HEADER.parent), "-o", str(exe), str(src)],
+    build = subprocess.run([cc, "-std=c11", "-I", str(header.parent), "-o", str(exe), str(src)],
                            capture_output=True, text=True)
     assert build.returncode == 0, f"the layout program did not compile:\n{build.stderr}"
     out = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout
@@ -173,6 +109,8 @@ def _ctype(fs, h: Header, node, where: str, param: bool = False):
                 return STANDARD[name]
             if name in h.enums:
                 return c_int  # C enums are passed and stored as int
+            if name in h.aliases:
+                return _ctype(fs, h, h.aliases[name], where)
             if name in h.callbacks:
                 return _mirror(capi, name, where)
             if name in h.structs:
@@ -372,7 +310,8 @@ def _enum_class(name: str) -> str:
 
 def test_every_enum_is_mirrored_with_the_headers_values(fs, header):
     """Each header enum has an IntEnum in capi (fs_color_mode -> ColorMode) whose members are its
-    enumerators without their prefix (FS_COLOR_HISTOGRAM -> HISTOGRAM), with the same values."""
+    enumerators without their prefix (FS_COLOR_HISTOGRAM -> HISTOGRAM), with the values the C
+    compiler gives them."""
     capi = fs.capi
     problems = []
     for name, values in header.enums.items():
@@ -381,14 +320,14 @@ def test_every_enum_is_mirrored_with_the_headers_values(fs, header):
             problems.append(f"{name}: capi has no IntEnum {_enum_class(name)}")
             continue
         members = {m.name: int(m.value) for m in cls}
-        for enumerator, value in values:
+        for enumerator, _ in values:
             match = [m for m in members if enumerator.endswith("_" + m)]
             if not match:
-                problems.append(f"{name}: {enumerator} = {value} has no member in capi.{cls.__name__}")
-            elif members[max(match, key=len)] != value:
+                problems.append(f"{name}: {enumerator} = {header.layout[enumerator]} has no member in capi.{cls.__name__}")
+            elif members[max(match, key=len)] != header.layout[enumerator]:
                 m = max(match, key=len)
-                problems.append(f"{name}: capi.{cls.__name__}.{m} = {members[m]}, the header's "
-                                f"{enumerator} = {value}")
+                problems.append(f"{name}: capi.{cls.__name__}.{m} = {members[m]}, the compiler's "
+                                f"{enumerator} = {header.layout[enumerator]}")
         if len(members) != len(values):
             problems.append(f"{name}: capi.{cls.__name__} has {len(members)} members, the header "
                             f"{len(values)} enumerators")
@@ -406,3 +345,114 @@ def test_the_constants_capi_mirrors_have_the_headers_values(fs, header):
         assert getattr(capi, key.removeprefix("FS_")) == value, key
     v = header.layout
     assert fs.__version__ == f"{v['FS_VERSION_MAJOR']}.{v['FS_VERSION_MINOR']}.{v['FS_VERSION_PATCH']}"
+
+
+# ------------------------------------------------------------------------------------------------
+# The generator
+# ------------------------------------------------------------------------------------------------
+
+def test_capi_py_is_the_generation_of_this_header(fs, header):
+    """The capi.py imported is what gen_capi.py writes for the header today: a header edited
+    since the last `make build` (or `make capi`) fails here, not in some later call."""
+    path = Path(fs.capi.__file__)
+    fresh = gen_capi.generate(header)
+    assert path.read_text() == fresh, (
+        f"{path} is not the generation of {HEADER}: run `make capi` (make build does)")
+
+
+# What a later version of the header may add, appended to a copy of it: a constant, an enum, a
+# callback type taking a new struct, a scalar typedef, a growable options struct with a callback,
+# an enum, an array of strings, an array of structs and a bool, and two FS_EXPERIMENTAL functions
+# the library does not export.
+ADDITION = """
+#include <stdbool.h>
+#define FS_GEN_LIMIT (3 << 4)
+typedef enum fs_gen_kind { FS_GEN_KIND_ONE = 1, FS_GEN_KIND_FOUR = 4, FS_GEN_KIND_FIVE } fs_gen_kind;
+typedef struct fs_gen_event { uint32_t struct_size; int64_t frame; double score[2]; } fs_gen_event;
+typedef int (*fs_gen_fn)(void *user, const fs_gen_event *event);
+typedef uint16_t fs_gen_flags;
+typedef struct fs_gen_options {
+    uint32_t struct_size;
+    fs_gen_kind kind;
+    fs_gen_fn on_event;
+    const char *const *names;
+    fs_point corners[3];
+    char label[FS_GEN_LIMIT];
+    uint8_t flag;
+    fs_gen_flags flags;
+    bool strict;
+    double weight;
+} fs_gen_options;
+FS_EXPERIMENTAL
+FS_API fs_status fs_gen_options_init(fs_gen_options *options, size_t size);
+FS_EXPERIMENTAL
+FS_API fs_status fs_gen_run(const fs_detector *detector, const fs_gen_options *options,
+                            fs_gen_fn fn, void *user, fs_image **out);
+"""
+
+
+def test_the_generator_mirrors_what_the_header_may_gain(fs, tmp_path):
+    """A copy of the header with ADDITION appended, generated into a throw-away package: the new
+    enum, constant, callback, structs (at the compiler's offsets and sizes) and functions are all
+    in it, and it imports against today's library, which lacks the new functions."""
+    cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if not cc:
+        skip_without("a C compiler", "to read the header and its struct layouts")
+    grown = tmp_path / "faceswap.h"
+    grown.write_text(HEADER.read_text() + ADDITION)
+    h = _parse(cc, grown)
+    layout = _compile_layout(cc, h, tmp_path, grown)
+    package = tmp_path / "fsgen_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    shutil.copy(BINDING / "faceswap" / "_library.py", package / "_library.py")
+    (package / "capi.py").write_text(gen_capi.generate(h))
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import importlib
+        capi = importlib.import_module("fsgen_pkg.capi")
+    finally:
+        sys.path.remove(str(tmp_path))
+
+    assert capi.GEN_LIMIT == layout["FS_GEN_LIMIT"] == 48
+    assert {m.name: int(m) for m in capi.GenKind} == {
+        "ONE": layout["FS_GEN_KIND_ONE"], "FOUR": layout["FS_GEN_KIND_FOUR"],
+        "FIVE": layout["FS_GEN_KIND_FIVE"]}
+    for name in ("fs_gen_event", "fs_gen_options"):
+        cls = getattr(capi, name)
+        assert ctypes.sizeof(cls) == layout[name], name
+        for fname, _ in h.structs[name]:
+            assert getattr(cls, fname).offset == layout[f"{name}.{fname}"], f"{name}.{fname}"
+    opts = dict(capi.fs_gen_options._fields_)
+    assert opts["on_event"] is capi.fs_gen_fn
+    assert _show(opts["names"]) == "POINTER(c_char_p)"
+    assert _show(opts["label"]) == "c_char * 48"
+    assert opts["flags"] is capi.fs_gen_flags is ctypes.c_uint16 and opts["strict"] is c_bool
+    assert capi.fs_gen_fn._argtypes_[1]._type_ is capi.fs_gen_event
+    # an output struct (struct_size first, no init function) sets its size; an options struct
+    # does not (new_options does, through its init function)
+    assert capi.fs_gen_event().struct_size == ctypes.sizeof(capi.fs_gen_event)
+    assert capi.fs_gen_options().struct_size == 0
+    assert capi._OPTIONS_INIT[capi.fs_gen_options] == "fs_gen_options_init"
+    functions = {name: (ret, args) for name, ret, args in capi._FUNCTIONS}
+    ret, args = functions["fs_gen_run"]
+    assert ret is c_int and [_show(a) for a in args] == [
+        "c_void_p", "POINTER(fs_gen_options)", "CFunctionType", "c_void_p", "POINTER(c_void_p)"]
+    assert args[2] is capi.fs_gen_fn
+    # today's functions are declared as before; the new ones, missing from the library, are not
+    assert capi.lib.fs_abi_version() == capi.ABI_VERSION
+    with pytest.raises(AttributeError, match="fs_gen_run"):
+        capi.lib.fs_gen_run
+
+
+def test_the_generator_refuses_what_it_cannot_mirror(tmp_path):
+    """A union or a bit-field stops the generator with a message naming it (never a wrong mirror)."""
+    cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if not cc:
+        skip_without("a C compiler", "to read the header")
+    for extra, says in (("typedef union fs_gen_u { int a; float b; } fs_gen_u;\n", "fs_gen_u"),
+                        ("typedef struct fs_gen_b { unsigned a : 3; } fs_gen_b;\n", "bit-field")):
+        grown = tmp_path / "faceswap.h"
+        grown.write_text(HEADER.read_text() + extra)
+        with pytest.raises(gen_capi.HeaderError, match=says):
+            gen_capi.generate(gen_capi.read_header(grown, cc))

@@ -272,13 +272,17 @@ def test_array_layouts_in_and_out(fs):
         fs.Image.from_array(np.zeros((4, 4, 2), np.uint8))
 
 
-def test_convert_image(fs):
+def test_convert_image(fs, pil, faces_dir):
     bgr = np.array([[[10, 20, 30], [200, 100, 50]]], np.uint8)
     assert np.array_equal(fs.convert_image(bgr, "rgb"), bgr[..., ::-1])
     bgra = fs.convert_image(bgr, "bgra")
     assert bgra.shape == (1, 2, 4) and np.all(bgra[..., 3] == 255)
     assert np.array_equal(bgra[..., :3], bgr)
-    g = fs.convert_image(bgr, "gray")
-    # ITU-R BT.601 luma, as OpenCV: 0.299 R + 0.587 G + 0.114 B
-    expected = np.round(0.299 * bgr[..., 2] + 0.587 * bgr[..., 1] + 0.114 * bgr[..., 0])
-    assert np.abs(g.astype(int) - expected).max() <= 1
+    # grey against another library: Pillow's convert("L") (ITU-R BT.601 luma, 299/587/114 per
+    # mille, as OpenCV's), over every colour of a random image and a real photo
+    rng = np.random.default_rng(11)
+    for img in (rng.integers(0, 256, (64, 96, 3), dtype=np.uint8),
+                np.asarray(pil.open(faces_dir / "fr_obama1.jpg").convert("RGB"))[..., ::-1]):
+        g = fs.convert_image(img, "gray")
+        expected = np.asarray(pil.fromarray(np.ascontiguousarray(img[..., ::-1])).convert("L"))
+        assert g.shape == expected.shape and np.abs(g.astype(int) - expected).max() <= 1

@@ -197,7 +197,8 @@ def test_training_errors_name_the_problem(fs, extracted, tmp_path):
     assert "size 96" in str(e.value)
     with pytest.raises(fs.FaceSwapError) as e:
         fs.Trainer(root / "a", root / "b", tmp_path / "none.fsm", resume=True)
-    assert e.value.status_name.startswith("FS_ERR_IO:") and "none.fsm" in str(e.value)
+    # a missing model file is MODEL, whatever its kind (as a missing dlib model)
+    assert e.value.status_name.startswith("FS_ERR_MODEL:") and "none.fsm" in str(e.value)
 
 
 # ---- the model file -----------------------------------------------------------------------
@@ -241,7 +242,8 @@ def test_model_file_format_and_damage(fs, trained, tmp_path, faces_dir):
     refused(bytes(rewrite_crc(bytearray(foreign))), "FS_ERR_MODEL", "architecture")
     with pytest.raises(fs.FaceSwapError) as e:
         fs.Model(tmp_path / "missing.fsm")
-    assert e.value.status_name.startswith("FS_ERR_IO:")
+    # a missing model file is MODEL, whatever its kind (as a missing dlib model)
+    assert e.value.status_name.startswith("FS_ERR_MODEL:") and "missing.fsm" in str(e.value)
 
 
 # ---- conversion ---------------------------------------------------------------------------
@@ -267,6 +269,17 @@ def test_learned_swap_changes_only_the_face(fs, trained, tmp_path):
     with fs.Swapper() as plain, pytest.raises(fs.FaceSwapError) as e:
         plain.swap(None, frame)
     assert e.value.status_name.startswith("FS_ERR_INVALID_ARGUMENT:") and "source" in str(e.value)
+    # a learned swapper given a source photo refuses it (it would convert with the model and
+    # leave the photo unused), and leaves the target as it was
+    with fs.Model(path) as model, fs.Swapper(model=model) as sw:
+        before = b_frame.copy()
+        for call in (lambda: sw.swap(fs.load_image(DATA / "faces" / "fr_obama1.jpg"), frame),
+                     lambda: sw.swap_inplace(fs.load_image(DATA / "faces" / "fr_obama1.jpg"), b_frame)):
+            with pytest.raises(fs.FaceSwapError) as e:
+                call()
+            assert e.value.status_name.startswith("FS_ERR_INVALID_ARGUMENT:")
+            assert "takes no source face" in str(e.value)
+        assert np.array_equal(b_frame, before)
 
 
 def test_learned_video_and_stream(fs, trained, tmp_path):

@@ -514,7 +514,9 @@ def test_reference_embedding_of_wrong_length(fs, detector, landmarker, need_reco
         fs.Swapper(detector, landmarker, need_recognizer, reference=np.zeros(127, np.float32))
 
 
-def test_reference_without_recognizer_low_level_is_model(fs, detector, landmarker):
+def test_reference_without_recognizer_low_level_is_invalid_argument(fs, detector, landmarker):
+    """A NULL recognizer with use_reference is the caller's mix of arguments: INVALID_ARGUMENT, as
+    fs_swapper_create_learned gives for use_reference (MODEL is for a model file)."""
     capi = fs.capi
     opts, _ = capi.new_options(capi.fs_swap_options)
     opts.use_reference = 1
@@ -522,9 +524,9 @@ def test_reference_without_recognizer_low_level_is_model(fs, detector, landmarke
     out = ctypes.c_void_p()
     rc = capi.lib.fs_swapper_create(detector.handle, landmarker.handle, None, ctypes.byref(opts),
                                     ctypes.byref(out))
-    assert rc == fs.Status.MODEL
+    assert rc == fs.Status.INVALID_ARGUMENT
     assert out.value is None
-    assert b"recogni" in capi.lib.fs_last_error_message()
+    assert b"use_reference needs a recognizer" in capi.lib.fs_last_error_message()
 
 
 def test_five_point_landmarker_is_unsupported(fs, detector):

@@ -1,5 +1,6 @@
 # The Python wheel (issue 13 item 4), included by the Makefile.
 #
+#   make capi        bindings/python/faceswap/capi.py from include/faceswap.h (make build does it)
 #   make wheel       dist/faceswap-$(VERSION)-py3-none-manylinux_2_XX_x86_64.whl: the ctypes package
 #                    with libfaceswap.so (stripped), its video module and OpenCV's imgcodecs inside,
 #                    every library they need beyond the manylinux baseline vendored by auditwheel
@@ -18,6 +19,24 @@
 #  - libopencv_imgcodecs.so.<ver>: the library tries next to libopencv_core (in the wheel the
 #    vendored core is renamed libopencv_core-<hash>..., so that misses), then dlopen by name, which
 #    searches libfaceswap.so's RPATH first: $ORIGIN, the package folder (codec_cv.cpp).
+
+# faceswap/capi.py, the ctypes mirror of include/faceswap.h, is generated from the header by
+# gen_capi.py (pycparser on `cc -E` of the header) and is not in git: `make build` writes it, so the
+# package always matches the header and the library built with it (a function, struct, field or
+# enum added to the header reaches Python with no edit). Generated at build time rather than
+# committed because several branches grow the header at once: a committed copy would be a second,
+# conflicting edit of every header change. Whoever builds the library has the C compiler it needs;
+# pycparser is the one added build tool (.ci/install-deps installs it). `make capi` regenerates it
+# alone; `gen_capi.py --check` says whether it is current.
+CAPI := bindings/python/faceswap/capi.py
+
+.PHONY: capi
+capi: $(CAPI)
+
+$(CAPI): include/faceswap.h bindings/python/gen_capi.py
+	$(PYTHON) bindings/python/gen_capi.py --header include/faceswap.h -o $@
+
+build: capi
 
 WHEEL_STAGE := .build/wheel
 WHEEL_DIST := dist

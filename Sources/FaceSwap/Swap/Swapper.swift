@@ -48,15 +48,31 @@ public final class Swapper: @unchecked Sendable {
         guard landmarker.numPoints == 68 else {
             throw FaceSwapError(.unsupported, "face swapping needs the 68-point landmark model (this one has \(landmarker.numPoints))")
         }
+        // A reference without a recognizer is the caller's mix of arguments (INVALID_ARGUMENT), for
+        // the photo and the learned swapper alike; FS_ERR_MODEL is for a model file.
         if options.reference != nil && recognizer == nil {
-            throw FaceSwapError(.model, "choosing faces by a reference identity needs the face recognition model " +
-                "(\(ModelResolver.faceRecognition)); create a recognizer and pass it to the swapper")
+            throw FaceSwapError(.invalidArgument, model != nil
+                ? "use_reference: a learned swapper has no recognizer; choose faces by face_index, not a reference"
+                : "use_reference needs a recognizer (fs_recognizer_create with \(ModelResolver.faceRecognition)); " +
+                  "the recognizer passed is NULL")
         }
         self.detector = detector
         self.landmarker = landmarker
         self.recognizer = recognizer
         self.options = options
         self.model = model
+    }
+
+    /// Refuses a source this swapper cannot use: a photo swapper needs one; a learned swapper
+    /// converts each face with its model and takes none (a source given to it would be ignored).
+    public func check(source: Source?) throws {
+        if source == nil && model == nil {
+            throw FaceSwapError(.invalidArgument, "no source face and no model: give a source (fs_source_prepare) or a model")
+        }
+        if source != nil && model != nil {
+            throw FaceSwapError(.invalidArgument, "a learned swapper converts each face with its model and takes no " +
+                "source face: pass source = NULL (None), or make a photo swapper (fs_swapper_create) for this source")
+        }
     }
 
     /// The learned conversion of one target face: aligned as in training, through the shared
@@ -147,9 +163,7 @@ public final class Swapper: @unchecked Sendable {
     /// Swaps into `image`'s own pixels (for video frames and wrapped caller buffers).
     @discardableResult
     public func swapInPlace(_ source: Source?, _ image: Image, wantMask: Bool = false) throws -> ([Face], Image?) {
-        if source == nil && model == nil {
-            throw FaceSwapError(.invalidArgument, "no source face and no model: give a source (fs_source_prepare) or a model")
-        }
+        try check(source: source)
         let chosen = try select(try faces(in: image), in: image)
         if chosen.isEmpty && !options.keepUnmatched {
             throw FaceSwapError(.noFace, options.reference != nil || options.faceIndex >= 0
@@ -181,6 +195,7 @@ public final class Swapper: @unchecked Sendable {
     public func swapFace(_ given: Source?, _ face: Face, into image: Image, mask maskOut: Image? = nil,
                          clock: StageClock? = nil) throws {
         clock?.start()
+        try check(source: given)
         try face.requireLandmarks(68, for: "swapping a face")
         let source = try given ?? learnedSource(for: face, in: image)
         if given == nil { clock?.lap("convert") }

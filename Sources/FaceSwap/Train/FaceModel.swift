@@ -32,7 +32,14 @@ public final class FaceModel: @unchecked Sendable {
     /// Loads a .fsm file; `training` also loads the discriminators and optimiser state (to resume).
     public static func load(path: String, training: Bool = false) throws -> FaceModel {
         try requireSupportedCPU()
-        let bytes = try Files.read(path, limit: ModelFile.maxBytes)
+        let bytes: [UInt8]
+        do {
+            bytes = try Files.read(path, limit: ModelFile.maxBytes)
+        } catch let e as FaceSwapError where e.status == .io {
+            // A model file that is missing or unreadable is FS_ERR_MODEL, as for dlib's models
+            // (ModelResolver.find): the header's one rule for "the model you named is not there".
+            throw FaceSwapError(.model, e.message)
+        }
         let (info, range) = try ModelFile.decode(bytes, path: path)
         if training && !info.trainingState {
             throw FaceSwapError(.model, "'\(path)' holds no training state (it was saved for conversion only); " +

