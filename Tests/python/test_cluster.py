@@ -7,10 +7,11 @@ real tasks, the real library.
 - split: one VFR clip with a keyframe every second, cut into 2-second chunks: the joined output
   has the input's frames, every timestamp and its audio packets; against the single-process job
   (both lossless) the first chunk is identical, the others differ only inside the face and by
-  at least 36 dB PSNR (per-chunk minimum and median printed; the issue's goal is 40 dB).
-- boundary continuity: a photo panned along a known path (the library's jitter measure): the
-  face's motion left once the pan is undone, at each cut, against the chunk interiors' 90th
-  percentile.
+  at least 40 dB PSNR, the issue's goal (per-chunk minimum and median printed).
+- boundary continuity: a photo panned along a known path (the library's jitter measure): at
+  each cut, how far the split output's face is from the single-process job's (the frames either
+  side of the cut), against the chunk interiors' 90th percentile of the face's frame-to-frame
+  motion once the pan is undone.
 - worker kill: the worker running a chunk is killed (SIGKILL, by its pid) mid-task; Ray runs the
   chunk again and the output is byte-identical to the undisturbed run, no work file left.
 - a job stopped midway (its progress callback raises), the command line, and the library's frame
@@ -132,14 +133,17 @@ def shift_between(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.hypot(dy, dx))
 
 
+def face_crop(frame: np.ndarray, k: int) -> np.ndarray:
+    """The inner face of frame k moved back along the known path (grey, float)."""
+    y0, y1, x0, x1 = FACE
+    top, left = jitter_path(k)
+    return frame[y0 - top:y1 - top, x0 - left:x1 - left].astype(np.float64).mean(axis=2)
+
+
 def face_motion(frames: np.ndarray) -> np.ndarray:
     """Per transition k-1 -> k: the motion (px) of the inner face once each frame is moved back
     along the known path (the photo under it stands still there: any motion is the swap's)."""
-    y0, y1, x0, x1 = FACE
-    crops = []
-    for k, f in enumerate(frames):
-        top, left = jitter_path(k)
-        crops.append(f[y0 - top:y1 - top, x0 - left:x1 - left].astype(np.float64).mean(axis=2))
+    crops = [face_crop(f, k) for k, f in enumerate(frames)]
     return np.array([shift_between(a, b) for a, b in zip(crops, crops[1:])])
 
 
@@ -237,9 +241,10 @@ def split_run(ray_cluster, keyframed, tmp_path_factory):
 def test_split_frames_timestamps_audio(split_run, keyframed):
     """Exactly the input's frames and timestamps (VFR) and its audio; the frames against the
     single-process job's (both lossless): the first chunk identical, the others differing only
-    inside the face, by at least 36 dB PSNR (the issue's goal is 40; see the README's Cluster
-    section: the tracks after a cut start from the detector's box, not the one the whole-video
-    job has carried along, and the tracker keeps its box while detections agree with it)."""
+    inside the face, by at least 40 dB PSNR (the issue's goal). The tracks after a cut start from
+    the detector's box, not the one the whole-video job has carried along; they converge because
+    the tracker places each frame's box on the last frame's fit alone (see the README's Cluster
+    section)."""
     out, whole, stats = split_run["out"], split_run["whole"], split_run["stats"]
     cuts = stats["cuts"]
     assert len(cuts) >= 3, f"the clip should cut into several chunks: {cuts}"
@@ -263,14 +268,21 @@ def test_split_frames_timestamps_audio(split_run, keyframed):
         print(f"chunk {i} (frames {first}-{end - 1}): PSNR vs single process min {v.min():.1f} dB, "
               f"median {np.median(v):.1f} dB")
     worst = int(np.argmin(values))
-    assert values[worst] >= 36.0, f"frame {worst}: {values[worst]:.1f} dB"
+    assert values[worst] >= 40.0, f"frame {worst}: {values[worst]:.1f} dB"
     assert leftovers(split_run["folder"]) == []
 
 
 def test_boundary_continuity(ray_cluster, tmp_path):
-    """A photo panned along a known path, cut into 1-second chunks: at every cut the swapped face
-    moves (once the known pan is undone) no more than the 90th percentile of the transitions
-    inside the chunks."""
+    """A photo panned along a known path, cut into 1-second chunks: at every cut, the split
+    output's face (the last frame before the cut and the first after) is within a quarter of the
+    90th percentile of the face's frame-to-frame motion inside the chunks (the pan undone) of the
+    single-process job's face in the same frame: what a cut adds to the motion is small next to
+    the motion the swap has anyway. Measured: 0.00-0.05 px against a p90 of 0.37 (a tracker that
+    kept its first detector box: up to 0.24 against 0.49). The motion across the cut itself is
+    printed, not bounded: the phase correlation reads it with noise of about 0.1-0.3 px from tiny
+    pixel differences (0.46 px at frame 25 in one process, 0.58 px split, at crf 0, where the
+    split's frame 25 is 0.009 px from the single process's), and one process already moves more
+    than the p90 at some of these transitions."""
     clip = tmp_path / "pan.mp4"
     make_jitter_clip(clip)
     out, whole = tmp_path / "split.mp4", tmp_path / "whole.mp4"
@@ -284,12 +296,20 @@ def test_boundary_continuity(ray_cluster, tmp_path):
     at_cut = {k: m_split[k - 1] for k in cuts}  # transition k-1 -> k is index k-1
     interior = np.delete(m_split, [k - 1 for k in cuts])
     p90 = float(np.percentile(interior, 90))
+    split_frames, whole_frames = decode(out), decode(whole)
+    # The face in the split output against the single-process job's, same frame (same place on
+    # the path), either side of each cut.
+    apart = {k: max(shift_between(face_crop(whole_frames[j], j), face_crop(split_frames[j], j)) for j in (k - 1, k))
+             for k in cuts}
     print("\nface motion px at cuts (split / single process): " +
           ", ".join(f"{k}: {v:.3f} / {m_whole[k - 1]:.3f}" for k, v in at_cut.items()) +
           f"; inside chunks p90 {p90:.3f}, median {np.median(interior):.3f}; single process p90 "
-          f"{np.percentile(m_whole, 90):.3f}")
-    worst = max(at_cut, key=at_cut.get)
-    assert at_cut[worst] <= p90, f"cut at frame {worst}: {at_cut[worst]:.3f} px > interior p90 {p90:.3f}"
+          f"{np.percentile(m_whole, 90):.3f}; split vs single process at the cuts (px): " +
+          ", ".join(f"{k}: {v:.3f}" for k, v in apart.items()))
+    worst = max(apart, key=apart.get)
+    assert apart[worst] <= 0.25 * p90, (
+        f"cut at frame {worst}: the split's face {apart[worst]:.3f} px from the single process's > "
+        f"a quarter of the interior p90 {p90:.3f}")
 
 
 def test_worker_killed_mid_chunk(split_run, keyframed, tmp_path):
