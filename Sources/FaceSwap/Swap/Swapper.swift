@@ -124,6 +124,9 @@ public final class Swapper: @unchecked Sendable {
         return Source(image: crop, face: local, embedding: embedding, origin: shift)
     }
 
+    /// The faces of `image` a swap replaces: detected, fitted, chosen by the options.
+    public func targets(in image: Image) throws -> [Face] { try select(try faces(in: image), in: image) }
+
     /// Which of the target's faces to replace, by the options.
     func select(_ found: [Face], in image: Image) throws -> [Face] {
         if options.faceIndex >= 0 {
@@ -150,7 +153,7 @@ public final class Swapper: @unchecked Sendable {
         if source == nil && model == nil {
             throw FaceSwapError(.invalidArgument, "no source face and no model: give a source (fs_source_prepare) or a model")
         }
-        let chosen = try select(try faces(in: image), in: image)
+        let chosen = try targets(in: image)
         if chosen.isEmpty && !options.keepUnmatched {
             throw FaceSwapError(.noFace, options.reference != nil || options.faceIndex >= 0
                 ? "no face in the target matches the chosen face (index or reference)"

@@ -430,6 +430,8 @@ class fs_option_info(_Output):
         ("max", c_double),
         ("special", c_double),
         ("default_string", c_char_p),
+        ("range_text", c_char_p),
+        ("default_text", c_char_p),
     ]
 
 
@@ -567,6 +569,7 @@ _declare("fs_enum_parse", fs_status, [c_int, c_char_p, POINTER(c_int32)])
 _declare("fs_enum_value_at", fs_status, [c_int, c_size_t, POINTER(c_int32), POINTER(c_size_t)])
 _declare("fs_option_describe", fs_status, [c_int, c_size_t, POINTER(fs_option_info), POINTER(c_size_t)])
 _declare("fs_option_find", fs_status, [c_int, c_char_p, POINTER(fs_option_info)])
+_declare("fs_option_check", fs_status, [c_int, c_char_p, c_double])
 
 # Detection
 _declare("fs_detector_options_init", fs_status, [POINTER(fs_detector_options), c_size_t])
@@ -609,10 +612,17 @@ _declare("fs_source_free", None, [fs_source_p])
 _declare("fs_swap", fs_status,
          [fs_swapper_p, fs_source_p, fs_image_p, POINTER(fs_image_p), POINTER(fs_image_p),
           POINTER(c_size_t)])
+_declare("fs_swap_targets", fs_status,
+         [fs_swapper_p, fs_image_p, POINTER(fs_face), c_size_t, POINTER(c_size_t)])
 _declare("fs_swap_inplace", fs_status, [fs_swapper_p, fs_source_p, fs_image_p, POINTER(c_size_t)])
 _declare("fs_swap_face", fs_status, [fs_swapper_p, fs_source_p, fs_image_p, POINTER(fs_face)])
 _declare("fs_color_mean_shift", fs_status,
          [POINTER(fs_image_p), c_size_t, POINTER(fs_image_p), c_size_t])
+
+# Pictures for people
+_declare("fs_draw_faces", fs_status, [fs_image_p, POINTER(fs_face), c_size_t])
+_declare("fs_image_montage", fs_status, [POINTER(fs_image_p), c_size_t, c_int32, c_int32, POINTER(fs_image_p)])
+_declare("fs_face_compare", fs_status, [fs_image_p, fs_image_p, POINTER(fs_face), POINTER(fs_image_p)])
 
 # Quality metrics
 _declare("fs_eval_swap", fs_status,
@@ -667,6 +677,8 @@ _declare("fs_trainer_run", fs_status, [fs_trainer_p, c_int64, c_double, fs_train
 _declare("fs_trainer_save", fs_status, [fs_trainer_p])
 _declare("fs_trainer_get_iteration", fs_status, [fs_trainer_p, POINTER(c_int64)])
 _declare("fs_trainer_preview", fs_status, [fs_trainer_p, POINTER(fs_image_p)])
+_declare("fs_trainer_get_model_info", fs_status, [fs_trainer_p, POINTER(fs_model_info)])
+_declare("fs_trainer_get_face_counts", fs_status, [fs_trainer_p, POINTER(c_int64), POINTER(c_int64)])
 
 
 _OPTIONS_INIT = {
