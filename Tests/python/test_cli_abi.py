@@ -21,7 +21,7 @@ SOURCES = REPO / "Sources" / "faceswap-cli"
 def test_cli_sources_import_only_the_public_header():
     imports = {}
     for f in sorted(SOURCES.glob("*.swift")):
-        for m in re.finditer(r"^\s*(?:@\w+\s+)*import\s+(?:\w+\s+)?([\w.]+)", f.read_text(), re.M):
+        for m in re.finditer(r"^[ \t]*(?:@\w+[ \t]+)*import[ \t]+(?:(?:struct|class|enum|func|var|let|typealias|protocol)[ \t]+)?([\w.]+)", f.read_text(), re.M):
             imports.setdefault(m.group(1), []).append(f.name)
     assert imports, "no imports found: the pattern is wrong"
     assert set(imports) <= {"CFaceSwapABI", "Glibc"}, imports
