@@ -535,7 +535,7 @@ ROW(fs_image_montage, "an fs_detector as an image", FS_ERR_INVALID_ARGUMENT, "im
 ROW(fs_image_montage, "height -1", FS_ERR_INVALID_ARGUMENT, "height -1 is outside 0–32768", fs_image_montage(BT_IMAGES(c->img), 1, -1, 8, &c->o_img))
 ROW(fs_image_montage, "height 32769", FS_ERR_INVALID_ARGUMENT, "height 32769 is outside 0–32768", fs_image_montage(BT_IMAGES(c->img), 1, 32769, 8, &c->o_img))
 ROW(fs_image_montage, "gap -1", FS_ERR_INVALID_ARGUMENT, "gap -1 is outside 0–4096", fs_image_montage(BT_IMAGES(c->img), 1, 0, -1, &c->o_img))
-ROW(fs_image_montage, "two 32x32 at height 32768: 65544 wide", FS_ERR_TOO_LARGE, "65544", fs_image_montage(BT_IMAGES(c->img, c->gray), 2, 32768, 8, &c->o_img))
+ROW(fs_image_montage, "two 32x32 at height 32768: each tile over the limits", FS_ERR_TOO_LARGE, "32768×32768 pixels is over the limit", fs_image_montage(BT_IMAGES(c->img, c->gray), 2, 32768, 8, &c->o_img))
 ROW(fs_face_compare, "before NULL", FS_ERR_INVALID_ARGUMENT, "before: fs_image handle is NULL", fs_face_compare(NULL, c->img, &c->face, &c->o_img))
 ROW(fs_face_compare, "after NULL", FS_ERR_INVALID_ARGUMENT, "after: fs_image handle is NULL", fs_face_compare(c->img, NULL, &c->face, &c->o_img))
 ROW(fs_face_compare, "face NULL", FS_ERR_INVALID_ARGUMENT, "face is NULL", fs_face_compare(c->img, c->img, NULL, &c->o_img))
