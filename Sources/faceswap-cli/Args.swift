@@ -110,7 +110,9 @@ struct Args {
     }
 
     /// Detector options shared by every command that detects.
-    func setDetectorOptions(_ o: inout fs_detector_options) throws {
+    func detectorOptions() throws -> fs_detector_options {
+        var o = fs_detector_options()
+        try check(fs_detector_options_init(&o, MemoryLayout<fs_detector_options>.size))
         let k = FS_OPTIONS_DETECTOR
         try set("--detector", k, "backend", \.backend, in: &o)
         try set("--upsample", k, "upsample", \.upsample, in: &o)
@@ -118,6 +120,7 @@ struct Args {
         try set("--downscale", k, "downscale", \.downscale, in: &o)
         try set("--margin", k, "margin", \.margin, in: &o)
         try set("--threshold", k, "threshold", \.threshold, in: &o)
+        return o
     }
 
     static let detectorValued: Set<String> = ["--detector", "--upsample", "--min-face", "--downscale", "--margin",

@@ -29,7 +29,6 @@ enum ExtractCommand {
     static let switches: Set<String> = ["--help", "--quiet"]
 
     /// Extraction options from the command line.
-    /// Extraction options from the command line.
     static func options(_ a: Args) throws -> fs_extract_options {
         var o = fs_extract_options()
         try check(fs_extract_options_init(&o, MemoryLayout<fs_extract_options>.size))

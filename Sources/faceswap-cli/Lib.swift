@@ -76,9 +76,7 @@ func faces(_ fill: (UnsafeMutablePointer<fs_face>?, Int, UnsafeMutablePointer<In
 
 /// Face detector and landmarker from the common detector flags.
 func detectorAndLandmarker(_ a: Args) throws -> (Handle, Handle) {
-    var o = fs_detector_options()
-    try check(fs_detector_options_init(&o, MemoryLayout<fs_detector_options>.size))
-    try a.setDetectorOptions(&o)
+    var o = try a.detectorOptions()
     let detector = try Handle.make(fs_detector_free) { out in fs_detector_create(&o, out) }
     let landmarker = try Handle.make(fs_landmarker_free) { out in
         if let path = a.string("--landmarks-model") { return fs_landmarker_create(path, out) }

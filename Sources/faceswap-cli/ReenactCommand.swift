@@ -28,7 +28,6 @@ enum ReenactCommand {
         "--smooth-beta", "--crf", "--preset", "--threads"])
     static let switches: Set<String> = ["--help", "--side-by-side", "--no-mouth-fill", "--quiet"]
 
-    /// Reenactment options from the command line.
     /// Reenactment options from the command line (the stream options are set by run()).
     static func options(_ a: Args) throws -> fs_reenact_options {
         var o = fs_reenact_options()

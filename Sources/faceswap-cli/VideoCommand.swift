@@ -41,6 +41,14 @@ enum VideoCommand {
         try a.set("--threads", kind, "threads", threads, in: &o)
     }
 
+    /// Video encoding options from the command line (the preset text is set by run()).
+    static func options(_ a: Args) throws -> fs_video_options {
+        var o = fs_video_options()
+        try check(fs_video_options_init(&o, MemoryLayout<fs_video_options>.size))
+        try setEncoding(a, FS_OPTIONS_VIDEO, crf: \.crf, threads: \.threads, in: &o)
+        return o
+    }
+
     static func run(_ argv: ArraySlice<String>) throws {
         let a = try Args(argv, valued: valued, switches: switches)
         if a.has("--help") { print(help); return }
@@ -49,9 +57,7 @@ enum VideoCommand {
         guard let input = a.string("--input") else { throw UsageError(message: "--input is required (see --help)") }
         guard let output = a.string("-o") ?? a.string("--output") else { throw UsageError(message: "-o OUT is required (see --help)") }
         var stream = try a.streamOptions()
-        var o = fs_video_options()
-        try check(fs_video_options_init(&o, MemoryLayout<fs_video_options>.size))
-        try setEncoding(a, FS_OPTIONS_VIDEO, crf: \.crf, threads: \.threads, in: &o)
+        var o = try options(a)
         let (swapper, source, _) = try SwapCommand.makeSwapper(a, sourcePath: sourcePath)
 
         catchInterrupt()
