@@ -133,9 +133,7 @@ public func _fs_swap(_ sw: OpaquePointer?, _ src: OpaquePointer?, _ target: Opaq
 public func _fs_swap_targets(_ sw: OpaquePointer?, _ target: OpaquePointer?, _ faces: UnsafeMutablePointer<fs_face>?,
                              _ capacity: Int, _ count: UnsafeMutablePointer<Int>?) -> fs_status {
     call("fs_swap_targets") {
-        let n = try required(count, "count")
-        n.pointee = 0
-        try writeFaces(try swapper(sw).targets(in: try image(target)), faces, capacity, n)
+        try listFaces(faces, capacity, count) { try swapper(sw).targets(in: try image(target)) }
     }
 }
 

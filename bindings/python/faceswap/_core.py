@@ -856,14 +856,8 @@ class Detector(_Handle):
         for RGB; (H, W, 4) BGRA/RGBA; (H, W) grey — or an :class:`Image`. No face gives ``[]``.
         """
         with _Borrowed(image, channel_order) as img:
-            capacity = self.max_faces if self.max_faces > 0 else 32
-            while True:
-                faces = (capi.fs_face * capacity)()
-                count = ctypes.c_size_t()
-                _check(lib.fs_detect(self.handle, img.handle, faces, capacity, ctypes.byref(count)))
-                if count.value <= capacity:
-                    return [Face._from_c(faces[i]) for i in range(count.value)]
-                capacity = int(count.value)
+            return _faces_of(lambda faces, capacity, count: lib.fs_detect(self.handle, img.handle, faces, capacity, count),
+                             self.max_faces if self.max_faces > 0 else 32)
 
     __call__ = detect
 
@@ -1321,14 +1315,7 @@ class Swapper(_Handle):
         """The faces of ``target`` that :meth:`swap` replaces (chosen by face index or the
         reference), with landmarks, largest first (``fs_swap_targets``)."""
         with _Borrowed(target, channel_order) as img:
-            capacity = 16
-            while True:
-                faces = (capi.fs_face * capacity)()
-                count = ctypes.c_size_t()
-                _check(lib.fs_swap_targets(self.handle, img.handle, faces, capacity, ctypes.byref(count)))
-                if count.value <= capacity:
-                    return [Face._from_c(faces[i]) for i in range(count.value)]
-                capacity = int(count.value)
+            return _faces_of(lambda faces, capacity, count: lib.fs_swap_targets(self.handle, img.handle, faces, capacity, count))
 
     def swap(self, source: Union[Source, ImageLike], target: ImageLike, return_mask: bool = False,
              channel_order: str = "bgr"):
@@ -1652,9 +1639,9 @@ def _view_of(a: np.ndarray, fmt, channels: int) -> capi.fs_image_view:
     return view
 
 
-def _faces_of(getter) -> list:
-    """Calls getter(faces, capacity, byref(count)) growing the array until all faces fit."""
-    capacity = 8
+def _faces_of(getter, capacity: int = 8) -> list:
+    """Calls getter(faces, capacity, byref(count)) growing the array until all faces fit
+    (``capacity``: the first array's size)."""
     while True:
         faces = (capi.fs_face * capacity)()
         count = ctypes.c_size_t()
