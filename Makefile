@@ -24,9 +24,11 @@ help:
 	@echo "make wheel      dist/faceswap-*.whl: the Python package with the library and what it needs"
 	@echo "make gstreamer / make obs   the GStreamer element and the OBS filter (also built by install/test)"
 
+# The library product first: the CLI links it (Package.swift).
 build:
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --product faceswap
 	@ln -sf libfaceswap.so $(BUILD)/libfaceswap.so.0
+	$(SWIFT) build -c release
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin
@@ -62,6 +64,8 @@ test-plugin: build models
 	FACESWAP_DATA=$(DATA) bash Tests/plugin/run.sh
 
 test-swift: models
+	$(SWIFT) build --product faceswap
+	@ln -sf libfaceswap.so .build/debug/libfaceswap.so.0
 	FACESWAP_DATA=$(DATA) $(SWIFT) test
 
 test-c: build models

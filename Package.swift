@@ -80,9 +80,15 @@ let package = Package(
                 "-Xlinker", "-soname=libfaceswap.so.0",
             ])]
         ),
-        // The CLI carries the Swift runtime inside (no /opt/swift needed once installed).
-        .executableTarget(name: "faceswap-cli", dependencies: ["FaceSwap"],
-                          linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
+        // The CLI is a client of the C ABI like any other: it imports only the public header
+        // (CFaceSwapABI) and links the very libfaceswap.so users get (built first: `make build`
+        // builds the library product, then the rest), found next to it or in ../lib (an installed
+        // prefix). It carries its own Swift runtime (no /opt/swift needed once installed).
+        .executableTarget(name: "faceswap-cli", dependencies: ["CFaceSwapABI"],
+                          linkerSettings: [.linkedLibrary("faceswap"), .unsafeFlags([
+                              "-static-stdlib", "-Xlinker", "-rpath", "-Xlinker", "$ORIGIN",
+                              "-Xlinker", "-rpath", "-Xlinker", "$ORIGIN/../lib",
+                          ])]),
         .executableTarget(name: "faceswap-bench", dependencies: ["FaceSwap"]),
         // The floor: the same OpenCV/dlib calls made directly from C++, built with the shim's flags.
         .executableTarget(

@@ -268,6 +268,9 @@ typedef struct fs_option_info {
     double min, max;               /* the accepted range of INT and FLOAT options (BOOL: 0, 1) */
     double special;                /* e.g. downscale 0 = automatic */
     const char *default_string;    /* FS_OPTION_STRING: the default; else NULL */
+    const char *range_text;        /* what it accepts, for people: "0–1", "(0, 1] or 0", "affine,
+                                      delaunay", "0 or 1", "text" */
+    const char *default_text;      /* the default for people: "0.6", "delaunay", "veryfast" */
 } fs_option_info;
 
 /* The index-th option (in field order) of the struct named by kind, into *info.
@@ -283,6 +286,15 @@ FS_API fs_status fs_option_describe(fs_options_kind kind, size_t index, fs_optio
  * Errors: INVALID_ARGUMENT (as fs_option_describe; name NULL or not an option of the struct: the
  * message lists its options). */
 FS_API fs_status fs_option_find(fs_options_kind kind, const char *name, fs_option_info *info);
+
+/* Checks value for the number option name of the struct named by kind, as creating with it would.
+ * For front ends that take options as text: refuse a value early, with the library's message
+ * ("fs_swap_options: expression 5 is outside 0–1"); enum options take their values (as
+ * fs_enum_parse gives them), switches 0 or 1.
+ * Errors: INVALID_ARGUMENT (unknown kind; name NULL, not an option of the struct or a text option:
+ * the message lists its number options; value outside the option's range, not whole for a whole
+ * number, switch or enum option, not finite: the message names the option and its range). */
+FS_API fs_status fs_option_check(fs_options_kind kind, const char *name, double value);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Images                                                                                      */
@@ -715,6 +727,16 @@ FS_API void fs_source_free(fs_source *source);
 FS_API fs_status fs_swap(const fs_swapper *swapper, const fs_source *source, const fs_image *target,
                          fs_image **out, fs_image **mask, size_t *faces_swapped);
 
+/* The faces of target that fs_swap would replace, with their landmarks, largest first.
+ * Detected, fitted and chosen by the swapper's options (face_index, the reference) exactly as
+ * fs_swap chooses them; nothing is swapped. Written as fs_detect writes (count/capacity); none
+ * chosen is not an error (*count = 0). Thread-safe on a shared swapper.
+ * Errors: INVALID_ARGUMENT (swapper or target not a live handle of its kind; count NULL; faces
+ * NULL with capacity > 0; capacity over any array), TOO_LARGE (the detector's upsampling, as
+ * fs_detect). */
+FS_API fs_status fs_swap_targets(const fs_swapper *swapper, const fs_image *target, fs_face *faces,
+                                 size_t capacity, size_t *count);
+
 /* As fs_swap, writing into target's own pixels (e.g. an fs_image_wrap of a video frame).
  * Errors: INVALID_ARGUMENT, NO_FACE, TOO_LARGE (as fs_swap). */
 FS_API fs_status fs_swap_inplace(const fs_swapper *swapper, const fs_source *source,
@@ -761,6 +783,39 @@ typedef struct fs_swap_metrics {
 FS_API fs_status fs_eval_swap(const fs_swapper *swapper, const fs_image *source,
                               const fs_image *target, const fs_image *result,
                               fs_swap_metrics *metrics);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Pictures for people: faces drawn, images side by side, a face before | after                */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Draws each face's box (green), detector rectangle (blue) and landmarks (red dots) onto image.
+ * In place, on a BGR8 image (fs_image_convert one first); lines and dots grow with images over
+ * 800 px. faces (count of them, as fs_detect and fs_landmarks_fit give them) are borrowed; what
+ * lies outside the image is clipped. count 0 draws nothing. Writes the image: see Thread safety.
+ * Errors: INVALID_ARGUMENT (image not a live fs_image; faces NULL with count > 0; count over
+ * 100000; a face's num_landmarks outside 0–68), UNSUPPORTED (image not BGR8). */
+FS_API fs_status fs_draw_faces(fs_image *image, const fs_face *faces, size_t count);
+
+/* A new BGR8 image of images[0..count) side by side, left to right, each scaled to one height.
+ * Each keeps its aspect ratio (width rounded, at least 1); gap black columns lie between them.
+ * height 0 means 512. An image already of that height is copied pixel for pixel. The images are
+ * borrowed for the call; *out is freed with fs_image_free.
+ * Errors: INVALID_ARGUMENT (images or out NULL; count 0 or over 64; an entry not a live fs_image;
+ * height outside 0–FS_MAX_IMAGE_SIDE; gap outside 0–4096), TOO_LARGE (the result over the pixel
+ * limits), OUT_OF_MEMORY. */
+FS_API fs_status fs_image_montage(const fs_image *const *images, size_t count, int32_t height,
+                                  int32_t gap, fs_image **out);
+
+/* One face before | after a swap, to judge its edge: a new BGR8 image in *out.
+ * The face's box (the detector's square with its margin, clipped to the image; whole pixels
+ * around it) cut from before and from after, side by side with an 8-pixel gap, at 2x when the
+ * box's longer side is under 256 px. face is in before's coordinates (fs_swap_targets gives the
+ * faces a swap replaced); after has before's size.
+ * Errors: INVALID_ARGUMENT (before or after not a live fs_image; their sizes differ; face or out
+ * NULL; face's box not finite or outside the image; num_landmarks outside 0–68), TOO_LARGE (the
+ * 2x picture over the pixel limits), OUT_OF_MEMORY. */
+FS_API fs_status fs_face_compare(const fs_image *before, const fs_image *after, const fs_face *face,
+                                 fs_image **out);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Video: frame streams and video files                                                        */
@@ -1199,6 +1254,16 @@ FS_API fs_status fs_trainer_get_iteration(const fs_trainer *trainer, int64_t *it
  * Errors: INVALID_ARGUMENT (trainer not a live fs_trainer; out NULL). */
 FS_EXPERIMENTAL
 FS_API fs_status fs_trainer_preview(fs_trainer *trainer, fs_image **out);
+/* Describes the model being trained in *info, as fs_model_get_info (iterations and seconds so far).
+ * Errors: INVALID_ARGUMENT (trainer not a live fs_trainer; info NULL or its struct_size 0, below
+ * 8 or over FS_STRUCT_SIZE_MAX). */
+FS_EXPERIMENTAL
+FS_API fs_status fs_trainer_get_model_info(const fs_trainer *trainer, fs_model_info *info);
+/* The number of faces the trainer read from faces_a and from faces_b.
+ * Errors: INVALID_ARGUMENT (trainer not a live fs_trainer; faces_a or faces_b NULL). */
+FS_EXPERIMENTAL
+FS_API fs_status fs_trainer_get_face_counts(const fs_trainer *trainer, int64_t *faces_a,
+                                            int64_t *faces_b);
 
 /* ========================================================================================== */
 /* END EXPERIMENTAL SECTION                                                                    */

@@ -35,14 +35,23 @@ func writeFaces(_ faces: [Face], _ out: UnsafeMutablePointer<fs_face>?, _ capaci
     for (i, f) in faces.prefix(capacity).enumerated() { out![i] = fs_face(f) }
 }
 
+/// The body of a call that lists faces (fs_detect, fs_stream_get_faces, fs_swap_targets): *count
+/// is required and 0 until `find` succeeds, then its faces go into the caller's array (writeFaces).
+func listFaces(_ out: UnsafeMutablePointer<fs_face>?, _ capacity: Int, _ count: UnsafeMutablePointer<Int>?,
+               _ find: () throws -> [Face]) throws {
+    let n = try required(count, "count")
+    n.pointee = 0
+    try writeFaces(try find(), out, capacity, n)
+}
+
 @_cdecl("fs_detect")
 public func _fs_detect(_ h: OpaquePointer?, _ img: OpaquePointer?, _ faces: UnsafeMutablePointer<fs_face>?,
                        _ capacity: Int, _ count: UnsafeMutablePointer<Int>?) -> fs_status {
     call("fs_detect") {
-        let n = try required(count, "count")
-        n.pointee = 0
-        let det = try Registry.shared.get(h, .detector, as: Detector.self)
-        try writeFaces(try det.detect(try image(img)), faces, capacity, n)
+        try listFaces(faces, capacity, count) {
+            let det = try Registry.shared.get(h, .detector, as: Detector.self)
+            return try det.detect(try image(img))
+        }
     }
 }
 

@@ -81,25 +81,29 @@ extension fs_model_info: OutputStruct {
     static var minSize: Int { leadingSize(\fs_model_info.size) }
 }
 
+/// What fs_model_get_info and fs_trainer_get_model_info say of a model.
+func modelInfo(_ m: FaceModel) -> fs_model_info {
+    let c = m.parameterCounts
+    var i = fs_model_info()
+    i.size = Int32(m.info.size)
+    i.bottleneck = Int32(m.info.bottleneck)
+    i.iterations = Int64(m.info.iterations)
+    i.seconds = m.info.seconds
+    i.encoder_parameters = Int64(c.encoder)
+    i.decoder_parameters = Int64(c.decoder)
+    i.shift_a = (Float(m.info.shiftA[0]), Float(m.info.shiftA[1]), Float(m.info.shiftA[2]))
+    copyLabel(m.info.nameA, into: &i.name_a)
+    copyLabel(m.info.nameB, into: &i.name_b)
+    i.has_training_state = m.info.trainingState ? 1 : 0
+    return i
+}
+
 @_cdecl("fs_model_get_info")
 public func _fs_model_get_info(_ h: OpaquePointer?, _ out: UnsafeMutablePointer<fs_model_info>?) -> fs_status {
     call("fs_model_get_info") {
         let o = try required(out, "info")
         let size = try outputSize(o, "info")!
-        let m = try model(h)
-        let c = m.parameterCounts
-        var i = fs_model_info()
-        i.size = Int32(m.info.size)
-        i.bottleneck = Int32(m.info.bottleneck)
-        i.iterations = Int64(m.info.iterations)
-        i.seconds = m.info.seconds
-        i.encoder_parameters = Int64(c.encoder)
-        i.decoder_parameters = Int64(c.decoder)
-        i.shift_a = (Float(m.info.shiftA[0]), Float(m.info.shiftA[1]), Float(m.info.shiftA[2]))
-        copyLabel(m.info.nameA, into: &i.name_a)
-        copyLabel(m.info.nameB, into: &i.name_b)
-        i.has_training_state = m.info.trainingState ? 1 : 0
-        writeOutput(i, o, declared: size)
+        writeOutput(modelInfo(try model(h)), o, declared: size)
     }
 }
 
@@ -189,5 +193,24 @@ public func _fs_trainer_preview(_ h: OpaquePointer?, _ out: UnsafeMutablePointer
     call("fs_trainer_preview") {
         let o = try output(out)
         o.pointee = Registry.shared.add(try trainer(h).preview(), .image)
+    }
+}
+
+@_cdecl("fs_trainer_get_model_info")
+public func _fs_trainer_get_model_info(_ h: OpaquePointer?, _ out: UnsafeMutablePointer<fs_model_info>?) -> fs_status {
+    call("fs_trainer_get_model_info") {
+        let o = try required(out, "info")
+        let size = try outputSize(o, "info")!
+        writeOutput(modelInfo(try trainer(h).model), o, declared: size)
+    }
+}
+
+@_cdecl("fs_trainer_get_face_counts")
+public func _fs_trainer_get_face_counts(_ h: OpaquePointer?, _ a: UnsafeMutablePointer<Int64>?, _ b: UnsafeMutablePointer<Int64>?) -> fs_status {
+    call("fs_trainer_get_face_counts") {
+        let t = try trainer(h)
+        let oa = try required(a, "faces_a"), ob = try required(b, "faces_b")
+        oa.pointee = Int64(t.facesA)
+        ob.pointee = Int64(t.facesB)
     }
 }

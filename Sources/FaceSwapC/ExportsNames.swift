@@ -85,6 +85,8 @@ func optionInfo(_ spec: OptionSpec) -> fs_option_info {
     o.max = spec.max
     o.special = spec.special ?? 0
     o.default_string = spec.defaultString.map { staticStrings.get($0) }
+    o.range_text = staticStrings.get(spec.rangeText)
+    o.default_text = staticStrings.get(spec.defaultText)
     return o
 }
 
@@ -114,5 +116,18 @@ public func _fs_option_find(_ kind: fs_options_kind, _ name: UnsafePointer<CChar
             throw invalid("\(group.cStruct) has no option '\(n)': its options are \(group.specs.map(\.name).joined(separator: ", "))")
         }
         writeOutput(optionInfo(spec), out, declared: size)
+    }
+}
+
+@_cdecl("fs_option_check")
+public func _fs_option_check(_ kind: fs_options_kind, _ name: UnsafePointer<CChar>?, _ value: Double) -> fs_status {
+    call("fs_option_check") {
+        let group = try optionGroup(kind)
+        let n = try string(name, "name")
+        guard let spec = group.spec(n), spec.type != .string else {
+            throw invalid("\(group.cStruct) has no number option '\(n)': its number options are " +
+                          group.specs.filter { $0.type != .string }.map(\.name).joined(separator: ", "))
+        }
+        try spec.check(value, in: group)
     }
 }

@@ -129,6 +129,14 @@ public func _fs_swap(_ sw: OpaquePointer?, _ src: OpaquePointer?, _ target: Opaq
     }
 }
 
+@_cdecl("fs_swap_targets")
+public func _fs_swap_targets(_ sw: OpaquePointer?, _ target: OpaquePointer?, _ faces: UnsafeMutablePointer<fs_face>?,
+                             _ capacity: Int, _ count: UnsafeMutablePointer<Int>?) -> fs_status {
+    call("fs_swap_targets") {
+        try listFaces(faces, capacity, count) { try swapper(sw).targets(in: try image(target)) }
+    }
+}
+
 @_cdecl("fs_swap_inplace")
 public func _fs_swap_inplace(_ sw: OpaquePointer?, _ src: OpaquePointer?, _ target: OpaquePointer?, _ count: UnsafeMutablePointer<Int>?) -> fs_status {
     call("fs_swap_inplace") {

@@ -52,9 +52,7 @@ public func _fs_stream_push_view(_ h: OpaquePointer?, _ v: UnsafePointer<fs_imag
 @_cdecl("fs_stream_get_faces")
 public func _fs_stream_get_faces(_ h: OpaquePointer?, _ faces: UnsafeMutablePointer<fs_face>?, _ capacity: Int, _ count: UnsafeMutablePointer<Int>?) -> fs_status {
     call("fs_stream_get_faces") {
-        let n = try required(count, "count")
-        n.pointee = 0
-        try writeFaces(try stream(h).faces, faces, capacity, n)
+        try listFaces(faces, capacity, count) { try stream(h).faces }
     }
 }
 

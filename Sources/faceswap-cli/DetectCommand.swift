@@ -1,4 +1,4 @@
-import FaceSwap
+import CFaceSwapABI
 
 enum DetectCommand {
     static let help = """
@@ -21,22 +21,23 @@ enum DetectCommand {
         let a = try Args(argv, valued: valued, switches: switches)
         if a.has("--help") { print(help); return }
         guard a.positional.count == 1 else { throw UsageError(message: "detect needs exactly one IMAGE (see --help)") }
-        let image = try Image.load(path: a.positional[0])
-        let detector = try Detector(try a.detectorOptions())
-        let landmarker = try Landmarker(modelPath: a.string("--landmarks-model"))
-        let faces = try detector.detect(image).map { try landmarker.fit(image, $0) }
+        if let d = a.string("--draw") { try Options.checkImagePath("--draw", d) }
+        let image = try Images.load(a.positional[0])
+        let (detector, landmarker) = try detectorAndLandmarker(a)
+        var found = try faces { fs_detect(detector.pointer, image.pointer, $0, $1, $2) }
+        for i in found.indices { try check(fs_landmarks_fit(landmarker.pointer, image.pointer, &found[i])) }
         if a.has("--json") {
-            print("{\"faces\":[" + faces.map(JSON.face).joined(separator: ",") + "]}")
+            print("{\"faces\":[" + found.map(JSON.face).joined(separator: ",") + "]}")
         } else {
-            print("\(faces.count) face(s)")
-            for (i, f) in faces.enumerated() {
+            print("\(found.count) face(s)")
+            for (i, f) in found.enumerated() {
                 print("face \(i): box \(JSON.number(f.box.x)),\(JSON.number(f.box.y)) \(JSON.number(f.box.width))x\(JSON.number(f.box.height))  score \(JSON.number(f.score))")
             }
         }
         if let out = a.string("--draw") {
-            let canvas = try image.ensuring(.bgr8).copy()
-            try Overlay.faces(faces, on: canvas)
-            try canvas.save(path: out)
+            let canvas = try Handle.make(fs_image_free) { fs_image_convert(image.pointer, FS_FORMAT_BGR8, $0) }
+            try check(fs_draw_faces(canvas.pointer, found, found.count))
+            try Images.save(canvas, out)
         }
     }
 }

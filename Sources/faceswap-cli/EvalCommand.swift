@@ -1,4 +1,4 @@
-import FaceSwap
+import CFaceSwapABI
 
 enum EvalCommand {
     static let help = """
@@ -19,23 +19,26 @@ enum EvalCommand {
         let a = try Args(argv, valued: valued, switches: switches)
         if a.has("--help") { print(help); return }
         guard a.positional.count == 3 else { throw UsageError(message: "eval needs SOURCE TARGET RESULT (see --help)") }
-        let images = try a.positional.map { try Image.load(path: $0) }
-        let detector = try Detector(try a.detectorOptions())
-        let landmarker = try Landmarker(modelPath: a.string("--landmarks-model"))
-        let recognizer = try? Recognizer()
-        let m = try Evaluator.evaluate(source: images[0], target: images[1], result: images[2], detector: detector,
-                                       landmarker: landmarker, recognizer: recognizer)
-        func opt(_ v: Double?) -> String { v.map(JSON.number) ?? "null" }
+        let images = try a.positional.map { try Images.load($0) }
+        let (detector, landmarker) = try detectorAndLandmarker(a)
+        let recognizer = try? Handle.make(fs_recognizer_free) { fs_recognizer_create(nil, $0) }  // optional model
+        let swapper = try Handle.make(fs_swapper_free) {
+            fs_swapper_create(detector.pointer, landmarker.pointer, recognizer?.pointer, nil, $0)
+        }
+        var m = fs_swap_metrics()
+        m.struct_size = UInt32(MemoryLayout<fs_swap_metrics>.size)
+        try check(fs_eval_swap(swapper.pointer, images[0].pointer, images[1].pointer, images[2].pointer, &m))
+        let redetected = m.redetected != 0
         if a.has("--json") {
-            print("{\"identity_to_source\":\(opt(m.identityToSource)),\"identity_to_target\":\(opt(m.identityToTarget)),"
-                + "\"landmark_error\":\(JSON.number(m.landmarkError)),\"changed_outside\":\(JSON.number(m.changedOutside)),"
-                + "\"seam_score\":\(JSON.number(m.seamScore)),\"redetected\":\(m.redetected)}")
+            print("{\"identity_to_source\":\(JSON.number(m.identity_to_source)),\"identity_to_target\":\(JSON.number(m.identity_to_target)),"
+                + "\"landmark_error\":\(JSON.number(m.landmark_error)),\"changed_outside\":\(JSON.number(m.changed_outside)),"
+                + "\"seam_score\":\(JSON.number(m.seam_score)),\"redetected\":\(redetected)}")
         } else {
-            print("identity distance to source  \(opt(m.identityToSource))\(recognizer == nil ? "  (face-recognition model not installed)" : "")")
-            print("identity distance to target  \(opt(m.identityToTarget))")
-            print("landmark error vs target     \(JSON.number(m.landmarkError)) of the inter-ocular distance\(m.redetected ? "" : " (face not re-detected)")")
-            print("changed outside the face     \(JSON.number(m.changedOutside * 100)) % of pixels")
-            print("seam score                   \(JSON.number(m.seamScore))")
+            print("identity distance to source  \(JSON.number(m.identity_to_source))\(recognizer == nil ? "  (face-recognition model not installed)" : "")")
+            print("identity distance to target  \(JSON.number(m.identity_to_target))")
+            print("landmark error vs target     \(JSON.number(m.landmark_error)) of the inter-ocular distance\(redetected ? "" : " (face not re-detected)")")
+            print("changed outside the face     \(JSON.number(m.changed_outside * 100)) % of pixels")
+            print("seam score                   \(JSON.number(m.seam_score))")
         }
     }
 }

@@ -1,7 +1,4 @@
-import FaceSwap
-#if canImport(Glibc)
-import Glibc
-#endif
+import CFaceSwapABI
 
 enum ExtractCommand {
     static let help = """
@@ -14,15 +11,15 @@ enum ExtractCommand {
     `faceswap train --faces-a DIR --faces-b DIR` learns from.
 
       -o, --output DIR         folder for the crops (created if missing)
-      --size N                 crop side in pixels (\(Args.about(ExtractOptions.self, "size")))
-      --padding P              room around the face, as a fraction of the crop (\(Args.about(ExtractOptions.self, "padding")))
+      --size N                 crop side in pixels (\(Options.about(FS_OPTIONS_EXTRACT, "size")))
+      --padding P              room around the face, as a fraction of the crop (\(Options.about(FS_OPTIONS_EXTRACT, "padding")))
       --min-sharpness V        skip faces whose Laplacian variance is below V; 0 keeps all
-                               (\(Args.about(ExtractOptions.self, "min_sharpness")))
+                               (\(Options.about(FS_OPTIONS_EXTRACT, "min_sharpness")))
       --duplicate D            skip faces within D grey levels (mean abs difference of 32x32
                                thumbnails) of one already kept from the same input; 0 keeps all
-                               (\(Args.about(ExtractOptions.self, "duplicate_distance")))
-      --every N                video: look at every N-th frame (\(Args.about(ExtractOptions.self, "every_nth_frame")))
-      --faces N                at most N faces per image or frame, largest first (\(Args.about(ExtractOptions.self, "max_faces")))
+                               (\(Options.about(FS_OPTIONS_EXTRACT, "duplicate_distance")))
+      --every N                video: look at every N-th frame (\(Options.about(FS_OPTIONS_EXTRACT, "every_nth_frame")))
+      --faces N                at most N faces per image or frame, largest first (\(Options.about(FS_OPTIONS_EXTRACT, "max_faces")))
       --quiet                  no progress bar
     \(Args.detectorHelp)
     """
@@ -32,12 +29,16 @@ enum ExtractCommand {
     static let switches: Set<String> = ["--help", "--quiet"]
 
     /// Extraction options from the command line.
-    static func options(_ a: Args) throws -> ExtractOptions {
-        var o = ExtractOptions()
-        for (flag, name) in [("--size", "size"), ("--padding", "padding"), ("--min-sharpness", "min_sharpness"),
-                             ("--duplicate", "duplicate_distance"), ("--every", "every_nth_frame"), ("--faces", "max_faces")] {
-            try a.set(flag, name, in: &o)
-        }
+    static func options(_ a: Args) throws -> fs_extract_options {
+        var o = fs_extract_options()
+        try check(fs_extract_options_init(&o, MemoryLayout<fs_extract_options>.size))
+        let k = FS_OPTIONS_EXTRACT
+        try a.set("--size", k, "size", \.size, in: &o)
+        try a.set("--padding", k, "padding", \.padding, in: &o)
+        try a.set("--min-sharpness", k, "min_sharpness", \.min_sharpness, in: &o)
+        try a.set("--duplicate", k, "duplicate_distance", \.duplicate_distance, in: &o)
+        try a.set("--every", k, "every_nth_frame", \.every_nth_frame, in: &o)
+        try a.set("--faces", k, "max_faces", \.max_faces, in: &o)
         return o
     }
 
@@ -46,18 +47,18 @@ enum ExtractCommand {
         if a.has("--help") { print(help); return }
         guard !a.positional.isEmpty else { throw UsageError(message: "give at least one photo, folder or video (see --help)") }
         guard let out = a.string("-o") ?? a.string("--output") else { throw UsageError(message: "-o DIR is required (see --help)") }
-        let o = try options(a)
-        let extractor = try Extractor(detector: try Detector(try a.detectorOptions()),
-                                      landmarker: try Landmarker(modelPath: a.string("--landmarks-model")), options: o)
-        signal(SIGINT) { _ in interrupted = 1 }
+        var o = try options(a)
+        let (detector, landmarker) = try detectorAndLandmarker(a)
+        catchInterrupt()
         let bar = a.has("--quiet") ? nil : Terminal.Progress("extracting", total: 0, unit: "frames/s")
-        let s = try extractor.run(a.positional, into: out) { done, total in
-            bar?.update(done, total: total)
-            return interrupted == 0
+        var s = fs_extract_stats()
+        s.struct_size = UInt32(MemoryLayout<fs_extract_stats>.size)
+        try withCStrings(a.positional) { inputs in
+            try check(fs_extract(detector.pointer, landmarker.pointer, inputs, inputs.count, out, &o, progressCallback, userPointer(bar), &s))
         }
         bar?.finish()
-        Terminal.error("faceswap: \(s.frames) images/frames: \(s.framesByFaceCount[0]) without a face, \(s.framesByFaceCount[1]) with one, " +
-                       "\(s.framesByFaceCount[2]) with more; \(s.facesFound) faces found, \(s.skippedBlurry) blurry and " +
-                       "\(s.skippedDuplicate) duplicates skipped, \(s.written) written to \(out)")
+        Terminal.error("faceswap: \(s.frames) images/frames: \(s.frames_without_face) without a face, \(s.frames_with_one_face) with one, " +
+                       "\(s.frames_with_more_faces) with more; \(s.faces_found) faces found, \(s.skipped_blurry) blurry and " +
+                       "\(s.skipped_duplicate) duplicates skipped, \(s.written) written to \(out)")
     }
 }

@@ -1,12 +1,10 @@
-import FaceSwap
+import CFaceSwapABI
 
 /// Minimal JSON writing for the CLI's --json outputs.
 ///
-/// Kept by hand on purpose (unlike the face sidecar, which the library both writes and reads
-/// through nlohmann::json in the shim): the CLI only writes, two small documents of fixed keys,
-/// numbers and booleans (`detect --json`, `eval --json`; no strings, so nothing to escape), and
-/// never parses JSON; non-finite numbers become null. A library here would need a C bridge for a
-/// whole value tree (the CLI links the Swift core, not the C++ shim) larger than this file.
+/// Kept by hand on purpose: the CLI only writes two small documents of fixed keys, numbers and
+/// booleans (`detect --json`, `eval --json`; no strings, so nothing to escape), and never parses
+/// JSON; non-finite numbers become null.
 enum JSON {
     static func number(_ v: Double) -> String {
         guard v.isFinite else { return "null" }
@@ -14,10 +12,10 @@ enum JSON {
         if r == r.rounded() && abs(r) < 1e15 { return String(Int(r)) }
         return "\(r)"
     }
-    static func face(_ f: Face) -> String {
-        let box = [f.box.x, f.box.y, f.box.width, f.box.height].map(number).joined(separator: ",")
-        let rect = [f.rect.x, f.rect.y, f.rect.width, f.rect.height].map(number).joined(separator: ",")
-        let lm = f.landmarks.map { "[\(number($0.x)),\(number($0.y))]" }.joined(separator: ",")
-        return "{\"box\":[\(box)],\"rect\":[\(rect)],\"score\":\(number(f.score)),\"landmarks\":[\(lm)]}"
+    static func number(_ v: Float) -> String { number(Double(v)) }
+    static func rect(_ r: fs_rect) -> String { [r.x, r.y, r.width, r.height].map(number).joined(separator: ",") }
+    static func face(_ f: fs_face) -> String {
+        let lm = landmarks(f).map { "[\(number($0.x)),\(number($0.y))]" }.joined(separator: ",")
+        return "{\"box\":[\(rect(f.box))],\"rect\":[\(rect(f.rect))],\"score\":\(number(f.score)),\"landmarks\":[\(lm)]}"
     }
 }

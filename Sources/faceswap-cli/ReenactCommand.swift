@@ -1,7 +1,4 @@
-import FaceSwap
-#if canImport(Glibc)
-import Glibc
-#endif
+import CFaceSwapABI
 
 enum ReenactCommand {
     static let help = """
@@ -16,12 +13,12 @@ enum ReenactCommand {
       -o, --output PATH        result (.mp4, .mkv or .mov), the photo's size
       --side-by-side           write driver | result next to each other
       --expression S           scale of the expression transfer; above 1 exaggerates
-                               (\(Args.about(ReenactOptions.self, "expression")))
-      --head-motion S          share of the driver's head motion applied (\(Args.about(ReenactOptions.self, "head_motion")))
+                               (\(Options.about(FS_OPTIONS_REENACT, "expression")))
+      --head-motion S          share of the driver's head motion applied (\(Options.about(FS_OPTIONS_REENACT, "head_motion")))
       --no-mouth-fill          do not fill an opening mouth from the driver's
       --detect-every N, --smooth-cutoff HZ, --smooth-beta B   tracking and smoothing (as `video`)
-      --crf Q, --preset P      H.264 settings (as `video`: \(VideoEncoding().crf), \(VideoEncoding().preset))
-      --threads N              threads to use (as `video`; \(Args.about(VideoEncoding.self, "threads")))
+      --crf Q, --preset P      H.264 settings (as `video`: \(Options.defaultText(FS_OPTIONS_VIDEO, "crf")), \(Options.defaultText(FS_OPTIONS_VIDEO, "preset")))
+      --threads N              threads to use (as `video`; \(Options.about(FS_OPTIONS_VIDEO, "threads")))
       --quiet                  no progress bar
     \(Args.detectorHelp)
     """
@@ -31,14 +28,15 @@ enum ReenactCommand {
         "--smooth-beta", "--crf", "--preset", "--threads"])
     static let switches: Set<String> = ["--help", "--side-by-side", "--no-mouth-fill", "--quiet"]
 
-    /// Reenactment options from the command line.
-    static func options(_ a: Args) throws -> ReenactOptions {
-        var o = ReenactOptions()
-        try a.set("--expression", "expression", in: &o)
-        try a.set("--head-motion", "head_motion", in: &o)
-        a.set(switch: "--no-mouth-fill", "mouth_fill", to: false, in: &o)
-        a.set(switch: "--side-by-side", "side_by_side", to: true, in: &o)
-        o.stream = try a.streamOptions()
+    /// Reenactment options from the command line (the stream options are set by run()).
+    static func options(_ a: Args) throws -> fs_reenact_options {
+        var o = fs_reenact_options()
+        try check(fs_reenact_options_init(&o, MemoryLayout<fs_reenact_options>.size))
+        try a.set("--expression", FS_OPTIONS_REENACT, "expression", \.expression, in: &o)
+        try a.set("--head-motion", FS_OPTIONS_REENACT, "head_motion", \.head_motion, in: &o)
+        a.set(switch: "--no-mouth-fill", \.mouth_fill, to: false, in: &o)
+        a.set(switch: "--side-by-side", \.side_by_side, to: true, in: &o)
+        try VideoCommand.setEncoding(a, FS_OPTIONS_VIDEO, crf: \.crf, threads: \.threads, in: &o)
         return o
     }
 
@@ -49,26 +47,27 @@ enum ReenactCommand {
         guard let sourcePath = a.string("--source") else { throw UsageError(message: "--source is required (see --help)") }
         guard let driving = a.string("--driving") else { throw UsageError(message: "--driving is required (see --help)") }
         guard let output = a.string("-o") ?? a.string("--output") else { throw UsageError(message: "-o OUT is required (see --help)") }
-        let o = try options(a)
-        let detector = try Detector(try a.detectorOptions())
-        let landmarker = try Landmarker(modelPath: a.string("--landmarks-model"))
-        let photo = try Image.load(path: sourcePath)
-        let reenactor: Reenactor
-        do {
-            reenactor = try Reenactor(detector: detector, landmarker: landmarker, source: photo, options: o)
-        } catch let e as FaceSwapError where e.status == .noFace {
-            throw FaceSwapError(.noFace, "'\(sourcePath)': \(e.message)")
+        var o = try options(a)
+        var stream = try a.streamOptions()
+        let (detector, landmarker) = try detectorAndLandmarker(a)
+        let photo = try Images.load(sourcePath)
+        let reenactor = try about("'\(sourcePath)'") {
+            try withUnsafePointer(to: &stream) { s in
+                o.stream = s
+                defer { o.stream = nil }
+                return try Handle.make(fs_reenactor_free) { fs_reenactor_create(detector.pointer, landmarker.pointer, photo.pointer, &o, $0) }
+            }
         }
-        signal(SIGINT) { _ in interrupted = 1 }
+        catchInterrupt()
         let bar = a.has("--quiet") ? nil : Terminal.Progress("reenacting", total: 0)
-        let encoding = try a.videoEncoding()
-        let result = try ReenactJob.run(reenactor: reenactor, driving: driving, output: output, sideBySide: o.sideBySide,
-                                        encoding: encoding) { done, total in
-            bar?.update(done, total: total)
-            return interrupted == 0
+        var stats = fs_video_stats()
+        stats.struct_size = UInt32(MemoryLayout<fs_video_stats>.size)
+        try withCStrings([a.string("--preset") ?? ""]) { preset in
+            if a.string("--preset") != nil { o.preset = preset[0] }
+            try check(fs_reenact_video(reenactor.pointer, driving, output, &o, progressCallback, userPointer(bar), &stats))
         }
         bar?.finish()
-        let fps = Double(result.frames) / max(result.seconds, 1e-6)
-        Terminal.error("faceswap: \(result.frames) frames (\(result.framesWithFaces) with the driver's face) in \(JSON.number(result.seconds)) s, \(JSON.number(fps)) fps -> \(output)")
+        let fps = Double(stats.frames) / max(stats.seconds, 1e-6)
+        Terminal.error("faceswap: \(stats.frames) frames (\(stats.frames_with_faces) with the driver's face) in \(JSON.number(stats.seconds)) s, \(JSON.number(fps)) fps -> \(output)")
     }
 }

@@ -1,7 +1,4 @@
-import FaceSwap
-
-/// The names of an enumeration as a help text shows them: "affine|delaunay".
-func names(_ kind: EnumKind) -> String { kind.canonicalNames.joined(separator: "|") }
+import CFaceSwapABI
 
 enum SwapCommand {
     static let help = """
@@ -22,34 +19,34 @@ enum SwapCommand {
                                  the features by --expression)
       --target PATH              photo to put it into
       -o, --output PATH          result (.png or .jpg; written atomically)
-      --mode \(names(.convertMode))     conversion: one global affine, or piecewise-affine over a Delaunay
-                                 mesh that follows B's expression (\(Args.about(SwapOptions.self, "mode")))
-      --color \(names(.colorMode))
-                                 colour correction inside the face mask (\(Args.about(SwapOptions.self, "color")))
+      --mode \(Options.names(FS_ENUM_CONVERT_MODE))     conversion: one global affine, or piecewise-affine over a Delaunay
+                                 mesh that follows B's expression (\(Options.about(FS_OPTIONS_SWAP, "mode")))
+      --color \(Options.names(FS_ENUM_COLOR_MODE))
+                                 colour correction inside the face mask (\(Options.about(FS_OPTIONS_SWAP, "color")))
       --color-strength S         how much of that correction applies: 0 the source's own colours,
-                                 1 the full match (\(Args.about(SwapOptions.self, "color_strength")))
-      --blend \(names(.blendMode))
-                                 blending (\(Args.about(SwapOptions.self, "blend")): Laplacian pyramid; poisson: a
+                                 1 the full match (\(Options.about(FS_OPTIONS_SWAP, "color_strength")))
+      --blend \(Options.names(FS_ENUM_BLEND_MODE))
+                                 blending (\(Options.about(FS_OPTIONS_SWAP, "blend")): Laplacian pyramid; poisson: a
                                  fast membrane solution; poisson-exact: OpenCV seamlessClone, slower)
       --faces all|N              replace every face (default) or only the N-th largest (0 = largest)
       --reference R.jpg          replace only faces of the person in R (needs the face-recognition
                                  model, see README)
       --source-face N            which face of A to use (default 0, the largest)
       --expression E             delaunay: how far the eyes, brows, nose and mouth take B's shape
-                                 and expression (1) or keep A's (0); \(Args.about(SwapOptions.self, "expression"))
+                                 and expression (1) or keep A's (0); \(Options.about(FS_OPTIONS_SWAP, "expression"))
       --forehead F               raise the mask above the brows by F of the face height
-                                 (\(Args.about(SwapOptions.self, "forehead")))
-      --feather F                feather radius, fraction of face size (\(Args.about(SwapOptions.self, "feather")))
+                                 (\(Options.about(FS_OPTIONS_SWAP, "forehead")))
+      --feather F                feather radius, fraction of face size (\(Options.about(FS_OPTIONS_SWAP, "feather")))
       --erode E                  shrink the mask by E of the face size; negative grows
-                                 (\(Args.about(SwapOptions.self, "erode")))
+                                 (\(Options.about(FS_OPTIONS_SWAP, "erode")))
       --source-mouth             use A's mouth interior too (default: keep B's teeth and tongue,
                                  which follow B's expression)
       --keep-unmatched           if B has no (matching) face, write B unchanged instead of failing
       --compare PATH             also write source | target | result side by side, and for each
                                  face PATH-face1.EXT, ...: target | result cropped to the face
-                                 (2× when the face is under \(Montage.smallFace) px), to judge the edge
+                                 (2× when the face is small: see fs_face_compare), to judge the edge
       --mask PATH                also write the blend mask (grey PNG)
-      --quality Q                JPEG quality 1-100 (default 92)
+      --quality Q                JPEG quality 1-100 (default: the library's)
     \(Args.detectorHelp)
     """
 
@@ -58,53 +55,66 @@ enum SwapCommand {
         "--source-face", "--forehead", "--expression", "--feather", "--erode", "--compare", "--mask", "--quality", "--model"])
     static let switches: Set<String> = ["--help", "--source-mouth", "--keep-unmatched", "--reverse", "--model-mask", "--model-shape"]
 
-    /// Swap options from the command line (shared with `video` and the plugin's parameter strings).
-    static func options(_ a: Args) throws -> SwapOptions {
-        var o = SwapOptions()
-        for (flag, name) in [("--mode", "mode"), ("--color", "color"), ("--color-strength", "color_strength"),
-                             ("--blend", "blend"), ("--forehead", "forehead"),
-                             ("--expression", "expression"), ("--feather", "feather"), ("--erode", "erode")] {
-            try a.set(flag, name, in: &o)
-        }
+    /// Swap options from the command line (shared with `video`).
+    static func options(_ a: Args) throws -> fs_swap_options {
+        var o = fs_swap_options()
+        try check(fs_swap_options_init(&o, MemoryLayout<fs_swap_options>.size))
+        let k = FS_OPTIONS_SWAP
+        try a.set("--mode", k, "mode", \.mode, in: &o)
+        try a.set("--color", k, "color", \.color, in: &o)
+        try a.set("--color-strength", k, "color_strength", \.color_strength, in: &o)
+        try a.set("--blend", k, "blend", \.blend, in: &o)
+        try a.set("--forehead", k, "forehead", \.forehead, in: &o)
+        try a.set("--expression", k, "expression", \.expression, in: &o)
+        try a.set("--feather", k, "feather", \.feather, in: &o)
+        try a.set("--erode", k, "erode", \.erode, in: &o)
         if let f = a.string("--faces"), f != "all" {
-            guard let n = Int(f), n >= 0 else { throw UsageError(message: "--faces must be 'all' or a face number (0 = largest), not '\(f)'") }
-            o.faceIndex = n
+            guard let n = Int32(f), n >= 0 else { throw UsageError(message: "--faces must be 'all' or a face number (0 = largest), not '\(f)'") }
+            guard fs_option_check(k, "face_index", Double(n)) == FS_OK else { throw UsageError(message: "--faces \(f): \(Options.message())") }
+            o.face_index = n
         }
-        a.set(switch: "--source-mouth", "keep_mouth", to: false, in: &o)
-        a.set(switch: "--keep-unmatched", "keep_unmatched", to: true, in: &o)
+        a.set(switch: "--source-mouth", \.keep_mouth, to: false, in: &o)
+        a.set(switch: "--keep-unmatched", \.keep_unmatched, to: true, in: &o)
+        a.set(switch: "--model-mask", \.use_model_mask, to: true, in: &o)
+        a.set(switch: "--model-shape", \.keep_model_shape, to: true, in: &o)
         return o
     }
 
-    /// The swapper and prepared source from the command line (shared by `swap` and `video`).
-    static func makeSwapper(_ a: Args, sourcePath: String?) throws -> (Swapper, Source?) {
+    /// The swapper and prepared source (nil with a model) from the command line, with the source
+    /// image (shared by `swap` and `video`).
+    static func makeSwapper(_ a: Args, sourcePath: String?) throws -> (swapper: Handle, source: Handle?, sourceImage: Handle?) {
         var options = try options(a)
-        options.reverse = a.has("--reverse")
-        a.set(switch: "--model-mask", "use_model_mask", to: true, in: &options)
-        a.set(switch: "--model-shape", "keep_model_shape", to: true, in: &options)
-        let model = try a.string("--model").map { try FaceModel.load(path: $0) }
-        if model != nil && sourcePath != nil { throw UsageError(message: "give --source or --model, not both") }
-        if model == nil && sourcePath == nil { throw UsageError(message: "--source PHOTO (or --model M.fsm) is required (see --help)") }
-        if model == nil && options.reverse { throw UsageError(message: "--reverse needs --model") }
-        let detector = try Detector(try a.detectorOptions())
-        let landmarker = try Landmarker(modelPath: a.string("--landmarks-model"))
-        var recognizer: Recognizer? = nil
+        let reverse = a.has("--reverse")
+        let modelPath = a.string("--model")
+        if modelPath != nil && sourcePath != nil { throw UsageError(message: "give --source or --model, not both") }
+        if modelPath == nil && sourcePath == nil { throw UsageError(message: "--source PHOTO (or --model M.fsm) is required (see --help)") }
+        if modelPath == nil && reverse { throw UsageError(message: "--reverse needs --model") }
+        let sourceFace = try a.int("--source-face", 0...Int(Int32.max)) ?? 0
+        let model = try modelPath.map { path in try Handle.make(fs_model_free) { fs_model_load(path, $0) } }
+        let (detector, landmarker) = try detectorAndLandmarker(a)
+        var recognizer: Handle? = nil
         if let refPath = a.string("--reference") {
-            let r = try Recognizer()
+            let r = try Handle.make(fs_recognizer_free) { fs_recognizer_create(nil, $0) }
             recognizer = r
-            do {
-                options.reference = try r.reference(try Image.load(path: refPath), detector: detector, landmarker: landmarker)
-            } catch let e as FaceSwapError where e.status == .noFace {
-                throw FaceSwapError(.noFace, "'\(refPath)': \(e.message)")
+            let photo = try Images.load(refPath)
+            try about("'\(refPath)'") {
+                try withUnsafeMutableBytes(of: &options.reference) { raw in
+                    try check(fs_reference_embedding(r.pointer, detector.pointer, landmarker.pointer, photo.pointer, 0,
+                                                     raw.bindMemory(to: Float.self).baseAddress))
+                }
             }
+            options.use_reference = 1
         }
-        let swapper = try Swapper(detector: detector, landmarker: landmarker, recognizer: recognizer, options: options, model: model)
-        guard let sourcePath else { return (swapper, nil) }
-        let sourceImage = try Image.load(path: sourcePath)
-        do {
-            return (swapper, try swapper.prepare(sourceImage, faceIndex: try a.int("--source-face", 0...1000) ?? 0))
-        } catch let e as FaceSwapError where e.status == .noFace {
-            throw FaceSwapError(.noFace, "'\(sourcePath)': \(e.message)")
+        let swapper = try Handle.make(fs_swapper_free) { out in
+            if let model { return fs_swapper_create_learned(detector.pointer, landmarker.pointer, model.pointer, reverse ? 1 : 0, &options, out) }
+            return fs_swapper_create(detector.pointer, landmarker.pointer, recognizer?.pointer, &options, out)
         }
+        guard let sourcePath else { return (swapper, nil, nil) }
+        let sourceImage = try Images.load(sourcePath)
+        let source = try about("'\(sourcePath)'") {
+            try Handle.make(fs_source_free) { fs_source_prepare(swapper.pointer, sourceImage.pointer, Int32(sourceFace), $0) }
+        }
+        return (swapper, source, sourceImage)
     }
 
     static func run(_ argv: ArraySlice<String>) throws {
@@ -114,28 +124,43 @@ enum SwapCommand {
         let sourcePath = a.string("--source")
         guard let targetPath = a.string("--target") else { throw UsageError(message: "--target is required (see --help)") }
         guard let outPath = a.string("-o") ?? a.string("--output") else { throw UsageError(message: "-o OUT is required (see --help)") }
-        _ = try Codec.forPath(outPath)
-        if let c = a.string("--compare") { _ = try Codec.forPath(c) }
-        let quality = try a.int("--quality", 1...100) ?? 0
-        let (swapper, source) = try makeSwapper(a, sourcePath: sourcePath)
-        let target = try Image.load(path: targetPath)
-        let result: SwapResult
+        try Options.checkImagePath("-o", outPath)
+        if let c = a.string("--compare") { try Options.checkImagePath("--compare", c) }
+        let quality = Int32(try a.int("--quality", 1...100) ?? 0)
+        let (swapper, source, sourceImage) = try makeSwapper(a, sourcePath: sourcePath)
+        let target = try Images.load(targetPath)
+        var out: OpaquePointer?, mask: OpaquePointer?, swapped = 0
         do {
-            result = try swapper.swap(source, onto: target, wantMask: a.string("--mask") != nil)
-        } catch let e as FaceSwapError where e.status == .noFace {
-            throw FaceSwapError(.noFace, "'\(targetPath)': \(e.message) (--keep-unmatched writes it unchanged)")
+            try about("'\(targetPath)'") {
+                if a.string("--mask") != nil {
+                    try check(fs_swap(swapper.pointer, source?.pointer, target.pointer, &out, &mask, &swapped))
+                } else {
+                    try check(fs_swap(swapper.pointer, source?.pointer, target.pointer, &out, nil, &swapped))
+                }
+            }
+        } catch var e as LibraryError where e.status == FS_ERR_NO_FACE {
+            e.hint = " (--keep-unmatched writes it unchanged)"
+            throw e
         }
-        try result.image.save(path: outPath, quality: quality)
-        if let maskPath = a.string("--mask"), let mask = result.mask { try mask.save(path: maskPath) }
+        let result = Handle(out!, fs_image_free)
+        let maskImage = mask.map { Handle($0, fs_image_free) }
+        try Images.save(result, outPath, quality: quality)
+        if let maskPath = a.string("--mask"), let maskImage { try Images.save(maskImage, maskPath) }
         if let comparePath = a.string("--compare") {
-            let before = try sourcePath.map { [try Image.load(path: $0)] } ?? []
-            try Montage.sideBySide(before + [target, result.image]).save(path: comparePath, quality: quality)
+            let pictures = (sourceImage.map { [$0] } ?? []) + [target, result]
+            let montage = try Handle.make(fs_image_free) { out in
+                fs_image_montage(pictures.map { Optional($0.pointer) }, pictures.count, 0, 8, out)
+            }
+            try Images.save(montage, comparePath, quality: quality)
             let dot = comparePath.lastIndex(of: ".").flatMap { $0 > (comparePath.lastIndex(of: "/") ?? comparePath.startIndex) ? $0 : nil }
             let stem = dot.map { String(comparePath[..<$0]) } ?? comparePath, ext = dot.map { String(comparePath[$0...]) } ?? ""
-            for (k, crop) in try Montage.faceCrops(target: target, result: result.image, faces: result.faces).enumerated() {
-                try crop.save(path: "\(stem)-face\(k + 1)\(ext)", quality: quality)
+            // The faces the swap replaced (chosen as fs_swap chose them), each target | result.
+            let replaced = try faces { fs_swap_targets(swapper.pointer, target.pointer, $0, $1, $2) }
+            for (k, var face) in replaced.enumerated() {
+                let crop = try Handle.make(fs_image_free) { fs_face_compare(target.pointer, result.pointer, &face, $0) }
+                try Images.save(crop, "\(stem)-face\(k + 1)\(ext)", quality: quality)
             }
         }
-        if result.faces.isEmpty { Terminal.error("faceswap: no face in '\(targetPath)'; wrote it unchanged") }
+        if swapped == 0 { Terminal.error("faceswap: no face in '\(targetPath)'; wrote it unchanged") }
     }
 }

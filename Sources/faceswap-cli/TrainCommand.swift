@@ -1,7 +1,4 @@
-import FaceSwap
-#if canImport(Glibc)
-import Glibc
-#endif
+import CFaceSwapABI
 
 enum TrainCommand {
     static let help = """
@@ -21,15 +18,15 @@ enum TrainCommand {
       --iterations N           train N more iterations (one batch of A and one of B each)
       --minutes M              or train for M minutes (whichever comes first if both)
       --resume                 continue from PATH's checkpoint (same data, same results)
-      --size 64|128            network input/output side (default \(TrainOptions().size); new models only)
-      --batch B                faces per identity per iteration (\(Args.about(TrainOptions.self, "batch")))
-      --lr R                   Adam learning rate (\(Args.about(TrainOptions.self, "learning_rate")))
-      --ssim W, --l1 W         loss weights (default \(TrainOptions.spec("ssim_weight").defaultText), \(TrainOptions.spec("l1_weight").defaultText));
-                               --mask-loss W (default \(TrainOptions.spec("mask_weight").defaultText))
-      --gan W                  adversarial loss weight with patch discriminators (default \(TrainOptions.spec("gan_weight").defaultText): off)
-      --seed S                 random seed (default 1)
-      --checkpoint N           write the model every N iterations (default \(TrainOptions().checkpointEvery))
-      --preview DIR            write preview grids into DIR; --preview-every N (default \(TrainOptions().previewEvery))
+      --size 64|128            network input/output side (default \(Options.defaultText(FS_OPTIONS_TRAIN, "size")); new models only)
+      --batch B                faces per identity per iteration (\(Options.about(FS_OPTIONS_TRAIN, "batch")))
+      --lr R                   Adam learning rate (\(Options.about(FS_OPTIONS_TRAIN, "learning_rate")))
+      --ssim W, --l1 W         loss weights (default \(Options.defaultText(FS_OPTIONS_TRAIN, "ssim_weight")), \(Options.defaultText(FS_OPTIONS_TRAIN, "l1_weight")));
+                               --mask-loss W (default \(Options.defaultText(FS_OPTIONS_TRAIN, "mask_weight")))
+      --gan W                  adversarial loss weight with patch discriminators (default \(Options.defaultText(FS_OPTIONS_TRAIN, "gan_weight")): off)
+      --seed S                 random seed (default \(defaultSeed))
+      --checkpoint N           write the model every N iterations (default \(Options.defaultText(FS_OPTIONS_TRAIN, "checkpoint_every")))
+      --preview DIR            write preview grids into DIR; --preview-every N (default \(Options.defaultText(FS_OPTIONS_TRAIN, "preview_every")))
       --name-a NAME, --name-b NAME   labels for previews and plots
       --no-warp                train without the random warp (and other augmentation)
       --quiet                  no progress bar
@@ -40,28 +37,69 @@ enum TrainCommand {
         "--mask-loss", "--gan", "--seed", "--checkpoint", "--preview", "--preview-every", "--name-a", "--name-b"]
     static let switches: Set<String> = ["--help", "--resume", "--quiet", "--no-warp"]
 
-    /// Training options from the command line.
-    static func options(_ a: Args) throws -> TrainOptions {
-        var o = TrainOptions()
-        a.set(switch: "--resume", "resume", to: true, in: &o)
-        if let v = try a.choice("--size", ["64", "128"]) { o.size = Int(v)! }
-        for (flag, name) in [("--batch", "batch"), ("--lr", "learning_rate"), ("--ssim", "ssim_weight"), ("--l1", "l1_weight"),
-                             ("--mask-loss", "mask_weight"), ("--gan", "gan_weight"), ("--checkpoint", "checkpoint_every"),
-                             ("--preview-every", "preview_every")] {
-            try a.set(flag, name, in: &o)
-        }
+    /// fs_train_options_init's seed (not a table option).
+    static var defaultSeed: UInt64 {
+        var o = fs_train_options()
+        _ = fs_train_options_init(&o, MemoryLayout<fs_train_options>.size)
+        return o.seed
+    }
+
+    /// Training options from the command line (the texts are set by run()).
+    static func options(_ a: Args) throws -> fs_train_options {
+        var o = fs_train_options()
+        try check(fs_train_options_init(&o, MemoryLayout<fs_train_options>.size))
+        let k = FS_OPTIONS_TRAIN
+        a.set(switch: "--resume", \.resume, to: true, in: &o)
+        try a.set("--size", k, "size", \.size, in: &o)
+        try a.set("--batch", k, "batch", \.batch, in: &o)
+        try a.set("--lr", k, "learning_rate", \.learning_rate, in: &o)
+        try a.set("--ssim", k, "ssim_weight", \.ssim_weight, in: &o)
+        try a.set("--l1", k, "l1_weight", \.l1_weight, in: &o)
+        try a.set("--mask-loss", k, "mask_weight", \.mask_weight, in: &o)
+        try a.set("--gan", k, "gan_weight", \.gan_weight, in: &o)
+        try a.set("--checkpoint", k, "checkpoint_every", \.checkpoint_every, in: &o)
+        try a.set("--preview-every", k, "preview_every", \.preview_every, in: &o)
         if let v = a.string("--seed") {
             guard let s = UInt64(v) else { throw UsageError(message: "--seed must be a whole number ≥ 0, not '\(v)'") }
             o.seed = s
         }
-        o.previewFolder = a.string("--preview")
-        if let v = a.string("--name-a") { o.nameA = v }
-        if let v = a.string("--name-b") { o.nameB = v }
-        a.set(switch: "--no-warp", "augment", to: false, in: &o)
-        if o.resume && ["--size", "--batch", "--lr", "--ssim", "--l1", "--mask-loss", "--gan", "--seed"].contains(where: { a.string($0) != nil }) {
+        a.set(switch: "--no-warp", \.augment, to: false, in: &o)
+        if o.resume != 0 && ["--size", "--batch", "--lr", "--ssim", "--l1", "--mask-loss", "--gan", "--seed"].contains(where: { a.string($0) != nil }) {
             throw UsageError(message: "--resume continues with the model's own settings; drop --size/--batch/--lr/loss weights/--seed")
         }
         return o
+    }
+
+    /// What the training callback keeps: the bar, the log's clock and the last losses.
+    final class Watch {
+        let bar: Terminal.Progress?
+        let start: Int64
+        let iterations: Int?
+        let quietLog: Bool
+        var lastLog = Terminal.now()
+        var lossA: Float = 0, lossB: Float = 0
+        init(bar: Terminal.Progress?, start: Int64, iterations: Int?, quietLog: Bool) {
+            self.bar = bar; self.start = start; self.iterations = iterations; self.quietLog = quietLog
+        }
+    }
+
+    /// fs_trainer_run's callback: `user` is the Watch; Ctrl-C stops (the checkpoint is written).
+    static let callback: fs_train_fn = { user, p in
+        guard let user, let p = p?.pointee else { return interrupted == 0 ? 0 : 1 }
+        let w = Unmanaged<Watch>.fromOpaque(user).takeUnretainedValue()
+        w.lossA = p.loss_a.0
+        w.lossB = p.loss_b.0
+        let losses = "loss A \(JSON.number(w.lossA)) B \(JSON.number(w.lossB))"
+        if let bar = w.bar {
+            let done = Int(p.iteration - w.start)
+            bar.note = losses
+            bar.update(done, total: w.iterations ?? done)
+        }
+        if !w.quietLog && Terminal.now() - w.lastLog > 10 {
+            w.lastLog = Terminal.now()
+            Terminal.error("iteration \(p.iteration): \(losses)")
+        }
+        return interrupted == 0 ? 0 : 1
     }
 
     static func run(_ argv: ArraySlice<String>) throws {
@@ -75,32 +113,36 @@ enum TrainCommand {
         let iterations = try a.int("--iterations", 0...100_000_000)
         let minutes = try a.double("--minutes", 0...1_000_000)
         guard iterations != nil || minutes != nil else { throw UsageError(message: "say how long: --iterations N or --minutes M") }
-        let o = try options(a)
-        let trainer = try Trainer(facesA: fa, facesB: fb, modelPath: model, options: o)
-        let c = trainer.model.parameterCounts
-        Terminal.error("faceswap: \(trainer.facesA) faces of A, \(trainer.facesB) of B; network \(trainer.model.size)x\(trainer.model.size), " +
-                       "\(c.encoder + 2 * c.decoder) parameters (encoder \(c.encoder), decoders 2 x \(c.decoder))" +
-                       (trainer.iteration > 0 ? "; resuming at iteration \(trainer.iteration)" : ""))
-        signal(SIGINT) { _ in interrupted = 1 }
-        let start = trainer.iteration
-        let bar = a.has("--quiet") ? nil : Terminal.Progress("training", total: iterations ?? 0, unit: "it/s")
-        let quietLog = a.has("--quiet") || Terminal.stderrIsTTY
-        var lastLog = Terminal.now()
-        try trainer.run(iterations: iterations, seconds: minutes.map { $0 * 60 }) { s in
-            if let bar {
-                bar.note = "loss A \(JSON.number(Double(s.lossA[0]))) B \(JSON.number(Double(s.lossB[0])))"
-                bar.update(s.iteration - start, total: iterations ?? (s.iteration - start))
-            }
-            if !quietLog && Terminal.now() - lastLog > 10 {
-                lastLog = Terminal.now()
-                Terminal.error("iteration \(s.iteration): loss A \(JSON.number(Double(s.lossA[0]))) B \(JSON.number(Double(s.lossB[0])))")
-            }
-            return interrupted == 0
+        var o = try options(a)
+        let texts = [a.string("--preview"), a.string("--name-a"), a.string("--name-b")]
+        let trainer = try withCStrings(texts.map { $0 ?? "" }) { c in
+            if texts[0] != nil { o.preview_dir = c[0] }
+            if texts[1] != nil { o.name_a = c[1] }
+            if texts[2] != nil { o.name_b = c[2] }
+            defer { o.preview_dir = nil; o.name_a = nil; o.name_b = nil }
+            return try Handle.make(fs_trainer_free) { fs_trainer_create(fa, fb, model, &o, $0) }
         }
-        bar?.finish()
-        let last = trainer.history.last
-        Terminal.error("faceswap: iteration \(trainer.iteration) in \(JSON.number(trainer.model.info.seconds)) s of training; loss A " +
-                       "\(JSON.number(Double(last?.lossA[0] ?? 0))) B \(JSON.number(Double(last?.lossB[0] ?? 0))) -> \(model), " +
-                       "\(trainer.csvPath), \(trainer.plotPath)")
+        var info = fs_model_info()
+        info.struct_size = UInt32(MemoryLayout<fs_model_info>.size)
+        try check(fs_trainer_get_model_info(trainer.pointer, &info))
+        var facesA: Int64 = 0, facesB: Int64 = 0
+        try check(fs_trainer_get_face_counts(trainer.pointer, &facesA, &facesB))
+        let start = info.iterations
+        Terminal.error("faceswap: \(facesA) faces of A, \(facesB) of B; network \(info.size)x\(info.size), " +
+                       "\(info.encoder_parameters + 2 * info.decoder_parameters) parameters (encoder \(info.encoder_parameters), decoders 2 x \(info.decoder_parameters))" +
+                       (start > 0 ? "; resuming at iteration \(start)" : ""))
+        catchInterrupt()
+        let watch = Watch(bar: a.has("--quiet") ? nil : Terminal.Progress("training", total: iterations ?? 0, unit: "it/s"),
+                          start: start, iterations: iterations, quietLog: a.has("--quiet") || Terminal.stderrIsTTY)
+        let status = withExtendedLifetime(watch) {
+            fs_trainer_run(trainer.pointer, Int64(iterations ?? 0), (minutes ?? 0) * 60, callback, Unmanaged.passUnretained(watch).toOpaque())
+        }
+        watch.bar?.finish()
+        try check(status)
+        try check(fs_trainer_get_model_info(trainer.pointer, &info))
+        // The loss files are named after the model: its path less ".fsm" (see fs_trainer_create).
+        let stem = model.hasSuffix(".fsm") ? String(model.dropLast(4)) : model
+        Terminal.error("faceswap: iteration \(info.iterations) in \(JSON.number(info.seconds)) s of training; loss A " +
+                       "\(JSON.number(watch.lossA)) B \(JSON.number(watch.lossB)) -> \(model), \(stem).loss.csv, \(stem).loss.png")
     }
 }

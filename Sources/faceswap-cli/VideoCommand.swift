@@ -1,10 +1,4 @@
-import FaceSwap
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// Set by SIGINT; the progress callback turns it into a clean cancel.
-nonisolated(unsafe) var interrupted: sig_atomic_t = 0
+import CFaceSwapABI
 
 enum VideoCommand {
     static let help = """
@@ -22,14 +16,14 @@ enum VideoCommand {
       --input PATH             the video (anything ffmpeg reads)
       -o, --output PATH        result (.mp4, .mkv or .mov): H.264, audio copied
       --detect-every N         run the detector every N frames, track in between
-                               (\(Args.about(StreamOptions.self, "detect_interval")))
+                               (\(Options.about(FS_OPTIONS_STREAM, "detect_interval")))
       --smooth-cutoff HZ       One-Euro filter cutoff when still; 0: no filter
-                               (\(Args.about(StreamOptions.self, "min_cutoff")))
-      --smooth-beta B          how fast the filter opens with motion (\(Args.about(StreamOptions.self, "beta")))
-      --crf Q                  H.264 quality, 0 lossless (\(Args.about(VideoEncoding.self, "crf")))
-      --preset P               x264 preset (default \(VideoEncoding().preset))
+                               (\(Options.about(FS_OPTIONS_STREAM, "min_cutoff")))
+      --smooth-beta B          how fast the filter opens with motion (\(Options.about(FS_OPTIONS_STREAM, "beta")))
+      --crf Q                  H.264 quality, 0 lossless (\(Options.about(FS_OPTIONS_VIDEO, "crf")))
+      --preset P               x264 preset (default \(Options.defaultText(FS_OPTIONS_VIDEO, "preset")))
       --threads N              threads to use: decoding, swapping and encoding overlap; 0: every
-                               core, 1: one (\(Args.about(VideoEncoding.self, "threads")))
+                               core, 1: one (\(Options.about(FS_OPTIONS_VIDEO, "threads")))
       --quiet                  no progress bar
     Swap options as for `faceswap swap` (--mode, --color, --blend, --expression, --forehead,
     --feather, --erode, --source-mouth, --faces, --reference, --source-face).
@@ -40,6 +34,21 @@ enum VideoCommand {
                                                                "--crf", "--preset", "--threads"])
     static let switches: Set<String> = ["--help", "--source-mouth", "--keep-unmatched", "--quiet"]
 
+    /// H.264 settings shared by `video` and `reenact`, set on their options struct.
+    static func setEncoding<S>(_ a: Args, _ kind: fs_options_kind, crf: WritableKeyPath<S, Int32>, threads: WritableKeyPath<S, Int32>,
+                               in o: inout S) throws {
+        try a.set("--crf", kind, "crf", crf, in: &o)
+        try a.set("--threads", kind, "threads", threads, in: &o)
+    }
+
+    /// Video encoding options from the command line (the preset text is set by run()).
+    static func options(_ a: Args) throws -> fs_video_options {
+        var o = fs_video_options()
+        try check(fs_video_options_init(&o, MemoryLayout<fs_video_options>.size))
+        try setEncoding(a, FS_OPTIONS_VIDEO, crf: \.crf, threads: \.threads, in: &o)
+        return o
+    }
+
     static func run(_ argv: ArraySlice<String>) throws {
         let a = try Args(argv, valued: valued, switches: switches)
         if a.has("--help") { print(help); return }
@@ -47,19 +56,23 @@ enum VideoCommand {
         let sourcePath = a.string("--source")
         guard let input = a.string("--input") else { throw UsageError(message: "--input is required (see --help)") }
         guard let output = a.string("-o") ?? a.string("--output") else { throw UsageError(message: "-o OUT is required (see --help)") }
-        let stream = try a.streamOptions()
-        let encoding = try a.videoEncoding()
-        let (swapper, source) = try SwapCommand.makeSwapper(a, sourcePath: sourcePath)
+        var stream = try a.streamOptions()
+        var o = try options(a)
+        let (swapper, source, _) = try SwapCommand.makeSwapper(a, sourcePath: sourcePath)
 
-        signal(SIGINT) { _ in interrupted = 1 }
+        catchInterrupt()
         let bar = a.has("--quiet") ? nil : Terminal.Progress("swapping", total: 0)
-        let result = try VideoJob.run(input: input, output: output, swapper: swapper, source: source, options: stream,
-                                      encoding: encoding) { done, total in
-            bar?.update(done, total: total)
-            return interrupted == 0
+        var stats = fs_video_stats()
+        stats.struct_size = UInt32(MemoryLayout<fs_video_stats>.size)
+        try withCStrings([a.string("--preset") ?? ""]) { preset in
+            if a.string("--preset") != nil { o.preset = preset[0] }
+            try withUnsafePointer(to: &stream) { s in
+                o.stream = s
+                try check(fs_video_swap(swapper.pointer, source?.pointer, input, output, &o, progressCallback, userPointer(bar), &stats))
+            }
         }
         bar?.finish()
-        let fps = Double(result.frames) / max(result.seconds, 1e-6)
-        Terminal.error("faceswap: \(result.frames) frames (\(result.framesWithFaces) with faces, \(result.sceneCuts) scene cuts) in \(JSON.number(result.seconds)) s, \(JSON.number(fps)) fps -> \(output)")
+        let fps = Double(stats.frames) / max(stats.seconds, 1e-6)
+        Terminal.error("faceswap: \(stats.frames) frames (\(stats.frames_with_faces) with faces, \(stats.scene_cuts) scene cuts) in \(JSON.number(stats.seconds)) s, \(JSON.number(fps)) fps -> \(output)")
     }
 }

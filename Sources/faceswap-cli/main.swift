@@ -1,4 +1,4 @@
-import FaceSwap
+import CFaceSwapABI
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -20,16 +20,20 @@ Model files are found via FACESWAP_MODEL_PATH, ~/.local/share/faceswap/models an
 """
 
 /// What the CLI user can do about a library error, in this front door's terms (the library's
-/// messages speak of options, not flags).
-func hint(for e: FaceSwapError, command: String) -> String {
+/// messages speak of options and fields, not flags).
+func hint(for e: LibraryError, command: String) -> String {
     switch (e.status, command) {
-    case (.noFace, _): return "; for small faces try --upsample 1 or --min-face 40"
-    case (.cancelled, "train"): return "; continue with the same command and --resume"
+    case (FS_ERR_NO_FACE, _): return "; for small faces try --upsample 1 or --min-face 40"
+    case (FS_ERR_CANCELLED, "train"): return "; continue with the same command and --resume"
     default: return ""
     }
 }
 
 let argv = CommandLine.arguments
+guard fs_abi_version() == FS_ABI_VERSION else {  // FS_ABI_COMPATIBLE()
+    Terminal.error("faceswap: libfaceswap \(String(cString: fs_version_string())) has ABI \(fs_abi_version()); this program needs ABI \(FS_ABI_VERSION)")
+    exit(1)
+}
 guard argv.count >= 2 else {
     Terminal.error(usage)
     exit(2)
@@ -44,16 +48,16 @@ do {
     case "train": try TrainCommand.run(rest)
     case "video": try VideoCommand.run(rest)
     case "reenact": try ReenactCommand.run(rest)
-    case "version", "--version": print("faceswap \(Version.string) (ABI \(Version.abi))")
+    case "version", "--version": print("faceswap \(String(cString: fs_version_string())) (ABI \(fs_abi_version()))")
     case "help", "--help", "-h": print(usage)
     default: throw UsageError(message: "unknown command '\(argv[1])' (try: faceswap --help)")
     }
 } catch let e as UsageError {
     Terminal.error("faceswap: \(e.message)")
     exit(2)
-} catch let e as FaceSwapError {
-    Terminal.error("faceswap: \(e.message)\(hint(for: e, command: argv[1]))")
-    exit(e.status == .cancelled ? 130 : 1)
+} catch let e as LibraryError {
+    Terminal.error("faceswap: \(e.message)\(e.hint)\(hint(for: e, command: argv[1]))")
+    exit(e.status == FS_ERR_CANCELLED ? 130 : 1)
 } catch {
     Terminal.error("faceswap: \(error)")
     exit(1)

@@ -30,6 +30,9 @@
 #define STALE_MODEL ((fs_model *)c->stale_model)
 #define STALE_TRAINER ((fs_trainer *)bt_stale_trainer(c))
 
+/* An array of image handles for fs_image_montage. */
+#define BT_IMAGES(...) ((const fs_image *const[]){__VA_ARGS__})
+
 static max_align_t bt_foreign; /* a pointer the library never made */
 
 /* One of each options struct. */
@@ -441,6 +444,22 @@ static bool bt_option_find_ok(fs_status (*find)(fs_options_kind, const char *, f
 }
 
 /* fs_reference_embedding equals what a caller gets by hand: detect, fit the largest face, embed. */
+/* fs_option_check accepts the default of every number option of every struct (fs_option_describe's). */
+static bool bt_option_defaults_checked_ok(fs_status (*check_fn)(fs_options_kind, const char *, double)) {
+    for (int k = FS_OPTIONS_DETECTOR; k <= FS_OPTIONS_TRAIN; k++) {
+        size_t n = 0;
+        fs_option_info info = {.struct_size = sizeof info};
+        for (size_t i = 0; fs_option_describe((fs_options_kind)k, i, &info, &n) == FS_OK && i < n; i++) {
+            if (info.type == FS_OPTION_STRING) continue;
+            if (check_fn((fs_options_kind)k, info.name, info.default_value) != FS_OK) {
+                fprintf(stderr, "    kind %d: %s default %g refused: %s\n", k, info.name, info.default_value, fs_last_error_message());
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 static bool bt_reference_embedding_ok(bt_ctx *c, fs_status (*ref)(const fs_recognizer *, const fs_detector *,
                                                                    const fs_landmarker *, const fs_image *, int32_t, float *)) {
     if (!c->rec) return false;

@@ -14,7 +14,8 @@
 #                  fitting with what loads
 #   model_fsm      fs_model_load on fuzzed learned-conversion model files (.fsm), with and without
 #                  the checksum made right (to reach the header parser and dlib's deserialiser)
-#   cli_args       the CLI's option parsing (Sources/faceswap-cli, all commands)
+#   cli_args       the CLI's option parsing (Sources/faceswap-cli, all commands) over the library's
+#                  option checks (fs_option_check, fs_enum_parse)
 #   frei0r_params  the frei0r plugin's parameters (f0r_set_param_value strings/doubles, f0r_update)
 #   (default: all of them, in this order)
 #
@@ -100,18 +101,15 @@ build() {
     case " ${HARNESSES[*]} " in
     *" cli_args "*)
         echo "== harness cli_args"
-        # The CLI's sources but main.swift, with the harness, over the instrumented core's objects.
+        # The CLI's sources but main.swift, with the harness: a client of the C ABI like the CLI
+        # (Package.swift), importing only the public header's module and linking the instrumented
+        # libfaceswap.so (which leaves the sanitizer symbols to this executable).
         local cli=() f
         for f in "$ROOT"/Sources/faceswap-cli/*.swift; do [ "$(basename "$f")" = main.swift ] || cli+=("$f"); done
-        # The link libraries of CFaceShim in Package.swift (OpenCV, dlib + BLAS/LAPACK, libjpeg, zlib, ffmpeg);
-        # the core imports the public header's module (CFaceSwapABI) too.
         swiftc -O -g -parse-as-library -module-name FuzzCLI -sanitize=fuzzer,address -use-ld=lld \
-            -I "$LIB/Modules" -Xcc -fmodule-map-file="$LIB/CFaceShim.build/module.modulemap" \
             -Xcc -fmodule-map-file="$LIB/CFaceSwapABI.build/module.modulemap" \
-            "$HERE/harness/cli_args.swift" "${cli[@]}" "$LIB"/FaceSwap.build/*.o "$LIB"/CFaceShim.build/*.o \
-            -lopencv_core -lopencv_imgproc -lopencv_imgcodecs -lopencv_objdetect -lopencv_photo \
-            -ldlib -l:libblas.so.3 -l:liblapack.so.3 -ljpeg -lz -lstdc++ -lavformat -lavcodec -lswscale -lavutil \
-            -Xlinker -z -Xlinker undefs -o "$BIN/cli_args" || return 1
+            "$HERE/harness/cli_args.swift" "${cli[@]}" \
+            -L"$LIB" -lfaceswap -Xlinker -rpath -Xlinker "$LIB" -o "$BIN/cli_args" || return 1
         ;;
     esac
 }

@@ -40,6 +40,8 @@ int main(int argc, char **argv) {
         failed |= fs_trainer_save(trainer);
         failed |= fs_trainer_get_iteration(trainer, &iteration);
         failed |= fs_trainer_preview(trainer, &preview);
+        failed |= fs_trainer_get_model_info(trainer, &info);
+        failed |= fs_trainer_get_face_counts(trainer, &iteration, &iteration);
         fs_trainer_free(trainer);
     }
 #endif

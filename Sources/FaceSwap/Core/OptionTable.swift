@@ -70,7 +70,8 @@ public struct OptionSpec: Sendable {
     /// Throws INVALID_ARGUMENT naming the option, the value and the range, in the library's terms.
     public func check(_ v: Double, in group: OptionGroup) throws {
         guard accepts(v) else {
-            let shown = type == .choice ? "\(Int64(exactly: v) ?? 0)" : OptionSpec.number(v, type)
+            // A value that is not whole is shown as given (number() would truncate it for a whole-number option).
+            let shown = type == .choice && v == v.rounded() ? "\(Int64(exactly: v) ?? 0)" : v.isFinite && v != v.rounded() ? "\(v)" : OptionSpec.number(v, type)
             throw FaceSwapError(.invalidArgument, "\(group.cStruct): \(name) \(shown) is outside \(rangeText)")
         }
     }

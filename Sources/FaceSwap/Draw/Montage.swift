@@ -1,7 +1,10 @@
 /// Pictures for people: images side by side at one height (before/after comparisons).
 public enum Montage {
+    /// The height images are scaled to when none is given.
+    public static let defaultHeight = 512
+
     /// `width`: the canvas width (nil: just wide enough); images beyond it are cut off.
-    public static func sideBySide(_ images: [Image], height: Int = 512, gap: Int = 8, width fixedWidth: Int? = nil) throws -> Image {
+    public static func sideBySide(_ images: [Image], height: Int = defaultHeight, gap: Int = 8, width fixedWidth: Int? = nil) throws -> Image {
         guard !images.isEmpty else { throw FaceSwapError(.invalidArgument, "nothing to put side by side") }
         let scaled = try images.map { img -> Image in
             let w = max(1, Int((Double(img.width) * Double(height) / Double(img.height)).rounded()))
@@ -24,18 +27,24 @@ extension Montage {
     /// Faces smaller than this (the box's side, pixels) are shown at 2×.
     public static let smallFace = 256
 
-    /// One picture per face: the target's face | the result's, cropped to the face's box (the
-    /// detector's square, grown so the seam around the face shows) and shown at 2× when the face
-    /// is small, so the edge can be judged pixel by pixel. `faces` are in `target`'s coordinates.
-    public static func faceCrops(target: Image, result: Image, faces: [Face], gap: Int = 8) throws -> [Image] {
-        try faces.compactMap { face -> Image? in
-            let b = face.box
-            let x0 = max(0, Int(b.x.rounded(.down))), y0 = max(0, Int(b.y.rounded(.down)))
-            let x1 = min(target.width, Int((b.x + b.width).rounded(.up))), y1 = min(target.height, Int((b.y + b.height).rounded(.up)))
-            let r = IntRect(x: x0, y: y0, width: x1 - x0, height: y1 - y0)
-            guard !r.isEmpty else { return nil }
-            let scale = max(r.width, r.height) < smallFace ? 2 : 1
-            return try sideBySide([try target.region(r), try result.region(r)], height: r.height * scale, gap: gap)
+    /// One face's picture: `before`'s face | `after`'s, cropped to the face's box (the detector's
+    /// square, grown so the seam around the face shows; clipped to the image) and shown at 2× when
+    /// the face is small, so the edge can be judged pixel by pixel. `face` is in `before`'s
+    /// coordinates; `after` has `before`'s size (a swap result of it).
+    public static func faceCrop(before: Image, after: Image, face: Face, gap: Int = 8) throws -> Image {
+        guard before.width == after.width && before.height == after.height else {
+            throw FaceSwapError(.invalidArgument, "before is \(before.width)x\(before.height) but after is \(after.width)x\(after.height): they must be one size")
         }
+        let b = face.box
+        guard [b.x, b.y, b.width, b.height].allSatisfy(\.isFinite) else { throw FaceSwapError(.invalidArgument, "the face's box is not finite") }
+        let x0 = max(0, min(Double(before.width), b.x.rounded(.down))), y0 = max(0, min(Double(before.height), b.y.rounded(.down)))
+        let x1 = max(x0, min(Double(before.width), (b.x + b.width).rounded(.up)))
+        let y1 = max(y0, min(Double(before.height), (b.y + b.height).rounded(.up)))
+        let r = IntRect(x: Int(x0), y: Int(y0), width: Int(x1 - x0), height: Int(y1 - y0))
+        guard !r.isEmpty else {
+            throw FaceSwapError(.invalidArgument, "the face's box (\(b.x), \(b.y), \(b.width) x \(b.height)) lies outside the \(before.width)x\(before.height) image")
+        }
+        let scale = max(r.width, r.height) < smallFace ? 2 : 1
+        return try sideBySide([try before.region(r), try after.region(r)], height: r.height * scale, gap: gap)
     }
 }

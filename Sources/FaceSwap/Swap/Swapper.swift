@@ -140,6 +140,9 @@ public final class Swapper: @unchecked Sendable {
         return Source(image: crop, face: local, embedding: embedding, origin: shift)
     }
 
+    /// The faces of `image` a swap replaces: detected, fitted, chosen by the options.
+    public func targets(in image: Image) throws -> [Face] { try select(try faces(in: image), in: image) }
+
     /// Which of the target's faces to replace, by the options.
     func select(_ found: [Face], in image: Image) throws -> [Face] {
         if options.faceIndex >= 0 {
@@ -164,7 +167,7 @@ public final class Swapper: @unchecked Sendable {
     @discardableResult
     public func swapInPlace(_ source: Source?, _ image: Image, wantMask: Bool = false) throws -> ([Face], Image?) {
         try check(source: source)
-        let chosen = try select(try faces(in: image), in: image)
+        let chosen = try targets(in: image)
         if chosen.isEmpty && !options.keepUnmatched {
             throw FaceSwapError(.noFace, options.reference != nil || options.faceIndex >= 0
                 ? "no face in the target matches the chosen face (index or reference)"

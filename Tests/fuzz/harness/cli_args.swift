@@ -1,13 +1,18 @@
 // libFuzzer harness: the CLI's command-line parsing (Sources/faceswap-cli), compiled together
-// with the CLI's own sources except main.swift, so it calls exactly what the commands call.
+// with the CLI's own sources except main.swift, so it calls exactly what the commands call. Like
+// the CLI, it is a client of the C ABI: it imports only the public header (CFaceSwapABI) and links
+// libfaceswap.so (the instrumented one: Tests/fuzz/run.sh).
 //
 // Input: the arguments, separated by NUL bytes, as the shell would pass them; the first is the
 // command (as main.swift dispatches it). For each command, the harness runs the parse and every
-// check the command makes on its options (the ones before any file is read and the ones after),
-// without reading or writing any file. A new command needs a line in sets() and commandChecks(). Each may only throw UsageError or FaceSwapError; a trap or
-// any other error is a finding. Then a property of Args itself: writing what it parsed back as
-// `--flag`, `--name=value` and `-- positionals...` parses to the same thing.
-import FaceSwap
+// check the command makes on its options before it reads a file (the library checks each value:
+// fs_option_check, fs_enum_parse, the fs_*_options_init calls), without reading or writing any
+// file. A new command needs a line in sets() and commandChecks(). Each may only throw UsageError
+// (a value the library refuses becomes one, with the library's message); a trap or any other
+// error (a LibraryError here means the CLI asked the library about an option wrongly) is a
+// finding. Then a property of Args itself: writing what it parsed back as `--flag`, `--name=value`
+// and `-- positionals...` parses to the same thing.
+import CFaceSwapABI
 
 private struct Unexpected: Error { let what: String }
 
@@ -15,12 +20,12 @@ private func commandChecks(_ command: String, _ argv: ArraySlice<String>) throws
     guard let (valued, switches) = sets(command) else { return nil }  // version, help, unknown: nothing to parse
     let a = try Args(argv, valued: valued, switches: switches)
     if a.has("--help") { return a }
-    // The checks each command makes on its options, before and after it reads files (which the
+    // The checks each command's run() makes on its options before it reads files (which the
     // harness never does). Which options are required is each command's own plain guard.
     switch command {
     case "detect":
+        if let d = a.string("--draw") { try Options.checkImagePath("--draw", d) }
         _ = try a.detectorOptions()
-        if let d = a.string("--draw") { _ = try Codec.forPath(d) }
     case "eval":
         _ = try a.detectorOptions()
     case "extract":
@@ -31,23 +36,22 @@ private func commandChecks(_ command: String, _ argv: ArraySlice<String>) throws
         _ = try a.double("--minutes", 0...1_000_000)
         _ = try TrainCommand.options(a)
     case "swap":
-        if let out = a.string("-o") ?? a.string("--output") { _ = try Codec.forPath(out) }
-        if let c = a.string("--compare") { _ = try Codec.forPath(c) }
+        if let out = a.string("-o") ?? a.string("--output") { try Options.checkImagePath("-o", out) }
+        if let c = a.string("--compare") { try Options.checkImagePath("--compare", c) }
         _ = try a.int("--quality", 1...100)
         _ = try SwapCommand.options(a)
+        _ = try a.int("--source-face", 0...Int(Int32.max))
         _ = try a.detectorOptions()
-        _ = try a.int("--source-face", 0...1000)
-        if let m = a.string("--mask") { _ = try Codec.forPath(m) }
     case "video":
         _ = try a.streamOptions()
-        _ = try a.videoEncoding()
+        _ = try VideoCommand.options(a)
         _ = try SwapCommand.options(a)
+        _ = try a.int("--source-face", 0...Int(Int32.max))
         _ = try a.detectorOptions()
-        _ = try a.int("--source-face", 0...1000)
     case "reenact":
         _ = try ReenactCommand.options(a)
+        _ = try a.streamOptions()
         _ = try a.detectorOptions()
-        _ = try a.videoEncoding()
     default:
         break
     }
@@ -92,7 +96,6 @@ public func fuzzCLI(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     do {
         _ = try commandChecks(command, rest)
     } catch is UsageError {
-    } catch let e as FaceSwapError where e.status == .unsupported || e.status == .invalidArgument {
     } catch {
         fatalError("unexpected error from \(command) \(Array(rest)): \(error)")
     }

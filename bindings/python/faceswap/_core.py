@@ -656,6 +656,44 @@ def convert_image(image: np.ndarray, to: Union[str, PixelFormat],
 
 
 # --------------------------------------------------------------------------------------------
+# Pictures for people (fs_draw_faces, fs_image_montage, fs_face_compare)
+# --------------------------------------------------------------------------------------------
+def draw_faces(image: ImageLike, faces, channel_order: str = "bgr") -> np.ndarray:
+    """A copy of ``image`` with each face's box (green), detector rectangle (blue) and
+    landmarks (red dots) drawn (``fs_draw_faces``); returned in ``channel_order`` (BGR)."""
+    cf = [_as_face(f)._to_c() for f in faces]
+    arr = (capi.fs_face * max(1, len(cf)))(*cf)
+    with _Borrowed(image, channel_order) as img, img.convert(PixelFormat.BGR8) as canvas:
+        _check(lib.fs_draw_faces(canvas.handle, arr, len(cf)))
+        return canvas.to_array(channel_order)
+
+
+def montage(images, height: int = 0, gap: int = 8, channel_order: str = "bgr") -> np.ndarray:
+    """The images side by side, each scaled to ``height`` (0: 512) with ``gap`` black columns
+    between them (``fs_image_montage``); BGR (or RGB with ``channel_order="rgb"``)."""
+    borrowed = [_Borrowed(i, channel_order) for i in images]
+    try:
+        handles = (capi.fs_image_p * max(1, len(borrowed)))(*[b.image.handle for b in borrowed])
+        out = capi.fs_image_p()
+        _check(lib.fs_image_montage(handles, len(borrowed), int(height), int(gap), ctypes.byref(out)))
+        with Image(out.value) as result:
+            return result.to_array(channel_order)
+    finally:
+        for b in borrowed:
+            b.__exit__()
+
+
+def face_compare(before: ImageLike, after: ImageLike, face, channel_order: str = "bgr") -> np.ndarray:
+    """One face before | after, cut to its box, at 2x when small (``fs_face_compare``)."""
+    f = _as_face(face)._to_c()
+    with _Borrowed(before, channel_order) as b, _Borrowed(after, channel_order) as a:
+        out = capi.fs_image_p()
+        _check(lib.fs_face_compare(b.handle, a.handle, ctypes.byref(f), ctypes.byref(out)))
+        with Image(out.value) as result:
+            return result.to_array(channel_order)
+
+
+# --------------------------------------------------------------------------------------------
 # Faces
 # --------------------------------------------------------------------------------------------
 
@@ -818,14 +856,8 @@ class Detector(_Handle):
         for RGB; (H, W, 4) BGRA/RGBA; (H, W) grey — or an :class:`Image`. No face gives ``[]``.
         """
         with _Borrowed(image, channel_order) as img:
-            capacity = self.max_faces if self.max_faces > 0 else 32
-            while True:
-                faces = (capi.fs_face * capacity)()
-                count = ctypes.c_size_t()
-                _check(lib.fs_detect(self.handle, img.handle, faces, capacity, ctypes.byref(count)))
-                if count.value <= capacity:
-                    return [Face._from_c(faces[i]) for i in range(count.value)]
-                capacity = int(count.value)
+            return _faces_of(lambda faces, capacity, count: lib.fs_detect(self.handle, img.handle, faces, capacity, count),
+                             self.max_faces if self.max_faces > 0 else 32)
 
     __call__ = detect
 
@@ -1279,6 +1311,12 @@ class Swapper(_Handle):
         return self.prepare(source, 0, channel_order), True
 
     # swapping ------------------------------------------------------------------------------
+    def targets(self, target: ImageLike, channel_order: str = "bgr") -> list:
+        """The faces of ``target`` that :meth:`swap` replaces (chosen by face index or the
+        reference), with landmarks, largest first (``fs_swap_targets``)."""
+        with _Borrowed(target, channel_order) as img:
+            return _faces_of(lambda faces, capacity, count: lib.fs_swap_targets(self.handle, img.handle, faces, capacity, count))
+
     def swap(self, source: Union[Source, ImageLike], target: ImageLike, return_mask: bool = False,
              channel_order: str = "bgr"):
         """Puts the source face onto the chosen faces of ``target`` (``fs_swap``); ``target``
@@ -1601,9 +1639,9 @@ def _view_of(a: np.ndarray, fmt, channels: int) -> capi.fs_image_view:
     return view
 
 
-def _faces_of(getter) -> list:
-    """Calls getter(faces, capacity, byref(count)) growing the array until all faces fit."""
-    capacity = 8
+def _faces_of(getter, capacity: int = 8) -> list:
+    """Calls getter(faces, capacity, byref(count)) growing the array until all faces fit
+    (``capacity``: the first array's size)."""
     while True:
         faces = (capi.fs_face * capacity)()
         count = ctypes.c_size_t()

@@ -1,0 +1,109 @@
+// The CLI's whole view of the library: the public C header (include/faceswap.h) and nothing else.
+import CFaceSwapABI
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A failed library call: its status and the library's own message (fs_last_error_message).
+/// `hint` is what this front door adds (a flag, a file name), never a change of the message.
+struct LibraryError: Error {
+    let status: fs_status
+    let message: String
+    var hint = ""
+}
+
+/// The library's message for the last failing call on this thread.
+func lastError() -> String { String(cString: fs_last_error_message()) }
+
+/// Throws the library's error when `status` is not FS_OK.
+func check(_ status: fs_status) throws {
+    if status != FS_OK { throw LibraryError(status: status, message: lastError()) }
+}
+
+/// Runs `body`; a library error it throws gets `prefix` before its message (e.g. the file it was about).
+func about<T>(_ prefix: String, _ body: () throws -> T) throws -> T {
+    do { return try body() } catch var e as LibraryError {
+        e = LibraryError(status: e.status, message: "\(prefix): \(e.message)", hint: e.hint)
+        throw e
+    }
+}
+
+/// An owned library handle, released by its fs_*_free when the last reference goes.
+final class Handle {
+    let pointer: OpaquePointer
+    private let release: (OpaquePointer?) -> Void
+    init(_ pointer: OpaquePointer, _ release: @escaping (OpaquePointer?) -> Void) {
+        self.pointer = pointer
+        self.release = release
+    }
+    deinit { release(pointer) }
+
+    /// Makes a handle with `make` (an fs_*_create/_load call writing *out) and owns it.
+    static func make(_ release: @escaping (OpaquePointer?) -> Void,
+                     _ make: (UnsafeMutablePointer<OpaquePointer?>) -> fs_status) throws -> Handle {
+        var out: OpaquePointer?
+        try check(make(&out))
+        return Handle(out!, release)
+    }
+}
+
+enum Images {
+    static func load(_ path: String) throws -> Handle { try Handle.make(fs_image_free) { fs_image_load(path, $0) } }
+    static func save(_ image: Handle, _ path: String, quality: Int32 = 0) throws {
+        try check(fs_image_save(image.pointer, path, FS_CODEC_AUTO, quality))
+    }
+}
+
+/// The landmarks of a face as an array.
+func landmarks(_ f: fs_face) -> [fs_point] {
+    var pts = f.landmarks
+    let n = Int(max(0, min(f.num_landmarks, FS_MAX_LANDMARKS)))
+    return withUnsafeBytes(of: &pts) { Array($0.bindMemory(to: fs_point.self).prefix(n)) }
+}
+
+/// The faces a counting call (fs_detect, fs_swap_targets) finds, asked once for the count and once
+/// more if there were more than room for.
+func faces(_ fill: (UnsafeMutablePointer<fs_face>?, Int, UnsafeMutablePointer<Int>) -> fs_status) throws -> [fs_face] {
+    var room = 16
+    while true {
+        var buf = [fs_face](repeating: fs_face(), count: room)
+        var n = 0
+        try check(fill(&buf, room, &n))
+        if n <= room { return Array(buf.prefix(n)) }
+        room = n
+    }
+}
+
+/// Face detector and landmarker from the common detector flags.
+func detectorAndLandmarker(_ a: Args) throws -> (Handle, Handle) {
+    var o = try a.detectorOptions()
+    let detector = try Handle.make(fs_detector_free) { out in fs_detector_create(&o, out) }
+    let landmarker = try Handle.make(fs_landmarker_free) { out in
+        if let path = a.string("--landmarks-model") { return fs_landmarker_create(path, out) }
+        return fs_landmarker_create(nil, out)
+    }
+    return (detector, landmarker)
+}
+
+/// C strings for the duration of `body` (inputs lists, text options).
+func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) throws -> R) rethrows -> R {
+    let copies = strings.map { UnsafePointer(strdup($0)) }
+    defer { copies.forEach { free(UnsafeMutableRawPointer(mutating: $0)) } }
+    return try body(copies)
+}
+
+/// Progress callbacks of the C API: `user` is the Terminal.Progress (or NULL for none). A SIGINT
+/// (Ctrl-C) makes the call return non-zero, so the library cancels (FS_ERR_CANCELLED).
+let progressCallback: fs_progress_fn = { user, done, total in
+    if let user { Unmanaged<Terminal.Progress>.fromOpaque(user).takeUnretainedValue().update(Int(done), total: Int(total)) }
+    return interrupted == 0 ? 0 : 1
+}
+
+/// The `user` pointer for progressCallback (valid while `bar` lives).
+func userPointer(_ bar: Terminal.Progress?) -> UnsafeMutableRawPointer? {
+    bar.map { Unmanaged.passUnretained($0).toOpaque() }
+}
+
+/// Set by SIGINT; the progress callbacks turn it into a clean cancel.
+nonisolated(unsafe) var interrupted: sig_atomic_t = 0
+func catchInterrupt() { signal(SIGINT) { _ in interrupted = 1 } }
