@@ -209,3 +209,81 @@ extern "C" int fsx_mouth_cut(fsx_view hard, fsx_view alpha, const float *xy, int
         return 0;
     })
 }
+
+// ---- occluders: what covers the face, by a robust colour model of the face's own skin ----
+namespace {
+// Median and scaled MAD (≈ σ for a Gaussian) of v; v is reordered.
+void robust(std::vector<float> &v, float &med, float &sigma) {
+    auto mid = v.begin() + v.size() / 2;
+    std::nth_element(v.begin(), mid, v.end());
+    med = *mid;
+    for (float &x : v) x = std::abs(x - med);
+    std::nth_element(v.begin(), mid, v.end());
+    sigma = 1.4826f * *mid;
+}
+}  // namespace
+
+extern "C" int fsx_occlusion_mask(fsx_view img, fsx_view face, fsx_view samples, fsx_view features, double threshold,
+                                  double light_weight, const double min_sigma[3], double min_area, int margin,
+                                  double sigma, fsx_view out) {
+    FSX_GUARD("occlusion mask", {
+        cv::Mat bgr = fsx::mat(img), F = fsx::mat(face), S = fsx::mat(samples), X = fsx::mat(features), O = fsx::mat(out);
+        O.setTo(0);
+        cv::Mat f32, lab;
+        bgr.convertTo(f32, CV_32F, 1.0 / 255);
+        cv::cvtColor(f32, lab, cv::COLOR_BGR2Lab);  // L 0..100, a and b signed
+        // The skin model: per-channel median and MAD over the sample regions (robust to an
+        // occluder covering part of them, and to the face's own highlights and shadows).
+        std::vector<float> ch[3];
+        for (int y = 0; y < lab.rows; ++y) {
+            const cv::Vec3f *p = lab.ptr<cv::Vec3f>(y);
+            const uchar *s = S.ptr<uchar>(y), *x = X.ptr<uchar>(y);
+            for (int i = 0; i < lab.cols; ++i)
+                if (s[i] > 127 && x[i] <= 127)
+                    for (int c = 0; c < 3; ++c) ch[c].push_back(p[i][c]);
+        }
+        if (ch[0].size() < 16) return 0;  // no skin to model: nothing is called an occluder
+        float med[3], inv[3];
+        for (int c = 0; c < 3; ++c) {
+            float sd;
+            robust(ch[c], med[c], sd);
+            inv[c] = 1.0f / std::max(sd, (float)min_sigma[c]);
+        }
+        inv[0] *= (float)light_weight;  // lightness varies with shading: weighed less than colour
+        // Candidates: inside the face, not a facial feature, farther than threshold from the skin.
+        cv::Mat cand(lab.size(), CV_8U, cv::Scalar(0));
+        const float t2 = (float)(threshold * threshold);
+        for (int y = 0; y < lab.rows; ++y) {
+            const cv::Vec3f *p = lab.ptr<cv::Vec3f>(y);
+            const uchar *f = F.ptr<uchar>(y), *x = X.ptr<uchar>(y);
+            uchar *c = cand.ptr<uchar>(y);
+            for (int i = 0; i < lab.cols; ++i) {
+                if (f[i] <= 127 || x[i] > 127) continue;
+                float d = 0;
+                for (int k = 0; k < 3; ++k) { float z = (p[i][k] - med[k]) * inv[k]; d += z * z; }
+                c[i] = d > t2 ? 255 : 0;
+            }
+        }
+        // Clean: an opening by 1 px removes single-pixel noise, then components smaller than
+        // min_area px are dropped (skin texture, pores); thin long ones (glasses frames) stay.
+        cv::morphologyEx(cand, cand, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(3, 3)));
+        cv::Mat labels, stats, centroids;
+        int n = cv::connectedComponentsWithStats(cand, labels, stats, centroids, 8, CV_32S);
+        std::vector<uchar> keep(n, 0);
+        for (int k = 1; k < n; ++k) keep[k] = stats.at<int>(k, cv::CC_STAT_AREA) >= min_area ? 255 : 0;
+        for (int y = 0; y < O.rows; ++y) {
+            const int *l = labels.ptr<int>(y);
+            uchar *o = O.ptr<uchar>(y);
+            for (int i = 0; i < O.cols; ++i) o[i] = keep[l[i]];
+        }
+        // Grown by margin (the occluder's own soft edge stays the target's), then a ramp outwards
+        // only: out is 255 on the grown occluder and falls to 0 over ~2 sigma into the face.
+        if (margin > 0) cv::dilate(O, O, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * margin + 1, 2 * margin + 1)));
+        if (sigma > 0) {
+            cv::Mat soft;
+            cv::GaussianBlur(O, soft, cv::Size(0, 0), sigma, sigma, cv::BORDER_REPLICATE);
+            cv::max(O, soft * 2, O);  // ×2: the blur is 128 at the edge; 255 there, fading outwards
+        }
+        return 0;
+    })
+}

@@ -180,6 +180,15 @@ int fsx_mask_and(fsx_view mask, fsx_view other);
 int fsx_mask_or(fsx_view mask, fsx_view other);
 /* mask = mask * (255 - other) / 255 (removes other). */
 int fsx_mask_subtract(fsx_view mask, fsx_view other);
+/* The occluders of a face (glasses, hands, hair, microphones) in a BGR8 region: pixels where face
+ * (GRAY8) > 127 and features (eyes, brows, mouth, nostrils: GRAY8) <= 127 whose Lab colour is
+ * farther than `threshold` from the skin model (per-channel median and MAD, at least min_sigma,
+ * over samples > 127 and not features; the lightness distance multiplied by light_weight).
+ * Components smaller than min_area px are dropped, the rest grown by margin px; out (GRAY8) is
+ * 255 there with a ramp ~2 sigma wide outwards, 0 elsewhere. Fewer than 16 samples: out all 0. */
+int fsx_occlusion_mask(fsx_view img, fsx_view face, fsx_view samples, fsx_view features, double threshold,
+                       double light_weight, const double min_sigma[3], double min_area, int margin,
+                       double sigma, fsx_view out);
 
 /* ---- colour (colour.cpp) ---- */
 /* Changes src's colours inside mask (GRAY8 > 127) to match ref's inside the same mask.

@@ -281,6 +281,7 @@ class fs_swap_options(Structure):
         ("use_model_mask", c_int32),
         ("keep_model_shape", c_int32),
         ("color_strength", c_float),
+        ("occlusion", c_int32),
     ]
 
 
