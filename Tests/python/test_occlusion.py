@@ -105,26 +105,22 @@ def untouched(result, reference):
     return np.abs(result.astype(np.int16) - reference.astype(np.int16)).max(axis=2) <= TOL
 
 
-# Cases that miss the goal, with the figures measured on this branch (occluder pixels untouched;
-# identity distance of the result to the source / to the target). Over an eye the eye polygon is
-# a facial feature, never an occluder, so about half the occluder is swapped; on the forehead
-# the skin model samples the strip the occluder covers; dog fur is near skin colour.
+# Cases that miss the goal, with the figures measured on this branch (occluder pixels untouched,
+# IoU of the library's mask with the known one). On Elon Musk's cheek the lower part of the patch
+# (zebra: its grey shade; dog fur: its brown) is close to his skin in colour and lightness.
+# The other misses keep the occluder (untouched 1.000) but fail "the rest of the face is swapped":
+# the skin model also takes out shadows around Obama's eyes and mouth (0.075 of his unoccluded
+# face, see UNOCCLUDED below), so less of the source is pasted and the identity stays nearer the
+# target's (distances to source / to target), or under 0.8 of the rest of the face changes.
 MISSED = {
-    ("sn_city_portrait.jpg", "dog_fur", "chin"): "untouched 0.778",
-    ("sn_city_portrait.jpg", "dog_fur", "cheek"): "untouched 0.883",
-    ("sn_elon_musk_2015.jpg", "dog_fur", "cheek"): "untouched 0.623",
-    ("sn_city_portrait.jpg", "zebra", "eye"): "untouched 0.466; identity to source 0.620 >= to target 0.619",
-    ("fr_obama1.jpg", "zebra", "eye"): "untouched 0.592",
-    ("sn_elon_musk_2015.jpg", "zebra", "eye"): "untouched 0.550",
-    ("sn_city_portrait.jpg", "dog_fur", "eye"): "untouched 0.528; identity to source 0.610 >= to target 0.603",
-    ("fr_obama1.jpg", "dog_fur", "eye"): "untouched 0.563",
-    ("sn_elon_musk_2015.jpg", "dog_fur", "eye"): "untouched 0.520",
-    ("sn_city_portrait.jpg", "zebra", "forehead"): "untouched 0.782",
-    ("fr_obama1.jpg", "zebra", "forehead"): "untouched 0.582",
-    ("sn_elon_musk_2015.jpg", "zebra", "forehead"): "untouched 0.811",
-    ("sn_city_portrait.jpg", "dog_fur", "forehead"): "untouched 0.823",
-    ("fr_obama1.jpg", "dog_fur", "forehead"): "untouched 0.728",
-    ("sn_elon_musk_2015.jpg", "dog_fur", "forehead"): "untouched 0.873",
+    ("sn_elon_musk_2015.jpg", "zebra", "cheek"): "untouched 0.885, IoU 0.782",
+    ("sn_elon_musk_2015.jpg", "dog_fur", "cheek"): "untouched 0.678, IoU 0.605",
+    ("sn_city_portrait.jpg", "dog_fur", "eye"): "identity to source 0.636 >= to target 0.612",
+    ("fr_obama1.jpg", "zebra", "cheek"): "identity to source 0.690 >= to target 0.529",
+    ("fr_obama1.jpg", "zebra", "eye"): "rest of the face changed 0.772 < 0.8",
+    ("fr_obama1.jpg", "zebra", "forehead"): "rest of the face changed 0.767 < 0.8",
+    ("fr_obama1.jpg", "dog_fur", "cheek"): "identity to source 0.739 >= to target 0.533",
+    ("fr_obama1.jpg", "dog_fur", "forehead"): "identity to source 0.699 >= to target 0.609",
 }
 
 
@@ -133,7 +129,7 @@ def synthetic_cases():
         for o in OCCLUDERS:
             for w in PLACES:
                 why = MISSED.get((t, o, w))
-                marks = [pytest.mark.xfail(strict=True, reason=f"goal {GOAL} not met: {why}")] if why else []
+                marks = [pytest.mark.xfail(strict=True, reason=f"goal not met: {why}")] if why else []
                 yield pytest.param(t, o, w, id=f"{t.split('.')[0]}-{o}-{w}", marks=marks)
 
 
@@ -172,8 +168,6 @@ def test_without_the_option_the_occluder_is_swapped(fs, detector, landmarker, fa
     assert untouched(off, occluded)[k].mean() < 0.2
 
 
-@pytest.mark.xfail(strict=True, reason="goal 0.9 not met: 0.848 of the 745 frame pixels untouched (the frame "
-                   "where it crosses the grown eye polygons is taken as a facial feature)")
 def test_glasses_frame_inside_the_face_stays(fs, detector, landmarker, faces_dir):
     """rcv_glasses.jpg: the black frame inside the face. Frame pixels, defined here: inside the
     swap's face mask, darker than 70 in grey (the skin's grey is ~150-200 in this photo, its
@@ -208,3 +202,41 @@ def test_occlusion_option_described(fs):
     the binding turns any Python value into 0/1 before the library sees it)."""
     opt = {o["name"]: o for o in fs.options("swap")}["occlusion"]
     assert opt["type"] == "bool" and opt["default"] is False
+
+
+# Unoccluded pairs (source, target; the targets have nothing in front of the face): the option
+# should leave their swap nearly unchanged. In-face PSNR of the result with the option on against
+# the result with it off (inside the swap's own face mask with the option off).
+UNOCCLUDED = [("samples/source.jpg", "samples/target.jpg"), ("fr_biden2.jpg", "fr_obama1.jpg"),
+              ("fr_obama1.jpg", "fr_biden2.jpg"), ("sn_adele_2016.jpg", "fr_rose_leslie2.jpg")]
+PSNR_GOAL = 40.0   # dB: "unchanged to the eye" where nothing occludes (the default-on criterion)
+# Measured on this branch: the skin model takes shadows, eye make-up, lip folds and hair at the
+# face's sides for occluders (share of the face taken out in brackets); hence occlusion stays off
+# by default.
+PSNR_MISSED = {"samples/target.jpg": "30.8 dB (0.030 of the face taken out)",
+               "fr_obama1.jpg": "27.8 dB (0.075)", "fr_biden2.jpg": "34.1 dB (0.010)",
+               "fr_rose_leslie2.jpg": "25.9 dB (0.097)"}
+
+
+def _path(faces_dir, name):
+    return REPO / name if name.startswith("samples/") else faces_dir / name
+
+
+@pytest.mark.parametrize("src_name,tgt_name", [
+    pytest.param(s, t, id=t.split("/")[-1].split(".")[0],
+                 marks=[pytest.mark.xfail(strict=True, reason=f"goal {PSNR_GOAL} dB not met: {PSNR_MISSED[t]}")]
+                 if t in PSNR_MISSED else []) for s, t in UNOCCLUDED])
+def test_unoccluded_faces_nearly_unchanged(fs, detector, landmarker, faces_dir, src_name, tgt_name):
+    source, target = bgr(fs, _path(faces_dir, src_name)), bgr(fs, _path(faces_dir, tgt_name))
+    out = {}
+    for occlusion in (0, 1):
+        with fs.Swapper(detector, landmarker, occlusion=occlusion) as s:
+            out[occlusion] = s.swap(source, target, return_mask=True)[:2]
+    (off, mask_off), (on, mask_on) = out[0], out[1]
+    face = mask_off >= 128
+    err = (on.astype(np.float64) - off.astype(np.float64))[face]
+    mse = (err ** 2).mean()
+    psnr = 99.0 if mse == 0 else 10 * np.log10(255.0 ** 2 / mse)
+    removed = (face & (mask_on < 128)).sum() / face.sum()
+    print(f"\n{tgt_name}: in-face PSNR on vs off {psnr:.1f} dB, face taken out as occluder {removed:.4f}")
+    assert psnr >= PSNR_GOAL, (psnr, removed)
