@@ -315,10 +315,11 @@ extern "C" int fsx_occlusion_mask(fsx_view img, fsx_view face, fsx_view samples,
         va.clear(); vb.clear();
         for (const Patch &q : skin) { va.push_back(q.a); vb.push_back(q.b); }
         ma = median_of(va); mb = median_of(vb);
-        // Per-pixel spread of the sample pixels around the model, each channel floored.
+        // Per-pixel spread of the sample pixels around the model (every other pixel of every other
+        // row), each channel floored.
         std::vector<float> ra, rb, rl;
-        for (int y = 0; y < small.height; ++y)
-            for (int x = 0; x < small.width; ++x)
+        for (int y = 0; y < small.height; y += 2)
+            for (int x = 0; x < small.width; x += 2)
                 if (S.at<uchar>(y, x) > 127 && X.at<uchar>(y, x) == 0 && F.at<uchar>(y, x) > 127) {
                     ra.push_back(A.at<float>(y, x) - ma);
                     rb.push_back(B.at<float>(y, x) - mb);
@@ -360,6 +361,7 @@ extern "C" int fsx_occlusion_mask(fsx_view img, fsx_view face, fsx_view samples,
                 const int l = labels.at<int>(y, x);
                 occ.at<uchar>(y, x) = l > 0 && outside[l] >= 4 * P.min_area && outside[l] >= inside[l] ? 255 : 0;
             }
+        if (cv::countNonZero(occ) == 0) return 0;  // nothing covers the face (out is all 0)
         // Grown by margin (the occluder's own soft edge stays the target's), then a ramp outwards
         // only (255 on the grown occluder, falling to 0 over ~2 ramp), and resized to the region.
         const int m = (int)std::lround(P.margin);
