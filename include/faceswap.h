@@ -667,13 +667,20 @@ typedef struct fs_swap_options {
     int32_t keep_model_shape;    /* experimental tier: learned swapper only (default 0) */
     float color_strength;        /* how much of the colour correction `color` applies, 0–1: 0 keeps
                                     the source's own colours, 1 the full match (default 1) */
+    int32_t occlusion;           /* 1: keep what covers the target's face (glasses, hands, hair,
+                                    microphones) in front of the swapped face: regions inside the
+                                    face far from the colour of its own skin (robustly sampled on
+                                    cheeks, nose and forehead) that lie mostly outside the eyes,
+                                    lips and nostrils are left to the target. Classical and opt-in:
+                                    on faces with nothing in front it also keeps 1-9 % of the face
+                                    (shadows, make-up) (default 0) */
 } fs_swap_options;
 
 /* Fills *options with the swap defaults, writing exactly `size` bytes.
  * The defaults: DELAUNAY, REINHARD, MULTIBAND, expression 0.6, forehead 0.1, erode 0.04, feather
  * 0.06, keep_mouth 1, every face, keep_unmatched 0, no reference, identity_threshold 0.6,
- * use_model_mask 0, keep_model_shape 0, color_strength 1; written as fs_detector_options_init does. Pass
- * sizeof *options (FS_SWAP_OPTIONS_INIT(&o)). options is borrowed. Thread-safe.
+ * use_model_mask 0, keep_model_shape 0, color_strength 1, occlusion 0; written as
+ * fs_detector_options_init does. Pass sizeof *options (FS_SWAP_OPTIONS_INIT(&o)). options is borrowed. Thread-safe.
  * Errors: INVALID_ARGUMENT (options NULL; size below 8 or over FS_STRUCT_SIZE_MAX). */
 FS_API fs_status fs_swap_options_init(fs_swap_options *options, size_t size);
 #define FS_SWAP_OPTIONS_INIT(o) fs_swap_options_init((o), sizeof *(o))

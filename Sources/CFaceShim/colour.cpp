@@ -131,12 +131,10 @@ inline float f_lab(float t) {
     return t > 0.008856f ? cbrt_v(t) : 7.787f * t + 16.0f / 116;
 }
 
-struct LabRow {
-    std::vector<float> r, g, b, L, A, B;
-    void resize(int n) { r.resize(n); g.resize(n); b.resize(n); L.resize(n); A.resize(n); B.resize(n); }
-};
+}  // namespace
 
-// n pixels (3 or 4 channels, BGR or RGB order) -> L, A, B.
+// Shared with the occlusion mask (declared in cv_common.hpp).
+namespace fsx {
 void row_to_lab(const uchar *p, int n, int ch, bool rgb, LabRow &w) {
     const LabTables &T = lab_tables();
     w.resize(n);
@@ -154,7 +152,11 @@ void row_to_lab(const uchar *p, int n, int ch, bool rgb, LabRow &w) {
         B[i] = 200 * (fy - fz);
     }
 }
+}  // namespace fsx
+using fsx::LabRow;
+using fsx::row_to_lab;
 
+namespace {
 inline float finv_v(float f) { float c = f * f * f; return c > 0.008856f ? c : (f - 16.0f / 116) * (1 / 7.787f); }
 
 // w.L/A/B -> bytes into p, mixed with p's own values by strength s (1: the new colour).

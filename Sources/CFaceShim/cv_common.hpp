@@ -3,6 +3,7 @@
 #include "common.hpp"
 #include <algorithm>
 #include <cstdint>
+#include <vector>
 #include <opencv2/core.hpp>
 
 namespace fsx {
@@ -20,5 +21,13 @@ inline void row_span(const int32_t *spans, int y, int W, int margin, int &x0, in
     x0 = std::max(0, spans[2 * y] - margin);
     x1 = std::min(W, spans[2 * y + 1] + margin);
 }
+
+// CIE Lab (D65, L 0..100) of n 8-bit pixels (ch 3 or 4, BGR or RGB order) into w.L/A/B, by
+// small tables and vectorisable float code (colour.cpp).
+struct LabRow {
+    std::vector<float> r, g, b, L, A, B;
+    void resize(int n) { r.resize(n); g.resize(n); b.resize(n); L.resize(n); A.resize(n); B.resize(n); }
+};
+void row_to_lab(const uint8_t *p, int n, int ch, bool rgb, LabRow &w);
 
 }  // namespace fsx

@@ -209,3 +209,170 @@ extern "C" int fsx_mouth_cut(fsx_view hard, fsx_view alpha, const float *xy, int
         return 0;
     })
 }
+
+// ---- occluders: what covers the face, by a robust colour model of the face's own skin ----
+//
+// Worked at the reduced size of `samples` (the caller picks ~150 px across the face: the mask is
+// smooth there anyway), then resized to the region. The skin model comes from small patches of
+// the sample regions: each patch gives its median colour, the patches far from the patches'
+// median chroma are dropped (an occluder over some samples), the lightness is fitted by a plane
+// over the rest (the face's own shading). A pixel is compared by its chroma (a, b) and by its
+// lightness relative to the plane (weighed less).
+namespace {
+float median_of(std::vector<float> v) {
+    if (v.empty()) return 0;
+    auto mid = v.begin() + v.size() / 2;
+    std::nth_element(v.begin(), mid, v.end());
+    return *mid;
+}
+// Scaled median absolute deviation from m (≈ σ for a Gaussian).
+float mad_of(const std::vector<float> &v, float m) {
+    std::vector<float> d(v.size());
+    for (size_t i = 0; i < v.size(); ++i) d[i] = std::abs(v[i] - m);
+    return 1.4826f * median_of(d);
+}
+struct Patch { float x, y, L, a, b; };
+}  // namespace
+
+extern "C" int fsx_occlusion_mask(fsx_view img, fsx_view face, fsx_view samples, fsx_view features,
+                                  const fsx_occlusion_params *prm, fsx_view out) {
+    FSX_GUARD("occlusion mask", {
+        const fsx_occlusion_params &P = *prm;
+        cv::Mat O = fsx::mat(out), S = fsx::mat(samples), X = fsx::mat(features);
+        O.setTo(0);
+        // The reduced size is the region's divided by an integer factor f (rounded down): the
+        // region's top-left f·w × f·h part is averaged by f × f blocks (OpenCV's fast path); the
+        // few columns and rows left over lie in the region's padding, outside the face.
+        const cv::Size small = S.size();
+        const int f = std::max(1, img.width / std::max(1, small.width));
+        if (small.width * f > img.width || small.width * f + f <= img.width || small.height * f > img.height ||
+            small.height * f + f <= img.height)
+            return fsx::fail(FS_ERR_INTERNAL, "occlusion mask: the samples' size is not the region's divided by an integer");
+        const cv::Rect part(0, 0, small.width * f, small.height * f);
+        cv::Mat bgr, F;
+        cv::resize(fsx::mat(img)(part), bgr, small, 0, 0, cv::INTER_AREA);
+        cv::resize(fsx::mat(face)(part), F, small, 0, 0, cv::INTER_AREA);
+        // Lab of the small region, one plane per channel.
+        cv::Mat L(small, CV_32F), A(small, CV_32F), B(small, CV_32F);
+        fsx::LabRow w;
+        for (int y = 0; y < small.height; ++y) {
+            fsx::row_to_lab(bgr.ptr<uchar>(y), small.width, 3, false, w);
+            std::copy(w.L.begin(), w.L.end(), L.ptr<float>(y));
+            std::copy(w.A.begin(), w.A.end(), A.ptr<float>(y));
+            std::copy(w.B.begin(), w.B.end(), B.ptr<float>(y));
+        }
+        // Patches of the sample regions (inside the face, not a feature): their median colours.
+        const int ps = std::max(2, (int)std::lround(P.patch));
+        std::vector<Patch> patches;
+        std::vector<float> pl, pa, pb;
+        for (int y0 = 0; y0 + ps <= small.height; y0 += ps)
+            for (int x0 = 0; x0 + ps <= small.width; x0 += ps) {
+                pl.clear(); pa.clear(); pb.clear();
+                for (int y = y0; y < y0 + ps; ++y)
+                    for (int x = x0; x < x0 + ps; ++x)
+                        if (S.at<uchar>(y, x) > 127 && X.at<uchar>(y, x) == 0 && F.at<uchar>(y, x) > 127) {
+                            pl.push_back(L.at<float>(y, x)); pa.push_back(A.at<float>(y, x)); pb.push_back(B.at<float>(y, x));
+                        }
+                if ((int)pl.size() * 2 < ps * ps) continue;  // mostly outside the samples
+                patches.push_back({x0 + ps * 0.5f, y0 + ps * 0.5f, median_of(pl), median_of(pa), median_of(pb)});
+            }
+        if (patches.size() < 6) return 0;  // no skin to model: nothing is called an occluder
+        // The majority cluster: patches within 2.5 robust σ of the median chroma (at least 3 units).
+        std::vector<float> va, vb;
+        for (const Patch &q : patches) { va.push_back(q.a); vb.push_back(q.b); }
+        float ma = median_of(va), mb = median_of(vb);
+        std::vector<float> dist;
+        for (const Patch &q : patches) dist.push_back(std::hypot(q.a - ma, q.b - mb));
+        const float reach = std::max(3.0f, 2.5f * 1.4826f * median_of(dist));
+        std::vector<Patch> skin;
+        for (size_t i = 0; i < patches.size(); ++i)
+            if (dist[i] <= reach) skin.push_back(patches[i]);
+        if (skin.size() < 6) return 0;
+        // Lightness: a plane L = c0 + c1 x + c2 y over the skin patches, refitted once without
+        // the patches that miss it by more than 2.5 robust σ (highlights, a dark occluder).
+        std::vector<float> vl;
+        for (const Patch &q : skin) vl.push_back(q.L);
+        cv::Vec3d c(median_of(vl), 0, 0);  // flat, if the fit fails
+        std::vector<char> use(skin.size(), 1);
+        for (int pass = 0; pass < 2; ++pass) {
+            cv::Matx33d M = cv::Matx33d::zeros();
+            cv::Vec3d r(0, 0, 0);
+            for (size_t i = 0; i < skin.size(); ++i) {
+                if (!use[i]) continue;
+                cv::Vec3d u(1, skin[i].x, skin[i].y);
+                M += u * u.t();
+                r += u * skin[i].L;
+            }
+            cv::Mat sol;
+            if (!cv::solve(cv::Mat(M), cv::Mat(r), sol, cv::DECOMP_SVD)) break;
+            c = cv::Vec3d(sol.at<double>(0), sol.at<double>(1), sol.at<double>(2));
+            std::vector<float> res;
+            for (const Patch &q : skin) res.push_back(q.L - (float)(c[0] + c[1] * q.x + c[2] * q.y));
+            const float s = std::max(2.0f, mad_of(res, 0));
+            for (size_t i = 0; i < skin.size(); ++i) use[i] = std::abs(res[i]) <= 2.5f * s;
+        }
+        // The model: the skin's chroma (median over the skin patches).
+        va.clear(); vb.clear();
+        for (const Patch &q : skin) { va.push_back(q.a); vb.push_back(q.b); }
+        ma = median_of(va); mb = median_of(vb);
+        // Per-pixel spread of the sample pixels around the model (every other pixel of every other
+        // row), each channel floored.
+        std::vector<float> ra, rb, rl;
+        for (int y = 0; y < small.height; y += 2)
+            for (int x = 0; x < small.width; x += 2)
+                if (S.at<uchar>(y, x) > 127 && X.at<uchar>(y, x) == 0 && F.at<uchar>(y, x) > 127) {
+                    ra.push_back(A.at<float>(y, x) - ma);
+                    rb.push_back(B.at<float>(y, x) - mb);
+                    rl.push_back(L.at<float>(y, x) - (float)(c[0] + c[1] * x + c[2] * y));
+                }
+        const float ia = 1 / std::max((float)P.min_sigma_ab, mad_of(ra, 0));
+        const float ib = 1 / std::max((float)P.min_sigma_ab, mad_of(rb, 0));
+        const float il = (float)P.light_weight / std::max((float)P.min_sigma_l, mad_of(rl, 0));
+        // Candidates: inside the face and far from the skin (features included: see below).
+        cv::Mat cand(small, CV_8U, cv::Scalar(0));
+        const float t2 = (float)(P.threshold * P.threshold);
+        for (int y = 0; y < small.height; ++y)
+            for (int x = 0; x < small.width; ++x) {
+                if (F.at<uchar>(y, x) <= 127) continue;
+                const float za = (A.at<float>(y, x) - ma) * ia, zb = (B.at<float>(y, x) - mb) * ib;
+                const float zl = (L.at<float>(y, x) - (float)(c[0] + c[1] * x + c[2] * y)) * il;
+                cand.at<uchar>(y, x) = za * za + zb * zb + zl * zl > t2 ? 255 : 0;
+            }
+        cv::morphologyEx(cand, cand, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(2, 2)));
+        // A component is an occluder when at least min_area of its pixels lie outside the facial
+        // features and they outnumber its pixels in the eyes, lips and nostrils (features 255)
+        // plus a quarter of those in the brows (features 128: an occluder low on the forehead lies
+        // mostly there): the features' own pixels (with the lashes' and folds' bits that spill
+        // out) stay features; a glasses frame or an object over an eye or a brow is taken whole,
+        // inside the feature too.
+        cv::Mat labels;
+        const int n = cv::connectedComponents(cand, labels, 8, CV_32S);
+        std::vector<int> outside(n, 0), inside(n, 0);
+        for (int y = 0; y < small.height; ++y)
+            for (int x = 0; x < small.width; ++x) {
+                const int l = labels.at<int>(y, x);
+                const uchar f = X.at<uchar>(y, x);
+                if (f == 0) outside[l] += 4;
+                else inside[l] += f == 255 ? 4 : 1;  // in quarters
+            }
+        cv::Mat occ(small, CV_8U);
+        for (int y = 0; y < small.height; ++y)
+            for (int x = 0; x < small.width; ++x) {
+                const int l = labels.at<int>(y, x);
+                occ.at<uchar>(y, x) = l > 0 && outside[l] >= 4 * P.min_area && outside[l] >= inside[l] ? 255 : 0;
+            }
+        if (cv::countNonZero(occ) == 0) return 0;  // nothing covers the face (out is all 0)
+        // Grown by margin (the occluder's own soft edge stays the target's), then a ramp outwards
+        // only (255 on the grown occluder, falling to 0 over ~2 ramp), and resized to the region.
+        const int m = (int)std::lround(P.margin);
+        if (m > 0) cv::dilate(occ, occ, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * m + 1, 2 * m + 1)));
+        if (P.ramp > 0) {
+            cv::Mat soft;
+            cv::GaussianBlur(occ, soft, cv::Size(0, 0), P.ramp, P.ramp, cv::BORDER_REPLICATE);
+            cv::max(occ, soft * 2, occ);
+        }
+        cv::Mat up = O(part);
+        cv::resize(occ, up, part.size(), 0, 0, cv::INTER_LINEAR);
+        return 0;
+    })
+}

@@ -42,6 +42,8 @@ enum SwapCommand {
       --source-mouth             use A's mouth interior too (default: keep B's teeth and tongue,
                                  which follow B's expression)
       --keep-unmatched           if B has no (matching) face, write B unchanged instead of failing
+      --keep-occluders           keep what covers B's face (glasses, hands, hair, microphones) in
+                                 front of the swapped face (default: off)
       --compare PATH             also write source | target | result side by side, and for each
                                  face PATH-face1.EXT, ...: target | result cropped to the face
                                  (2× when the face is small: see fs_face_compare), to judge the edge
@@ -53,7 +55,8 @@ enum SwapCommand {
     static let valued: Set<String> = Args.detectorValued.union([
         "--source", "--target", "-o", "--output", "--mode", "--color", "--color-strength", "--blend", "--faces", "--reference",
         "--source-face", "--forehead", "--expression", "--feather", "--erode", "--compare", "--mask", "--quality", "--model"])
-    static let switches: Set<String> = ["--help", "--source-mouth", "--keep-unmatched", "--reverse", "--model-mask", "--model-shape"]
+    static let switches: Set<String> = ["--help", "--source-mouth", "--keep-unmatched", "--reverse", "--model-mask", "--model-shape",
+                                        "--keep-occluders"]
 
     /// Swap options from the command line (shared with `video`).
     static func options(_ a: Args) throws -> fs_swap_options {
@@ -75,6 +78,7 @@ enum SwapCommand {
         }
         a.set(switch: "--source-mouth", \.keep_mouth, to: false, in: &o)
         a.set(switch: "--keep-unmatched", \.keep_unmatched, to: true, in: &o)
+        a.set(switch: "--keep-occluders", \.occlusion, to: true, in: &o)
         a.set(switch: "--model-mask", \.use_model_mask, to: true, in: &o)
         a.set(switch: "--model-shape", \.keep_model_shape, to: true, in: &o)
         return o

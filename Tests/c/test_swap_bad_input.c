@@ -183,7 +183,8 @@ static bool message_names(const char *msg, const char *field) {
 GROUP(group_swap_bad_options, "swap-bad-options", FX_MODELS,
       "fs_swapper_create: struct_size 0/4 -> INVALID_ARGUMENT; mode 7, colour 9, "
       "blend 9 -> UNSUPPORTED; feather 0.9/-0.1/NaN, expression 2/-0.1, erode 1/-0.5, "
-      "forehead 1.5, face_index -5, identity_threshold 0/-1/NaN -> INVALID_ARGUMENT "
+      "forehead 1.5, face_index -5, identity_threshold 0/-1/NaN, occlusion 2/-1 -> "
+      "INVALID_ARGUMENT "
       "naming the option (*out NULL); the range ends work; an older, smaller "
       "struct works with the defaults; a 5-point landmarker -> UNSUPPORTED") {
     fs_swap_options o = swap_defaults();
@@ -226,6 +227,8 @@ GROUP(group_swap_bad_options, "swap-bad-options", FX_MODELS,
     BAD("identity_threshold 0", "identity_threshold", FS_ERR_INVALID_ARGUMENT, op->identity_threshold = 0.0f);
     BAD("identity_threshold -1", "identity_threshold", FS_ERR_INVALID_ARGUMENT, op->identity_threshold = -1.0f);
     BAD("identity_threshold NaN", "identity_threshold", FS_ERR_INVALID_ARGUMENT, op->identity_threshold = NAN);
+    BAD("occlusion 2", "occlusion", FS_ERR_INVALID_ARGUMENT, op->occlusion = 2);
+    BAD("occlusion -1", "occlusion", FS_ERR_INVALID_ARGUMENT, op->occlusion = -1);
 #undef BAD
     for (int i = 0; i < nbad; i++) {
         sw = (fs_swapper *)&sw;
@@ -245,7 +248,7 @@ GROUP(group_swap_bad_options, "swap-bad-options", FX_MODELS,
     struct {
         const char *name;
         fs_swap_options o;
-    } good[10];
+    } good[12];
     int ngood = 0;
 #define GOOD(label, stmt)                              \
     do {                                               \
@@ -263,6 +266,7 @@ GROUP(group_swap_bad_options, "swap-bad-options", FX_MODELS,
     GOOD("forehead 0", op->forehead = 0.0f);
     GOOD("forehead 1", op->forehead = 1.0f);
     GOOD("face_index 3", op->face_index = 3);
+    GOOD("occlusion 1", op->occlusion = 1);
     GOOD("keep_mouth 0, POISSON_EXACT, HISTOGRAM, AFFINE",
          (op->keep_mouth = 0, op->blend = FS_BLEND_POISSON_EXACT, op->color = FS_COLOR_HISTOGRAM, op->mode = FS_CONVERT_AFFINE));
 #undef GOOD

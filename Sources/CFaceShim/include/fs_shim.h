@@ -180,6 +180,24 @@ int fsx_mask_and(fsx_view mask, fsx_view other);
 int fsx_mask_or(fsx_view mask, fsx_view other);
 /* mask = mask * (255 - other) / 255 (removes other). */
 int fsx_mask_subtract(fsx_view mask, fsx_view other);
+/* Tuning of fsx_occlusion_mask; lengths in pixels of the reduced size. */
+typedef struct fsx_occlusion_params {
+    double threshold;     /* distance from the skin model (robust sigma) beyond which a pixel is not skin */
+    double light_weight;  /* weight of the lightness distance (relative to the fitted shading plane) */
+    double min_sigma_ab;  /* floor of the chroma spread (Lab units) */
+    double min_sigma_l;   /* floor of the lightness spread (Lab units) */
+    double patch;         /* side of a skin sample patch */
+    double min_area;      /* an occluder has at least this many pixels outside the features */
+    double margin;        /* the occluder grown by this much */
+    double ramp;          /* then a ramp ~2 ramp wide outwards */
+} fsx_occlusion_params;
+/* The occluders of a face (glasses, hands, hair, microphones) in a BGR8 region `img` whose face
+ * mask is `face` (GRAY8, same size). Worked at the reduced size of `samples` (GRAY8 > 127: where
+ * the skin is sampled) and `features` (GRAY8: 255 eyes, lips, nostrils; 128 brows; 0 none), both drawn by
+ * the caller at that size; out (GRAY8, the region's size) is 255 on the occluders with a ramp
+ * outwards, 0 elsewhere. Too few skin samples: out all 0. */
+int fsx_occlusion_mask(fsx_view img, fsx_view face, fsx_view samples, fsx_view features,
+                       const fsx_occlusion_params *params, fsx_view out);
 
 /* ---- colour (colour.cpp) ---- */
 /* Changes src's colours inside mask (GRAY8 > 127) to match ref's inside the same mask.

@@ -311,6 +311,8 @@ extension SwapOptions {
                   "learned swapper: keep the decoder's face shape instead of warping it onto the target's"),
             b.float("color_strength", \.colorStrength, \.color_strength, 0, 1,
                    "how much of the colour correction applies: 0 the source's own colours, 1 the full match"),
+            b.bool("occlusion", \.occlusion, \.occlusion,
+                  "keep what covers the target's face (glasses, hands, hair, microphones) in front of the swapped face"),
         ]
     }()
 }

@@ -58,6 +58,9 @@ public struct SwapOptions: Sendable {
     /// false fits 68 landmarks on the decoded face and warps them like a photo source's (the jaw
     /// onto the target's, the features by `expression`).
     public var keepModelShape: Bool = false
+    /// Keep what covers the target's face (glasses, hands, hair, microphones) in front of the
+    /// swapped face: a per-face occlusion mask (Mask/Occlusion.swift) taken out of the blend.
+    public var occlusion: Bool = false
     public init() {}
 
     func validate() throws {

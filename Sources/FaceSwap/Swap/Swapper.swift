@@ -224,6 +224,10 @@ public final class Swapper: @unchecked Sendable {
         let (hard, alpha) = try FaceMask.make(tMesh, roi: roi, erode: options.erode, feather: feather,
                                               keepMouth: options.keepMouth, spans: &spans)
         clock?.lap("mask")
+        if options.occlusion {  // what covers the face stays the target's
+            try Occlusion.remove(from: hard, alpha: alpha, work: work, landmarks: face.landmarks, size: size, roi: roi)
+            clock?.lap("occlusion")
+        }
         // Pixels the blend reads beyond the mask: the membrane's ring (3 px), everything for the exact solve.
         let margin = options.blend == .poisson ? 4 : options.blend == .poissonExact ? roi.width : 0
         let warped = try GeometricConverter.warp(source: source.image, sourceMesh: sMesh, targetMesh: tMesh, roi: roi,
