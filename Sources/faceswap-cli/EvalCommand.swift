@@ -8,7 +8,9 @@ enum EvalCommand {
     face-recognition ResNet, when its model is installed; < 0.6 means the same person), landmark
     error of the result against the target (fraction of the inter-ocular distance), the fraction
     of pixels changed outside the face regions, and the seam score (gradient on the mask outline
-    in the result over the target's; about 1 when there is no visible seam).
+    in the result over the target's; about 1 when there is no visible seam), and the colour step
+    at the face's edge (CIE ΔE76 between rings either side of the jaw and brows, per sector of 16
+    around every face, result minus target: the worst sector and the mean; 2.3 is just noticeable).
     \(Args.detectorHelp)
     """
 
@@ -29,13 +31,15 @@ enum EvalCommand {
         if a.has("--json") {
             print("{\"identity_to_source\":\(opt(m.identityToSource)),\"identity_to_target\":\(opt(m.identityToTarget)),"
                 + "\"landmark_error\":\(JSON.number(m.landmarkError)),\"changed_outside\":\(JSON.number(m.changedOutside)),"
-                + "\"seam_score\":\(JSON.number(m.seamScore)),\"redetected\":\(m.redetected)}")
+                + "\"seam_score\":\(JSON.number(m.seamScore)),\"edge_step_worst\":\(JSON.number(m.edgeStepWorst)),"
+                + "\"edge_step_mean\":\(JSON.number(m.edgeStepMean)),\"redetected\":\(m.redetected)}")
         } else {
             print("identity distance to source  \(opt(m.identityToSource))\(recognizer == nil ? "  (face-recognition model not installed)" : "")")
             print("identity distance to target  \(opt(m.identityToTarget))")
             print("landmark error vs target     \(JSON.number(m.landmarkError)) of the inter-ocular distance\(m.redetected ? "" : " (face not re-detected)")")
             print("changed outside the face     \(JSON.number(m.changedOutside * 100)) % of pixels")
             print("seam score                   \(JSON.number(m.seamScore))")
+            print("colour step at the face edge \(JSON.number(m.edgeStepWorst)) ΔE worst sector, \(JSON.number(m.edgeStepMean)) mean (2.3: just noticeable)")
         }
     }
 }

@@ -28,6 +28,10 @@ enum SwapCommand {
                                  colour correction inside the face mask (\(Args.about(SwapOptions.self, "color")))
       --color-strength S         how much of that correction applies: 0 the source's own colours,
                                  1 the full match (\(Args.about(SwapOptions.self, "color_strength")))
+      --edge-color E             how much of the low-frequency colour and light match at the
+                                 face's edge applies: a band inside the mask's edge takes the
+                                 surrounding skin's shading; moves the identity towards B's
+                                 (\(Args.about(SwapOptions.self, "edge_color")))
       --blend \(names(.blendMode))
                                  blending (\(Args.about(SwapOptions.self, "blend")): Laplacian pyramid; poisson: a
                                  fast membrane solution; poisson-exact: OpenCV seamlessClone, slower)
@@ -54,7 +58,7 @@ enum SwapCommand {
     """
 
     static let valued: Set<String> = Args.detectorValued.union([
-        "--source", "--target", "-o", "--output", "--mode", "--color", "--color-strength", "--blend", "--faces", "--reference",
+        "--source", "--target", "-o", "--output", "--mode", "--color", "--color-strength", "--edge-color", "--blend", "--faces", "--reference",
         "--source-face", "--forehead", "--expression", "--feather", "--erode", "--compare", "--mask", "--quality", "--model"])
     static let switches: Set<String> = ["--help", "--source-mouth", "--keep-unmatched", "--reverse", "--model-mask", "--model-shape"]
 
@@ -62,6 +66,7 @@ enum SwapCommand {
     static func options(_ a: Args) throws -> SwapOptions {
         var o = SwapOptions()
         for (flag, name) in [("--mode", "mode"), ("--color", "color"), ("--color-strength", "color_strength"),
+                             ("--edge-color", "edge_color"),
                              ("--blend", "blend"), ("--forehead", "forehead"),
                              ("--expression", "expression"), ("--feather", "feather"), ("--erode", "erode")] {
             try a.set(flag, name, in: &o)

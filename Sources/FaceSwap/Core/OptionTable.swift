@@ -310,6 +310,8 @@ extension SwapOptions {
                   "learned swapper: keep the decoder's face shape instead of warping it onto the target's"),
             b.float("color_strength", \.colorStrength, \.color_strength, 0, 1,
                    "how much of the colour correction applies: 0 the source's own colours, 1 the full match"),
+            b.float("edge_color", \.edgeColor, \.edge_color, 0, 1,
+                   "how much of the low-frequency colour and light match at the face's edge applies (0: off; it moves the identity towards the target's)"),
         ]
     }()
 }

@@ -281,6 +281,7 @@ class fs_swap_options(Structure):
         ("use_model_mask", c_int32),
         ("keep_model_shape", c_int32),
         ("color_strength", c_float),
+        ("edge_color", c_float),
     ]
 
 
@@ -293,6 +294,8 @@ class fs_swap_metrics(_Output):
         ("landmark_error", c_double),
         ("changed_outside", c_double),
         ("seam_score", c_double),
+        ("edge_step_worst", c_double),
+        ("edge_step_mean", c_double),
     ]
 
 
