@@ -674,13 +674,20 @@ typedef struct fs_swap_options {
                                     lips and nostrils are left to the target. Classical and opt-in:
                                     on faces with nothing in front it also keeps 1-9 % of the face
                                     (shadows, make-up) (default 0) */
+    float edge_color;            /* 0–1: how much of the low-frequency colour and light match at the
+                                    face's edge applies, after `color` (a band inside the mask's
+                                    edge takes the surrounding skin's shading and tint; the
+                                    interior keeps the global match). Lowers the colour step at
+                                    the edge (fs_swap_metrics.edge_step_*) but moves the result's
+                                    identity towards the target's (default 0: off) */
 } fs_swap_options;
 
 /* Fills *options with the swap defaults, writing exactly `size` bytes.
  * The defaults: DELAUNAY, REINHARD, MULTIBAND, expression 0.6, forehead 0.1, erode 0.04, feather
  * 0.06, keep_mouth 1, every face, keep_unmatched 0, no reference, identity_threshold 0.6,
- * use_model_mask 0, keep_model_shape 0, color_strength 1, occlusion 0; written as
- * fs_detector_options_init does. Pass sizeof *options (FS_SWAP_OPTIONS_INIT(&o)). options is borrowed. Thread-safe.
+ * use_model_mask 0, keep_model_shape 0, color_strength 1, occlusion 0, edge_color 0; written as
+ * fs_detector_options_init does. Pass sizeof *options (FS_SWAP_OPTIONS_INIT(&o)). options is
+ * borrowed. Thread-safe.
  * Errors: INVALID_ARGUMENT (options NULL; size below 8 or over FS_STRUCT_SIZE_MAX). */
 FS_API fs_status fs_swap_options_init(fs_swap_options *options, size_t size);
 #define FS_SWAP_OPTIONS_INIT(o) fs_swap_options_init((o), sizeof *(o))
@@ -779,6 +786,12 @@ typedef struct fs_swap_metrics {
                                    target's, over the target's inter-ocular distance */
     double changed_outside;     /* fraction of pixels outside the dilated face regions that differ */
     double seam_score;          /* gradient on the mask outline, result over target (≈ 1: no seam) */
+    double edge_step_worst;     /* the colour step the swap adds at the face's edge, in CIE ΔE76:
+                                   per sector of 16 around every target face, the step between
+                                   rings 0.1–0.3 inter-ocular distances inside and outside the jaw
+                                   and raised brows, in result minus in target; the worst sector
+                                   of any face (about 2.3 is just noticeable) */
+    double edge_step_mean;      /* the same, the mean over every face's sectors */
 } fs_swap_metrics;
 
 /* Measures a swap with the swapper's detector, landmarker and recognizer (if any).

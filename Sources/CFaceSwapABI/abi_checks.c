@@ -27,7 +27,8 @@ _Static_assert(FS_SIZE_FIRST(fs_swap_options) && offsetof(fs_swap_options, mode)
                offsetof(fs_swap_options, identity_threshold) == 48 + 128 * 4 &&
                offsetof(fs_swap_options, use_model_mask) == 564 && offsetof(fs_swap_options, keep_model_shape) == 568 &&
                offsetof(fs_swap_options, color_strength) == 572 && offsetof(fs_swap_options, occlusion) == 576 &&
-               sizeof(fs_swap_options) == 580 && FS_ENDS_AT(fs_swap_options, occlusion), "fs_swap_options layout");
+               offsetof(fs_swap_options, edge_color) == 580 &&
+               sizeof(fs_swap_options) == 584 && FS_ENDS_AT(fs_swap_options, edge_color), "fs_swap_options layout");
 _Static_assert(FS_SIZE_FIRST(fs_stream_options) && offsetof(fs_stream_options, detect_interval) == 4 &&
                offsetof(fs_stream_options, threads) == 20 &&
                sizeof(fs_stream_options) == 24 && FS_ENDS_AT(fs_stream_options, threads), "fs_stream_options layout");
@@ -49,8 +50,8 @@ _Static_assert(FS_SIZE_FIRST(fs_train_options) && offsetof(fs_train_options, siz
 
 /* Outputs the library fills (struct_size set by the caller) or hands to a callback. */
 _Static_assert(FS_SIZE_FIRST(fs_swap_metrics) && offsetof(fs_swap_metrics, redetected) == 4 &&
-               offsetof(fs_swap_metrics, identity_to_source) == 8 && sizeof(fs_swap_metrics) == 48 &&
-               FS_ENDS_AT(fs_swap_metrics, seam_score), "fs_swap_metrics layout");
+               offsetof(fs_swap_metrics, identity_to_source) == 8 && offsetof(fs_swap_metrics, edge_step_worst) == 48 &&
+               sizeof(fs_swap_metrics) == 64 && FS_ENDS_AT(fs_swap_metrics, edge_step_mean), "fs_swap_metrics layout");
 _Static_assert(FS_SIZE_FIRST(fs_video_stats) && offsetof(fs_video_stats, frames) == 8 && sizeof(fs_video_stats) == 40 &&
                FS_ENDS_AT(fs_video_stats, seconds), "fs_video_stats layout");
 _Static_assert(FS_SIZE_FIRST(fs_extract_stats) && offsetof(fs_extract_stats, frames) == 8 &&

@@ -186,7 +186,8 @@ public func _fs_eval_swap(_ sw: OpaquePointer?, _ src: OpaquePointer?, _ target:
                                        detector: s.detector, landmarker: s.landmarker, recognizer: s.recognizer, options: s.options)
         writeOutput(fs_swap_metrics(struct_size: 0, redetected: m.redetected ? 1 : 0,
                                     identity_to_source: m.identityToSource ?? .nan, identity_to_target: m.identityToTarget ?? .nan,
-                                    landmark_error: m.landmarkError, changed_outside: m.changedOutside, seam_score: m.seamScore),
+                                    landmark_error: m.landmarkError, changed_outside: m.changedOutside, seam_score: m.seamScore,
+                                    edge_step_worst: m.edgeStepWorst, edge_step_mean: m.edgeStepMean),
                     o, declared: size)
     }
 }

@@ -232,6 +232,18 @@ for blend in [BlendMode.multiband, .alpha, .poisson, .poissonExact] {
         let order = ["prepare", "warp", "mask", "colour", "blend"]
         print("    stages: " + order.map { "\($0) \(ms(median(per[$0] ?? [])))" }.joined(separator: ", "))
         if blend == .multiband {
+            // The colour stage with the seam's colour match on (edge_color 1; off by default).
+            var oe = o
+            oe.edgeColor = 1
+            let edged = try Swapper(detector: fast, landmarker: landmarker, options: oe)
+            var colour: [Double] = []
+            for _ in 0..<runs {
+                let clock = StageClock()
+                let copy = try target.copy()
+                try edged.swapFace(prepared, face, into: copy, clock: clock)
+                colour.append(clock.totals["colour"] ?? 0)
+            }
+            print("    colour stage with edge_color 1: \(ms(median(colour))) (default, off: \(ms(median(per["colour"] ?? []))))")
             let four = ["warp", "mask", "colour", "blend"].map { median(per[$0] ?? []) }.reduce(0, +)
             goal("per-face stages (warp+mask+colour+blend, multiband)", four, over: "decode of the 720p JPEG", tDecodeTarget, atMost: 1.5)
             // The occlusion mask (option occlusion, off by default): its own stage, and the four

@@ -8,7 +8,9 @@ enum EvalCommand {
     face-recognition ResNet, when its model is installed; < 0.6 means the same person), landmark
     error of the result against the target (fraction of the inter-ocular distance), the fraction
     of pixels changed outside the face regions, and the seam score (gradient on the mask outline
-    in the result over the target's; about 1 when there is no visible seam).
+    in the result over the target's; about 1 when there is no visible seam), and the colour step
+    at the face's edge (CIE ΔE76 between rings either side of the jaw and brows, per sector of 16
+    around every face, result minus target: the worst sector and the mean; 2.3 is just noticeable).
     \(Args.detectorHelp)
     """
 
@@ -32,13 +34,15 @@ enum EvalCommand {
         if a.has("--json") {
             print("{\"identity_to_source\":\(JSON.number(m.identity_to_source)),\"identity_to_target\":\(JSON.number(m.identity_to_target)),"
                 + "\"landmark_error\":\(JSON.number(m.landmark_error)),\"changed_outside\":\(JSON.number(m.changed_outside)),"
-                + "\"seam_score\":\(JSON.number(m.seam_score)),\"redetected\":\(redetected)}")
+                + "\"seam_score\":\(JSON.number(m.seam_score)),\"edge_step_worst\":\(JSON.number(m.edge_step_worst)),"
+                + "\"edge_step_mean\":\(JSON.number(m.edge_step_mean)),\"redetected\":\(redetected)}")
         } else {
             print("identity distance to source  \(JSON.number(m.identity_to_source))\(recognizer == nil ? "  (face-recognition model not installed)" : "")")
             print("identity distance to target  \(JSON.number(m.identity_to_target))")
             print("landmark error vs target     \(JSON.number(m.landmark_error)) of the inter-ocular distance\(redetected ? "" : " (face not re-detected)")")
             print("changed outside the face     \(JSON.number(m.changed_outside * 100)) % of pixels")
             print("seam score                   \(JSON.number(m.seam_score))")
+            print("colour step at the face edge \(JSON.number(m.edge_step_worst)) ΔE worst sector, \(JSON.number(m.edge_step_mean)) mean (2.3: just noticeable)")
         }
     }
 }

@@ -25,6 +25,10 @@ enum SwapCommand {
                                  colour correction inside the face mask (\(Options.about(FS_OPTIONS_SWAP, "color")))
       --color-strength S         how much of that correction applies: 0 the source's own colours,
                                  1 the full match (\(Options.about(FS_OPTIONS_SWAP, "color_strength")))
+      --edge-color E             how much of the low-frequency colour and light match at the
+                                 face's edge applies: a band inside the mask's edge takes the
+                                 surrounding skin's shading; moves the identity towards B's
+                                 (\(Options.about(FS_OPTIONS_SWAP, "edge_color")))
       --blend \(Options.names(FS_ENUM_BLEND_MODE))
                                  blending (\(Options.about(FS_OPTIONS_SWAP, "blend")): Laplacian pyramid; poisson: a
                                  fast membrane solution; poisson-exact: OpenCV seamlessClone, slower)
@@ -53,7 +57,7 @@ enum SwapCommand {
     """
 
     static let valued: Set<String> = Args.detectorValued.union([
-        "--source", "--target", "-o", "--output", "--mode", "--color", "--color-strength", "--blend", "--faces", "--reference",
+        "--source", "--target", "-o", "--output", "--mode", "--color", "--color-strength", "--edge-color", "--blend", "--faces", "--reference",
         "--source-face", "--forehead", "--expression", "--feather", "--erode", "--compare", "--mask", "--quality", "--model"])
     static let switches: Set<String> = ["--help", "--source-mouth", "--keep-unmatched", "--reverse", "--model-mask", "--model-shape",
                                         "--keep-occluders"]
@@ -66,6 +70,7 @@ enum SwapCommand {
         try a.set("--mode", k, "mode", \.mode, in: &o)
         try a.set("--color", k, "color", \.color, in: &o)
         try a.set("--color-strength", k, "color_strength", \.color_strength, in: &o)
+        try a.set("--edge-color", k, "edge_color", \.edge_color, in: &o)
         try a.set("--blend", k, "blend", \.blend, in: &o)
         try a.set("--forehead", k, "forehead", \.forehead, in: &o)
         try a.set("--expression", k, "expression", \.expression, in: &o)

@@ -162,14 +162,15 @@ GROUP(group_swap, "swap", FX_SWAP,
 
 GROUP(group_swap_eval, "swap-eval", FX_RESULT,
       "fs_eval_swap on the swap result: landmark_error < 0.05, changed_outside == 0, "
-      "seam_score 0.8..1.25, redetected 1; identity fields finite (source nearer) "
-      "with the recognizer, NaN without; the target as its own result; sizes that "
+      "seam_score 0.8..1.25, redetected 1, edge steps finite; identity fields finite (source nearer) "
+      "with the recognizer, NaN without; the target as its own result (edge steps exactly 0); sizes that "
       "differ -> INVALID_ARGUMENT; a target without a face -> NO_FACE; metrics->struct_size "
       "0/4/7/too large -> INVALID_ARGUMENT, untouched; an older, smaller struct gets only its bytes") {
     fs_swap_metrics mt;
     mt.struct_size = sizeof mt;
     mt.identity_to_source = mt.identity_to_target = mt.landmark_error = mt.changed_outside = mt.seam_score = -7;
     mt.redetected = -7;
+    mt.edge_step_worst = mt.edge_step_mean = NAN;
     if (EXPECT_OK(fs_eval_swap(fx->sw, fx->obama, fx->biden, fx->result, &mt))) {
         CHECKF(mt.struct_size == sizeof mt, "struct_size %u after the call", (unsigned)mt.struct_size);
         printf("    metrics: identity_to_source %.3f identity_to_target %.3f landmark_error %.4f changed_outside "
@@ -180,6 +181,9 @@ GROUP(group_swap_eval, "swap-eval", FX_RESULT,
         CHECKF(mt.changed_outside == 0, "changed_outside %g", mt.changed_outside);
         CHECKF(mt.seam_score >= 0.8 && mt.seam_score <= 1.25, "seam_score %g", mt.seam_score);
         CHECKF(mt.redetected == 1, "redetected %d", (int)mt.redetected);
+        printf("    edge step: worst sector %.3f, mean %.3f (CIE dE76)\n", mt.edge_step_worst, mt.edge_step_mean);
+        CHECKF(isfinite(mt.edge_step_worst) && isfinite(mt.edge_step_mean) && mt.edge_step_worst >= mt.edge_step_mean,
+               "edge steps %g %g", mt.edge_step_worst, mt.edge_step_mean);
         CHECKF(isfinite(mt.identity_to_source) && isfinite(mt.identity_to_target), "identity %g %g",
                mt.identity_to_source, mt.identity_to_target);
         CHECKF(mt.identity_to_source < mt.identity_to_target, "identity_to_source %g >= identity_to_target %g",
@@ -192,7 +196,8 @@ GROUP(group_swap_eval, "swap-eval", FX_RESULT,
         CHECKF(isnan(m2.identity_to_source) && isnan(m2.identity_to_target), "identity %g %g without a recognizer",
                m2.identity_to_source, m2.identity_to_target);
         CHECKF(close_to(m2.landmark_error, mt.landmark_error, 1e-9) && m2.changed_outside == mt.changed_outside &&
-                   close_to(m2.seam_score, mt.seam_score, 1e-9) && m2.redetected == mt.redetected,
+                   close_to(m2.seam_score, mt.seam_score, 1e-9) && m2.redetected == mt.redetected &&
+                   m2.edge_step_worst == mt.edge_step_worst && m2.edge_step_mean == mt.edge_step_mean,
                "metrics without the recognizer differ: %g %g %g %d", m2.landmark_error, m2.changed_outside,
                m2.seam_score, (int)m2.redetected);
     }
@@ -205,6 +210,8 @@ GROUP(group_swap_eval, "swap-eval", FX_RESULT,
                "unchanged target: landmark_error %g changed_outside %g redetected %d", m3.landmark_error,
                m3.changed_outside, (int)m3.redetected);
         CHECKF(close_to(m3.seam_score, 1.0, 1e-6), "unchanged target: seam_score %g", m3.seam_score);
+        CHECKF(m3.edge_step_worst == 0 && m3.edge_step_mean == 0, "unchanged target: edge steps %g %g",
+               m3.edge_step_worst, m3.edge_step_mean);
         CHECKF(m3.identity_to_target < 0.01 && m3.identity_to_source > m3.identity_to_target,
                "unchanged target: identity_to_target %g, identity_to_source %g", m3.identity_to_target,
                m3.identity_to_source);

@@ -208,6 +208,19 @@ int fsx_color_transfer(fsx_view src, fsx_view ref, fsx_view mask, int mode);
  * fsx_color_transfer over the whole image, then mixed. */
 int fsx_color_transfer_rows(fsx_view src, fsx_view ref, fsx_view mask, const int32_t *spans,
                             int margin, int mode, double strength);
+/* The seam's low-frequency colour and light match, after the global transfer: src (on its spans,
+ * widened by margin) takes the Lab difference ref - src on a grid of sigma/3-pixel cells, smoothed
+ * by a normalised Gaussian of sigma pixels over the mask's outer band (cells whose lightness
+ * differs by 25 or more left out), weighted 1 at the mask's edge to 0 at band pixels in, times
+ * strength; applied as each cell's offset in bytes, interpolated. 1-2 channel images are left as
+ * they are. */
+int fsx_color_edge(fsx_view src, fsx_view ref, fsx_view mask, const int32_t *spans, int margin,
+                   double band, double sigma, double strength);
+/* The colour step a swap adds at one face's edge (xy: its 68 landmarks, x y pairs): per sector
+ * of 16, the ΔE76 between the mean Lab of rings 0.1-0.3 inter-ocular distances inside and
+ * outside the jaw + raised-brow hull, in result minus the same in target (NaN: a ring with
+ * fewer than 8 pixels). target and result: the same size and 3-4 channel format. */
+int fsx_edge_steps(fsx_view target, fsx_view result, const double *xy, double out[16]);
 /* Sums each channel (and counts pixels) of img, optionally inside mask (NULL data: everywhere). */
 int fsx_channel_sums(fsx_view img, fsx_view mask, double sums[4], double *pixels);
 /* img += delta per channel (saturating). */

@@ -13,6 +13,21 @@ public enum ColourTransfer {
         try shim(spans.map { $0.withUnsafeBufferPointer { run($0.baseAddress) } } ?? run(nil), "colour (\(mode.name))")
     }
 
+    /// The seam's colour and light, after `apply`: a band inside the mask's edge (`band` of the
+    /// face size deep) takes the target's low-frequency colour (a normalised Gaussian of `sigma`
+    /// of the face size over the Lab difference), so that shading and tint meet the skin around
+    /// the face; the interior, which carries the source's identity, keeps the global match.
+    static let edgeBand = 0.15, edgeSigma = 0.06
+
+    static func matchEdge(_ src: Image, reference: Image, mask: Image, spans: [Int32], margin: Int, faceSize: Double,
+                          strength: Double) throws {
+        if strength <= 0 { return }
+        try shim(spans.withUnsafeBufferPointer {
+            fsx_color_edge(src.view, reference.view, mask.view, $0.baseAddress, Int32(margin), edgeBand * faceSize,
+                           edgeSigma * faceSize, strength)
+        }, "colour (edge)")
+    }
+
     /// True when every sampled pixel of a BGR/RGB image has equal channels (a grey photo).
     static func isGrey(_ image: Image) -> Bool {
         guard image.format.channels >= 3 else { return true }

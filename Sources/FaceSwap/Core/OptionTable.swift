@@ -313,6 +313,8 @@ extension SwapOptions {
                    "how much of the colour correction applies: 0 the source's own colours, 1 the full match"),
             b.bool("occlusion", \.occlusion, \.occlusion,
                   "keep what covers the target's face (glasses, hands, hair, microphones) in front of the swapped face"),
+            b.float("edge_color", \.edgeColor, \.edge_color, 0, 1,
+                   "how much of the low-frequency colour and light match at the face's edge applies (0: off; it moves the identity towards the target's)"),
         ]
     }()
 }

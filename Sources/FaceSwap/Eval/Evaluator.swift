@@ -15,6 +15,12 @@ public struct SwapMetrics: Sendable {
     public var seamScore: Double
     /// false when the result's face was not re-detected and landmarks were fitted in the target's box.
     public var redetected: Bool
+    /// The colour step the swap adds at the face's edge (CIE ΔE76; about 2.3 is just noticeable):
+    /// per sector of 16 around every target face, the step between rings 0.1–0.3 inter-ocular
+    /// distances inside and outside the jaw + raised-brow hull, in the result minus in the target.
+    /// The worst sector of any face, and the mean over every face's sectors.
+    public var edgeStepWorst: Double
+    public var edgeStepMean: Double
 }
 
 /// Computes SwapMetrics. Uses the swapper's detector, landmarker and (if any) recognizer.
@@ -62,6 +68,14 @@ public enum Evaluator {
         try shim(fsx_gradient_on(rb.view, band.view, &gr, &nb), "eval")
         try shim(fsx_gradient_on(tb.view, band.view, &gt, &nb), "eval")
 
+        // The colour step at every target face's edge.
+        var worst = -Double.infinity, sum = 0.0, count = 0.0
+        for f in targetFaces where f.landmarks.count == 68 {
+            var steps = [Double](repeating: .nan, count: 16)
+            try shim(fsx_edge_steps(tb.view, rb.view, f.landmarks.flatMap { [$0.x, $0.y] }, &steps), "eval")
+            for s in steps where !s.isNaN { worst = max(worst, s); sum += s; count += 1 }
+        }
+
         var toSource: Double? = nil, toTarget: Double? = nil
         if let recognizer {
             let rEmb = try recognizer.embed(result, rFace)
@@ -72,7 +86,8 @@ public enum Evaluator {
         }
         return SwapMetrics(identityToSource: toSource, identityToTarget: toTarget, landmarkError: lmError,
                            changedOutside: total > 0 ? differ / total : 0, seamScore: gt > 0 ? gr / gt : 1,
-                           redetected: redetected)
+                           redetected: redetected, edgeStepWorst: count > 0 ? worst : .nan,
+                           edgeStepMean: count > 0 ? sum / count : .nan)
     }
 
     private static func invert(_ mask: Image) throws -> Image {

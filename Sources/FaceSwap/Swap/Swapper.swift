@@ -244,6 +244,10 @@ public final class Swapper: @unchecked Sendable {
         clock?.lap("mask")
         try ColourTransfer.apply(options.color, to: warped, reference: work, mask: hard, spans: spans, margin: margin,
                                  strength: options.colorStrength)
+        if options.color != .none {
+            try ColourTransfer.matchEdge(warped, reference: work, mask: hard, spans: spans, margin: margin,
+                                         faceSize: size, strength: options.colorStrength * options.edgeColor)
+        }
         if image.format == .gray8 || ColourTransfer.isGrey(work) {
             // A grey photo stays grey: the source's colours would show as a tint.
             try warped.assign(from: try warped.converted(to: .gray8))

@@ -1410,6 +1410,9 @@ class Swapper(_Handle):
           target's, over the target's inter-ocular distance.
         * ``changed_outside``: fraction of pixels outside the dilated face regions that differ.
         * ``seam_score``: gradient on the mask outline, result over target (≈ 1: no seam).
+        * ``edge_step_worst``, ``edge_step_mean``: the colour step (CIE ΔE76) the swap adds at
+          the face's edge, per sector of 16 around every target face (rings either side of the
+          jaw and raised brows, result minus target): the worst sector, the mean.
         * ``redetected``: False when no face was re-detected in the result (landmarks were then
           fitted in the target's box).
 
@@ -1429,6 +1432,8 @@ class Swapper(_Handle):
             "landmark_error": float(m.landmark_error),
             "changed_outside": float(m.changed_outside),
             "seam_score": float(m.seam_score),
+            "edge_step_worst": float(m.edge_step_worst),
+            "edge_step_mean": float(m.edge_step_mean),
             "redetected": bool(m.redetected),
         }
 
