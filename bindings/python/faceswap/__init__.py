@@ -141,7 +141,7 @@ from ._core import (  # noqa: E402
     version_number,
 )
 
-__version__ = "0.5.0"
+__version__ = "0.6.0"
 
 __all__ = [
     "ABI_VERSION",
