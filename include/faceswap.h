@@ -1024,8 +1024,8 @@ FS_API fs_status fs_reenact_options_init(fs_reenact_options *options, size_t siz
 /* A reenactor animates one photo: the driver's landmark motion relative to its neutral frame
  * (the first frame with a face; fs_reenactor_reset picks a new one), with the head pose
  * normalised away, moves the photo's 68 points, scaled by `expression` (above 1 exaggerates;
- * no triangle of the points' mesh flips and no lip or eyelid pair crosses: the moves of the points
- * that would are shrunk); the driver's head motion is applied on top, each point's displacement
+ * no triangle of the points' mesh flips (but those across the mouth or an eye, which opening
+ * may turn over) and no lip or eyelid pair crosses: the moves of the points that would are shrunk); the driver's head motion is applied on top, each point's displacement
  * by it times head_motion; the photo is warped over a mesh pinned to fixed points around the head and
  * on the border (the background stays still); an opening mouth is filled from the driver's,
  * colour-matched. The jaw and mouth's neutral is the neutral frame's with its mouth closed to the

@@ -82,7 +82,7 @@ def test_expression_above_one_exaggerates_the_mouth(fs, det, lm, photo_pts):
     FIGURES[f"reenact exaggerate {CLIP} -> {PORTRAIT}: mouth amplitude at expression 1 / 1.8 (r)"] = (
         f"{s1['amp']:.2f} ({s1['r']:.2f}) / {s18['amp']:.2f} ({s18['r']:.2f}): x{ratio:.2f}")
     # The exaggerated mouth still follows the driver's: its r no more than R_DROP below r at 1
-    # (a bound set after measuring: 0.84 at 1, 0.77 at 1.8; the re-fit reads the stretched,
+    # (a bound set after measuring: 0.94 at 1, 0.91 at 1.8; the re-fit reads the stretched,
     # filled mouth less exactly).
     assert s18["r"] >= s1["r"] - R_DROP, f"mouth r {s18['r']:.3f} at expression 1.8, {s1['r']:.3f} at 1"
     assert ratio >= GAIN_MIN, f"mouth amplitude {s18['amp']:.3f} at 1.8 vs {s1['amp']:.3f} at 1: x{ratio:.2f}"
