@@ -83,17 +83,7 @@ public final class Reenactor {
         pts += [Point(0, 0), Point(W / 2, 0), Point(W, 0), Point(W, H / 2), Point(W, H), Point(W / 2, H), Point(0, H), Point(0, H / 2)]
         fixed = pts
         let s0 = sourceFace.landmarks
-        let tri = try GeometricConverter.delaunay(s0).map(Int.init)
-        // Triangles across an opening (a vertex on its upper side and one on its lower) are left
-        // out: a closed mouth's are slivers that opening it may turn over, as it should (the
-        // opening's own guard is the pair order). Measured: with them kept, the guard held the
-        // mouth back at expression 1 (test_reenact_expression's vr_face4 -> fr_rose_leslie1 mouth
-        // amplitude 0.80 -> 0.56).
-        triangles = stride(from: 0, to: tri.count, by: 3).compactMap { k in
-            let t = [tri[k], tri[k + 1], tri[k + 2]]
-            let across = Reenactor.openings.contains { up, low in t.contains(where: up.contains) && t.contains(where: low.contains) }
-            return across ? nil : (t[0], t[1], t[2], Reenactor.area(s0[t[0]], s0[t[1]], s0[t[2]]) < 0 ? -1 : 1)
-        }
+        triangles = try Reenactor.foldTriangles(s0)
     }
 
     /// Takes the next frame with a face as the driver's neutral expression and pose.
@@ -244,6 +234,21 @@ public final class Reenactor {
     /// Twice the signed area of the triangle a, b, c.
     static func area(_ a: Point, _ b: Point, _ c: Point) -> Double {
         (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x)
+    }
+
+    /// The triangles the fold guard checks, each with the sign of its area in the photo: the
+    /// Delaunay mesh of the photo's 68 points without those across an opening (a vertex on its
+    /// upper side and one on its lower): a closed mouth's are slivers that opening it may turn
+    /// over, as it should (the opening's own guard is the pair order). Measured: with them kept,
+    /// the guard held the mouth back at expression 1 (test_reenact_expression's vr_face4 ->
+    /// fr_rose_leslie1 mouth amplitude 0.80 -> 0.56).
+    static func foldTriangles(_ s0: [Point]) throws -> [(Int, Int, Int, Double)] {
+        let tri = try GeometricConverter.delaunay(s0).map(Int.init)
+        return stride(from: 0, to: tri.count, by: 3).compactMap { k in
+            let t = [tri[k], tri[k + 1], tri[k + 2]]
+            let across = Reenactor.openings.contains { up, low in t.contains(where: up.contains) && t.contains(where: low.contains) }
+            return across ? nil : (t[0], t[1], t[2], Reenactor.area(s0[t[0]], s0[t[1]], s0[t[2]]) < 0 ? -1 : 1)
+        }
     }
 
     /// `points` (the photo's 68 moved by the expression) with no fold: no triangle of the photo's
