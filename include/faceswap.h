@@ -998,7 +998,8 @@ typedef struct fs_reenact_options {
     uint32_t struct_size;        /* the caller's sizeof(fs_reenact_options): set by
                                     fs_reenact_options_init */
     float expression;            /* scale of the driver's expression applied (0–2, default 1) */
-    float head_motion;           /* share of the driver's head motion applied (0–1, default 1) */
+    float head_motion;           /* share of the driver's head motion applied (0–2, default 1;
+                                    above 1 amplifies it: a head-bob gain) */
     int32_t mouth_fill;          /* 1: fill an opening mouth from the driver's (default 1) */
     int32_t side_by_side;        /* fs_reenact_video: write driver | result (default 0) */
     const fs_stream_options *stream; /* fs_reenactor_create: tracking and smoothing of the
@@ -1022,8 +1023,10 @@ FS_API fs_status fs_reenact_options_init(fs_reenact_options *options, size_t siz
 
 /* A reenactor animates one photo: the driver's landmark motion relative to its neutral frame
  * (the first frame with a face; fs_reenactor_reset picks a new one), with the head pose
- * normalised away, moves the photo's 68 points, scaled by `expression`; the driver's head motion
- * is applied on top; the photo is warped over a mesh pinned to fixed points around the head and
+ * normalised away, moves the photo's 68 points, scaled by `expression` (above 1 exaggerates;
+ * no triangle of the points' mesh flips (but those across the mouth or an eye, which opening
+ * may turn over) and no lip or eyelid pair crosses: the moves of the points that would are shrunk); the driver's head motion is applied on top, each point's displacement
+ * by it times head_motion; the photo is warped over a mesh pinned to fixed points around the head and
  * on the border (the background stays still); an opening mouth is filled from the driver's,
  * colour-matched. The jaw and mouth's neutral is the neutral frame's with its mouth closed to the
  * inner-lip gap of the driver's most closed mouth so far (the lower lip raised by the difference,

@@ -14,7 +14,8 @@ enum ReenactCommand {
       --side-by-side           write driver | result next to each other
       --expression S           scale of the expression transfer; above 1 exaggerates
                                (\(Options.about(FS_OPTIONS_REENACT, "expression")))
-      --head-motion S          share of the driver's head motion applied (\(Options.about(FS_OPTIONS_REENACT, "head_motion")))
+      --head-motion S          share of the driver's head motion applied; above 1 amplifies it
+                               (\(Options.about(FS_OPTIONS_REENACT, "head_motion")))
       --no-mouth-fill          do not fill an opening mouth from the driver's
       --detect-every N, --smooth-cutoff HZ, --smooth-beta B   tracking and smoothing (as `video`)
       --crf Q, --preset P      H.264 settings (as `video`: \(Options.defaultText(FS_OPTIONS_VIDEO, "crf")), \(Options.defaultText(FS_OPTIONS_VIDEO, "preset")))

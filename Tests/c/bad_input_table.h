@@ -683,7 +683,7 @@ ROW(fs_reenactor_create, "struct_size 0", FS_ERR_INVALID_ARGUMENT, "fs_reenact_o
 ROW(fs_reenactor_create, "expression 3", FS_ERR_INVALID_ARGUMENT, "expression 3", (bt_ropt(c)->expression = 3.0f, fs_reenactor_create(c->det, c->lm, c->photo, &c->ropt, &c->o_re)))
 ROW(fs_reenactor_create, "expression -0.5", FS_ERR_INVALID_ARGUMENT, "expression -0.5", (bt_ropt(c)->expression = -0.5f, fs_reenactor_create(c->det, c->lm, c->photo, &c->ropt, &c->o_re)))
 ROW(fs_reenactor_create, "expression NaN", FS_ERR_INVALID_ARGUMENT, "expression", (bt_ropt(c)->expression = NAN, fs_reenactor_create(c->det, c->lm, c->photo, &c->ropt, &c->o_re)))
-ROW(fs_reenactor_create, "head_motion 2", FS_ERR_INVALID_ARGUMENT, "head_motion 2", (bt_ropt(c)->head_motion = 2.0f, fs_reenactor_create(c->det, c->lm, c->photo, &c->ropt, &c->o_re)))
+ROW(fs_reenactor_create, "head_motion 3", FS_ERR_INVALID_ARGUMENT, "head_motion 3", (bt_ropt(c)->head_motion = 3.0f, fs_reenactor_create(c->det, c->lm, c->photo, &c->ropt, &c->o_re)))
 ROW(fs_reenactor_create, "head_motion -1", FS_ERR_INVALID_ARGUMENT, "head_motion -1", (bt_ropt(c)->head_motion = -1.0f, fs_reenactor_create(c->det, c->lm, c->photo, &c->ropt, &c->o_re)))
 ROW(fs_reenactor_create, "stream->detect_interval 0", FS_ERR_INVALID_ARGUMENT, "detect_interval 0", (bt_ropt(c)->stream = bt_stopt(c), c->stopt.detect_interval = 0, fs_reenactor_create(c->det, c->lm, c->photo, &c->ropt, &c->o_re)))
 ROW(fs_reenactor_create, "stream->struct_size 4", FS_ERR_INVALID_ARGUMENT, "fs_stream_options.struct_size is 4 (options->stream)", (bt_ropt(c)->stream = bt_stopt(c), c->stopt.struct_size = 4, fs_reenactor_create(c->det, c->lm, c->photo, &c->ropt, &c->o_re)))

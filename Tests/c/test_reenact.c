@@ -9,7 +9,7 @@ GROUP(group_reenact, "reenact", FX_SWAP,
       "cropped to 1199x1199: outputs BGR8 1198x1198; a first driving frame (neutral) with its "
       "mouth closed (fr_rose_leslie1) gives the photo within 3 levels; a frame without a face gives the photo unchanged; reset; "
       "no-face photo -> NO_FACE; 5-point landmarker -> UNSUPPORTED; expression 3, "
-      "head_motion 2, struct_size 0, NULL and wrong-kind arguments -> INVALID_ARGUMENT; "
+      "head_motion 3, struct_size 0, NULL and wrong-kind arguments -> INVALID_ARGUMENT; "
       "fs_reenact_video of vr_face5 (plain and side by side) -> 122 frames; cancel -> "
       "CANCELLED and no file left") {
     fs_reenact_options d = reenact_defaults();
@@ -104,8 +104,8 @@ GROUP(group_reenact, "reenact", FX_SWAP,
         bad_stream_size.struct_size = 0;
         bad[0].what = "expression 3";
         bad[0].o.expression = 3;
-        bad[1].what = "head_motion 2";
-        bad[1].o.head_motion = 2;
+        bad[1].what = "head_motion 3";
+        bad[1].o.head_motion = 3;
         bad[2].what = "struct_size 0";
         bad[2].o.struct_size = 0;
         bad[3].what = "expression -0.5";

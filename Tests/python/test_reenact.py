@@ -750,7 +750,7 @@ def test_driving_frame_without_face_gives_the_photo(fs, det, lm, odd_photo):
 
 @pytest.mark.parametrize("option,value", [
     ("expression", -0.1), ("expression", 2.01), ("expression", float("nan")),
-    ("head_motion", -0.01), ("head_motion", 1.5), ("head_motion", float("inf")),
+    ("head_motion", -0.01), ("head_motion", 2.01), ("head_motion", float("inf")),
     ("detect_interval", 0), ("detect_interval", 1001), ("detect_interval", 1 << 40),
     ("min_cutoff", -1.0), ("beta", -0.5), ("scene_cut", 0.0), ("scene_cut", 256.0),
 ])

@@ -354,7 +354,7 @@ extension ReenactOptions {
         let b = OptionFields<ReenactOptions>()
         return [
             b.float("expression", \.expression, \.expression, 0, 2, "scale of the driver's expression applied (above 1 exaggerates)"),
-            b.float("head_motion", \.headMotion, \.head_motion, 0, 1, "share of the driver's head motion applied"),
+            b.float("head_motion", \.headMotion, \.head_motion, 0, 2, "share of the driver's head motion applied (above 1 amplifies it: a head-bob gain)"),
             b.bool("mouth_fill", \.mouthFill, \.mouth_fill, "fill an opening mouth from the driver's"),
             b.bool("side_by_side", \.sideBySide, \.side_by_side, "video: write driver | result side by side"),
         ]

@@ -6,7 +6,8 @@ import Glibc
 public struct ReenactOptions: Sendable {
     /// How much of the driver's expression (relative to its neutral first frame) is applied.
     public var expression: Double = 1.0
-    /// How much of the driver's head motion (rotation, scale, translation) is applied (0–1).
+    /// How much of the driver's head motion (rotation, scale, translation) is applied (0–2; above
+    /// 1 amplifies it: each point's displacement by the head motion times this, a head-bob gain).
     public var headMotion: Double = 1.0
     /// Fill the mouth, when it opens wider than in the photo, from the driver's mouth.
     public var mouthFill: Bool = true
@@ -44,6 +45,9 @@ public final class Reenactor {
     private var closedIsEstimate = false
     private let sourceMesh: FaceMesh
     private let fixed: [Point]
+    /// The photo's 68 points triangulated (Delaunay), each with its orientation's sign in the
+    /// photo: the mesh the fold guard keeps from flipping (`unfolded`).
+    private let triangles: [(Int, Int, Int, Double)]
     /// Points whose relation carries the head pose: nose and eye corners.
     static let posePoints = Array(27...35) + [36, 39, 42, 45]
 
@@ -78,6 +82,8 @@ public final class Reenactor {
         let W = Double(w - 1), H = Double(h - 1)
         pts += [Point(0, 0), Point(W / 2, 0), Point(W, 0), Point(W, H / 2), Point(W, H), Point(W / 2, H), Point(0, H), Point(0, H / 2)]
         fixed = pts
+        let s0 = sourceFace.landmarks
+        triangles = try Reenactor.foldTriangles(s0)
     }
 
     /// Takes the next frame with a face as the driver's neutral expression and pose.
@@ -111,6 +117,8 @@ public final class Reenactor {
     /// Inner-lip pairs (upper, lower) and eyelid pairs (upper, lower) of the 68 points.
     static let innerLips = [(61, 67), (62, 66), (63, 65)]
     static let eyelids = [[(37, 41), (38, 40)], [(43, 47), (44, 46)]]
+    /// The openings' upper and lower sides (mouth, eyes); their corners belong to neither.
+    static let openings: [(Set<Int>, Set<Int>)] = [([61, 62, 63], [65, 66, 67]), ([37, 38], [40, 41]), ([43, 44], [46, 47])]
 
     /// The mean gap of pairs (upper, lower) along `down` (negative: crossed).
     static func gap(_ p: [Point], _ pairs: [(Int, Int)], down: Point) -> Double {
@@ -155,7 +163,10 @@ public final class Reenactor {
     /// proportion: each eye's lid gap is the photo's own times 1 + expression × (the driver's gap
     /// over its neutral gap − 1), at least 0, so a closed driver's eye closes the photo's whatever
     /// their sizes; the upper lid moves, the lower keeps the carried motion. The inner lips never
-    /// cross: a pair whose upper point would go below the lower meets at their middle.
+    /// cross: a pair whose upper point would go below the lower meets at their middle. Then no
+    /// fold (`unfolded`): the moves of points on a flipped triangle or crossed pair are shrunk.
+    /// The head motion: each point's displacement by it times `headMotion` (above 1, amplified;
+    /// the blend of identity and a similarity is a similarity, so it cannot fold the mesh).
     func targetPoints(_ current: [Point]) throws -> [Point] {
         guard let neutral else { return sourceFace.landmarks }
         let idx = Reenactor.posePoints
@@ -207,6 +218,8 @@ public final class Reenactor {
                 points[l] = points[l] - dp * (g / 2)
             }
         }
+        // No fold: above expression 1 (and on a noisy fit at 1) a mouth corner can pass a lip point.
+        points = Reenactor.unfolded(points, photo: s0, triangles: triangles, down: dp)
         if options.headMotion > 0 {
             // The driver's head motion, expressed in the photo: toPhoto ∘ unpose⁻¹ ∘ toPhoto⁻¹.
             let head = toPhoto.after(try unpose.inverted()).after(try toPhoto.inverted())
@@ -216,6 +229,54 @@ public final class Reenactor {
             }
         }
         return points
+    }
+
+    /// Twice the signed area of the triangle a, b, c.
+    static func area(_ a: Point, _ b: Point, _ c: Point) -> Double {
+        (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x)
+    }
+
+    /// The triangles the fold guard checks, each with the sign of its area in the photo: the
+    /// Delaunay mesh of the photo's 68 points without those across an opening (a vertex on its
+    /// upper side and one on its lower): a closed mouth's are slivers that opening it may turn
+    /// over, as it should (the opening's own guard is the pair order). Measured: with them kept,
+    /// the guard held the mouth back at expression 1 (test_reenact_expression's vr_face4 ->
+    /// fr_rose_leslie1 mouth amplitude 0.80 -> 0.56).
+    static func foldTriangles(_ s0: [Point]) throws -> [(Int, Int, Int, Double)] {
+        let tri = try GeometricConverter.delaunay(s0).map(Int.init)
+        return stride(from: 0, to: tri.count, by: 3).compactMap { k in
+            let t = [tri[k], tri[k + 1], tri[k + 2]]
+            let across = Reenactor.openings.contains { up, low in t.contains(where: up.contains) && t.contains(where: low.contains) }
+            return across ? nil : (t[0], t[1], t[2], Reenactor.area(s0[t[0]], s0[t[1]], s0[t[2]]) < 0 ? -1 : 1)
+        }
+    }
+
+    /// `points` (the photo's 68 moved by the expression) with no fold: no triangle of the photo's
+    /// mesh flipped against its orientation in the photo, no inner-lip or eyelid pair crossed
+    /// (gap along `down` below the photo's own, if that is negative, else below 0). The points of
+    /// an offending triangle or pair have their moves (from the photo's points) shrunk by 0.8, and
+    /// again while any offends; after 30 rounds (0.8^30 ≈ 0.001) the points still offending are
+    /// put back at the photo's, where nothing offends. Points on no offending element keep their move.
+    static func unfolded(_ points: [Point], photo s0: [Point], triangles: [(Int, Int, Int, Double)],
+                         down: Point) -> [Point] {
+        let pairs = innerLips + eyelids.flatMap { $0 }
+        let tol = 1e-6
+        func offenders(_ p: [Point]) -> Set<Int> {
+            var bad = Set<Int>()
+            for (a, b, c, sign) in triangles where sign * area(p[a], p[b], p[c]) < -tol { bad.formUnion([a, b, c]) }
+            for (u, l) in pairs where (p[l] - p[u]).dot(down) < min(0, (s0[l] - s0[u]).dot(down)) - tol {
+                bad.formUnion([u, l])
+            }
+            return bad
+        }
+        var p = points
+        for round in 0... {
+            let bad = offenders(p)
+            if bad.isEmpty { break }
+            // Each pass changes at least one point still off the photo's: this ends.
+            for i in bad { p[i] = round < 30 ? s0[i] + (p[i] - s0[i]) * 0.8 : s0[i] }
+        }
+        return p
     }
 
     private func render(_ target: [Point]) throws -> Image {

@@ -1884,7 +1884,7 @@ class Reenactor(_Handle):
         detector, landmarker: for the photo and the driver; None: the module's shared defaults
             (HOG upsample 0; the 68-point model).
         expression: scale of the driver's expression applied (default 1; above 1 exaggerates).
-        head_motion: share of the driver's head motion applied (default 1).
+        head_motion: share of the driver's head motion applied, 0-2 (default 1; above 1 amplifies it).
         mouth_fill: fill an opening mouth from the driver's (default True).
         detect_interval, min_cutoff, beta, scene_cut: tracking and smoothing of the driver's
             face, as in :class:`Stream` (None: the library's defaults). ``detect_interval=1,
