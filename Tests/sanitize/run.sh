@@ -19,7 +19,11 @@
 #      interned objects and arenas until exit, which LSan reports by the thousand; the library's
 #      own leaks are caught by steps 2 and 3. The quality measurements that run whole videos frame
 #      by frame through the detector in Python (listed in SLOW_PYTEST below) are deselected to fit
-#      the CI budget; FS_ASAN_PYTEST_ALL=1 runs every test.
+#      the CI budget; FS_ASAN_PYTEST_ALL=1 runs every test. test_cluster.py is not run here at all:
+#      the preloaded ASan runtime reaches Ray's own processes (raylet, GCS server: not ours, not
+#      instrumented), whose start-up then timed out in one clean-clone CI run ("The current node
+#      timed out during startup"); the cluster tests run un-instrumented in `make test`, and the
+#      library calls its workers make are the ones the other tests here run under ASan.
 #
 # Environment:
 #   FACESWAP_DATA           the test data folder (default: <repo>/Tests/data)
@@ -188,7 +192,8 @@ python_tests() {
     local log=$out/pytest.log
     LD_PRELOAD=$ASAN_RT ASAN_OPTIONS="$ASAN_BASE:detect_leaks=0" UBSAN_OPTIONS=$UBSAN_OPTS \
         FACESWAP_LIBRARY=$bin/libfaceswap.so FACESWAP_DATA=$DATA \
-        "$PYTHON" -m pytest Tests/python -q -p no:cacheprovider --durations=10 "${sel[@]}" >"$log" 2>&1
+        "$PYTHON" -m pytest Tests/python -q -p no:cacheprovider --durations=10 \
+        --ignore=Tests/python/test_cluster.py "${sel[@]}" >"$log" 2>&1
     local rc=$?
     if [ $rc -ne 0 ]; then
         grep -E -A20 'ERROR: AddressSanitizer|runtime error:' "$log" | head -n 40
