@@ -63,7 +63,8 @@ public struct OptionSpec: Sendable {
     }
 
     static func number(_ v: Double, _ type: OptionType) -> String {
-        if type == .int || v == v.rounded() && abs(v) < 1e15 { return String(Int64(v)) }
+        // Whole numbers as integers, but only where Int64 holds them (a fuzzed 6.7e61 trapped here).
+        if v == v.rounded() && abs(v) < 1e15 { return String(Int64(v)) }
         return "\(v)"
     }
 
