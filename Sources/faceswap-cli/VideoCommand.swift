@@ -25,14 +25,15 @@ enum VideoCommand {
       --threads N              threads to use: decoding, swapping and encoding overlap; 0: every
                                core, 1: one (\(Options.about(FS_OPTIONS_VIDEO, "threads")))
       --quiet                  no progress bar
-    Swap options as for `faceswap swap` (--mode, --color, --blend, --expression, --forehead,
-    --feather, --erode, --source-mouth, --faces, --reference, --source-face).
+    Swap options as for `faceswap swap` (--mode, --color, --color-strength, --edge-color, --blend,
+    --expression, --forehead, --feather, --erode, --source-mouth, --keep-occluders, --faces,
+    --reference, --source-face, --keep-unmatched, --model-mask, --model-shape).
     \(Args.detectorHelp)
     """
 
     static let valued: Set<String> = SwapCommand.valued.union(["--input", "--detect-every", "--smooth-cutoff", "--smooth-beta",
                                                                "--crf", "--preset", "--threads"])
-    static let switches: Set<String> = ["--help", "--source-mouth", "--keep-unmatched", "--quiet"]
+    static let switches: Set<String> = SwapCommand.switches.union(["--quiet"])
 
     /// H.264 settings shared by `video` and `reenact`, set on their options struct.
     static func setEncoding<S>(_ a: Args, _ kind: fs_options_kind, crf: WritableKeyPath<S, Int32>, threads: WritableKeyPath<S, Int32>,

@@ -105,7 +105,8 @@ for p in mode color blend; do
         ok "$p: $(prop "$p"), values $names (the CLI's names)"
     else bad "$p: enum values '$names', the CLI's names '$want' ($(prop "$p"))"; fi
 done
-for p in "face-index:Integer" "min-cutoff:Double" "keep-mouth:Boolean" "threads:Integer"; do
+for p in "face-index:Integer" "min-cutoff:Double" "keep-mouth:Boolean" "threads:Integer" "occlusion:Boolean" \
+    "edge-color:Double"; do
     if [[ "$(prop "${p%%:*}")" == "${p#*:}"* ]]; then ok "${p%%:*}: $(prop "${p%%:*}")"
     else bad "${p%%:*}: '$(prop "${p%%:*}")', expected a ${p#*:} property"; fi
 done

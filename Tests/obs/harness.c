@@ -520,6 +520,7 @@ static int describe(void) {
         {"mode", FS_OPTIONS_SWAP}, {"blend", FS_OPTIONS_SWAP}, {"color", FS_OPTIONS_SWAP},
         {"expression", FS_OPTIONS_SWAP}, {"face_index", FS_OPTIONS_SWAP}, {"detect_interval", FS_OPTIONS_STREAM},
         {"min_cutoff", FS_OPTIONS_STREAM}, {"beta", FS_OPTIONS_STREAM}, {"min_face_size", FS_OPTIONS_DETECTOR},
+        {"occlusion", FS_OPTIONS_SWAP}, {"edge_color", FS_OPTIONS_SWAP},
     };
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
         fs_option_info o = {.struct_size = sizeof o};
@@ -541,6 +542,10 @@ static int describe(void) {
             const char *lib_def = option_default_name(opts[i].kind, opts[i].key);
             check(obs_property_get_type(p) == OBS_PROPERTY_LIST && !strcmp(got, want) && lib_def && !strcmp(def, lib_def),
                   "list '%s': %s, default %s (the library's: %s, default %s)", opts[i].key, got, def, want, lib_def);
+        } else if (o.type == FS_OPTION_BOOL) {
+            bool def = obs_data_get_default_bool(defaults, opts[i].key);
+            check(obs_property_get_type(p) == OBS_PROPERTY_BOOL && def == (o.default_value != 0),
+                  "switch '%s': default %s (the library's: %g)", opts[i].key, def ? "on" : "off", o.default_value);
         } else if (o.type == FS_OPTION_INT) {
             long long def = obs_data_get_default_int(defaults, opts[i].key);
             int mn = obs_property_int_min(p), mx = obs_property_int_max(p);

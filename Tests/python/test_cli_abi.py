@@ -60,3 +60,25 @@ def test_cli_runs_and_reports_the_library_version():
     v = ".".join(re.search(rf"#define FS_VERSION_{k} (\d+)", header).group(1) for k in ("MAJOR", "MINOR", "PATCH"))
     abi = re.search(r"#define FS_ABI_VERSION (\d+)", header).group(1)
     assert r.stdout.strip() == f"faceswap {v} (ABI {abi})"
+
+
+COMMANDS = ("detect", "swap", "video", "reenact", "extract", "train", "eval")
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_flag_a_command_help_names_is_accepted(command):
+    """A flag that `faceswap COMMAND --help` names (its own, or "as for `faceswap swap`") is one
+    the command takes: run with it alone, the CLI may say a value or a required flag is missing,
+    never that the option is unknown. (`video` once refused --reverse and --keep-occluders, which
+    its help offered.)"""
+    help_text = subprocess.run([str(CLI), command, "--help"], capture_output=True, text=True, timeout=60).stdout
+    # A quoted command line of another command (`faceswap train --faces-a DIR`) names its flags.
+    help_text = re.sub(r"`faceswap ([\w-]+)[^`]*`", lambda m: m.group(0) if m.group(1) == command else "", help_text)
+    flags = sorted(set(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", help_text)) - {"--help"})
+    assert len(flags) >= 2, f"no flags read from the help of {command}: {help_text[:400]}"
+    refused = {}
+    for flag in flags:
+        r = subprocess.run([str(CLI), command, flag], capture_output=True, text=True, timeout=60)
+        if "unknown option" in r.stderr:
+            refused[flag] = r.stderr.strip()
+    assert not refused, f"faceswap {command} --help names flags it refuses: {refused}"

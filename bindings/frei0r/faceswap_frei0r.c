@@ -37,6 +37,10 @@
  *                             faces at the same time (0: every core, the library's default;
  *                             1: ffmpeg's filter thread only). As detect_interval: 1 and above
  *                             are threads as written, [0, 1) frei0r's scale onto the range.
+ *  11 occlusion       BOOL    fs_swap_options.occlusion: keep what covers the face (glasses,
+ *                             hands, hair) in front of it (default: the library's, off)
+ *  12 edge_color      DOUBLE  fs_swap_options.edge_color: colour and light matched at the face's
+ *                             edge; frei0r's 0..1 onto the option's range (today 0-1, so v)
  *
  * e.g.  ffmpeg -i in.mp4 -vf "frei0r=faceswap:/path/face.jpg|delaunay|multiband|reinhard|0.5|5|y" out.mp4
  *
@@ -75,6 +79,8 @@ enum {
     P_FPS,
     P_REVERSE,
     P_THREADS,
+    P_OCCLUSION,
+    P_EDGE_COLOR,
     P_COUNT
 };
 
@@ -101,6 +107,10 @@ static library_param library_params[] = {
      "Detect interval: run the face detector every N frames", {0}, 0, ""},
     {P_THREADS, "threads", FS_OPTIONS_STREAM, "threads",
      "Threads: how many a frame may use to swap its faces at once (0: every core)", {0}, 0, ""},
+    {P_OCCLUSION, "occlusion", FS_OPTIONS_SWAP, "occlusion",
+     "Occlusion: keep what covers the face (glasses, hands, hair) in front of it", {0}, 0, ""},
+    {P_EDGE_COLOR, "edge_color", FS_OPTIONS_SWAP, "edge_color",
+     "Edge colour: match the colour and light at the face's edge", {0}, 0, ""},
 };
 #define LIBRARY_PARAM_COUNT (sizeof library_params / sizeof library_params[0])
 
@@ -182,7 +192,7 @@ typedef struct {
     /* parameters as set (strings owned) */
     char *source_path;
     char *mode, *blend, *color, *time_unit;
-    double expression, detect_interval, smoothing, fps, reverse, threads;
+    double expression, detect_interval, smoothing, fps, reverse, threads, occlusion, edge_color;
     int dirty;
     /* libfaceswap objects, built lazily on update */
     fs_detector *detector;
@@ -267,12 +277,15 @@ void f0r_get_param_info(f0r_param_info_t *info, int index) {
     case P_COLOR:
     case P_EXPRESSION:
     case P_DETECT_INTERVAL:
-    case P_THREADS: {
+    case P_THREADS:
+    case P_OCCLUSION:
+    case P_EDGE_COLOR: {
         library_param *p = library_param_at(index);
         if (!p->explanation[0]) describe(p); /* a host that skipped f0r_init */
         info->name = p->param;
-        info->type = index == P_EXPRESSION || index == P_DETECT_INTERVAL || index == P_THREADS ? F0R_PARAM_DOUBLE
-                                                                                               : F0R_PARAM_STRING;
+        info->type = index == P_OCCLUSION ? F0R_PARAM_BOOL
+                     : index == P_MODE || index == P_BLEND || index == P_COLOR ? F0R_PARAM_STRING
+                                                                              : F0R_PARAM_DOUBLE;
         info->explanation = p->explanation;
         break;
     }
@@ -333,6 +346,9 @@ f0r_instance_t f0r_construct(unsigned int width, unsigned int height) {
     in->detect_interval = d->described ? to_unit(&d->info, d->info.default_value) : 0;
     const library_param *t = library_param_at(P_THREADS);
     in->threads = t->described ? to_unit(&t->info, t->info.default_value) : 0;
+    const library_param *oc = library_param_at(P_OCCLUSION), *ec = library_param_at(P_EDGE_COLOR);
+    in->occlusion = oc->described && oc->info.default_value != 0 ? 1.0 : 0.0;
+    in->edge_color = ec->described ? to_unit(&ec->info, ec->info.default_value) : 0;
     in->smoothing = st.min_cutoff > 0 ? 1.0 : 0.0;
     in->dirty = DIRTY_SWAPPER | DIRTY_SOURCE | DIRTY_STREAM;
     if (!in->source_path || !in->mode || !in->blend || !in->color || !in->time_unit) {
@@ -413,6 +429,8 @@ void f0r_set_param_value(f0r_instance_t instance_, f0r_param_t param, int index)
     case P_FPS: set_double(in, &in->fps, param, DIRTY_STREAM); break;
     case P_REVERSE: set_double(in, &in->reverse, param, DIRTY_SWAPPER); break;
     case P_THREADS: set_double(in, &in->threads, param, DIRTY_STREAM); break;
+    case P_OCCLUSION: set_double(in, &in->occlusion, param, DIRTY_SWAPPER); break;
+    case P_EDGE_COLOR: set_double(in, &in->edge_color, param, DIRTY_SWAPPER); break;
     default: break;
     }
 }
@@ -432,6 +450,8 @@ void f0r_get_param_value(f0r_instance_t instance_, f0r_param_t param, int index)
     case P_FPS: *(double *)param = in->fps; break;
     case P_REVERSE: *(double *)param = in->reverse; break;
     case P_THREADS: *(double *)param = in->threads; break;
+    case P_OCCLUSION: *(double *)param = in->occlusion; break;
+    case P_EDGE_COLOR: *(double *)param = in->edge_color; break;
     default: break;
     }
 }
@@ -505,17 +525,20 @@ static int prepare(instance *in) {
         goto failed;
     }
     int32_t mode, blend, color;
-    double expression, interval, threads;
+    double expression, interval, threads, edge_color;
     if (!parse_name(in, P_MODE, in->mode, &mode) || !parse_name(in, P_BLEND, in->blend, &blend) ||
         !parse_name(in, P_COLOR, in->color, &color) ||
         !option_value(in, P_EXPRESSION, in->expression, &expression) ||
         !option_value(in, P_DETECT_INTERVAL, in->detect_interval, &interval) ||
-        !option_value(in, P_THREADS, in->threads, &threads))
+        !option_value(in, P_THREADS, in->threads, &threads) ||
+        !option_value(in, P_EDGE_COLOR, in->edge_color, &edge_color))
         goto failed;
     so.mode = (fs_convert_mode)mode;
     so.blend = (fs_blend_mode)blend;
     so.color = (fs_color_mode)color;
     so.expression = (float)expression;
+    so.occlusion = in->occlusion >= 0.5;
+    so.edge_color = (float)edge_color;
     int unit;
     if (!value_of(time_units, in->time_unit, &unit)) {
         report(in, "unknown time_unit '%s': use auto, s or ms", in->time_unit);

@@ -68,6 +68,8 @@ static const library_setting library_settings[] = {
     {"color", FS_OPTIONS_SWAP, "Color"},
     {"expression", FS_OPTIONS_SWAP, "Expression"},
     {"face_index", FS_OPTIONS_SWAP, "FaceIndex"},
+    {"occlusion", FS_OPTIONS_SWAP, "KeepOccluders"},
+    {"edge_color", FS_OPTIONS_SWAP, "EdgeColour"},
     {"detect_interval", FS_OPTIONS_STREAM, "DetectInterval"},
     {"min_cutoff", FS_OPTIONS_STREAM, "SmoothingCutoff"},
     {"beta", FS_OPTIONS_STREAM, "SmoothingBeta"},
@@ -92,8 +94,9 @@ typedef struct {
     char *source; /* photo or .fsm model; "" = none */
     bool reverse; /* learned model: B -> A */
     char *mode, *blend, *color;
-    double expression, min_cutoff, beta;
+    double expression, min_cutoff, beta, edge_color;
     long long face_index, detect_interval, min_face_size;
+    bool occlusion;
 } config;
 
 enum status_level { STATUS_INFO, STATUS_WARNING, STATUS_ERROR };
@@ -150,6 +153,8 @@ static config *config_from(obs_data_t *settings) {
     c->min_cutoff = obs_data_get_double(settings, "min_cutoff");
     c->beta = obs_data_get_double(settings, "beta");
     c->min_face_size = obs_data_get_int(settings, "min_face_size");
+    c->occlusion = obs_data_get_bool(settings, "occlusion");
+    c->edge_color = obs_data_get_double(settings, "edge_color");
     return c;
 }
 
@@ -227,6 +232,8 @@ static fs_stream *build_stream(struct filter *f, const config *c, enum status_le
     so.color = (fs_color_mode)color;
     so.expression = (float)c->expression;
     so.face_index = (int32_t)c->face_index;
+    so.occlusion = c->occlusion;
+    so.edge_color = (float)c->edge_color;
     sto.detect_interval = (int32_t)c->detect_interval;
     sto.min_cutoff = (float)c->min_cutoff;
     sto.beta = (float)c->beta;
@@ -407,6 +414,8 @@ static void filter_defaults(obs_data_t *settings) {
         if (o.type == FS_OPTION_ENUM) {
             const char *name = fs_enum_name(o.enum_kind, (int32_t)o.default_value);
             obs_data_set_default_string(settings, s->key, name ? name : "");
+        } else if (o.type == FS_OPTION_BOOL) {
+            obs_data_set_default_bool(settings, s->key, o.default_value != 0);
         } else if (o.type == FS_OPTION_INT) {
             obs_data_set_default_int(settings, s->key, (long long)o.default_value);
         } else {
@@ -431,6 +440,9 @@ static void add_library_property(obs_properties_t *props, const library_setting 
             if (name) obs_property_list_add_string(p, name, name);
         }
         snprintf(tip, sizeof tip, "%s (default %s)", o.summary, fs_enum_name(o.enum_kind, (int32_t)o.default_value));
+    } else if (o.type == FS_OPTION_BOOL) {
+        p = obs_properties_add_bool(props, s->key, label);
+        snprintf(tip, sizeof tip, "%s (default %s)", o.summary, o.default_value != 0 ? "on" : "off");
     } else if (o.type == FS_OPTION_INT) {
         p = obs_properties_add_int(props, s->key, label, (int)o.min, (int)o.max, 1);
         snprintf(tip, sizeof tip, "%s (default %g; %g to %g)", o.summary, o.default_value, o.min, o.max);
