@@ -13,6 +13,8 @@ Ground truth used here:
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import struct
 import subprocess
@@ -297,7 +299,63 @@ def test_learned_video_and_stream(fs, trained, tmp_path):
             assert np.abs(copy.astype(int) - frame).max() > 0
 
 
-def test_cli_extract_train_swap(tmp_path, extracted):
+def _blas_mapped_into_this_process():
+    """The BLAS file(s) this Python process has mapped (the library's dlib resolved cblas_sgemm
+    from one of them), read from /proc/self/maps, resolved through symlinks."""
+    paths = set()
+    for line in Path("/proc/self/maps").read_text().splitlines():
+        path = line.split()[-1] if len(line.split()) >= 6 else ""
+        if "blas" in Path(path).name:
+            paths.add(os.path.realpath(path))
+    return paths
+
+
+def _dlib_built_with_cuda():
+    """Whether the dlib whose headers the build used (Debian's, unless FS_DLIB_PREFIX) has CUDA."""
+    config = Path(os.environ.get("FS_DLIB_PREFIX", "/usr")) / "include" / "dlib" / "config.h"
+    return config.is_file() and re.search(r"^#define DLIB_USE_CUDA", config.read_text(), re.M) is not None
+
+
+def test_model_info_names_the_backend_that_runs_the_networks(fs, trained):
+    """fs_model_get_info's backend (issue 17 item 3): on a CPU build, "cpu: BLAS PATH (dlib V)"
+    where PATH is the BLAS this process really mapped (/proc/self/maps, resolved) and V the
+    version of the dlib headers (dlib/revision.h) the shim was compiled with."""
+    path, _, _ = trained
+    backend = fs.Model(path).info["backend"]
+    if _dlib_built_with_cuda():
+        pytest.skip(f"optional capability missing: a CPU build (this is a CUDA one, backend {backend!r}: "
+                    "test_cuda_build_reports_its_device covers it)")
+    m = re.fullmatch(r"cpu: BLAS (\S+) \(dlib (\d+)\.(\d+)\.(\d+)\)", backend)
+    assert m, backend
+    mapped = _blas_mapped_into_this_process()
+    assert m.group(1) in mapped, f"library says {m.group(1)}, the process maps {sorted(mapped)}"
+    rev = Path("/usr/include/dlib/revision.h").read_text()
+    want = tuple(re.search(rf"#define DLIB_{k}_VERSION +(\d+)", rev).group(1) for k in ("MAJOR", "MINOR", "PATCH"))
+    assert m.groups()[1:] == want, (backend, want)
+
+
+def test_cuda_build_reports_its_device(fs, trained, extracted, tmp_path):
+    """A library built with FS_DLIB_CUDA=1 against a CUDA dlib, on a machine with a CUDA device,
+    says "cuda: N device(s), device 0 NAME" (NAME as nvidia-smi lists it) and trains on it. Runs
+    only there; this machine's CI has no GPU and Debian's dlib no CUDA, and the skip says which."""
+    smi = shutil.which("nvidia-smi")
+    if not _dlib_built_with_cuda() or smi is None:
+        pytest.skip("optional capability missing: a CUDA build (FS_DLIB_CUDA=1 with a CUDA dlib: "
+                    f"{'found' if _dlib_built_with_cuda() else 'the dlib headers have no DLIB_USE_CUDA'}) and a "
+                    f"CUDA device ({'nvidia-smi found' if smi else 'no nvidia-smi'})")
+    names = subprocess.run([smi, "--query-gpu=name", "--format=csv,noheader"], capture_output=True, text=True,
+                           check=True).stdout.split("\n")
+    path, _, _ = trained
+    backend = fs.Model(path).info["backend"]
+    m = re.match(r"cuda: (\d+) device\(s\), device 0 (.+?) \(", backend)
+    assert m and int(m.group(1)) >= 1 and m.group(2).strip() == names[0].strip(), (backend, names)
+    root, _ = extracted
+    trainer = fs.Trainer(root / "a", root / "b", tmp_path / "g.fsm", batch=4, checkpoint_every=0)
+    assert len(trainer.run(iterations=2)) == 2
+    trainer.close()
+
+
+def test_cli_extract_train_swap(fs, tmp_path, extracted):
     assert CLI.is_file(), f"no CLI at {CLI} (make build)"
     root, _ = extracted
     for cmd in ("extract", "train"):
@@ -311,6 +369,8 @@ def test_cli_extract_train_swap(tmp_path, extracted):
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "m.fsm").is_file() and (tmp_path / "m.loss.csv").is_file() and (tmp_path / "m.loss.png").is_file()
+    # it says what runs the networks, as fs_model_get_info does
+    assert "faceswap: networks run on " + fs.Model(tmp_path / "m.fsm").info["backend"] in r.stderr, r.stderr
     target = frame_of(VIDEOS / "vr_face2.mp4", 4.8, tmp_path / "t.png")
     r = subprocess.run([str(CLI), "swap", "--model", str(tmp_path / "m.fsm"), "--target", str(target), "-o",
                         str(tmp_path / "o.png")], capture_output=True, text=True)
