@@ -13,6 +13,7 @@ Ground truth used here:
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -297,6 +298,54 @@ def test_learned_video_and_stream(fs, trained, tmp_path):
             copy = frame.copy()
             assert stream.push(copy) == 1
             assert np.abs(copy.astype(int) - frame).max() > 0
+
+
+def test_preview_shows_a_frame_of_a_at_its_real_size(fs, trained, extracted):
+    """Issue 17 item 4: beside the model's 64-px grid, the preview shows one of A's frames, that
+    frame swapped, and the face before | after at 1:1 (preview_frame_NNNNNNN.png), and writes the
+    identity curve next to the model. Ground truth: the frame decoded by ffmpeg from the sidecar's
+    video and frame number (the middle crop of A, which the trainer picks), its face box from the
+    sidecar's landmarks mapped back through the inverse of its transform."""
+    path, _, out = trained
+    root, _ = extracted
+    for n in (30, 60):
+        assert (out / "preview" / f"preview_frame_{n:07d}.png").is_file(), sorted(os.listdir(out / "preview"))
+    pic = fs.load_image(out / "preview" / "preview_frame_0000060.png")
+    sidecars = sorted((root / "a").glob("*.json"))
+    meta = json.loads(sidecars[len(sidecars) // 2].read_text())
+    raw = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", meta["source"], "-vf", f"select=eq(n\\,{meta['frame']})",
+                          "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "bgr24", "-"], capture_output=True, check=True).stdout
+    w, h = (int(v) for v in subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                                            "stream=width,height", "-of", "csv=p=0", meta["source"]],
+                                           capture_output=True, text=True, check=True).stdout.strip().split(","))
+    frame = np.frombuffer(raw, np.uint8).reshape(h, w, 3).astype(np.float64)
+    a, b, c, d, e, f = meta["transform"]
+    inv = np.linalg.inv(np.array([[a, b, c], [d, e, f], [0, 0, 1]]))
+    pts = np.array(meta["landmarks"], np.float64) @ inv[:2, :2].T + inv[:2, 2]
+    (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
+    side = 1.5 * max(x1 - x0, y1 - y0)
+    bx, by = (x0 + x1) / 2 - side / 2, (y0 + y1) / 2 - side / 2
+    cx0, cy0 = max(0, int(np.floor(bx))), max(0, int(np.floor(by)))
+    cx1, cy1 = min(w, int(np.ceil(bx + side))), min(h, int(np.ceil(by + side)))
+    assert max(cx1 - cx0, cy1 - cy0) >= 256, "this clip's face is shown at 1:1 (the check below assumes it)"
+    top = 28 + min(h, 480) + 8 + 28  # two text rows, the frames scaled to <= 480 px high, a gap
+    cw, ch = cx1 - cx0, cy1 - cy0
+    before = pic[top:top + ch, :cw].astype(np.float64)
+    after = pic[top:top + ch, cw + 8:2 * cw + 8].astype(np.float64)
+    truth = frame[cy0:cy1, cx0:cx1]
+    psnr = 10 * np.log10(255 ** 2 / max(np.mean((before - truth) ** 2), 1e-12))
+    assert psnr > 35, f"the 1:1 'before' is not the frame's face box: PSNR {psnr:.1f} dB"
+    assert before.shape == after.shape == truth.shape
+    corner = (slice(0, 12), slice(0, 12))
+    assert np.array_equal(before[corner], after[corner]), "outside the face the swap changes nothing"
+    inner = (slice(ch // 3, 2 * ch // 3), slice(cw // 3, 2 * cw // 3))
+    assert np.abs(before[inner] - after[inner]).mean() > 3, "the face itself was converted"
+    rows = (out / "ab.identity.csv").read_text().splitlines()
+    assert rows[0] == "iteration,distance_to_b,distance_to_a" and [r.split(",")[0] for r in rows[1:]] == ["30", "60"], rows
+    for r in rows[1:]:
+        to_b, to_a = (float(v) for v in r.split(",")[1:])
+        assert 0 < to_b < 1.5 and 0 < to_a < 1.5, r
+    assert fs.load_image(out / "ab.identity.png").shape[:2] == (450, 800)
 
 
 def _blas_mapped_into_this_process():
