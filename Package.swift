@@ -16,6 +16,21 @@ var shimFlags = ["-O3", "-fno-math-errno", "-Wno-deprecated-declarations", "-Wno
 if !portable { shimFlags += ["-march=x86-64-v3", "-DFS_SHIM_NEEDS_AVX2=1"] }
 #endif
 
+// GPU: FS_DLIB_CUDA=1 compiles the shim against a dlib built with CUDA and cuDNN (dlib's DNN then
+// trains and runs the learned networks on the device), installed under FS_DLIB_PREFIX (default
+// /usr/local), with CUDA's libraries under FS_CUDA_PREFIX (default /usr/local/cuda). The shim
+// refuses to compile when that dlib has no CUDA (backend.cpp); at run time fs_model_get_info's
+// `backend` says which device runs the networks. See the README's "GPU build".
+let environment = ProcessInfo.processInfo.environment
+let cuda = environment["FS_DLIB_CUDA"] == "1"
+let dlibPrefix = environment["FS_DLIB_PREFIX"] ?? "/usr/local"
+let cudaPrefix = environment["FS_CUDA_PREFIX"] ?? "/usr/local/cuda"
+if cuda { shimFlags += ["-DFS_DLIB_CUDA=1", "-I\(dlibPrefix)/include", "-I\(cudaPrefix)/include"] }
+let cudaLinking: [LinkerSetting] = !cuda ? [] :
+    [.unsafeFlags(["-L\(dlibPrefix)/lib", "-L\(cudaPrefix)/lib64", "-Xlinker", "-rpath", "-Xlinker", "\(dlibPrefix)/lib",
+                   "-Xlinker", "-rpath", "-Xlinker", "\(cudaPrefix)/lib64"])] +
+    ["cudart", "cublas", "cudnn", "curand", "cusolver"].map { .linkedLibrary($0) }
+
 // ffmpeg: only the video module (libfaceswap-video.so) links it; the shim loads that on first use.
 let ffmpeg: [LinkerSetting] = ["avformat", "avcodec", "swscale", "avutil"].map { .linkedLibrary($0) }
 // Not imgcodecs: the shim loads it on first use (codec_cv.cpp) — linked, it and the ~115 libraries
@@ -24,7 +39,7 @@ let openCV: [LinkerSetting] = ["opencv_core", "opencv_imgproc", "opencv_objdetec
     .map { .linkedLibrary($0) }
 // zlib: libpng needs it anyway; the shim calls its crc32 directly (checksum.cpp).
 let zlib: [LinkerSetting] = [.linkedLibrary("z")]
-let dlib: [LinkerSetting] = [.linkedLibrary("dlib"), .linkedLibrary(":libblas.so.3"), .linkedLibrary(":liblapack.so.3"),
+let dlib: [LinkerSetting] = cudaLinking + [.linkedLibrary("dlib"), .linkedLibrary(":libblas.so.3"), .linkedLibrary(":liblapack.so.3"),
                              .linkedLibrary("jpeg"), .linkedLibrary("stdc++")]
 
 let package = Package(

@@ -1165,6 +1165,10 @@ typedef struct fs_model_info {
     float shift_a[3];            /* B, G, R added to A's faces (mean(B) - mean(A)) */
     char name_a[64], name_b[64]; /* labels given at training (NUL-terminated, truncated) */
     int32_t has_training_state;  /* 1: a checkpoint that fs_trainer_create can resume */
+    char backend[128];           /* what runs the networks in this process: "cpu: BLAS PATH
+                                    (dlib V)", or with a CUDA build (FS_DLIB_CUDA=1) "cuda: N
+                                    device(s), device 0 NAME (...)", or "unavailable: WHY" (a CUDA
+                                    build without a usable device); NUL-terminated, truncated */
 } fs_model_info;
 /* Describes the model in *info.
  * info (info->struct_size set by the caller) receives at most struct_size bytes. Thread-safe on

@@ -58,7 +58,8 @@ _Static_assert(FS_SIZE_FIRST(fs_extract_stats) && offsetof(fs_extract_stats, fra
                sizeof(fs_extract_stats) == 72 && FS_ENDS_AT(fs_extract_stats, written), "fs_extract_stats layout");
 _Static_assert(FS_SIZE_FIRST(fs_model_info) && offsetof(fs_model_info, size) == 4 &&
                offsetof(fs_model_info, shift_a) == 48 && offsetof(fs_model_info, has_training_state) == 188 &&
-               sizeof(fs_model_info) == 192 && FS_ENDS_AT(fs_model_info, has_training_state), "fs_model_info layout");
+               offsetof(fs_model_info, backend) == 192 && sizeof(fs_model_info) == 320 &&
+               FS_ENDS_AT(fs_model_info, backend), "fs_model_info layout");
 _Static_assert(FS_SIZE_FIRST(fs_train_progress) && offsetof(fs_train_progress, iteration) == 8 &&
                offsetof(fs_train_progress, loss_a) == 24 && sizeof(fs_train_progress) == 72 &&
                FS_ENDS_AT(fs_train_progress, loss_b), "fs_train_progress layout");

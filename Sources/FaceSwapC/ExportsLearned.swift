@@ -95,6 +95,7 @@ func modelInfo(_ m: FaceModel) -> fs_model_info {
     copyLabel(m.info.nameA, into: &i.name_a)
     copyLabel(m.info.nameB, into: &i.name_b)
     i.has_training_state = m.info.trainingState ? 1 : 0
+    copyLabel(NetworkBackend.report, into: &i.backend)
     return i
 }
 

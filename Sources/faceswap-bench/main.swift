@@ -53,15 +53,6 @@ func time(_ runs: Int, _ body: () throws -> Void) rethrows -> Double {
 }
 
 
-/// Which BLAS the process loaded (dlib's DNN runs its convolutions as BLAS sgemm).
-func blasInUse() -> String {
-    guard let maps = try? Files.read("/proc/self/maps"), let text = String(validating: maps, as: UTF8.self) else { return "unknown" }
-    for line in text.split(separator: "\n") where line.contains("libblas") || line.contains("openblas") {
-        if let path = line.split(separator: " ").last { return String(path) }
-    }
-    return "none loaded"
-}
-
 /// Learned conversion (issue 5): training step and conversion times on faces extracted from two
 /// shared clips.
 func learnedBench(data: String, outDir: String, runs: Int, landmarker: Landmarker) throws {
@@ -81,7 +72,7 @@ func learnedBench(data: String, outDir: String, runs: Int, landmarker: Landmarke
     let steps = max(5, runs / 3)
     let tStep = try time(steps) { try trainer.step() }
     let c = trainer.model.parameterCounts
-    print("learned conversion, BLAS \(blasInUse())")
+    print("learned conversion, networks on \(NetworkBackend.report)")
     print("  network 64x64: \(c.encoder + 2 * c.decoder) parameters (encoder \(c.encoder), decoders 2 x \(c.decoder)); " +
           "discriminator (GAN option) \(c.discriminator) each")
     print("  training iteration (batch 16 of A + batch 16 of B, augmentation + L1/SSIM/mask losses + Adam): \(ms(tStep)); " +

@@ -107,3 +107,8 @@ func userPointer(_ bar: Terminal.Progress?) -> UnsafeMutableRawPointer? {
 /// Set by SIGINT; the progress callbacks turn it into a clean cancel.
 nonisolated(unsafe) var interrupted: sig_atomic_t = 0
 func catchInterrupt() { signal(SIGINT) { _ in interrupted = 1 } }
+
+/// A fixed char array of a C struct (NUL-terminated, as the library writes them) as a String.
+func fixedText<T>(_ field: inout T) -> String {
+    withUnsafeBytes(of: &field) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
+}

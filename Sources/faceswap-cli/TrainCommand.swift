@@ -131,6 +131,7 @@ enum TrainCommand {
         Terminal.error("faceswap: \(facesA) faces of A, \(facesB) of B; network \(info.size)x\(info.size), " +
                        "\(info.encoder_parameters + 2 * info.decoder_parameters) parameters (encoder \(info.encoder_parameters), decoders 2 x \(info.decoder_parameters))" +
                        (start > 0 ? "; resuming at iteration \(start)" : ""))
+        Terminal.error("faceswap: networks run on \(fixedText(&info.backend))")
         catchInterrupt()
         let watch = Watch(bar: a.has("--quiet") ? nil : Terminal.Progress("training", total: iterations ?? 0, unit: "it/s"),
                           start: start, iterations: iterations, quietLog: a.has("--quiet") || Terminal.stderrIsTTY)

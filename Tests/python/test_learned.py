@@ -13,6 +13,9 @@ Ground truth used here:
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import shutil
 import struct
 import subprocess
@@ -297,7 +300,111 @@ def test_learned_video_and_stream(fs, trained, tmp_path):
             assert np.abs(copy.astype(int) - frame).max() > 0
 
 
-def test_cli_extract_train_swap(tmp_path, extracted):
+def test_preview_shows_a_frame_of_a_at_its_real_size(fs, trained, extracted):
+    """Issue 17 item 4: beside the model's 64-px grid, the preview shows one of A's frames, that
+    frame swapped, and the face before | after at 1:1 (preview_frame_NNNNNNN.png), and writes the
+    identity curve next to the model. Ground truth: the frame decoded by ffmpeg from the sidecar's
+    video and frame number (the middle crop of A, which the trainer picks), its face box from the
+    sidecar's landmarks mapped back through the inverse of its transform."""
+    path, _, out = trained
+    root, _ = extracted
+    for n in (30, 60):
+        assert (out / "preview" / f"preview_frame_{n:07d}.png").is_file(), sorted(os.listdir(out / "preview"))
+    pic = fs.load_image(out / "preview" / "preview_frame_0000060.png")
+    sidecars = sorted((root / "a").glob("*.json"))
+    meta = json.loads(sidecars[len(sidecars) // 2].read_text())
+    raw = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", meta["source"], "-vf", f"select=eq(n\\,{meta['frame']})",
+                          "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "bgr24", "-"], capture_output=True, check=True).stdout
+    w, h = (int(v) for v in subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                                            "stream=width,height", "-of", "csv=p=0", meta["source"]],
+                                           capture_output=True, text=True, check=True).stdout.strip().split(","))
+    frame = np.frombuffer(raw, np.uint8).reshape(h, w, 3).astype(np.float64)
+    a, b, c, d, e, f = meta["transform"]
+    inv = np.linalg.inv(np.array([[a, b, c], [d, e, f], [0, 0, 1]]))
+    pts = np.array(meta["landmarks"], np.float64) @ inv[:2, :2].T + inv[:2, 2]
+    (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
+    side = 1.5 * max(x1 - x0, y1 - y0)
+    bx, by = (x0 + x1) / 2 - side / 2, (y0 + y1) / 2 - side / 2
+    cx0, cy0 = max(0, int(np.floor(bx))), max(0, int(np.floor(by)))
+    cx1, cy1 = min(w, int(np.ceil(bx + side))), min(h, int(np.ceil(by + side)))
+    assert max(cx1 - cx0, cy1 - cy0) >= 256, "this clip's face is shown at 1:1 (the check below assumes it)"
+    top = 28 + min(h, 480) + 8 + 28  # two text rows, the frames scaled to <= 480 px high, a gap
+    cw, ch = cx1 - cx0, cy1 - cy0
+    before = pic[top:top + ch, :cw].astype(np.float64)
+    after = pic[top:top + ch, cw + 8:2 * cw + 8].astype(np.float64)
+    truth = frame[cy0:cy1, cx0:cx1]
+    psnr = 10 * np.log10(255 ** 2 / max(np.mean((before - truth) ** 2), 1e-12))
+    assert psnr > 35, f"the 1:1 'before' is not the frame's face box: PSNR {psnr:.1f} dB"
+    assert before.shape == after.shape == truth.shape
+    corner = (slice(0, 12), slice(0, 12))
+    assert np.array_equal(before[corner], after[corner]), "outside the face the swap changes nothing"
+    inner = (slice(ch // 3, 2 * ch // 3), slice(cw // 3, 2 * cw // 3))
+    assert np.abs(before[inner] - after[inner]).mean() > 3, "the face itself was converted"
+    rows = (out / "ab.identity.csv").read_text().splitlines()
+    assert rows[0] == "iteration,distance_to_b,distance_to_a" and [r.split(",")[0] for r in rows[1:]] == ["30", "60"], rows
+    for r in rows[1:]:
+        to_b, to_a = (float(v) for v in r.split(",")[1:])
+        assert 0 < to_b < 1.5 and 0 < to_a < 1.5, r
+    assert fs.load_image(out / "ab.identity.png").shape[:2] == (450, 800)
+
+
+def _blas_mapped_into_this_process():
+    """The BLAS file(s) this Python process has mapped (the library's dlib resolved cblas_sgemm
+    from one of them), read from /proc/self/maps, resolved through symlinks."""
+    paths = set()
+    for line in Path("/proc/self/maps").read_text().splitlines():
+        path = line.split()[-1] if len(line.split()) >= 6 else ""
+        if "blas" in Path(path).name:
+            paths.add(os.path.realpath(path))
+    return paths
+
+
+def _dlib_built_with_cuda():
+    """Whether the dlib whose headers the build used (Debian's, unless FS_DLIB_PREFIX) has CUDA."""
+    config = Path(os.environ.get("FS_DLIB_PREFIX", "/usr")) / "include" / "dlib" / "config.h"
+    return config.is_file() and re.search(r"^#define DLIB_USE_CUDA", config.read_text(), re.M) is not None
+
+
+def test_model_info_names_the_backend_that_runs_the_networks(fs, trained):
+    """fs_model_get_info's backend (issue 17 item 3): on a CPU build, "cpu: BLAS PATH (dlib V)"
+    where PATH is the BLAS this process really mapped (/proc/self/maps, resolved) and V the
+    version of the dlib headers (dlib/revision.h) the shim was compiled with."""
+    path, _, _ = trained
+    backend = fs.Model(path).info["backend"]
+    if _dlib_built_with_cuda():
+        pytest.skip(f"optional capability missing: a CPU build (this is a CUDA one, backend {backend!r}: "
+                    "test_cuda_build_reports_its_device covers it)")
+    m = re.fullmatch(r"cpu: BLAS (\S+) \(dlib (\d+)\.(\d+)\.(\d+)\)", backend)
+    assert m, backend
+    mapped = _blas_mapped_into_this_process()
+    assert m.group(1) in mapped, f"library says {m.group(1)}, the process maps {sorted(mapped)}"
+    rev = Path("/usr/include/dlib/revision.h").read_text()
+    want = tuple(re.search(rf"#define DLIB_{k}_VERSION +(\d+)", rev).group(1) for k in ("MAJOR", "MINOR", "PATCH"))
+    assert m.groups()[1:] == want, (backend, want)
+
+
+def test_cuda_build_reports_its_device(fs, trained, extracted, tmp_path):
+    """A library built with FS_DLIB_CUDA=1 against a CUDA dlib, on a machine with a CUDA device,
+    says "cuda: N device(s), device 0 NAME" (NAME as nvidia-smi lists it) and trains on it. Runs
+    only there; this machine's CI has no GPU and Debian's dlib no CUDA, and the skip says which."""
+    smi = shutil.which("nvidia-smi")
+    if not _dlib_built_with_cuda() or smi is None:
+        pytest.skip("optional capability missing: a CUDA build (FS_DLIB_CUDA=1 with a CUDA dlib: "
+                    f"{'found' if _dlib_built_with_cuda() else 'the dlib headers have no DLIB_USE_CUDA'}) and a "
+                    f"CUDA device ({'nvidia-smi found' if smi else 'no nvidia-smi'})")
+    names = subprocess.run([smi, "--query-gpu=name", "--format=csv,noheader"], capture_output=True, text=True,
+                           check=True).stdout.split("\n")
+    path, _, _ = trained
+    backend = fs.Model(path).info["backend"]
+    m = re.match(r"cuda: (\d+) device\(s\), device 0 (.+?) \(", backend)
+    assert m and int(m.group(1)) >= 1 and m.group(2).strip() == names[0].strip(), (backend, names)
+    root, _ = extracted
+    trainer = fs.Trainer(root / "a", root / "b", tmp_path / "g.fsm", batch=4, checkpoint_every=0)
+    assert len(trainer.run(iterations=2)) == 2
+    trainer.close()
+
+
+def test_cli_extract_train_swap(fs, tmp_path, extracted):
     assert CLI.is_file(), f"no CLI at {CLI} (make build)"
     root, _ = extracted
     for cmd in ("extract", "train"):
@@ -311,6 +418,8 @@ def test_cli_extract_train_swap(tmp_path, extracted):
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "m.fsm").is_file() and (tmp_path / "m.loss.csv").is_file() and (tmp_path / "m.loss.png").is_file()
+    # it says what runs the networks, as fs_model_get_info does
+    assert "faceswap: networks run on " + fs.Model(tmp_path / "m.fsm").info["backend"] in r.stderr, r.stderr
     target = frame_of(VIDEOS / "vr_face2.mp4", 4.8, tmp_path / "t.png")
     r = subprocess.run([str(CLI), "swap", "--model", str(tmp_path / "m.fsm"), "--target", str(target), "-o",
                         str(tmp_path / "o.png")], capture_output=True, text=True)

@@ -312,6 +312,11 @@ int fsx_ae_describe(void *ae, char **text);
 /* training = 1 adds the discriminators and the optimiser state; *out malloc'd (free()). */
 int fsx_ae_save(void *ae, int training, uint8_t **out, size_t *size);
 
+/* ---- which device runs the networks (backend.cpp) ---- */
+/* "cpu: BLAS /path/libopenblasp-r0.3.21.so (dlib 19.24.0)" or "cuda: 1 device(s), device 0 NAME (...)",
+ * truncated to size; *is_cuda 1 for a shim built against a CUDA dlib (FS_DLIB_CUDA=1). */
+int fsx_dnn_backend(char *out, size_t size, int *is_cuda);
+
 /* ---- measurement: dense optical flow (flow.cpp) ---- */
 /* Mean magnitude (pixels) of the dense optical flow from a to b (same size; grey is used) over the
  * pixels where mask (GRAY8, same size; NULL: all) is non-zero; mean_dx/dy (optional) its mean

@@ -66,6 +66,19 @@ public final class FaceModel: @unchecked Sendable {
         try bytes.withUnsafeBytes { try Files.writeAtomically(path, $0) }
     }
 
+    /// An immutable copy of the networks as they are now (no training state), for converting
+    /// while this model goes on training (a pooled run copies the networks once, on first use).
+    func snapshot() throws -> FaceModel {
+        var p: UnsafeMutablePointer<UInt8>?
+        var n = 0
+        try shim(fsx_ae_save(handle, 0, &p, &n), "copying the model")
+        defer { free(p) }
+        guard let h = fsx_ae_load(Int32(info.size), p, n, 0) else { throw shimError(fsx_last_status(), "copying the model") }
+        var i = info
+        i.trainingState = false
+        return FaceModel(handle: h, info: i)
+    }
+
     public var size: Int { info.size }
 
     /// Parameters of the encoder, one decoder and one discriminator.

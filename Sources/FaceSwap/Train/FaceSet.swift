@@ -6,6 +6,8 @@ final class FaceSet {
     let folder: String
     var crops: [Image] = []
     var masks: [Image] = []
+    /// Each crop's sidecar: where it came from (photo or video frame) and its landmarks.
+    var sidecars: [AlignedFace] = []
     /// Working side of the stored crops and their template padding.
     let side: Int
     let padding: Double
@@ -52,6 +54,7 @@ final class FaceSet {
             pixels += n
             crops.append(small)
             masks.append(mask)
+            sidecars.append(meta)
         }
         self.side = side
         self.padding = padding

@@ -54,6 +54,10 @@ public final class Trainer {
     let setA: FaceSet, setB: FaceSet
     var rng: Xoshiro
     public private(set) var history: [TrainStep] = []
+    /// The swapped frame's identity distances at each preview (TrainingPictures.swift).
+    public internal(set) var identityHistory: [(iteration: Int, toB: Double, toA: Double)] = []
+    var framePreviewState: FramePreviewState? = nil
+    var framePreviewTried = false
     let started = StageClock.now()
     let secondsBefore: Double
 
@@ -224,7 +228,12 @@ public final class Trainer {
         let img = try preview()
         try img.save(path: folder + "/preview.png")
         let n = String(iteration)
-        try img.save(path: folder + "/preview_" + String(repeating: "0", count: max(0, 7 - n.count)) + n + ".png")
+        let number = String(repeating: "0", count: max(0, 7 - n.count)) + n
+        try img.save(path: folder + "/preview_" + number + ".png")
+        if let frame = try framePreview() {
+            try frame.save(path: folder + "/preview_frame.png")
+            try frame.save(path: folder + "/preview_frame_" + number + ".png")
+        }
     }
 
     static func readCSV(_ path: String) -> [TrainStep] {

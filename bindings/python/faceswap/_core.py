@@ -2070,7 +2070,8 @@ class Model(_Handle):
     def info(self) -> dict:
         """``size``, ``bottleneck``, ``iterations``, ``seconds``, ``encoder_parameters``,
         ``decoder_parameters``, ``shift_a`` (B, G, R), ``name_a``, ``name_b``,
-        ``has_training_state``."""
+        ``has_training_state``, ``backend`` (what runs the networks in this process: "cpu: BLAS
+        PATH (dlib V)" or, with a CUDA build, "cuda: N device(s), ...")."""
         i = capi.fs_model_info()
         _check(lib.fs_model_get_info(self.handle, ctypes.byref(i)))
         return {"size": i.size, "bottleneck": i.bottleneck, "iterations": i.iterations,
@@ -2078,7 +2079,8 @@ class Model(_Handle):
                 "decoder_parameters": i.decoder_parameters, "shift_a": tuple(i.shift_a),
                 "name_a": i.name_a.decode("utf-8", "replace"),
                 "name_b": i.name_b.decode("utf-8", "replace"),
-                "has_training_state": bool(i.has_training_state)}
+                "has_training_state": bool(i.has_training_state),
+                "backend": i.backend.decode("utf-8", "replace")}
 
     def __repr__(self) -> str:
         if self._handle is None:
