@@ -62,6 +62,7 @@
     X(group_swap_reference)   /* test_swap.c */                                                    \
     X(group_mean_shift)       /* test_swap.c */                                                    \
     X(group_embedding)        /* test_swap.c */                                                    \
+    X(group_pictures)         /* test_pictures.c */                                                \
     X(group_swap_null_args)   /* test_swap_bad_input.c */                                          \
     X(group_swap_handles)     /* test_swap_bad_input.c */                                          \
     X(group_swap_bad_options) /* test_swap_bad_input.c */                                          \
