@@ -354,7 +354,7 @@ def test_side_by_side_puts_the_driver_first_and_columns_one_row(fs, pil, tmp_pat
 # Bad input
 # ------------------------------------------------------------------------------------------------
 
-def test_bad_input_is_a_clear_error_and_writes_nothing(fs, tmp_path, driver, photos):
+def test_bad_input_is_a_clear_error_and_writes_nothing(fs, pil, tmp_path, driver, photos):
     out = tmp_path / "never.mp4"
     noface = fs.load_image(FACES / "dlib_dogs_noface.jpg")
     with pytest.raises(fs.FaceSwapError) as e:
@@ -372,6 +372,13 @@ def test_bad_input_is_a_clear_error_and_writes_nothing(fs, tmp_path, driver, pho
                 fs.reenact_grid_video(*args, driver, out, **kw)
             assert e.value.status == fs.Status.INVALID_ARGUMENT and words in e.value.message, e.value.message
             assert e.value.message.startswith("fs_reenact_grid_video: ")
+    # Two faces on 20000 x 200 strips: tiles 20000 wide, the grid 40008 > FS_MAX_IMAGE_SIDE.
+    strip = np.zeros((200, 20000, 3), np.uint8)
+    strip[:, :200] = scaled(pil, photos[0], 200, 200)
+    with fs.Reenactor(strip) as a, fs.Reenactor(strip.copy()) as b:
+        with pytest.raises(fs.FaceSwapError) as e:
+            fs.reenact_grid_video([a, b], driver, out, columns=2)
+    assert e.value.status == fs.Status.TOO_LARGE and "40008×200" in e.value.message, e.value.message
     assert fs.capi.REENACT_GRID_MAX == 16
     assert os.listdir(tmp_path) == []
 

@@ -82,6 +82,7 @@ public struct MontageGrid: Sendable {
         self.gap = gap
         width = columnWidths.reduce(0, +) + gap * (c - 1)
         self.height = rows * height + gap * (rows - 1)
+        try ImageLimits.check(width: width, height: self.height, "the grid of \(n) tiles")
     }
 
     /// Tile k's place on the canvas.
