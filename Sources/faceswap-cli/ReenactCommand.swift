@@ -7,10 +7,9 @@ enum ReenactCommand {
     Makes the still photo follow the driving video's expressions and head motion while keeping
     its own identity (landmark-driven warping; the background stays still). The driver's first
     frame with a face is taken as its neutral pose. The driver's audio and timestamps are kept.
-    Several --source photos (up to \(FS_REENACT_GRID_MAX)) are animated by the one driver, tracked
-    once, and tiled in one video: ceil(sqrt(N)) columns (or --columns), each tile scaled to the
-    smallest photo's height, 8 black pixels between tiles; with --side-by-side the driver is the
-    first tile.
+    Several --source photos (up to \(FS_REENACT_GRID_MAX)) are animated by the one driver, tracked once,
+    and tiled in one video: ceil(sqrt(N)) columns (or --columns), each tile scaled to the smallest
+    photo's height, 8 black pixels between tiles; with --side-by-side the driver is the first tile.
 
       --source PATH            the photo to animate (one face); repeat it for a grid of photos
       --columns N              grid columns for several photos (default: ceil(sqrt(tiles));
