@@ -88,10 +88,10 @@
  *  Most calls run on the caller's thread only. These may also run work on threads of their own,
  *  started inside the call and joined before it returns (none is left running, nothing runs
  *  between calls):
- *  - fs_video_swap, fs_reenact_video: up to `threads` of their options (0: every core the
- *    process may use): decoding, swapping and encoding overlap; libavcodec's and x264's own
- *    threads are counted in it. The progress callback is still called on the caller's thread,
- *    in frame order.
+ *  - fs_video_swap, fs_reenact_video, fs_reenact_grid_video: up to `threads` of their options
+ *    (0: every core the process may use): decoding, swapping and encoding overlap; libavcodec's
+ *    and x264's own threads are counted in it. The progress callback is still called on the
+ *    caller's thread, in frame order.
  *  - fs_stream_push, fs_stream_push_view: the faces of one frame on up to the stream options'
  *    `threads`; fs_swap, fs_swap_inplace: the faces of one image on up to every core. Faces whose
  *    regions could touch are swapped one after another, so the result is the same as on one
@@ -1077,6 +1077,37 @@ FS_API fs_status fs_reenactor_reset(fs_reenactor *reenactor);
 FS_API fs_status fs_reenact_video(fs_reenactor *reenactor, const char *driving_path,
                                   const char *output_path, const fs_reenact_options *options,
                                   fs_progress_fn progress, void *user, fs_video_stats *stats);
+
+/* The most photos one fs_reenact_grid_video call animates. */
+#define FS_REENACT_GRID_MAX 16
+
+/* Animates several photos by one driving video and writes them tiled in one video, atomically.
+ * reenactors[0..count): one per photo, each at most once (borrowed for the call; each keeps its
+ * own expression, head_motion and mouth_fill). The driver is tracked ONCE per frame, by
+ * reenactors[0]'s tracker (its stream options); every reenactor animates its photo from that one
+ * track, so each tile is what fs_reenact_video of that reenactor alone gives when their stream
+ * options agree. All are reset first.
+ * Layout: the tiles are the driver's frame when options->side_by_side, then the photos in order
+ * (their even copies); every tile is scaled to one height H, the smallest photo's height, its
+ * width round(w × H / h) rounded down to even (at least 2); `columns` columns (0: ceil(sqrt(tiles));
+ * a number at or over the tiles: one row), tile k in row k / columns and column k % columns; each
+ * column as wide as its widest tile, a tile centred in its cell (its left offset rounded down to
+ * even); 8 black pixels between columns and between rows. The video is sum(column widths) + 8 × (columns
+ * − 1) wide and rows × H + 8 × (rows − 1) high: even both ways, for H.264. Photos of different
+ * sizes are allowed (scaled as above).
+ * As fs_reenact_video: the driver's timestamps and audio, temporary file + rename (nothing left on
+ * error or cancel), progress and cancel, stats (frames_with_faces: frames where the driver's face
+ * was tracked), and of options only side_by_side, crf, preset and threads. NOT thread-safe on any
+ * of the reenactors.
+ * Errors: INVALID_ARGUMENT (reenactors NULL; count 0 or over FS_REENACT_GRID_MAX; an entry NULL,
+ * not a live fs_reenactor, or one given twice (the message names its index, "reenactors[i]");
+ * columns negative; a path NULL; a bad struct_size of options or stats; crf out of range, an
+ * unknown preset), TOO_LARGE (the tiled frame over the pixel limits), IO, DECODE, UNSUPPORTED,
+ * CANCELLED (as fs_video_swap, for the driving video and output_path). */
+FS_API fs_status fs_reenact_grid_video(fs_reenactor *const *reenactors, size_t count, int32_t columns,
+                                       const char *driving_path, const char *output_path,
+                                       const fs_reenact_options *options, fs_progress_fn progress,
+                                       void *user, fs_video_stats *stats);
 
 /* ========================================================================================== */
 /* BEGIN EXPERIMENTAL SECTION                                                                  */

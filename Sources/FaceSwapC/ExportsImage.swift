@@ -5,9 +5,12 @@ import FaceSwap
 func image(_ h: OpaquePointer?) throws -> Image { try Registry.shared.get(h, .image, as: Image.self) }
 
 /// As image(h), the error naming the argument (for calls that take several images).
-func image(_ h: OpaquePointer?, _ name: String) throws -> Image {
+func image(_ h: OpaquePointer?, _ name: String) throws -> Image { try naming(name) { try image(h) } }
+
+/// body's result; its error's message prefixed with "name: " (which argument was wrong).
+func naming<T>(_ name: String, _ body: () throws -> T) throws -> T {
     do {
-        return try image(h)
+        return try body()
     } catch let e as FaceSwapError {
         throw FaceSwapError(e.status, "\(name): \(e.message)")
     }

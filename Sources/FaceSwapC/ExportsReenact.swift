@@ -51,20 +51,48 @@ public func _fs_reenactor_reset(_ h: OpaquePointer?) -> fs_status {
     call("fs_reenactor_reset") { try reenactor(h).reset() }
 }
 
+/// fs_reenact_video and fs_reenact_grid_video after their own arguments: options, the job, stats.
+func reenactVideo(_ reenactors: [Reenactor], columns: Int, _ driving: UnsafePointer<CChar>?, _ output: UnsafePointer<CChar>?,
+                  _ opts: UnsafePointer<fs_reenact_options>?, _ progress: fs_progress_fn?,
+                  _ user: UnsafeMutableRawPointer?, _ stats: UnsafeMutablePointer<fs_video_stats>?) throws {
+    let statsSize = try outputSize(stats, "stats")
+    let c: fs_reenact_options = try readOptions(opts, "options")
+    let o = try ReenactOptions(c: c)
+    let result = try ReenactJob.run(reenactors: reenactors, columns: columns, driving: try string(driving, "driving_path"),
+                                    output: try string(output, "output_path"), sideBySide: o.sideBySide,
+                                    encoding: videoEncoding(crf: c.crf, preset: c.preset, threads: c.threads)) { done, total in
+        progress.map { $0(user, Int64(done), Int64(total)) == 0 } ?? true
+    }
+    if let stats, let statsSize { writeOutput(videoStats(result), stats, declared: statsSize) }
+}
+
 @_cdecl("fs_reenact_video")
 public func _fs_reenact_video(_ h: OpaquePointer?, _ driving: UnsafePointer<CChar>?, _ output: UnsafePointer<CChar>?,
-                              _ opts: UnsafePointer<fs_reenact_options>?,
-                              _ progress: (@convention(c) (UnsafeMutableRawPointer?, Int64, Int64) -> Int32)?,
+                              _ opts: UnsafePointer<fs_reenact_options>?, _ progress: fs_progress_fn?,
                               _ user: UnsafeMutableRawPointer?, _ stats: UnsafeMutablePointer<fs_video_stats>?) -> fs_status {
     call("fs_reenact_video") {
-        let statsSize = try outputSize(stats, "stats")
-        let c: fs_reenact_options = try readOptions(opts, "options")
-        let o = try ReenactOptions(c: c)
-        let result = try ReenactJob.run(reenactor: try reenactor(h), driving: try string(driving, "driving_path"),
-                                        output: try string(output, "output_path"), sideBySide: o.sideBySide,
-                                        encoding: videoEncoding(crf: c.crf, preset: c.preset, threads: c.threads)) { done, total in
-            progress.map { $0(user, Int64(done), Int64(total)) == 0 } ?? true
+        try reenactVideo([try reenactor(h)], columns: 0, driving, output, opts, progress, user, stats)
+    }
+}
+
+@_cdecl("fs_reenact_grid_video")
+public func _fs_reenact_grid_video(_ list: UnsafePointer<OpaquePointer?>?, _ count: Int, _ columns: Int32,
+                                   _ driving: UnsafePointer<CChar>?, _ output: UnsafePointer<CChar>?,
+                                   _ opts: UnsafePointer<fs_reenact_options>?, _ progress: fs_progress_fn?,
+                                   _ user: UnsafeMutableRawPointer?, _ stats: UnsafeMutablePointer<fs_video_stats>?) -> fs_status {
+    call("fs_reenact_grid_video") {
+        let limit = Int(FS_REENACT_GRID_MAX)
+        if count <= 0 || count > limit { throw invalid("count \(UInt(bitPattern: count)) is outside 1–\(limit)") }
+        let p = try required(list, "reenactors")
+        var members: [Reenactor] = []
+        for i in 0..<count {
+            let r = try naming("reenactors[\(i)]") { try reenactor(p[i]) }
+            if let j = members.firstIndex(where: { $0 === r }) {
+                throw invalid("reenactors[\(i)] is reenactors[\(j)] again: each photo needs its own reenactor")
+            }
+            members.append(r)
         }
-        if let stats, let statsSize { writeOutput(videoStats(result), stats, declared: statsSize) }
+        guard columns >= 0 else { throw invalid("columns \(columns) is negative (0: automatic)") }
+        try reenactVideo(members, columns: Int(columns), driving, output, opts, progress, user, stats)
     }
 }

@@ -6,7 +6,8 @@ struct UsageError: Error { let message: String }
 /// A tiny command-line parser: --flag, --option VALUE, --option=VALUE, positionals.
 struct Args {
     var positional: [String] = []
-    var values: [String: String] = [:]
+    var values: [String: String] = [:]   // the last value of each option
+    var lists: [String: [String]] = [:]  // every value of each option, in order (repeatable ones)
     var flags: Set<String> = []
 
     /// `valued`: options that take a value; `switches`: options that do not.
@@ -30,10 +31,14 @@ struct Args {
                 if inline != nil { throw UsageError(message: "\(name) takes no value") }
                 flags.insert(name)
             } else if valued.contains(name) {
-                if let inline { values[name] = inline; continue }
-                guard i < argv.endIndex else { throw UsageError(message: "\(name) needs a value") }
-                values[name] = argv[i]
-                i += 1
+                let value: String
+                if let inline { value = inline } else {
+                    guard i < argv.endIndex else { throw UsageError(message: "\(name) needs a value") }
+                    value = argv[i]
+                    i += 1
+                }
+                values[name] = value
+                lists[name, default: []].append(value)
             } else {
                 throw UsageError(message: "unknown option '\(name)' (see --help)")
             }
@@ -42,6 +47,8 @@ struct Args {
 
     func has(_ flag: String) -> Bool { flags.contains(flag) }
     func string(_ name: String) -> String? { values[name] }
+    /// Every value of a repeatable option, in the order given.
+    func strings(_ name: String) -> [String] { lists[name] ?? [] }
 
     /// A whole number given to a CLI-only flag (not a library option), in `range`.
     func int(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {

@@ -32,6 +32,7 @@
 
 /* An array of image handles for fs_image_montage. */
 #define BT_IMAGES(...) ((const fs_image *const[]){__VA_ARGS__})
+#define BT_REENACTORS(...) ((fs_reenactor *const[]){__VA_ARGS__})
 
 static max_align_t bt_foreign; /* a pointer the library never made */
 

@@ -10,8 +10,8 @@ GROUP(group_reenact, "reenact", FX_SWAP,
       "mouth closed (fr_rose_leslie1) gives the photo within 3 levels; a frame without a face gives the photo unchanged; reset; "
       "no-face photo -> NO_FACE; 5-point landmarker -> UNSUPPORTED; expression 3, "
       "head_motion 3, struct_size 0, NULL and wrong-kind arguments -> INVALID_ARGUMENT; "
-      "fs_reenact_video of vr_face5 (plain and side by side) -> 122 frames; cancel -> "
-      "CANCELLED and no file left") {
+      "fs_reenact_video of vr_face5 (plain and side by side) -> 122 frames; fs_reenact_grid_video of "
+      "two photos -> 122 frames; cancel -> CANCELLED and no file left") {
     fs_reenact_options d = reenact_defaults();
     CHECK_STRUCT_SIZE(d);
     CHECKF(close_to(d.expression, 1, 1e-6) && close_to(d.head_motion, 1, 1e-6) && d.mouth_fill == 1 &&
@@ -169,6 +169,28 @@ GROUP(group_reenact, "reenact", FX_SWAP,
     if (EXPECT_OK(fs_reenact_video(r, in, out, &sbs, NULL, NULL, &stats))) {
         CHECKF(stats.frames == 122, "side by side: stats.frames %lld", (long long)stats.frames);
         CHECKF(file_exists(out, &size) && size > 0, "%s: %lld bytes", out, size);
+    }
+    /* Two photos by one driver (fs_reenact_grid_video): every driver frame, and a cancel. */
+    fs_reenactor *r2 = NULL;
+    if (EXPECT_OK(fs_reenactor_create(fx->det, fx->lm, closed, NULL, &r2))) {
+        fs_reenactor *const pair[2] = {r, r2};
+        tmp_path(out, sizeof out, "reenact_grid_face5.mp4");
+        memset(&stats, 0, sizeof stats);
+        stats.struct_size = sizeof stats;
+        size = 0;
+        progress_init(&pr, -1);
+        if (EXPECT_OK(fs_reenact_grid_video(pair, 2, 0, in, out, NULL, progress_cb, &pr, &stats))) {
+            CHECKF(stats.frames == 122, "grid: stats.frames %lld", (long long)stats.frames);
+            CHECKF(file_exists(out, &size) && size > 0, "%s: %lld bytes", out, size);
+            CHECKF(pr.last_done == 122, "grid: progress last %lld", (long long)pr.last_done);
+        }
+        dir_snapshot(g_tmp_dir, snap, sizeof snap);
+        tmp_path(out, sizeof out, "reenact_grid_cancelled.mp4");
+        progress_init(&pr, 5);
+        EXPECT_ST(FS_ERR_CANCELLED, fs_reenact_grid_video(pair, 2, 1, in, out, &sbs, progress_cb, &pr, NULL));
+        CHECKF(!dir_new_entry(g_tmp_dir, snap, extra, sizeof extra), "a cancelled fs_reenact_grid_video left \"%s\" in %s",
+               extra, g_tmp_dir);
+        fs_reenactor_free(r2);
     }
     dir_snapshot(g_tmp_dir, snap, sizeof snap);
     tmp_path(out, sizeof out, "reenact_cancelled.mp4");

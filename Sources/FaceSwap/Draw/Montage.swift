@@ -48,3 +48,64 @@ extension Montage {
         return try sideBySide([try before.region(r), try after.region(r)], height: r.height * scale, gap: gap)
     }
 }
+
+/// Tiles in a grid, the layout faceswap.h writes down for fs_reenact_grid_video: every tile scaled
+/// to one height (its width rounded, then down to even, at least 2); `columns` columns (0:
+/// ceil(sqrt(tiles)); more than the tiles: one row); tile k in row k / columns, column k % columns;
+/// each column as wide as its widest tile, a tile centred in its cell (its left offset rounded down
+/// to even, so a tile keeps its 2 × 2 chroma blocks);
+/// `gap` black pixels between columns and between rows. With an even height and gap the canvas is
+/// even both ways (H.264 4:2:0).
+public struct MontageGrid: Sendable {
+    /// Each tile's scaled size, in order.
+    public let tiles: [(width: Int, height: Int)]
+    public let columns: Int
+    public let rows: Int
+    public let columnWidths: [Int]
+    public let gap: Int
+    public let width: Int
+    public let height: Int
+
+    /// `sizes`: the tiles' own sizes; `height`: the one they are scaled to.
+    public init(sizes: [(width: Int, height: Int)], height: Int, columns: Int = 0, gap: Int = 8) throws {
+        guard !sizes.isEmpty else { throw FaceSwapError(.invalidArgument, "a grid needs at least one tile") }
+        guard height >= 2, columns >= 0, gap >= 0, sizes.allSatisfy({ $0.width > 0 && $0.height > 0 }) else {
+            throw FaceSwapError(.invalidArgument, "a grid of \(sizes.count) tiles at height \(height), \(columns) columns, gap \(gap)")
+        }
+        let n = sizes.count
+        let c = columns == 0 ? Int(Double(n).squareRoot().rounded(.up)) : min(columns, n)
+        tiles = sizes.map { s in (max(2, Int((Double(s.width) * Double(height) / Double(s.height)).rounded()) & ~1), height) }
+        self.columns = c
+        rows = (n + c - 1) / c
+        let tiles = self.tiles
+        columnWidths = (0..<c).map { col in stride(from: col, to: n, by: c).map { tiles[$0].width }.max() ?? 0 }
+        self.gap = gap
+        width = columnWidths.reduce(0, +) + gap * (c - 1)
+        self.height = rows * height + gap * (rows - 1)
+        try ImageLimits.check(width: width, height: self.height, "the grid of \(n) tiles")
+    }
+
+    /// Tile k's place on the canvas.
+    public func rect(_ k: Int) -> IntRect {
+        let col = k % columns, row = k / columns
+        let cellX = columnWidths[..<col].reduce(0, +) + gap * col
+        let t = tiles[k]
+        return IntRect(x: cellX + ((columnWidths[col] - t.width) / 2) & ~1, y: row * (t.height + gap), width: t.width, height: t.height)
+    }
+
+    /// The images (one per tile, in order, any size: each is scaled to its tile) on a black canvas.
+    /// One tile already of the canvas's size is returned as it is.
+    public func compose(_ images: [Image]) throws -> Image {
+        guard images.count == tiles.count else {
+            throw FaceSwapError(.invalidArgument, "\(images.count) images for a grid of \(tiles.count) tiles")
+        }
+        if images.count == 1, images[0].width == width, images[0].height == height, images[0].format == .bgr8 { return images[0] }
+        let canvas = try Image(width: width, height: height, format: .bgr8)
+        for (k, img) in images.enumerated() {
+            let r = rect(k)
+            let bgr = try img.ensuring(.bgr8)
+            try canvas.region(r).assign(from: bgr.width == r.width && bgr.height == r.height ? bgr : try bgr.resized(width: r.width, height: r.height))
+        }
+        return canvas
+    }
+}

@@ -96,8 +96,17 @@ public final class Reenactor {
 
     /// The photo animated by one driving frame. nil face in the driver: the photo as it is.
     public func animate(_ driver: Image, time: Double? = nil) throws -> Image {
-        let faces = try tracker.track(driver, time: time)
-        guard let d = faces.max(by: { $0.rect.area < $1.rect.area }), d.landmarks.count == 68 else {
+        try animate(driver, face: Reenactor.driverFace(try tracker.track(driver, time: time)))
+    }
+
+    /// The driver's face a reenactor follows among a frame's tracked faces: the largest.
+    public static func driverFace(_ faces: [Face]) -> Face? { faces.max(by: { $0.rect.area < $1.rect.area }) }
+
+    /// The photo animated by one driving frame whose face was tracked elsewhere (another
+    /// reenactor's tracker: several photos animated from one track of the driver). Frames must
+    /// come in order, as to animate(_:time:). nil or a face without 68 points: the photo as it is.
+    public func animate(_ driver: Image, face: Face?) throws -> Image {
+        guard let d = face, d.landmarks.count == 68 else {
             return try source.copy()
         }
         if neutral == nil { neutral = d.landmarks; closedGap = nil; closedIsEstimate = false }
@@ -339,25 +348,43 @@ public final class Reenactor {
     }
 }
 
-/// A driving video in, an animated photo out (driver's audio and timestamps kept).
+/// A driving video in, animated photos out (driver's audio and timestamps kept).
 public enum ReenactJob {
+    /// The most photos one job animates (FS_REENACT_GRID_MAX).
+    public static let maxPhotos = 16
+
+    /// One photo: the video is the photo's size, or driver | photo with sideBySide.
     public static func run(reenactor: Reenactor, driving: String, output: String, sideBySide: Bool = false,
                            encoding: VideoEncoding = VideoEncoding(), progress: ProgressHandler? = nil) throws -> VideoJobResult {
+        try run(reenactors: [reenactor], driving: driving, output: output, sideBySide: sideBySide,
+                encoding: encoding, progress: progress)
+    }
+
+    /// Several photos by one driver, tiled (MontageGrid: the driver's frame first with sideBySide,
+    /// then the photos in order, all at the smallest photo's height, `columns` as MontageGrid's).
+    /// The driver is tracked once per frame, by the first reenactor's tracker; every reenactor
+    /// animates its photo from that one track (its own expression, head motion and mouth fill).
+    public static func run(reenactors: [Reenactor], columns: Int = 0, driving: String, output: String, sideBySide: Bool = false,
+                           encoding: VideoEncoding = VideoEncoding(), progress: ProgressHandler? = nil) throws -> VideoJobResult {
+        guard let lead = reenactors.first, reenactors.count <= maxPhotos else {
+            throw FaceSwapError(.invalidArgument, "\(reenactors.count) photos: 1–\(maxPhotos) can be animated at once")
+        }
         let start = StageClock.now()
-        reenactor.reset()  // the video's own first face is its neutral frame
+        for r in reenactors { r.reset() }  // the video's own first face is its neutral frame
         let threads = Threads.resolve(encoding.threads)
         let reader = try VideoReader(path: driving, threads: decoderThreads(threads))
-        let h = reenactor.source.height
-        let driverWidth = sideBySide ? (Int((Double(reader.info.width) * Double(h) / Double(reader.info.height)).rounded()) & ~1) : 0
-        let width = reenactor.source.width + (sideBySide ? driverWidth + 8 : 0)
-        let writer = try VideoWriter(path: output, reader: reader, width: width, height: h, encoding: encoding)
+        let photos = reenactors.map { (width: $0.source.width, height: $0.source.height) }
+        let grid = try MontageGrid(sizes: (sideBySide ? [(width: reader.info.width, height: reader.info.height)] : []) + photos,
+                                   height: photos.map(\.height).min()!, columns: columns, gap: 8)
+        let writer = try VideoWriter(path: output, reader: reader, width: grid.width, height: grid.height, encoding: encoding)
         let (frames, withFaces) = try VideoPipeline.run(reader: reader, writer: writer, threads: threads,
                                                         progress: progress) { frame in
-            let animated = try reenactor.animate(frame.image, time: frame.seconds)
-            let composed = sideBySide ? try Montage.sideBySide([frame.image, animated], height: h, gap: 8, width: width) : animated
-            return (composed, !reenactor.tracker.faces.isEmpty)
+            let faces = try lead.tracker.track(frame.image, time: frame.seconds)
+            let driver = Reenactor.driverFace(faces)
+            let animated = try reenactors.map { try $0.animate(frame.image, face: driver) }
+            return (try grid.compose((sideBySide ? [frame.image] : []) + animated), !faces.isEmpty)
         }
-        return VideoJobResult(frames: frames, framesWithFaces: withFaces, sceneCuts: reenactor.tracker.sceneCuts,
+        return VideoJobResult(frames: frames, framesWithFaces: withFaces, sceneCuts: lead.tracker.sceneCuts,
                               seconds: StageClock.now() - start)
     }
 }

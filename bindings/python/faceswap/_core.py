@@ -66,6 +66,7 @@ __all__ = [
     "swap_video",
     "Reenactor",
     "reenact_video",
+    "reenact_grid_video",
 ]
 
 
@@ -1979,29 +1980,71 @@ class Reenactor(_Handle):
         Returns a dict: ``frames``, ``frames_with_faces``, ``scene_cuts``, ``seconds``.
         Raises :class:`FaceSwapError`: IO, DECODE, UNSUPPORTED, CANCELLED.
         """
-        opts = _options(capi.fs_reenact_options)  # the rest was fixed by fs_reenactor_create
-        _set(opts, OptionsKind.REENACT, side_by_side=side_by_side)
-        _encoding(opts, crf, preset, threads)
-        _check(lib.fs_reenactor_reset(self.handle))
-        cb = _Progress(progress)
-        stats = capi.fs_video_stats()
-        status = lib.fs_reenact_video(self.handle, _fspath(driving_path), _fspath(output_path),
-                                      ctypes.byref(opts), cb.c, None, ctypes.byref(stats))
-        cb.check(status)
-        return _video_stats(stats)
+        return _reenact_video(lambda o, cb, st: lib.fs_reenact_video(
+            self.handle, _fspath(driving_path), _fspath(output_path), o, cb, None, st),
+            side_by_side, progress, crf, preset, threads)
 
 
-def reenact_video(photo: Union[ImageLike, PathLike], driving_path: PathLike, output_path: PathLike,
+def _reenact_video(run, side_by_side, progress, crf, preset, threads) -> dict:
+    """The video options (the rest was fixed by fs_reenactor_create), the progress thunk and the
+    stats of fs_reenact_video or fs_reenact_grid_video: ``run(options, progress, stats)``."""
+    opts = _options(capi.fs_reenact_options)
+    _set(opts, OptionsKind.REENACT, side_by_side=side_by_side)
+    _encoding(opts, crf, preset, threads)
+    cb = _Progress(progress)
+    stats = capi.fs_video_stats()
+    cb.check(run(ctypes.byref(opts), cb.c, ctypes.byref(stats)))
+    return _video_stats(stats)
+
+
+def reenact_grid_video(reenactors, driving_path: PathLike, output_path: PathLike,
+                       columns: int = 0, side_by_side: Optional[bool] = None, progress=None,
+                       crf: Optional[int] = None, preset: Optional[str] = None,
+                       threads: Optional[int] = None) -> dict:
+    """Several photos by one driver, tiled in one video (``fs_reenact_grid_video``):
+    ``reenactors`` (a sequence of :class:`Reenactor`, one per photo, at most
+    ``capi.REENACT_GRID_MAX``) animated from ONE track of the driver (the first reenactor's
+    tracking options). ``columns``: 0 for ceil(sqrt(tiles)), at or over the tiles for one row;
+    tiles at the smallest photo's height, 8 black pixels apart; ``side_by_side`` puts the driver
+    first. The layout rule in full: faceswap.h. Audio, timestamps, ``progress``, ``crf``,
+    ``preset``, ``threads`` and the returned stats as :meth:`Reenactor.video`.
+    Raises :class:`FaceSwapError`: INVALID_ARGUMENT (none or too many reenactors, one given
+    twice or closed: the message names its index), IO, DECODE, UNSUPPORTED, CANCELLED."""
+    handles = [r.handle for r in reenactors]
+    array = (capi.fs_reenactor_p * max(len(handles), 1))(*handles)
+    return _reenact_video(lambda o, cb, st: lib.fs_reenact_grid_video(
+        array, len(handles), columns, _fspath(driving_path), _fspath(output_path), o, cb, None, st),
+        side_by_side, progress, crf, preset, threads)
+
+
+def reenact_video(photo, driving_path: PathLike, output_path: PathLike,
                   side_by_side: Optional[bool] = None, progress=None, crf: Optional[int] = None,
-                  preset: Optional[str] = None, threads: Optional[int] = None, **options) -> dict:
+                  preset: Optional[str] = None, threads: Optional[int] = None, columns: int = 0,
+                  **options) -> dict:
     """One call: animates ``photo`` (array, :class:`Image` or path) with the face of the video
     ``driving_path`` and writes ``output_path`` (see :meth:`Reenactor.video`, which takes
     ``side_by_side``, ``crf``, ``preset`` and ``threads``). ``options`` are :class:`Reenactor`'s
     (``expression``, ``head_motion``, ``mouth_fill``, ``detector``, ``detect_interval``, ...).
+    A list of photos is animated by the one driver and tiled (:func:`reenact_grid_video`, with
+    ``columns``); a photo without a face raises NO_FACE naming its index, ``photos[i]: ...``.
     Returns the stats dict."""
-    with Reenactor(photo, **options) as r:
-        return r.video(driving_path, output_path, side_by_side=side_by_side, progress=progress,
-                       crf=crf, preset=preset, threads=threads)
+    if not isinstance(photo, (list, tuple)):
+        with Reenactor(photo, **options) as r:
+            return r.video(driving_path, output_path, side_by_side=side_by_side, progress=progress,
+                           crf=crf, preset=preset, threads=threads)
+    made = []
+    try:
+        for i, p in enumerate(photo):
+            try:
+                made.append(Reenactor(p, **options))
+            except FaceSwapError as e:
+                raise FaceSwapError(e.status, f"photos[{i}]: {e.message}") from None
+        return reenact_grid_video(made, driving_path, output_path, columns=columns,
+                                  side_by_side=side_by_side, progress=progress, crf=crf,
+                                  preset=preset, threads=threads)
+    finally:
+        for r in made:
+            r.close()
 
 
 # --------------------------------------------------------------------------------------------
