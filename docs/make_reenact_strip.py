@@ -52,6 +52,35 @@ def tile(img, rect):
     return t.resize((round(TILE * t.width / t.height), TILE), Image.LANCZOS)
 
 
+def open_frames(det, lm, frames, count, apart=6):
+    """The first frame and the count - 1 frames where the driver opens its mouth widest (the mean
+    inner-lip gap of a raw fit), at least `apart` frames from each other; in order."""
+    gaps = []
+    for f in frames:
+        faces = det.detect(f)
+        p = lm.fit(f, max(faces, key=lambda a: a.rect[2] * a.rect[3])).landmarks if faces else None
+        gaps.append(-1.0 if p is None else float(np.mean(p[[67, 66, 65], 1] - p[[61, 62, 63], 1])))
+    picks = [0]
+    for i in np.argsort(gaps)[::-1]:  # widest open first
+        if len(picks) < count and all(abs(int(i) - j) >= apart for j in picks):
+            picks.append(int(i))
+    return sorted(picks)
+
+
+def save_sheet(grid, out):
+    """Rows of tiles (all TILE high) on a white sheet, 4 px apart, as a 256-colour PNG."""
+    gap = 4
+    width = max(sum(t.width for t in row) + gap * (len(row) - 1) for row in grid)
+    sheet = Image.new("RGB", (width, TILE * len(grid) + gap * (len(grid) - 1)), "white")
+    for r, row in enumerate(grid):
+        x = 0
+        for t in row:
+            sheet.paste(t, (x, r * (TILE + gap)))
+            x += t.width + gap
+    out.parent.mkdir(parents=True, exist_ok=True)
+    sheet.quantize(256, dither=Image.Dither.FLOYDSTEINBERG).save(out, optimize=True)  # < 300 KB
+
+
 def main():
     frames = read_frames(CLIP, FRAMES)
     photo = fs.load_image(PHOTO)
@@ -61,30 +90,11 @@ def main():
         for e in (1.0, 1.8):
             with fs.Reenactor(photo, det, lm, expression=e) as r:
                 rows[e] = [r.push(f, i / 30.0) for i, f in enumerate(frames)]
-        # The driver's inner-lip gap per frame (a raw fit), to pick the open-mouth frames.
-        gaps = []
-        for f in frames:
-            faces = det.detect(f)
-            p = lm.fit(f, max(faces, key=lambda a: a.rect[2] * a.rect[3])).landmarks if faces else None
-            gaps.append(-1.0 if p is None else float(np.mean(p[[67, 66, 65], 1] - p[[61, 62, 63], 1])))
-        picks = [0]
-        for i in np.argsort(gaps)[::-1]:  # widest open first, at least 6 frames apart
-            if len(picks) < COLUMNS and all(abs(int(i) - j) >= 6 for j in picks):
-                picks.append(int(i))
-        picks.sort()
+        picks = open_frames(det, lm, frames, COLUMNS)
         photo_box = face_box(det, photo)
         grid = [[tile(frames[i], face_box(det, frames[i])) for i in picks]]
         grid += [[tile(rows[e][i], photo_box) for i in picks] for e in (1.0, 1.8)]
-    gap = 4
-    width = max(sum(t.width for t in row) + gap * (len(row) - 1) for row in grid)
-    sheet = Image.new("RGB", (width, TILE * len(grid) + gap * (len(grid) - 1)), "white")
-    for r, row in enumerate(grid):
-        x = 0
-        for t in row:
-            sheet.paste(t, (x, r * (TILE + gap)))
-            x += t.width + gap
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    sheet.quantize(256, dither=Image.Dither.FLOYDSTEINBERG).save(OUT, optimize=True)  # < 300 KB
+    save_sheet(grid, OUT)
     print(f"{OUT}: frames {picks}, {OUT.stat().st_size // 1024} KB")
 
 

@@ -1000,7 +1000,10 @@ typedef struct fs_reenact_options {
     float expression;            /* scale of the driver's expression applied (0–2, default 1) */
     float head_motion;           /* share of the driver's head motion applied (0–2, default 1;
                                     above 1 amplifies it: a head-bob gain) */
-    int32_t mouth_fill;          /* 1: fill an opening mouth from the driver's (default 1) */
+    int32_t mouth_fill;          /* an opening mouth's inside (0–2, default 1): 0 off (the
+                                    photo's closed lips stretched), 1 synthesised: a dark cavity
+                                    and teeth in the photo's own colours and lighting, 2 the
+                                    driver's mouth warped in, colour-matched on the lips */
     int32_t side_by_side;        /* fs_reenact_video: write driver | result (default 0) */
     const fs_stream_options *stream; /* fs_reenactor_create: tracking and smoothing of the
                                     driver's face (borrowed for the call; default NULL: the
@@ -1027,8 +1030,11 @@ FS_API fs_status fs_reenact_options_init(fs_reenact_options *options, size_t siz
  * no triangle of the points' mesh flips (but those across the mouth or an eye, which opening
  * may turn over) and no lip or eyelid pair crosses: the moves of the points that would are shrunk); the driver's head motion is applied on top, each point's displacement
  * by it times head_motion; the photo is warped over a mesh pinned to fixed points around the head and
- * on the border (the background stays still); an opening mouth is filled from the driver's,
- * colour-matched. The jaw and mouth's neutral is the neutral frame's with its mouth closed to the
+ * on the border (the background stays still); an opening mouth is filled (mouth_fill 1) with a
+ * cavity shaded darker toward the back and under the upper lip (the photo's lip colour darkened),
+ * upper teeth below the upper lip (the photo's sclera desaturated, scaled by the light at its
+ * mouth), lower teeth and a tongue hint only when wide open, none of it read from the driver; or
+ * (mouth_fill 2) from the driver's, colour-matched. The jaw and mouth's neutral is the neutral frame's with its mouth closed to the
  * inner-lip gap of the driver's most closed mouth so far (the lower lip raised by the difference,
  * the jaw below the mouth corners by it times their depth below them, the corners by half; only
  * along the face's vertical, so no other frame's jaw outline or head turn comes in); while the

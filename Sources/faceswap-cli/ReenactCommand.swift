@@ -21,7 +21,10 @@ enum ReenactCommand {
                                (\(Options.about(FS_OPTIONS_REENACT, "expression")))
       --head-motion S          share of the driver's head motion applied; above 1 amplifies it
                                (\(Options.about(FS_OPTIONS_REENACT, "head_motion")))
-      --no-mouth-fill          do not fill an opening mouth from the driver's
+      --mouth-fill M           an opening mouth's inside: 0 off, 1 a cavity and teeth in the
+                               photo's colours, 2 the driver's, colour-matched
+                               (\(Options.about(FS_OPTIONS_REENACT, "mouth_fill")))
+      --no-mouth-fill          the same as --mouth-fill 0
       --detect-every N, --smooth-cutoff HZ, --smooth-beta B   tracking and smoothing (as `video`)
       --crf Q, --preset P      H.264 settings (as `video`: \(Options.defaultText(FS_OPTIONS_VIDEO, "crf")), \(Options.defaultText(FS_OPTIONS_VIDEO, "preset")))
       --threads N              threads to use (as `video`; \(Options.about(FS_OPTIONS_VIDEO, "threads")))
@@ -30,7 +33,7 @@ enum ReenactCommand {
     """
 
     static let valued: Set<String> = Args.detectorValued.union([
-        "--source", "--columns", "--driving", "-o", "--output", "--expression", "--head-motion", "--detect-every", "--smooth-cutoff",
+        "--source", "--columns", "--driving", "-o", "--output", "--expression", "--head-motion", "--mouth-fill", "--detect-every", "--smooth-cutoff",
         "--smooth-beta", "--crf", "--preset", "--threads"])
     static let switches: Set<String> = ["--help", "--side-by-side", "--no-mouth-fill", "--quiet"]
 
@@ -40,6 +43,7 @@ enum ReenactCommand {
         try check(fs_reenact_options_init(&o, MemoryLayout<fs_reenact_options>.size))
         try a.set("--expression", FS_OPTIONS_REENACT, "expression", \.expression, in: &o)
         try a.set("--head-motion", FS_OPTIONS_REENACT, "head_motion", \.head_motion, in: &o)
+        try a.set("--mouth-fill", FS_OPTIONS_REENACT, "mouth_fill", \.mouth_fill, in: &o)
         a.set(switch: "--no-mouth-fill", \.mouth_fill, to: false, in: &o)
         a.set(switch: "--side-by-side", \.side_by_side, to: true, in: &o)
         try VideoCommand.setEncoding(a, FS_OPTIONS_VIDEO, crf: \.crf, threads: \.threads, in: &o)

@@ -685,6 +685,8 @@ ROW(fs_reenactor_create, "expression -0.5", FS_ERR_INVALID_ARGUMENT, "expression
 ROW(fs_reenactor_create, "expression NaN", FS_ERR_INVALID_ARGUMENT, "expression", (bt_ropt(c)->expression = NAN, fs_reenactor_create(c->det, c->lm, c->photo, &c->ropt, &c->o_re)))
 ROW(fs_reenactor_create, "head_motion 3", FS_ERR_INVALID_ARGUMENT, "head_motion 3", (bt_ropt(c)->head_motion = 3.0f, fs_reenactor_create(c->det, c->lm, c->photo, &c->ropt, &c->o_re)))
 ROW(fs_reenactor_create, "head_motion -1", FS_ERR_INVALID_ARGUMENT, "head_motion -1", (bt_ropt(c)->head_motion = -1.0f, fs_reenactor_create(c->det, c->lm, c->photo, &c->ropt, &c->o_re)))
+ROW(fs_reenactor_create, "mouth_fill 3", FS_ERR_INVALID_ARGUMENT, "mouth_fill 3", (bt_ropt(c)->mouth_fill = 3, fs_reenactor_create(c->det, c->lm, c->photo, &c->ropt, &c->o_re)))
+ROW(fs_reenactor_create, "mouth_fill -1", FS_ERR_INVALID_ARGUMENT, "mouth_fill -1", (bt_ropt(c)->mouth_fill = -1, fs_reenactor_create(c->det, c->lm, c->photo, &c->ropt, &c->o_re)))
 ROW(fs_reenactor_create, "stream->detect_interval 0", FS_ERR_INVALID_ARGUMENT, "detect_interval 0", (bt_ropt(c)->stream = bt_stopt(c), c->stopt.detect_interval = 0, fs_reenactor_create(c->det, c->lm, c->photo, &c->ropt, &c->o_re)))
 ROW(fs_reenactor_create, "stream->struct_size 4", FS_ERR_INVALID_ARGUMENT, "fs_stream_options.struct_size is 4 (options->stream)", (bt_ropt(c)->stream = bt_stopt(c), c->stopt.struct_size = 4, fs_reenactor_create(c->det, c->lm, c->photo, &c->ropt, &c->o_re)))
 ROW(fs_reenactor_create, "a photo without a face", FS_ERR_NO_FACE, "no face found in the source photo", fs_reenactor_create(c->det, c->lm, c->blank, NULL, &c->o_re))

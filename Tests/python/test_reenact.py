@@ -753,6 +753,7 @@ def test_driving_frame_without_face_gives_the_photo(fs, det, lm, odd_photo):
     ("head_motion", -0.01), ("head_motion", 2.01), ("head_motion", float("inf")),
     ("detect_interval", 0), ("detect_interval", 1001), ("detect_interval", 1 << 40),
     ("min_cutoff", -1.0), ("beta", -0.5), ("scene_cut", 0.0), ("scene_cut", 256.0),
+    ("mouth_fill", -1), ("mouth_fill", 3),
 ])
 def test_options_out_of_range_are_invalid_argument(fs, det, lm, odd_photo, option, value):
     with pytest.raises(fs.FaceSwapError) as e:

@@ -356,7 +356,8 @@ extension ReenactOptions {
         return [
             b.float("expression", \.expression, \.expression, 0, 2, "scale of the driver's expression applied (above 1 exaggerates)"),
             b.float("head_motion", \.headMotion, \.head_motion, 0, 2, "share of the driver's head motion applied (above 1 amplifies it: a head-bob gain)"),
-            b.bool("mouth_fill", \.mouthFill, \.mouth_fill, "fill an opening mouth from the driver's"),
+            b.int("mouth_fill", \.mouthFill, \.mouth_fill, 0, 2,
+                  "an opening mouth's inside: 0 off, 1 synthesised in the photo's colours, 2 the driver's"),
             b.bool("side_by_side", \.sideBySide, \.side_by_side, "video: write driver | result side by side"),
         ]
     }()

@@ -9,8 +9,9 @@ public struct ReenactOptions: Sendable {
     /// How much of the driver's head motion (rotation, scale, translation) is applied (0–2; above
     /// 1 amplifies it: each point's displacement by the head motion times this, a head-bob gain).
     public var headMotion: Double = 1.0
-    /// Fill the mouth, when it opens wider than in the photo, from the driver's mouth.
-    public var mouthFill: Bool = true
+    /// The inside of a mouth that opens wider than in the photo: `MouthFill`'s raw values
+    /// (0 off, 1 synthesised from the photo's colours, 2 the driver's, colour-matched).
+    public var mouthFill: Int = MouthFill.synthesised.rawValue
     /// Video: write the driver and the result side by side.
     public var sideBySide: Bool = false
     /// Tracking and smoothing of the driver's face.
@@ -24,12 +25,23 @@ public struct ReenactOptions: Sendable {
     }
 }
 
+/// How an opening mouth's inside is filled (ReenactOptions.mouthFill, the C field mouth_fill).
+public enum MouthFill: Int, Sendable {
+    /// The warped photo as it is (its closed lips' pixels stretched).
+    case off = 0
+    /// A cavity and teeth drawn in the photo's own colours and lighting (`MouthInterior`).
+    case synthesised = 1
+    /// The driver's mouth interior warped in, colour-matched on the lip ring.
+    case driver = 2
+}
+
 /// Animates a still photo from a driving video (classical, landmark-driven): the driver's
 /// landmark motion relative to its neutral frame, with the head pose normalised away by a
 /// similarity, is carried onto the photo's 68 points; the head pose change is applied on top;
 /// the photo is warped piecewise-affinely over a mesh of the face, a ring around the head and
 /// fixed points beyond it and on the image border (the background stays still); the mouth, when
-/// it opens wider than the photo shows, is filled from the driver's, colour-matched.
+/// it opens wider than the photo shows, is filled with a cavity and teeth in the photo's colours
+/// (or, by option, from the driver's, colour-matched).
 /// Not thread-safe (it tracks the driver).
 public final class Reenactor {
     public let options: ReenactOptions
@@ -48,6 +60,8 @@ public final class Reenactor {
     /// The photo's 68 points triangulated (Delaunay), each with its orientation's sign in the
     /// photo: the mesh the fold guard keeps from flipping (`unfolded`).
     private let triangles: [(Int, Int, Int, Double)]
+    /// The photo's mouth colours (mouth_fill synthesised; nil: not that mode, or lips too small).
+    private let interior: MouthInterior?
     /// Points whose relation carries the head pose: nose and eye corners.
     static let posePoints = Array(27...35) + [36, 39, 42, 45]
 
@@ -84,6 +98,7 @@ public final class Reenactor {
         fixed = pts
         let s0 = sourceFace.landmarks
         triangles = try Reenactor.foldTriangles(s0)
+        interior = options.mouthFill == MouthFill.synthesised.rawValue ? try MouthInterior(photo: source, face: s0) : nil
     }
 
     /// Takes the next frame with a face as the driver's neutral expression and pose.
@@ -112,7 +127,9 @@ public final class Reenactor {
         if neutral == nil { neutral = d.landmarks; closedGap = nil; closedIsEstimate = false }
         let target = try targetPoints(d.landmarks)
         let out = try render(target)
-        if options.mouthFill { try fillMouth(out, target: target, driver: driver, driverPoints: d.landmarks) }
+        if let fill = MouthFill(rawValue: options.mouthFill), fill != .off {
+            try fillMouth(out, fill, target: target, driver: driver, driverPoints: d.landmarks)
+        }
         return out
     }
 
@@ -303,8 +320,10 @@ public final class Reenactor {
         return out
     }
 
-    /// Fills the inner mouth from the driver's when it is open wider than the photo's.
-    private func fillMouth(_ out: Image, target: [Point], driver: Image, driverPoints: [Point]) throws {
+    /// Fills the inner mouth when it is open wider than the photo's: synthesised from the photo's
+    /// colours (`MouthInterior`) or from the driver's. Both stay inside the animated inner-lip
+    /// polygon, feathered inward only.
+    private func fillMouth(_ out: Image, _ fill: MouthFill, target: [Point], driver: Image, driverPoints: [Point]) throws {
         let inner = Array(60...67), lips = Array(48...67)
         func area(_ p: [Point]) -> Double {
             var a = 0.0
@@ -318,6 +337,43 @@ public final class Reenactor {
         let pad = 0.1 * iod + 4
         let roi = IntRect.around(tLips, pad: pad, clip: out.width, out.height)
         if roi.isEmpty { return }
+        let region = try out.region(roi)
+        let hole = try Image(width: roi.width, height: roi.height, format: .gray8)
+        try shim(fsx_fill_poly(hole.view, FaceMesh.flat(inner.map { target[$0] }), 8, Double(roi.x), Double(roi.y), 255, 1), "mouth")
+        let fillImage: Image
+        let feather = max(1, 0.02 * iod)
+        // How far the alpha is eroded inside the opening, and its blur.
+        let erode: Double, blur: Double
+        if fill == .synthesised {
+            guard let interior else { return }
+            // Drawn for this opening, its rim is already the dark of a lip's inner edge: a
+            // narrow feather (half the driver's) keeps the teeth against the upper lip.
+            fillImage = try Image(width: roi.width, height: roi.height, format: .bgr8)
+            interior.draw(into: fillImage, where: hole, roi: roi, points: target, iod: iod)
+            erode = feather; blur = feather / 2
+        } else {
+            fillImage = try driverInterior(driver, roi: roi, region: region, hole: hole, target: target, driverPoints: dLips)
+            erode = 2 * feather; blur = feather
+        }
+        // Feather inward only: the photo's lips outside the opening stay as they are. The blurred
+        // alpha's tail (~2 % at the edge) is cut by the opening drawn without anti-aliasing: the
+        // anti-aliased one's partial values reach ~1.5 px outside the polygon, where that tail
+        // changed the photo's lips by 1–2 levels.
+        let inside = try Image(width: roi.width, height: roi.height, format: .gray8)
+        try shim(fsx_fill_poly(inside.view, FaceMesh.flat(inner.map { target[$0] }), 8, Double(roi.x), Double(roi.y), 255, 0), "mouth")
+        let alpha = try hole.copy()
+        try shim(fsx_morph(alpha.view, Int32(-erode.rounded(.up))), "mouth")
+        try shim(fsx_blur(alpha.view, blur), "mouth")
+        try FaceMask.intersect(alpha, inside)
+        try Blender.blend(.alpha, face: fillImage, into: region, alpha: alpha, hard: inside)
+    }
+
+    /// The driver's mouth (its lip points `driverPoints`, 48–67) warped onto the animated one
+    /// over `roi`, its colour matched to the photo's lips (mean shift on the lip ring: the outer
+    /// lip polygon of `target` minus `hole`, the opening).
+    private func driverInterior(_ driver: Image, roi: IntRect, region: Image, hole: Image, target: [Point],
+                                driverPoints dLips: [Point]) throws -> Image {
+        let tLips = Array(48...67).map { target[$0] }
         // Driver's mouth warped onto the animated mouth (target -> driver map).
         let base = try Affine.leastSquares(from: tLips, to: dLips)
         let tri = try GeometricConverter.delaunay(tLips)
@@ -328,23 +384,9 @@ public final class Reenactor {
         // Colour: match the driver's lips to the photo's lips (mean shift on the lip ring).
         let ring = try Image(width: roi.width, height: roi.height, format: .gray8)
         try shim(fsx_fill_poly(ring.view, FaceMesh.flat(Array(48...59).map { target[$0] }), 12, Double(roi.x), Double(roi.y), 255, 1), "mouth")
-        let hole = try Image(width: roi.width, height: roi.height, format: .gray8)
-        try shim(fsx_fill_poly(hole.view, FaceMesh.flat(inner.map { target[$0] }), 8, Double(roi.x), Double(roi.y), 255, 1), "mouth")
         try shim(fsx_mask_subtract(ring.view, hole.view), "mouth")
-        let region = try out.region(roi)
         try ColourTransfer.apply(.mean, to: warped, reference: region, mask: ring)
-        // Feather inward only: the photo's lips outside the opening stay as they are. The blurred
-        // alpha's tail (~2 % at the edge) is cut by the opening drawn without anti-aliasing: the
-        // anti-aliased one's partial values reach ~1.5 px outside the polygon, where that tail
-        // changed the photo's lips by 1–2 levels.
-        let inside = try Image(width: roi.width, height: roi.height, format: .gray8)
-        try shim(fsx_fill_poly(inside.view, FaceMesh.flat(inner.map { target[$0] }), 8, Double(roi.x), Double(roi.y), 255, 0), "mouth")
-        let alpha = try hole.copy()
-        let feather = max(1, 0.02 * iod)
-        try shim(fsx_morph(alpha.view, Int32(-(2 * feather).rounded(.up))), "mouth")
-        try shim(fsx_blur(alpha.view, feather), "mouth")
-        try FaceMask.intersect(alpha, inside)
-        try Blender.blend(.alpha, face: warped, into: region, alpha: alpha, hard: inside)
+        return warped
     }
 }
 

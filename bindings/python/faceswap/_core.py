@@ -1876,7 +1876,8 @@ class Reenactor(_Handle):
     frame with a face; :meth:`reset` picks a new one), with the head pose normalised away,
     moves the photo's 68 points; the driver's head motion is applied on top; the photo is
     warped over a mesh pinned around the head and on the border (the background stays still);
-    an opening mouth is filled from the driver's, colour-matched.
+    an opening mouth is filled with a cavity and teeth in the photo's own colours (or, with
+    ``mouth_fill=2``, from the driver's, colour-matched).
 
     Args:
         photo: the photo to animate: a numpy array (BGR by default), an :class:`Image` or an
@@ -1886,7 +1887,9 @@ class Reenactor(_Handle):
             (HOG upsample 0; the 68-point model).
         expression: scale of the driver's expression applied (default 1; above 1 exaggerates).
         head_motion: share of the driver's head motion applied, 0-2 (default 1; above 1 amplifies it).
-        mouth_fill: fill an opening mouth from the driver's (default True).
+        mouth_fill: an opening mouth's inside: 0 off, 1 a cavity and teeth synthesised in the
+            photo's colours and lighting (the default), 2 the driver's mouth, colour-matched.
+            False and True are read as 0 and 1.
         detect_interval, min_cutoff, beta, scene_cut: tracking and smoothing of the driver's
             face, as in :class:`Stream` (None: the library's defaults). ``detect_interval=1,
             min_cutoff=0`` follows the driver's raw per-frame landmarks most closely.
@@ -1905,7 +1908,7 @@ class Reenactor(_Handle):
 
     def __init__(self, photo: Union[ImageLike, PathLike], detector: Optional[Detector] = None,
                  landmarker: Optional[Landmarker] = None, expression: Optional[float] = None,
-                 head_motion: Optional[float] = None, mouth_fill: Optional[bool] = None,
+                 head_motion: Optional[float] = None, mouth_fill: Union[int, bool, None] = None,
                  detect_interval: Optional[int] = None, min_cutoff: Optional[float] = None,
                  beta: Optional[float] = None, scene_cut: Optional[float] = None,
                  channel_order: str = "bgr"):
@@ -1918,6 +1921,8 @@ class Reenactor(_Handle):
         self.landmarker = landmarker
         self.channel_order = _order(channel_order)
         opts = _options(capi.fs_reenact_options)
+        if isinstance(mouth_fill, bool):  # the switch it was before it had three modes
+            mouth_fill = int(mouth_fill)
         _set(opts, OptionsKind.REENACT, expression=expression, head_motion=head_motion,
              mouth_fill=mouth_fill)
         # opts.stream points into self._stream_options, kept as long as the options are.
