@@ -229,6 +229,27 @@ void alpha_rows(const fsx_view &s, fsx_view &d, const fsx_view &a, const int32_t
     }
 }
 
+// The multiband composite of pixels [xs, xe) of a row, between two low-band cells c0 and c1
+// (CH low-band channels, then Σ h, then the reduced alpha β): with t the column's weight,
+// al = alpha / 255, wl = (β − al) · min(1, 4 al) (the low band faded in over the feather),
+// d += al (s − d) + wl · low, rounded to nearest (even) and clamped as cv::saturate_cast.
+template <int CH>
+inline void composite_run(uchar *__restrict dp, const uchar *__restrict sp, const uchar *__restrict ap,
+                          const float *__restrict xw, int xs, int xe, const float *c0, const float *c1) {
+    float lo0[CH], dlo[CH];
+    for (int c = 0; c < CH; ++c) { lo0[c] = c0[c]; dlo[c] = c1[c] - c0[c]; }
+    const float be0 = c0[CH + 1], dbe = c1[CH + 1] - c0[CH + 1];
+    for (int x = xs; x < xe; ++x) {
+        const float t = xw[x], al = ap[x] * (1.0f / 255.0f);
+        const float wl = (be0 + dbe * t - al) * std::min(1.0f, 4.0f * al);
+        for (int c = 0; c < CH; ++c) {
+            const int k = x * CH + c;
+            const float v = dp[k] + al * (sp[k] - dp[k]) + wl * (lo0[c] + dlo[c] * t);
+            dp[k] = (uchar)(int)__builtin_rintf(std::min(255.0f, std::max(0.0f, v)));
+        }
+    }
+}
+
 // Multiband in two bands, as multiband_into above, with the low band taken over the face only:
 // low(δ·h) / low(h), δ = S − D and h the hard mask, so the two backgrounds around the face do not
 // leak into it. The reduction is one pass over the face's rows into blocks of 2^(levels−2) px,
@@ -300,33 +321,17 @@ void multiband_rows(const fsx_view &s, fsx_view &d, const fsx_view &a, const fsx
         for (int k = 0; k < lw * C2; ++k) vrow[k] = r0[k] + (r1[k] - r0[k]) * wy;
         const uchar *sp = (const uchar *)s.data + y * s.stride, *ap = (const uchar *)a.data + y * a.stride;
         uchar *dp = (uchar *)d.data + y * d.stride;
-        int cell = -1;
-        bool flat = false;
-        for (int x = x0; x < x1; ++x) {
-            if (!ap[x]) continue;
-            const float *c0 = &vrow[xi[x] * C2], *c1 = c0 + (xw[x] > 0 ? C2 : 0);
-            if (xi[x] != cell) {
-                // Between these two grid columns the low-band term (β − 1)·low stays under half a
-                // level: where alpha is full, the result is the source pixel itself.
-                cell = xi[x];
-                float m = 0;
-                for (int c = 0; c < CH; ++c) m = std::max({m, std::fabs(c0[c]), std::fabs(c1[c])});
-                flat = std::max(std::fabs(1 - c0[CH + 1]), std::fabs(1 - c1[CH + 1])) * m < 0.45f;
-            }
-            if (flat && ap[x] == 255) {
-                for (int c = 0; c < CH; ++c) dp[x * CH + c] = sp[x * CH + c];
-                continue;
-            }
-            const float t = xw[x];
-            const float al = ap[x] * (1.0f / 255.0f);
-            const float be = c0[CH + 1] + (c1[CH + 1] - c0[CH + 1]) * t;
-            const float g = std::min(1.0f, 4.0f * al);
-            const float wl = (be - al) * g;
-            for (int c = 0; c < CH; ++c) {
-                const int k = x * CH + c;
-                const float lo = c0[c] + (c1[c] - c0[c]) * t;
-                dp[k] = cv::saturate_cast<uchar>(dp[k] + al * (sp[k] - dp[k]) + wl * lo);
-            }
+        // One grid column's stretch of the row at a time (xi is non-decreasing): its two cells are
+        // fixed there, so the loop below has no branch and the compiler vectorises it. Where alpha
+        // is 0 it leaves the pixel as it is (al = wl = 0); where alpha is full and the low-band
+        // term is under half a level it gives the source pixel itself.
+        for (int xs = x0; xs < x1;) {
+            const int i = xi[xs];
+            int xe = xs + 1;
+            while (xe < x1 && xi[xe] == i) ++xe;
+            const float *c0 = &vrow[i * C2], *c1 = i < lw - 1 ? c0 + C2 : c0;
+            composite_run<CH>(dp, sp, ap, xw.data(), xs, xe, c0, c1);
+            xs = xe;
         }
     }
 }

@@ -188,8 +188,11 @@ void warp_rows(const fsx_view &src, fsx_view &dst, fsx_view &hard, fsx_view &alp
             std::memset(covered.data() + xa, 1, xb - xa);
         }
         for (int x = x0; x < x1;) {  // what no triangle covered: the global map
-            if (covered[x]) { ++x; continue; }
-            int e = x;
+            // The next uncovered column (memchr: the row is mostly covered), then its run.
+            const void *z = std::memchr(covered.data() + x, 0, x1 - x);
+            if (!z) break;
+            x = (int)((const uchar *)z - covered.data());
+            int e = x + 1;
             while (e < x1 && !covered[e]) ++e;
             sample_run<CH>(src, out, base, x, e, y, hr, ar);
             x = e;

@@ -1,5 +1,6 @@
-// The issue-11 goals as ratios measured in one run: each figure next to its floor (the same work
-// done directly with OpenCV / dlib / ffmpeg, or the library's own decode), the ratio and the goal.
+// The issue-11 goals (and issue 12 item 6: the stream reenactor against the swap stream) as
+// ratios measured in one run: each figure next to its floor (the same work done directly with
+// OpenCV / dlib / ffmpeg, or the library's own decode), the ratio and the goal.
 // Ratios carry the claim on a noisy machine; the absolute times are printed beside them.
 import FaceSwap
 #if canImport(Glibc)
@@ -60,7 +61,7 @@ func runFloor(_ arguments: String) {
 /// The summary table: every goal, met or not.
 func printGoals() {
     guard !goalRows.isEmpty else { return }
-    print("goals (issue 11), this run:")
+    print("goals (issues 11 and 12 item 6), this run:")
     for g in goalRows {
         let r = g.floor > 0 ? g.value / g.floor : .nan
         let met = r.isFinite && r <= g.limit

@@ -337,14 +337,39 @@ if want("reenact"), system("ffmpeg -y -v error -i '\(data)/videos/vr_face3.mp4' 
     let reader = try VideoReader(path: driver720)
     var frames: [VideoReader.Frame] = []
     while let f = try reader.next() { frames.append(f) }
+    // Per-frame latency of each push (fs_reenactor_push = Reenactor.animate), frames in memory.
+    var reLatency: [Double] = []
     var t = now()
-    for f in frames { _ = try re.animate(f.image, time: f.seconds) }
+    for f in frames {
+        let t1 = now()
+        _ = try re.animate(f.image, time: f.seconds)
+        reLatency.append(now() - t1)
+    }
     let fps = Double(frames.count) / (now() - t)
     let re2 = try Reenactor(detector: try Detector(), landmarker: landmarker, source: photo)
     t = now()
     let job = try ReenactJob.run(reenactor: re2, driving: driver720, output: outDir + "/reenacted_720.mp4")
     print("reenactment, 720x720 photo, 720x720 driver (\(frames.count) frames): animate \(Int(fps)) fps; " +
-          "whole job (decode + animate + encode) \(Int(Double(job.frames) / (now() - t))) fps\n")
+          "whole job (decode + animate + encode) \(Int(Double(job.frames) / (now() - t))) fps")
+    // Issue 12 item 6: the stream reenactor against the swap's stream (fs_stream_push =
+    // FaceStream.process) at the same size, on the same clip, same default detector: each push
+    // timed alone. The swap stream works on a copy of each frame (it swaps in place).
+    let swapper = try Swapper(detector: try Detector(), landmarker: landmarker)
+    let stream = try FaceStream(swapper: swapper, source: try swapper.prepare(photo))
+    var swapLatency: [Double] = []
+    for f in frames {
+        let img = try f.image.copy()
+        let t1 = now()
+        try stream.process(img, time: f.seconds)
+        swapLatency.append(now() - t1)
+    }
+    let reP50 = percentile(reLatency, 50), reP99 = percentile(reLatency, 99)
+    let swP50 = percentile(swapLatency, 50), swP99 = percentile(swapLatency, 99)
+    print("  latency per frame, 720x720 (\(frames.count) frames): reenactor push p50 \(ms(reP50)), p99 \(ms(reP99)); " +
+          "swap stream push p50 \(ms(swP50)), p99 \(ms(swP99))")
+    goal("reenactor push p50, 720x720", reP50, over: "swap stream push p50", swP50, atMost: 1)
+    goal("reenactor push p99, 720x720", reP99, over: "swap stream push p99", swP99, atMost: 1)
+    print("")
 }
 
 if want("jitter") { try jitterBench(data: data, landmarker: landmarker) }  // issue 11 item 4: Jitter.swift

@@ -40,9 +40,13 @@ public enum Files {
 
     public static func exists(_ path: String) -> Bool { access(path, R_OK) == 0 }
 
-    /// Writes bytes atomically: a temporary file in the same folder, fsync, then rename over path.
+    /// Writes bytes atomically: a temporary file in the same folder, then rename over path, so that
+    /// a reader sees the old file or the whole new one. `durable`: fsync before the rename, so that
+    /// the new bytes also survive a crash of the machine (model files: hours of training); an
+    /// output image or a list is written as the video outputs are, without it (an fsync of a new
+    /// file waits for the disk: ~35 ms on this machine's ext4, more than the whole swap).
     /// On any failure the temporary file is removed and path is untouched.
-    public static func writeAtomically(_ path: String, _ bytes: UnsafeRawBufferPointer) throws {
+    public static func writeAtomically(_ path: String, _ bytes: UnsafeRawBufferPointer, durable: Bool = true) throws {
         guard !path.isEmpty else { throw FaceSwapError(.invalidArgument, "empty output path") }
         var template = Array((path + ".tmp-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
@@ -63,7 +67,7 @@ public enum Files {
             }
             done += n
         }
-        if fsync(fd) != 0 {
+        if durable && fsync(fd) != 0 {
             let why = errnoText()
             close(fd)
             throw FaceSwapError(.io, "cannot write '\(path)': \(why)")

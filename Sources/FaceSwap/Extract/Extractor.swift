@@ -178,7 +178,7 @@ public final class Extractor {
             let sidecar = AlignedFace(source: source, frame: frame, faceIndex: k, size: options.size, padding: options.padding,
                                       transform: t, landmarks: face.landmarks.map { t.apply($0) }, sharpness: sharp)
             let json = try sidecar.json()
-            try json.withUnsafeBytes { try Files.writeAtomically(base + ".json", $0) }
+            try json.withUnsafeBytes { try Files.writeAtomically(base + ".json", $0, durable: false) }  // as its .png
             stats.written += 1
         }
     }

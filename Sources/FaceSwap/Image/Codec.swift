@@ -123,10 +123,10 @@ extension Image {
         return EncodedBytes(pointer: out, count: size)
     }
 
-    /// Encodes and writes atomically (temporary file + rename).
+    /// Encodes and writes atomically (temporary file + rename; no fsync, as a video output).
     public func save(path: String, codec: Codec = .auto, quality: Int = 0) throws {
         let c = codec == .auto ? try Codec.forPath(path) : codec
         let encoded = try encode(c, quality: quality)
-        try encoded.withBytes { try Files.writeAtomically(path, $0) }
+        try encoded.withBytes { try Files.writeAtomically(path, $0, durable: false) }
     }
 }
