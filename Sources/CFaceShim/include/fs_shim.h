@@ -199,6 +199,13 @@ typedef struct fsx_occlusion_params {
 int fsx_occlusion_mask(fsx_view img, fsx_view face, fsx_view samples, fsx_view features,
                        const fsx_occlusion_params *params, fsx_view out);
 
+/* ---- skin texture (texture.cpp) ---- */
+/* face (the warped source, BGR8 or grey) takes ref's fine detail instead of its own where weight
+ * (GRAY8, same size) is nonzero: face += weight/255 · strength · (hp(ref) − hp(face)), hp(x) = x
+ * minus its Gaussian blur of sigma pixels, per channel; only the box of weight's nonzero pixels is
+ * read (widened by 3 sigma) and written. */
+int fsx_skin_texture(fsx_view face, fsx_view ref, fsx_view weight, double sigma, double strength);
+
 /* ---- colour (colour.cpp) ---- */
 /* Changes src's colours inside mask (GRAY8 > 127) to match ref's inside the same mask.
  * mode 1: per-channel mean shift; 2: Reinhard mean/std in Lab; 3: per-channel histogram match. */

@@ -248,6 +248,10 @@ public final class Swapper: @unchecked Sendable {
             try ColourTransfer.matchEdge(warped, reference: work, mask: hard, spans: spans, margin: margin,
                                          faceSize: size, strength: options.colorStrength * options.edgeColor)
         }
+        if options.skinTexture > 0 {  // the target's fine skin detail under the source's features
+            try SkinTexture.apply(options.skinTexture, to: warped, reference: work, hard: hard, target: face.landmarks,
+                                  placed: Array(tMesh.points[0..<68]), size: size, roi: roi)
+        }
         if image.format == .gray8 || ColourTransfer.isGrey(work) {
             // A grey photo stays grey: the source's colours would show as a tint.
             try warped.assign(from: try warped.converted(to: .gray8))
