@@ -463,6 +463,8 @@ typedef struct fs_detector_options {
                                      small photo (longer side <= 512 px), none found, or a face
                                      found near the smallest size scanned (a crowd). Faces down
                                      to about 25 px; the faces of the fast scan keep their boxes.
+                                     HOG scans that second look in colour, as dlib does (each
+                                     pixel's strongest channel gradient), the fast scan grey.
                                      Video (streams, trackers) always scans at the fast scale */
     int32_t min_face_size;        /* smallest face wanted, in input pixels (default 80). With
                                      downscale = 0 the image is scanned at min(1, 80/this)

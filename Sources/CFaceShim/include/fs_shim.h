@@ -106,9 +106,10 @@ int fsx_sharpness(fsx_view gray, double *variance);
 /* ---- detection (detect_*.cpp) ---- */
 /* A detector object; thread-safe: it keeps a pool of scanners, one per concurrent call. */
 void *fsx_hog_create(void);
-/* Scans a GRAY8 image (the caller scales it: upsampling and downscaling are resizes); writes
- * up to capacity boxes, *count = number found. Returns NULL on failure (message set). */
-int fsx_hog_detect(void *det, fsx_view gray, double threshold, fsx_box *boxes, int capacity,
+/* Scans a GRAY8 or a 3-channel image (colour: dlib's fHOG takes each pixel's strongest channel
+ * gradient; the caller scales it: upsampling and downscaling are resizes); writes up to capacity
+ * boxes, *count = number found. Returns NULL on failure (message set). */
+int fsx_hog_detect(void *det, fsx_view image, double threshold, fsx_box *boxes, int capacity,
                    int *count);
 void fsx_hog_free(void *det);
 
