@@ -463,6 +463,8 @@ typedef struct fs_detector_options {
                                      small photo (longer side <= 512 px), none found, or a face
                                      found near the smallest size scanned (a crowd). Faces down
                                      to about 25 px; the faces of the fast scan keep their boxes.
+                                     HOG scans that second look in colour, as dlib does (each
+                                     pixel's strongest channel gradient), the fast scan grey.
                                      Video (streams, trackers) always scans at the fast scale */
     int32_t min_face_size;        /* smallest face wanted, in input pixels (default 80). With
                                      downscale = 0 the image is scanned at min(1, 80/this)
@@ -680,13 +682,19 @@ typedef struct fs_swap_options {
                                     interior keeps the global match). Lowers the colour step at
                                     the edge (fs_swap_metrics.edge_step_*) but moves the result's
                                     identity towards the target's (default 0: off) */
+    float skin_texture;          /* 0–1: how much of the target's fine skin texture (pores, lines:
+                                    the detail finer than a Gaussian of 1.5 % of the eye distance)
+                                    replaces the source's on the face's skin, feathered away from
+                                    the eyes, brows, nostrils and mouth, which keep the source's;
+                                    for a source much smoother or rougher than the target
+                                    (default 0: off) */
 } fs_swap_options;
 
 /* Fills *options with the swap defaults, writing exactly `size` bytes.
  * The defaults: DELAUNAY, REINHARD, MULTIBAND, expression 0.6, forehead 0.1, erode 0.04, feather
  * 0.06, keep_mouth 1, every face, keep_unmatched 0, no reference, identity_threshold 0.6,
- * use_model_mask 0, keep_model_shape 0, color_strength 1, occlusion 0, edge_color 0; written as
- * fs_detector_options_init does. Pass sizeof *options (FS_SWAP_OPTIONS_INIT(&o)). options is
+ * use_model_mask 0, keep_model_shape 0, color_strength 1, occlusion 0, edge_color 0,
+ * skin_texture 0; written as fs_detector_options_init does. Pass sizeof *options (FS_SWAP_OPTIONS_INIT(&o)). options is
  * borrowed. Thread-safe.
  * Errors: INVALID_ARGUMENT (options NULL; size below 8 or over FS_STRUCT_SIZE_MAX). */
 FS_API fs_status fs_swap_options_init(fs_swap_options *options, size_t size);

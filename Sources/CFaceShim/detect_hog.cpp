@@ -125,14 +125,18 @@ extern "C" void *fsx_hog_create(void) {
 
 extern "C" int fsx_hog_cache_state(const void *det) { return static_cast<const HogHandle *>(det)->cache_state; }
 
-extern "C" int fsx_hog_detect(void *det, fsx_view gray, double threshold, fsx_box *boxes,
+extern "C" int fsx_hog_detect(void *det, fsx_view image, double threshold, fsx_box *boxes,
                               int capacity, int *count) {
     FSX_GUARD("detect (HOG)", {
-        cv::Mat m = fsx::mat(gray);
-        dlib::cv_image<unsigned char> img(m);
+        const int ch = fsx::channels_of(image.format);
+        if (ch != 1 && ch != 3) return fsx::fail(FS_ERR_INTERNAL, "detect (HOG): a GRAY8 or 3-channel image is scanned");
+        cv::Mat m = fsx::mat(image);
         std::vector<dlib::rect_detection> found;
         static_cast<HogHandle *>(det)->pool.with([&](Hog &d) {
-            d(img, found, threshold);
+            // dlib's fHOG on a colour image takes each pixel's strongest channel gradient (the
+            // channel order does not matter), on a grey one the grey gradient.
+            if (ch == 3) d(dlib::cv_image<dlib::bgr_pixel>(m), found, threshold);
+            else d(dlib::cv_image<unsigned char>(m), found, threshold);
             return 0;
         });
         return copy_boxes(found, boxes, capacity, count);

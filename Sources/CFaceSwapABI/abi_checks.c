@@ -27,8 +27,8 @@ _Static_assert(FS_SIZE_FIRST(fs_swap_options) && offsetof(fs_swap_options, mode)
                offsetof(fs_swap_options, identity_threshold) == 48 + 128 * 4 &&
                offsetof(fs_swap_options, use_model_mask) == 564 && offsetof(fs_swap_options, keep_model_shape) == 568 &&
                offsetof(fs_swap_options, color_strength) == 572 && offsetof(fs_swap_options, occlusion) == 576 &&
-               offsetof(fs_swap_options, edge_color) == 580 &&
-               sizeof(fs_swap_options) == 584 && FS_ENDS_AT(fs_swap_options, edge_color), "fs_swap_options layout");
+               offsetof(fs_swap_options, edge_color) == 580 && offsetof(fs_swap_options, skin_texture) == 584 &&
+               sizeof(fs_swap_options) == 588 && FS_ENDS_AT(fs_swap_options, skin_texture), "fs_swap_options layout");
 _Static_assert(FS_SIZE_FIRST(fs_stream_options) && offsetof(fs_stream_options, detect_interval) == 4 &&
                offsetof(fs_stream_options, threads) == 20 &&
                sizeof(fs_stream_options) == 24 && FS_ENDS_AT(fs_stream_options, threads), "fs_stream_options layout");

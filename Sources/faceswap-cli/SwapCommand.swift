@@ -29,6 +29,10 @@ enum SwapCommand {
                                  face's edge applies: a band inside the mask's edge takes the
                                  surrounding skin's shading; moves the identity towards B's
                                  (\(Options.about(FS_OPTIONS_SWAP, "edge_color")))
+      --skin-texture T           how much of B's fine skin texture (pores, lines) replaces A's on
+                                 the skin, away from the eyes, brows, nostrils and mouth: for a
+                                 source much smoother or rougher than B
+                                 (\(Options.about(FS_OPTIONS_SWAP, "skin_texture")))
       --blend \(Options.names(FS_ENUM_BLEND_MODE))
                                  blending (\(Options.about(FS_OPTIONS_SWAP, "blend")): Laplacian pyramid; poisson: a
                                  fast membrane solution; poisson-exact: OpenCV seamlessClone, slower)
@@ -57,7 +61,7 @@ enum SwapCommand {
     """
 
     static let valued: Set<String> = Args.detectorValued.union([
-        "--source", "--target", "-o", "--output", "--mode", "--color", "--color-strength", "--edge-color", "--blend", "--faces", "--reference",
+        "--source", "--target", "-o", "--output", "--mode", "--color", "--color-strength", "--edge-color", "--skin-texture", "--blend", "--faces", "--reference",
         "--source-face", "--forehead", "--expression", "--feather", "--erode", "--compare", "--mask", "--quality", "--model"])
     static let switches: Set<String> = ["--help", "--source-mouth", "--keep-unmatched", "--reverse", "--model-mask", "--model-shape",
                                         "--keep-occluders"]
@@ -71,6 +75,7 @@ enum SwapCommand {
         try a.set("--color", k, "color", \.color, in: &o)
         try a.set("--color-strength", k, "color_strength", \.color_strength, in: &o)
         try a.set("--edge-color", k, "edge_color", \.edge_color, in: &o)
+        try a.set("--skin-texture", k, "skin_texture", \.skin_texture, in: &o)
         try a.set("--blend", k, "blend", \.blend, in: &o)
         try a.set("--forehead", k, "forehead", \.forehead, in: &o)
         try a.set("--expression", k, "expression", \.expression, in: &o)

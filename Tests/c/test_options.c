@@ -84,7 +84,7 @@ GROUP(group_swap_options, "swap-options", FX_NONE,
       "FS_SWAP_OPTIONS_INIT: struct_size = sizeof, DELAUNAY, REINHARD, "
       "MULTIBAND, expression 0.6, forehead 0.1, erode 0.04, feather 0.06, "
       "keep_mouth 1, face_index -1, keep_unmatched 0, use_reference 0, "
-      "identity_threshold 0.6, occlusion 0") {
+      "identity_threshold 0.6, occlusion 0, skin_texture 0") {
     fs_swap_options o = swap_defaults();
     CHECK_STRUCT_SIZE(o);
     CHECKF(o.mode == FS_CONVERT_DELAUNAY, "mode %d", (int)o.mode);
@@ -100,6 +100,7 @@ GROUP(group_swap_options, "swap-options", FX_NONE,
     CHECKF(o.use_reference == 0, "use_reference %d", (int)o.use_reference);
     CHECKF(close_to(o.identity_threshold, 0.6, 1e-6), "identity_threshold %g", o.identity_threshold);
     CHECKF(o.occlusion == 0, "occlusion %d", (int)o.occlusion);
+    CHECKF(o.skin_texture == 0, "skin_texture %g", o.skin_texture);
     int finite = 0;
     for (int i = 0; i < FS_EMBEDDING_SIZE; i++) finite += isfinite(o.reference[i]) ? 1 : 0;
     CHECKF(finite == FS_EMBEDDING_SIZE, "%d of the default reference's values are finite", finite);

@@ -183,7 +183,8 @@ static bool message_names(const char *msg, const char *field) {
 GROUP(group_swap_bad_options, "swap-bad-options", FX_MODELS,
       "fs_swapper_create: struct_size 0/4 -> INVALID_ARGUMENT; mode 7, colour 9, "
       "blend 9 -> UNSUPPORTED; feather 0.9/-0.1/NaN, expression 2/-0.1, erode 1/-0.5, "
-      "forehead 1.5, face_index -5, identity_threshold 0/-1/NaN, occlusion 2/-1 -> "
+      "forehead 1.5, face_index -5, identity_threshold 0/-1/NaN, occlusion 2/-1, "
+      "skin_texture 1.5/-0.1/NaN -> "
       "INVALID_ARGUMENT "
       "naming the option (*out NULL); the range ends work; an older, smaller "
       "struct works with the defaults; a 5-point landmarker -> UNSUPPORTED") {
@@ -201,7 +202,7 @@ GROUP(group_swap_bad_options, "swap-bad-options", FX_MODELS,
         const char *field;
         fs_status want;
         fs_swap_options o;
-    } bad[20];
+    } bad[24];
     int nbad = 0;
 #define BAD(label, fieldname, status, stmt)              \
     do {                                                 \
@@ -229,6 +230,9 @@ GROUP(group_swap_bad_options, "swap-bad-options", FX_MODELS,
     BAD("identity_threshold NaN", "identity_threshold", FS_ERR_INVALID_ARGUMENT, op->identity_threshold = NAN);
     BAD("occlusion 2", "occlusion", FS_ERR_INVALID_ARGUMENT, op->occlusion = 2);
     BAD("occlusion -1", "occlusion", FS_ERR_INVALID_ARGUMENT, op->occlusion = -1);
+    BAD("skin_texture 1.5", "skin_texture", FS_ERR_INVALID_ARGUMENT, op->skin_texture = 1.5f);
+    BAD("skin_texture -0.1", "skin_texture", FS_ERR_INVALID_ARGUMENT, op->skin_texture = -0.1f);
+    BAD("skin_texture NaN", "skin_texture", FS_ERR_INVALID_ARGUMENT, op->skin_texture = NAN);
 #undef BAD
     for (int i = 0; i < nbad; i++) {
         sw = (fs_swapper *)&sw;
@@ -248,7 +252,7 @@ GROUP(group_swap_bad_options, "swap-bad-options", FX_MODELS,
     struct {
         const char *name;
         fs_swap_options o;
-    } good[12];
+    } good[14];
     int ngood = 0;
 #define GOOD(label, stmt)                              \
     do {                                               \
@@ -267,6 +271,7 @@ GROUP(group_swap_bad_options, "swap-bad-options", FX_MODELS,
     GOOD("forehead 1", op->forehead = 1.0f);
     GOOD("face_index 3", op->face_index = 3);
     GOOD("occlusion 1", op->occlusion = 1);
+    GOOD("skin_texture 1", op->skin_texture = 1.0f);
     GOOD("keep_mouth 0, POISSON_EXACT, HISTOGRAM, AFFINE",
          (op->keep_mouth = 0, op->blend = FS_BLEND_POISSON_EXACT, op->color = FS_COLOR_HISTOGRAM, op->mode = FS_CONVERT_AFFINE));
 #undef GOOD

@@ -151,6 +151,7 @@ def test_struct_layouts_match_the_header(fs):
     assert capi.fs_swap_options.keep_model_shape.offset == 568
     assert capi.fs_swap_options.occlusion.offset == 576
     assert capi.fs_swap_options.edge_color.offset == 580
+    assert capi.fs_swap_options.skin_texture.offset == 584
     assert ctypes.sizeof(capi.fs_extract_options) == 28 == capi.new_options(capi.fs_extract_options)[0].struct_size
     assert ctypes.sizeof(capi.fs_extract_stats) == 72 == capi.fs_extract_stats().struct_size
     assert capi.fs_model_info.has_training_state.offset == 188
@@ -173,6 +174,7 @@ def test_swap_defaults_are_the_documented_ones(fs):
     assert (o.keep_mouth, o.face_index, o.keep_unmatched, o.use_reference) == (1, -1, 0, 0)
     assert o.identity_threshold == pytest.approx(0.6)
     assert o.edge_color == 0.0  # off: it moves the identity towards the target's (test_edge.py)
+    assert o.skin_texture == 0.0  # off: the source's own texture (test_skin_texture.py)
 
 
 def test_older_struct_size_keeps_working(fs, detector, landmarker):

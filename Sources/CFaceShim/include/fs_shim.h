@@ -106,9 +106,10 @@ int fsx_sharpness(fsx_view gray, double *variance);
 /* ---- detection (detect_*.cpp) ---- */
 /* A detector object; thread-safe: it keeps a pool of scanners, one per concurrent call. */
 void *fsx_hog_create(void);
-/* Scans a GRAY8 image (the caller scales it: upsampling and downscaling are resizes); writes
- * up to capacity boxes, *count = number found. Returns NULL on failure (message set). */
-int fsx_hog_detect(void *det, fsx_view gray, double threshold, fsx_box *boxes, int capacity,
+/* Scans a GRAY8 or a 3-channel image (colour: dlib's fHOG takes each pixel's strongest channel
+ * gradient; the caller scales it: upsampling and downscaling are resizes); writes up to capacity
+ * boxes, *count = number found. Returns NULL on failure (message set). */
+int fsx_hog_detect(void *det, fsx_view image, double threshold, fsx_box *boxes, int capacity,
                    int *count);
 void fsx_hog_free(void *det);
 
@@ -198,6 +199,13 @@ typedef struct fsx_occlusion_params {
  * outwards, 0 elsewhere. Too few skin samples: out all 0. */
 int fsx_occlusion_mask(fsx_view img, fsx_view face, fsx_view samples, fsx_view features,
                        const fsx_occlusion_params *params, fsx_view out);
+
+/* ---- skin texture (texture.cpp) ---- */
+/* face (the warped source, BGR8 or grey) takes ref's fine detail instead of its own where weight
+ * (GRAY8, same size) is nonzero: face += weight/255 · strength · (hp(ref) − hp(face)), hp(x) = x
+ * minus its Gaussian blur of sigma pixels, per channel; only the box of weight's nonzero pixels is
+ * read (widened by 3 sigma) and written. */
+int fsx_skin_texture(fsx_view face, fsx_view ref, fsx_view weight, double sigma, double strength);
 
 /* ---- colour (colour.cpp) ---- */
 /* Changes src's colours inside mask (GRAY8 > 127) to match ref's inside the same mask.

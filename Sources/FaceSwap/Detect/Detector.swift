@@ -124,8 +124,15 @@ public final class Detector: @unchecked Sendable {
     /// It is skipped for the CNN backend (which finds smaller faces already, at a high cost per
     /// pixel), with `minFaceSize` or `downscale` set above the window's size (the caller asked for
     /// large faces), and with `fastOnly` (video: trackers, sweeps, face-set extraction).
-    public func detect(_ image: Image, minFaceSize: Double? = nil, fastOnly: Bool = false) throws -> [Face] {
-        let fast = try scan(image, minFaceSize: minFaceSize, upsample: max(0, options.upsample))
+    ///
+    /// The finer scan looks at a colour photo in colour (HOG: as dlib does, each pixel's strongest
+    /// channel gradient, which finds faces whose edges differ in hue more than in grey, e.g. dark
+    /// skin against a dark headscarf); the fast scan, and so every video frame, scans grey: the
+    /// faces it finds keep their boxes, and only the photos that get a second look pay the colour
+    /// scan (`finerInColour` false: grey too, for the benchmark's ratio).
+    public func detect(_ image: Image, minFaceSize: Double? = nil, fastOnly: Bool = false,
+                       finerInColour: Bool = true) throws -> [Face] {
+        let fast = try scan(image, minFaceSize: minFaceSize, upsample: max(0, options.upsample), colour: false)
         guard !fastOnly, minFaceSize == nil, options.upsample < 0, options.backend != .cnn,
               Double(options.minFaceSize) <= window, options.downscale == 0 || options.downscale >= 1 else { return fast }
         let longer = max(image.width, image.height)
@@ -137,7 +144,7 @@ public final class Detector: @unchecked Sendable {
         while k < 2, longer << (k + 1) <= budget { k += 1 }
         guard k > 0 else { return fast }
         var faces = fast
-        for f in try scan(image, minFaceSize: nil, upsample: k)
+        for f in try scan(image, minFaceSize: nil, upsample: k, colour: finerInColour)
         where !fast.contains(where: { $0.rect.intersectionOverUnion(f.rect) > 0.3 || $0.rect.contains(f.rect.center) }) {
             faces.append(f)
         }
@@ -146,8 +153,9 @@ public final class Detector: @unchecked Sendable {
         return faces
     }
 
-    /// One scan at the options' scale (or `minFaceSize`'s) doubled `upsample` times.
-    private func scan(_ image: Image, minFaceSize: Double?, upsample: Int) throws -> [Face] {
+    /// One scan at the options' scale (or `minFaceSize`'s) doubled `upsample` times; HOG on the
+    /// colour image when `colour` and the image has colour channels, else on grey.
+    private func scan(_ image: Image, minFaceSize: Double?, upsample: Int, colour: Bool) throws -> [Face] {
         let scale = scanScale(minFaceSize: minFaceSize) / Double(1 << max(0, options.upsample)) * Double(1 << upsample)
         let w = max(1, Int((Double(image.width) * scale).rounded()))
         let h = max(1, Int((Double(image.height) * scale).rounded()))
@@ -168,14 +176,14 @@ public final class Detector: @unchecked Sendable {
         }
         switch options.backend {
         case .hog:
-            let gray = try image.grayResized(width: w, height: h)
-            try run { fsx_hog_detect(handle, gray.view, options.threshold, $0, $1, &count) }
+            let scanned = colour && image.format.channels >= 3
+                ? try image.ensuring(.bgr8).scaled(width: w, height: h) : try image.grayResized(width: w, height: h)
+            try run { fsx_hog_detect(handle, scanned.view, options.threshold, $0, $1, &count) }
         case .haar:
             let gray = try image.grayResized(width: w, height: h)
             try run { fsx_haar_detect(handle, gray.view, Int32(window), $0, $1, &count) }
         case .cnn:
-            let bgr = (w == image.width && h == image.height) ? try image.ensuring(.bgr8)
-                : try image.ensuring(.bgr8).resized(width: w, height: h)
+            let bgr = try image.ensuring(.bgr8).scaled(width: w, height: h)
             try run { fsx_cnn_detect(handle, bgr.view, options.threshold, $0, $1, &count) }
         }
         var faces: [Face] = []

@@ -129,6 +129,11 @@ public final class Image: @unchecked Sendable {
         return out
     }
 
+    /// This image when it is w × h already, else a copy resized to w × h.
+    public func scaled(width w: Int, height h: Int) throws -> Image {
+        w == width && h == height ? self : try resized(width: w, height: h)
+    }
+
     /// A GRAY8 copy scaled to w × h (what detectors scan).
     public func grayResized(width w: Int, height h: Int) throws -> Image {
         let out = try Image(width: w, height: h, format: .gray8)

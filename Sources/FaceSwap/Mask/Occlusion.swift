@@ -14,18 +14,6 @@ import CFaceShim
 enum Occlusion {
     /// The mask is computed with the face between workSize and 2·workSize px across.
     static let workSize = 128.0
-    /// Feature outlines pushed outwards by these shares of the face size (lids, lashes; brow hair).
-    static let eyeGrow = 0.04, browGrow = 0.035, lipGrow = 0.03, nostrilGrow = 0.03
-
-    /// The polygon pushed outwards from its centroid by d (a geometric offset of a convex-ish outline).
-    static func grown(_ pts: [Point], by d: Double) -> [Point] {
-        let c = Point.mean(pts)
-        return pts.map { q in
-            let n = q.distance(to: c)
-            return n > 0 ? q + (q - c) * (d / n) : q
-        }
-    }
-
     /// Removes the occluders of the face with target landmarks `landmarks` (68, image
     /// coordinates) from `hard` and `alpha` (the face masks of `roi`); `work` is the BGR8 region.
     static func remove(from hard: Image, alpha: Image, work: Image, landmarks p: [Point], size: Double, roi: IntRect) throws {
@@ -35,32 +23,18 @@ enum Occlusion {
         let w = max(1, roi.width / f), h = max(1, roi.height / f)
         let origin = Point(Double(roi.x), Double(roi.y))
         // Polygons in the reduced region's coordinates.
-        func fill(_ m: Image, _ pts: [Point], value: Int32 = 255) throws {
-            let q = pts.map { ($0 - origin) * s }
-            try shim(fsx_fill_poly(m.view, FaceMesh.flat(q), Int32(q.count), 0, 0, value, 0), "occlusion mask")
-        }
-        let up = p[27] - p[8]
-        let n = p[27].distance(to: p[8])
-        let unitUp = n > 0 ? up * (1 / n) : Point(0, -1)
+        func fill(_ m: Image, _ pts: [Point]) throws { try FaceFeatures.fill(m, pts, origin: origin, scale: s) }
         // Skin samples: the cheeks (eye bottom, nose side, mouth corner, jaw), the nose bridge, a
         // strip above the brows (12 % of the face size high).
         let samples = try Image(width: w, height: h, format: .gray8)
         for poly in [[1, 2, 3, 48, 31, 40, 41, 36], [15, 14, 13, 54, 35, 47, 46, 45], [27, 42, 35, 33, 31, 39]] {
             try fill(samples, poly.map { p[$0] })
         }
-        let lift = unitUp * (0.12 * size)
+        let lift = FaceFeatures.up(p) * (0.12 * size)
         try fill(samples, [p[19], p[24], p[24] + lift, p[19] + lift])
-        // Facial features: brows (a band around the brow line, 128: weighed less, see the shim),
-        // eyes, lips, nostrils (255).
+        // Facial features: brows (128: weighed less, see the shim), eyes, lips, nostrils (255).
         let features = try Image(width: w, height: h, format: .gray8)
-        for brow in [Array(p[17...21]), Array(p[22...26])] {
-            let d = unitUp * (browGrow * size)
-            try fill(features, brow.map { $0 + d } + brow.reversed().map { $0 - d }, value: 128)
-        }
-        try fill(features, grown(Array(p[36...41]), by: eyeGrow * size))
-        try fill(features, grown(Array(p[42...47]), by: eyeGrow * size))
-        try fill(features, grown(Array(p[48...59]), by: lipGrow * size))
-        try fill(features, grown(Array(p[30...35]), by: nostrilGrow * size))
+        try FaceFeatures.draw(into: features, p, size: size, origin: origin, scale: s, brow: 128)
         let sw = size * s  // the face size at the reduced scale
         var params = fsx_occlusion_params(threshold: 3, light_weight: 0.35, min_sigma_ab: 1.5, min_sigma_l: 3,
                                           patch: max(2, 0.035 * sw), min_area: 0.002 * sw * sw,

@@ -253,6 +253,11 @@ public final class Swapper: @unchecked Sendable {
             try warped.assign(from: try warped.converted(to: .gray8))
         }
         clock?.lap("colour")
+        if options.skinTexture > 0 {  // the target's fine skin detail under the source's features
+            try SkinTexture.apply(options.skinTexture, to: warped, reference: work, hard: hard, target: face.landmarks,
+                                  placed: Array(tMesh.points[0..<68]), size: size, roi: roi)
+            clock?.lap("texture")
+        }
         try Blender.blend(options.blend, face: warped, into: work, alpha: alpha, hard: hard, spans: spans, region: roi)
         if work !== region { try shim(fsx_write_colour(work.view, region.view), "write back") }
         clock?.lap("blend")

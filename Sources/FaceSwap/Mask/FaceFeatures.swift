@@ -1,0 +1,43 @@
+import CFaceShim
+
+/// The facial features drawn from the 68 landmarks (eyes, brows, lips, nostrils), their outlines
+/// pushed outwards (lids, lashes, brow hair): where a per-face mask must treat the face as other
+/// than skin. Shared by the occlusion mask and the skin-texture weight.
+enum FaceFeatures {
+    /// Feature outlines pushed outwards by these shares of the face size (lids, lashes; brow hair).
+    static let eyeGrow = 0.04, browGrow = 0.035, lipGrow = 0.03, nostrilGrow = 0.03
+
+    /// The polygon pushed outwards from its centroid by d (a geometric offset of a convex-ish outline).
+    static func grown(_ pts: [Point], by d: Double) -> [Point] {
+        let c = Point.mean(pts)
+        return pts.map { q in
+            let n = q.distance(to: c)
+            return n > 0 ? q + (q - c) * (d / n) : q
+        }
+    }
+
+    /// The unit vector from the chin (8) to the top of the nose (27): the face's "up".
+    static func up(_ p: [Point]) -> Point {
+        let n = p[27].distance(to: p[8])
+        return n > 0 ? (p[27] - p[8]) * (1 / n) : Point(0, -1)
+    }
+
+    /// Fills a polygon given in image coordinates into `m`, whose pixel (0, 0) is image point
+    /// `origin`, at `scale` mask pixels per image pixel.
+    static func fill(_ m: Image, _ pts: [Point], origin: Point, scale: Double, value: Int32 = 255) throws {
+        let q = pts.map { ($0 - origin) * scale }
+        try shim(fsx_fill_poly(m.view, FaceMesh.flat(q), Int32(q.count), 0, 0, value, 0), "feature mask")
+    }
+
+    /// Draws the features of the 68 landmarks `p` (image coordinates) into `m` (see `fill`): the
+    /// brows as a band around the brow line with `brow`, the eyes, the lips and the nostrils with 255.
+    static func draw(into m: Image, _ p: [Point], size: Double, origin: Point, scale: Double, brow: Int32) throws {
+        let d = up(p) * (browGrow * size)
+        for line in [Array(p[17...21]), Array(p[22...26])] {
+            try fill(m, line.map { $0 + d } + line.reversed().map { $0 - d }, origin: origin, scale: scale, value: brow)
+        }
+        for (part, grow) in [(p[36...41], eyeGrow), (p[42...47], eyeGrow), (p[48...59], lipGrow), (p[30...35], nostrilGrow)] {
+            try fill(m, grown(Array(part), by: grow * size), origin: origin, scale: scale)
+        }
+    }
+}
