@@ -106,7 +106,7 @@ for p in mode color blend; do
     else bad "$p: enum values '$names', the CLI's names '$want' ($(prop "$p"))"; fi
 done
 for p in "face-index:Integer" "min-cutoff:Double" "keep-mouth:Boolean" "threads:Integer" "occlusion:Boolean" \
-    "edge-color:Double"; do
+    "edge-color:Double" "skin-texture:Double"; do
     if [[ "$(prop "${p%%:*}")" == "${p#*:}"* ]]; then ok "${p%%:*}: $(prop "${p%%:*}")"
     else bad "${p%%:*}: '$(prop "${p%%:*}")', expected a ${p#*:} property"; fi
 done

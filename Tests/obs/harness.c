@@ -114,7 +114,8 @@ static void apply_settings(obs_data_t *settings, const char *prefix) {
         const char *v = eq + 1;
         char *end;
         double d = strtod(v, &end);
-        if (*v && !*end && (strcmp(key, "expression") == 0 || strcmp(key, "min_cutoff") == 0 || strcmp(key, "beta") == 0))
+        if (*v && !*end && (strcmp(key, "expression") == 0 || strcmp(key, "min_cutoff") == 0 || strcmp(key, "beta") == 0 ||
+                        strcmp(key, "edge_color") == 0 || strcmp(key, "skin_texture") == 0))
             obs_data_set_double(settings, key, d);
         else if (*v && !*end)
             obs_data_set_int(settings, key, (long long)d);
@@ -520,7 +521,7 @@ static int describe(void) {
         {"mode", FS_OPTIONS_SWAP}, {"blend", FS_OPTIONS_SWAP}, {"color", FS_OPTIONS_SWAP},
         {"expression", FS_OPTIONS_SWAP}, {"face_index", FS_OPTIONS_SWAP}, {"detect_interval", FS_OPTIONS_STREAM},
         {"min_cutoff", FS_OPTIONS_STREAM}, {"beta", FS_OPTIONS_STREAM}, {"min_face_size", FS_OPTIONS_DETECTOR},
-        {"occlusion", FS_OPTIONS_SWAP}, {"edge_color", FS_OPTIONS_SWAP},
+        {"occlusion", FS_OPTIONS_SWAP}, {"edge_color", FS_OPTIONS_SWAP}, {"skin_texture", FS_OPTIONS_SWAP},
     };
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
         fs_option_info o = {.struct_size = sizeof o};

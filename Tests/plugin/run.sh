@@ -211,15 +211,15 @@ else
     bad "faceswap-cli video failed"
 fi
 
-# ---- occlusion and edge_color (parameters 11, 12) reach the library: the plugin = the CLI ----------
-# The first second with both on, against `faceswap video --keep-occluders --edge-color 1`; and the
-# edge match changes the frames (else the comparison would not show the parameters were used).
-OVF=${VF/"|$FPS,crop"/"|$FPS|n|0|y|1,crop"}
+# ---- occlusion, edge_color, skin_texture (parameters 11-13) reach the library: the plugin = the CLI ---
+# The first second with all on, against `faceswap video --keep-occluders --edge-color 1 --skin-texture
+# 1`; and they change the frames (else the comparison would not show the parameters were used).
+OVF=${VF/"|$FPS,crop"/"|$FPS|n|0|y|1|1,crop"}
 "$FFMPEG" -nostdin -v error -y -i "$CLIP" -t 1 -c:v ffv1 -an "$work/occl_in.mkv" # lossless: the same frames
 "$FFMPEG" -nostdin -v error -y -i "$work/occl_in.mkv" -vf "$OVF" -c:v libx264 -qp 0 -preset veryfast -an \
     "$work/occl.mp4" 2>"$work/occl.err"
 if [ "$OVF" != "$VF" ] && "$CLI" video --source "$SOURCE" --input "$work/occl_in.mkv" -o "$work/occl_cli.mp4" --crf 0 \
-    --quiet "${CLI_OPTS[@]}" --keep-occluders --edge-color 1 2>"$work/occl_cli.err"; then
+    --quiet "${CLI_OPTS[@]}" --keep-occluders --edge-color 1 --skin-texture 1 2>"$work/occl_cli.err"; then
     read -r n_o min_o d_plain <<<"$("$PY" - "$work" "$W" "$H" <<'PY'
 import subprocess, sys
 import numpy as np
@@ -236,9 +236,9 @@ PY
 )"
     if [ "${n_o:-0}" -gt 0 ] && "$PY" -c "import sys; sys.exit(0 if float('$min_o') >= 35 and float('$d_plain') > 0 else 1)" &&
         ! grep -q 'faceswap frei0r' "$work/occl.err"; then
-        ok "occlusion y, edge_color 1: plugin = CLI --keep-occluders --edge-color 1, worst frame $min_o dB over $n_o frames; differs from the plain run (max |diff| $d_plain)"
-    else cat "$work/occl.err"; bad "occlusion/edge_color: $n_o frames, worst PSNR ${min_o:-?} dB vs the CLI (need >= 35), max |diff| from the plain run ${d_plain:-?} (need > 0)"; fi
-else cat "$work/occl_cli.err"; bad "faceswap-cli video --keep-occluders --edge-color 1 failed"; fi
+        ok "occlusion y, edge_color 1, skin_texture 1: plugin = CLI --keep-occluders --edge-color 1 --skin-texture 1, worst frame $min_o dB over $n_o frames; differs from the plain run (max |diff| $d_plain)"
+    else cat "$work/occl.err"; bad "occlusion/edge_color/skin_texture: $n_o frames, worst PSNR ${min_o:-?} dB vs the CLI (need >= 35), max |diff| from the plain run ${d_plain:-?} (need > 0)"; fi
+else cat "$work/occl_cli.err"; bad "faceswap-cli video --keep-occluders --edge-color 1 --skin-texture 1 failed"; fi
 
 # ---- a learned model (.fsm) as the source: the plugin = `faceswap video --model` -------------------
 # A tiny model (2 iterations): what matters here is that both paths convert identically.

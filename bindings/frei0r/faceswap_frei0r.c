@@ -41,6 +41,8 @@
  *                             hands, hair) in front of it (default: the library's, off)
  *  12 edge_color      DOUBLE  fs_swap_options.edge_color: colour and light matched at the face's
  *                             edge; frei0r's 0..1 onto the option's range (today 0-1, so v)
+ *  13 skin_texture    DOUBLE  fs_swap_options.skin_texture: the target's fine skin texture kept
+ *                             under the source's features; 0..1 onto the range (today 0-1, so v)
  *
  * e.g.  ffmpeg -i in.mp4 -vf "frei0r=faceswap:/path/face.jpg|delaunay|multiband|reinhard|0.5|5|y" out.mp4
  *
@@ -81,6 +83,7 @@ enum {
     P_THREADS,
     P_OCCLUSION,
     P_EDGE_COLOR,
+    P_SKIN_TEXTURE,
     P_COUNT
 };
 
@@ -111,6 +114,8 @@ static library_param library_params[] = {
      "Occlusion: keep what covers the face (glasses, hands, hair) in front of it", {0}, 0, ""},
     {P_EDGE_COLOR, "edge_color", FS_OPTIONS_SWAP, "edge_color",
      "Edge colour: match the colour and light at the face's edge", {0}, 0, ""},
+    {P_SKIN_TEXTURE, "skin_texture", FS_OPTIONS_SWAP, "skin_texture",
+     "Skin texture: keep the target's fine skin texture under the source's features", {0}, 0, ""},
 };
 #define LIBRARY_PARAM_COUNT (sizeof library_params / sizeof library_params[0])
 
@@ -192,7 +197,7 @@ typedef struct {
     /* parameters as set (strings owned) */
     char *source_path;
     char *mode, *blend, *color, *time_unit;
-    double expression, detect_interval, smoothing, fps, reverse, threads, occlusion, edge_color;
+    double expression, detect_interval, smoothing, fps, reverse, threads, occlusion, edge_color, skin_texture;
     int dirty;
     /* libfaceswap objects, built lazily on update */
     fs_detector *detector;
@@ -279,7 +284,8 @@ void f0r_get_param_info(f0r_param_info_t *info, int index) {
     case P_DETECT_INTERVAL:
     case P_THREADS:
     case P_OCCLUSION:
-    case P_EDGE_COLOR: {
+    case P_EDGE_COLOR:
+    case P_SKIN_TEXTURE: {
         library_param *p = library_param_at(index);
         if (!p->explanation[0]) describe(p); /* a host that skipped f0r_init */
         info->name = p->param;
@@ -349,6 +355,8 @@ f0r_instance_t f0r_construct(unsigned int width, unsigned int height) {
     const library_param *oc = library_param_at(P_OCCLUSION), *ec = library_param_at(P_EDGE_COLOR);
     in->occlusion = oc->described && oc->info.default_value != 0 ? 1.0 : 0.0;
     in->edge_color = ec->described ? to_unit(&ec->info, ec->info.default_value) : 0;
+    const library_param *sk = library_param_at(P_SKIN_TEXTURE);
+    in->skin_texture = sk->described ? to_unit(&sk->info, sk->info.default_value) : 0;
     in->smoothing = st.min_cutoff > 0 ? 1.0 : 0.0;
     in->dirty = DIRTY_SWAPPER | DIRTY_SOURCE | DIRTY_STREAM;
     if (!in->source_path || !in->mode || !in->blend || !in->color || !in->time_unit) {
@@ -431,6 +439,7 @@ void f0r_set_param_value(f0r_instance_t instance_, f0r_param_t param, int index)
     case P_THREADS: set_double(in, &in->threads, param, DIRTY_STREAM); break;
     case P_OCCLUSION: set_double(in, &in->occlusion, param, DIRTY_SWAPPER); break;
     case P_EDGE_COLOR: set_double(in, &in->edge_color, param, DIRTY_SWAPPER); break;
+    case P_SKIN_TEXTURE: set_double(in, &in->skin_texture, param, DIRTY_SWAPPER); break;
     default: break;
     }
 }
@@ -452,6 +461,7 @@ void f0r_get_param_value(f0r_instance_t instance_, f0r_param_t param, int index)
     case P_THREADS: *(double *)param = in->threads; break;
     case P_OCCLUSION: *(double *)param = in->occlusion; break;
     case P_EDGE_COLOR: *(double *)param = in->edge_color; break;
+    case P_SKIN_TEXTURE: *(double *)param = in->skin_texture; break;
     default: break;
     }
 }
@@ -525,13 +535,14 @@ static int prepare(instance *in) {
         goto failed;
     }
     int32_t mode, blend, color;
-    double expression, interval, threads, edge_color;
+    double expression, interval, threads, edge_color, skin_texture;
     if (!parse_name(in, P_MODE, in->mode, &mode) || !parse_name(in, P_BLEND, in->blend, &blend) ||
         !parse_name(in, P_COLOR, in->color, &color) ||
         !option_value(in, P_EXPRESSION, in->expression, &expression) ||
         !option_value(in, P_DETECT_INTERVAL, in->detect_interval, &interval) ||
         !option_value(in, P_THREADS, in->threads, &threads) ||
-        !option_value(in, P_EDGE_COLOR, in->edge_color, &edge_color))
+        !option_value(in, P_EDGE_COLOR, in->edge_color, &edge_color) ||
+        !option_value(in, P_SKIN_TEXTURE, in->skin_texture, &skin_texture))
         goto failed;
     so.mode = (fs_convert_mode)mode;
     so.blend = (fs_blend_mode)blend;
@@ -539,6 +550,7 @@ static int prepare(instance *in) {
     so.expression = (float)expression;
     so.occlusion = in->occlusion >= 0.5;
     so.edge_color = (float)edge_color;
+    so.skin_texture = (float)skin_texture;
     int unit;
     if (!value_of(time_units, in->time_unit, &unit)) {
         report(in, "unknown time_unit '%s': use auto, s or ms", in->time_unit);

@@ -80,7 +80,7 @@ static const option_property option_properties[] = {
     SWAP_OPTION(feather),    SWAP_OPTION(color_strength), SWAP_OPTION(keep_mouth),
     SWAP_OPTION(face_index), STREAM_OPTION(detect_interval), STREAM_OPTION(min_cutoff),
     STREAM_OPTION(beta),     STREAM_OPTION(scene_cut),    STREAM_OPTION(threads),
-    SWAP_OPTION(occlusion),  SWAP_OPTION(edge_color),
+    SWAP_OPTION(occlusion),  SWAP_OPTION(edge_color),    SWAP_OPTION(skin_texture),
 };
 #define OPTION_COUNT G_N_ELEMENTS(option_properties)
 

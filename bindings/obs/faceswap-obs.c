@@ -70,6 +70,7 @@ static const library_setting library_settings[] = {
     {"face_index", FS_OPTIONS_SWAP, "FaceIndex"},
     {"occlusion", FS_OPTIONS_SWAP, "KeepOccluders"},
     {"edge_color", FS_OPTIONS_SWAP, "EdgeColour"},
+    {"skin_texture", FS_OPTIONS_SWAP, "SkinTexture"},
     {"detect_interval", FS_OPTIONS_STREAM, "DetectInterval"},
     {"min_cutoff", FS_OPTIONS_STREAM, "SmoothingCutoff"},
     {"beta", FS_OPTIONS_STREAM, "SmoothingBeta"},
@@ -94,7 +95,7 @@ typedef struct {
     char *source; /* photo or .fsm model; "" = none */
     bool reverse; /* learned model: B -> A */
     char *mode, *blend, *color;
-    double expression, min_cutoff, beta, edge_color;
+    double expression, min_cutoff, beta, edge_color, skin_texture;
     long long face_index, detect_interval, min_face_size;
     bool occlusion;
 } config;
@@ -155,6 +156,7 @@ static config *config_from(obs_data_t *settings) {
     c->min_face_size = obs_data_get_int(settings, "min_face_size");
     c->occlusion = obs_data_get_bool(settings, "occlusion");
     c->edge_color = obs_data_get_double(settings, "edge_color");
+    c->skin_texture = obs_data_get_double(settings, "skin_texture");
     return c;
 }
 
@@ -234,6 +236,7 @@ static fs_stream *build_stream(struct filter *f, const config *c, enum status_le
     so.face_index = (int32_t)c->face_index;
     so.occlusion = c->occlusion;
     so.edge_color = (float)c->edge_color;
+    so.skin_texture = (float)c->skin_texture;
     sto.detect_interval = (int32_t)c->detect_interval;
     sto.min_cutoff = (float)c->min_cutoff;
     sto.beta = (float)c->beta;
