@@ -135,6 +135,8 @@ def pytest_sessionfinish(session, exitstatus):
     if reporter is None:
         return
     bad = []
+    if reporter.stats.get("skipped"):
+        reporter.write_line("")  # end the progress line: .ci/check-skips reads lines starting "SKIPPED "
     for report in reporter.stats.get("skipped", []):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         reason = reason.removeprefix("Skipped: ")
