@@ -1,4 +1,5 @@
 // dlib's shape predictor (68- or 5-point ensemble of regression trees), held flat, and its cache.
+#include "background.hpp"
 #include "cv_common.hpp"
 #include "fs_shim_cache.h"
 #include "model_cache.hpp"
@@ -10,7 +11,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <future>
 #include <map>
 #include <mutex>
 #include <sys/mman.h>
@@ -78,7 +78,7 @@ struct Flat {
 struct Predictor {
     Flat model;
     std::string model_path;     // to rebuild from when the cache fails its checksum
-    std::future<bool> checked;  // the cache's checksum (not valid: nothing to wait for)
+    std::unique_ptr<fsx::Background<bool>> checked;  // the cache's checksum (null: nothing to wait for)
     std::once_flag once;
     std::string failure;        // why the rebuild failed ("" when the model is usable)
 };
@@ -418,9 +418,9 @@ bool ready(Predictor &p) {
     std::call_once(p.once, [&p] {
         bool ok = true;
         try {
-            ok = !p.checked.valid() || p.checked.get();
+            ok = !p.checked || p.checked->get();
         } catch (...) {
-            ok = false;  // the thread failed: verify here
+            ok = false;  // the check itself failed: rebuild as for a bad checksum
         }
         if (ok) return;
         try {
@@ -455,13 +455,7 @@ extern "C" void *fsx_sp_load(const char *model_path) {
         if (!cache.empty() && read_cache(cache, st, p->model, &present, &body_hash)) {
             p->model.cache_state = fsx::kCacheHit;
             const fsx::Mapping *m = &p->model.mapping;  // stays put: Flat moves only in ready(), after the wait
-            try {
-                p->checked = std::async(std::launch::async, [m, body_hash] { return verify_body(*m, body_hash); });
-            } catch (const std::system_error &) {  // no thread to be had: verify now
-                std::promise<bool> now;
-                now.set_value(verify_body(*m, body_hash));
-                p->checked = now.get_future();
-            }
+            p->checked = std::make_unique<fsx::Background<bool>>([m, body_hash] { return verify_body(*m, body_hash); });
             return p.release();
         }
         p->model = Flat();
