@@ -35,7 +35,8 @@ let cudaLinking: [LinkerSetting] = !cuda ? [] :
 let ffmpeg: [LinkerSetting] = ["avformat", "avcodec", "swscale", "avutil"].map { .linkedLibrary($0) }
 // Not imgcodecs: the shim loads it on first use (codec_cv.cpp) — linked, it and the ~115 libraries
 // it needs (GDAL, OpenEXR, GDCM…) cost ~90 ms of dynamic loading at every start of a process.
-let openCV: [LinkerSetting] = ["opencv_core", "opencv_imgproc", "opencv_objdetect", "opencv_photo"]
+// Nor objdetect (the Haar detector, detect_haar.cpp): dnn, protobuf, calib3d… a few ms more.
+let openCV: [LinkerSetting] = ["opencv_core", "opencv_imgproc", "opencv_photo"]
     .map { .linkedLibrary($0) }
 // zlib: libpng needs it anyway; the shim calls its crc32 directly (checksum.cpp).
 let zlib: [LinkerSetting] = [.linkedLibrary("z")]

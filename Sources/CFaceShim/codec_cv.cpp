@@ -27,33 +27,11 @@ struct Imgcodecs {
     std::string error;  // why it could not be loaded (empty when loaded)
 };
 
-// The soname OpenCV gives its modules: libopencv_<module>.so.<major><minor, two digits> (406 for 4.6).
-std::string soname() {
-    char buf[64];
-    snprintf(buf, sizeof buf, "libopencv_imgcodecs.so.%d%02d", CV_VERSION_MAJOR, CV_VERSION_MINOR);
-    return buf;
-}
-
 Imgcodecs load() {
     Imgcodecs c;
-    const std::string name = soname();
-    // First next to the libopencv_core this library is linked with (the same OpenCV build, even
-    // outside the search path), then by name through the normal search path.
-    void *lib = nullptr;
+    const std::string name = fsx::cv_module_soname("imgcodecs");
     std::string why;  // the loader's message(s), each once
-    auto attempt = [&](const std::string &path) {
-        if ((lib = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL))) return;
-        const char *e = dlerror();
-        std::string msg = e ? e : path + ": not found";
-        if (why.find(msg) == std::string::npos) why += (why.empty() ? "" : "; ") + msg;
-    };
-    Dl_info info{};
-    if (dladdr(reinterpret_cast<void *>(&cv::getVersionString), &info) && info.dli_fname) {
-        std::string core = info.dli_fname;
-        size_t slash = core.rfind('/');
-        if (slash != std::string::npos) attempt(core.substr(0, slash + 1) + name);
-    }
-    if (!lib) attempt(name);
+    void *lib = fsx::open_cv_module("imgcodecs", why);
     if (!lib) {
         c.error = "reading and writing images other than JPEG needs OpenCV's imgcodecs library (" + name +
                   "), which could not be loaded (" + why + "); install it (Debian/Ubuntu: apt-get install libopencv-imgcodecs" +

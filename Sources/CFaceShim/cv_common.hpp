@@ -3,6 +3,7 @@
 #include "common.hpp"
 #include <algorithm>
 #include <cstdint>
+#include <string>
 #include <vector>
 #include <opencv2/core.hpp>
 
@@ -29,5 +30,14 @@ struct LabRow {
     void resize(int n) { r.resize(n); g.resize(n); b.resize(n); L.resize(n); A.resize(n); B.resize(n); }
 };
 void row_to_lab(const uint8_t *p, int n, int ch, bool rgb, LabRow &w);
+
+// OpenCV modules that would cost every process start their dynamic loading are opened on first
+// use instead of linked (cv_module.cpp): imgcodecs (codec_cv.cpp), objdetect (detect_haar.cpp).
+// The module's soname for the OpenCV this library was built with ("imgcodecs" ->
+// libopencv_imgcodecs.so.406).
+std::string cv_module_soname(const char *module);
+// dlopen of that module, first next to the linked libopencv_core, then by name; nullptr with the
+// loader's messages appended to `why` when it cannot be opened.
+void *open_cv_module(const char *module, std::string &why);
 
 }  // namespace fsx

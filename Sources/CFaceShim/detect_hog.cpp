@@ -8,6 +8,7 @@
 // detector read back is the same object (same filters, same boxes). It is keyed by dlib's version
 // (the text is compiled in from dlib's header) and checked by size and checksum; anything else is
 // rebuilt the slow way and rewritten.
+#include "background.hpp"
 #include "cv_common.hpp"
 #include "fs_shim_cache.h"
 #include "model_cache.hpp"
@@ -91,9 +92,29 @@ bool write_cache(const std::string &path, const Hog &hog) {
     return fsx::write_atomically(path, {{&h, sizeof h}, {payload.data(), payload.size()}});
 }
 
+// The detector from its cache, or built by dlib (and the cache written when path is not "").
+struct Loaded {
+    std::unique_ptr<fsx::Pool<Hog>> pool;
+    int cache_state = fsx::kCacheOff;
+};
+Loaded load(const std::string &path) {
+    bool present = false;
+    std::unique_ptr<Hog> hog = path.empty() ? nullptr : read_cache(path, &present);
+    int state = fsx::kCacheHit;
+    if (!hog) {
+        hog = std::make_unique<Hog>(dlib::get_frontal_face_detector());
+        state = fsx::kCacheOff;
+        if (!path.empty() && write_cache(path, *hog)) state = present ? fsx::kCacheRebuilt : fsx::kCacheWritten;
+    }
+    return {std::make_unique<fsx::Pool<Hog>>(std::move(hog)), state};
+}
+
+// The handle: the detector is loaded on a second thread (a few ms from the cache), so that making
+// it overlaps the caller's next steps; the first detect (or the cache state) waits for it. The
+// cache folder is read from the environment when the handle is made.
 struct HogHandle {
-    fsx::Pool<Hog> pool;
-    int cache_state;
+    explicit HogHandle(std::string path) : loaded([path] { return load(path); }) {}
+    fsx::Background<Loaded> loaded;
 };
 
 template <typename Found> int copy_boxes(const Found &found, fsx_box *boxes, int capacity, int *count) {
@@ -110,20 +131,17 @@ template <typename Found> int copy_boxes(const Found &found, fsx_box *boxes, int
 
 extern "C" void *fsx_hog_create(void) {
     FSX_GUARD_PTR("HOG detector", FS_ERR_MODEL, {
-        const std::string path = cache_path();
-        bool present = false;
-        std::unique_ptr<Hog> hog = path.empty() ? nullptr : read_cache(path, &present);
-        int state = fsx::kCacheHit;
-        if (!hog) {
-            hog = std::make_unique<Hog>(dlib::get_frontal_face_detector());
-            state = fsx::kCacheOff;
-            if (!path.empty() && write_cache(path, *hog)) state = present ? fsx::kCacheRebuilt : fsx::kCacheWritten;
-        }
-        return new HogHandle{fsx::Pool<Hog>(std::move(hog)), state};
+        return new HogHandle(cache_path());
     })
 }
 
-extern "C" int fsx_hog_cache_state(const void *det) { return static_cast<const HogHandle *>(det)->cache_state; }
+extern "C" int fsx_hog_cache_state(const void *det) {
+    try {
+        return static_cast<HogHandle *>(const_cast<void *>(det))->loaded.get().cache_state;
+    } catch (...) {
+        return fsx::kCacheOff;  // the detector could not be made: its detect says why
+    }
+}
 
 extern "C" int fsx_hog_detect(void *det, fsx_view image, double threshold, fsx_box *boxes,
                               int capacity, int *count) {
@@ -132,7 +150,7 @@ extern "C" int fsx_hog_detect(void *det, fsx_view image, double threshold, fsx_b
         if (ch != 1 && ch != 3) return fsx::fail(FS_ERR_INTERNAL, "detect (HOG): a GRAY8 or 3-channel image is scanned");
         cv::Mat m = fsx::mat(image);
         std::vector<dlib::rect_detection> found;
-        static_cast<HogHandle *>(det)->pool.with([&](Hog &d) {
+        static_cast<HogHandle *>(det)->loaded.get().pool->with([&](Hog &d) {
             // dlib's fHOG on a colour image takes each pixel's strongest channel gradient (the
             // channel order does not matter), on a grey one the grey gradient.
             if (ch == 3) d(dlib::cv_image<dlib::bgr_pixel>(m), found, threshold);

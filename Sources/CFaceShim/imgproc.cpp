@@ -1,5 +1,7 @@
 // Pixel operations over caller-owned buffers: format conversion, resizing, warping, drawing.
 #include "cv_common.hpp"
+#include <cstring>
+#include <vector>
 #include <opencv2/imgproc.hpp>
 
 namespace {
@@ -18,6 +20,24 @@ int conversion_code(int a, int b) {
     return table[a][b];
 }
 }  // namespace
+
+extern "C" void *fsx_scratch(int slot, size_t bytes, int zero) {
+    try {
+        thread_local std::vector<unsigned char> buffers[8];
+        if (slot < 0 || slot >= 8) return nullptr;
+        std::vector<unsigned char> &b = buffers[slot];
+        if (b.size() < bytes) {
+            b.clear();
+            b.shrink_to_fit();  // give the old block back first
+            b.resize(bytes);    // zeroed
+        } else if (zero) {
+            std::memset(b.data(), 0, bytes);
+        }
+        return b.data();
+    } catch (...) {
+        return nullptr;  // out of memory
+    }
+}
 
 extern "C" int fsx_convert(fsx_view src, fsx_view dst) {
     FSX_GUARD("convert", {

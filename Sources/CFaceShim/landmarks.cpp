@@ -1,4 +1,5 @@
 // dlib's shape predictor (68- or 5-point ensemble of regression trees), held flat, and its cache.
+#include "background.hpp"
 #include "cv_common.hpp"
 #include "fs_shim_cache.h"
 #include "model_cache.hpp"
@@ -12,6 +13,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,6 +35,12 @@ using Pixels = std::vector<std::vector<dlib::vector<float, 2>>>;
 // few milliseconds, with no parsing and no allocation per tree. It lives in the model cache folder
 // (model_cache.hpp) as PATH.SIZE-MTIME.spflat (the model file's path with '/' as '_', its size and
 // modification time, which the header repeats; the older raw-float .spcache layout is not read).
+//
+// The checksum of the cache's body (some 10 ms of a process's start: mapping 66 MB and reading it)
+// runs on a second thread, so that creating a landmarker costs little more than checking the
+// structure a fit walks (indices in range: memory safety does not wait for the checksum). The first
+// fit, and the cache state, wait for that thread; a cache that fails its checksum is then rebuilt
+// from the model file exactly as at creation, so no fit ever reads an unverified value.
 namespace {
 
 struct Cascade {  // trees [first_tree, +num_trees), feature pixels [first_pixel, +num_pixels)
@@ -62,6 +70,17 @@ struct Flat {
     std::vector<float> own_leaves;
     fsx::Mapping mapping;  // when mapped
     int cache_state = fsx::kCacheOff;
+};
+
+// The handle: the predictor and, when it came from a cache, that cache's checksum being verified
+// on a second thread (see the note above). Members are destroyed last to first: the verifying
+// thread is joined before the mapping it reads is unmapped.
+struct Predictor {
+    Flat model;
+    std::string model_path;     // to rebuild from when the cache fails its checksum
+    std::unique_ptr<fsx::Background<bool>> checked;  // the cache's checksum (null: nothing to wait for)
+    std::once_flag once;
+    std::string failure;        // why the rebuild failed ("" when the model is usable)
 };
 
 // ---- the cache file: Header, then the sections at the offsets it gives (64-byte aligned) ----
@@ -100,11 +119,14 @@ bool span(uint64_t count, uint64_t elem, uint64_t off, uint64_t limit) {
     return off <= limit && bytes <= limit - off;
 }
 
-// The predictor in the cache file, or false (missing, other format or model, wrong size, checksum,
-// or a structure a fit could not walk safely). The values were checked (model_problem) before the
-// file was written and the checksum says they are those values.
-bool read_cache(const std::string &path, const struct stat &model, Flat &sp, bool *present) {
-    fsx::Mapping m = fsx::Mapping::open(path, true);
+// The predictor in the cache file, or false (missing, other format or model, wrong size, or a
+// structure a fit could not walk safely). The values were checked (model_problem) before the file
+// was written, and the body's checksum (verify_body) says they are those values.
+//
+// The body's checksum is not verified here: *body_hash receives the value the header expects, and
+// the caller verifies it (verify_body) before any fit reads the values.
+bool read_cache(const std::string &path, const struct stat &model, Flat &sp, bool *present, uint64_t *body_hash) {
+    fsx::Mapping m = fsx::Mapping::open(path, false);  // faulted in by verify_body, on its own thread
     *present = !m.empty() || access(path.c_str(), F_OK) == 0;  // an empty file is there too
     if (m.empty() || m.size() < sizeof(Header)) return false;
     Header h;
@@ -124,7 +146,7 @@ bool read_cache(const std::string &path, const struct stat &model, Flat &sp, boo
         !span(h.trees, sizeof(Tree), h.off_trees, size) || !span(h.splits, sizeof(Split), h.off_splits, size) ||
         !span(h.leaf_floats, 4, h.off_leaves, size))
         return false;
-    if (h.body_hash != fsx::hash64(m.data() + sizeof(Header), size - sizeof(Header))) return false;
+    *body_hash = h.body_hash;
 
     const uint8_t *base = m.data();
     const long dim = (long)h.dim, parts = dim / 2;
@@ -162,6 +184,15 @@ bool read_cache(const std::string &path, const struct stat &model, Flat &sp, boo
     }
     sp.mapping = std::move(m);
     return true;
+}
+
+// True when the mapped cache's body has the checksum its header gives. Faults the mapping in first
+// (one system call where the kernel has MADV_POPULATE_READ, Linux 5.14; page by page otherwise).
+bool verify_body(const fsx::Mapping &m, uint64_t body_hash) {
+#ifdef MADV_POPULATE_READ
+    madvise(const_cast<uint8_t *>(m.data()), m.size(), MADV_POPULATE_READ);
+#endif
+    return fsx::hash64(m.data() + sizeof(Header), m.size() - sizeof(Header)) == body_hash;
 }
 
 template <typename T> void append(std::vector<uint8_t> &file, uint64_t &off, const T *data, size_t count) {
@@ -335,64 +366,110 @@ std::string model_problem(const dlib::matrix<float, 0, 1> &initial, const Forest
     return "";
 }
 
+// The predictor parsed from dlib's model file (and its cache written when `cache` is not ""), or
+// false with the error set.
+bool load_model(const char *model_path, const std::string &cache, bool present, Flat &sp) {
+    struct stat st;
+    // dlib's format, read as parts and checked (model_problem) before anything uses it.
+    std::ifstream in(model_path, std::ios::binary);
+    if (!in || stat(model_path, &st) != 0) {
+        fsx::fail(FS_ERR_MODEL, std::string("cannot open '") + model_path + "'");
+        return false;
+    }
+    int version = 0;
+    dlib::matrix<float, 0, 1> initial;
+    Forests forests;
+    Anchors anchors;
+    Deltas deltas;
+    PartReader{in, (uint64_t)st.st_size}.read(version, initial, forests, anchors, deltas);
+    if (version != 1) {
+        fsx::fail(FS_ERR_MODEL, std::string("'") + model_path + "' is not a dlib shape predictor (version " +
+                                  std::to_string(version) + ")");
+        return false;
+    }
+    bool damaged = anchors.size() != forests.size() || deltas.size() != forests.size() || initial.size() < 2;
+    for (size_t c = 0; c < anchors.size() && !damaged; ++c) {
+        damaged = deltas[c].size() != anchors[c].size();
+        for (unsigned long a : anchors[c]) damaged = damaged || a >= (unsigned long)initial.size() / 2;
+    }
+    if (damaged) {
+        fsx::fail(FS_ERR_MODEL, std::string("'") + model_path + "' is a damaged shape predictor");
+        return false;
+    }
+    // Feature pixels in the mean shape's frame: anchor point + delta (what model_problem checks).
+    Pixels pixels(anchors.size());
+    for (size_t c = 0; c < anchors.size(); ++c)
+        for (size_t j = 0; j < anchors[c].size(); ++j)
+            pixels[c].push_back(dlib::impl::location(initial, anchors[c][j]) + deltas[c][j]);
+    std::string problem = model_problem(initial, forests, pixels);
+    if (!problem.empty()) {
+        fsx::fail(FS_ERR_MODEL, std::string("'") + model_path + "' is a damaged shape predictor: " + problem);
+        return false;
+    }
+    flatten(sp, initial, forests, anchors, deltas);
+    if (!cache.empty() && write_cache(cache, st, sp)) sp.cache_state = present ? fsx::kCacheRebuilt : fsx::kCacheWritten;
+    return true;
+}
+
+// The predictor once its cache's checksum is known: waits for the verifying thread (the first
+// caller only) and rebuilds from the model file if the checksum failed. False with the error set
+// when that rebuild failed.
+bool ready(Predictor &p) {
+    std::call_once(p.once, [&p] {
+        bool ok = true;
+        try {
+            ok = !p.checked || p.checked->get();
+        } catch (...) {
+            ok = false;  // the check itself failed: rebuild as for a bad checksum
+        }
+        if (ok) return;
+        try {
+            struct stat st;
+            Flat rebuilt;
+            if (load_model(p.model_path.c_str(), cache_path(p.model_path.c_str(), &st), true, rebuilt))
+                p.model = std::move(rebuilt);
+            else
+                p.failure = fsx_error();
+        } catch (const std::exception &e) {
+            p.failure = std::string("landmark model: ") + e.what();
+        } catch (...) {
+            p.failure = "landmark model: unknown C++ exception";
+        }
+        if (p.failure.empty()) return;
+        p.model = Flat();  // nothing unverified stays reachable
+    });
+    if (p.failure.empty()) return true;
+    fsx::fail(FS_ERR_MODEL, p.failure);
+    return false;
+}
 }  // namespace
 
 extern "C" void *fsx_sp_load(const char *model_path) {
     FSX_GUARD_PTR("landmark model", FS_ERR_MODEL, {
         struct stat st;
         const std::string cache = cache_path(model_path, &st);
-        auto sp = std::make_unique<Flat>();
+        auto p = std::make_unique<Predictor>();
+        p->model_path = model_path;
         bool present = false;
-        if (!cache.empty() && read_cache(cache, st, *sp, &present)) {
-            sp->cache_state = fsx::kCacheHit;
-            return sp.release();
+        uint64_t body_hash = 0;
+        if (!cache.empty() && read_cache(cache, st, p->model, &present, &body_hash)) {
+            p->model.cache_state = fsx::kCacheHit;
+            const fsx::Mapping *m = &p->model.mapping;  // stays put: Flat moves only in ready(), after the wait
+            p->checked = std::make_unique<fsx::Background<bool>>([m, body_hash] { return verify_body(*m, body_hash); });
+            return p.release();
         }
-        sp = std::make_unique<Flat>();
-        // dlib's format, read as parts and checked (model_problem) before anything uses it.
-        std::ifstream in(model_path, std::ios::binary);
-        if (!in || stat(model_path, &st) != 0) {
-            fsx::fail(FS_ERR_MODEL, std::string("cannot open '") + model_path + "'");
-            return nullptr;
-        }
-        int version = 0;
-        dlib::matrix<float, 0, 1> initial;
-        Forests forests;
-        Anchors anchors;
-        Deltas deltas;
-        PartReader{in, (uint64_t)st.st_size}.read(version, initial, forests, anchors, deltas);
-        if (version != 1) {
-            fsx::fail(FS_ERR_MODEL, std::string("'") + model_path + "' is not a dlib shape predictor (version " +
-                                      std::to_string(version) + ")");
-            return nullptr;
-        }
-        bool damaged = anchors.size() != forests.size() || deltas.size() != forests.size() || initial.size() < 2;
-        for (size_t c = 0; c < anchors.size() && !damaged; ++c) {
-            damaged = deltas[c].size() != anchors[c].size();
-            for (unsigned long a : anchors[c]) damaged = damaged || a >= (unsigned long)initial.size() / 2;
-        }
-        if (damaged) {
-            fsx::fail(FS_ERR_MODEL, std::string("'") + model_path + "' is a damaged shape predictor");
-            return nullptr;
-        }
-        // Feature pixels in the mean shape's frame: anchor point + delta (what model_problem checks).
-        Pixels pixels(anchors.size());
-        for (size_t c = 0; c < anchors.size(); ++c)
-            for (size_t j = 0; j < anchors[c].size(); ++j)
-                pixels[c].push_back(dlib::impl::location(initial, anchors[c][j]) + deltas[c][j]);
-        std::string problem = model_problem(initial, forests, pixels);
-        if (!problem.empty()) {
-            fsx::fail(FS_ERR_MODEL, std::string("'") + model_path + "' is a damaged shape predictor: " + problem);
-            return nullptr;
-        }
-        flatten(*sp, initial, forests, anchors, deltas);
-        if (!cache.empty() && write_cache(cache, st, *sp)) sp->cache_state = present ? fsx::kCacheRebuilt : fsx::kCacheWritten;
-        return sp.release();
+        p->model = Flat();
+        if (!load_model(model_path, cache, present, p->model)) return nullptr;
+        return p.release();
     })
 }
 
-extern "C" int fsx_sp_num_parts(const void *sp) { return (int)(static_cast<const Flat *>(sp)->dim / 2); }
+extern "C" int fsx_sp_num_parts(const void *sp) { return (int)(static_cast<const Predictor *>(sp)->model.dim / 2); }
 
-extern "C" int fsx_sp_cache_state(const void *sp) { return static_cast<const Flat *>(sp)->cache_state; }
+extern "C" int fsx_sp_cache_state(const void *sp) {
+    Predictor &p = *static_cast<Predictor *>(const_cast<void *>(sp));
+    return ready(p) ? p.model.cache_state : fsx::kCacheOff;
+}
 
 namespace {
 
@@ -447,7 +524,9 @@ template <typename Pixel> void fit_dlib(const dlib::shape_predictor &sp, const c
 
 extern "C" int fsx_sp_fit(const void *handle, fsx_view img, const fsx_box *rect, float *xy) {
     FSX_GUARD("landmarks", {
-        const Flat &sp = *static_cast<const Flat *>(handle);
+        Predictor &p = *static_cast<Predictor *>(const_cast<void *>(handle));
+        if (!ready(p)) return FS_ERR_MODEL;
+        const Flat &sp = p.model;
         cv::Mat m = fsx::mat(img);
         const dlib::rectangle r = dlib_rect(rect);
         switch (fsx::channels_of(img.format)) {
@@ -499,4 +578,4 @@ extern "C" int fsx_sp_mean_shape(const char *model_path, float *xy, int capacity
     })
 }
 
-extern "C" void fsx_sp_free(void *sp) { delete static_cast<Flat *>(sp); }
+extern "C" void fsx_sp_free(void *sp) { delete static_cast<Predictor *>(sp); }

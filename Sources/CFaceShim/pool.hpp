@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <stdexcept>
+#include <type_traits>
 #include <vector>
 
 namespace fsx {
@@ -45,8 +46,12 @@ template <typename T> class Pool {
             if (!w) throw std::runtime_error("cannot make another worker for a concurrent call");
             return w;
         }
-        std::lock_guard<std::mutex> lock(proto_mu_);
-        return std::make_unique<T>(*prototype_);
+        if constexpr (std::is_copy_constructible_v<T>) {
+            std::lock_guard<std::mutex> lock(proto_mu_);
+            return std::make_unique<T>(*prototype_);
+        } else {  // a type that cannot be copied comes with `make` (the second constructor)
+            throw std::logic_error("a pool of a type that cannot be copied needs a make function");
+        }
     }
     void release(std::unique_ptr<T> w) {
         if (!w) return;

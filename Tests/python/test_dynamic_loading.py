@@ -1,7 +1,8 @@
 """Dynamic loading (issue 11 item 5): libfaceswap.so and the CLI link neither OpenCV's imgcodecs
 (GDAL and ~115 other libraries) nor ffmpeg's libav*/libswscale; imgcodecs is loaded on the first
 non-JPEG decode or encode (Sources/CFaceShim/codec_cv.cpp) and ffmpeg through the video module
-libfaceswap-video.so on the first video call (Sources/CFaceShim/video_loader.cpp).
+libfaceswap-video.so on the first video call (Sources/CFaceShim/video_loader.cpp); objdetect (the Haar
+detector, with dnn, protobuf and calib3d) on the first Haar detector (detect_haar.cpp).
 
 - readelf: no DT_NEEDED on libopencv_imgcodecs or libav*/libswscale in libfaceswap.so or the CLI;
   the video module next to the library has them, and exports its entry table only.
@@ -36,7 +37,7 @@ MODULE = LIBDIR / "libfaceswap-video.so"
 CLI = Path(os.environ.get("FACESWAP_CLI") or REPO / ".build" / "release" / "faceswap-cli")
 SOURCE = REPO / "samples" / "source.jpg"
 CLIP = DATA / "videos" / "vr_face5.mp4"  # 122 frames, ~5 s, with audio
-LAZY = ("libopencv_imgcodecs", "libavformat", "libavcodec", "libswscale", "libavutil")
+LAZY = ("libopencv_imgcodecs", "libopencv_objdetect", "libavformat", "libavcodec", "libswscale", "libavutil")
 
 
 def needed(path: Path) -> list[str]:
@@ -103,6 +104,28 @@ def test_loaded_on_first_use_png_round_trip_and_video_job(tmp_path):
         """)
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stdout + r.stderr
     assert out.stat().st_size > 10000
+
+
+def test_objdetect_loaded_by_the_first_haar_detector_only(fs):
+    """objdetect (and the dnn, protobuf, calib3d it pulls in) is mapped by the first Haar detector,
+    not by loading the library or a HOG swap; the Haar detector then finds the one face of a
+    portrait where HOG finds it (its rectangle contains the HOG face's centre)."""
+    cascade = fs.find_model("haarcascade_frontalface_default.xml")
+    r = run_python(f"""
+        import faceswap as fs
+        assert not mapped("libopencv_objdetect"), "objdetect linked, not loaded on use"
+        img = fs.load_image({str(SOURCE)!r})
+        hog = fs.Detector().detect(img)
+        assert len(hog) == 1, hog
+        fs.swap(img, img)
+        assert not mapped("libopencv_objdetect") and not mapped("libopencv_dnn"), "loaded by HOG or a swap"
+        haar = fs.Detector(backend="haar", model_path={cascade!r}).detect(img)
+        assert mapped("libopencv_objdetect"), "objdetect not loaded by a Haar detector"
+        cx, cy = hog[0].rect[0] + hog[0].rect[2] / 2, hog[0].rect[1] + hog[0].rect[3] / 2
+        assert any(x <= cx <= x + w and y <= cy <= y + h for x, y, w, h in (f.rect for f in haar)), (hog, haar)
+        print("ok")
+        """)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stdout + r.stderr
 
 
 def test_module_found_through_a_symlinked_library(tmp_path):

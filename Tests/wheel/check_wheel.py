@@ -70,6 +70,8 @@ def cmd_libs(allowed_file: str) -> None:
             fail(f"{want} is not in the installed package {pkg}")
     if not any(n.startswith("libopencv_imgcodecs.so.") for n in os.listdir(pkg)):
         fail(f"OpenCV's imgcodecs is not in {pkg} (the library dlopens it by name for PNG)")
+    if not any(n.startswith("libopencv_objdetect.so.") for n in os.listdir(pkg)):
+        fail(f"OpenCV's objdetect is not in {pkg} (the library dlopens it by name for the Haar detector)")
     for elf in elves:
         # What ldd prints: the dynamic loader's own resolution of every DT_NEEDED, recursively.
         run = subprocess.run([LD_SO, "--list", elf], capture_output=True, text=True)

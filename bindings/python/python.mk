@@ -16,9 +16,10 @@
 # them like libfaceswap.so (their own dependencies vendored, RPATH $ORIGIN/../faceswap.libs),
 # keeping their file names:
 #  - libfaceswap-video.so: the library looks for it next to itself (video_loader.cpp).
-#  - libopencv_imgcodecs.so.<ver>: the library tries next to libopencv_core (in the wheel the
-#    vendored core is renamed libopencv_core-<hash>..., so that misses), then dlopen by name, which
-#    searches libfaceswap.so's RPATH first: $ORIGIN, the package folder (codec_cv.cpp).
+#  - libopencv_imgcodecs.so.<ver> and libopencv_objdetect.so.<ver> (the Haar detector): the
+#    library tries next to libopencv_core (in the wheel the vendored core is renamed
+#    libopencv_core-<hash>..., so that misses), then dlopen by name, which searches
+#    libfaceswap.so's RPATH first: $ORIGIN, the package folder (cv_module.cpp).
 
 # faceswap/capi.py, the ctypes mirror of include/faceswap.h, is generated from the header by
 # gen_capi.py (pycparser on `cc -E` of the header) and is not in git: `make build` writes it, so the
@@ -54,12 +55,14 @@ wheel: build
 	find $(WHEEL_STAGE)/src -name __pycache__ -prune -exec rm -rf {} +
 	install -m 755 $(BUILD)/libfaceswap.so $(BUILD)/libfaceswap-video.so $(WHEEL_STAGE)/src/faceswap/
 	strip --strip-unneeded $(WHEEL_STAGE)/src/faceswap/libfaceswap.so $(WHEEL_STAGE)/src/faceswap/libfaceswap-video.so
-	@# imgcodecs of the same OpenCV build as the libopencv_core that libfaceswap.so links, by its soname
+	@# imgcodecs and objdetect of the same OpenCV build as the libopencv_core that libfaceswap.so links, by their sonames
 	core=$$(ldd $(BUILD)/libfaceswap.so | awk '$$1 ~ /^libopencv_core\.so/ {print $$1, $$3}'); \
 	  [ -n "$$core" ] || { echo "make wheel: ldd finds no libopencv_core for $(BUILD)/libfaceswap.so"; exit 1; }; \
-	  set -- $$core; codecs=$$(dirname $$2)/$$(echo $$1 | sed 's/core/imgcodecs/'); \
-	  [ -f "$$codecs" ] || { echo "make wheel: no $$codecs (Debian: apt-get install libopencv-imgcodecs-dev)"; exit 1; }; \
-	  cp -L "$$codecs" $(WHEEL_STAGE)/src/faceswap/
+	  set -- $$core; for module in imgcodecs objdetect; do \
+	    lib=$$(dirname $$2)/$$(echo $$1 | sed "s/core/$$module/"); \
+	    [ -f "$$lib" ] || { echo "make wheel: no $$lib (Debian: apt-get install libopencv-$$module-dev)"; exit 1; }; \
+	    cp -L "$$lib" $(WHEEL_STAGE)/src/faceswap/; \
+	  done
 	$(PYTHON) -m pip wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation \
 	  -w $(WHEEL_STAGE)/pure $(WHEEL_STAGE)/src
 	@# setuptools sees no extension module and tags the wheel py3-none-any: it is linux_<arch>

@@ -175,6 +175,11 @@ int fsx_fill_poly(fsx_view mask, const float *xy, int n, double ox, double oy, i
 int fsx_morph(fsx_view mask, int radius);
 /* Gaussian blur of a GRAY8 image in place. */
 int fsx_blur(fsx_view mask, double sigma);
+/* This thread's scratch buffer `slot` (0..7) of at least `bytes`, zeroed when `zero` (else it holds
+ * whatever the last user left), or NULL when out of memory or slot is out of range. Valid on this
+ * thread until its next call for the same slot; kept for the thread's lifetime (the face stages
+ * reuse them instead of allocating and clearing fresh pages for every face). */
+void *fsx_scratch(int slot, size_t bytes, int zero);
 /* mask = min(mask, other). */
 int fsx_mask_and(fsx_view mask, fsx_view other);
 /* mask = max(mask, other). */

@@ -31,10 +31,14 @@ enum GeometricConverter {
     /// sample came from inside the source image.
     ///
     /// Only the columns of `spans` (widened by `margin`) are filled; a sample from outside the
-    /// source zeroes `hard` and `alpha` there.
+    /// source zeroes `hard` and `alpha` there. The rest is zero, unless `scratch` asks for this
+    /// thread's scratch buffer 0 (Image.scratch) with `zeroed` false: then the rest holds an
+    /// earlier face's pixels, for callers that read only the filled columns.
     static func warp(source: Image, sourceMesh: FaceMesh, targetMesh: FaceMesh, roi: IntRect,
-                     mode: ConvertMode, spans: [Int32], margin: Int, hard: Image, alpha: Image) throws -> Image {
-        let out = try Image(width: roi.width, height: roi.height, format: .bgr8)
+                     mode: ConvertMode, spans: [Int32], margin: Int, hard: Image, alpha: Image,
+                     scratch: Bool = false, zeroed: Bool = true) throws -> Image {
+        let out = scratch ? try Image.scratch(slot: 0, width: roi.width, height: roi.height, format: .bgr8, zeroed: zeroed)
+                          : try Image(width: roi.width, height: roi.height, format: .bgr8)
         // Global map target -> source: least-squares affine over the 68 landmarks.
         let base = try Affine.leastSquares(from: Array(targetMesh.points.prefix(68)), to: Array(sourceMesh.points.prefix(68)))
         var tri: [Int32] = []

@@ -98,6 +98,18 @@ public final class Image: @unchecked Sendable {
 
     deinit { if owned { free(data) } }
 
+    /// This thread's scratch buffer `slot` as an image (fsx_scratch): no allocation, zeroed only
+    /// when `zeroed`. Valid on this thread until the same slot is asked for again; for a stage's
+    /// working images that do not outlive one call.
+    static func scratch(slot: Int32, width: Int, height: Int, format: PixelFormat, zeroed: Bool) throws -> Image {
+        try ImageLimits.check(width: width, height: height)
+        let row = width * format.channels
+        guard let p = fsx_scratch(slot, height * row, zeroed ? 1 : 0) else {
+            throw FaceSwapError(.outOfMemory, "cannot allocate a \(width)×\(height) \(format.name) image")
+        }
+        return try Image(data: p, width: width, height: height, stride: row, format: format, copy: false)
+    }
+
     public var isWrapped: Bool { !owned }
     var view: fsx_view { fsx_view(data: data, width: Int32(width), height: Int32(height), stride: stride, format: format.rawValue) }
 

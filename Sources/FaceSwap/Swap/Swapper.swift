@@ -221,8 +221,10 @@ public final class Swapper: @unchecked Sendable {
         clock?.lap("prepare")
         // The mask first: its row spans bound the work of every later stage.
         var spans: [Int32] = []
+        // The stages' working images (masks, warped face) live in this thread's scratch buffers:
+        // no fresh pages to clear for every face. They do not outlive this call.
         let (hard, alpha) = try FaceMask.make(tMesh, roi: roi, erode: options.erode, feather: feather,
-                                              keepMouth: options.keepMouth, spans: &spans)
+                                              keepMouth: options.keepMouth, spans: &spans, scratch: true)
         clock?.lap("mask")
         if options.occlusion {  // what covers the face stays the target's
             try Occlusion.remove(from: hard, alpha: alpha, work: work, landmarks: face.landmarks, size: size, roi: roi)
@@ -230,9 +232,13 @@ public final class Swapper: @unchecked Sendable {
         }
         // Pixels the blend reads beyond the mask: the membrane's ring (3 px), everything for the exact solve.
         let margin = options.blend == .poisson ? 4 : options.blend == .poissonExact ? roi.width : 0
+        // Read beyond the filled columns: the Poisson blends (the ring, the whole region) and the
+        // skin texture (filters over the region) read zeros there, as from a fresh image.
+        let zeroed = margin > 0 || options.skinTexture > 0
         let warped = try GeometricConverter.warp(source: source.image, sourceMesh: sMesh, targetMesh: tMesh, roi: roi,
                                                  mode: exact ? .affine : source.learned ? .delaunay : options.mode,
-                                                 spans: spans, margin: margin, hard: hard, alpha: alpha)
+                                                 spans: spans, margin: margin, hard: hard, alpha: alpha,
+                                                 scratch: true, zeroed: zeroed)
         clock?.lap("warp")
         if options.useModelMask, let (m, t) = source.modelMask {
             // The decoder's mask, mapped from the crop into the region (crop -> image -> roi).

@@ -1,0 +1,93 @@
+"""The model caches are read on a second thread (issue 11 item 5): creating a landmarker from its
+cache only checks the structure a fit walks and the first fit waits for the cache's checksum
+(Sources/CFaceShim/landmarks.cpp); a HOG detector is deserialised from its cache on a second thread
+that the first detect waits for (detect_hog.cpp). These tests take the path the Swift tests
+(ModelCacheTests) do not: a damaged cache whose first use is a fit or a detect, not the cache state.
+
+Ground truth: the same models made with the caches off (FACESWAP_NO_MODEL_CACHE=1: dlib's model
+file parsed, dlib's compiled-in detector decoded), a path that never reads a cache.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+from conftest import BINDING, FACES, require_model
+
+
+def _fit_in_fresh_process(model: str, cache_home, **env) -> list:
+    """The 5 points fitted on fr_obama1.jpg's detected face by a new process's landmarker, made
+    and used by a fit first (no other call touches it)."""
+    code = textwrap.dedent(f"""\
+        import sys
+        sys.path.insert(0, {str(BINDING)!r})
+        import faceswap as fs
+        img = fs.load_image({str(FACES / "fr_obama1.jpg")!r})
+        face = fs.Detector().detect(img)[0]
+        lm = fs.Landmarker({model!r})
+        print(repr([tuple(map(float, p)) for p in lm.fit(img, face).landmarks]))
+        """)
+    e = dict(os.environ, XDG_CACHE_HOME=str(cache_home), **env)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=e, timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return eval(r.stdout.strip())
+
+
+def test_a_damaged_cache_used_first_by_a_fit_is_rebuilt_and_fits_exactly(fs, tmp_path):
+    model = require_model(fs, "shape_predictor_5_face_landmarks.dat")
+    truth = _fit_in_fresh_process(model, tmp_path / "none", FACESWAP_NO_MODEL_CACHE="1")
+    assert len(truth) == 5
+
+    written = _fit_in_fresh_process(model, tmp_path)  # first use: parsed, cache written
+    assert written == truth
+    [cache] = list((tmp_path / "faceswap").glob("*.spflat"))
+    good = cache.read_bytes()
+
+    hit = _fit_in_fresh_process(model, tmp_path)  # from the cache (checksum on a second thread)
+    assert hit == truth
+    assert cache.read_bytes() == good, "a valid cache was rewritten"
+
+    # One leaf byte flipped: the structure is still valid, so only the checksum can tell. The
+    # fit must wait for it, rebuild from the model file and fit with the model's own values.
+    damaged = bytearray(good)
+    damaged[len(damaged) - len(damaged) // 3] ^= 0x55
+    cache.write_bytes(bytes(damaged))
+    rebuilt = _fit_in_fresh_process(model, tmp_path)
+    assert rebuilt == truth
+    assert cache.read_bytes() == good, "the damaged cache was not rewritten from the model"
+
+
+def _detect_in_fresh_process(cache_home, **env) -> list:
+    """The face rectangles a new process's HOG detector finds in the two-person photo, its first
+    call being that detect."""
+    code = textwrap.dedent(f"""\
+        import sys
+        sys.path.insert(0, {str(BINDING)!r})
+        import faceswap as fs
+        img = fs.load_image({str(FACES / "fr_two_people_obama_biden.jpg")!r})
+        print(repr(sorted(tuple(map(float, f.rect)) for f in fs.Detector().detect(img))))
+        """)
+    e = dict(os.environ, XDG_CACHE_HOME=str(cache_home), **env)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=e, timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return eval(r.stdout.strip())
+
+
+def test_a_damaged_detector_cache_used_first_by_a_detect_is_rebuilt_and_finds_the_same_faces(tmp_path):
+    truth = _detect_in_fresh_process(tmp_path / "none", FACESWAP_NO_MODEL_CACHE="1")
+    assert len(truth) == 2
+
+    assert _detect_in_fresh_process(tmp_path) == truth  # first use: decoded, cache written
+    [cache] = list((tmp_path / "faceswap").glob("*.hogcache"))
+    good = cache.read_bytes()
+    assert _detect_in_fresh_process(tmp_path) == truth  # from the cache, on a second thread
+    assert cache.read_bytes() == good
+
+    damaged = bytearray(good)
+    damaged[len(damaged) // 2] ^= 0x55
+    cache.write_bytes(bytes(damaged))
+    assert _detect_in_fresh_process(tmp_path) == truth
+    assert cache.read_bytes() == good, "the damaged cache was not rewritten"
