@@ -212,7 +212,9 @@ typedef enum fs_enum_kind {
     FS_ENUM_DETECTOR_BACKEND = 4,  /* fs_detector_backend: "hog", "cnn", "haar" */
     FS_ENUM_CONVERT_MODE = 5,      /* fs_convert_mode: "affine", "delaunay" */
     FS_ENUM_COLOR_MODE = 6,        /* fs_color_mode: "none", "mean", "reinhard", "hist" */
-    FS_ENUM_BLEND_MODE = 7         /* fs_blend_mode: "alpha", "poisson", "multiband", "poisson-exact" */
+    FS_ENUM_BLEND_MODE = 7,        /* fs_blend_mode: "alpha", "poisson", "multiband", "poisson-exact" */
+    FS_ENUM_MODEL_KIND = 8         /* fs_train_options.method, fs_model_info.method: "autoencoder",
+                                      "landmark-gan" (experimental tier) */
 } fs_enum_kind;
 
 /* The canonical name of value in kind (lower case, words joined by '-').
@@ -1214,6 +1216,8 @@ typedef struct fs_model_info {
                                     (dlib V)", or with a CUDA build (FS_DLIB_CUDA=1) "cuda: N
                                     device(s), device 0 NAME (...)", or "unavailable: WHY" (a CUDA
                                     build without a usable device); NUL-terminated, truncated */
+    int32_t method;              /* an fs_model_kind; the landmark GAN: encoder_parameters 0,
+                                    decoder_parameters the generator's, shift_a unused */
 } fs_model_info;
 /* Describes the model in *info.
  * info (info->struct_size set by the caller) receives at most struct_size bytes. Thread-safe on
@@ -1244,6 +1248,12 @@ FS_API fs_status fs_swapper_create_learned(const fs_detector *detector, const fs
                                            const fs_model *model, int32_t reverse,
                                            const fs_swap_options *options, fs_swapper **out);
 
+/* The learned methods (fs_train_options.method, fs_model_info.method; FS_ENUM_MODEL_KIND). */
+typedef enum fs_model_kind {
+    FS_MODEL_AUTOENCODER = 0,    /* shared encoder, a decoder per person: swaps A <-> B */
+    FS_MODEL_LANDMARK_GAN = 1    /* a generator of person B from landmark maps + a discriminator */
+} fs_model_kind;
+
 typedef struct fs_train_options {
     uint32_t struct_size;        /* the caller's sizeof(fs_train_options): set by
                                     fs_train_options_init */
@@ -1260,6 +1270,8 @@ typedef struct fs_train_options {
     int32_t resume;              /* 1: continue from model_path's checkpoint (its settings win) */
     const char *preview_dir;     /* folder for preview grids (NULL: none) */
     const char *name_a, *name_b; /* labels (NULL: "A", "B") */
+    fs_model_kind method;        /* FS_MODEL_AUTOENCODER (default) or FS_MODEL_LANDMARK_GAN, a
+                                    generator of B from landmark maps (faces_a may be NULL) */
 } fs_train_options;
 
 /* Fills *options with the training defaults, writing exactly `size` bytes.
@@ -1286,17 +1298,21 @@ typedef struct fs_train_progress {
 typedef int (*fs_train_fn)(void *user, const fs_train_progress *progress);
 
 /* A trainer over two folders made by fs_extract. Before training, A's faces are shifted by
- * mean(B) - mean(A) per channel (inside the faces). NOT thread-safe: one thread at a time. */
+ * mean(B) - mean(A) per channel (inside the faces). With options->method 1 (the landmark GAN) it
+ * trains a generator of B from maps of B's own 68 landmarks (lines per feature group), with a
+ * patch discriminator on (map, face) pairs; faces_a may be NULL; the model stores B's mean
+ * aligned shape. NOT thread-safe: one thread at a time. */
 typedef struct fs_trainer fs_trainer;
 /* Creates a trainer over the face folders faces_a and faces_b that writes model_path.
  * model_path (.fsm, with its training state) is written atomically at checkpoints, plus
- * model_path minus ".fsm" + ".loss.csv" and ".loss.png". options NULL means the defaults;
- * with options->resume, training continues from model_path's checkpoint.
- * Errors: INVALID_ARGUMENT (a path or out NULL; a bad struct_size; an option out of range; a
- * folder without extracted faces, or mixing paddings), IO (a faces folder missing or
- * unreadable), DECODE (a crop or sidecar corrupt or not matching), TOO_LARGE (a folder over the
+ * model_path minus ".fsm" (or ".fsg") + ".loss.csv" and ".loss.png". options NULL means the
+ * defaults; with options->resume, training continues from model_path's checkpoint.
+ * Errors: INVALID_ARGUMENT (a path or out NULL, faces_a only for method 0; a bad struct_size; an
+ * option out of range; a folder without extracted faces, or mixing paddings), IO (a faces folder
+ * missing or unreadable), DECODE (a crop or sidecar corrupt or not matching), TOO_LARGE (a folder over the
  * face limit), MODEL (to resume, model_path missing, unreadable, not a model or without training
- * state), UNSUPPORTED (a CPU without the build's instruction set). */
+ * state, or of the other method), UNSUPPORTED (a CPU without the build's instruction set; a
+ * method the header does not name). */
 FS_EXPERIMENTAL
 FS_API fs_status fs_trainer_create(const char *faces_a, const char *faces_b, const char *model_path,
                                    const fs_train_options *options, fs_trainer **out);

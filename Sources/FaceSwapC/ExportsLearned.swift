@@ -95,6 +95,7 @@ func modelInfo(_ m: FaceModel) -> fs_model_info {
     copyLabel(m.info.nameA, into: &i.name_a)
     copyLabel(m.info.nameB, into: &i.name_b)
     i.has_training_state = m.info.trainingState ? 1 : 0
+    i.method = m.info.kind.rawValue
     copyLabel(NetworkBackend.report, into: &i.backend)
     return i
 }
@@ -145,7 +146,9 @@ public func _fs_trainer_create(_ a: UnsafePointer<CChar>?, _ b: UnsafePointer<CC
         t.previewFolder = c.preview_dir.map { String(cString: $0) }
         t.nameA = c.name_a.map { String(cString: $0) } ?? "A"
         t.nameB = c.name_b.map { String(cString: $0) } ?? "B"
-        o.pointee = Registry.shared.add(try Trainer(facesA: try string(a, "faces_a"), facesB: try string(b, "faces_b"),
+        // The landmark GAN learns B alone: faces_a may be NULL (and is ignored).
+        let facesA = t.kind == .landmarkGAN ? a.map { String(cString: $0) } : try string(a, "faces_a")
+        o.pointee = Registry.shared.add(try Trainer(facesA: facesA, facesB: try string(b, "faces_b"),
                                                     modelPath: try string(path, "model_path"), options: t), .trainer)
     }
 }

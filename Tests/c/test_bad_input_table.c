@@ -324,7 +324,7 @@ static bool bt_enum_parse_ok(bt_parse_fn parse) {
         int32_t v = -99;
         if (parse(cases[i].kind, cases[i].name, &v) != FS_OK || v != cases[i].value) return false;
     }
-    for (int k = FS_ENUM_STATUS; k <= FS_ENUM_BLEND_MODE; k++) {
+    for (int k = FS_ENUM_STATUS; k <= FS_ENUM_MODEL_KIND; k++) {
         size_t n = 0;
         int32_t v;
         for (size_t i = 0; fs_enum_value_at((fs_enum_kind)k, i, &v, &n) == FS_OK; i++) {

@@ -45,6 +45,7 @@ public final class Swapper: @unchecked Sendable {
     public init(detector: Detector, landmarker: Landmarker, recognizer: Recognizer? = nil,
                 options: SwapOptions = SwapOptions(), model: FaceModel? = nil) throws {
         try options.validate()
+        try model?.require(.autoencoder, for: "a learned swapper")
         guard landmarker.numPoints == 68 else {
             throw FaceSwapError(.unsupported, "face swapping needs the 68-point landmark model (this one has \(landmarker.numPoints))")
         }
