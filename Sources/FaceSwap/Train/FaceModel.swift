@@ -134,6 +134,30 @@ public final class FaceModel: @unchecked Sendable {
     }
 }
 
+extension FaceModel {
+    /// The landmark GAN: where B's 68 points go for a face whose aligned points (network pixels)
+    /// are `aligned` — B's mean shape plus the face's expression, taken as its offsets from the
+    /// alignment template once the remaining pose (a similarity of the inner points) is removed.
+    public func drivenShape(_ aligned: [Point]) throws -> [Point] {
+        try require(.landmarkGAN, for: "retargeting landmarks")
+        guard aligned.count == 68 else { throw FaceSwapError(.invalidArgument, "retargeting needs 68 points") }
+        let template = try Aligner.template(size: size, padding: info.padding)
+        let inner = Array(17..<68)
+        let pose = try Affine.similarity(from: inner.map { aligned[$0] }, to: inner.map { template[$0] })
+        return (0..<68).map { i in
+            Point(info.meanShape[2 * i], info.meanShape[2 * i + 1]) + (pose.apply(aligned[i]) - template[i])
+        }
+    }
+
+    /// The landmark GAN: B's face drawn from the map of `shape` (68 points, network pixels):
+    /// the generator's face (BGR8) and mask (GRAY8), S × S.
+    public func generate(_ shape: [Point]) throws -> (face: Image, mask: Image) {
+        try require(.landmarkGAN, for: "generating from landmarks")
+        let out = try run(try LandmarkMap.render([shape], size: size), count: 1, decoder: .b)
+        return (try Tensors.image(out, sample: 0, size: size), try Tensors.mask(out, sample: 0, size: size))
+    }
+}
+
 /// The landmark GAN's input: 68 points drawn as anti-aliased lines, one channel per feature group
 /// (jaw, brows, nose, eyes, lips), by the shim (fsx_lgan_render).
 public enum LandmarkMap {
