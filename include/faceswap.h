@@ -1227,6 +1227,15 @@ typedef struct fs_model_info {
 FS_EXPERIMENTAL
 FS_API fs_status fs_model_get_info(const fs_model *model, fs_model_info *info);
 
+/* Draws person B's face from 68 landmarks with a landmark GAN model.
+ * The model's fs_model_info.method is FS_MODEL_LANDMARK_GAN; points = x0, y0, ..., x67, y67 in
+ * pixels of its size x size aligned crop (size = fs_model_info.size). *out receives the generator's BGR8 face, size x size (free
+ * with fs_image_free). Thread-safe on a shared model.
+ * Errors: INVALID_ARGUMENT (model not a live fs_model; points or out NULL; a point not finite or
+ * more than one crop size outside the crop), MODEL (an autoencoder model: it has no generator). */
+FS_EXPERIMENTAL
+FS_API fs_status fs_model_generate(const fs_model *model, const float *points, fs_image **out);
+
 /* Creates a swapper that converts target faces with the model instead of a source photo.
  * Each chosen face is aligned as in training, run through the encoder and decoder B (reverse = 1:
  * decoder A, for B's faces), and the result mapped back through the inverse transform, then

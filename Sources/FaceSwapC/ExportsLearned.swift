@@ -109,6 +109,25 @@ public func _fs_model_get_info(_ h: OpaquePointer?, _ out: UnsafeMutablePointer<
     }
 }
 
+@_cdecl("fs_model_generate")
+public func _fs_model_generate(_ h: OpaquePointer?, _ points: UnsafePointer<Float>?,
+                               _ out: UnsafeMutablePointer<OpaquePointer?>?) -> fs_status {
+    call("fs_model_generate") {
+        let o = try output(out)
+        let m = try model(h)
+        let p = try required(points, "points")
+        let s = Double(m.size)
+        let shape = try (0..<68).map { i -> Point in
+            let x = Double(p[2 * i]), y = Double(p[2 * i + 1])
+            guard x.isFinite, y.isFinite, x >= -s, x <= 2 * s, y >= -s, y <= 2 * s else {
+                throw invalid("points[\(i)] (\(x), \(y)) is not finite or lies more than \(Int(s)) px outside the \(Int(s))-px crop")
+            }
+            return Point(x, y)
+        }
+        o.pointee = Registry.shared.add(try m.generate(shape).face, .image)
+    }
+}
+
 @_cdecl("fs_swapper_create_learned")
 public func _fs_swapper_create_learned(_ det: OpaquePointer?, _ lm: OpaquePointer?, _ mh: OpaquePointer?, _ reverse: Int32,
                                        _ opts: UnsafePointer<fs_swap_options>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> fs_status {

@@ -174,3 +174,69 @@ def test_train_gan_cli(faces_b, tmp_path):
     r = subprocess.run([str(CLI), "train-gan", "--faces-a", str(faces_b), "--faces-b", str(faces_b),
                         "--model", str(model), "--iterations", "1"], capture_output=True, text=True)
     assert r.returncode == 2 and "B alone" in r.stderr
+
+
+# ---- the generator follows the landmarks ----------------------------------------------------
+
+def mean_shape(path: Path) -> np.ndarray:
+    """B's mean aligned shape, (68, 2), from the model file's header."""
+    raw = path.read_bytes()
+    header = raw[16:16 + struct.unpack("<I", raw[12:16])[0]].decode()
+    return np.array([float(v) for v in header.split("mean_shape=")[1].split("\n")[0].split(",")]).reshape(68, 2)
+
+
+def lip_gap(p: np.ndarray) -> float:
+    """The inner lips' opening (points 61-67, 62-66, 63-65) per inter-ocular distance."""
+    iod = np.linalg.norm(p[36:42].mean(0) - p[42:48].mean(0))
+    return float(np.mean([np.linalg.norm(p[a] - p[b]) for a, b in ((61, 67), (62, 66), (63, 65))]) / iod)
+
+
+def mouth_maps(mean: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """B's mean shape with the inner lips closed, and with the lower lip and chin lowered by
+    0.35 inter-ocular distances (an open mouth)."""
+    closed = mean.copy()
+    for a, b in ((61, 67), (62, 66), (63, 65)):
+        closed[a] = closed[b] = (closed[a] + closed[b]) / 2
+    opened = closed.copy()
+    d = 0.35 * np.linalg.norm(mean[36:42].mean(0) - mean[42:48].mean(0))
+    opened[[55, 56, 57, 58, 59, 65, 66, 67], 1] += d
+    opened[[48, 54], 1] += d / 3
+    for i in range(4, 13):
+        opened[i, 1] += d * (1 - abs(i - 8) / 5)
+    return closed, opened
+
+
+def generated_gaps(fs, path: Path, landmarker) -> tuple[float, float]:
+    """dlib's lip gap fitted afresh on the generator's faces from the closed and open maps (the
+    64-px faces enlarged 4x for the predictor, fitted in the drawn points' box)."""
+    closed, opened = mouth_maps(mean_shape(path))
+    gaps = []
+    with fs.Model(path) as m:
+        for pts in (closed, opened):
+            big = np.ascontiguousarray(np.kron(m.generate(pts), np.ones((4, 4, 1), dtype=np.uint8)))
+            (x0, y0), (x1, y1) = pts.min(0) * 4, pts.max(0) * 4
+            fit = landmarker.fit(big, (float(x0), float(y0), float(x1 - x0), float(y1 - y0)))
+            gaps.append(lip_gap(np.asarray(fit.landmarks) / 4))
+    return gaps[0], gaps[1]
+
+
+@pytest.mark.xfail(strict=True, reason="after 40 iterations (batch 8) the generator does not follow the mouth yet: "
+                   "dlib's lip gap on its faces is 0.074 (closed map) vs 0.078 (open map, 0.35 drawn; wanted > +0.1)")
+def test_generator_opens_the_mouth_it_is_drawn(fs, trained, landmarker):
+    path, _, _ = trained
+    closed, opened = generated_gaps(fs, path, landmarker)
+    print(f"lip gap on the generated faces: closed map {closed:.3f}, open map {opened:.3f}")
+    assert opened > closed + 0.1
+
+
+def test_generate_refuses_bad_points(fs, trained):
+    path, _, _ = trained
+    with fs.Model(path) as m:
+        with pytest.raises(ValueError):
+            m.generate(np.zeros((5, 2)))
+        pts = mean_shape(path)
+        pts[7, 0] = np.nan
+        with pytest.raises(fs.FaceSwapError) as e:
+            m.generate(pts)
+        assert e.value.status_name.startswith("FS_ERR_INVALID_ARGUMENT:") and "points[7]" in str(e.value)
+        assert m.generate(mean_shape(path)).shape == (64, 64, 3)

@@ -2114,6 +2114,19 @@ class Model(_Handle):
         self._handle = out
         self.path = os.fspath(path)
 
+    def generate(self, points, channel_order: str = "bgr") -> np.ndarray:
+        """A landmark GAN model's face of B drawn from 68 points (a (68, 2) array, pixels of the
+        model's size x size aligned crop): ``fs_model_generate``. Raises FaceSwapError MODEL for
+        an autoencoder model."""
+        pts = np.ascontiguousarray(points, dtype=np.float32)
+        if pts.shape != (68, 2):
+            raise ValueError(f"points must be a (68, 2) array, not shape {pts.shape}")
+        out = ctypes.c_void_p()
+        _check(lib.fs_model_generate(self.handle, pts.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
+                                     ctypes.byref(out)))
+        with Image(out.value) as img:
+            return img.to_array(channel_order)
+
     @property
     def info(self) -> dict:
         """``size``, ``bottleneck``, ``iterations``, ``seconds``, ``encoder_parameters``,
