@@ -1248,8 +1248,12 @@ FS_API fs_status fs_model_generate(const fs_model *model, const float *points, f
  *   keep_model_shape  1: map the decoded face back by the alignment alone (the decoder's face
  *                     shape); 0 (default): fit 68 points on the decoded face and warp them like
  *                     a photo source's: the jaw onto the target's, the features by `expression`.
+ * With a landmark GAN model (fs_model_info.method FS_MODEL_LANDMARK_GAN) each face's 68 points
+ * are retargeted instead: B's mean shape plus the face's offsets from the alignment template (its
+ * expression); B is drawn from them (fs_model_generate) and warped onto the face's points;
+ * reverse must be 0 and the two fields above are not read.
  * Errors: INVALID_ARGUMENT (detector, landmarker or model not a live handle of its kind; out
- * NULL; reverse not 0 or 1; a bad struct_size; an option out of range; use_reference, as a learned
+ * NULL; reverse not 0 or 1, or 1 with a landmark GAN model; a bad struct_size; an option out of range; use_reference, as a learned
  * swapper has no recognizer), UNSUPPORTED (a mode, color or blend value the header does not name;
  * a 5-point landmarker). */
 FS_EXPERIMENTAL

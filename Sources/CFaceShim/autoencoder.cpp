@@ -165,16 +165,8 @@ Base *make(int size, uint64_t seed, bool fresh) {
 
 }  // namespace
 
-extern "C" void *fsx_ae_create(int size, uint64_t seed) {
-    FSX_GUARD_PTR("creating the autoencoder", FS_ERR_INTERNAL, {
-        Base *m = make(size, seed, true);
-        if (!m) fsx::fail(FS_ERR_INVALID_ARGUMENT, "autoencoder input size " + std::to_string(size) + " (64 or 128)");
-        return m;
-    })
-}
+extern "C" void *fsx_ae_create(int size, uint64_t seed) { return create(make, "autoencoder", size, seed); }
 
 extern "C" void *fsx_ae_load(int size, const uint8_t *data, size_t length, int training) {
-    FSX_GUARD_PTR("model weights", FS_ERR_MODEL, {
-        return load_weights(std::unique_ptr<Base>(make(size, 0, false)), size, data, length, training != 0);
-    })
+    return load(make, size, data, length, training != 0);
 }

@@ -155,18 +155,10 @@ Base *make(int size, uint64_t seed, bool fresh) {
 }
 }  // namespace
 
-extern "C" void *fsx_lgan_create(int size, uint64_t seed) {
-    FSX_GUARD_PTR("creating the landmark generator", FS_ERR_INTERNAL, {
-        Base *m = make(size, seed, true);
-        if (!m) fsx::fail(FS_ERR_INVALID_ARGUMENT, "landmark generator size " + std::to_string(size) + " (64 or 128)");
-        return m;
-    })
-}
+extern "C" void *fsx_lgan_create(int size, uint64_t seed) { return create(make, "landmark generator", size, seed); }
 
 extern "C" void *fsx_lgan_load(int size, const uint8_t *data, size_t length, int training) {
-    FSX_GUARD_PTR("model weights", FS_ERR_MODEL, {
-        return load_weights(std::unique_ptr<Base>(make(size, 0, false)), size, data, length, training != 0);
-    })
+    return load(make, size, data, length, training != 0);
 }
 
 extern "C" int fsx_lgan_render(const double *points, int n, int size, float *out) {

@@ -147,18 +147,29 @@ double adversarial_discriminator(Discriminator &disc, std::vector<adam> &solvers
     return loss;
 }
 
-Base *load_weights(std::unique_ptr<Base> m, int size, const uint8_t *data, size_t length, bool training) {
-    if (!m) {
-        fsx::fail(FS_ERR_MODEL, "model weights: input size " + std::to_string(size) + " is not 64 or 128");
-        return nullptr;
-    }
-    std::istringstream s(std::string(reinterpret_cast<const char *>(data), length), std::ios::binary);
-    m->load(s, training);
-    if (s.peek() != std::char_traits<char>::eof()) {
-        fsx::fail(FS_ERR_MODEL, "model weights: unexpected bytes after the networks");
-        return nullptr;
-    }
-    return m.release();
+void *create(Maker make, const char *what, int size, uint64_t seed) {
+    FSX_GUARD_PTR(std::string("creating the ") + what, FS_ERR_INTERNAL, {
+        Base *m = make(size, seed, true);
+        if (!m) fsx::fail(FS_ERR_INVALID_ARGUMENT, std::string(what) + " input size " + std::to_string(size) + " (64 or 128)");
+        return m;
+    })
+}
+
+void *load(Maker make, int size, const uint8_t *data, size_t length, bool training) {
+    FSX_GUARD_PTR("model weights", FS_ERR_MODEL, {
+        std::unique_ptr<Base> m(make(size, 0, false));
+        if (!m) {
+            fsx::fail(FS_ERR_MODEL, "model weights: input size " + std::to_string(size) + " is not 64 or 128");
+            return nullptr;
+        }
+        std::istringstream s(std::string(reinterpret_cast<const char *>(data), length), std::ios::binary);
+        m->load(s, training);
+        if (s.peek() != std::char_traits<char>::eof()) {
+            fsx::fail(FS_ERR_MODEL, "model weights: unexpected bytes after the networks");
+            return nullptr;
+        }
+        return m.release();
+    })
 }
 
 }  // namespace fsx::learn

@@ -81,7 +81,11 @@ struct Base {
     virtual std::string describe() = 0;
 };
 
-// Deserialises weights into m (from make(size, 0, false)); nullptr + message when they do not fit.
-Base *load_weights(std::unique_ptr<Base> m, int size, const uint8_t *data, size_t length, bool training);
+// A model's maker: size 64 or 128 (else nullptr), seeded fresh weights or empty layers to load into.
+using Maker = Base *(*)(int size, uint64_t seed, bool fresh);
+// What fsx_ae_create / fsx_lgan_create do with their maker (`what` names the model in messages).
+void *create(Maker make, const char *what, int size, uint64_t seed);
+// What fsx_ae_load / fsx_lgan_load do: deserialises the weights; nullptr + message when they do not fit.
+void *load(Maker make, int size, const uint8_t *data, size_t length, bool training);
 
 }  // namespace fsx::learn

@@ -25,6 +25,7 @@ import numpy as np
 import pytest
 
 from conftest import DATA, REPO
+from test_learned import video_and_stream_check
 
 VIDEOS = DATA / "videos"
 CLI = REPO / ".build" / "release" / "faceswap-cli"
@@ -163,6 +164,10 @@ def test_conversion_through_the_c_abi_and_the_cli(fs, trained, landmarker, tmp_p
     subprocess.run([str(CLI), "swap", "--model", str(path), "--target", str(TARGET), "-o", str(cli_out)],
                    check=True, capture_output=True)
     assert np.array_equal(fs.load_image(cli_out), out)   # the CLI is the same swapper through the C ABI
+
+
+def test_video_and_stream_with_the_gan(fs, trained, tmp_path):
+    video_and_stream_check(fs, trained[0], tmp_path)
 
 
 def test_train_gan_cli(faces_b, tmp_path):
