@@ -212,7 +212,9 @@ typedef enum fs_enum_kind {
     FS_ENUM_DETECTOR_BACKEND = 4,  /* fs_detector_backend: "hog", "cnn", "haar" */
     FS_ENUM_CONVERT_MODE = 5,      /* fs_convert_mode: "affine", "delaunay" */
     FS_ENUM_COLOR_MODE = 6,        /* fs_color_mode: "none", "mean", "reinhard", "hist" */
-    FS_ENUM_BLEND_MODE = 7         /* fs_blend_mode: "alpha", "poisson", "multiband", "poisson-exact" */
+    FS_ENUM_BLEND_MODE = 7,        /* fs_blend_mode: "alpha", "poisson", "multiband", "poisson-exact" */
+    FS_ENUM_MODEL_KIND = 8         /* fs_train_options.method, fs_model_info.method: "autoencoder",
+                                      "landmark-gan" (experimental tier) */
 } fs_enum_kind;
 
 /* The canonical name of value in kind (lower case, words joined by '-').
@@ -1214,6 +1216,8 @@ typedef struct fs_model_info {
                                     (dlib V)", or with a CUDA build (FS_DLIB_CUDA=1) "cuda: N
                                     device(s), device 0 NAME (...)", or "unavailable: WHY" (a CUDA
                                     build without a usable device); NUL-terminated, truncated */
+    int32_t method;              /* an fs_model_kind; the landmark GAN: encoder_parameters 0,
+                                    decoder_parameters the generator's, shift_a unused */
 } fs_model_info;
 /* Describes the model in *info.
  * info (info->struct_size set by the caller) receives at most struct_size bytes. Thread-safe on
@@ -1222,6 +1226,15 @@ typedef struct fs_model_info {
  * over FS_STRUCT_SIZE_MAX). */
 FS_EXPERIMENTAL
 FS_API fs_status fs_model_get_info(const fs_model *model, fs_model_info *info);
+
+/* Draws person B's face from 68 landmarks with a landmark GAN model.
+ * The model's fs_model_info.method is FS_MODEL_LANDMARK_GAN; points = x0, y0, ..., x67, y67 in
+ * pixels of its size x size aligned crop (size = fs_model_info.size). *out receives the generator's BGR8 face, size x size (free
+ * with fs_image_free). Thread-safe on a shared model.
+ * Errors: INVALID_ARGUMENT (model not a live fs_model; points or out NULL; a point not finite or
+ * more than one crop size outside the crop), MODEL (an autoencoder model: it has no generator). */
+FS_EXPERIMENTAL
+FS_API fs_status fs_model_generate(const fs_model *model, const float *points, fs_image **out);
 
 /* Creates a swapper that converts target faces with the model instead of a source photo.
  * Each chosen face is aligned as in training, run through the encoder and decoder B (reverse = 1:
@@ -1235,14 +1248,24 @@ FS_API fs_status fs_model_get_info(const fs_model *model, fs_model_info *info);
  *   keep_model_shape  1: map the decoded face back by the alignment alone (the decoder's face
  *                     shape); 0 (default): fit 68 points on the decoded face and warp them like
  *                     a photo source's: the jaw onto the target's, the features by `expression`.
+ * With a landmark GAN model (fs_model_info.method FS_MODEL_LANDMARK_GAN) each face's 68 points
+ * are retargeted instead: B's mean shape plus the face's offsets from the alignment template (its
+ * expression); B is drawn from them (fs_model_generate) and warped onto the face's points;
+ * reverse must be 0 and the two fields above are not read.
  * Errors: INVALID_ARGUMENT (detector, landmarker or model not a live handle of its kind; out
- * NULL; reverse not 0 or 1; a bad struct_size; an option out of range; use_reference, as a learned
+ * NULL; reverse not 0 or 1, or 1 with a landmark GAN model; a bad struct_size; an option out of range; use_reference, as a learned
  * swapper has no recognizer), UNSUPPORTED (a mode, color or blend value the header does not name;
  * a 5-point landmarker). */
 FS_EXPERIMENTAL
 FS_API fs_status fs_swapper_create_learned(const fs_detector *detector, const fs_landmarker *landmarker,
                                            const fs_model *model, int32_t reverse,
                                            const fs_swap_options *options, fs_swapper **out);
+
+/* The learned methods (fs_train_options.method, fs_model_info.method; FS_ENUM_MODEL_KIND). */
+typedef enum fs_model_kind {
+    FS_MODEL_AUTOENCODER = 0,    /* shared encoder, a decoder per person: swaps A <-> B */
+    FS_MODEL_LANDMARK_GAN = 1    /* a generator of person B from landmark maps + a discriminator */
+} fs_model_kind;
 
 typedef struct fs_train_options {
     uint32_t struct_size;        /* the caller's sizeof(fs_train_options): set by
@@ -1260,6 +1283,8 @@ typedef struct fs_train_options {
     int32_t resume;              /* 1: continue from model_path's checkpoint (its settings win) */
     const char *preview_dir;     /* folder for preview grids (NULL: none) */
     const char *name_a, *name_b; /* labels (NULL: "A", "B") */
+    fs_model_kind method;        /* FS_MODEL_AUTOENCODER (default) or FS_MODEL_LANDMARK_GAN, a
+                                    generator of B from landmark maps (faces_a may be NULL) */
 } fs_train_options;
 
 /* Fills *options with the training defaults, writing exactly `size` bytes.
@@ -1286,17 +1311,21 @@ typedef struct fs_train_progress {
 typedef int (*fs_train_fn)(void *user, const fs_train_progress *progress);
 
 /* A trainer over two folders made by fs_extract. Before training, A's faces are shifted by
- * mean(B) - mean(A) per channel (inside the faces). NOT thread-safe: one thread at a time. */
+ * mean(B) - mean(A) per channel (inside the faces). With options->method 1 (the landmark GAN) it
+ * trains a generator of B from maps of B's own 68 landmarks (lines per feature group), with a
+ * patch discriminator on (map, face) pairs; faces_a may be NULL; the model stores B's mean
+ * aligned shape. NOT thread-safe: one thread at a time. */
 typedef struct fs_trainer fs_trainer;
 /* Creates a trainer over the face folders faces_a and faces_b that writes model_path.
  * model_path (.fsm, with its training state) is written atomically at checkpoints, plus
- * model_path minus ".fsm" + ".loss.csv" and ".loss.png". options NULL means the defaults;
- * with options->resume, training continues from model_path's checkpoint.
- * Errors: INVALID_ARGUMENT (a path or out NULL; a bad struct_size; an option out of range; a
- * folder without extracted faces, or mixing paddings), IO (a faces folder missing or
- * unreadable), DECODE (a crop or sidecar corrupt or not matching), TOO_LARGE (a folder over the
+ * model_path minus ".fsm" (or ".fsg") + ".loss.csv" and ".loss.png". options NULL means the
+ * defaults; with options->resume, training continues from model_path's checkpoint.
+ * Errors: INVALID_ARGUMENT (a path or out NULL, faces_a only for method 0; a bad struct_size; an
+ * option out of range; a folder without extracted faces, or mixing paddings), IO (a faces folder
+ * missing or unreadable), DECODE (a crop or sidecar corrupt or not matching), TOO_LARGE (a folder over the
  * face limit), MODEL (to resume, model_path missing, unreadable, not a model or without training
- * state), UNSUPPORTED (a CPU without the build's instruction set). */
+ * state, or of the other method), UNSUPPORTED (a CPU without the build's instruction set; a
+ * method the header does not name). */
 FS_EXPERIMENTAL
 FS_API fs_status fs_trainer_create(const char *faces_a, const char *faces_b, const char *model_path,
                                    const fs_train_options *options, fs_trainer **out);

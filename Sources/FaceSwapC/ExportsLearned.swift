@@ -95,6 +95,7 @@ func modelInfo(_ m: FaceModel) -> fs_model_info {
     copyLabel(m.info.nameA, into: &i.name_a)
     copyLabel(m.info.nameB, into: &i.name_b)
     i.has_training_state = m.info.trainingState ? 1 : 0
+    i.method = m.info.kind.rawValue
     copyLabel(NetworkBackend.report, into: &i.backend)
     return i
 }
@@ -105,6 +106,25 @@ public func _fs_model_get_info(_ h: OpaquePointer?, _ out: UnsafeMutablePointer<
         let o = try required(out, "info")
         let size = try outputSize(o, "info")!
         writeOutput(modelInfo(try model(h)), o, declared: size)
+    }
+}
+
+@_cdecl("fs_model_generate")
+public func _fs_model_generate(_ h: OpaquePointer?, _ points: UnsafePointer<Float>?,
+                               _ out: UnsafeMutablePointer<OpaquePointer?>?) -> fs_status {
+    call("fs_model_generate") {
+        let o = try output(out)
+        let m = try model(h)
+        let p = try required(points, "points")
+        let s = Double(m.size)
+        let shape = try (0..<68).map { i -> Point in
+            let x = Double(p[2 * i]), y = Double(p[2 * i + 1])
+            guard x.isFinite, y.isFinite, x >= -s, x <= 2 * s, y >= -s, y <= 2 * s else {
+                throw invalid("points[\(i)] (\(x), \(y)) is not finite or lies more than \(Int(s)) px outside the \(Int(s))-px crop")
+            }
+            return Point(x, y)
+        }
+        o.pointee = Registry.shared.add(try m.generate(shape).face, .image)
     }
 }
 
@@ -145,7 +165,9 @@ public func _fs_trainer_create(_ a: UnsafePointer<CChar>?, _ b: UnsafePointer<CC
         t.previewFolder = c.preview_dir.map { String(cString: $0) }
         t.nameA = c.name_a.map { String(cString: $0) } ?? "A"
         t.nameB = c.name_b.map { String(cString: $0) } ?? "B"
-        o.pointee = Registry.shared.add(try Trainer(facesA: try string(a, "faces_a"), facesB: try string(b, "faces_b"),
+        // The landmark GAN learns B alone: faces_a may be NULL (and is ignored).
+        let facesA = t.kind == .landmarkGAN ? a.map { String(cString: $0) } : try string(a, "faces_a")
+        o.pointee = Registry.shared.add(try Trainer(facesA: facesA, facesB: try string(b, "faces_b"),
                                                     modelPath: try string(path, "model_path"), options: t), .trainer)
     }
 }

@@ -8,7 +8,7 @@ import Glibc
 
 func enumKind(_ k: fs_enum_kind) throws -> EnumKind {
     guard let kind = EnumKind(rawValue: Int32(bitPattern: k.rawValue)) else {
-        throw invalid("kind \(Int32(bitPattern: k.rawValue)) is not an fs_enum_kind (FS_ENUM_STATUS … FS_ENUM_BLEND_MODE)")
+        throw invalid("kind \(Int32(bitPattern: k.rawValue)) is not an fs_enum_kind (FS_ENUM_STATUS … FS_ENUM_MODEL_KIND)")
     }
     return kind
 }

@@ -32,6 +32,27 @@ enum TrainCommand {
       --quiet                  no progress bar
     """
 
+    static let ganHelp = """
+    usage: faceswap train-gan --faces-b DIR --model B.fsg (--iterations N | --minutes M) [options]
+
+    Trains the landmark GAN (the second learned method): a U-Net generator that draws person B
+    from a rendering of B's own 68 landmarks (one channel of lines per feature group: jaw, brows,
+    nose, eyes, lips), with L1 + SSIM reconstruction losses and a least-squares patch
+    discriminator that judges (landmark map, face) pairs. The folder is made by `faceswap
+    extract`; the model stores B's mean aligned landmark shape for retargeting. Checkpoints,
+    --resume, loss files and Ctrl-C are as for `faceswap train`; the preview grid shows B, B's
+    landmark map and the generated B.
+
+      --faces-b DIR            extracted faces of person B
+      --model PATH             model file to write (or to continue with --resume)
+      --iterations N, --minutes M, --resume, --size, --batch, --lr, --ssim, --l1, --mask-loss,
+      --seed, --checkpoint, --preview DIR, --preview-every N, --name-b NAME, --no-warp, --quiet
+                               as for `faceswap train` (--no-warp: no augmentation)
+      --gan W                  adversarial loss weight (default here \(ganDefaultWeight))
+    """
+    /// train-gan's adversarial weight unless --gan is given: the discriminator is the method.
+    static let ganDefaultWeight: Float = 0.1
+
     static let valued: Set<String> = [
         "--faces-a", "--faces-b", "--model", "--iterations", "--minutes", "--size", "--batch", "--lr", "--ssim", "--l1",
         "--mask-loss", "--gan", "--seed", "--checkpoint", "--preview", "--preview-every", "--name-a", "--name-b"]
@@ -89,7 +110,8 @@ enum TrainCommand {
         let w = Unmanaged<Watch>.fromOpaque(user).takeUnretainedValue()
         w.lossA = p.loss_a.0
         w.lossB = p.loss_b.0
-        let losses = "loss A \(JSON.number(w.lossA)) B \(JSON.number(w.lossB))"
+        // (The landmark GAN trains B alone: its A losses are NaN.)
+        let losses = w.lossA.isNaN ? "loss \(JSON.number(w.lossB))" : "loss A \(JSON.number(w.lossA)) B \(JSON.number(w.lossB))"
         if let bar = w.bar {
             let done = Int(p.iteration - w.start)
             bar.note = losses
@@ -102,18 +124,28 @@ enum TrainCommand {
         return interrupted == 0 ? 0 : 1
     }
 
-    static func run(_ argv: ArraySlice<String>) throws {
+    /// `faceswap train`, or with gan `faceswap train-gan` (the landmark GAN of B alone).
+    static func run(_ argv: ArraySlice<String>, gan: Bool = false) throws {
         let a = try Args(argv, valued: valued, switches: switches)
-        if a.has("--help") { print(help); return }
+        if a.has("--help") { print(gan ? ganHelp : help); return }
         guard a.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(a.positional[0])' (see --help)") }
-        guard let fa = a.string("--faces-a"), let fb = a.string("--faces-b") else {
-            throw UsageError(message: "--faces-a DIR and --faces-b DIR are required (make them with `faceswap extract`)")
+        if gan, a.string("--faces-a") != nil || a.string("--name-a") != nil {
+            throw UsageError(message: "train-gan learns person B alone: drop --faces-a/--name-a")
+        }
+        let fa = a.string("--faces-a")
+        guard let fb = a.string("--faces-b"), gan || fa != nil else {
+            throw UsageError(message: gan ? "--faces-b DIR is required (make it with `faceswap extract`)"
+                                          : "--faces-a DIR and --faces-b DIR are required (make them with `faceswap extract`)")
         }
         guard let model = a.string("--model") else { throw UsageError(message: "--model PATH is required (see --help)") }
         let iterations = try a.int("--iterations", 0...100_000_000)
         let minutes = try a.double("--minutes", 0...1_000_000)
         guard iterations != nil || minutes != nil else { throw UsageError(message: "say how long: --iterations N or --minutes M") }
         var o = try options(a)
+        if gan {
+            o.method = FS_MODEL_LANDMARK_GAN
+            if a.string("--gan") == nil && o.resume == 0 { o.gan_weight = ganDefaultWeight }
+        }
         let texts = [a.string("--preview"), a.string("--name-a"), a.string("--name-b")]
         let trainer = try withCStrings(texts.map { $0 ?? "" }) { c in
             if texts[0] != nil { o.preview_dir = c[0] }
@@ -128,9 +160,15 @@ enum TrainCommand {
         var facesA: Int64 = 0, facesB: Int64 = 0
         try check(fs_trainer_get_face_counts(trainer.pointer, &facesA, &facesB))
         let start = info.iterations
-        Terminal.error("faceswap: \(facesA) faces of A, \(facesB) of B; network \(info.size)x\(info.size), " +
-                       "\(info.encoder_parameters + 2 * info.decoder_parameters) parameters (encoder \(info.encoder_parameters), decoders 2 x \(info.decoder_parameters))" +
-                       (start > 0 ? "; resuming at iteration \(start)" : ""))
+        let resuming = start > 0 ? "; resuming at iteration \(start)" : ""
+        if gan {
+            Terminal.error("faceswap: \(facesB) faces of B; landmark generator \(info.size)x\(info.size), " +
+                           "\(info.decoder_parameters) parameters" + resuming)
+        } else {
+            Terminal.error("faceswap: \(facesA) faces of A, \(facesB) of B; network \(info.size)x\(info.size), " +
+                           "\(info.encoder_parameters + 2 * info.decoder_parameters) parameters (encoder \(info.encoder_parameters), decoders 2 x \(info.decoder_parameters))" +
+                           resuming)
+        }
         Terminal.error("faceswap: networks run on \(fixedText(&info.backend))")
         catchInterrupt()
         let watch = Watch(bar: a.has("--quiet") ? nil : Terminal.Progress("training", total: iterations ?? 0, unit: "it/s"),
@@ -141,9 +179,10 @@ enum TrainCommand {
         watch.bar?.finish()
         try check(status)
         try check(fs_trainer_get_model_info(trainer.pointer, &info))
-        // The loss files are named after the model: its path less ".fsm" (see fs_trainer_create).
-        let stem = model.hasSuffix(".fsm") ? String(model.dropLast(4)) : model
-        Terminal.error("faceswap: iteration \(info.iterations) in \(JSON.number(info.seconds)) s of training; loss A " +
-                       "\(JSON.number(watch.lossA)) B \(JSON.number(watch.lossB)) -> \(model), \(stem).loss.csv, \(stem).loss.png")
+        // The loss files are named after the model: its path less ".fsm" or ".fsg" (see fs_trainer_create).
+        let stem = model.hasSuffix(".fsm") || model.hasSuffix(".fsg") ? String(model.dropLast(4)) : model
+        let losses = gan ? "loss \(JSON.number(watch.lossB))" : "loss A \(JSON.number(watch.lossA)) B \(JSON.number(watch.lossB))"
+        Terminal.error("faceswap: iteration \(info.iterations) in \(JSON.number(info.seconds)) s of training; \(losses) -> " +
+                       "\(model), \(stem).loss.csv, \(stem).loss.png")
     }
 }

@@ -12,6 +12,7 @@ commands:
   reenact                 animate a still photo from a driving video
   extract INPUT... -o DIR  aligned face crops from photos, folders and videos (for training)
   train                   learn a two-person face model (shared encoder, one decoder each)
+  train-gan               learn one person's face drawn from landmarks (generator + discriminator)
   eval SRC TGT RESULT     measure a swap (identity, landmarks, changes outside, seam)
   detect IMAGE            find faces and 68 landmarks (--json, --draw)
   version                 print the library version
@@ -24,7 +25,7 @@ Model files are found via FACESWAP_MODEL_PATH, ~/.local/share/faceswap/models an
 func hint(for e: LibraryError, command: String) -> String {
     switch (e.status, command) {
     case (FS_ERR_NO_FACE, _): return "; for small faces try --upsample 1 or --min-face 40"
-    case (FS_ERR_CANCELLED, "train"): return "; continue with the same command and --resume"
+    case (FS_ERR_CANCELLED, "train"), (FS_ERR_CANCELLED, "train-gan"): return "; continue with the same command and --resume"
     default: return ""
     }
 }
@@ -46,6 +47,7 @@ do {
     case "eval": try EvalCommand.run(rest)
     case "extract": try ExtractCommand.run(rest)
     case "train": try TrainCommand.run(rest)
+    case "train-gan": try TrainCommand.run(rest, gan: true)
     case "video": try VideoCommand.run(rest)
     case "reenact": try ReenactCommand.run(rest)
     case "version", "--version": print("faceswap \(String(cString: fs_version_string())) (ABI \(fs_abi_version()))")

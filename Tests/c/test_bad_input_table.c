@@ -117,6 +117,7 @@ typedef struct bt_ctx {
     fs_trainer *o_tr;
     int64_t o_iter;
     fs_model_info o_minfo;       /* struct_size = sizeof, the rest the pattern */
+    float gen_points[136];       /* fs_model_generate's input: 68 points inside a 64-px crop */
     fs_video_stats o_vstats;     /* likewise */
     fs_extract_stats o_estats;   /* likewise */
     bt_options o_opt;            /* what the *_options_init rows fill (all of it the pattern before) */
@@ -324,7 +325,7 @@ static bool bt_enum_parse_ok(bt_parse_fn parse) {
         int32_t v = -99;
         if (parse(cases[i].kind, cases[i].name, &v) != FS_OK || v != cases[i].value) return false;
     }
-    for (int k = FS_ENUM_STATUS; k <= FS_ENUM_BLEND_MODE; k++) {
+    for (int k = FS_ENUM_STATUS; k <= FS_ENUM_MODEL_KIND; k++) {
         size_t n = 0;
         int32_t v;
         for (size_t i = 0; fs_enum_value_at((fs_enum_kind)k, i, &v, &n) == FS_OK; i++) {
@@ -918,6 +919,7 @@ static void bt_teardown(bt_ctx *c) {
 static const unsigned char k_bt_pattern = 0x5A;
 
 static void bt_reset_outputs(bt_ctx *c) {
+    for (int i = 0; i < 136; i++) c->gen_points[i] = 16.0f + (float)(i % 32);
     c->o_img = (fs_image *)&c->o_img;
     c->o_mask = (fs_image *)&c->o_mask;
     c->o_data = &c->o_data;

@@ -32,6 +32,10 @@ int main(int argc, char **argv) {
         failed |= fs_extract(NULL, NULL, inputs, 1, "out", &eo, NULL, NULL, &es);
         failed |= fs_model_load("m.fsm", &model);
         failed |= fs_model_get_info(model, &info);
+        {
+            float points[136] = {0};
+            failed |= fs_model_generate(model, points, &preview);
+        }
         failed |= fs_swapper_create_learned(NULL, NULL, model, 0, &swap, &swapper);
         fs_model_free(model);
         failed |= FS_TRAIN_OPTIONS_INIT(&to);

@@ -286,7 +286,12 @@ def test_learned_swap_changes_only_the_face(fs, trained, tmp_path):
 
 
 def test_learned_video_and_stream(fs, trained, tmp_path):
-    path, _, _ = trained
+    video_and_stream_check(fs, trained[0], tmp_path)
+
+
+def video_and_stream_check(fs, path: Path, tmp_path: Path) -> None:
+    """The video job (25 frames of vr_face2, a face in each: MANIFEST) and the stream take a
+    learned swapper of the model at `path` (test_gan.py uses it for the landmark GAN too)."""
     clip = tmp_path / "one_second.mp4"
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(VIDEOS / "vr_face2.mp4"), "-t", "1", "-c:v", "libx264",
                     "-preset", "veryfast", "-an", str(clip)], check=True)

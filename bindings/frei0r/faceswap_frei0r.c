@@ -576,7 +576,8 @@ static int prepare(instance *in) {
     }
     drop(in, in->dirty);
     size_t n = strlen(in->source_path);
-    int learned = n > 4 && strcmp(in->source_path + n - 4, ".fsm") == 0;
+    /* .fsm: the autoencoder; .fsg: the landmark GAN (train-gan); both are fs_model files */
+    int learned = n > 4 && (strcmp(in->source_path + n - 4, ".fsm") == 0 || strcmp(in->source_path + n - 4, ".fsg") == 0);
     if (learned && !in->model && (st = fs_model_load(in->source_path, &in->model)) != FS_OK) {
         report(in, "cannot load model '%s': %s", in->source_path, why(st));
         goto failed;

@@ -184,7 +184,7 @@ static gboolean build_stream(GstFaceswap *self) {
         POST_ERROR(self, st, "cannot load the landmark model: %s", library_message(st));
         goto done;
     }
-    if (g_str_has_suffix(path, ".fsm")) { /* a learned model: it converts each face itself */
+    if (g_str_has_suffix(path, ".fsm") || g_str_has_suffix(path, ".fsg")) { /* a learned model (.fsg: landmark GAN) */
         if ((st = fs_model_load(path, &self->model)) != FS_OK) {
             POST_ERROR(self, st, "cannot load model '%s': %s", path, library_message(st));
             goto done;

@@ -264,7 +264,7 @@ static fs_stream *build_stream(struct filter *f, const config *c, enum status_le
     fs_swapper *swapper = NULL;
     fs_source *source = NULL;
     fs_stream *stream = NULL;
-    bool learned = ends_with(c->source, ".fsm");
+    bool learned = ends_with(c->source, ".fsm") || ends_with(c->source, ".fsg"); /* .fsg: landmark GAN */
     if (learned) {
         fs_model *model = NULL;
         if ((st = fs_model_load(c->source, &model)) != FS_OK) {
@@ -478,7 +478,7 @@ static obs_properties_t *filter_properties(void *data) {
                                                                  : OBS_TEXT_INFO_NORMAL);
 
     char filter[256];
-    snprintf(filter, sizeof filter, "%s (*.jpg *.jpeg *.png *.bmp *.webp *.tif *.tiff *.fsm);;All files (*)",
+    snprintf(filter, sizeof filter, "%s (*.jpg *.jpeg *.png *.bmp *.webp *.tif *.tiff *.fsm *.fsg);;All files (*)",
              obs_module_text("SourceFilter"));
     obs_properties_add_path(props, "source", obs_module_text("Source"), OBS_PATH_FILE, filter, NULL);
     obs_properties_add_bool(props, "reverse", obs_module_text("Reverse"));

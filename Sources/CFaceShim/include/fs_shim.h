@@ -318,12 +318,24 @@ int fsx_ae_size(void *ae);
 int fsx_ae_train_step(void *ae, int which, const float *input, const float *target, const float *mask, int n,
                       const fsx_ae_hyper *hyper, float losses[FSX_AE_LOSSES], float *output);
 int fsx_ae_run(void *ae, int which, const float *input, int n, float *output, int pooled);
-/* parameters: encoder, one decoder, one discriminator */
+/* parameters: encoder, one decoder (the landmark GAN: its generator), one discriminator */
 int fsx_ae_counts(void *ae, int64_t out[3]);
 /* *text malloc'd (free()): the layers as dlib prints them */
 int fsx_ae_describe(void *ae, char **text);
 /* training = 1 adds the discriminators and the optimiser state; *out malloc'd (free()). */
 int fsx_ae_save(void *ae, int training, uint8_t **out, size_t *size);
+
+/* ---- the landmark-driven generator (landmark_gan.cpp) ---- */
+/* A U-Net generator from a landmark map (n × FSX_LGAN_CHANNELS × S × S) to n × 4 × S × S (B, G, R,
+ * mask), with a patch discriminator on (map, face). Its handle is a learned model like the
+ * autoencoder's: fsx_ae_train_step (input = maps; which ignored), fsx_ae_run, fsx_ae_save,
+ * fsx_ae_counts (encoder 0, generator, discriminator), fsx_ae_describe and fsx_ae_free serve it. */
+#define FSX_LGAN_CHANNELS 5 /* line drawings of: jaw, brows, nose, eyes, lips */
+void *fsx_lgan_create(int size, uint64_t seed);
+void *fsx_lgan_load(int size, const uint8_t *data, size_t length, int training);
+/* Renders n faces' 68 points (x, y in S × S network pixels, n × 136 doubles) into out
+ * (n × FSX_LGAN_CHANNELS × size × size floats in 0…1), anti-aliased lines per feature group. */
+int fsx_lgan_render(const double *points, int n, int size, float *out);
 
 /* ---- which device runs the networks (backend.cpp) ---- */
 /* "cpu: BLAS /path/libopenblasp-r0.3.21.so (dlib 19.24.0)" or "cuda: 1 device(s), device 0 NAME (...)",

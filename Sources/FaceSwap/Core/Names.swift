@@ -1,7 +1,7 @@
 /// The names of every public enumeration, in one table: the C ABI (fs_enum_name, fs_enum_parse),
 /// the CLI, the Python binding and the frei0r plugin all read them from here.
 public enum EnumKind: Int32, Sendable, CaseIterable {
-    case status = 1, pixelFormat = 2, codec = 3, detectorBackend = 4, convertMode = 5, colorMode = 6, blendMode = 7
+    case status = 1, pixelFormat = 2, codec = 3, detectorBackend = 4, convertMode = 5, colorMode = 6, blendMode = 7, modelKind = 8
 
     /// One value: its canonical name first, then the other spellings accepted when parsing.
     public struct Entry: Sendable {
@@ -19,6 +19,7 @@ public enum EnumKind: Int32, Sendable, CaseIterable {
         case .convertMode: return "conversion mode"
         case .colorMode: return "colour mode"
         case .blendMode: return "blend mode"
+        case .modelKind: return "learned method"
         }
     }
 
@@ -42,6 +43,8 @@ public enum EnumKind: Int32, Sendable, CaseIterable {
             return [e(0, "none"), e(1, "mean"), e(2, "reinhard"), e(3, "hist", "histogram")]
         case .blendMode:
             return [e(0, "alpha"), e(1, "poisson"), e(2, "multiband"), e(3, "poisson-exact")]
+        case .modelKind:
+            return [e(0, "autoencoder"), e(1, "landmark-gan", "gan")]
         }
     }
 

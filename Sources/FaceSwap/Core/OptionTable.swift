@@ -402,6 +402,8 @@ extension TrainOptions {
             b.int("checkpoint_every", \.checkpointEvery, \.checkpoint_every, 0, 1 << 30, "iterations between checkpoints (0: only at the end)"),
             b.int("preview_every", \.previewEvery, \.preview_every, 0, 1 << 30, "iterations between preview grids (0: never)"),
             b.bool("resume", \.resume, \.resume, "continue from the model file's checkpoint"),
+            b.choice("method", \.kind, \.method, .modelKind,
+                     "the learned method: the two-person autoencoder, or the landmark GAN of person B alone"),
         ]
     }()
 }

@@ -45,6 +45,9 @@ public final class Swapper: @unchecked Sendable {
     public init(detector: Detector, landmarker: Landmarker, recognizer: Recognizer? = nil,
                 options: SwapOptions = SwapOptions(), model: FaceModel? = nil) throws {
         try options.validate()
+        if let model, model.info.kind == .landmarkGAN, options.reverse {
+            throw FaceSwapError(.invalidArgument, "reverse: a landmark GAN model draws person B only (it has no decoder A)")
+        }
         guard landmarker.numPoints == 68 else {
             throw FaceSwapError(.unsupported, "face swapping needs the 68-point landmark model (this one has \(landmarker.numPoints))")
         }
@@ -84,6 +87,17 @@ public final class Swapper: @unchecked Sendable {
         try face.requireLandmarks(68, for: "the learned conversion")
         let s = model.size
         let t = try Aligner.transform(for: face, size: s, padding: model.info.padding)
+        if model.info.kind == .landmarkGAN {
+            // B drawn from the target's expression on B's mean shape; its points (known: they
+            // were drawn) are warped onto the target's like a fitted learned face.
+            let shape = try model.drivenShape(face.landmarks.map { t.apply($0) })
+            let (generated, _) = try model.generate(shape)
+            var local = face
+            local.landmarks = shape
+            let source = Source(image: generated, face: local, embedding: nil, origin: Point(0, 0), learned: true)
+            source.fitted = true
+            return source
+        }
         let crop = try Aligner.crop(try image.ensuring(.bgr8), transform: t, size: s)
         let to: Identity = options.reverse ? .a : .b
         let (converted, mask) = try model.convert(crop, to: to, shifted: to == .b)

@@ -33,6 +33,24 @@ struct Batch {
 }
 
 enum Augmenter {
+    /// One augmented draw: which face, the working crop -> network transform (jitter about the
+    /// crop's centre, maybe mirrored), and the colour jitter. The draws' order is fixed (resume).
+    static func draw(_ set: FaceSet, size s: Int, base: Affine, augmentation a: Augmentation,
+                     rng: inout Xoshiro) -> (index: Int, transform: Affine, contrast: Float, brightness: Float) {
+        let k = rng.index(set.count)
+        let c = Double(s) / 2
+        let angle = rng.uniform(-a.rotationDegrees, a.rotationDegrees) * Double.pi / 180
+        let sc = 1 + rng.uniform(-a.scale, a.scale)
+        let tx = rng.uniform(-a.shift, a.shift) * Double(s), ty = rng.uniform(-a.shift, a.shift) * Double(s)
+        let flip = a.flip && rng.unit() < 0.5
+        let contrast = Float(1 + rng.uniform(-a.contrast, a.contrast))
+        let brightness = Float(rng.uniform(-a.brightness, a.brightness))
+        let ca = cos(angle) * sc, sa = sin(angle) * sc
+        var j = Affine(ca, -sa, c - ca * c + sa * c + tx, sa, ca, c - sa * c - ca * c + ty)
+        if flip { j = Affine(-1, 0, Double(s), 0, 1, 0).after(j) }
+        return (k, j.after(base), contrast, brightness)
+    }
+
     /// A batch of n faces of `set` drawn by `rng`, augmented; A's faces get the colour shift.
     static func batch(_ set: FaceSet, count n: Int, size s: Int, padding: Double, shift: [Double]?,
                       augmentation a: Augmentation, rng: inout Xoshiro) throws -> Batch {
@@ -41,26 +59,35 @@ enum Augmenter {
                       mask: [Float](repeating: 0, count: n * plane), count: n)
         let base = set.baseTransform(modelSize: s, modelPadding: padding)
         for i in 0..<n {
-            let k = rng.index(set.count)
-            let c = Double(s) / 2
-            let angle = rng.uniform(-a.rotationDegrees, a.rotationDegrees) * Double.pi / 180
-            let sc = 1 + rng.uniform(-a.scale, a.scale)
-            let tx = rng.uniform(-a.shift, a.shift) * Double(s), ty = rng.uniform(-a.shift, a.shift) * Double(s)
-            let flip = a.flip && rng.unit() < 0.5
-            let contrast = Float(1 + rng.uniform(-a.contrast, a.contrast))
-            let brightness = Float(rng.uniform(-a.brightness, a.brightness))
-            // Jitter about the network crop's centre, then (maybe) mirror.
-            let ca = cos(angle) * sc, sa = sin(angle) * sc
-            var j = Affine(ca, -sa, c - ca * c + sa * c + tx, sa, ca, c - sa * c - ca * c + ty)
-            if flip { j = Affine(-1, 0, Double(s), 0, 1, 0).after(j) }
-            let t = j.after(base)
-            let target = try set.crops[k].warped(t, width: s, height: s)
-            let mask = try set.masks[k].warped(t, width: s, height: s)
+            let d = draw(set, size: s, base: base, augmentation: a, rng: &rng)
+            let target = try set.crops[d.index].warped(d.transform, width: s, height: s)
+            let mask = try set.masks[d.index].warped(d.transform, width: s, height: s)
             let input = a.warp > 0 ? try randomWarp(target, strength: a.warp * Double(s) / 64, rng: &rng) : target
-            Tensors.planar(target, shift: shift, into: &b.target, at: i * 3 * plane, contrast: contrast, brightness: brightness)
-            Tensors.planar(input, shift: shift, into: &b.input, at: i * 3 * plane, contrast: contrast, brightness: brightness)
+            Tensors.planar(target, shift: shift, into: &b.target, at: i * 3 * plane, contrast: d.contrast, brightness: d.brightness)
+            Tensors.planar(input, shift: shift, into: &b.input, at: i * 3 * plane, contrast: d.contrast, brightness: d.brightness)
             Tensors.gray(mask, into: &b.mask, at: i * plane)
         }
+        return b
+    }
+
+    /// The landmark GAN's batch: the input is each augmented face's own landmarks (moved by the
+    /// same transform) drawn as a map; no random warp (the map, not the face, is the input).
+    static func landmarkBatch(_ set: FaceSet, count n: Int, size s: Int, padding: Double,
+                              augmentation a: Augmentation, rng: inout Xoshiro) throws -> Batch {
+        let plane = s * s
+        var b = Batch(input: [Float](repeating: 0, count: n * LandmarkMap.channels * plane),
+                      target: [Float](repeating: 0, count: n * 3 * plane), mask: [Float](repeating: 0, count: n * plane), count: n)
+        let base = set.baseTransform(modelSize: s, modelPadding: padding)
+        var points: [[Point]] = []
+        for i in 0..<n {
+            let d = draw(set, size: s, base: base, augmentation: a, rng: &rng)
+            let target = try set.crops[d.index].warped(d.transform, width: s, height: s)
+            let mask = try set.masks[d.index].warped(d.transform, width: s, height: s)
+            points.append(set.workingLandmarks(d.index).map { d.transform.apply($0) })
+            Tensors.planar(target, shift: nil, into: &b.target, at: i * 3 * plane, contrast: d.contrast, brightness: d.brightness)
+            Tensors.gray(mask, into: &b.mask, at: i * plane)
+        }
+        try LandmarkMap.render(points, size: s, into: &b.input)
         return b
     }
 

@@ -9,8 +9,8 @@ public enum Identity: Int, Sendable {
     public var other: Identity { self == .a ? .b : .a }
 }
 
-/// The learned conversion's networks (one shared encoder, decoders A and B) and what the model
-/// file says about them. Loaded for conversion it is immutable and thread-safe (each concurrent
+/// The learned conversion's networks (an autoencoder: one shared encoder, decoders A and B; or a
+/// landmark GAN: one generator of B from landmark maps) and what the model file says about them. Loaded for conversion it is immutable and thread-safe (each concurrent
 /// call runs on its own copy of the networks).
 public final class FaceModel: @unchecked Sendable {
     let handle: UnsafeMutableRawPointer
@@ -23,11 +23,26 @@ public final class FaceModel: @unchecked Sendable {
 
     /// A new, randomly initialised network (repeatable for a seed).
     static func fresh(_ info: ModelInfo) throws -> FaceModel {
-        guard let h = fsx_ae_create(Int32(info.size), info.seed) else { throw shimError(fsx_last_status(), "creating the network") }
+        let make = info.kind == .autoencoder ? fsx_ae_create : fsx_lgan_create
+        guard let h = make(Int32(info.size), info.seed) else { throw shimError(fsx_last_status(), "creating the network") }
         return FaceModel(handle: h, info: info)
     }
 
     deinit { fsx_ae_free(handle) }
+
+    /// The shim's loader for a kind's weights.
+    static func loader(_ kind: ModelKind) -> (Int32, UnsafePointer<UInt8>?, Int, Int32) -> UnsafeMutableRawPointer? {
+        kind == .autoencoder ? fsx_ae_load : fsx_lgan_load
+    }
+
+    /// Throws a clear FS_ERR_MODEL unless this model is of `kind` (`what`: what needs it).
+    public func require(_ kind: ModelKind, for what: String) throws {
+        guard info.kind != kind else { return }
+        let has = info.kind == .autoencoder ? "an autoencoder (trained by `faceswap train`)"
+                                            : "a landmark generator (trained by `faceswap train-gan`)"
+        let needs = kind == .autoencoder ? "an autoencoder model (`faceswap train`)" : "a landmark generator model (`faceswap train-gan`)"
+        throw FaceSwapError(.model, "\(what) needs \(needs), but this model is \(has)")
+    }
 
     /// Loads a .fsm file; `training` also loads the discriminators and optimiser state (to resume).
     public static func load(path: String, training: Bool = false) throws -> FaceModel {
@@ -46,7 +61,7 @@ public final class FaceModel: @unchecked Sendable {
                                 "resume from a checkpoint written by `faceswap train`")
         }
         let h = bytes.withUnsafeBufferPointer {
-            fsx_ae_load(Int32(info.size), $0.baseAddress! + range.lowerBound, range.count, info.trainingState ? 1 : 0)
+            loader(info.kind)(Int32(info.size), $0.baseAddress! + range.lowerBound, range.count, info.trainingState ? 1 : 0)
         }
         guard let h else {
             throw FaceSwapError(.model, "'\(path)': the weights do not match the architecture (\(String(cString: fsx_error())))")
@@ -73,7 +88,7 @@ public final class FaceModel: @unchecked Sendable {
         var n = 0
         try shim(fsx_ae_save(handle, 0, &p, &n), "copying the model")
         defer { free(p) }
-        guard let h = fsx_ae_load(Int32(info.size), p, n, 0) else { throw shimError(fsx_last_status(), "copying the model") }
+        guard let h = FaceModel.loader(info.kind)(Int32(info.size), p, n, 0) else { throw shimError(fsx_last_status(), "copying the model") }
         var i = info
         i.trainingState = false
         return FaceModel(handle: h, info: i)
@@ -81,7 +96,8 @@ public final class FaceModel: @unchecked Sendable {
 
     public var size: Int { info.size }
 
-    /// Parameters of the encoder, one decoder and one discriminator.
+    /// Parameters of the encoder, one decoder and one discriminator (the landmark GAN: 0, the
+    /// generator, the discriminator).
     public var parameterCounts: (encoder: Int, decoder: Int, discriminator: Int) {
         var c = [Int64](repeating: 0, count: 3)
         _ = fsx_ae_counts(handle, &c)
@@ -98,6 +114,7 @@ public final class FaceModel: @unchecked Sendable {
 
     /// Runs aligned faces (planar B, G, R floats in 0…1, n × 3 × S × S) through the encoder and
     /// one decoder: n × 4 × S × S (B, G, R, mask).
+    /// (The landmark GAN: the input is n landmark maps, LandmarkMap.channels × S × S each.)
     func run(_ input: [Float], count n: Int, decoder: Identity, pooled: Bool = true) throws -> [Float] {
         var out = [Float](repeating: 0, count: n * 4 * size * size)
         try shim(fsx_ae_run(handle, Int32(decoder.rawValue), input, Int32(n), &out, pooled ? 1 : 0), "running the network")
@@ -110,9 +127,72 @@ public final class FaceModel: @unchecked Sendable {
         guard face.width == size, face.height == size, face.format == .bgr8 else {
             throw FaceSwapError(.invalidArgument, "the model converts \(size)×\(size) BGR8 faces")
         }
+        try require(.autoencoder, for: "converting a face through a decoder")
         let input = Tensors.planar(face, shift: shifted ? info.shiftA : nil)
         let out = try run(input, count: 1, decoder: decoder)
         return (try Tensors.image(out, sample: 0, size: size), try Tensors.mask(out, sample: 0, size: size))
+    }
+}
+
+extension FaceModel {
+    /// The landmark GAN: where B's 68 points go for a face whose aligned points (network pixels)
+    /// are `aligned` — B's mean shape plus the face's expression, taken as its offsets from the
+    /// alignment template once the remaining pose (a similarity of the inner points) is removed.
+    public func drivenShape(_ aligned: [Point]) throws -> [Point] {
+        try require(.landmarkGAN, for: "retargeting landmarks")
+        guard aligned.count == 68 else { throw FaceSwapError(.invalidArgument, "retargeting needs 68 points") }
+        let template = try Aligner.template(size: size, padding: info.padding)
+        let inner = Array(17..<68)
+        let pose = try Affine.similarity(from: inner.map { aligned[$0] }, to: inner.map { template[$0] })
+        return (0..<68).map { i in
+            Point(info.meanShape[2 * i], info.meanShape[2 * i + 1]) + (pose.apply(aligned[i]) - template[i])
+        }
+    }
+
+    /// The landmark GAN: B's face drawn from the map of `shape` (68 points, network pixels):
+    /// the generator's face (BGR8) and mask (GRAY8), S × S.
+    public func generate(_ shape: [Point]) throws -> (face: Image, mask: Image) {
+        try require(.landmarkGAN, for: "generating from landmarks")
+        let out = try run(try LandmarkMap.render([shape], size: size), count: 1, decoder: .b)
+        return (try Tensors.image(out, sample: 0, size: size), try Tensors.mask(out, sample: 0, size: size))
+    }
+}
+
+/// The landmark GAN's input: 68 points drawn as anti-aliased lines, one channel per feature group
+/// (jaw, brows, nose, eyes, lips), by the shim (fsx_lgan_render).
+public enum LandmarkMap {
+    public static let channels = Int(FSX_LGAN_CHANNELS)
+
+    /// Renders each face's 68 points (network pixels) into out at offset (channels × size² floats per face).
+    static func render(_ faces: [[Point]], size: Int, into out: inout [Float], at offset: Int = 0) throws {
+        guard faces.allSatisfy({ $0.count == 68 }) else {
+            throw FaceSwapError(.invalidArgument, "a landmark map needs 68 points per face")
+        }
+        let flat = faces.flatMap { $0.flatMap { [$0.x, $0.y] } }
+        let n = faces.count, len = n * channels * size * size
+        guard offset >= 0, out.count >= offset + len else { throw FaceSwapError(.internal, "landmark map: buffer too small") }
+        try out.withUnsafeMutableBufferPointer { o in
+            try shim(fsx_lgan_render(flat, Int32(n), Int32(size), o.baseAddress! + offset), "landmark map")
+        }
+    }
+
+    static func render(_ faces: [[Point]], size: Int) throws -> [Float] {
+        var out = [Float](repeating: 0, count: faces.count * channels * size * size)
+        try render(faces, size: size, into: &out)
+        return out
+    }
+
+    /// Channel-wise maximum of one map as a BGR8 picture (each group its own colour), for previews.
+    static func picture(_ map: [Float], sample i: Int, size s: Int) throws -> Image {
+        let colours: [[Float]] = [[255, 255, 255], [0, 200, 255], [255, 120, 0], [0, 255, 0], [60, 60, 255]]
+        let img = try Image(width: s, height: s, format: .bgr8)
+        let plane = s * s, base = img.data.assumingMemoryBound(to: UInt8.self)
+        for y in 0..<s { for x in 0..<s { for c in 0..<3 {
+            var v: Float = 0
+            for k in 0..<channels { v = max(v, map[(i * channels + k) * plane + y * s + x] * colours[k][c]) }
+            base[y * img.stride + 3 * x + c] = UInt8(min(255, v))
+        } } }
+        return img
     }
 }
 

@@ -63,6 +63,20 @@ final class FaceSet {
 
     var count: Int { crops.count }
 
+    /// Crop i's 68 landmarks in working-crop pixels.
+    func workingLandmarks(_ i: Int) -> [Point] {
+        let k = Double(side) / Double(sidecars[i].size)
+        return sidecars[i].landmarks.map { $0 * k }
+    }
+
+    /// The mean of every crop's landmarks in network pixels (the landmark GAN's mean shape of B).
+    func meanShape(modelSize s: Int, modelPadding pm: Double) -> [Point] {
+        let base = baseTransform(modelSize: s, modelPadding: pm)
+        var sum = [Point](repeating: Point(0, 0), count: 68)
+        for i in 0..<count { for (j, p) in workingLandmarks(i).prefix(68).enumerated() { sum[j] = sum[j] + base.apply(p) } }
+        return sum.map { $0 * (1.0 / Double(max(1, count))) }
+    }
+
     /// Working-crop pixels -> network pixels (the template maps onto the template).
     func baseTransform(modelSize s: Int, modelPadding pm: Double) -> Affine {
         let k = (1 - 2 * pm) * Double(s) / ((1 - 2 * padding) * Double(side))

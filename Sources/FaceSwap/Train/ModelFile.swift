@@ -3,8 +3,21 @@ import CFaceShim
 import Glibc
 #endif
 
+/// Which learned method a model holds (the C ABI's `method`, EnumKind.modelKind's names).
+public enum ModelKind: Int32, Sendable, CaseIterable {
+    /// One shared encoder, a decoder per person (A, B): swaps A <-> B (`faceswap train`).
+    case autoencoder = 0
+    /// A U-Net generator that draws person B from a landmark map, trained with a patch
+    /// discriminator (`faceswap train-gan`): drives B by anyone's landmarks.
+    case landmarkGAN = 1
+
+    /// The model file header's `architecture` value.
+    public var architecture: String { self == .autoencoder ? "shared-encoder-autoencoder-1" : "landmark-gan-1" }
+}
+
 /// What a model file says about its network and its training (the text header of a .fsm file).
 public struct ModelInfo: Sendable, Equatable {
+    public var kind: ModelKind = .autoencoder
     /// Input and output side in pixels: 64 or 128.
     public var size: Int = 64
     public var bottleneck: Int = 512
@@ -20,6 +33,9 @@ public struct ModelInfo: Sendable, Equatable {
     public var seed: UInt64 = 1
     public var rng: [UInt64] = [0, 0, 0, 0]
     public var hyper = TrainHyper()
+    /// The landmark GAN: B's mean aligned 68-point shape in network pixels (x0, y0, x1, …; 136
+    /// values), onto which conversion retargets a target face's expression. Empty otherwise.
+    public var meanShape: [Double] = []
     /// Whether the file carries the discriminators and optimiser state (a checkpoint to resume).
     public var trainingState = false
     public init() {}
@@ -47,8 +63,9 @@ public struct TrainHyper: Sendable, Equatable {
 ///     12      4     header length H
 ///     16      H     header: UTF-8 text, one key=value per line (ModelInfo; unknown keys ignored)
 ///     16+H    8     weights length W
-///     24+H    W     weights: dlib's serialisation of encoder, decoder A, decoder B, then (training
-///                   state only) discriminators A, B and the Adam state of each network
+///     24+H    W     weights: dlib's serialisation of the networks (autoencoder: encoder, decoder A,
+///                   decoder B, then (training state only) discriminators A, B and the Adam state
+///                   of each network; landmark GAN: generator, then discriminator and Adam states)
 ///     24+H+W  4     CRC-32 (IEEE) of every byte before it
 ///
 /// A reader refuses another magic, a newer format version, a checksum mismatch, a missing key,
@@ -56,13 +73,12 @@ public struct TrainHyper: Sendable, Equatable {
 public enum ModelFile {
     public static let magic: [UInt8] = Array("FSMODEL".utf8) + [0]
     public static let formatVersion: UInt32 = 1
-    public static let architecture = "shared-encoder-autoencoder-1"
     static let maxBytes = 1 << 30
 
     public static func encode(_ info: ModelInfo, weights: UnsafeRawBufferPointer) -> [UInt8] {
         var text = ""
         func put(_ k: String, _ v: String) { text += "\(k)=\(v)\n" }
-        put("architecture", architecture)
+        put("architecture", info.kind.architecture)
         put("created_by", "libfaceswap \(Version.string)")
         put("size", "\(info.size)")
         put("bottleneck", "\(info.bottleneck)")
@@ -82,6 +98,7 @@ public enum ModelFile {
         put("loss_gan", "\(info.hyper.gan)")
         put("background_weight", "\(info.hyper.background)")
         put("training_state", info.trainingState ? "1" : "0")
+        if info.kind == .landmarkGAN { put("mean_shape", info.meanShape.map { "\($0)" }.joined(separator: ",")) }
         let header = Array(text.utf8)
         var out: [UInt8] = magic
         out.reserveCapacity(header.count + weights.count + 64)
@@ -135,14 +152,16 @@ public enum ModelFile {
             return v
         }
         let arch = try need("architecture")
-        guard arch == architecture else {
-            throw bad("architecture '\(arch)' is not one this build knows ('\(architecture)')")
+        guard let kind = ModelKind.allCases.first(where: { $0.architecture == arch }) else {
+            let known = ModelKind.allCases.map { "'\($0.architecture)'" }.joined(separator: ", ")
+            throw bad("architecture '\(arch)' is not one this build knows (\(known))")
         }
         var info = ModelInfo()
+        info.kind = kind
         info.size = try number("size", Int.self)
         guard info.size == 64 || info.size == 128 else { throw bad("size \(info.size) (this build runs 64 and 128)") }
         info.bottleneck = try number("bottleneck", Int.self)
-        guard info.bottleneck == 512 else { throw bad("bottleneck \(info.bottleneck) (this build runs 512)") }
+        guard info.bottleneck == 512 || kind != .autoencoder else { throw bad("bottleneck \(info.bottleneck) (this build runs 512)") }
         info.padding = try number("padding", Double.self)
         guard info.padding >= 0 && info.padding <= 0.45 else { throw bad("padding \(info.padding) is outside 0–0.45") }
         info.nameA = try need("name_a")
@@ -168,6 +187,13 @@ public enum ModelFile {
         info.hyper.gan = try number("loss_gan", Double.self)
         info.hyper.background = try number("background_weight", Double.self)
         info.trainingState = try need("training_state") == "1"
+        if kind == .landmarkGAN {
+            info.meanShape = try need("mean_shape").split(separator: ",").map {
+                guard let d = Double($0), d.isFinite else { throw bad("mean_shape is not 136 numbers") }
+                return d
+            }
+            guard info.meanShape.count == 136 else { throw bad("mean_shape is not 136 numbers") }
+        }
         return (info, (24 + h)..<end)
     }
 

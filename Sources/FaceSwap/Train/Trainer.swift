@@ -4,6 +4,8 @@ import Glibc
 import CFaceShim
 
 public struct TrainOptions: Sendable {
+    /// The learned method of a new model (a resumed model keeps its own, and must be of this kind).
+    public var kind: ModelKind = .autoencoder
     /// Network side: 64 or 128 (new models only; a resumed model keeps its own).
     public var size = 64
     /// The network crop's template padding (Aligner); conversion aligns target faces the same way.
@@ -45,13 +47,15 @@ public struct TrainStep: Sendable {
     public var lossB: [Float]
 }
 
-/// Trains the shared-encoder autoencoder on two folders of extracted faces. Checkpoints are the
-/// model file itself (with training state), written atomically; a resumed run continues bit for bit.
+/// Trains a learned model: the shared-encoder autoencoder on two folders of extracted faces, or
+/// the landmark GAN on B's folder alone. Checkpoints are the model file itself (with training
+/// state), written atomically; a resumed run continues bit for bit.
 public final class Trainer {
     public let modelPath: String
     public let options: TrainOptions
     public private(set) var model: FaceModel
-    let setA: FaceSet, setB: FaceSet
+    /// A's faces (nil for the landmark GAN, which learns B alone).
+    let setA: FaceSet?, setB: FaceSet
     var rng: Xoshiro
     public private(set) var history: [TrainStep] = []
     /// The swapped frame's identity distances at each preview (TrainingPictures.swift).
@@ -62,14 +66,16 @@ public final class Trainer {
     let secondsBefore: Double
 
     public var iteration: Int { model.info.iterations }
-    public var facesA: Int { setA.count }
+    public var facesA: Int { setA?.count ?? 0 }
+    var isGAN: Bool { model.info.kind == .landmarkGAN }
     public var facesB: Int { setB.count }
     public var csvPath: String { Trainer.stem(modelPath) + ".loss.csv" }
     public var plotPath: String { Trainer.stem(modelPath) + ".loss.png" }
 
-    static func stem(_ p: String) -> String { p.hasSuffix(".fsm") ? String(p.dropLast(4)) : p }
+    static func stem(_ p: String) -> String { p.hasSuffix(".fsm") || p.hasSuffix(".fsg") ? String(p.dropLast(4)) : p }
 
-    public init(facesA: String, facesB: String, modelPath: String, options: TrainOptions = TrainOptions()) throws {
+    /// facesA: nil (and ignored) for the landmark GAN.
+    public init(facesA: String?, facesB: String, modelPath: String, options: TrainOptions = TrainOptions()) throws {
         try requireSupportedCPU()
         try options.validate()
         guard !modelPath.isEmpty else { throw FaceSwapError(.invalidArgument, "no model path given") }
@@ -77,8 +83,10 @@ public final class Trainer {
         self.options = options
         if options.resume {
             model = try FaceModel.load(path: modelPath, training: true)
+            try model.require(options.kind, for: options.kind == .autoencoder ? "`faceswap train --resume`" : "`faceswap train-gan --resume`")
         } else {
             var info = ModelInfo()
+            info.kind = options.kind
             info.size = options.size
             info.padding = options.padding
             info.hyper = options.hyper
@@ -88,7 +96,12 @@ public final class Trainer {
             model = try FaceModel.fresh(info)
         }
         let info = model.info
-        setA = try FaceSet(folder: facesA, modelSize: info.size, modelPadding: info.padding)
+        if info.kind == .autoencoder {
+            guard let facesA else { throw FaceSwapError(.invalidArgument, "no folder of A's faces given") }
+            setA = try FaceSet(folder: facesA, modelSize: info.size, modelPadding: info.padding)
+        } else {
+            setA = nil
+        }
         setB = try FaceSet(folder: facesB, modelSize: info.size, modelPadding: info.padding)
         if options.resume {
             rng = Xoshiro(state: info.rng)
@@ -96,29 +109,43 @@ public final class Trainer {
             history = Trainer.readCSV(Trainer.stem(modelPath) + ".loss.csv").filter { $0.iteration <= done }
         } else {
             rng = Xoshiro(seed: info.seed)
-            // The classic pre-processing: A += mean(B) − mean(A), per channel, inside the faces.
-            let (ma, mb) = (setA.mean, setB.mean)
-            model.info.shiftA = (0..<3).map { mb[$0] - ma[$0] }
+            if let setA {
+                // The classic pre-processing: A += mean(B) − mean(A), per channel, inside the faces.
+                let (ma, mb) = (setA.mean, setB.mean)
+                model.info.shiftA = (0..<3).map { mb[$0] - ma[$0] }
+            } else {
+                model.info.meanShape = setB.meanShape(modelSize: info.size, modelPadding: info.padding).flatMap { [$0.x, $0.y] }
+            }
             model.info.rng = rng.words
         }
         secondsBefore = model.info.seconds
     }
 
-    /// One iteration: a batch of A through decoder A, then a batch of B through decoder B.
+    /// One iteration: a batch of A through decoder A, then a batch of B through decoder B (the
+    /// landmark GAN: one batch of B's landmark maps through the generator; A's losses are NaN).
     @discardableResult
     public func step() throws -> TrainStep {
         let info = model.info
         var hyper = fsx_ae_hyper(learning_rate: Float(info.hyper.learningRate), l1_weight: Float(info.hyper.l1),
                                  ssim_weight: Float(info.hyper.ssim), mask_weight: Float(info.hyper.mask),
                                  gan_weight: Float(info.hyper.gan), background_weight: Float(info.hyper.background))
-        var losses: [[Float]] = []
-        for (set, who) in [(setA, Identity.a), (setB, Identity.b)] {
-            let b = try Augmenter.batch(set, count: info.hyper.batch, size: info.size, padding: info.padding,
-                                        shift: who == .a ? info.shiftA : nil, augmentation: options.augmentation, rng: &rng)
+        func train(_ b: Batch, _ who: Identity) throws -> [Float] {
             var l = [Float](repeating: 0, count: Int(FSX_AE_LOSSES))
             try shim(fsx_ae_train_step(model.handle, Int32(who.rawValue), b.input, b.target, b.mask, Int32(b.count),
                                        &hyper, &l, nil), "training step")
-            losses.append(l)
+            return l
+        }
+        var losses: [[Float]] = []
+        if let setA {
+            for (set, who) in [(setA, Identity.a), (setB, Identity.b)] {
+                losses.append(try train(try Augmenter.batch(set, count: info.hyper.batch, size: info.size, padding: info.padding,
+                                                            shift: who == .a ? info.shiftA : nil,
+                                                            augmentation: options.augmentation, rng: &rng), who))
+            }
+        } else {
+            losses.append([Float](repeating: .nan, count: Int(FSX_AE_LOSSES)))
+            losses.append(try train(try Augmenter.landmarkBatch(setB, count: info.hyper.batch, size: info.size, padding: info.padding,
+                                                                augmentation: options.augmentation, rng: &rng), .b))
         }
         model.info.iterations += 1
         model.info.rng = rng.words
@@ -178,17 +205,33 @@ public final class Trainer {
             return out
         }
         let i = model.info
+        let b = Chart.Series(name: "\(i.nameB) (B)", points: smoothed { $0.lossB[0] }, colour: [20, 60, 220])
+        if isGAN {
+            return try Chart.lines([b], title: "landmark GAN loss (L1 + SSIM + mask + GAN), \(i.size)x\(i.size), batch \(i.hyper.batch)",
+                                   xLabel: "iteration")
+        }
         return try Chart.lines([
-            Chart.Series(name: "\(i.nameA) (A)", points: smoothed { $0.lossA[0] }, colour: [200, 80, 20]),
-            Chart.Series(name: "\(i.nameB) (B)", points: smoothed { $0.lossB[0] }, colour: [20, 60, 220]),
+            Chart.Series(name: "\(i.nameA) (A)", points: smoothed { $0.lossA[0] }, colour: [200, 80, 20]), b,
         ], title: "training loss (L1 + SSIM + mask), \(i.size)x\(i.size), batch \(i.hyper.batch)", xLabel: "iteration")
     }
 
-    /// The preview grid: rows A, A→A, A→B, B, B→B, B→A over six fixed faces of each set.
+    /// The preview grid: rows A, A→A, A→B, B, B→B, B→A over six fixed faces of each set (the
+    /// landmark GAN: B, B's landmark map, the generator's B from it).
     public func preview(columns: Int = 6) throws -> Image {
         let info = model.info, s = info.size, plane = 3 * s * s
         var rows: [[Image]] = []
-        for (set, who) in [(setA, Identity.a), (setB, Identity.b)] {
+        if setA == nil {
+            let n = min(columns, setB.count)
+            let base = setB.baseTransform(modelSize: s, modelPadding: info.padding)
+            let picks = (0..<n).map { $0 * setB.count / n }
+            let maps = try LandmarkMap.render(picks.map { setB.workingLandmarks($0).map { base.apply($0) } }, size: s)
+            let out = try model.run(maps, count: n, decoder: .b, pooled: false)
+            rows.append(try picks.map { try setB.crops[$0].warped(base, width: s, height: s) })
+            rows.append(try (0..<n).map { try LandmarkMap.picture(maps, sample: $0, size: s) })
+            rows.append(try (0..<n).map { try Tensors.image(out, sample: $0, size: s) })
+            return try grid(rows, labels: ["\(info.nameB)", "landmark map", "generated \(info.nameB)"], columns: columns)
+        }
+        for (set, who) in [(setA!, Identity.a), (setB, Identity.b)] {
             let n = min(columns, set.count)
             var input = [Float](repeating: 0, count: n * plane)
             var faces: [Image] = []
@@ -206,6 +249,12 @@ public final class Trainer {
         }
         let labels = ["\(info.nameA)", "\(info.nameA) > \(info.nameA)", "\(info.nameA) > \(info.nameB)",
                       "\(info.nameB)", "\(info.nameB) > \(info.nameB)", "\(info.nameB) > \(info.nameA)"]
+        return try grid(rows, labels: labels, columns: columns)
+    }
+
+    /// Rows of pictures with a label each, under the iteration number.
+    func grid(_ rows: [[Image]], labels: [String], columns: Int) throws -> Image {
+        let info = model.info, s = info.size
         let tile = max(128, s), gap = 4, labelWidth = 200
         let width = labelWidth + columns * (tile + gap), height = 30 + rows.count * (tile + gap)
         let canvas = try Image(width: width, height: height, format: .bgr8)
@@ -230,7 +279,7 @@ public final class Trainer {
         let n = String(iteration)
         let number = String(repeating: "0", count: max(0, 7 - n.count)) + n
         try img.save(path: folder + "/preview_" + number + ".png")
-        if let frame = try framePreview() {
+        if setA != nil, let frame = try framePreview() {
             try frame.save(path: folder + "/preview_frame.png")
             try frame.save(path: folder + "/preview_frame_" + number + ".png")
         }

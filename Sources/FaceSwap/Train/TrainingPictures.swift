@@ -61,6 +61,7 @@ extension Trainer {
 
     /// The first readable source among A's crops, from the middle of the set outward.
     func makeFramePreviewState() throws -> FramePreviewState? {
+        guard let setA else { return nil }
         let n = setA.count
         let order = (0..<n).sorted { abs($0 - n / 2) < abs($1 - n / 2) }
         for i in order.prefix(8) {

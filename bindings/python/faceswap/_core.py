@@ -2114,15 +2114,29 @@ class Model(_Handle):
         self._handle = out
         self.path = os.fspath(path)
 
+    def generate(self, points, channel_order: str = "bgr") -> np.ndarray:
+        """A landmark GAN model's face of B drawn from 68 points (a (68, 2) array, pixels of the
+        model's size x size aligned crop): ``fs_model_generate``. Raises FaceSwapError MODEL for
+        an autoencoder model."""
+        pts = np.ascontiguousarray(points, dtype=np.float32)
+        if pts.shape != (68, 2):
+            raise ValueError(f"points must be a (68, 2) array, not shape {pts.shape}")
+        out = ctypes.c_void_p()
+        _check(lib.fs_model_generate(self.handle, pts.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
+                                     ctypes.byref(out)))
+        with Image(out.value) as img:
+            return img.to_array(channel_order)
+
     @property
     def info(self) -> dict:
         """``size``, ``bottleneck``, ``iterations``, ``seconds``, ``encoder_parameters``,
         ``decoder_parameters``, ``shift_a`` (B, G, R), ``name_a``, ``name_b``,
         ``has_training_state``, ``backend`` (what runs the networks in this process: "cpu: BLAS
-        PATH (dlib V)" or, with a CUDA build, "cuda: N device(s), ...")."""
+        PATH (dlib V)" or, with a CUDA build, "cuda: N device(s), ..."), ``method``
+        ("autoencoder" or "landmark-gan")."""
         i = capi.fs_model_info()
         _check(lib.fs_model_get_info(self.handle, ctypes.byref(i)))
-        return {"size": i.size, "bottleneck": i.bottleneck, "iterations": i.iterations,
+        return {"method": _enum_name(EnumKind.MODEL_KIND, i.method), "size": i.size, "bottleneck": i.bottleneck, "iterations": i.iterations,
                 "seconds": i.seconds, "encoder_parameters": i.encoder_parameters,
                 "decoder_parameters": i.decoder_parameters, "shift_a": tuple(i.shift_a),
                 "name_a": i.name_a.decode("utf-8", "replace"),
@@ -2152,14 +2166,16 @@ class Trainer(_Handle):
     ``learning_rate``, ``l1``, ``ssim``, ``mask`` (loss weights), ``gan`` (adversarial loss
     weight, 0 = off), ``background`` (pixel-loss weight outside the face), ``seed``,
     ``augment``; ``preview_dir``/``preview_every`` write preview grids; ``name_a``,
-    ``name_b`` label the people. Each left at None takes the library's default
+    ``name_b`` label the people; ``method="landmark-gan"`` trains the landmark GAN instead (a
+    generator of B from B's landmark maps with a patch discriminator; ``faces_a`` is then None).
+    Each left at None takes the library's default
     (``fs_train_options_init``; ``faceswap.options("train")`` lists them with their ranges,
     ``l1`` as ``l1_weight`` and so on).
     """
 
     _free = staticmethod(lambda h: lib.fs_trainer_free(h))
 
-    def __init__(self, faces_a: PathLike, faces_b: PathLike, model_path: PathLike,
+    def __init__(self, faces_a: Optional[PathLike], faces_b: PathLike, model_path: PathLike,
                  size: Optional[int] = None, batch: Optional[int] = None,
                  learning_rate: Optional[float] = None, l1: Optional[float] = None,
                  ssim: Optional[float] = None, mask: Optional[float] = None,
@@ -2167,13 +2183,14 @@ class Trainer(_Handle):
                  seed: Optional[int] = None, augment: Optional[bool] = None,
                  checkpoint_every: Optional[int] = None, preview_every: Optional[int] = None,
                  preview_dir: Optional[PathLike] = None, name_a: Optional[str] = None,
-                 name_b: Optional[str] = None, resume: Optional[bool] = None):
+                 name_b: Optional[str] = None, resume: Optional[bool] = None,
+                 method: Optional[str] = None):
         super().__init__()
         o = _options(capi.fs_train_options)
         _set(o, OptionsKind.TRAIN, size=size, batch=batch, learning_rate=learning_rate,
              l1_weight=l1, ssim_weight=ssim, mask_weight=mask, gan_weight=gan,
              background_weight=background, augment=augment, checkpoint_every=checkpoint_every,
-             preview_every=preview_every, resume=resume)
+             preview_every=preview_every, resume=resume, method=method)
         if seed is not None:
             # uint64_t: ctypes would wrap a negative or too large int silently
             if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) \
@@ -2184,7 +2201,8 @@ class Trainer(_Handle):
         o.name_a = name_a.encode() if name_a is not None else None
         o.name_b = name_b.encode() if name_b is not None else None
         out = ctypes.c_void_p()
-        _check(lib.fs_trainer_create(_fspath(faces_a), _fspath(faces_b), _fspath(model_path),
+        _check(lib.fs_trainer_create(_fspath(faces_a) if faces_a is not None else None,
+                                     _fspath(faces_b), _fspath(model_path),
                                      ctypes.byref(o), ctypes.byref(out)))
         self._handle = out
         self.model_path = os.fspath(model_path)

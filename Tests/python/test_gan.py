@@ -1,0 +1,247 @@
+"""The landmark GAN (issue 19): a generator that draws person B from a rendering of 68 landmarks,
+trained with a patch discriminator; its model file; conversion through the swapper (CLI, C ABI
+via this binding). Short runs (batch 8, tens of iterations): the long run's figures are not here.
+
+Ground truth used here:
+- MANIFEST.tsv: vr_face3 (B) shows one face in all 125 frames (25 fps: its first 4 s are frames
+  0-99, the training set); fr_biden2.jpg one frontal face (another person: the target).
+- Training: the loss must fall; a run cancelled and resumed must give exactly the losses of an
+  uninterrupted run with the same seed (bit for bit).
+- The model file: CRC-32 (zlib) over the bytes; a flipped byte must be refused.
+- Conversion: pixels outside the returned mask are bit-identical to the target's; dlib's 68
+  points fitted afresh on the output lie near the target's own points (the generated face is
+  warped onto them).
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import subprocess
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import DATA, REPO
+from test_learned import video_and_stream_check
+
+VIDEOS = DATA / "videos"
+CLI = REPO / ".build" / "release" / "faceswap-cli"
+TARGET = DATA / "faces" / "fr_biden2.jpg"
+
+
+@pytest.fixture(scope="module")
+def faces_b(fs, tmp_path_factory):
+    """B's aligned faces from the first 4 s (frames 0-99) of vr_face3, 128 px crops."""
+    root = tmp_path_factory.mktemp("gan_faces")
+    fs.extract(str(VIDEOS / "vr_face3.mp4"), root, duplicate_distance=0, size=128)
+    for side in sorted(root.glob("*.json")):
+        if json.loads(side.read_text())["frame"] >= 100:
+            side.unlink()
+            side.with_suffix(".png").unlink()
+    assert len(list(root.glob("*.json"))) == 100
+    return root
+
+
+@pytest.fixture(scope="module")
+def trained(fs, faces_b, tmp_path_factory):
+    """40 iterations, batch 8, with the adversarial loss: the model file and its losses."""
+    out = tmp_path_factory.mktemp("gan_model")
+    tr = fs.Trainer(None, faces_b, out / "b.fsg", method="landmark-gan", batch=8, seed=3, gan=0.1,
+                    checkpoint_every=0, preview_every=20, preview_dir=out / "preview", name_b="AOC")
+    steps = tr.run(iterations=40)
+    tr.close()
+    return out / "b.fsg", steps, out
+
+
+# ---- training -------------------------------------------------------------------------------
+
+def test_training_loss_falls_and_writes_its_files(fs, trained):
+    path, steps, out = trained
+    assert [s["iteration"] for s in steps] == list(range(1, 41))
+    first = np.mean([s["loss_b"]["l1"] for s in steps[:5]])
+    last = np.mean([s["loss_b"]["l1"] for s in steps[-5:]])
+    print(f"L1 of B: first 5 iterations {first:.4f}, last 5 {last:.4f}")
+    assert last < 0.8 * first
+    for s in steps:
+        assert all(np.isnan(v) for v in s["loss_a"].values())          # the GAN trains B alone
+        assert 0 < s["loss_b"]["gan_d"] < 10 and 0 < s["loss_b"]["gan_g"] < 10
+    assert (out / "b.loss.csv").read_text().count("\n") == 41 and (out / "b.loss.png").stat().st_size > 0
+    assert (out / "preview" / "preview_0000040.png").exists()
+
+
+def test_resume_is_exact(fs, faces_b, tmp_path):
+    kw = dict(method="landmark-gan", batch=4, seed=11, gan=0.1, checkpoint_every=0, preview_every=0)
+    full = fs.Trainer(None, faces_b, tmp_path / "full.fsg", **kw).run(iterations=6)
+    tr = fs.Trainer(None, faces_b, tmp_path / "part.fsg", **kw)
+    with pytest.raises(fs.FaceSwapError) as e:
+        tr.run(iterations=6, progress=lambda s: s["iteration"] < 3)
+    assert e.value.status_name.startswith("FS_ERR_CANCELLED:")
+    tr.close()
+    resumed = fs.Trainer(None, faces_b, tmp_path / "part.fsg", method="landmark-gan", resume=True)
+    assert resumed.iteration == 3
+    rest = resumed.run(iterations=3)
+    resumed.close()
+    for x, y in zip(full[3:], rest):
+        assert x["iteration"] == y["iteration"] and x["loss_b"] == y["loss_b"]   # bit for bit
+
+    def weights(p: Path) -> bytes:   # the networks and optimiser state, without the header's clock
+        raw = p.read_bytes()
+        h = struct.unpack("<I", raw[12:16])[0]
+        return raw[24 + h:-4]
+    assert weights(tmp_path / "full.fsg") == weights(tmp_path / "part.fsg")
+
+
+# ---- the model file -------------------------------------------------------------------------
+
+def test_model_file_kind_and_damage(fs, trained, faces_b, tmp_path):
+    path, _, _ = trained
+    raw = bytearray(path.read_bytes())
+    assert raw[:8] == b"FSMODEL\0" and zlib.crc32(bytes(raw[:-4])) & 0xFFFFFFFF == struct.unpack("<I", raw[-4:])[0]
+    header = raw[16:16 + struct.unpack("<I", raw[12:16])[0]].decode()
+    assert "architecture=landmark-gan-1" in header
+    shape = [float(v) for v in header.split("mean_shape=")[1].split("\n")[0].split(",")]
+    assert len(shape) == 136 and all(0 < v < 64 for v in shape)
+    with fs.Model(path) as m:
+        info = m.info
+        assert info["method"] == "landmark-gan" and info["iterations"] == 40 and info["size"] == 64
+        assert info["encoder_parameters"] == 0 and info["decoder_parameters"] > 1_000_000
+        print(f"generator: {info['decoder_parameters']} parameters; file with training state {len(raw)} bytes")
+
+    flipped = bytearray(raw)
+    flipped[len(raw) // 2] ^= 0x40
+    bad = tmp_path / "bad.fsg"
+    bad.write_bytes(bytes(flipped))
+    with pytest.raises(fs.FaceSwapError) as e:
+        fs.Model(bad)
+    assert e.value.status_name.startswith("FS_ERR_MODEL:") and "checksum" in str(e.value)
+
+    # wrong kind both ways: an autoencoder resume on the GAN file, a GAN resume on an autoencoder
+    with pytest.raises(fs.FaceSwapError) as e:
+        fs.Trainer(faces_b, faces_b, path, resume=True)
+    assert e.value.status_name.startswith("FS_ERR_MODEL:") and "landmark generator" in str(e.value), str(e.value)
+    ae = tmp_path / "ae.fsm"
+    fs.Trainer(faces_b, faces_b, ae, batch=2, checkpoint_every=0, preview_every=0).run(iterations=1)
+    with pytest.raises(fs.FaceSwapError) as e:
+        fs.Trainer(None, faces_b, ae, method="landmark-gan", resume=True)
+    assert e.value.status_name.startswith("FS_ERR_MODEL:") and "autoencoder" in str(e.value), str(e.value)
+    with fs.Model(path) as m, pytest.raises(fs.FaceSwapError) as e:
+        fs.Swapper(model=m, reverse=True)
+    assert e.value.status_name.startswith("FS_ERR_INVALID_ARGUMENT:") and "person B only" in str(e.value)
+
+
+# ---- conversion -----------------------------------------------------------------------------
+
+def landmark_error(fs, landmarker, image, want: np.ndarray) -> float:
+    """Mean distance of dlib's 68 points fitted afresh on `image` from `want`, per inter-ocular
+    distance (eye centres of `want`)."""
+    with fs.Detector(upsample=1) as det:
+        faces = det.detect(image)
+    assert faces, "no face found on the output"
+    got = landmarker.fit(image, faces[0]).landmarks
+    iod = np.linalg.norm(want[36:42].mean(0) - want[42:48].mean(0))
+    return float(np.linalg.norm(got - want, axis=1).mean() / iod)
+
+
+def test_conversion_through_the_c_abi_and_the_cli(fs, trained, landmarker, tmp_path):
+    path, _, _ = trained
+    target = fs.load_image(TARGET)
+    with fs.Detector(upsample=1) as det:
+        want = landmarker.fit(target, det.detect(target)[0]).landmarks
+    with fs.Model(path) as model, fs.Swapper(model=model) as sw:
+        out, mask, n = sw.swap(None, target, return_mask=True)
+    assert n == 1 and out.shape == target.shape
+    assert np.array_equal(out[mask == 0], target[mask == 0])
+    inside = mask > 128
+    assert 0.02 < inside.mean() < 0.5 and np.abs(out[inside].astype(int) - target[inside]).mean() > 3
+    err = landmark_error(fs, landmarker, out, want)
+    print(f"C ABI: dlib's points on the output are {err:.3f} inter-ocular distances from the target's")
+    assert err < 0.15
+
+    cli_out = tmp_path / "cli.png"
+    subprocess.run([str(CLI), "swap", "--model", str(path), "--target", str(TARGET), "-o", str(cli_out)],
+                   check=True, capture_output=True)
+    assert np.array_equal(fs.load_image(cli_out), out)   # the CLI is the same swapper through the C ABI
+
+
+def test_video_and_stream_with_the_gan(fs, trained, tmp_path):
+    video_and_stream_check(fs, trained[0], tmp_path)
+
+
+def test_train_gan_cli(faces_b, tmp_path):
+    model = tmp_path / "cli.fsg"
+    r = subprocess.run([str(CLI), "train-gan", "--faces-b", str(faces_b), "--model", str(model),
+                        "--iterations", "2", "--batch", "2", "--quiet"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "100 faces of B" in r.stderr and model.exists() and (tmp_path / "cli.loss.csv").exists()
+    r = subprocess.run([str(CLI), "train-gan", "--faces-a", str(faces_b), "--faces-b", str(faces_b),
+                        "--model", str(model), "--iterations", "1"], capture_output=True, text=True)
+    assert r.returncode == 2 and "B alone" in r.stderr
+
+
+# ---- the generator follows the landmarks ----------------------------------------------------
+
+def mean_shape(path: Path) -> np.ndarray:
+    """B's mean aligned shape, (68, 2), from the model file's header."""
+    raw = path.read_bytes()
+    header = raw[16:16 + struct.unpack("<I", raw[12:16])[0]].decode()
+    return np.array([float(v) for v in header.split("mean_shape=")[1].split("\n")[0].split(",")]).reshape(68, 2)
+
+
+def lip_gap(p: np.ndarray) -> float:
+    """The inner lips' opening (points 61-67, 62-66, 63-65) per inter-ocular distance."""
+    iod = np.linalg.norm(p[36:42].mean(0) - p[42:48].mean(0))
+    return float(np.mean([np.linalg.norm(p[a] - p[b]) for a, b in ((61, 67), (62, 66), (63, 65))]) / iod)
+
+
+def mouth_maps(mean: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """B's mean shape with the inner lips closed, and with the lower lip and chin lowered by
+    0.35 inter-ocular distances (an open mouth)."""
+    closed = mean.copy()
+    for a, b in ((61, 67), (62, 66), (63, 65)):
+        closed[a] = closed[b] = (closed[a] + closed[b]) / 2
+    opened = closed.copy()
+    d = 0.35 * np.linalg.norm(mean[36:42].mean(0) - mean[42:48].mean(0))
+    opened[[55, 56, 57, 58, 59, 65, 66, 67], 1] += d
+    opened[[48, 54], 1] += d / 3
+    for i in range(4, 13):
+        opened[i, 1] += d * (1 - abs(i - 8) / 5)
+    return closed, opened
+
+
+def generated_gaps(fs, path: Path, landmarker) -> tuple[float, float]:
+    """dlib's lip gap fitted afresh on the generator's faces from the closed and open maps (the
+    64-px faces enlarged 4x for the predictor, fitted in the drawn points' box)."""
+    closed, opened = mouth_maps(mean_shape(path))
+    gaps = []
+    with fs.Model(path) as m:
+        for pts in (closed, opened):
+            big = np.ascontiguousarray(np.kron(m.generate(pts), np.ones((4, 4, 1), dtype=np.uint8)))
+            (x0, y0), (x1, y1) = pts.min(0) * 4, pts.max(0) * 4
+            fit = landmarker.fit(big, (float(x0), float(y0), float(x1 - x0), float(y1 - y0)))
+            gaps.append(lip_gap(np.asarray(fit.landmarks) / 4))
+    return gaps[0], gaps[1]
+
+
+@pytest.mark.xfail(strict=True, reason="after 40 iterations (batch 8) the generator does not follow the mouth yet: "
+                   "dlib's lip gap on its faces is 0.074 (closed map) vs 0.078 (open map, 0.35 drawn; wanted > +0.1)")
+def test_generator_opens_the_mouth_it_is_drawn(fs, trained, landmarker):
+    path, _, _ = trained
+    closed, opened = generated_gaps(fs, path, landmarker)
+    print(f"lip gap on the generated faces: closed map {closed:.3f}, open map {opened:.3f}")
+    assert opened > closed + 0.1
+
+
+def test_generate_refuses_bad_points(fs, trained):
+    path, _, _ = trained
+    with fs.Model(path) as m:
+        with pytest.raises(ValueError):
+            m.generate(np.zeros((5, 2)))
+        pts = mean_shape(path)
+        pts[7, 0] = np.nan
+        with pytest.raises(fs.FaceSwapError) as e:
+            m.generate(pts)
+        assert e.value.status_name.startswith("FS_ERR_INVALID_ARGUMENT:") and "points[7]" in str(e.value)
+        assert m.generate(mean_shape(path)).shape == (64, 64, 3)
