@@ -194,7 +194,7 @@ def test_head_motion_gain_amplifies_the_turn(fs, det, lm, frames, portrait, side
     FIGURES[f"reenact turn {portrait} {side}: half-width change head_motion 2 / head_motion 1"] = \
         f"{two['out_half']:+.3f} / {one['out_half']:+.3f} = {gain:.2f}"
     # The log-ratio grows less than the angle (the near half's width saturates), and the photo
-    # fr_obama1 already faces ~20° aside; measured 1.25–2.31 here (1.0–1.1 before the 3-D turn).
+    # fr_obama1 already faces ~20° aside; measured 1.25–2.31 here (0.92–1.11 before the 3-D turn).
     assert gain >= 1.2, f"half-width change at head_motion 2 is {gain:.2f} times head_motion 1's"
 
 
