@@ -19,13 +19,13 @@
   at the middle, along the photo's vertical.
 - The driver's head motion, expressed in the photo (toPhoto ∘ unpose⁻¹ ∘ toPhoto⁻¹), on top, by
   the share ``head_motion``.
-- Head turns (yaw, pitch) in 3-D, first taken out of the driver and then put on the photo: each
+- Head turns (yaw) in 3-D, first taken out of the driver and then put on the photo: each
   face's pose is the weak-perspective fit (least squares, scipy here) of the library's mean 3-D face
   (MeanFace's x, y and the depth table of Sources/FaceSwap/Reenact/HeadPose.swift, read from
   those sources: they are the model's data) to its rigid points; the driver's turn from its
-  neutral (R_current R_neutral^T, as Rz(roll) Ry(yaw) Rx(pitch), roll dropped) turns its points
+  neutral (R_current R_neutral^T, as Rz(roll) Ry(yaw) Rx(pitch), only the yaw kept) turns its points
   back before the steps above (each point lifted with the mean face's depth in its pose), and
-  turns the photo's points, the angles times ``head_motion``, before the head motion's similarity.
+  turns the photo's points, the yaw times ``head_motion``, before the head motion's similarity.
 """
 
 from __future__ import annotations
@@ -149,10 +149,9 @@ def fit_pose(p):
 
 
 def turn(r_from, r_to, gain=1.0) -> np.ndarray:
-    """The yaw and pitch (times gain) of r_to r_from^T, roll dropped."""
+    """The yaw (times gain) of r_to r_from^T, as a rotation."""
     r = r_to @ r_from.T
-    yaw, pitch = np.arcsin(np.clip(-r[2, 0], -1, 1)), np.arctan2(r[2, 1], r[2, 2])
-    return rotation(yaw * gain, pitch * gain, 0.0)
+    return rotation(np.arcsin(np.clip(-r[2, 0], -1, 1)) * gain, 0.0, 0.0)
 
 
 def turned(p, pose, t3) -> np.ndarray:

@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// A mean 3-D face for the 68 points: MeanFace's x, y (dlib's mean shape, frontal) with a depth
-/// per point, so a face's points can be turned (yaw, pitch) as a head turns, not sheared.
+/// per point, so a face's points can be turned (yaw) as a head turns, not sheared.
 ///
 /// Source of the depths: written down here by hand as typical adult values, in centimetres
 /// behind the nose tip (pronasale), from the proportions of the soft-tissue profile as the usual
@@ -157,12 +157,14 @@ struct HeadPose {
         return x
     }
 
-    /// The out-of-plane part (yaw, pitch) of the rotation from `from` to `to`, in the camera's
-    /// frame, with each angle times `gain`. The roll (in the image plane) is left out: the 2-D
-    /// head similarity carries it.
+    /// The yaw of the rotation from `from` to `to`, in the camera's frame, times `gain`, as a
+    /// rotation. The roll (in the image plane) is left out: the 2-D head similarity carries it.
+    /// So is the pitch, which stays with the 2-D steps as before: turned in 3-D as well, it moved
+    /// the vertical expression measures (test_reenact_expression.py, vr_face4 -> fr_rose_leslie1:
+    /// mouth amplitude 0.90 -> 0.89, eye r 0.84 -> 0.78; yaw only: 0.91, 0.82).
     static func turn(from: HeadPose, to: HeadPose, gain: Double = 1) -> Rotation3 {
         let a = to.rotation.after(from.rotation.transposed).angles
-        return Rotation3(yaw: a.yaw * gain, pitch: a.pitch * gain, roll: 0)
+        return Rotation3(yaw: a.yaw * gain, pitch: 0, roll: 0)
     }
 
     /// `points` (a face in this pose) turned by `turn` (camera frame) about the face's centre:

@@ -49,7 +49,7 @@ public final class Reenactor {
     public let sourceFace: Face
     public let tracker: FaceTracker
     private var neutral: [Point]? = nil
-    /// The neutral frame's head pose and the photo's (HeadPose.swift: yaw and pitch are turned in 3-D).
+    /// The neutral frame's head pose and the photo's (HeadPose.swift: the yaw is turned in 3-D).
     private var neutralPose: HeadPose? = nil
     private let sourcePose: HeadPose
     /// The inner-lip gap of the driver's most closed mouth so far, in the neutral frame's pose
@@ -202,7 +202,7 @@ public final class Reenactor {
     /// the blend of identity and a similarity is a similarity, so it cannot fold the mesh).
     func targetPoints(_ tracked: [Point]) throws -> [Point] {
         guard let neutral, let neutralPose else { return sourceFace.landmarks }
-        // The driver's turn (yaw, pitch) from its neutral, and its points turned back by it: the
+        // The driver's turn (yaw) from its neutral, and its points turned back by it: the
         // 2-D steps below then see roll, scale, shift and expression only, not a turn's shear.
         let pose = HeadPose.fit(tracked)
         let current = pose.turned(tracked, by: HeadPose.turn(from: neutralPose, to: pose).transposed)
