@@ -198,12 +198,14 @@ public final class Reenactor {
     /// their sizes; the upper lid moves, the lower keeps the carried motion. The inner lips never
     /// cross: a pair whose upper point would go below the lower meets at their middle. Then no
     /// fold (`unfolded`): the moves of points on a flipped triangle or crossed pair are shrunk.
-    /// The head motion: each point's displacement by it times `headMotion` (above 1, amplified;
+    /// The head motion: the driver's yaw from its neutral (HeadPose: taken out of the driver's
+    /// points first) turns the photo's points in 3-D, times `headMotion`, before the fold guard;
+    /// the rest, each point's displacement by it times `headMotion` (above 1, amplified;
     /// the blend of identity and a similarity is a similarity, so it cannot fold the mesh).
     func targetPoints(_ tracked: [Point]) throws -> [Point] {
         guard let neutral, let neutralPose else { return sourceFace.landmarks }
         // The driver's turn (yaw) from its neutral, and its points turned back by it: the
-        // 2-D steps below then see roll, scale, shift and expression only, not a turn's shear.
+        // 2-D steps below then see roll, pitch, scale, shift and expression, not a turn's shear.
         let pose = HeadPose.fit(tracked)
         let current = pose.turned(tracked, by: HeadPose.turn(from: neutralPose, to: pose).transposed)
         let idx = Reenactor.posePoints
@@ -255,11 +257,15 @@ public final class Reenactor {
                 points[l] = points[l] - dp * (g / 2)
             }
         }
+        if options.headMotion > 0 {
+            // The driver's turn, in 3-D about the photo's own pose: the near side widens. Before the
+            // fold guard: a wide turn (amplified by head_motion) whose far side would pass the nose
+            // is held back where it would fold the mesh.
+            points = sourcePose.turned(points, by: HeadPose.turn(from: neutralPose, to: pose, gain: options.headMotion))
+        }
         // No fold: above expression 1 (and on a noisy fit at 1) a mouth corner can pass a lip point.
         points = Reenactor.unfolded(points, photo: s0, triangles: triangles, down: dp)
         if options.headMotion > 0 {
-            // The driver's turn, in 3-D about the photo's own pose: the near side widens.
-            points = sourcePose.turned(points, by: HeadPose.turn(from: neutralPose, to: pose, gain: options.headMotion))
             // The driver's head motion, expressed in the photo: toPhoto ∘ unpose⁻¹ ∘ toPhoto⁻¹.
             let head = toPhoto.after(try unpose.inverted()).after(try toPhoto.inverted())
             points = points.map { p in
