@@ -1036,10 +1036,13 @@ FS_API fs_status fs_reenact_options_init(fs_reenact_options *options, size_t siz
 
 /* A reenactor animates one photo: the driver's landmark motion relative to its neutral frame
  * (the first frame with a face; fs_reenactor_reset picks a new one), with the head pose
- * normalised away, moves the photo's 68 points, scaled by `expression` (above 1 exaggerates;
+ * normalised away (the turn, yaw, by a mean 3-D face fitted to the driver's rigid points; roll,
+ * pitch, scale and shift by a similarity), moves the photo's 68 points, scaled by `expression` (above 1 exaggerates;
  * no triangle of the points' mesh flips (but those across the mouth or an eye, which opening
  * may turn over) and no lip or eyelid pair crosses: the moves of the points that would are shrunk); the driver's head motion is applied on top, each point's displacement
- * by it times head_motion; the photo is warped over a mesh pinned to fixed points around the head and
+ * by it times head_motion, the turn in 3-D (the photo's points lifted with the mean face's depth in
+ * the photo's own pose, turned by the driver's yaw times head_motion, projected: the near
+ * side widens, the far side narrows); the photo is warped over a mesh pinned to fixed points around the head and
  * on the border (the background stays still); an opening mouth is filled (mouth_fill 1) with a
  * cavity shaded darker toward the back and under the upper lip (the photo's lip colour darkened),
  * upper teeth below the upper lip (the photo's sclera desaturated, scaled by the light at its

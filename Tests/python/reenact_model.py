@@ -19,11 +19,22 @@
   at the middle, along the photo's vertical.
 - The driver's head motion, expressed in the photo (toPhoto ∘ unpose⁻¹ ∘ toPhoto⁻¹), on top, by
   the share ``head_motion``.
+- Head turns (yaw) in 3-D, first taken out of the driver and then put on the photo: each
+  face's pose is the weak-perspective fit (least squares, scipy here) of the library's mean 3-D face
+  (MeanFace's x, y and the depth table of Sources/FaceSwap/Reenact/HeadPose.swift, read from
+  those sources: they are the model's data) to its rigid points; the driver's turn from its
+  neutral (R_current R_neutral^T, as Rz(roll) Ry(yaw) Rx(pitch), only the yaw kept) turns its points
+  back before the steps above (each point lifted with the mean face's depth in its pose), and
+  turns the photo's points, the yaw times ``head_motion``, before the head motion's similarity.
 """
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
+from scipy.optimize import least_squares
 
 POSE = list(range(27, 36)) + [36, 39, 42, 45]
 INNER_LIPS = [(61, 67), (62, 66), (63, 65)]
@@ -96,6 +107,60 @@ def closed_mouth(p, dn, g) -> np.ndarray:
     return q
 
 
+_SOURCES = Path(__file__).resolve().parents[2] / "Sources" / "FaceSwap"
+
+
+def _mean_face_3d() -> np.ndarray:
+    """The library's mean 3-D face (68 x 3: x right, y down, z away), from its Swift sources."""
+    mean = (_SOURCES / "Align" / "MeanFace.swift").read_text()
+    xy = np.array(re.findall(r"Point\(([-\d.]+), ([-\d.]+)\)", mean), np.float64)
+    pose = (_SOURCES / "Reenact" / "HeadPose.swift").read_text()
+    table = pose[pose.index("depthCm: [Double] = [") + len("depthCm: [Double] = ["):]
+    table = table[:table.index("]")]
+    depth = np.array([float(v) for line in table.splitlines()
+                      for v in re.findall(r"\d+\.\d+", line.split("//")[0])])
+    assert xy.shape == (68, 2) and depth.shape == (68,)
+    z = depth * (xy[45, 0] - xy[36, 0]) / 9.0
+    return np.c_[xy - xy.mean(0), z - z.mean()]
+
+
+MEAN_3D = _mean_face_3d()
+RIGID = list(range(0, 5)) + list(range(12, 17)) + list(range(27, 36)) + [36, 39, 42, 45]
+
+
+def rotation(yaw, pitch, roll) -> np.ndarray:
+    cy, sy, cp, sp, cr, sr = np.cos(yaw), np.sin(yaw), np.cos(pitch), np.sin(pitch), np.cos(roll), np.sin(roll)
+    rz = np.array([[cr, -sr, 0], [sr, cr, 0], [0, 0, 1]])
+    ry = np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]])
+    rx = np.array([[1, 0, 0], [0, cp, -sp], [0, sp, cp]])
+    return rz @ ry @ rx
+
+
+def fit_pose(p):
+    """(R, scale, t): image point = scale (R X).xy + t, least squares over the rigid points."""
+    p = np.asarray(p, np.float64)
+    obs, model = p[RIGID], MEAN_3D[RIGID]
+    e, c = p[45] - p[36], obs.mean(0)
+    x0 = [0.0, 0.0, np.arctan2(e[1], e[0]),
+          np.log(np.linalg.norm(obs - c, axis=1).sum() / np.linalg.norm(model[:, :2], axis=1).sum()), c[0], c[1]]
+    x = least_squares(lambda x: (np.exp(x[3]) * (model @ rotation(*x[:3]).T)[:, :2] + x[4:6] - obs).ravel(), x0).x
+    lim = np.pi / 3
+    return rotation(np.clip(x[0], -lim, lim), np.clip(x[1], -lim, lim), x[2]), np.exp(x[3]), x[4:6]
+
+
+def turn(r_from, r_to, gain=1.0) -> np.ndarray:
+    """The yaw (times gain) of r_to r_from^T, as a rotation."""
+    r = r_to @ r_from.T
+    return rotation(np.arcsin(np.clip(-r[2, 0], -1, 1)) * gain, 0.0, 0.0)
+
+
+def turned(p, pose, t3) -> np.ndarray:
+    """p (a face in pose) lifted with the mean face's depth in that pose, rotated by t3, projected."""
+    r, s, t = pose
+    v = np.c_[(np.asarray(p, np.float64) - t) / s, (MEAN_3D @ r.T)[:, 2]] @ t3.T
+    return v[:, :2] * s + t
+
+
 class Model:
     """One driver followed frame by frame (the jaw and mouth's neutral is kept between frames)."""
 
@@ -111,6 +176,9 @@ class Model:
         current = np.asarray(current, np.float64)
         if self.neutral is None:
             self.neutral = current
+            self.neutral_pose, self.photo_pose = fit_pose(current), fit_pose(self.photo)
+        pose = fit_pose(current)
+        current = turned(current, pose, turn(self.neutral_pose[0], pose[0]).T)
         neutral, s0, e = self.neutral, self.photo, self.expression
         unpose = umeyama(current[POSE], neutral[POSE])
         to_photo = umeyama(neutral[POSE], s0[POSE])
@@ -139,6 +207,7 @@ class Model:
                 pts[up] = pts[up] + dp * (g / 2)
                 pts[lo] = pts[lo] - dp * (g / 2)
         if self.head_motion > 0:
+            pts = turned(pts, self.photo_pose, turn(self.neutral_pose[0], pose[0], self.head_motion))
             head = compose(compose(to_photo, invert(unpose)), invert(to_photo))
             pts = pts + (apply(head, pts) - pts) * self.head_motion
         return pts

@@ -49,6 +49,9 @@ public final class Reenactor {
     public let sourceFace: Face
     public let tracker: FaceTracker
     private var neutral: [Point]? = nil
+    /// The neutral frame's head pose and the photo's (HeadPose.swift: the yaw is turned in 3-D).
+    private var neutralPose: HeadPose? = nil
+    private let sourcePose: HeadPose
     /// The inner-lip gap of the driver's most closed mouth so far, in the neutral frame's pose
     /// (nil: no frame yet); the jaw and mouth's neutral is the neutral frame's closed to it.
     private var closedGap: Double? = nil
@@ -77,6 +80,7 @@ public final class Reenactor {
             throw FaceSwapError(.noFace, "no face found in the source photo")
         }
         sourceFace = try landmarker.fit(source, found)
+        sourcePose = HeadPose.fit(sourceFace.landmarks)
         self.options = options
         tracker = try FaceTracker(detector: detector, landmarker: landmarker, options: options.stream,
                                   shapeTuning: Reenactor.shapeTuning)
@@ -104,6 +108,7 @@ public final class Reenactor {
     /// Takes the next frame with a face as the driver's neutral expression and pose.
     public func reset() {
         neutral = nil
+        neutralPose = nil
         closedGap = nil
         closedIsEstimate = false
         tracker.reset()
@@ -124,7 +129,9 @@ public final class Reenactor {
         guard let d = face, d.landmarks.count == 68 else {
             return try source.copy()
         }
-        if neutral == nil { neutral = d.landmarks; closedGap = nil; closedIsEstimate = false }
+        if neutral == nil {
+            neutral = d.landmarks; neutralPose = HeadPose.fit(d.landmarks); closedGap = nil; closedIsEstimate = false
+        }
         let target = try targetPoints(d.landmarks)
         let out = try render(target)
         if let fill = MouthFill(rawValue: options.mouthFill), fill != .off {
@@ -191,10 +198,16 @@ public final class Reenactor {
     /// their sizes; the upper lid moves, the lower keeps the carried motion. The inner lips never
     /// cross: a pair whose upper point would go below the lower meets at their middle. Then no
     /// fold (`unfolded`): the moves of points on a flipped triangle or crossed pair are shrunk.
-    /// The head motion: each point's displacement by it times `headMotion` (above 1, amplified;
+    /// The head motion: the driver's yaw from its neutral (HeadPose: taken out of the driver's
+    /// points first) turns the photo's points in 3-D, times `headMotion`, before the fold guard;
+    /// the rest, each point's displacement by it times `headMotion` (above 1, amplified;
     /// the blend of identity and a similarity is a similarity, so it cannot fold the mesh).
-    func targetPoints(_ current: [Point]) throws -> [Point] {
-        guard let neutral else { return sourceFace.landmarks }
+    func targetPoints(_ tracked: [Point]) throws -> [Point] {
+        guard let neutral, let neutralPose else { return sourceFace.landmarks }
+        // The driver's turn (yaw) from its neutral, and its points turned back by it: the
+        // 2-D steps below then see roll, pitch, scale, shift and expression, not a turn's shear.
+        let pose = HeadPose.fit(tracked)
+        let current = pose.turned(tracked, by: HeadPose.turn(from: neutralPose, to: pose).transposed)
         let idx = Reenactor.posePoints
         let s0 = sourceFace.landmarks
         // Driver's current pose back to its neutral one: what remains is expression.
@@ -243,6 +256,12 @@ public final class Reenactor {
                 points[u] = points[u] + dp * (g / 2)
                 points[l] = points[l] - dp * (g / 2)
             }
+        }
+        if options.headMotion > 0 {
+            // The driver's turn, in 3-D about the photo's own pose: the near side widens. Before the
+            // fold guard: a wide turn (amplified by head_motion) whose far side would pass the nose
+            // is held back where it would fold the mesh.
+            points = sourcePose.turned(points, by: HeadPose.turn(from: neutralPose, to: pose, gain: options.headMotion))
         }
         // No fold: above expression 1 (and on a noisy fit at 1) a mouth corner can pass a lip point.
         points = Reenactor.unfolded(points, photo: s0, triangles: triangles, down: dp)
