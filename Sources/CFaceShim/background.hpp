@@ -1,4 +1,4 @@
-// Work started on a second thread when a handle is made, waited for where its result is first
+// Work started on a second thread when a handle is made (or deferred), waited for where its result is first
 // needed (the model caches' checks: landmarks.cpp, detect_hog.cpp). Creating a handle then costs
 // little, and the work overlaps whatever the caller does next (decoding its first image).
 #pragma once
@@ -12,10 +12,11 @@ namespace fsx {
 
 template <typename T> class Background {
   public:
-    // Runs work() on a new thread, or right here when no thread can be had.
-    template <typename F> explicit Background(F work) {
+    // Runs work() on a new thread (or right here when no thread can be had); with
+    // std::launch::deferred, on the first get() instead, in the caller's thread.
+    template <typename F> explicit Background(F work, std::launch policy = std::launch::async) {
         try {
-            future_ = std::async(std::launch::async, work);
+            future_ = std::async(policy, work);
         } catch (const std::system_error &) {
             std::promise<T> now;
             try {

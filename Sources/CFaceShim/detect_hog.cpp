@@ -109,11 +109,13 @@ Loaded load(const std::string &path) {
     return {std::make_unique<fsx::Pool<Hog>>(std::move(hog)), state};
 }
 
-// The handle: the detector is loaded on a second thread (a few ms from the cache), so that making
-// it overlaps the caller's next steps; the first detect (or the cache state) waits for it. The
-// cache folder is read from the environment when the handle is made.
+// The handle: the detector is loaded by the first detect (or cache state query), in its thread.
+// Not on a second thread: a load still running when the process exits (a program that stops
+// right after another handle failed) crashed in dlib's deserialisation while exit() tore its
+// statics down (exit 139 in the wheel's no-model check). The cache folder is read from the
+// environment when the handle is made.
 struct HogHandle {
-    explicit HogHandle(std::string path) : loaded([path] { return load(path); }) {}
+    explicit HogHandle(std::string path) : loaded([path] { return load(path); }, std::launch::deferred) {}
     fsx::Background<Loaded> loaded;
 };
 
