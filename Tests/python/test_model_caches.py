@@ -83,7 +83,7 @@ def test_a_damaged_detector_cache_used_first_by_a_detect_is_rebuilt_and_finds_th
     assert _detect_in_fresh_process(tmp_path) == truth  # first use: decoded, cache written
     [cache] = list((tmp_path / "faceswap").glob("*.hogcache"))
     good = cache.read_bytes()
-    assert _detect_in_fresh_process(tmp_path) == truth  # from the cache, on a second thread
+    assert _detect_in_fresh_process(tmp_path) == truth  # from the cache, by the first detect
     assert cache.read_bytes() == good
 
     damaged = bytearray(good)
