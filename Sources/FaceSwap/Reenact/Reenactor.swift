@@ -42,10 +42,12 @@ public enum MouthFill: Int, Sendable {
 /// fixed points beyond it and on the image border (the background stays still); the mouth, when
 /// it opens wider than the photo shows, is filled with a cavity and teeth in the photo's colours
 /// (or, by option, from the driver's, colour-matched).
+/// Made from a landmark-GAN model instead of a photo, the same points are those of B's mean shape
+/// on a plain canvas, and B is generated at them (`TrainedPerson`) instead of a warped photo.
 /// Not thread-safe (it tracks the driver).
 public final class Reenactor {
     public let options: ReenactOptions
-    public let source: Image          // BGR8, even width and height
+    public let source: Image          // BGR8, even width and height (a model's: B's neutral on its canvas)
     public let sourceFace: Face
     public let tracker: FaceTracker
     private var neutral: [Point]? = nil
