@@ -96,3 +96,17 @@ public func _fs_reenact_grid_video(_ list: UnsafePointer<OpaquePointer?>?, _ cou
         try reenactVideo(members, columns: Int(columns), driving, output, opts, progress, user, stats)
     }
 }
+
+@_cdecl("fs_reenactor_create_model")
+public func _fs_reenactor_create_model(_ det: OpaquePointer?, _ lm: OpaquePointer?, _ mh: OpaquePointer?, _ width: Int32,
+                                       _ height: Int32, _ opts: UnsafePointer<fs_reenact_options>?,
+                                       _ out: UnsafeMutablePointer<OpaquePointer?>?) -> fs_status {
+    call("fs_reenactor_create_model") {
+        let o = try output(out)
+        let c: fs_reenact_options = try readOptions(opts, "options")
+        let r = try Reenactor(detector: try Registry.shared.get(det, .detector, as: Detector.self),
+                              landmarker: try Registry.shared.get(lm, .landmarker, as: Landmarker.self),
+                              model: try model(mh), width: Int(width), height: Int(height), options: try reenactOptions(c))
+        o.pointee = Registry.shared.add(r, .reenactor)
+    }
+}

@@ -3,6 +3,7 @@ import CFaceSwapABI
 enum ReenactCommand {
     static let help = """
     usage: faceswap reenact --source PHOTO.jpg [--source PHOTO2.jpg ...] --driving DRIVER.mp4 -o OUT.mp4 [options]
+           faceswap reenact --model B.fsg --driving DRIVER.mp4 -o OUT.mp4 [--canvas WxH] [options]
 
     Makes the still photo follow the driving video's expressions and head motion while keeping
     its own identity (landmark-driven warping; the background stays still). The driver's first
@@ -10,8 +11,14 @@ enum ReenactCommand {
     Several --source photos (up to \(FS_REENACT_GRID_MAX)) are animated by the one driver, tracked once,
     and tiled in one video: ceil(sqrt(N)) columns (or --columns), each tile scaled to the smallest
     photo's height, 8 black pixels between tiles; with --side-by-side the driver is the first tile.
+    With --model (a landmark GAN of person B, `faceswap train-gan`) B is generated instead,
+    following the driver's expressions, with B's neutral head pose plus the driver's head motion:
+    on a plain grey canvas (--canvas), B's model crop centred and half the canvas's smaller side
+    wide at the neutral pose (the model holds no picture of B's surroundings).
 
       --source PATH            the photo to animate (one face); repeat it for a grid of photos
+      --model PATH             a landmark GAN model (.fsg) instead of --source: person B generated
+      --canvas WxH             with --model: the video's size (default 512x512; 16-4096 a side)
       --columns N              grid columns for several photos (default: ceil(sqrt(tiles));
                                N at or over the tiles: one row)
       --driving PATH           the driving video
@@ -22,7 +29,8 @@ enum ReenactCommand {
       --head-motion S          share of the driver's head motion applied; above 1 amplifies it
                                (\(Options.about(FS_OPTIONS_REENACT, "head_motion")))
       --mouth-fill M           an opening mouth's inside: 0 off, 1 a cavity and teeth in the
-                               photo's colours, 2 the driver's, colour-matched
+                               photo's colours, 2 the driver's, colour-matched (not with --model:
+                               the generator draws the mouth)
                                (\(Options.about(FS_OPTIONS_REENACT, "mouth_fill")))
       --no-mouth-fill          the same as --mouth-fill 0
       --detect-every N, --smooth-cutoff HZ, --smooth-beta B   tracking and smoothing (as `video`)
@@ -33,7 +41,7 @@ enum ReenactCommand {
     """
 
     static let valued: Set<String> = Args.detectorValued.union([
-        "--source", "--columns", "--driving", "-o", "--output", "--expression", "--head-motion", "--mouth-fill", "--detect-every", "--smooth-cutoff",
+        "--source", "--model", "--canvas", "--columns", "--driving", "-o", "--output", "--expression", "--head-motion", "--mouth-fill", "--detect-every", "--smooth-cutoff",
         "--smooth-beta", "--crf", "--preset", "--threads"])
     static let switches: Set<String> = ["--help", "--side-by-side", "--no-mouth-fill", "--quiet"]
 
@@ -50,12 +58,25 @@ enum ReenactCommand {
         return o
     }
 
+    /// --canvas WxH (the library checks the range).
+    static func canvas(_ text: String) throws -> (Int32, Int32) {
+        let parts = text.lowercased().split(separator: "x")
+        guard parts.count == 2, let w = Int32(parts[0]), let h = Int32(parts[1]) else {
+            throw UsageError(message: "--canvas '\(text)' is not WIDTHxHEIGHT (e.g. 512x512)")
+        }
+        return (w, h)
+    }
+
     static func run(_ argv: ArraySlice<String>) throws {
         let a = try Args(argv, valued: valued, switches: switches)
         if a.has("--help") { print(help); return }
         guard a.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(a.positional[0])' (see --help)") }
         let sources = a.strings("--source")
-        guard !sources.isEmpty else { throw UsageError(message: "--source is required (see --help)") }
+        let modelPath = a.string("--model")
+        if modelPath != nil && !sources.isEmpty { throw UsageError(message: "give --source or --model, not both") }
+        guard !sources.isEmpty || modelPath != nil else { throw UsageError(message: "--source PHOTO (or --model B.fsg) is required (see --help)") }
+        if modelPath == nil && a.string("--canvas") != nil { throw UsageError(message: "--canvas needs --model") }
+        let canvas = try self.canvas(a.string("--canvas") ?? "512x512")
         guard sources.count <= Int(FS_REENACT_GRID_MAX) else {
             throw UsageError(message: "\(sources.count) --source photos: at most \(FS_REENACT_GRID_MAX) (see --help)")
         }
@@ -65,14 +86,27 @@ enum ReenactCommand {
         var o = try options(a)
         var stream = try a.streamOptions()
         let (detector, landmarker) = try detectorAndLandmarker(a)
-        // One reenactor per photo; an error names the photo (its path and its place on the line).
-        let reenactors = try sources.enumerated().map { i, path in
-            try about(sources.count > 1 ? "--source #\(i + 1) '\(path)'" : "'\(path)'") {
-                let photo = try Images.load(path)
-                return try withUnsafePointer(to: &stream) { s in
-                    o.stream = s
-                    defer { o.stream = nil }
-                    return try Handle.make(fs_reenactor_free) { fs_reenactor_create(detector.pointer, landmarker.pointer, photo.pointer, &o, $0) }
+        /// A reenactor made by `create` from the options (with the stream options set).
+        func withOptions(_ create: (UnsafePointer<fs_reenact_options>, UnsafeMutablePointer<OpaquePointer?>) -> fs_status) throws -> Handle {
+            try withUnsafePointer(to: &stream) { s in
+                o.stream = s
+                defer { o.stream = nil }
+                return try Handle.make(fs_reenactor_free) { create(&o, $0) }
+            }
+        }
+        // One reenactor per photo, or one of the model; an error names the file (its path and,
+        // for several photos, its place on the line).
+        let reenactors: [Handle]
+        if let modelPath {
+            reenactors = [try about("'\(modelPath)'") {
+                let model = try Handle.make(fs_model_free) { fs_model_load(modelPath, $0) }
+                return try withOptions { fs_reenactor_create_model(detector.pointer, landmarker.pointer, model.pointer, canvas.0, canvas.1, $0, $1) }
+            }]
+        } else {
+            reenactors = try sources.enumerated().map { i, path in
+                try about(sources.count > 1 ? "--source #\(i + 1) '\(path)'" : "'\(path)'") {
+                    let photo = try Images.load(path)
+                    return try withOptions { fs_reenactor_create(detector.pointer, landmarker.pointer, photo.pointer, $0, $1) }
                 }
             }
         }

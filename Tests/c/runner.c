@@ -70,6 +70,7 @@
     X(group_stream)           /* test_video.c */                                                   \
     X(group_video)            /* test_video.c */                                                   \
     X(group_reenact)          /* test_reenact.c */                                                 \
+    X(group_gan)              /* test_gan.c */                                                     \
     X(group_bad_input_table)  /* test_bad_input_table.c */                                         \
     X(group_bounds_disk_full) /* test_bounds.c */
 

@@ -79,6 +79,7 @@ typedef struct bt_ctx {
     int progress_calls;
     /* learned conversion: extracted faces, a model (trained 0 iterations), a trainer */
     fs_model *model;
+    fs_model *gan_model;       /* an untrained landmark GAN of c->ex_b (fs_reenactor_create_model) */
     uintptr_t stale_model;     /* kept alive by pin_learned */
     fs_swapper *pin_learned;
     fs_trainer *trainer;
@@ -739,6 +740,13 @@ static bool bt_setup(bt_ctx *c, const fixture *fx) {
         fs_model_free(m2); /* with pin_learned made, its object lives on: a freed handle */
         fs_trainer_free(t0);
         if (c->ex_a[0]) EXPECT_OK(fs_trainer_create(c->ex_a, c->ex_b, c->train_path, &to, &c->trainer));
+        char gan_path[1024];
+        tmp_path(gan_path, sizeof gan_path, "bt_gan.fsg");
+        to.method = FS_MODEL_LANDMARK_GAN;
+        if (c->model && EXPECT_OK(fs_trainer_create(NULL, c->ex_b, gan_path, &to, &t0))) {
+            if (EXPECT_OK(fs_trainer_save(t0))) EXPECT_OK(fs_model_load(gan_path, &c->gan_model));
+            fs_trainer_free(t0);
+        }
         join_path(c->model_trunc, sizeof c->model_trunc, c->dir, "model_truncated.fsm");
         if (!c->model || !copy_prefix(c->model_path, c->model_trunc, 65536)) c->model_trunc[0] = '\0';
     }
@@ -891,6 +899,7 @@ static void bt_teardown(bt_ctx *c) {
     fs_trainer_free(c->trainer);
     fs_swapper_free(c->pin_learned);
     fs_model_free(c->model);
+    fs_model_free(c->gan_model);
     fs_stream_free(c->pin);
     fs_stream_free(c->st);
     fs_reenactor_free(c->re);

@@ -37,6 +37,11 @@ int main(int argc, char **argv) {
             failed |= fs_model_generate(model, points, &preview);
         }
         failed |= fs_swapper_create_learned(NULL, NULL, model, 0, &swap, &swapper);
+        {
+            fs_reenactor *reenactor = NULL;
+            failed |= fs_reenactor_create_model(NULL, NULL, model, 512, 512, NULL, &reenactor);
+            fs_reenactor_free(reenactor);
+        }
         fs_model_free(model);
         failed |= FS_TRAIN_OPTIONS_INIT(&to);
         failed |= fs_trainer_create("a", "b", "m.fsm", &to, &trainer);

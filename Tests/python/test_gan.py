@@ -245,3 +245,135 @@ def test_generate_refuses_bad_points(fs, trained):
             m.generate(pts)
         assert e.value.status_name.startswith("FS_ERR_INVALID_ARGUMENT:") and "points[7]" in str(e.value)
         assert m.generate(mean_shape(path)).shape == (64, 64, 3)
+
+
+# ---- driven reenactment of the trained person (issue 19 item 3) -----------------------------
+#
+# Ground truth: dlib's detector and 68 points fitted afresh on the output frames (independent of
+# the points the reenactor drew B from) and on the driver's own frames; ffprobe for the file.
+
+DRIVER = VIDEOS / "vr_face2.mp4"   # another person than B: 125 frames at 25 fps, AAC audio
+CANVAS = (384, 384)
+
+
+@pytest.fixture(scope="module")
+def reenacted(fs, trained, tmp_path_factory):
+    """B of the short model driven by vr_face2 through the binding (fs_reenactor_create_model +
+    fs_reenact_video): the output path, stats and progress calls."""
+    out = tmp_path_factory.mktemp("gan_reenact") / "b.mp4"
+    calls = []
+    with fs.Model(trained[0]) as m, fs.Reenactor(model=m, canvas=CANVAS) as r:
+        assert r.size == CANVAS
+        stats = r.video(DRIVER, out, progress=lambda d, t: calls.append(d) is None)
+    return out, stats, calls
+
+
+@pytest.fixture(scope="module")
+def reenact_measures(fs, reenacted, landmarker):
+    """Per frame: dlib's lip gap (per inter-ocular distance) on the driver's and on the output's
+    frames (None where dlib finds no face), and the output face's centre."""
+    from test_reenact import landmarks_in, read_video
+    with fs.Detector(upsample=1) as det:
+        drv = [landmarks_in(det, landmarker, f) for f in read_video(str(DRIVER))]
+        out = [landmarks_in(det, landmarker, f) for f in read_video(str(reenacted[0]))]
+    return drv, out
+
+
+def test_reenact_model_video_frames_audio_progress(fs, reenacted):
+    from test_reenact import probe
+    out, stats, calls = reenacted
+    streams = probe(out)["streams"]
+    video = [s for s in streams if s["codec_type"] == "video"][0]
+    driver = [s for s in probe(DRIVER)["streams"] if s["codec_type"] == "video"][0]
+    print(f"reenact --model: {stats}; {video['width']}x{video['height']}, {video['nb_read_frames']} frames")
+    assert int(video["nb_read_frames"]) == int(driver["nb_read_frames"]) == stats["frames"] == 125
+    assert (int(video["width"]), int(video["height"])) == CANVAS
+    assert [s["codec_type"] for s in streams].count("audio") == 1      # the driver's audio kept
+    assert stats["frames_with_faces"] == 125 and calls[-1] == 125 and calls == sorted(calls)
+
+
+def test_reenact_model_face_is_found(reenact_measures):
+    """The goal: dlib finds a face on at least 90 % of the output frames."""
+    _, out = reenact_measures
+    found = sum(p is not None for p in out) / len(out)
+    print(f"dlib finds a face on {found:.0%} of the output frames")
+    assert found >= 0.9
+
+
+@pytest.mark.xfail(strict=True, reason="after 40 iterations (batch 8) B's mouth does not follow the driver's: "
+                   "r = -0.09 over 125 frames (goal 0.85); the generator does not yet open the mouth it "
+                   "is drawn (test_generator_opens_the_mouth_it_is_drawn)")
+def test_reenact_model_mouth_follows_the_driver(reenact_measures):
+    """The goal (issue 19): the output's mouth opening follows the driver's, Pearson r >= 0.85
+    over the frames where dlib finds both faces (at least 20 of them)."""
+    drv, out = reenact_measures
+    pairs = [(lip_gap(d), lip_gap(o)) for d, o in zip(drv, out) if d is not None and o is not None]
+    assert len(pairs) >= 20, f"only {len(pairs)} frames with a face found in both"
+    a, b = np.array(pairs).T
+    r = float(np.corrcoef(a, b)[0, 1]) if a.std() > 0 and b.std() > 0 else 0.0
+    print(f"mouth opening, output vs driver: r = {r:.2f} over {len(pairs)} frames")
+    assert r >= 0.85
+
+
+def test_reenact_model_head_follows_the_driver(reenact_measures):
+    """B's head moves with the driver's: the eye midpoint dlib finds on the output frames against
+    the driver's, Pearson r >= 0.8 on each axis along which the driver moves (std over 2 px)."""
+    drv, out = reenact_measures
+    pairs = [(d[36:48].mean(0), o[36:48].mean(0)) for d, o in zip(drv, out) if d is not None and o is not None]
+    a, b = (np.array([p[k] for p in pairs]) for k in (0, 1))
+    moving = [ax for ax in (0, 1) if a[:, ax].std() > 2]
+    rs = {ax: float(np.corrcoef(a[:, ax], b[:, ax])[0, 1]) for ax in moving}
+    print(f"eye midpoint, output vs driver over {len(pairs)} frames: std of the driver's "
+          f"{a.std(0).round(1).tolist()} px, of the output's {b.std(0).round(1).tolist()} px; r per moving axis {rs}")
+    assert moving, "the driver does not move: the check needs another clip"
+    assert all(r >= 0.8 for r in rs.values())
+
+
+def test_reenact_model_cli(trained, reenacted, tmp_path):
+    path, _, _ = trained
+    out = tmp_path / "cli.mp4"
+    r = subprocess.run([str(CLI), "reenact", "--model", str(path), "--driving", str(DRIVER), "-o", str(out),
+                        "--canvas", f"{CANVAS[0]}x{CANVAS[1]}", "--quiet"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "125 frames (125 with the driver's face)" in r.stderr
+    from test_reenact import read_video
+    cli, lib = read_video(str(out)), read_video(str(reenacted[0]))
+    # The same reenactor through the C ABI with the same defaults: the same frames (decoded).
+    assert cli.shape == lib.shape and np.abs(cli.astype(int) - lib).mean() < 0.5
+    help_text = subprocess.run([str(CLI), "reenact", "--help"], capture_output=True, text=True).stdout
+    assert "--model PATH" in help_text and "--canvas WxH" in help_text
+
+
+def test_reenact_model_bad_inputs(fs, trained, faces_b, tmp_path):
+    path, _, _ = trained
+    def cli(*args):
+        return subprocess.run([str(CLI), "reenact", *map(str, args), "--driving", str(DRIVER), "-o",
+                               str(tmp_path / "x.mp4")], capture_output=True, text=True)
+    r = cli("--model", tmp_path / "missing.fsg")
+    assert r.returncode == 1 and "missing.fsg" in r.stderr and "cannot open" in r.stderr, r.stderr
+    r = cli("--model", path, "--source", TARGET)
+    assert r.returncode == 2 and "not both" in r.stderr
+    r = cli("--model", path, "--canvas", "8x8")
+    assert r.returncode == 1 and "canvas 8×8" in r.stderr, r.stderr
+    r = cli("--model", path, "--canvas", "big")
+    assert r.returncode == 2 and "WIDTHxHEIGHT" in r.stderr
+    # an autoencoder model has no generator
+    ae = tmp_path / "ae.fsm"
+    tr = fs.Trainer(faces_b, faces_b, ae, batch=2, checkpoint_every=0, preview_every=0)
+    tr.save()
+    tr.close()
+    r = cli("--model", ae)
+    assert r.returncode == 1 and "landmark generator model" in r.stderr, r.stderr
+    with fs.Model(ae) as m, pytest.raises(fs.FaceSwapError) as e:
+        fs.Reenactor(model=m)
+    assert e.value.status_name.startswith("FS_ERR_MODEL:") and "landmark generator model" in str(e.value)
+    with fs.Model(path) as m:
+        with pytest.raises(fs.FaceSwapError) as e:
+            fs.Reenactor(TARGET, model=m)
+        assert e.value.status_name.startswith("FS_ERR_INVALID_ARGUMENT:") and "not both" in str(e.value)
+        with pytest.raises(fs.FaceSwapError) as e:
+            fs.Reenactor(model=m, canvas=(5000, 64))
+        assert e.value.status_name.startswith("FS_ERR_INVALID_ARGUMENT:") and "canvas 5000×64" in str(e.value)
+    with pytest.raises(fs.FaceSwapError) as e:
+        fs.Model(tmp_path / "missing.fsg")
+    assert e.value.status_name.startswith("FS_ERR_MODEL:") and "missing.fsg" in str(e.value)

@@ -42,10 +42,12 @@ public enum MouthFill: Int, Sendable {
 /// fixed points beyond it and on the image border (the background stays still); the mouth, when
 /// it opens wider than the photo shows, is filled with a cavity and teeth in the photo's colours
 /// (or, by option, from the driver's, colour-matched).
+/// Made from a landmark-GAN model instead of a photo, the same points are those of B's mean shape
+/// on a plain canvas, and B is generated at them (`TrainedPerson`) instead of a warped photo.
 /// Not thread-safe (it tracks the driver).
 public final class Reenactor {
     public let options: ReenactOptions
-    public let source: Image          // BGR8, even width and height
+    public let source: Image          // BGR8, even width and height (a model's: B's neutral on its canvas)
     public let sourceFace: Face
     public let tracker: FaceTracker
     private var neutral: [Point]? = nil
@@ -68,18 +70,52 @@ public final class Reenactor {
     /// Points whose relation carries the head pose: nose and eye corners.
     static let posePoints = Array(27...35) + [36, 39, 42, 45]
 
-    public init(detector: Detector, landmarker: Landmarker, source photo: Image, options: ReenactOptions = ReenactOptions()) throws {
-        try options.validate()
-        guard landmarker.numPoints == 68 else { throw FaceSwapError(.unsupported, "reenactment needs the 68-point landmark model") }
+    /// The person of a landmark-GAN model drawn instead of a warped photo (nil: a photo).
+    private let person: TrainedPerson?
+
+    /// Animates `photo` (its largest face).
+    public convenience init(detector: Detector, landmarker: Landmarker, source photo: Image, options: ReenactOptions = ReenactOptions()) throws {
+        try Reenactor.check(options, landmarker)
         // H.264 4:2:0 wants even sizes: drop a last odd row/column.
         let w = photo.width & ~1, h = photo.height & ~1
         guard w >= 16 && h >= 16 else { throw FaceSwapError(.invalidArgument, "the source photo is too small (\(photo.width)×\(photo.height))") }
         let bgr = try photo.ensuring(.bgr8)
-        source = try bgr.region(IntRect(x: 0, y: 0, width: w, height: h)).converted(to: .bgr8)
+        let source = try bgr.region(IntRect(x: 0, y: 0, width: w, height: h)).converted(to: .bgr8)
         guard let found = try detector.detect(source).first else {
             throw FaceSwapError(.noFace, "no face found in the source photo")
         }
-        sourceFace = try landmarker.fit(source, found)
+        try self.init(detector: detector, landmarker: landmarker, source: source, face: try landmarker.fit(source, found),
+                      person: nil, options: options)
+    }
+
+    /// Draws the person of a landmark-GAN model (`faceswap train-gan`) on a plain width × height
+    /// canvas (`TrainedPerson`) instead of warping a photo: B's mean shape, centred, is the
+    /// "photo's" face; each frame's target points (the driver's expression and head motion, as for
+    /// a photo) are drawn by the generator. `mouthFill` is not read (the generator draws the mouth).
+    public convenience init(detector: Detector, landmarker: Landmarker, model: FaceModel, width: Int, height: Int,
+                            options: ReenactOptions = ReenactOptions()) throws {
+        try Reenactor.check(options, landmarker)
+        let person = try TrainedPerson(model: model, width: width, height: height)
+        let ps = person.neutral
+        let x0 = ps.map(\.x).min()!, y0 = ps.map(\.y).min()!
+        let box = Rect(x: x0, y: y0, width: ps.map(\.x).max()! - x0, height: ps.map(\.y).max()! - y0)
+        try self.init(detector: detector, landmarker: landmarker, source: try person.draw(ps),
+                      face: Face(box: box, rect: box, score: 0, landmarks: ps), person: person, options: options)
+    }
+
+    /// What both kinds of reenactor need of their options and landmarker.
+    private static func check(_ options: ReenactOptions, _ landmarker: Landmarker) throws {
+        try options.validate()
+        guard landmarker.numPoints == 68 else { throw FaceSwapError(.unsupported, "reenactment needs the 68-point landmark model") }
+    }
+
+    /// `source`: BGR8, even sizes; `face`: its face with 68 points.
+    private init(detector: Detector, landmarker: Landmarker, source: Image, face: Face, person: TrainedPerson?,
+                 options: ReenactOptions) throws {
+        let w = source.width, h = source.height
+        self.source = source
+        self.person = person
+        sourceFace = face
         sourcePose = HeadPose.fit(sourceFace.landmarks)
         self.options = options
         tracker = try FaceTracker(detector: detector, landmarker: landmarker, options: options.stream,
@@ -102,7 +138,7 @@ public final class Reenactor {
         fixed = pts
         let s0 = sourceFace.landmarks
         triangles = try Reenactor.foldTriangles(s0)
-        interior = options.mouthFill == MouthFill.synthesised.rawValue ? try MouthInterior(photo: source, face: s0) : nil
+        interior = options.mouthFill == MouthFill.synthesised.rawValue && person == nil ? try MouthInterior(photo: source, face: s0) : nil
     }
 
     /// Takes the next frame with a face as the driver's neutral expression and pose.
@@ -133,6 +169,7 @@ public final class Reenactor {
             neutral = d.landmarks; neutralPose = HeadPose.fit(d.landmarks); closedGap = nil; closedIsEstimate = false
         }
         let target = try targetPoints(d.landmarks)
+        if let person { return try person.draw(target) }
         let out = try render(target)
         if let fill = MouthFill(rawValue: options.mouthFill), fill != .off {
             try fillMouth(out, fill, target: target, driver: driver, driverPoints: d.landmarks)

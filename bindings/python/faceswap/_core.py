@@ -1898,21 +1898,31 @@ class Reenactor(_Handle):
     ``faceswap.options("reenact")`` lists them with their ranges); :attr:`options` shows the
     values in use.
 
+    A trained person instead of a photo: ``Reenactor(model=Model("b.fsg"), canvas=(512, 512))``
+    generates person B of a landmark GAN model (``faceswap train-gan``) following the driver's
+    expressions, with B's neutral head pose plus the driver's head motion, on a plain grey canvas
+    of ``canvas`` (width, height) pixels (``fs_reenactor_create_model``; B's model crop centred,
+    half the canvas's smaller side wide at the neutral pose). ``mouth_fill`` is not read then.
+
     Not thread-safe (it tracks the driver): one thread at a time.
 
     Raises :class:`FaceSwapError`: NO_FACE (no face in the photo), INVALID_ARGUMENT (an option
-    out of range), UNSUPPORTED (a 5-point landmarker).
+    out of range; both or neither of photo and model; a canvas side outside 16-4096), MODEL (an
+    autoencoder model), UNSUPPORTED (a 5-point landmarker).
     """
 
     _free = staticmethod(lambda h: lib.fs_reenactor_free(h))
 
-    def __init__(self, photo: Union[ImageLike, PathLike], detector: Optional[Detector] = None,
+    def __init__(self, photo: Union[ImageLike, PathLike, None] = None, detector: Optional[Detector] = None,
                  landmarker: Optional[Landmarker] = None, expression: Optional[float] = None,
                  head_motion: Optional[float] = None, mouth_fill: Union[int, bool, None] = None,
                  detect_interval: Optional[int] = None, min_cutoff: Optional[float] = None,
                  beta: Optional[float] = None, scene_cut: Optional[float] = None,
-                 channel_order: str = "bgr"):
+                 channel_order: str = "bgr", model: Optional["Model"] = None,
+                 canvas: Tuple[int, int] = (512, 512)):
         super().__init__()
+        if (photo is None) == (model is None):
+            raise FaceSwapError(Status.INVALID_ARGUMENT, "give a photo or a model (model=), not both or neither")
         if detector is None or landmarker is None:
             d, l = _defaults()
             detector = detector or d
@@ -1933,6 +1943,14 @@ class Reenactor(_Handle):
         self.options = {k: v for k, v in _in_use(opts, OptionsKind.REENACT).items()
                         if k != "side_by_side"}
         self.options.update(_in_use(self._stream_options, OptionsKind.STREAM))
+        if model is not None:
+            w, h = (int(v) for v in canvas)
+            out = ctypes.c_void_p()
+            _check(lib.fs_reenactor_create_model(detector.handle, landmarker.handle, model.handle, w, h,
+                                                 ctypes.byref(opts), ctypes.byref(out)))
+            self._handle = out
+            self.size = (w & ~1, h & ~1)
+            return
         img, owned = (Image.load(photo), True) if _is_path(photo) else \
             Image._of(photo, self.channel_order)
         try:
