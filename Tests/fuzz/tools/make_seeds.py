@@ -161,6 +161,11 @@ CLI = {
               "--batch", "8", "--lr", "1e-4", "--ssim", "1", "--l1", "0.5", "--mask-loss", "0.1", "--gan", "0", "--seed", "42",
               "--checkpoint", "100", "--preview", "p", "--preview-every", "50", "--name-a", "x", "--name-b", "y", "--no-warp"],
     "train_resume": ["train", "--faces-a=A", "--faces-b=B", "--model=m.fsm", "--minutes", "0.5", "--resume", "--size", "64"],
+    "train_gan": ["train-gan", "--faces-b", "B", "--model", "b.fsg", "--minutes", "1", "--size", "64", "--gan", "0.1",
+                  "--preview", "p", "--resume"],
+    "train_gan_with_a": ["train-gan", "--faces-a", "A", "--faces-b", "B", "--model", "b.fsg", "--iterations", "5"],
+    "reenact_model": ["reenact", "--model", "b.fsg", "--driving", "d.mp4", "-o", "o.mp4", "--canvas", "384x384",
+                      "--expression", "1.8"],
     "version": ["version"],
     "unknown": ["frobnicate", "--x"],
     "bad_switch_value": ["swap", "--keep-unmatched=yes"],
@@ -170,7 +175,7 @@ for name, argv in CLI.items():
     out("cli_args", name, b"\0".join(a.encode() for a in argv))
 os.makedirs(os.path.join(FUZZ, "dict"), exist_ok=True)
 words = sorted({a.split("=")[0] for argv in CLI.values() for a in argv if a.startswith("-")} |
-               {"swap", "detect", "eval", "video", "reenact", "extract", "train", "version", "help", "--help", "-h",
+               {"swap", "detect", "eval", "video", "reenact", "extract", "train", "train-gan", "version", "help", "--help", "-h",
                 "--", "=", "hog", "cnn", "haar", "mmod", "affine", "delaunay", "none", "mean", "reinhard", "hist", "alpha",
                 "poisson", "multiband", "poisson-exact", "all", ".jpg", ".jpeg", ".png", ".JPG", "nan", "inf", "1e309",
                 "-0", "0x1p3", "64", "128", "--model", "--reverse", "--input", "--driving", "--output"})
