@@ -3,6 +3,9 @@
 #include "cv_common.hpp"
 #include <opencv2/imgproc.hpp>
 #include <opencv2/photo.hpp>
+#ifdef __SSSE3__
+#include <tmmintrin.h>
+#endif
 
 namespace {
 
@@ -250,6 +253,55 @@ inline void composite_run(uchar *__restrict dp, const uchar *__restrict sp, cons
     }
 }
 
+// The multiband sums of a block's 3-channel pixels [x, xe), eight at a time while eight remain:
+// acc[c] += Σ in·(s − d) per channel, acc[3] += Σ in, acc[4] += Σ in·alpha with in = hard > 127
+// (integer sums: the same as the pixel loop). Returns the first pixel not summed.
+inline int block_sums_bgr(const uchar *sp, const uchar *dp, const uchar *ap, const uchar *hp, int x, int xe,
+                          int acc[5]) {
+#ifdef __SSSE3__
+    if (x + 8 > xe) return x;
+    struct Masks {  // pshufb: the 8 bytes of channel c from the first 16 (half 0) or the last 8 (half 1) of 24
+        alignas(16) int8_t m[3][2][16];
+        Masks() {
+            for (int c = 0; c < 3; ++c)
+                for (int k = 0; k < 16; ++k) {
+                    const int at = 3 * k + c;  // where pixel k's channel c is (k < 8)
+                    m[c][0][k] = (int8_t)(k < 8 && at < 16 ? at : -1);
+                    m[c][1][k] = (int8_t)(k < 8 && at >= 16 ? at - 16 : -1);
+                }
+        }
+        __m128i get(int c, int half) const { return _mm_load_si128((const __m128i *)m[c][half]); }
+    };
+    static const Masks M;
+    const __m128i zero = _mm_setzero_si128(), ones = _mm_set1_epi16(1);
+    __m128i sum[5] = {zero, zero, zero, zero, zero};
+    for (; x + 8 <= xe; x += 8) {
+        // in: 0xFFFF per pixel where hard > 127 (a byte of 128 or more is negative as signed).
+        const __m128i h8 = _mm_cmplt_epi8(_mm_loadl_epi64((const __m128i *)(hp + x)), zero);
+        const __m128i in = _mm_unpacklo_epi8(h8, h8);
+        const __m128i s0 = _mm_loadu_si128((const __m128i *)(sp + 3 * x)), s1 = _mm_loadl_epi64((const __m128i *)(sp + 3 * x + 16));
+        const __m128i d0 = _mm_loadu_si128((const __m128i *)(dp + 3 * x)), d1 = _mm_loadl_epi64((const __m128i *)(dp + 3 * x + 16));
+        for (int c = 0; c < 3; ++c) {
+            const __m128i lo = M.get(c, 0), hi = M.get(c, 1);
+            const __m128i sc = _mm_unpacklo_epi8(_mm_or_si128(_mm_shuffle_epi8(s0, lo), _mm_shuffle_epi8(s1, hi)), zero);
+            const __m128i dc = _mm_unpacklo_epi8(_mm_or_si128(_mm_shuffle_epi8(d0, lo), _mm_shuffle_epi8(d1, hi)), zero);
+            sum[c] = _mm_add_epi32(sum[c], _mm_madd_epi16(_mm_and_si128(_mm_sub_epi16(sc, dc), in), ones));
+        }
+        sum[3] = _mm_add_epi32(sum[3], _mm_madd_epi16(_mm_and_si128(in, ones), ones));
+        const __m128i a = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(ap + x)), zero);
+        sum[4] = _mm_add_epi32(sum[4], _mm_madd_epi16(_mm_and_si128(a, in), ones));
+    }
+    for (int c = 0; c < 5; ++c) {
+        alignas(16) int32_t v[4];
+        _mm_store_si128((__m128i *)v, sum[c]);
+        acc[c] += v[0] + v[1] + v[2] + v[3];
+    }
+#else
+    (void)sp; (void)dp; (void)ap; (void)hp; (void)xe; (void)acc;
+#endif
+    return x;
+}
+
 // Multiband in two bands, as multiband_into above, with the low band taken over the face only:
 // low(δ·h) / low(h), δ = S − D and h the hard mask, so the two backgrounds around the face do not
 // leak into it. The reduction is one pass over the face's rows into blocks of 2^(levels−2) px,
@@ -275,7 +327,9 @@ void multiband_rows(const fsx_view &s, fsx_view &d, const fsx_view &a, const fsx
         for (int cx = (x0 + dx) / B; cx * B - dx < x1; ++cx) {  // one block of B columns at a time, summed in registers
             int acc[CH + 2] = {0};
             const int xa = std::max(x0, cx * B - dx), xb = std::min(x1, cx * B + B - dx);
-            for (int x = xa; x < xb; ++x) {
+            int x = xa;
+            if constexpr (CH == 3) x = block_sums_bgr(sp, dp, ap, hp, xa, xb, acc);
+            for (; x < xb; ++x) {
                 const int in = hp[x] > 127;
                 for (int c = 0; c < CH; ++c) acc[c] += in * (sp[x * CH + c] - dp[x * CH + c]);
                 acc[CH] += in;

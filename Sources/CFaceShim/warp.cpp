@@ -65,6 +65,8 @@ inline void sample_run(const fsx_view &src, uchar *out, const double m[6], int x
     if (CH == 3 && sw >= 3 && sh >= 2) {
         // Eight pixels at a time by gathers, where all eight taps lie inside (and a 4-byte load at
         // the right-hand tap stays inside its row); any other group goes through the loop below.
+        // (Its weights round half up where these round half to even: a tail pixel done here
+        // rather than there may differ by a level.)
         const __m256 lane = _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7);
         const __m256 vax = _mm256_set1_ps(ax), vcx = _mm256_set1_ps(cx), vay = _mm256_set1_ps(ay), vcy = _mm256_set1_ps(cy);
         const __m256 lim_x = _mm256_set1_ps((float)(sw - 2)), lim_y = _mm256_set1_ps((float)(sh - 1)), zero = _mm256_setzero_ps();
@@ -72,8 +74,10 @@ inline void sample_run(const fsx_view &src, uchar *out, const double m[6], int x
         const __m256i k128 = _mm256_set1_epi32(128), byte = _mm256_set1_epi32(255), round = _mm256_set1_epi32(1 << 13);
         const __m128i pack = _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
         const int *ibase = (const int *)base;
-        for (; x + 8 <= xb; x += 8) {
-            const __m256 xs = _mm256_add_ps(_mm256_set1_ps((float)x), lane);
+        for (; x < xb; x += 8) {
+            // A run's last k < 8 pixels: the spare lanes repeat its last pixel; k are stored.
+            const int k = std::min(8, xb - x);
+            const __m256 xs = _mm256_min_ps(_mm256_add_ps(_mm256_set1_ps((float)x), lane), _mm256_set1_ps((float)(xb - 1)));
             const __m256 sx = _mm256_fmadd_ps(vax, xs, vcx), sy = _mm256_fmadd_ps(vay, xs, vcy);
             const __m256 ok = _mm256_and_ps(_mm256_and_ps(_mm256_cmp_ps(sx, zero, _CMP_GE_OQ), _mm256_cmp_ps(sy, zero, _CMP_GE_OQ)),
                                             _mm256_and_ps(_mm256_cmp_ps(sx, lim_x, _CMP_LT_OQ), _mm256_cmp_ps(sy, lim_y, _CMP_LT_OQ)));
@@ -103,6 +107,14 @@ inline void sample_run(const fsx_view &src, uchar *out, const double m[6], int x
             const __m128i lo = _mm_shuffle_epi8(_mm256_castsi256_si128(px), pack);
             const __m128i hi = _mm_shuffle_epi8(_mm256_extracti128_si256(px, 1), pack);
             uchar *o = out + x * 3;
+            if (k < 8) {
+                alignas(16) uchar tmp[32];
+                _mm_store_si128((__m128i *)tmp, lo);
+                _mm_storeu_si128((__m128i *)(tmp + 12), hi);
+                std::memcpy(o, tmp, 3 * k);
+                x = xb;
+                break;
+            }
             _mm_storel_epi64((__m128i *)o, lo);
             const int32_t lo2 = _mm_extract_epi32(lo, 2);
             std::memcpy(o + 8, &lo2, 4);
