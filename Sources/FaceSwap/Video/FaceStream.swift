@@ -160,8 +160,9 @@ final class Track {
 /// tracked, and its faces join the tracks `sweepFrames` frames later, always at that frame
 /// whatever the thread's speed (the push there waits for the scan if it is not done), so the
 /// tracks do not depend on timing or on `threads`. With `threads` 1 the scan runs at that frame
-/// on the caller's thread. A live stream's pushes then pay only the copy (about 1 ms at 720p), not
-/// a full-scale scan (40-100 ms at 720p-1080p) on top of their fit. A face present from frame F is
+/// on the caller's thread. A live stream's pushes then pay only the grey copy, not a full-scale
+/// scan on top of their fit (frame 0's push, such a scan plus a fit and a swap, takes 51 ms at
+/// 720p and 106-111 ms at 1080p in `faceswap-bench --only pipeline` on the project's 2-core machine). A face present from frame F is
 /// tracked by frame F + fullScanEvery × detectInterval + sweepFrames at the latest (123 frames at the
 /// defaults; the earlier sweep in four bands over four frames, one scan in every 24: 124).
 /// The scene-cut test samples a 32×18 thumbnail (6×6 pixels per cell) instead of resizing the frame.
@@ -188,9 +189,9 @@ public final class FaceTracker {
     public private(set) var trackingScanScale: Double? = nil
     /// While faces are tracked, every this many periodic scans a sweep for faces of any size starts.
     public static let fullScanEvery = 23
-    /// A sweep's faces join the tracks this many frames after the frame it scans (time for its
-    /// thread: a 720p scan takes about 45 ms, 1080p about 100 ms on this project's 2-core machine,
-    /// while a push takes 3-5 ms back to back or 33 ms live at 30 fps).
+    /// A sweep's faces join the tracks this many frames after the frame it scans: time for its
+    /// thread's scan (about 50 ms at 720p, 100 ms at 1080p, see above), which a live 30 fps
+    /// source gives (267 ms) and pushes back to back at 3-5 ms each do not quite.
     public static let sweepFrames = 8
 
     /// The shape filter's per-region tuning (the stream's unless a reenactor sets its own).
