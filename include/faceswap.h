@@ -96,6 +96,14 @@
  *    `threads`; fs_swap, fs_swap_inplace: the faces of one image on up to every core. Faces whose
  *    regions could touch are swapped one after another, so the result is the same as on one
  *    thread.
+ *  One thread outlives a call: a stream's (and a reenactor's) periodic sweep for new faces of any
+ *  size (every 23rd scan while faces are tracked, i.e. every 115 frames at detect_interval 5)
+ *  scans a grey copy of that frame on a thread of the stream's own, started by that push, while
+ *  the next pushes track; the push 8 frames later takes its faces, waiting for the scan if it is
+ *  not done (so the tracks are the same whatever the timing and `threads`). fs_stream_reset,
+ *  fs_stream_flush and fs_stream_free (the reenactor's reset and free) wait for it; a process
+ *  that exits with a stream not freed waits for it at exit. With `threads` 1 that scan runs on
+ *  the caller's thread, whole, in the push that takes its faces.
  *  These threads use the swapper, source, model, detector and landmarker the call was given, which
  *  the rules above allow (they are shared safely); a stream or reenactor is still used by one
  *  thread at a time, and the images given are touched only until the call returns. So the rules
@@ -864,7 +872,8 @@ typedef struct fs_stream_options {
                                     thumbnails that counts as a cut: tracks restart (default 28) */
     int32_t threads;             /* threads one fs_stream_push may use to swap the faces of a
                                     frame at the same time (0–1024; default 0: every core; 1: only
-                                    the caller's thread). See "Threads of a call" at the top. */
+                                    the caller's thread, the periodic sweep for new faces
+                                    included). See "Threads of a call" at the top. */
 } fs_stream_options;
 
 /* Fills *options with the stream defaults, writing exactly `size` bytes.

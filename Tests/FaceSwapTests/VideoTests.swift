@@ -77,9 +77,11 @@ final class VideoTests: XCTestCase {
 
     /// A small face that appears while a large one is tracked is found by the sweep for
     /// newcomers (the periodic scans look only for faces of at least 0.7× the tracked one): a
-    /// 280-px face tracked from frame 0, a 100-px face pasted from frame 30 on, low enough that
-    /// only a band starting below the frame's top holds it whole (band coordinates are checked). Ground truth: the detector alone, on the frame,
-    /// finds the small face where the new track is; the large track keeps its id throughout.
+    /// 280-px face tracked from frame 0, a 100-px face pasted from frame 30 on, in the frame's
+    /// lower quarter. Ground truth: the detector alone, on the frame, finds the small face where
+    /// the new track is; the large track keeps its id throughout. The sweep's scan runs on a
+    /// worker thread with threads 2 and on the caller's with threads 1: the same frame finds the
+    /// newcomer, in the same box (the join does not depend on the thread's speed).
     func testSmallNewcomerIsFoundByTheSweep() throws {
         try requireData()
         let w = 960, h = 540
@@ -101,26 +103,39 @@ final class VideoTests: XCTestCase {
         }
         let truth = try Shared.detector.detect(withBoth).map(\.rect).filter { $0.width < 150 }
         XCTAssertEqual(truth.count, 1, "the detector alone finds the small face")
-        let tracker = try FaceTracker(detector: Shared.detector, landmarker: Shared.landmarker)
-        let limit = 30 + (FaceTracker.fullScanEvery + 1) * tracker.options.detectInterval + FaceTracker.sweepBands + 1
-        var foundAt: Int? = nil, bigID: Double? = nil
-        for k in 0..<limit where foundAt == nil {
-            let faces = try tracker.track(k < 30 ? big : withBoth)
-            if k < 30 { XCTAssertEqual(faces.count, 1, "frame \(k)") }
-            let large = faces.filter { $0.rect.width >= 150 }
-            XCTAssertEqual(large.count, 1, "frame \(k)")
-            if bigID == nil { bigID = large.first?.score }
-            XCTAssertEqual(large.first?.score, bigID, "the large face keeps its track (frame \(k))")
-            if let t = truth.first, let f = faces.first(where: { $0.rect.width < 150 }) {
-                XCTAssertGreaterThan(f.rect.intersectionOverUnion(t), 0.5)
-                XCTAssertEqual(f.landmarks.count, 68)
-                foundAt = k
+        var found: [(frame: Int, rect: Rect)] = []
+        for threads in [2, 1] {
+            var options = StreamOptions()
+            options.threads = threads
+            let tracker = try FaceTracker(detector: Shared.detector, landmarker: Shared.landmarker, options: options)
+            // The bound FaceTracker documents: a face present from frame 30 is tracked by then.
+            let limit = 30 + FaceTracker.fullScanEvery * options.detectInterval + FaceTracker.sweepFrames + 1
+            var foundAt: Int? = nil, bigID: Double? = nil
+            for k in 0..<limit where foundAt == nil {
+                let faces = try tracker.track(k < 30 ? big : withBoth)
+                if k < 30 { XCTAssertEqual(faces.count, 1, "frame \(k)") }
+                let large = faces.filter { $0.rect.width >= 150 }
+                XCTAssertEqual(large.count, 1, "frame \(k)")
+                if bigID == nil { bigID = large.first?.score }
+                XCTAssertEqual(large.first?.score, bigID, "the large face keeps its track (frame \(k))")
+                if let t = truth.first, let f = faces.first(where: { $0.rect.width < 150 }) {
+                    XCTAssertGreaterThan(f.rect.intersectionOverUnion(t), 0.5)
+                    XCTAssertEqual(f.landmarks.count, 68)
+                    foundAt = k
+                    found.append((k, f.rect))
+                }
             }
+            print("threads \(threads): small newcomer (100 px beside a 280-px track) found at frame " +
+                  "\(foundAt.map(String.init) ?? "never") (appeared at 30, limit \(limit)); \(tracker.detections) scans, " +
+                  "\(tracker.sweepScans) sweeps")
+            XCTAssertNotNil(foundAt, "threads \(threads)")
+            XCTAssertGreaterThanOrEqual(tracker.sweepScans, 1)
         }
-        print("small newcomer (100 px beside a 280-px track) found at frame \(foundAt.map(String.init) ?? "never") " +
-              "(appeared at 30, limit \(limit)); \(tracker.detections) scans, \(tracker.sweepScans) sweep bands")
-        XCTAssertNotNil(foundAt)
-        XCTAssertGreaterThan(tracker.sweepScans, 1)
+        XCTAssertEqual(found.count, 2)
+        if found.count == 2 {
+            XCTAssertEqual(found[0].frame, found[1].frame, "the same frame with and without the worker thread")
+            XCTAssertEqual(found[0].rect, found[1].rect)
+        }
     }
 
     /// Video keeps the fast scan: a frame holding only a 32-px face gives no face to the tracker

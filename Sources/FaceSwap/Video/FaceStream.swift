@@ -15,7 +15,8 @@ public struct StreamOptions: Sendable {
     /// scene is taken to have cut: tracks and filters restart.
     public var sceneCut: Double = 28
     /// Threads a frame may use to swap its faces at the same time (0: every core, 1: only the
-    /// caller's thread).
+    /// caller's thread). Above 1 (or 0 on more than one core), the tracker's periodic sweep for
+    /// newcomers also runs on a second thread of the stream's own (FaceTracker, SweepScan).
     public var threads: Int = 0
     public init() {}
 
@@ -154,10 +155,16 @@ final class Track {
 /// Cost: the periodic scans while faces are tracked (detect interval above 1) look for faces of at least 0.7× the smallest
 /// tracked one (a scan at a smaller scale, on a ladder of √2 steps with hysteresis so the scale
 /// does not follow every small change of the box). Smaller newcomers are looked for by a sweep at
-/// the detector's own scale that starts every `fullScanEvery`-th scan and is spread over the next
-/// frames without a scan, one horizontal band of the frame per frame (`sweepBands` bands, each
-/// overlapping the next by the largest face the sweep looks for): no frame pays for a whole
-/// full-scale scan on top of its fit, so a live stream's worst frame stays near its typical one.
+/// the detector's own scale that starts every `fullScanEvery`-th scan: a grey copy of that frame
+/// is scanned whole on a worker thread of the tracker's own (SweepScan) while the next frames are
+/// tracked, and its faces join the tracks `sweepFrames` frames later, always at that frame
+/// whatever the thread's speed (the push there waits for the scan if it is not done), so the
+/// tracks do not depend on timing or on `threads`. With `threads` 1 the scan runs at that frame
+/// on the caller's thread. A live stream's pushes then pay only the grey copy, not a full-scale
+/// scan on top of their fit (frame 0's push, such a scan plus a fit and a swap, takes 51 ms at
+/// 720p and 106-111 ms at 1080p in `faceswap-bench --only pipeline` on the project's 2-core machine). A face present from frame F is
+/// tracked by frame F + fullScanEvery × detectInterval + sweepFrames at the latest (123 frames at the
+/// defaults; the earlier sweep in four bands over four frames, one scan in every 24: 124).
 /// The scene-cut test samples a 32×18 thumbnail (6×6 pixels per cell) instead of resizing the frame.
 public final class FaceTracker {
     public let detector: Detector
@@ -170,21 +177,22 @@ public final class FaceTracker {
     private var forceDetect = true
     private var scanRung: Int? = nil
     private var scansSinceFull = 0
-    /// The sweep for newcomers under way: the next band, and the smallest face the periodic scans
-    /// find (the sweep looks for faces below it).
-    private var sweep: (band: Int, below: Double)? = nil
+    /// The sweep for newcomers under way (nil: none). Dropping it waits for its thread.
+    private var sweep: SweepScan? = nil
     public private(set) var sceneCuts = 0
     public private(set) var detections = 0
     /// Sweeps for faces of any size (the detector's own scale) finished while faces were tracked.
     public private(set) var fullScans = 0
-    /// Bands of those sweeps scanned.
+    /// Sweeps started (each one whole-frame scan).
     public private(set) var sweepScans = 0
     /// The scale of the last periodic scan made while faces were tracked (nil: none yet).
     public private(set) var trackingScanScale: Double? = nil
     /// While faces are tracked, every this many periodic scans a sweep for faces of any size starts.
-    public static let fullScanEvery = 24
-    /// The bands of a sweep: each about a quarter of the frame plus the overlap.
-    public static let sweepBands = 4
+    public static let fullScanEvery = 23
+    /// A sweep's faces join the tracks this many frames after the frame it scans: time for its
+    /// thread's scan (about 50 ms at 720p, 100 ms at 1080p, see above), which a live 30 fps
+    /// source gives (267 ms) and pushes back to back at 3-5 ms each do not quite.
+    public static let sweepFrames = 8
 
     /// The shape filter's per-region tuning (the stream's unless a reenactor sets its own).
     let shapeTuning: ShapeTuning
@@ -241,35 +249,28 @@ public final class FaceTracker {
         let floor = pow(2, Double(scanRung!) / 2)
         trackingScanScale = detector.scanScale(minFaceSize: floor)
         scansSinceFull += 1
-        if scansSinceFull >= FaceTracker.fullScanEvery, sweep == nil {
-            scansSinceFull = 0
-            sweep = (0, floor)
-        }
         return floor
     }
 
-    /// One band of the sweep for newcomers smaller than the periodic scans look for: rows
-    /// [k·h/B, (k+1)·h/B + overlap) at the detector's own scale, the overlap being the largest face
-    /// looked for (with the detector's context), so a face inside the frame is whole in some band.
-    /// Faces found where a track already is are that track; the others start tracks.
-    private func sweepBand(_ frame: Image) throws {
-        guard let (band, below) = sweep else { return }
-        let bands = FaceTracker.sweepBands
-        let step = (frame.height + bands - 1) / bands
-        let overlap = Int((below * 1.25).rounded(.up))
-        let y0 = band * step, y1 = min(frame.height, (band + 1) * step + overlap)
-        sweep = band + 1 < bands && y1 < frame.height ? (band + 1, below) : nil
-        if sweep == nil { fullScans += 1 }
-        guard y1 - y0 >= 16 else { return }
-        sweepScans += 1
-        let rows = try Image(data: frame.data + y0 * frame.stride, width: frame.width, height: y1 - y0,
-                             stride: frame.stride, format: frame.format, copy: false)
-        for f in try detector.detect(rows, fastOnly: true) {
-            var r = f.rect
-            r.y += Double(y0)
-            if tracks.contains(where: { $0.rect.intersectionOverUnion(r) > 0 || $0.rect.contains(r.center) }) { continue }
-            tracks.append(Track(id: nextID, rect: r, iod: max(r.width * 0.4, 1), options: options, shapeTuning: shapeTuning))
-            nextID += 1
+    /// Starts the sweep for newcomers on `frame` when it is due (after a periodic scan), and joins
+    /// a sweep's faces at its frame: faces found where a track already is are that track; the
+    /// others start tracks.
+    private func sweepStep(_ frame: Image) throws {
+        if let s = sweep, frameIndex >= s.joinAt {
+            sweep = nil
+            fullScans += 1
+            for f in try s.faces() {
+                let r = f.rect
+                if tracks.contains(where: { $0.rect.intersectionOverUnion(r) > 0 || $0.rect.contains(r.center) }) { continue }
+                tracks.append(Track(id: nextID, rect: r, iod: max(r.width * 0.4, 1), options: options, shapeTuning: shapeTuning))
+                nextID += 1
+            }
+        }
+        if scansSinceFull >= FaceTracker.fullScanEvery, sweep == nil, !tracks.isEmpty {
+            scansSinceFull = 0
+            sweepScans += 1
+            sweep = try SweepScan(frame, detector: detector, joinAt: frameIndex + FaceTracker.sweepFrames,
+                                  onWorker: Threads.resolve(options.threads) > 1)
         }
     }
 
@@ -285,9 +286,8 @@ public final class FaceTracker {
         if detectNow {
             detections += 1
             try associate(try detector.detect(frame, minFaceSize: scanFloor(), fastOnly: true))
-        } else if sweep != nil {
-            try sweepBand(frame)
         }
+        try sweepStep(frame)
         // Predict each box from the last frame's fit (Track.predictedRect), except where a
         // detection placed it this frame.
         for tr in tracks where !tr.reseat && !tr.filteredPose.isEmpty { tr.rect = tr.predictedRect() }
@@ -376,6 +376,56 @@ public final class FaceTracker {
         var sum: Int32 = 0
         for i in thumb.indices { sum += abs(thumb[i] - prev[i]) }
         return Double(sum) / Double(thumb.count) > options.sceneCut
+    }
+}
+
+/// One sweep for newcomers: the detector's fast scan at its own scale of a grey copy of one
+/// frame, run on a worker thread (`onWorker`; or, when that is off or no thread can be had, by
+/// faces() on the caller's thread: the same scan of the same copy, so the same faces). The
+/// thread is joined by faces() or when the sweep is dropped (the tracker's reset or end): it never
+/// outlives its tracker. A process that exits with a stream not freed waits for a running scan
+/// (an atexit handler, at most one scan's time) so that no scan runs while exit() tears down the
+/// libraries' statics (the crash a background HOG load caused, Sources/CFaceShim/detect_hog.cpp).
+final class SweepScan {
+    /// The frame index (FaceTracker.frameCount) at which the tracker takes the faces.
+    let joinAt: Int
+    private final class Outcome: @unchecked Sendable { var value: Result<[Face], Error>? = nil }
+    private let outcome = Outcome()
+    private let scan: () -> Result<[Face], Error>
+    private var worker: Worker? = nil
+
+    init(_ frame: Image, detector: Detector, joinAt: Int, onWorker: Bool) throws {
+        // Copied: the caller swaps the frame in place, and the thread reads it later.
+        let grey = try frame.grayResized(width: frame.width, height: frame.height)
+        self.joinAt = joinAt
+        scan = { Result { try detector.detect(grey, fastOnly: true) } }
+        if onWorker {
+            let out = outcome, scan = scan
+            SweepScan.running.begin()
+            worker = try? Worker {
+                out.value = scan()
+                SweepScan.running.end()
+            }
+            if worker == nil { SweepScan.running.end() }
+        }
+    }
+
+    /// The sweep threads running; exit() waits for none to be left.
+    private static let running = Running()
+    private final class Running: @unchecked Sendable {
+        private let monitor = Monitor()
+        private var count = 0
+        init() { atexit { SweepScan.running.waitForNone() } }
+        func begin() { monitor.locked { count += 1 } }
+        func end() { monitor.locked { count -= 1; monitor.broadcast() } }
+        func waitForNone() { monitor.locked { while count > 0 { monitor.wait() } } }
+    }
+
+    /// The faces found, waiting for the thread if it is still scanning.
+    func faces() throws -> [Face] {
+        worker?.join()  // pthread_join: the thread's write of value is visible after it
+        if outcome.value == nil { outcome.value = scan() }
+        return try outcome.value!.get()
     }
 }
 
