@@ -106,11 +106,25 @@ void read_into_page_cache(const std::string &path, const Mapping &mapped) {
     if (fd < 0) return;
     struct stat st;
     const size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    std::vector<unsigned char> resident((limit + page - 1) / page);
+    const size_t pages = (limit + page - 1) / page;
+    uint8_t *base = const_cast<uint8_t *>(mapped.data());
     // mincore reports the page cache for a file the caller owns (or may write); for another's file
     // it reports only pages this process mapped, which would read the whole file every time.
-    if (fstat(fd, &st) != 0 || (size_t)st.st_size != mapped.size() || (st.st_uid != geteuid() && geteuid() != 0) ||
-        mincore(const_cast<uint8_t *>(mapped.data()), limit, resident.data()) != 0) {
+    if (fstat(fd, &st) != 0 || (size_t)st.st_size != mapped.size() || (st.st_uid != geteuid() && geteuid() != 0)) {
+        close(fd);
+        return;
+    }
+    // The usual case, a cache in the page cache, decided by 64 pages spread over the file: mincore
+    // over all of a 66 MB file's pages costs 0.8-1.6 ms, on the thread creating the handle. A file
+    // partly evicted with all 64 still there is left to the mapping's faults (as before this).
+    bool all_there = true;
+    for (size_t k = 0; k < 64 && all_there; ++k) {
+        unsigned char one = 0;
+        const size_t at = pages * k / 64;
+        all_there = mincore(base + at * page, page, &one) == 0 && (one & 1);
+    }
+    std::vector<unsigned char> resident(pages);
+    if (all_there || mincore(base, limit, resident.data()) != 0) {
         close(fd);
         return;
     }
