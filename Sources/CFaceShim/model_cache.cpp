@@ -1,5 +1,6 @@
 // The shim's model caches: folder, atomic writes, read-only mappings, checksum (model_cache.hpp).
 #include "model_cache.hpp"
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -96,6 +97,59 @@ Mapping Mapping::open(const std::string &path, bool populate) {
     }
     close(fd);
     return m;
+}
+
+void read_into_page_cache(const std::string &path, const Mapping &mapped) {
+    if (mapped.empty()) return;
+    const size_t limit = mapped.size();
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    struct stat st;
+    const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    const size_t pages = (limit + page - 1) / page;
+    uint8_t *base = const_cast<uint8_t *>(mapped.data());
+    // mincore reports the page cache for a file the caller owns (or may write); for another's file
+    // it reports only pages this process mapped, which would read the whole file every time.
+    if (fstat(fd, &st) != 0 || (size_t)st.st_size != mapped.size() || (st.st_uid != geteuid() && geteuid() != 0)) {
+        close(fd);
+        return;
+    }
+    // The usual case, a cache in the page cache, decided by 64 pages spread over the file: mincore
+    // over all of a 66 MB file's pages costs 0.8-1.6 ms, on the thread creating the handle. A file
+    // partly evicted with all 64 still there is left to the mapping's faults (as before this).
+    bool all_there = true;
+    for (size_t k = 0; k < 64 && all_there; ++k) {
+        unsigned char one = 0;
+        const size_t at = pages * k / 64;
+        all_there = mincore(base + at * page, page, &one) == 0 && (one & 1);
+    }
+    std::vector<unsigned char> resident(pages);
+    if (all_there || mincore(base, limit, resident.data()) != 0) {
+        close(fd);
+        return;
+    }
+    // Reads of 128 KiB let the kernel's readahead grow its window and folios (in 1 MiB reads the
+    // 66 MB cache then mapped and unmapped in 7.1 and 0.4 ms CPU; in 128 KiB reads, 6.2 and 0.2).
+    std::vector<char> buf(128 << 10);
+    for (size_t i = 0; i < resident.size();) {  // each run of missing pages
+        if (resident[i] & 1) {
+            ++i;
+            continue;
+        }
+        size_t end = i;
+        while (end < resident.size() && !(resident[end] & 1)) ++end;
+        off_t off = (off_t)(i * page);
+        const off_t stop = (off_t)std::min(end * page, limit);
+        while (off < stop) {
+            ssize_t n = pread(fd, buf.data(), std::min(buf.size(), (size_t)(stop - off)), off);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;
+            off += n;
+        }
+        if (off < stop) break;  // a read failed: leave the rest to the mapping's faults
+        i = end;
+    }
+    close(fd);
 }
 
 Mapping &Mapping::operator=(Mapping &&o) noexcept {

@@ -91,3 +91,55 @@ def test_a_damaged_detector_cache_used_first_by_a_detect_is_rebuilt_and_finds_th
     cache.write_bytes(bytes(damaged))
     assert _detect_in_fresh_process(tmp_path) == truth
     assert cache.read_bytes() == good, "the damaged cache was not rewritten"
+
+
+def _resident_fraction(path) -> float:
+    """The fraction of the file's pages in the page cache (mincore over a read-only mapping; the
+    file is this user's, so mincore reports the page cache, not only this process's mappings)."""
+    import ctypes
+    import mmap
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mmap.restype = ctypes.c_void_p
+    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+    libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p]
+    libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+    size = os.path.getsize(path)
+    pages = (size + mmap.PAGESIZE - 1) // mmap.PAGESIZE
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        addr = libc.mmap(None, size, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0)
+        assert addr not in (None, ctypes.c_void_p(-1).value), os.strerror(ctypes.get_errno())
+        vec = ctypes.create_string_buffer(pages)
+        try:
+            assert libc.mincore(addr, size, vec) == 0, os.strerror(ctypes.get_errno())
+        finally:
+            libc.munmap(addr, size)
+    finally:
+        os.close(fd)
+    return sum(b & 1 for b in vec.raw) / pages
+
+
+def test_a_cache_evicted_from_the_page_cache_is_read_back_and_fits_exactly(fs, tmp_path):
+    """A cache no longer in the page cache (evicted here with POSIX_FADV_DONTNEED, as memory
+    pressure or a reboot does) is read back by the landmarker's checking thread (through read():
+    model_cache.hpp, read_into_page_cache) before it is checksummed: the fit is still exactly the
+    model's, the cache is not rewritten, and afterwards the whole file is in the page cache."""
+    model = require_model(fs, "shape_predictor_5_face_landmarks.dat")
+    truth = _fit_in_fresh_process(model, tmp_path / "none", FACESWAP_NO_MODEL_CACHE="1")
+    assert _fit_in_fresh_process(model, tmp_path) == truth  # cache written
+    [cache] = list((tmp_path / "faceswap").glob("*.spflat"))
+    good = cache.read_bytes()
+
+    fd = os.open(cache, os.O_RDONLY)
+    try:
+        os.fsync(fd)  # dirty pages (the cache was just written) are not dropped
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+    evicted = _resident_fraction(cache)
+    assert evicted < 0.5, f"the cache was not evicted ({evicted:.0%} of its pages still cached): the test would not take the read-back path"
+
+    assert _fit_in_fresh_process(model, tmp_path) == truth
+    assert _resident_fraction(cache) == 1.0
+    assert cache.read_bytes() == good, "a valid cache was rewritten"
