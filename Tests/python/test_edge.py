@@ -88,23 +88,27 @@ HELD_OUT = [  # (id, source, target, detector upsample)
 FACE_COUNT = {"obama→kit_with_rose": 2, "adele→classroom": 4, "biden→bald_guys": 24, "rose→two_people": 2}
 
 # Faces that miss the goal with the match on (edge_color 1), measured: (pair, face, worst, mean with
-# the match; worst, mean without). Strict: a face that starts meeting the goal is reported. The
-# causes of what is left were not examined face by face (an earlier attempt found hair over the
-# temple and frontal sources on turned targets among them; a stronger, sharper field lowers these
-# figures further but moves the identity more: see IDENTITY_XFAIL).
+# the match; worst, mean without). Strict: a face that starts meeting the goal is reported. Looked
+# at face by face (target | result crops with the worst sector drawn): most of the bald_guys misses
+# are side light (one half of the target's face in shadow, the source evenly lit), now carried to
+# the seam for smooth skin; what is left is mostly beards and stubble on the jaw, hair at the
+# temple, a hand at the chin (biden→bald_guys 17) and turned targets (elon→threequarter) -
+# occluders and geometry, not colour. A wider band or a sharper field lowers these figures
+# further but moves the identity more (city→alex, biden→bald_guys 13): see IDENTITY_XFAIL.
 _MISSED = [
-    ("sagan→baby", 0, 7.43, 0.03, 12.36, 0.69), ("elon→threequarter", 0, 6.71, -0.20, 8.46, -0.07),
-    ("obama→kit_with_rose", 0, 4.58, -0.23, 8.70, 0.50), ("obama→kit_with_rose", 1, 9.85, 0.03, 13.31, -0.73),
-    ("model→laurie", 0, 9.59, 0.53, 15.41, 0.89), ("city→alex", 0, 10.50, -0.58, 18.13, 0.54),
-    ("adele→classroom", 0, 16.00, -2.36, 16.28, -4.76), ("adele→classroom", 1, 12.98, 0.49, 15.64, -1.23),
-    ("biden→bald_guys", 0, 7.10, -1.54, 17.88, -2.79), ("biden→bald_guys", 1, 37.40, 3.93, 50.97, 7.76),
-    ("biden→bald_guys", 2, 4.46, 0.60, 15.76, 4.09), ("biden→bald_guys", 3, 10.64, 1.54, 19.78, 3.23),
-    ("biden→bald_guys", 5, 11.40, -0.48, 24.17, 1.87), ("biden→bald_guys", 7, 5.97, 0.91, 12.05, 3.00),
-    ("biden→bald_guys", 11, 14.00, 2.08, 24.06, 4.49), ("biden→bald_guys", 12, 6.88, -2.32, 15.75, 0.15),
-    ("biden→bald_guys", 13, 7.62, -1.34, 15.34, -0.32), ("biden→bald_guys", 14, 6.87, 0.59, 19.10, 4.08),
-    ("biden→bald_guys", 15, 11.79, -0.09, 18.57, 1.10), ("biden→bald_guys", 16, 24.12, 0.49, 27.65, 3.33),
-    ("biden→bald_guys", 17, 30.50, 8.00, 36.40, 11.87), ("biden→bald_guys", 20, 13.14, 0.64, 17.08, 2.07),
-    ("biden→bald_guys", 22, 8.95, 0.83, 26.25, 6.47),
+    ("sagan→baby", 0, 6.88, -0.12, 12.36, 0.69), ("elon→threequarter", 0, 6.54, 0.03, 8.46, -0.07),
+    ("obama→kit_with_rose", 1, 8.89, -0.33, 13.31, -0.73),
+    ("model→laurie", 0, 7.88, 0.33, 15.41, 0.89), ("city→alex", 0, 10.50, -0.59, 18.13, 0.54),
+    ("adele→classroom", 0, 7.04, -1.95, 16.28, -4.76),
+    ("adele→classroom", 1, 5.62, 0.21, 15.64, -1.23), ("biden→bald_guys", 1, 8.38, 0.12, 50.97, 7.76),
+    ("biden→bald_guys", 2, 4.31, 0.52, 15.76, 4.09), ("biden→bald_guys", 3, 4.99, 0.89, 19.78, 3.23),
+    ("biden→bald_guys", 5, 4.68, -0.78, 24.17, 1.87), ("biden→bald_guys", 7, 4.76, 0.57, 12.05, 3.00),
+    ("biden→bald_guys", 11, 5.78, 0.91, 24.06, 4.49), ("biden→bald_guys", 14, 4.73, 0.74, 19.10, 4.08),
+    ("biden→bald_guys", 15, 5.79, -0.48, 18.57, 1.10),
+    ("biden→bald_guys", 16, 9.45, -1.18, 27.65, 3.33),
+    ("biden→bald_guys", 17, 11.23, 1.71, 36.40, 11.87),
+    ("biden→bald_guys", 20, 5.24, -0.41, 17.08, 2.07),
+    ("biden→bald_guys", 22, 8.20, 0.01, 26.25, 6.47),
 ]
 EDGE_XFAIL = {(n, i): f"worst sector {w:.2f} ΔE, mean {m:.2f} with the match (goal {GOAL_WORST} / {GOAL_MEAN}); "
                       f"without it {w0:.2f} / {m0:.2f}" for n, i, w, m, w0, m0 in _MISSED}
@@ -112,14 +116,15 @@ EDGE_XFAIL = {(n, i): f"worst sector {w:.2f} ΔE, mean {m:.2f} with the match (g
 # Faces the match moves from nearer the source photo to nearer the target's own face (ResNet
 # distances, match on; off): why edge_color is off by default.
 # How far edge_color 1 may move a face's distance to the source photo (the reason it is off by
-# default): measured over the 36 held-out faces, 0.104 at most (city→alex), 0.083 (obama→
-# kit_with_rose face 1), the rest <= 0.07; the bound leaves 0.016 for other machines' BLAS.
+# default): measured over the 36 held-out faces, 0.099 at most (city→alex), 0.085 (adele→
+# classroom face 0), 0.083 (obama→kit_with_rose face 1), the rest <= 0.08; the bound leaves 0.02
+# for other machines' BLAS.
 MAX_IDENTITY_SHIFT = 0.12
 
 IDENTITY_XFAIL = {
-    ("adele→classroom", 0): "d(result, source) 0.693 >= d(result, target) 0.621 with the match; 0.646 < 0.667 without",
-    ("adele→classroom", 1): "d(result, source) 0.670 >= d(result, target) 0.642 with the match; 0.615 < 0.680 without",
-    ("rose→two_people", 1): "d(result, source) 0.729 >= d(result, target) 0.709 with the match; 0.662 < 0.726 without",
+    ("adele→classroom", 0): "d(result, source) 0.732 >= d(result, target) 0.610 with the match; 0.646 < 0.667 without",
+    ("adele→classroom", 1): "d(result, source) 0.682 >= d(result, target) 0.632 with the match; 0.615 < 0.680 without",
+    ("rose→two_people", 1): "d(result, source) 0.728 >= d(result, target) 0.705 with the match; 0.662 < 0.726 without",
 }
 
 _EDGE: dict = {}
