@@ -116,6 +116,35 @@ FIGURES: dict[str, str] = {}
 TABLES: dict[str, list] = {}
 
 
+# Sweeps: a measurement repeated over many inputs (every face of the held-out pairs, every photo of
+# the manifest, every clip x portrait). Marked @pytest.mark.sweep. FS_SWEEP_SAMPLE=N keeps only the
+# first N cases of each sweep (the rest deselected, counted in the summary): the ASan step of CI
+# (Tests/sanitize/run.sh) runs each sweep's code path once under the sanitizers rather than
+# repeating the same library calls over the whole data set, which `make test` already measures.
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sweep: a measurement over many inputs; FS_SWEEP_SAMPLE=N runs the first N cases")
+
+
+def pytest_collection_modifyitems(config, items):
+    sample = int(os.environ.get("FS_SWEEP_SAMPLE", "0") or 0)
+    if sample <= 0:
+        return
+    seen: dict = {}
+    keep, drop = [], []
+    for item in items:
+        if item.get_closest_marker("sweep") is None:
+            keep.append(item)
+            continue
+        key = (item.nodeid.split("::")[0], getattr(item, "originalname", item.name))
+        seen[key] = seen.get(key, 0) + 1
+        (keep if seen[key] <= sample else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+        FIGURES["FS_SWEEP_SAMPLE"] = (f"{sample}: {len(drop)} cases of {len(seen)} sweeps deselected "
+                                      "(each sweep still runs its first case)")
+
+
 def pytest_terminal_summary(terminalreporter):
     if FIGURES:
         terminalreporter.section("faceswap figures")

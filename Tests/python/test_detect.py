@@ -28,6 +28,7 @@ def test_manifest_has_cases():
     assert len(MULTI) >= 5, MULTI
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("rel", SINGLE or ["<no manifest>"])
 def test_single_face_images_give_one_face(fs, hog_up1, rel):
     img = fs.load_image(_path(rel))
@@ -41,6 +42,7 @@ def test_no_face_images_give_zero_faces(fs, hog_up1, rel):
     assert hog_up1.detect(img) == []
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("rel,expected", MULTI or [("<no manifest>", 0)])
 def test_multi_face_counts_match_dlib(fs, hog_up1, rel, expected):
     faces = hog_up1.detect(fs.load_image(_path(rel)))
@@ -60,6 +62,7 @@ def test_faces_are_largest_first_and_max_faces(fs, faces_dir):
     assert [f.rect for f in top] == [f.rect for f in faces[:3]]
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("rel", SINGLE + [m[0] for m in MULTI] or ["<no manifest>"])
 def test_boxes_square_contain_rect_and_landmarks(fs, hog_up1, landmarker, rel):
     img = fs.load_image(_path(rel))
@@ -172,6 +175,7 @@ PORTRAITS = ["faces/fr_biden2.jpg", "faces/sn_adele_2016.jpg", "faces/fb_carl_sa
              "faces/sn_elon_musk_2015.jpg", "faces/fr_rose_leslie1.jpg", "faces/sn_woman_portrait.jpg"]
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("face_px", [30, 40])
 @pytest.mark.parametrize("rel", PORTRAITS)
 def test_default_finds_a_portrait_shrunk_to_a_small_face(fs, pil, rel, face_px):

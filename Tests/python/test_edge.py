@@ -174,6 +174,7 @@ def edge_cases(xfails=None):
     return out
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("name,face", edge_cases(EDGE_XFAIL))
 def test_edge_colour_goal(fs, landmarker, recognizer, name, face):
     """Issue 16's goal on every face: worst sector <= 4 ΔE and mean <= 1.5 with the match on."""
@@ -185,6 +186,7 @@ def test_edge_colour_goal(fs, landmarker, recognizer, name, face):
         f"(goal {GOAL_MEAN}); without the match {rows[face][0.0]['worst']:.2f} / {rows[face][0.0]['mean']:.2f}")
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("name,face", edge_cases())
 def test_edge_colour_lowers_the_worst_sector(fs, landmarker, recognizer, name, face):
     """The match makes the worst sector no worse on any face, and lower where it was over the goal."""
@@ -196,6 +198,7 @@ def test_edge_colour_lowers_the_worst_sector(fs, landmarker, recognizer, name, f
         assert on <= max(off, GOAL_WORST), f"{name} face {face}: worst sector {off:.2f} -> {on:.2f} ΔE"
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("name,face", edge_cases(IDENTITY_XFAIL))
 def test_edge_colour_keeps_the_identity(fs, landmarker, recognizer, name, face):
     """With the match on, the result's face is still nearer the source photo than the target's

@@ -132,6 +132,7 @@ def synthetic_cases():
                 yield pytest.param(t, o, w, id=f"{t.split('.')[0]}-{o}-{w}", marks=marks)
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("target_name,occ_name,where", list(synthetic_cases()))
 def test_synthetic_occluder_stays_and_the_face_is_swapped(fs, detector, landmarker, recognizer, faces_dir,
                                                           target_name, occ_name, where):

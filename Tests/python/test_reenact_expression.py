@@ -254,6 +254,7 @@ def _params():
     return out
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("clip,portrait,goal", _params())
 def test_expression_is_carried_at_full_size(run, clip, portrait, goal):
     res = run(clip, portrait)

@@ -47,6 +47,8 @@ from test_reenact import (INNER_MOUTH, RAW_TRACKING, det, interocular, landmarks
 CLIP, FPS = "vr_face4.mp4", 30.0
 FRAMES = 100                 # the clip's first frames: several wide openings
 PORTRAITS = ["fr_rose_leslie1.jpg", "fr_obama1.jpg"]
+# Every test here is a case of the portrait sweep (FS_SWEEP_SAMPLE: see conftest.py).
+pytestmark = pytest.mark.sweep
 OPEN, WIDE = 0.12, 0.2       # centre inner-lip gap over the photo's eye distance
 PICKS = 6                    # measured frames: the widest, at least 3 frames apart
 # The tinted driver: blue and red swapped (a hue turn: skin and lips blue-violet), then blue

@@ -153,6 +153,7 @@ def cases(names, xfails=None):
                          id=n.split(".")[0]) for n in names]
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("name", cases(GROUPS))
 def test_group_detection_count_matches_the_manifest(fs, default_detector, landmarker, recognizer, source, name):
     """The default finds at least as many faces as the MANIFEST's dlib HOG (upsample 1), and no
@@ -165,6 +166,7 @@ def test_group_detection_count_matches_the_manifest(fs, default_detector, landma
     assert g["swapped"] == g["detected"] == len(g["faces"])
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("name", cases(GROUPS, IDENTITY_XFAIL))
 def test_group_every_face_takes_the_source_identity(fs, default_detector, landmarker, recognizer, source, name):
     """Every face of the result is re-detected and nearer the source photo than the target's own
@@ -175,6 +177,7 @@ def test_group_every_face_takes_the_source_identity(fs, default_detector, landma
     assert not bad, f"{name}: faces (index, d(source), d(target); -1: not re-detected): {bad}"
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("name", cases(GROUPS))
 def test_group_every_face_has_its_own_mask(fs, default_detector, landmarker, recognizer, source, name):
     """The swap mask (pixels taking any of the source) falls into one connected component per
@@ -195,6 +198,7 @@ def test_group_every_face_has_its_own_mask(fs, default_detector, landmarker, rec
 DIFFERENT_TONE = 10.0
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("name", cases(GROUPS))
 def test_group_every_face_gets_its_own_colour_match(fs, default_detector, landmarker, recognizer, source, name):
     """Each result face's mean colour is nearer its own target face's than the source face's
@@ -297,6 +301,7 @@ def shrunk(fs, detector, landmarker, recognizer, source, name) -> dict:
     return r
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("name", cases(SHRUNK))
 def test_shrunk_portrait_face_found_and_swapped(fs, default_detector, landmarker, recognizer, source, name):
     """The default finds the one face where the full-size face, scaled, is (IoU >= 0.5), it is
@@ -308,6 +313,7 @@ def test_shrunk_portrait_face_found_and_swapped(fs, default_detector, landmarker
     assert r["swapped"] == 1 and r["changed"] > 0
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("name", cases(SHRUNK))
 def test_shrunk_portrait_landmarks_follow_the_target(fs, default_detector, landmarker, recognizer, source, name):
     r = shrunk(fs, default_detector, landmarker, recognizer, source, name)
@@ -315,6 +321,7 @@ def test_shrunk_portrait_landmarks_follow_the_target(fs, default_detector, landm
     assert r["lm_err"] <= SHRUNK_LANDMARK_LIMIT, f"{name}: {r['lm_err']:.3f} IOD (IOD {r['iod']:.1f} px)"
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("name", cases(SHRUNK, IDENTITY_XFAIL))
 def test_shrunk_portrait_takes_the_source_identity(fs, default_detector, landmarker, recognizer, source, name):
     """The result's face (2x upscale) is nearer the source photo than the shrunk target's own face."""

@@ -201,6 +201,7 @@ def test_older_struct_size_keeps_working(fs, detector, landmarker):
 # Per-pair swap quality
 # ------------------------------------------------------------------------------------------------
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("name", cases("faces"))
 def test_swap_replaces_the_expected_faces(measured, name):
     m = measured(name)
@@ -212,6 +213,7 @@ def test_swap_replaces_the_expected_faces(measured, name):
         assert r["mask"].shape == m["target"].shape[:2]
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("name", cases("landmarks"))
 def test_result_landmarks_follow_the_target(measured, name):
     m = measured(name)
@@ -222,6 +224,7 @@ def test_result_landmarks_follow_the_target(measured, name):
             f"{name}, face {i}: mean landmark error {err:.4f} of the inter-ocular distance"
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("name", cases("mask"))
 def test_pixels_outside_the_mask_are_bit_identical(measured, name):
     m = measured(name)
@@ -234,6 +237,7 @@ def test_pixels_outside_the_mask_are_bit_identical(measured, name):
             f"{name} {blend}: {int(changed.sum())} pixels changed where the mask is 0"
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("name", cases("region"))
 def test_pixels_far_from_the_face_are_bit_identical(measured, name):
     """Own region: convex hull of the target's 68 landmarks, grown by 25 % of the face size."""
@@ -247,6 +251,7 @@ def test_pixels_far_from_the_face_are_bit_identical(measured, name):
                                    f"than {REGION_GROW} face sizes from the landmark hull")
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("name", cases("changed"))
 def test_swap_changed_the_face(measured, name):
     m = measured(name)
@@ -255,6 +260,7 @@ def test_swap_changed_the_face(measured, name):
         f"{name}: mean |result - target| inside the mask is only {m['inside_mad']:.2f} levels"
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("blend", ["multiband", "poisson"])
 @pytest.mark.parametrize("name", cases("seam"))
 def test_seam_score_near_one(measured, name, blend):
@@ -262,6 +268,7 @@ def test_seam_score_near_one(measured, name, blend):
     assert SEAM_RANGE[0] <= seam <= SEAM_RANGE[1], f"{name} {blend}: seam score {seam:.3f}"
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("name", cases("identity_source"))
 def test_identity_nearer_the_source_photo(measured, need_recognizer, name):
     m = measured(name)
@@ -272,6 +279,7 @@ def test_identity_nearer_the_source_photo(measured, need_recognizer, name):
             f"d(result, target face) {ident['to_target']:.3f}")
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("name", cases("identity_other", [p for p in PAIRS if p.source_others]))
 def test_identity_nearer_other_photos_of_the_source_person(measured, need_recognizer, name):
     m = measured(name)
@@ -772,6 +780,7 @@ def _embed_at(fs, rec, detector, landmarker, spec):
     return rec.embed(img, face)
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("a,b", SAME, ids=[f"{a[0]}-{b[0]}" for a, b in SAME])
 def test_same_person_under_06(fs, need_recognizer, hog_up1, landmarker, a, b):
     d = fs.embedding_distance(_embed_at(fs, need_recognizer, hog_up1, landmarker, a),

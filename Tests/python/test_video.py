@@ -172,6 +172,7 @@ def test_shared_clips_are_there():
     assert VFR_CLIP in CLIPS and HAMILTON in CLIPS
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("name", CLIPS or ["<no clips>"])
 def test_video_keeps_frames_timestamps_audio(swapped, name):
     src = VIDEOS / name

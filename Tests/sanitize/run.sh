@@ -19,7 +19,11 @@
 #      interned objects and arenas until exit, which LSan reports by the thousand; the library's
 #      own leaks are caught by steps 2 and 3. The quality measurements that run whole videos frame
 #      by frame through the detector in Python (listed in SLOW_PYTEST below) are deselected to fit
-#      the CI budget; FS_ASAN_PYTEST_ALL=1 runs every test. test_cluster.py is not run here at all:
+#      the CI budget, and each sweep (a measurement repeated over the whole data set, marked
+#      @pytest.mark.sweep) runs only its first case (FS_SWEEP_SAMPLE=1, see Tests/python/conftest.py):
+#      the same code path under the sanitizers, without repeating it over every face and clip, which
+#      `make test` measures in full. FS_ASAN_PYTEST_ALL=1 runs every test and every case.
+#      test_cluster.py is not run here at all:
 #      the preloaded ASan runtime reaches Ray's own processes (raylet, GCS server: not ours, not
 #      instrumented), whose start-up then timed out in one clean-clone CI run ("The current node
 #      timed out during startup"); the cluster tests run un-instrumented in `make test`, and the
@@ -28,7 +32,7 @@
 # Environment:
 #   FACESWAP_DATA           the test data folder (default: <repo>/Tests/data)
 #   SWIFT, PYTHON           as the Makefile (default: swift, python3)
-#   FS_ASAN_PYTEST_ALL=1    run the slow Python measurements too (~3x longer)
+#   FS_ASAN_PYTEST_ALL=1    run the slow Python measurements and every sweep case too (~3x longer)
 #   FS_ASAN_STEPS           which steps to run (default "build swift c python")
 #   FS_ASAN_JOBS            build jobs (default 2)
 # Exits non-zero when any step fails; the last line says which.
@@ -182,7 +186,8 @@ SLOW_PYTEST=(
     test_stream_filter_jitter_and_lag                          # synthetic clip, detector per frame
 )
 python_tests() {
-    local sel=()
+    local sel=() sample=1
+    if [ "${FS_ASAN_PYTEST_ALL:-0}" = 1 ]; then sample=0; fi
     if [ "${FS_ASAN_PYTEST_ALL:-0}" != 1 ]; then
         local expr="" t
         for t in "${SLOW_PYTEST[@]}"; do expr+="${expr:+ or }$t"; done
@@ -191,7 +196,7 @@ python_tests() {
     fi
     local log=$out/pytest.log
     LD_PRELOAD=$ASAN_RT ASAN_OPTIONS="$ASAN_BASE:detect_leaks=0" UBSAN_OPTIONS=$UBSAN_OPTS \
-        FACESWAP_LIBRARY=$bin/libfaceswap.so FACESWAP_DATA=$DATA \
+        FACESWAP_LIBRARY=$bin/libfaceswap.so FACESWAP_DATA=$DATA FS_SWEEP_SAMPLE=$sample \
         "$PYTHON" -m pytest Tests/python -q -p no:cacheprovider --durations=10 \
         --ignore=Tests/python/test_cluster.py "${sel[@]}" >"$log" 2>&1
     local rc=$?
