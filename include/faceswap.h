@@ -696,8 +696,12 @@ typedef struct fs_swap_options {
                                     the detail finer than a Gaussian of 1.5 % of the eye distance)
                                     replaces the source's on the face's skin, feathered away from
                                     the eyes, brows, nostrils and mouth, which keep the source's;
-                                    for a source much smoother or rougher than the target
-                                    (default 0: off) */
+                                    for a source much smoother or rougher than the target.
+                                    With a learned model (fs_swapper_create_learned) 1 puts the
+                                    target frame's fine detail under the decoder's smooth face:
+                                    Laplacian variance in the face 0.49x -> 0.90x the target's
+                                    on held-out frames, ResNet distance to B +0.012 (README)
+                                    (default 0: off, for learned swappers too) */
 } fs_swap_options;
 
 /* Fills *options with the swap defaults, writing exactly `size` bytes.

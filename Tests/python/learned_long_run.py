@@ -13,6 +13,12 @@
    distance, the fraction of frames within 0.6 of B, and the Pearson r of the inner-lip gap
    (re-detected on the result against the original frame's). Writes DIR/held_out_a2b.png
    (originals over results).
+4. Sharpness: the variance of OpenCV's 3x3 Laplacian (cv2.Laplacian, ksize 1) of the grey image
+   inside the hull of the result's re-fitted jaw and brow points (0-26) eroded by 9 px, the
+   result's over the target frame's at the same place, per frame and its median; the same in a box
+   around the eyes (points 36-47) and one around the mouth (48-67), each widened by 10 % of the
+   inter-ocular distance. --skin-texture sets the swap option of that name (to compare the target's
+   fine skin detail on and off on one model: --evaluate-only --skin-texture 0 / 1).
 With --method landmark-gan the model is DIR/b.fsg, trained on B's frames alone (issue 19), and
 only A->B is measured (A's held-out frames drive B).
 """
@@ -42,6 +48,29 @@ def frames(video: Path, out: Path) -> list[Path]:
     return sorted(out.glob("*.png"))
 
 
+def sharpness(result: np.ndarray, target: np.ndarray, p: np.ndarray) -> dict:
+    """(ratio, result's, target's) Laplacian variance in the face (jaw+brow hull of p eroded by
+    9 px), the eyes' box (36-47) and the mouth's (48-67); p: the result's re-fitted 68 points."""
+    import cv2
+    gr, gt = (cv2.cvtColor(x[..., :3], cv2.COLOR_BGR2GRAY) for x in (result, target))
+    lr, lt = (cv2.Laplacian(g, cv2.CV_64F, ksize=1) for g in (gr, gt))   # ksize 1: the 3x3 aperture
+    face = np.zeros(gr.shape, np.uint8)
+    cv2.fillConvexPoly(face, cv2.convexHull(np.round(p[:27]).astype(np.int32)), 255)
+    face = cv2.erode(face, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (19, 19))) > 0
+    iod = np.linalg.norm(p[36:42].mean(0) - p[42:48].mean(0))
+    out = {"face": face}
+    for name, idx in (("eyes", slice(36, 48)), ("mouth", slice(48, 68))):
+        (x0, y0), (x1, y1) = p[idx].min(0) - 0.1 * iod, p[idx].max(0) + 0.1 * iod
+        m = np.zeros(gr.shape, bool)
+        m[max(0, int(y0)):int(np.ceil(y1)) + 1, max(0, int(x0)):int(np.ceil(x1)) + 1] = True
+        out[name] = m
+    res = {}
+    for k, m in out.items():
+        a, b = float(lr[m].var()), float(lt[m].var())
+        res[k] = (a / b, a, b)
+    return res
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--work", required=True, type=Path)
@@ -50,6 +79,9 @@ def main() -> None:
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--evaluate-only", action="store_true")
     ap.add_argument("--expression", type=float, default=None, help="swap option (default: the library's)")
+    ap.add_argument("--skin-texture", type=float, default=None, help="swap option (default: the library's)")
+    ap.add_argument("--a2b-only", action="store_true", help="measure A->B only")
+    ap.add_argument("--report", type=Path, default=None, help="where to write the JSON report (default DIR/report.json)")
     ap.add_argument("--keep-model-shape", action="store_true", help="swap option keep_model_shape")
     ap.add_argument("--method", default="autoencoder", choices=("autoencoder", "landmark-gan"))
     args = ap.parse_args()
@@ -93,7 +125,7 @@ def main() -> None:
             iod = np.linalg.norm(p[36:42].mean(0) - p[42:48].mean(0))
             return float(np.mean([np.linalg.norm(p[a] - p[b]) for a, b in ((61, 67), (62, 66), (63, 65))]) / iod)
 
-        directions = (("A->B", "a", "b", False),) if gan else (("A->B", "a", "b", False), ("B->A", "b", "a", True))
+        directions = (("A->B", "a", "b", False),) if gan or args.a2b_only else (("A->B", "a", "b", False), ("B->A", "b", "a", True))
         for direction, src_clip, other_clip, reverse in directions:
             all_src = frames(clips[src_clip], w / f"frames_{src_clip}")
             all_other = frames(clips[other_clip], w / f"frames_{other_clip}")
@@ -105,7 +137,10 @@ def main() -> None:
                 refs.append(rec.embed(img, f))
             ref = np.mean(refs, axis=0)
             d_target, d_self, lm_err, shown, gaps = [], [], [], [], []
+            sharp = {"face": [], "eyes": [], "mouth": []}
             extra = {} if args.expression is None else {"expression": args.expression}
+            if args.skin_texture is not None:
+                extra["skin_texture"] = args.skin_texture
             with fs.Swapper(model=model, reverse=reverse, detector=det, landmarker=lm,
                             keep_model_shape=args.keep_model_shape, **extra) as sw:
                 for p in all_src[100:]:
@@ -121,6 +156,8 @@ def main() -> None:
                     iod = np.linalg.norm(f0.landmarks[36:42].mean(0) - f0.landmarks[42:48].mean(0))
                     lm_err.append(float(np.linalg.norm(f1.landmarks - f0.landmarks, axis=1).mean() / iod))
                     gaps.append((lip_gap(f0), lip_gap(f1)))
+                    for k, v in sharpness(out, img, np.asarray(f1.landmarks, np.float64)).items():
+                        sharp[k].append(v)
                     if len(shown) < 5 and int(p.stem) % 5 == 1:
                         shown.append(np.vstack([img, out]))
             if shown:
@@ -135,9 +172,17 @@ def main() -> None:
                 "landmark_error_iod_max": float(np.max(lm_err)),
                 "frames_within_0_6_of_target": float(np.mean(np.array(d_target) <= 0.6)),
                 "lip_gap_pearson_r": float(np.corrcoef(np.array(gaps).T)[0, 1]),
+                "skin_texture": args.skin_texture,
             }
+            for k, v in sharp.items():
+                ratios = [r for r, _, _ in v]
+                report[direction][f"sharpness_{k}_ratio_median"] = float(np.median(ratios))
+                report[direction][f"sharpness_{k}_result_target_median"] = [float(np.median([x[1] for x in v])),
+                                                                           float(np.median([x[2] for x in v]))]
+                report[direction][f"sharpness_{k}_ratio_per_frame"] = [round(r, 3) for r in ratios]
+            report[direction]["frames_face_sharpness_at_least_0_7"] = float(np.mean(np.array(sharp["face"])[:, 0] >= 0.7))
             print(direction, json.dumps(report[direction], indent=1))
-        (w / "report.json").write_text(json.dumps({"model": info, "held_out": report}, indent=1, default=str))
+        (args.report or w / "report.json").write_text(json.dumps({"model": info, "held_out": report}, indent=1, default=str))
 
 
 if __name__ == "__main__":

@@ -433,3 +433,71 @@ def test_cli_extract_train_swap(fs, tmp_path, extracted):
                        capture_output=True, text=True)
     assert r.returncode == 2 and "--model" in r.stderr
     shutil.rmtree(tmp_path / "o2.png", ignore_errors=True)
+
+
+# ---- sharpness: the target's fine skin detail on the learned face (issue 17 item 1) ---------
+
+def test_learned_swap_takes_the_targets_fine_skin_detail(fs, trained, tmp_path):
+    """The decoder's 64-px face stretched over a 250-px face is a smear; skin_texture puts the
+    target frame's fine skin detail under it. Measured independently of the library on three
+    held-out frames of A (4.1, 4.5, 4.9 s): OpenCV's 3x3 Laplacian variance in the re-fitted face
+    (learned_long_run.sharpness), the result's over the target frame's; the identity by dlib's
+    ResNet (distance to B's mean embedding) and the landmarks by dlib re-fitted on the result."""
+    from PIL import Image as PILImage, ImageDraw
+    from learned_long_run import sharpness
+    path = trained[0]
+    det, lm, rec = fs.Detector(), fs.Landmarker(), fs.Recognizer()
+
+    def face_of(img):
+        found = det.detect(img)
+        assert found, "no face re-detected"
+        return lm.fit(img, found[0])
+
+    b_ref = np.mean([rec.embed(img, face_of(img)) for img in
+                     (fs.load_image(frame_of(VIDEOS / "vr_face3.mp4", s, tmp_path / f"b{k}.png"))
+                      for k, s in enumerate((0.5, 1.5, 2.5)))], axis=0)
+    targets = [fs.load_image(frame_of(VIDEOS / "vr_face2.mp4", s, tmp_path / f"a{k}.png"))
+               for k, s in enumerate((4.1, 4.5, 4.9))]
+    fig = {}
+    with fs.Model(path) as model:
+        for v in (0.0, 1.0):
+            rows = []
+            with fs.Swapper(det, lm, model=model, skin_texture=v) as sw:
+                for img in targets:
+                    out = sw.swap(None, img)
+                    f0, f1 = face_of(img), face_of(out)
+                    p0, p1 = (np.asarray(f.landmarks, np.float64) for f in (f0, f1))
+                    iod = np.linalg.norm(p0[36:42].mean(0) - p0[42:48].mean(0))
+                    s = sharpness(out, img, p1)
+                    rows.append({"out": out, "p0": p0, "face": s["face"][0], "eyes": s["eyes"][0],
+                                 "mouth": s["mouth"][0],
+                                 "to_b": float(np.linalg.norm(rec.embed(out, f1) - b_ref)),
+                                 "landmarks": float(np.linalg.norm(p1 - p0, axis=1).mean() / iod)})
+            fig[v] = rows
+    for v, rows in fig.items():
+        print(f"\n    skin_texture {v:g}: face sharpness x target " + ", ".join(f"{r['face']:.2f}" for r in rows)
+              + "; eyes " + ", ".join(f"{r['eyes']:.2f}" for r in rows)
+              + "; mouth " + ", ".join(f"{r['mouth']:.2f}" for r in rows)
+              + "; to B " + ", ".join(f"{r['to_b']:.3f}" for r in rows)
+              + "; landmarks/IOD " + ", ".join(f"{r['landmarks']:.3f}" for r in rows))
+    off, on = fig[0.0], fig[1.0]
+    for a, b in zip(off, on):
+        # The face reaches the issue's 0.7x the target's, and by a clear step (measured on this
+        # model: 0.47-0.55 -> 0.87-0.96; the 12-minute model of the long run: 0.49 -> 0.90).
+        assert b["face"] >= 0.7 and b["face"] >= 1.3 * a["face"], (a["face"], b["face"])
+        # The identity and the landmarks hardly move (the band is finer than what carries them):
+        # measured +0.017 to +0.026 from B and -0.003 to +0.001 IOD here; the bound is
+        # test_skin_texture's MAX_IDENTITY_SHIFT.
+        assert abs(b["to_b"] - a["to_b"]) <= 0.05, (a["to_b"], b["to_b"])
+        assert b["landmarks"] <= a["landmarks"] + 0.01, (a["landmarks"], b["landmarks"])
+        # The eyes and the mouth stay the decoder's: inside their own outlines (the target's
+        # points, where the decoded features are warped) no pixel moves.
+        m = PILImage.new("L", (a["out"].shape[1], a["out"].shape[0]), 0)
+        d = ImageDraw.Draw(m)
+        for idx in (range(36, 42), range(42, 48), range(48, 60)):
+            d.polygon([tuple(map(float, a["p0"][i])) for i in idx], fill=255)
+        inside = np.asarray(m) > 0
+        moved = np.abs(a["out"].astype(int) - b["out"])
+        assert moved[inside].mean() < 0.5, moved[inside].mean()
+        assert moved.mean() > 0 and moved[~inside].max() > 8   # and the option did change the skin
+    det.close(), lm.close(), rec.close()
