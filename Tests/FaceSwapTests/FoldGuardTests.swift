@@ -48,4 +48,29 @@ final class FoldGuardTests: XCTestCase {
             XCTAssertLessThan(out[i].distance(to: s0[i]), moved[i].distance(to: s0[i]) + 1e-9, "point \(i)")
         }
     }
+
+    /// After a turn (the reenactor's second guard): the far side's jaw outline pushed past the eye
+    /// corner and the nose, with the inner points moved by the turn too. Yielding the outline,
+    /// the guard shrinks only the outline's moves (from `base`, the points before the turn): the
+    /// nose and eyes keep theirs, and nothing is turned over afterwards.
+    func testYieldingPointsGiveWayFirst() throws {
+        let triangles = try Reenactor.foldTriangles(s0)
+        let base = s0
+        // A turn's share: every point 12 px towards +x, and jaw points 13-16 130 px further,
+        // across the right eye's outer corner (45, 46) and the nose (30, 35) at this scale.
+        var moved = base.map { $0 + Point(12, 0) }
+        for i in 13...16 { moved[i] = moved[i] + Point(-130, 0) }
+        XCTAssertGreaterThan(folds(moved, triangles).triangles, 0, "the test's outline move must fold")
+        let out = Reenactor.unfolded(moved, photo: s0, triangles: triangles, down: down, from: base,
+                                     yielding: Reenactor.outline)
+        XCTAssertEqual(folds(out, triangles).triangles, 0, "triangles still turned over")
+        XCTAssertEqual(folds(out, triangles).pairs, 0, "pairs crossed")
+        for i in 17..<68 { XCTAssertEqual(out[i], moved[i], "inner point \(i) changed") }
+        for i in 13...16 {
+            XCTAssertLessThan(out[i].distance(to: base[i]), moved[i].distance(to: base[i]), "outline point \(i) not held back")
+        }
+        // Without yielding, the same fold is undone by moving inner points back as well.
+        let all = Reenactor.unfolded(moved, photo: s0, triangles: triangles, down: down, from: base)
+        XCTAssertTrue((17..<68).contains { all[$0] != moved[$0] }, "the plain guard should move inner points")
+    }
 }

@@ -236,9 +236,10 @@ public final class Reenactor {
     /// cross: a pair whose upper point would go below the lower meets at their middle. Then no
     /// fold (`unfolded`): the moves of points on a flipped triangle or crossed pair are shrunk.
     /// The head motion: the driver's yaw from its neutral (HeadPose: taken out of the driver's
-    /// points first) turns the photo's points in 3-D, times `headMotion`, before the fold guard;
-    /// the rest, each point's displacement by it times `headMotion` (above 1, amplified;
-    /// the blend of identity and a similarity is a similarity, so it cannot fold the mesh).
+    /// points first) turns the photo's points in 3-D, times `headMotion`, after the fold guard,
+    /// followed by a second guard whose folds the jaw outline gives way to first; the rest, each
+    /// point's displacement by it times `headMotion` (above 1, amplified; the blend of identity
+    /// and a similarity is a similarity, so it cannot fold the mesh).
     func targetPoints(_ tracked: [Point]) throws -> [Point] {
         guard let neutral, let neutralPose else { return sourceFace.landmarks }
         // The driver's turn (yaw) from its neutral, and its points turned back by it: the
@@ -294,14 +295,21 @@ public final class Reenactor {
                 points[l] = points[l] - dp * (g / 2)
             }
         }
-        if options.headMotion > 0 {
-            // The driver's turn, in 3-D about the photo's own pose: the near side widens. Before the
-            // fold guard: a wide turn (amplified by head_motion) whose far side would pass the nose
-            // is held back where it would fold the mesh.
-            points = sourcePose.turned(points, by: HeadPose.turn(from: neutralPose, to: pose, gain: options.headMotion))
-        }
         // No fold: above expression 1 (and on a noisy fit at 1) a mouth corner can pass a lip point.
         points = Reenactor.unfolded(points, photo: s0, triangles: triangles, down: dp)
+        if options.headMotion > 0 {
+            // The driver's turn, in 3-D about the photo's own pose: the near side widens. A wide turn
+            // (a photo already facing aside, turned further; or amplified by head_motion) carries the
+            // far side's jaw outline past the eye corner or the nose, as the mean face's points go
+            // behind them: the outline, a silhouette on a real head, is held back first (`yielding`),
+            // so the nose and eyes keep their turn. Measured (test_reenact_turn.py, vr_face3's 20°
+            // turn, mirrored, onto fr_obama1, which faces ~20° aside): the guard after the turn on
+            // all points left the output's yaw at 0.45 of the driver's.
+            let before = points
+            points = sourcePose.turned(points, by: HeadPose.turn(from: neutralPose, to: pose, gain: options.headMotion))
+            points = Reenactor.unfolded(points, photo: s0, triangles: triangles, down: dp, from: before,
+                                        yielding: Reenactor.outline)
+        }
         if options.headMotion > 0 {
             // The driver's head motion, expressed in the photo: toPhoto ∘ unpose⁻¹ ∘ toPhoto⁻¹.
             let head = toPhoto.after(try unpose.inverted()).after(try toPhoto.inverted())
@@ -333,30 +341,40 @@ public final class Reenactor {
         }
     }
 
+    /// The jaw outline (0–16): on a turned head a silhouette, not fixed points of the skin.
+    static let outline = Set(0...16)
+
     /// `points` (the photo's 68 moved by the expression) with no fold: no triangle of the photo's
     /// mesh flipped against its orientation in the photo, no inner-lip or eyelid pair crossed
     /// (gap along `down` below the photo's own, if that is negative, else below 0). The points of
-    /// an offending triangle or pair have their moves (from the photo's points) shrunk by 0.8, and
-    /// again while any offends; after 30 rounds (0.8^30 ≈ 0.001) the points still offending are
-    /// put back at the photo's, where nothing offends. Points on no offending element keep their move.
+    /// an offending triangle or pair have their moves (from `base`, default the photo's points)
+    /// shrunk by 0.8, and again while any offends; after 30 rounds (0.8^30 ≈ 0.001) the points
+    /// still offending are put back at `base`, which must have no fold itself (the photo's has
+    /// none). Points on no offending element keep their move. Of an offending element with points
+    /// of `yielding` still off `base`, only those are shrunk (before round 30).
     static func unfolded(_ points: [Point], photo s0: [Point], triangles: [(Int, Int, Int, Double)],
-                         down: Point) -> [Point] {
+                         down: Point, from base: [Point]? = nil, yielding: Set<Int> = []) -> [Point] {
         let pairs = innerLips + eyelids.flatMap { $0 }
         let tol = 1e-6
-        func offenders(_ p: [Point]) -> Set<Int> {
+        let b = base ?? s0
+        func offenders(_ p: [Point], first: Bool) -> Set<Int> {
             var bad = Set<Int>()
-            for (a, b, c, sign) in triangles where sign * area(p[a], p[b], p[c]) < -tol { bad.formUnion([a, b, c]) }
+            func add(_ element: [Int]) {
+                let yield = first ? element.filter { yielding.contains($0) && p[$0].distance(to: b[$0]) > tol } : []
+                bad.formUnion(yield.isEmpty ? element : yield)
+            }
+            for (a, c, d, sign) in triangles where sign * area(p[a], p[c], p[d]) < -tol { add([a, c, d]) }
             for (u, l) in pairs where (p[l] - p[u]).dot(down) < min(0, (s0[l] - s0[u]).dot(down)) - tol {
-                bad.formUnion([u, l])
+                add([u, l])
             }
             return bad
         }
         var p = points
         for round in 0... {
-            let bad = offenders(p)
+            let bad = offenders(p, first: round < 30)
             if bad.isEmpty { break }
-            // Each pass changes at least one point still off the photo's: this ends.
-            for i in bad { p[i] = round < 30 ? s0[i] + (p[i] - s0[i]) * 0.8 : s0[i] }
+            // Each pass changes at least one point still off `base`: this ends.
+            for i in bad { p[i] = round < 30 ? b[i] + (p[i] - b[i]) * 0.8 : b[i] }
         }
         return p
     }
