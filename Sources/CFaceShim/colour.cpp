@@ -5,6 +5,9 @@
 #include <cstring>
 #include <vector>
 #include <opencv2/imgproc.hpp>
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#endif
 
 namespace {
 cv::Mat binary(const fsx_view &mask) {
@@ -22,7 +25,7 @@ void mean_shift(cv::Mat &src, const cv::Mat &ref, const cv::Mat &m) {
 // builds large tables on first use (~80 ms), which a one-shot command would pay every time.
 struct LabTables {
     float lin[256];        // sRGB byte -> linear
-    uint8_t enc[4097];     // linear in [0,1], 4096 steps -> sRGB byte
+    int32_t enc[4097];     // linear in [0,1], 4096 steps -> sRGB byte (32-bit: vector gathers)
     LabTables() {
         for (int i = 0; i < 256; ++i) {
             double v = i / 255.0;
@@ -31,7 +34,7 @@ struct LabTables {
         for (int i = 0; i <= 4096; ++i) {
             double v = i / 4096.0;
             double e = v <= 0.0031308 ? 12.92 * v : 1.055 * std::pow(v, 1 / 2.4) - 0.055;
-            enc[i] = (uint8_t)std::lround(std::min(1.0, std::max(0.0, e)) * 255);
+            enc[i] = (int32_t)std::lround(std::min(1.0, std::max(0.0, e)) * 255);
         }
     }
 };
@@ -111,26 +114,162 @@ extern "C" int fsx_add_channels(fsx_view img, const double delta[4]) {
 
 // ---- colour correction on the face's rows only, Lab in straight-line float code ----
 //
-// The same Reinhard transfer as above, restricted to the pixels the blend will read (row spans)
-// and written so that the compiler vectorises the Lab arithmetic: bytes to linear light by a
-// 256-entry table, the cube root by a bit-level first guess and Newton steps, back to bytes by
-// a 4097-entry table. Statistics come from every fourth pixel of every fourth row inside the
-// mask (some 16,000 pixels on a 500-px face).
+// The same Reinhard transfer as above, restricted to the pixels the blend will read (row spans):
+// bytes to linear light by a 256-entry table, the cube root from a bit-level first guess, back to
+// bytes by a 4097-entry table. Where the build targets AVX2 (the default), eight pixels at a time
+// (table reads by gathers, the cube root by one Halley step, the whole round trip byte -> Lab ->
+// gain and offset -> byte in registers; a row's last n % 8 pixels through a padded copy); in
+// portable builds the same in plain loops (the cube root by two Newton steps). Both cube roots
+// are within 3e-5 of cbrt over [0.008856, 1.25] (measured): under 0.02 Lab units. Statistics
+// come from every fourth pixel of every fourth row inside the mask (some 16,000 pixels on a
+// 500-px face), converted in one call.
 namespace {
-inline float cbrt_v(float t) {  // t > 0: t · t^(-2/3), the inverse cube root by division-free Newton steps
+// t^(1/3) for t in [1e-7, 1.25]: t · t^(-2/3), the inverse cube root from a first guess good to a
+// few per cent by two division-free Newton steps.
+inline float cbrt_v(float t) {
     int32_t i;
     std::memcpy(&i, &t, 4);
-    i = 0x54a2fa8c - (int32_t)((float)i * (1.0f / 3.0f));  // t^(-1/3) to a few per cent
+    i = 0x54a2fa8c - (int32_t)((float)i * (1.0f / 3.0f));
     float r;
     std::memcpy(&r, &i, 4);
-    for (int k = 0; k < 3; ++k) r = r * (4.0f - t * r * r * r) * (1.0f / 3.0f);
+    for (int k = 0; k < 2; ++k) r = r * (4.0f - t * r * r * r) * (1.0f / 3.0f);
     return t * r * r;
 }
 inline float f_lab(float t) {
     t = std::min(std::max(t, 1e-7f), 1.25f);
     return t > 0.008856f ? cbrt_v(t) : 7.787f * t + 16.0f / 116;
 }
+inline float finv_v(float f) { float c = f * f * f; return c > 0.008856f ? c : (f - 16.0f / 116) * (1 / 7.787f); }
 
+// Linear RGB -> XYZ / white (D65) and back.
+constexpr float kM[3][3] = {{0.4124564f / 0.95047f, 0.3575761f / 0.95047f, 0.1804375f / 0.95047f},
+                            {0.2126729f, 0.7151522f, 0.0721750f},
+                            {0.0193339f / 1.08883f, 0.1191920f / 1.08883f, 0.9503041f / 1.08883f}};
+constexpr float kMi[3][3] = {{3.2404542f * 0.95047f, -1.5371385f, -0.4985314f * 1.08883f},
+                             {-0.9692660f * 0.95047f, 1.8760108f, 0.0415560f * 1.08883f},
+                             {0.0556434f * 0.95047f, -0.2040259f, 1.0572252f * 1.08883f}};
+
+// One pixel, linear r, g, b -> L, A, B.
+inline void lin_to_lab(float r, float g, float b, float &L, float &A, float &B) {
+    const float fx = f_lab(kM[0][0] * r + kM[0][1] * g + kM[0][2] * b);
+    const float fy = f_lab(kM[1][0] * r + kM[1][1] * g + kM[1][2] * b);
+    const float fz = f_lab(kM[2][0] * r + kM[2][1] * g + kM[2][2] * b);
+    L = 116 * fy - 16;
+    A = 500 * (fx - fy);
+    B = 200 * (fy - fz);
+}
+
+#if defined(__AVX2__) && defined(__FMA__)
+#define FSX_LAB_AVX2 1
+inline __m256 splat(float v) { return _mm256_set1_ps(v); }
+
+// Bytes 0, 1, 2 of eight pixels at p (3 or 4 bytes each) as 32-bit ints.
+inline void load8(const uchar *p, int ch, __m256i q[3]) {
+    if (ch == 4) {
+        const __m256i v = _mm256_loadu_si256((const __m256i *)p), m = _mm256_set1_epi32(0xff);
+        q[0] = _mm256_and_si256(v, m);
+        q[1] = _mm256_and_si256(_mm256_srli_epi32(v, 8), m);
+        q[2] = _mm256_and_si256(_mm256_srli_epi32(v, 16), m);
+        return;
+    }
+    const __m128i lo = _mm_loadu_si128((const __m128i *)p), hi = _mm_loadl_epi64((const __m128i *)(p + 16));
+    const char z = -128;  // pshufb: a zero byte
+    const __m128i a[3] = {_mm_setr_epi8(0, 3, 6, 9, 12, 15, z, z, z, z, z, z, z, z, z, z),
+                          _mm_setr_epi8(1, 4, 7, 10, 13, z, z, z, z, z, z, z, z, z, z, z),
+                          _mm_setr_epi8(2, 5, 8, 11, 14, z, z, z, z, z, z, z, z, z, z, z)};
+    const __m128i b[3] = {_mm_setr_epi8(z, z, z, z, z, z, 2, 5, z, z, z, z, z, z, z, z),
+                          _mm_setr_epi8(z, z, z, z, z, 0, 3, 6, z, z, z, z, z, z, z, z),
+                          _mm_setr_epi8(z, z, z, z, z, 1, 4, 7, z, z, z, z, z, z, z, z)};
+    for (int c = 0; c < 3; ++c)
+        q[c] = _mm256_cvtepu8_epi32(_mm_or_si128(_mm_shuffle_epi8(lo, a[c]), _mm_shuffle_epi8(hi, b[c])));
+}
+
+// The cube root from a bit-level first guess (t's bits divided by three plus a constant, tuned:
+// a few per cent) by one Halley step, r + r (t - r^3) / (2 r^3 + t), its divisor by the
+// approximate reciprocal (12 bits; only the small correction carries that error).
+inline __m256 f_lab8(__m256 t) {
+    t = _mm256_min_ps(_mm256_max_ps(t, splat(1e-7f)), splat(1.25f));
+    const __m256i guess = _mm256_add_epi32(
+        _mm256_set1_epi32(0x2a512cd0), _mm256_cvttps_epi32(_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_castps_si256(t)), splat(1.0f / 3.0f))));
+    const __m256 r = _mm256_castsi256_ps(guess);
+    const __m256 r3 = _mm256_mul_ps(_mm256_mul_ps(r, r), r);
+    const __m256 c = _mm256_mul_ps(_mm256_sub_ps(t, r3), _mm256_rcp_ps(_mm256_fmadd_ps(r3, splat(2.0f), t)));
+    const __m256 cube = _mm256_fmadd_ps(r, c, r);
+    const __m256 line = _mm256_fmadd_ps(t, splat(7.787f), splat(16.0f / 116));
+    return _mm256_blendv_ps(line, cube, _mm256_cmp_ps(t, splat(0.008856f), _CMP_GT_OQ));
+}
+inline __m256 finv8(__m256 f) {
+    const __m256 c = _mm256_mul_ps(_mm256_mul_ps(f, f), f);
+    const __m256 line = _mm256_mul_ps(_mm256_sub_ps(f, splat(16.0f / 116)), splat(1 / 7.787f));
+    return _mm256_blendv_ps(line, c, _mm256_cmp_ps(c, splat(0.008856f), _CMP_GT_OQ));
+}
+inline __m256 row3(const float m[3], __m256 a, __m256 b, __m256 c) {
+    return _mm256_fmadd_ps(splat(m[0]), a, _mm256_fmadd_ps(splat(m[1]), b, _mm256_mul_ps(splat(m[2]), c)));
+}
+
+// Eight pixels' bytes (q: bytes 0, 1, 2; ri, bi: the positions of red and blue) -> L, A, B.
+inline void lab8(const __m256i q[3], int ri, int bi, const float *lin, __m256 lab[3]) {
+    const __m256 r = _mm256_i32gather_ps(lin, q[ri], 4), g = _mm256_i32gather_ps(lin, q[1], 4),
+                 b = _mm256_i32gather_ps(lin, q[bi], 4);
+    const __m256 fx = f_lab8(row3(kM[0], r, g, b)), fy = f_lab8(row3(kM[1], r, g, b)), fz = f_lab8(row3(kM[2], r, g, b));
+    lab[0] = _mm256_fmsub_ps(splat(116.0f), fy, splat(16.0f));
+    lab[1] = _mm256_mul_ps(splat(500.0f), _mm256_sub_ps(fx, fy));
+    lab[2] = _mm256_mul_ps(splat(200.0f), _mm256_sub_ps(fy, fz));
+}
+
+// The transfer on n pixels at p (a last group of fewer than eight through a padded copy); returns n.
+int transfer8(uchar *p, int n, int ch, bool rgb, const float gain[3], const float offset[3], float s) {
+    const LabTables &T = lab_tables();
+    const int ri = rgb ? 0 : 2, bi = rgb ? 2 : 0;
+    const __m128i drop = _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -128, -128, -128, -128);
+    const __m256 k[3] = {splat(gain[0]), splat(gain[1]), splat(gain[2])},
+                 o[3] = {splat(offset[0]), splat(offset[1]), splat(offset[2])};
+    alignas(32) uchar tail[32];  // a row's last n % 8 pixels, padded with the last one
+    for (int i = 0; i < n; i += 8) {
+        uchar *px = p + i * ch;
+        const int k_ = std::min(8, n - i);
+        if (k_ < 8) {
+            std::memcpy(tail, px, k_ * ch);
+            for (int j = k_; j < 8; ++j) std::memcpy(tail + j * ch, px + (k_ - 1) * ch, ch);
+            px = tail;
+        }
+        __m256i q[3];
+        load8(px, ch, q);
+        __m256 lab[3];
+        lab8(q, ri, bi, T.lin, lab);
+        for (int c = 0; c < 3; ++c) lab[c] = _mm256_fmadd_ps(lab[c], k[c], o[c]);
+        const __m256 fy = _mm256_mul_ps(_mm256_add_ps(lab[0], splat(16.0f)), splat(1 / 116.0f));
+        const __m256 X = finv8(_mm256_fmadd_ps(lab[1], splat(1 / 500.0f), fy)), Y = finv8(fy),
+                     Z = finv8(_mm256_fnmadd_ps(lab[2], splat(1 / 200.0f), fy));
+        __m256i e[3];  // new bytes 0, 1, 2
+        const int pos[3] = {ri, 1, bi};  // red, green, blue -> their byte
+        for (int c = 0; c < 3; ++c) {
+            __m256 v = _mm256_min_ps(_mm256_max_ps(row3(kMi[c], X, Y, Z), splat(0.0f)), splat(1.0f));
+            const __m256i idx = _mm256_cvttps_epi32(_mm256_fmadd_ps(v, splat(4096.0f), splat(0.5f)));
+            e[pos[c]] = _mm256_i32gather_epi32(T.enc, idx, 4);
+        }
+        if (s < 1)
+            for (int c = 0; c < 3; ++c) {
+                const __m256 old = _mm256_cvtepi32_ps(q[c]);
+                const __m256 d = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(e[c], q[c])), splat(s));
+                e[c] = _mm256_cvttps_epi32(_mm256_add_ps(_mm256_add_ps(old, d), splat(0.5f)));
+            }
+        __m256i v = _mm256_or_si256(e[0], _mm256_or_si256(_mm256_slli_epi32(e[1], 8), _mm256_slli_epi32(e[2], 16)));
+        if (ch == 4) {
+            const __m256i keep = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)px), _mm256_set1_epi32((int)0xff000000u));
+            _mm256_storeu_si256((__m256i *)px, _mm256_or_si256(v, keep));
+        } else {
+            // 12 bytes from each half: 16 + 8 written, nothing past the eighth pixel.
+            const __m128i a = _mm_shuffle_epi8(_mm256_castsi256_si128(v), drop),
+                          b = _mm_shuffle_epi8(_mm256_extracti128_si256(v, 1), drop);
+            _mm_storeu_si128((__m128i *)px, _mm_or_si128(a, _mm_slli_si128(b, 12)));
+            _mm_storel_epi64((__m128i *)(px + 16), _mm_srli_si128(b, 4));
+        }
+        if (k_ < 8) std::memcpy(p + i * ch, tail, k_ * ch);
+    }
+    return n;
+}
+#endif
 }  // namespace
 
 // Shared with the occlusion mask (declared in cv_common.hpp).
@@ -139,37 +278,56 @@ void row_to_lab(const uchar *p, int n, int ch, bool rgb, LabRow &w) {
     const LabTables &T = lab_tables();
     w.resize(n);
     const int ri = rgb ? 0 : 2, bi = rgb ? 2 : 0;
-    for (int i = 0; i < n; ++i) { w.r[i] = T.lin[p[i * ch + ri]]; w.g[i] = T.lin[p[i * ch + 1]]; w.b[i] = T.lin[p[i * ch + bi]]; }
     float *L = w.L.data(), *A = w.A.data(), *B = w.B.data();
-    const float *r = w.r.data(), *g = w.g.data(), *b = w.b.data();
-    for (int i = 0; i < n; ++i) {
-        float X = (0.4124564f * r[i] + 0.3575761f * g[i] + 0.1804375f * b[i]) * (1 / 0.95047f);
-        float Y = 0.2126729f * r[i] + 0.7151522f * g[i] + 0.0721750f * b[i];
-        float Z = (0.0193339f * r[i] + 0.1191920f * g[i] + 0.9503041f * b[i]) * (1 / 1.08883f);
-        float fx = f_lab(X), fy = f_lab(Y), fz = f_lab(Z);
-        L[i] = 116 * fy - 16;
-        A[i] = 500 * (fx - fy);
-        B[i] = 200 * (fy - fz);
+    int i = 0;
+#ifdef FSX_LAB_AVX2
+    if (ch == 3 || ch == 4)
+        for (; i + 8 <= n; i += 8) {
+            __m256i q[3];
+            load8(p + i * ch, ch, q);
+            __m256 lab[3];
+            lab8(q, ri, bi, T.lin, lab);
+            _mm256_storeu_ps(L + i, lab[0]);
+            _mm256_storeu_ps(A + i, lab[1]);
+            _mm256_storeu_ps(B + i, lab[2]);
+        }
+    if ((ch == 3 || ch == 4) && i < n) {  // the last n % 8 pixels through a padded copy
+        alignas(32) uchar tail[32] = {};
+        alignas(32) float out[3][8];
+        std::memcpy(tail, p + i * ch, (n - i) * ch);
+        __m256i q[3];
+        load8(tail, ch, q);
+        __m256 lab[3];
+        lab8(q, ri, bi, T.lin, lab);
+        for (int c = 0; c < 3; ++c) _mm256_store_ps(out[c], lab[c]);
+        for (int j = i; j < n; ++j) { L[j] = out[0][j - i]; A[j] = out[1][j - i]; B[j] = out[2][j - i]; }
+        i = n;
     }
+#endif
+    float *r = w.r.data(), *g = w.g.data(), *b = w.b.data();
+    for (int j = i; j < n; ++j) { r[j] = T.lin[p[j * ch + ri]]; g[j] = T.lin[p[j * ch + 1]]; b[j] = T.lin[p[j * ch + bi]]; }
+    for (int j = i; j < n; ++j) lin_to_lab(r[j], g[j], b[j], L[j], A[j], B[j]);
 }
 }  // namespace fsx
 using fsx::LabRow;
 using fsx::row_to_lab;
 
 namespace {
-inline float finv_v(float f) { float c = f * f * f; return c > 0.008856f ? c : (f - 16.0f / 116) * (1 / 7.787f); }
-
-// w.L/A/B -> bytes into p, mixed with p's own values by strength s (1: the new colour).
-void row_from_lab(uchar *p, int n, int ch, bool rgb, LabRow &w, float s) {
+// w.L/A/B, each channel first mapped by gain · v + offset (none: as they are), -> bytes into p,
+// mixed with p's own values by strength s (1: the new colour).
+void row_from_lab(uchar *p, int n, int ch, bool rgb, LabRow &w, float s, const float *gain = nullptr,
+                  const float *offset = nullptr) {
     const LabTables &T = lab_tables();
     float *r = w.r.data(), *g = w.g.data(), *b = w.b.data();
     const float *L = w.L.data(), *A = w.A.data(), *B = w.B.data();
+    const float k0 = gain ? gain[0] : 1, k1 = gain ? gain[1] : 1, k2 = gain ? gain[2] : 1;
+    const float o0 = offset ? offset[0] : 0, o1 = offset ? offset[1] : 0, o2 = offset ? offset[2] : 0;
     for (int i = 0; i < n; ++i) {
-        float fy = (L[i] + 16) * (1 / 116.0f), fx = fy + A[i] * (1 / 500.0f), fz = fy - B[i] * (1 / 200.0f);
-        float X = finv_v(fx) * 0.95047f, Y = finv_v(fy), Z = finv_v(fz) * 1.08883f;
-        float rr = 3.2404542f * X - 1.5371385f * Y - 0.4985314f * Z;
-        float gg = -0.9692660f * X + 1.8760108f * Y + 0.0415560f * Z;
-        float bb = 0.0556434f * X - 0.2040259f * Y + 1.0572252f * Z;
+        const float fy = (L[i] * k0 + o0 + 16) * (1 / 116.0f), fx = fy + (A[i] * k1 + o1) * (1 / 500.0f),
+                    fz = fy - (B[i] * k2 + o2) * (1 / 200.0f);
+        const float X = finv_v(fx), Y = finv_v(fy), Z = finv_v(fz);
+        const float rr = kMi[0][0] * X + kMi[0][1] * Y + kMi[0][2] * Z, gg = kMi[1][0] * X + kMi[1][1] * Y + kMi[1][2] * Z,
+                    bb = kMi[2][0] * X + kMi[2][1] * Y + kMi[2][2] * Z;
         r[i] = std::min(1.0f, std::max(0.0f, rr)) * 4096 + 0.5f;
         g[i] = std::min(1.0f, std::max(0.0f, gg)) * 4096 + 0.5f;
         b[i] = std::min(1.0f, std::max(0.0f, bb)) * 4096 + 0.5f;
@@ -177,8 +335,8 @@ void row_from_lab(uchar *p, int n, int ch, bool rgb, LabRow &w, float s) {
     const int ri = rgb ? 0 : 2, bi = rgb ? 2 : 0;
     for (int i = 0; i < n; ++i) {
         uchar *q = p + i * ch;
-        uchar nr = T.enc[(int)r[i]], ng = T.enc[(int)g[i]], nb = T.enc[(int)b[i]];
-        if (s >= 1) { q[ri] = nr; q[1] = ng; q[bi] = nb; continue; }
+        const int nr = T.enc[(int)r[i]], ng = T.enc[(int)g[i]], nb = T.enc[(int)b[i]];
+        if (s >= 1) { q[ri] = (uchar)nr; q[1] = (uchar)ng; q[bi] = (uchar)nb; continue; }
         q[ri] = (uchar)(q[ri] + (nr - q[ri]) * s + 0.5f);
         q[1] = (uchar)(q[1] + (ng - q[1]) * s + 0.5f);
         q[bi] = (uchar)(q[bi] + (nb - q[bi]) * s + 0.5f);
@@ -188,28 +346,27 @@ void row_from_lab(uchar *p, int n, int ch, bool rgb, LabRow &w, float s) {
 // Mean and standard deviation in Lab of img where mask > 127, every fourth pixel of every fourth row.
 bool lab_stats(const fsx_view &img, const fsx_view &mask, const int32_t *spans, bool rgb, double mu[3], double sd[3]) {
     const int ch = fsx::channels_of(img.format);
-    double s[3] = {0, 0, 0}, q[3] = {0, 0, 0}, n = 0;
+    // The samples of all rows first, then one conversion (whole blocks of eight, one short tail).
     std::vector<uchar> px;
-    LabRow w;
+    px.reserve((size_t)ch * ((img.width + 3) / 4) * ((img.height + 3) / 4));
     for (int y = 0; y < img.height; y += 4) {
         int x0, x1;
         fsx::row_span(spans, y, img.width, 0, x0, x1);
         x0 = (x0 + 3) & ~3;  // the same columns on every row
         const uchar *m = (const uchar *)mask.data + y * mask.stride;
         const uchar *p = (const uchar *)img.data + y * img.stride;
-        px.clear();
         for (int x = x0; x < x1; x += 4)
             if (m[x] > 127) px.insert(px.end(), p + x * ch, p + x * ch + ch);
-        const int k = (int)(px.size() / ch);
-        if (!k) continue;
-        row_to_lab(px.data(), k, ch, rgb, w);
-        for (int i = 0; i < k; ++i) {
-            s[0] += w.L[i]; s[1] += w.A[i]; s[2] += w.B[i];
-            q[0] += (double)w.L[i] * w.L[i]; q[1] += (double)w.A[i] * w.A[i]; q[2] += (double)w.B[i] * w.B[i];
-        }
-        n += k;
     }
+    const int n = (int)(px.size() / ch);
     if (n < 16) return false;
+    LabRow w;
+    row_to_lab(px.data(), n, ch, rgb, w);
+    double s[3] = {0, 0, 0}, q[3] = {0, 0, 0};
+    for (int i = 0; i < n; ++i) {
+        s[0] += w.L[i]; s[1] += w.A[i]; s[2] += w.B[i];
+        q[0] += (double)w.L[i] * w.L[i]; q[1] += (double)w.A[i] * w.A[i]; q[2] += (double)w.B[i] * w.B[i];
+    }
     for (int c = 0; c < 3; ++c) {
         mu[c] = s[c] / n;
         sd[c] = std::sqrt(std::max(0.0, q[c] / n - mu[c] * mu[c]));
@@ -249,14 +406,13 @@ extern "C" int fsx_color_transfer_rows(fsx_view src, fsx_view ref, fsx_view mask
             if (x0 >= x1) continue;
             uchar *p = (uchar *)src.data + y * src.stride + x0 * ch;
             const int n = x1 - x0;
-            row_to_lab(p, n, ch, rgb, w);
-            float *L = w.L.data(), *A = w.A.data(), *B = w.B.data();
-            for (int i = 0; i < n; ++i) {
-                L[i] = L[i] * gain[0] + offset[0];
-                A[i] = A[i] * gain[1] + offset[1];
-                B[i] = B[i] * gain[2] + offset[2];
-            }
-            row_from_lab(p, n, ch, rgb, w, (float)strength);
+            int done = 0;
+#ifdef FSX_LAB_AVX2
+            if (ch == 3 || ch == 4) done = transfer8(p, n, ch, rgb, gain, offset, (float)strength);
+#endif
+            if (done == n) continue;
+            row_to_lab(p + done * ch, n - done, ch, rgb, w);
+            row_from_lab(p + done * ch, n - done, ch, rgb, w, (float)strength, gain, offset);
         }
         return 0;
     })
