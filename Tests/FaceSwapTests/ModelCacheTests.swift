@@ -165,7 +165,10 @@ final class ModelCacheTests: XCTestCase {
         // The 68-point model's cache, truncated: rebuilt too.
         let big = try ModelResolver.find(ModelResolver.landmarks68)
         _ = try Landmarker(modelPath: big)
-        let bigPath = try Files.list(folder + "/faceswap").filter { $0.hasSuffix(".spflat") && $0.contains("68") }
+        // The cache is named after the model file's path, size and mtime: match the model's own name
+        // (a bare "68" also matches the 5-point cache when its size or mtime has those digits).
+        let bigName = String(big.split(separator: "/").last ?? "")
+        let bigPath = try Files.list(folder + "/faceswap").filter { $0.hasSuffix(".spflat") && $0.contains(bigName) }
         XCTAssertEqual(bigPath.count, 1)
         let p = bigPath[0].hasPrefix("/") ? bigPath[0] : folder + "/faceswap/" + bigPath[0]
         XCTAssertEqual(truncate(p, off_t(Self.size(p) / 2)), 0)
