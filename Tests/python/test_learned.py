@@ -437,7 +437,7 @@ def test_cli_extract_train_swap(fs, tmp_path, extracted):
 
 # ---- sharpness: the target's fine skin detail on the learned face (issue 17 item 1) ---------
 
-def test_learned_swap_takes_the_targets_fine_skin_detail(fs, trained, tmp_path):
+def test_learned_swap_takes_the_targets_fine_skin_detail(fs, trained, tmp_path, landmarker, recognizer, request):
     """The decoder's 64-px face stretched over a 250-px face is a smear; skin_texture puts the
     target frame's fine skin detail under it. Measured independently of the library on three
     held-out frames of A (4.1, 4.5, 4.9 s): OpenCV's 3x3 Laplacian variance in the re-fitted face
@@ -446,7 +446,8 @@ def test_learned_swap_takes_the_targets_fine_skin_detail(fs, trained, tmp_path):
     from PIL import Image as PILImage, ImageDraw
     from learned_long_run import sharpness
     path = trained[0]
-    det, lm, rec = fs.Detector(), fs.Landmarker(), fs.Recognizer()
+    det, lm, rec = fs.Detector(), landmarker, recognizer  # the session's 68-point model and ResNet
+    request.addfinalizer(det.close)
 
     def face_of(img):
         found = det.detect(img)
@@ -500,4 +501,3 @@ def test_learned_swap_takes_the_targets_fine_skin_detail(fs, trained, tmp_path):
         moved = np.abs(a["out"].astype(int) - b["out"])
         assert moved[inside].mean() < 0.5, moved[inside].mean()
         assert moved.mean() > 0 and moved[~inside].max() > 8   # and the option did change the skin
-    det.close(), lm.close(), rec.close()
