@@ -71,8 +71,14 @@ test-swift: models
 test-c: build models
 	FACESWAP_DATA=$(DATA) bash Tests/c/run.sh
 
+# The Python suite runs on PYTEST_JOBS pytest-xdist workers (whole files per worker, so that a file's
+# fixtures are made once; 0 = one process), then test_cluster.py alone: it starts its own Ray nodes.
+PYTEST_JOBS ?= 2
+PYTEST_XDIST = $(if $(filter 0,$(PYTEST_JOBS)),,-n $(PYTEST_JOBS) --dist loadfile)
 test-python: build models
-	FACESWAP_LIBRARY=$(abspath $(BUILD)/libfaceswap.so) FACESWAP_DATA=$(DATA) $(PYTHON) -m pytest Tests/python -q
+	FACESWAP_LIBRARY=$(abspath $(BUILD)/libfaceswap.so) FACESWAP_DATA=$(DATA) $(PYTHON) -m pytest Tests/python -q \
+		$(PYTEST_XDIST) --ignore=Tests/python/test_cluster.py
+	FACESWAP_LIBRARY=$(abspath $(BUILD)/libfaceswap.so) FACESWAP_DATA=$(DATA) $(PYTHON) -m pytest Tests/python/test_cluster.py -q
 
 test-install: build
 	bash Tests/install/run.sh

@@ -123,9 +123,35 @@ TABLES: dict[str, list] = {}
 # repeating the same library calls over the whole data set, which `make test` already measures.
 def pytest_configure(config):
     config.addinivalue_line("markers", "sweep: a measurement over many inputs; FS_SWEEP_SAMPLE=N runs the first N cases")
+    if config.pluginmanager.hasplugin("xdist") and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(_WorkerFigures(), "faceswap-worker-figures")
+
+
+class _WorkerFigures:
+    """With pytest-xdist (`make test` runs the suite with -n), each worker measures its own tests:
+    the controller gathers the workers' figures and tables as they finish, so that its summary
+    lists every figure, as a run without workers does."""
+
+    def pytest_testnodedown(self, node, error):
+        out = getattr(node, "workeroutput", {})
+        FIGURES.update(out.get("fs_figures", {}))
+        for title, lines in out.get("fs_tables", {}).items():
+            TABLES.setdefault(title, []).extend(lines)
+
+
+# The slowest files, slowest first (whole-suite durations on a 2-core machine: test_reenact.py
+# ~7 min, test_reenact_mouth.py ~5, ...). With xdist workers (--dist loadfile hands out whole
+# files in collection order) they start first, so that no long file starts last while the other
+# worker idles. Only the order changes, never which tests run.
+SLOW_FILES_FIRST = ("test_reenact.py", "test_reenact_mouth.py", "test_learned.py", "test_reenact_expression.py",
+                    "test_gan.py", "test_video.py", "test_swap.py", "test_edge.py", "test_small_faces.py",
+                    "test_reenact_grid.py")
 
 
 def pytest_collection_modifyitems(config, items):
+    if hasattr(config, "workerinput"):  # an xdist worker: every worker sorts alike
+        rank = {name: i for i, name in enumerate(SLOW_FILES_FIRST)}
+        items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
     sample = int(os.environ.get("FS_SWEEP_SAMPLE", "0") or 0)
     if sample <= 0:
         return
@@ -160,6 +186,11 @@ def pytest_terminal_summary(terminalreporter):
 def pytest_sessionfinish(session, exitstatus):
     """Lists every skip with its reason; a skip that is not for an optional capability fails the
     session (missing data or models must fail, not vanish from the count)."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: its figures go to the controller, which lists the skips
+        workeroutput["fs_figures"] = dict(FIGURES)
+        workeroutput["fs_tables"] = {title: [str(line) for line in lines] for title, lines in TABLES.items()}
+        return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is None:
         return

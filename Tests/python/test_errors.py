@@ -458,7 +458,9 @@ def test_model_find_buffer_too_small(fs):
     assert buf.value.decode() == path
 
 
-@pytest.mark.parametrize("content", [b"", b"garbage" * 1000, os.urandom(100000)])
+# Random bytes from a fixed seed: every pytest-xdist worker must collect the same test ids.
+@pytest.mark.parametrize("content", [b"", b"garbage" * 1000, np.random.default_rng(7).bytes(100000)],
+                         ids=["empty", "text", "random"])
 def test_corrupt_model_file_is_model(fs, tmp_path, content):
     bad = tmp_path / "broken.dat"
     bad.write_bytes(content)

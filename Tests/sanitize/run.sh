@@ -35,6 +35,7 @@
 #   FS_ASAN_PYTEST_ALL=1    run the slow Python measurements and every sweep case too (~3x longer)
 #   FS_ASAN_STEPS           which steps to run (default "build swift c python")
 #   FS_ASAN_JOBS            build jobs (default 2)
+#   FS_ASAN_PYTEST_JOBS     pytest-xdist workers for step 4 (default 2; 0 = one process)
 # Exits non-zero when any step fails; the last line says which.
 set -uo pipefail
 
@@ -186,7 +187,10 @@ SLOW_PYTEST=(
     test_stream_filter_jitter_and_lag                          # synthetic clip, detector per frame
 )
 python_tests() {
-    local sel=() sample=1
+    local sel=() sample=1 xdist=()
+    # pytest-xdist workers, whole files each (as make test): FS_ASAN_PYTEST_JOBS=0 runs one process
+    local jobs=${FS_ASAN_PYTEST_JOBS:-2}
+    [ "$jobs" != 0 ] && xdist=(-n "$jobs" --dist loadfile)
     if [ "${FS_ASAN_PYTEST_ALL:-0}" = 1 ]; then sample=0; fi
     if [ "${FS_ASAN_PYTEST_ALL:-0}" != 1 ]; then
         local expr="" t
@@ -197,7 +201,7 @@ python_tests() {
     local log=$out/pytest.log
     LD_PRELOAD=$ASAN_RT ASAN_OPTIONS="$ASAN_BASE:detect_leaks=0" UBSAN_OPTIONS=$UBSAN_OPTS \
         FACESWAP_LIBRARY=$bin/libfaceswap.so FACESWAP_DATA=$DATA FS_SWEEP_SAMPLE=$sample \
-        "$PYTHON" -m pytest Tests/python -q -p no:cacheprovider --durations=10 \
+        "$PYTHON" -m pytest Tests/python -q -p no:cacheprovider --durations=10 "${xdist[@]}" \
         --ignore=Tests/python/test_cluster.py "${sel[@]}" >"$log" 2>&1
     local rc=$?
     if [ $rc -ne 0 ]; then
