@@ -64,6 +64,18 @@ final class BoundedQueue<T>: @unchecked Sendable {
         }
     }
 
+    /// Pushes `item` only if there is room now, without waiting; false: full or closed (dropped).
+    @discardableResult
+    func tryPush(_ item: T) -> Bool {
+        monitor.locked {
+            if closed || count >= slots.count { return false }
+            slots[(head + count) % slots.count] = item
+            count += 1
+            monitor.broadcast()
+            return true
+        }
+    }
+
     /// Only while locked, with count > 0.
     private func take() -> T {
         let item = slots[head]!
