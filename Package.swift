@@ -70,8 +70,9 @@ let package = Package(
             name: "FaceSwapVideo",
             exclude: ["exports.map"],
             publicHeadersPath: ".",  // none: nothing imports it
+            // The shim's flags: its BGR -> YUV conversion is vectorised for AVX2 (swscale's otherwise).
             cxxSettings: [.unsafeFlags(["-I\(root)/Sources/CFaceShim", "-I\(root)/Sources/CFaceShim/include",
-                                        "-fvisibility=hidden"])],
+                                        "-fvisibility=hidden"] + shimFlags)],
             linkerSettings: ffmpeg + [.linkedLibrary("stdc++"), .unsafeFlags([
                 "-Xlinker", "--version-script=\(root)/Sources/FaceSwapVideo/exports.map",
                 "-Xlinker", "-z", "-Xlinker", "defs",

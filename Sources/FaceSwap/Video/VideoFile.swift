@@ -305,7 +305,9 @@ enum VideoPipeline {
                 do {
                     while let item = transformed.pop() {
                         var done = try timing.push(item, to: writer)
-                        if let img = reusable(&done) { spares.push(img) }
+                        // Never waits: once the decoder has ended nobody takes spares, and the
+                        // frames still in flight may outnumber the queue's room.
+                        if let img = reusable(&done) { spares.tryPush(img) }
                     }
                     if !transformed.isCancelled { _ = try timing.push(nil, to: writer) }
                 } catch {

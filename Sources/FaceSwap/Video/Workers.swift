@@ -39,52 +39,64 @@ final class Monitor: @unchecked Sendable {
 
 /// A first-in first-out queue of at most `capacity` items: push blocks while it is full, pop
 /// while it is empty. close() ends it: pushes are refused and pops return what is left, then nil.
-/// cancel() also drops what is left.
+/// cancel() also drops what is left. A popped item is no longer held by the queue (a ring of
+/// `capacity` slots, each emptied when read): the video job reuses a written frame's buffer only
+/// when nothing else holds it.
 final class BoundedQueue<T>: @unchecked Sendable {
     private let monitor = Monitor()
-    private var items: [T] = []
-    private var head = 0
-    private let capacity: Int
+    private var slots: [T?]
+    private var head = 0, count = 0
     private var closed = false
     private var cancelled = false
 
-    init(capacity: Int) { self.capacity = max(1, capacity) }
+    init(capacity: Int) { slots = Array(repeating: nil, count: max(1, capacity)) }
 
     /// false: the queue was closed (the item is dropped).
     @discardableResult
     func push(_ item: T) -> Bool {
         monitor.locked {
-            while !closed && items.count - head >= capacity { monitor.wait() }
+            while !closed && count >= slots.count { monitor.wait() }
             if closed { return false }
-            items.append(item)
+            slots[(head + count) % slots.count] = item
+            count += 1
             monitor.broadcast()
             return true
         }
     }
 
+    /// Pushes `item` only if there is room now, without waiting; false: full or closed (dropped).
+    @discardableResult
+    func tryPush(_ item: T) -> Bool {
+        monitor.locked {
+            if closed || count >= slots.count { return false }
+            slots[(head + count) % slots.count] = item
+            count += 1
+            monitor.broadcast()
+            return true
+        }
+    }
+
+    /// Only while locked, with count > 0.
+    private func take() -> T {
+        let item = slots[head]!
+        slots[head] = nil
+        head = (head + 1) % slots.count
+        count -= 1
+        monitor.broadcast()
+        return item
+    }
+
     /// The next item; nil once the queue is closed and empty.
     func pop() -> T? {
         monitor.locked {
-            while !closed && head == items.count { monitor.wait() }
-            if head == items.count { return nil }
-            let item = items[head]
-            head += 1
-            if head > 64 && head * 2 > items.count { items.removeFirst(head); head = 0 }
-            monitor.broadcast()
-            return item
+            while !closed && count == 0 { monitor.wait() }
+            return count == 0 ? nil : take()
         }
     }
 
     /// The next item if there is one now (nil otherwise), without waiting.
     func tryPop() -> T? {
-        monitor.locked {
-            if head == items.count { return nil }
-            let item = items[head]
-            head += 1
-            if head == items.count { items.removeAll(keepingCapacity: true); head = 0 }
-            monitor.broadcast()
-            return item
-        }
+        monitor.locked { count == 0 ? nil : take() }
     }
 
     func close() { monitor.locked { closed = true; monitor.broadcast() } }
@@ -96,8 +108,9 @@ final class BoundedQueue<T>: @unchecked Sendable {
         monitor.locked {
             closed = true
             cancelled = true
-            items.removeAll()
+            for i in slots.indices { slots[i] = nil }
             head = 0
+            count = 0
             monitor.broadcast()
         }
     }
