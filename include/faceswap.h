@@ -689,8 +689,12 @@ typedef struct fs_swap_options {
     float edge_color;            /* 0–1: how much of the low-frequency colour and light match at the
                                     face's edge applies, after `color` (a band inside the mask's
                                     edge takes the surrounding skin's shading and tint; the
-                                    interior keeps the global match). Lowers the colour step at
-                                    the edge (fs_swap_metrics.edge_step_*) but moves the result's
+                                    interior keeps the global match). With `occlusion` 0, what
+                                    crosses the seam and is far from the skin's colour (a beard
+                                    or stubble on the jaw, hair at the temple) stays the
+                                    target's within the seam's band (the occlusion mask, limited
+                                    to the band). Lowers the colour step at the edge
+                                    (fs_swap_metrics.edge_step_*) but moves the result's
                                     identity towards the target's (default 0: off) */
     float skin_texture;          /* 0–1: how much of the target's fine skin texture (pores, lines:
                                     the detail finer than a Gaussian of 1.5 % of the eye distance)

@@ -244,7 +244,8 @@ for blend in [BlendMode.multiband, .alpha, .poisson, .poissonExact] {
             }
             // The colour stage with the seam's colour match on (edge_color 1; off by default).
             let edged = try stagesWith { $0.edgeColor = 1 }
-            print("    colour stage with edge_color 1: \(ms(edged["colour"] ?? 0)) (default, off: \(ms(per["colour"] ?? 0)))")
+            print("    colour stage with edge_color 1: \(ms(edged["colour"] ?? 0)) (default, off: \(ms(per["colour"] ?? 0))), "
+                  + "its seam occluders (occlusion stage) \(ms(edged["occlusion"] ?? 0))")
             let four = ["warp", "mask", "colour", "blend"].map { per[$0] ?? 0 }.reduce(0, +)
             // The skin texture (option skin_texture, off by default): its own stage.
             let textured = try stagesWith { $0.skinTexture = 1 }

@@ -27,7 +27,8 @@ enum SwapCommand {
                                  1 the full match (\(Options.about(FS_OPTIONS_SWAP, "color_strength")))
       --edge-color E             how much of the low-frequency colour and light match at the
                                  face's edge applies: a band inside the mask's edge takes the
-                                 surrounding skin's shading; moves the identity towards B's
+                                 surrounding skin's shading, and a beard or hair crossing the
+                                 seam stays B's there; moves the identity towards B's
                                  (\(Options.about(FS_OPTIONS_SWAP, "edge_color")))
       --skin-texture T           how much of B's fine skin texture (pores, lines) replaces A's on
                                  the skin, away from the eyes, brows, nostrils and mouth: for a

@@ -89,26 +89,30 @@ FACE_COUNT = {"obama→kit_with_rose": 2, "adele→classroom": 4, "biden→bald_
 
 # Faces that miss the goal with the match on (edge_color 1), measured: (pair, face, worst, mean with
 # the match; worst, mean without). Strict: a face that starts meeting the goal is reported. Looked
-# at face by face (target | result crops with the worst sector drawn): most of the bald_guys misses
-# are side light (one half of the target's face in shadow, the source evenly lit), now carried to
-# the seam for smooth skin; what is left is mostly beards and stubble on the jaw, hair at the
-# temple, a hand at the chin (biden→bald_guys 17) and turned targets (elon→threequarter) -
-# occluders and geometry, not colour. A wider band or a sharper field lowers these figures
-# further but moves the identity more (city→alex, biden→bald_guys 13): see IDENTITY_XFAIL.
+# at face by face (target | result crops with the worst sector drawn), the 19 faces that missed
+# before the match kept what crosses the seam: a beard or stubble on the jaw, or a headscarf at
+# the temple, cut by the seam (model→laurie, city→alex, adele→classroom 0 and 1, biden→bald_guys
+# 1, 2, 3, 5, 11: real and visible, the beard stopped at a smooth band); the source's brows or, on a turned
+# face, its eye inside the measure's inner ring at the top (sagan→baby, obama→kit_with_rose 1,
+# elon→threequarter, biden→bald_guys 15, 16, 22: a feature, not skin, and the source's, so the
+# swap should not take the target's there); side light on the cheek (biden→bald_guys 7, 14, 17,
+# 20). edge_color now keeps the occluders within a band at the seam (Occlusion.remove's `seam`,
+# never the features): 19 -> 14 misses (model→laurie, adele→classroom 1, biden→bald_guys 2, 5,
+# 11 now pass; city→alex 10.50 -> 4.02, adele→classroom 0 7.04 -> 4.02, biden→bald_guys 3
+# 4.99 -> 4.14). biden→bald_guys 1's stubble is too near its skin in colour for the skin model.
+# Kept at the seam, the target's stubble also moves the identity (biden→bald_guys 13: see
+# IDENTITY_XFAIL); a deeper band keeps more and moves it further (0.06 of the face size: 12
+# misses, one face's identity moved 0.124). A wider colour band or a sharper field lowers the
+# figures further but moves the identity more (city→alex, biden→bald_guys 13).
 _MISSED = [
-    ("sagan→baby", 0, 6.88, -0.12, 12.36, 0.69), ("elon→threequarter", 0, 6.54, 0.03, 8.46, -0.07),
-    ("obama→kit_with_rose", 1, 8.89, -0.33, 13.31, -0.73),
-    ("model→laurie", 0, 7.88, 0.33, 15.41, 0.89), ("city→alex", 0, 10.50, -0.59, 18.13, 0.54),
-    ("adele→classroom", 0, 7.04, -1.95, 16.28, -4.76),
-    ("adele→classroom", 1, 5.62, 0.21, 15.64, -1.23), ("biden→bald_guys", 1, 8.38, 0.12, 50.97, 7.76),
-    ("biden→bald_guys", 2, 4.31, 0.52, 15.76, 4.09), ("biden→bald_guys", 3, 4.99, 0.89, 19.78, 3.23),
-    ("biden→bald_guys", 5, 4.68, -0.78, 24.17, 1.87), ("biden→bald_guys", 7, 4.76, 0.57, 12.05, 3.00),
-    ("biden→bald_guys", 11, 5.78, 0.91, 24.06, 4.49), ("biden→bald_guys", 14, 4.73, 0.74, 19.10, 4.08),
-    ("biden→bald_guys", 15, 5.79, -0.48, 18.57, 1.10),
-    ("biden→bald_guys", 16, 9.45, -1.18, 27.65, 3.33),
-    ("biden→bald_guys", 17, 11.23, 1.71, 36.40, 11.87),
-    ("biden→bald_guys", 20, 5.24, -0.41, 17.08, 2.07),
-    ("biden→bald_guys", 22, 8.20, 0.01, 26.25, 6.47),
+    ("sagan→baby", 0, 6.86, 0.05, 12.36, 0.69), ("elon→threequarter", 0, 7.28, 0.10, 8.46, -0.07),
+    ("obama→kit_with_rose", 1, 8.72, -0.27, 13.31, -0.73),
+    ("city→alex", 0, 4.02, -0.94, 18.13, 0.54), ("adele→classroom", 0, 4.02, -0.83, 16.28, -4.76),
+    ("biden→bald_guys", 1, 8.39, 0.13, 50.97, 7.76), ("biden→bald_guys", 3, 4.14, 0.36, 19.78, 3.23),
+    ("biden→bald_guys", 7, 4.69, 0.79, 12.06, 3.00), ("biden→bald_guys", 14, 4.85, 0.70, 19.10, 4.08),
+    ("biden→bald_guys", 15, 5.80, -0.43, 18.57, 1.10), ("biden→bald_guys", 16, 8.54, -0.88, 27.65, 3.33),
+    ("biden→bald_guys", 17, 11.23, 1.71, 36.40, 11.87), ("biden→bald_guys", 20, 5.98, -0.27, 17.08, 2.07),
+    ("biden→bald_guys", 22, 9.21, 0.05, 26.25, 6.47),
 ]
 EDGE_XFAIL = {(n, i): f"worst sector {w:.2f} ΔE, mean {m:.2f} with the match (goal {GOAL_WORST} / {GOAL_MEAN}); "
                       f"without it {w0:.2f} / {m0:.2f}" for n, i, w, m, w0, m0 in _MISSED}
@@ -116,15 +120,16 @@ EDGE_XFAIL = {(n, i): f"worst sector {w:.2f} ΔE, mean {m:.2f} with the match (g
 # Faces the match moves from nearer the source photo to nearer the target's own face (ResNet
 # distances, match on; off): why edge_color is off by default.
 # How far edge_color 1 may move a face's distance to the source photo (the reason it is off by
-# default): measured over the 36 held-out faces, 0.099 at most (city→alex), 0.085 (adele→
-# classroom face 0), 0.083 (obama→kit_with_rose face 1), the rest <= 0.08; the bound leaves 0.02
-# for other machines' BLAS.
+# default): measured over the 36 held-out faces, 0.112 at most (biden→bald_guys 13, its stubble
+# kept at the seam), 0.100 (biden→bald_guys 21), 0.095 (city→alex), the rest <= 0.09; the bound
+# leaves 0.008 for other machines' BLAS.
 MAX_IDENTITY_SHIFT = 0.12
 
 IDENTITY_XFAIL = {
-    ("adele→classroom", 0): "d(result, source) 0.732 >= d(result, target) 0.610 with the match; 0.646 < 0.667 without",
-    ("adele→classroom", 1): "d(result, source) 0.682 >= d(result, target) 0.632 with the match; 0.615 < 0.680 without",
-    ("rose→two_people", 1): "d(result, source) 0.728 >= d(result, target) 0.705 with the match; 0.662 < 0.726 without",
+    ("adele→classroom", 0): "d(result, source) 0.712 >= d(result, target) 0.580 with the match; 0.645 < 0.665 without",
+    ("adele→classroom", 1): "d(result, source) 0.686 >= d(result, target) 0.633 with the match; 0.615 < 0.680 without",
+    ("rose→two_people", 1): "d(result, source) 0.721 >= d(result, target) 0.702 with the match; 0.662 < 0.726 without",
+    ("biden→bald_guys", 13): "d(result, source) 0.596 >= d(result, target) 0.513 with the match; 0.484 < 0.611 without",
 }
 
 _EDGE: dict = {}

@@ -240,3 +240,52 @@ def test_unoccluded_faces_nearly_unchanged(fs, detector, landmarker, faces_dir, 
     removed = (face & (mask_on < 128)).sum() / face.sum()
     print(f"\n{tgt_name}: in-face PSNR on vs off {psnr:.1f} dB, face taken out as occluder {removed:.4f}")
     assert psnr >= PSNR_GOAL, (psnr, removed)
+
+
+# ------------------------------------------------------------------------------------------------
+# The seam's colour match (edge_color 1, occlusion 0) keeps what crosses the seam: the occlusion
+# mask limited to a band inside the face mask's edge (a beard on the jaw, hair at the temple),
+# never the face deeper in.
+# ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("target_name", TARGETS, ids=[t.split(".")[0] for t in TARGETS])
+def test_edge_color_keeps_an_occluder_across_the_seam(fs, detector, landmarker, recognizer, faces_dir, target_name):
+    """A zebra patch with a known mask pasted over the chin, across the face mask's edge, and a
+    small one on the nose (at landmark 29, 0.04 of the face's extent in radius).
+    Ground truth: the chin patch's pixels in the seam (where the swap's own alpha with edge_color
+    0 is strictly between 0 and 255, the feather band) stay untouched with edge_color 1 and are
+    overwritten with edge_color 0; the nose patch's pixels deep in the face (more than 0.14 of
+    the face's extent from the mask's edge, beyond the seam band: 0.13 of the square root of the
+    face's area) are still swapped; the rest of the face is swapped and the identity is the
+    source's."""
+    from scipy import ndimage as ndi
+    occluded, known, *_ = synthetic(fs, detector, landmarker, faces_dir, target_name, "zebra", "chin")
+    p = largest_landmarks(detector, landmarker, occluded)
+    size = max(np.ptp(p[:, 0]), np.ptp(p[:, 1]))
+    inner = ellipse(occluded.shape, p[29], 0.04 * size, 0.04 * size)
+    tex = bgr(fs, faces_dir / OCCLUDERS["zebra"][0])
+    ys, xs = np.nonzero(inner)
+    occluded = occluded.copy()
+    occluded[ys, xs] = tex[ys - ys.min() + OCCLUDERS["zebra"][1][1], xs - xs.min() + OCCLUDERS["zebra"][1][0]]
+    out = {}
+    for v in (0.0, 1.0):
+        with fs.Swapper(detector, landmarker, edge_color=v) as s:
+            out[v] = s.swap(bgr(fs, SOURCE), occluded, return_mask=True)[:2]
+    (off, mask_off), (on, _) = out[0.0], out[1.0]
+    seam = known & (mask_off > 0) & (mask_off < 255)
+    deep = inner & (ndi.distance_transform_edt(ndi.binary_fill_holes(mask_off > 0)) > 0.14 * size)  # the mouth is no edge
+    assert seam.sum() > 200 and deep.sum() > 100, (seam.sum(), deep.sum())
+    kept_off, kept_on = untouched(off, occluded)[seam].mean(), untouched(on, occluded)[seam].mean()
+    deep_changed = (~untouched(on, occluded))[deep].mean()
+    rest = (mask_off >= 128) & ~known & ~inner
+    swapped_rest = (~untouched(on, occluded))[rest].mean()
+    d_src = fs.embedding_distance(recognizer.embed(on), recognizer.embed(bgr(fs, SOURCE)))
+    d_tgt = fs.embedding_distance(recognizer.embed(on), recognizer.embed(occluded))
+    print(f"\n{target_name} zebra chin + nose, edge_color 1: seam pixels untouched {kept_on:.3f} (edge_color 0: "
+          f"{kept_off:.3f}), deep nose pixels changed {deep_changed:.3f} ({deep.sum()} px), rest changed "
+          f"{swapped_rest:.3f}, identity to source {d_src:.3f} / to target {d_tgt:.3f}")
+    assert kept_off < 0.5
+    assert kept_on >= GOAL, kept_on
+    assert deep_changed > 0.8, deep_changed
+    assert swapped_rest > 0.8, swapped_rest
+    assert d_src < d_tgt, (d_src, d_tgt)

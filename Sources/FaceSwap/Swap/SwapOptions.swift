@@ -31,9 +31,10 @@ public struct SwapOptions: Sendable {
     /// How much of the colour correction applies: 0 keeps the source's colours, 1 the full match.
     public var colorStrength: Double = 1
     /// How much of the low-frequency colour and light match at the face's edge applies, after
-    /// `color` (ColourTransfer.matchEdge): 0 (the default) turns it off. Off by default: it lowers
-    /// the colour step at the edge but moves the result's identity towards the target's
-    /// (Tests/python/test_edge.py has the figures).
+    /// `color` (ColourTransfer.matchEdge), and (with `occlusion` off) the occluders that cross the
+    /// seam kept within its band (Occlusion.remove's `seam`): 0 (the default) turns both off. Off
+    /// by default: it lowers the colour step at the edge but moves the result's identity towards
+    /// the target's (Tests/python/test_edge.py has the figures).
     public var edgeColor: Double = 0
     public var blend: BlendMode = .multiband
     /// Delaunay mode: how far the inner features (brows, eyes, nose, mouth) take the target's

@@ -243,6 +243,13 @@ public final class Swapper: @unchecked Sendable {
         if options.occlusion {  // what covers the face stays the target's
             try Occlusion.remove(from: hard, alpha: alpha, work: work, landmarks: face.landmarks, size: size, roi: roi)
             clock?.lap("occlusion")
+        } else if options.edgeColor > 0 && options.color != .none {
+            // The seam's match: what crosses the seam (beard, hair, a hand) stays the target's
+            // within the erosion and feather band and a little deeper (Occlusion.seamBand).
+            let depth = max(0, options.erode) * size + feather + Occlusion.seamBand * size
+            try Occlusion.remove(from: hard, alpha: alpha, work: work, landmarks: face.landmarks, size: size, roi: roi,
+                                 seam: (tMesh.outlinePoints, Array(tMesh.points[0..<68]), depth))
+            clock?.lap("occlusion")
         }
         // Pixels the blend reads beyond the mask: the membrane's ring (3 px), everything for the exact solve.
         let margin = options.blend == .poisson ? 4 : options.blend == .poissonExact ? roi.width : 0
