@@ -113,8 +113,8 @@ struct MouthInterior {
 
     /// The least-squares parabola v = a s² + b s + c through lip points (s, v): the lip's smooth
     /// arc (the 8-point polygon's kinks would otherwise show in the teeth's edge). A straight
-    /// line when the points do not fix a parabola.
-    private static func arc(_ q: [(Double, Double)]) -> (Double) -> Double {
+    /// line when the points do not fix a parabola. (Also the eyelids' arcs: `Eyelids`.)
+    static func arc(_ q: [(Double, Double)]) -> (Double) -> Double {
         var m = [[Double]](repeating: [0, 0, 0, 0], count: 3)  // normal equations, augmented
         for (s, v) in q {
             let row = [s * s, s, 1.0]

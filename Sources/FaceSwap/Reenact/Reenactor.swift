@@ -41,7 +41,8 @@ public enum MouthFill: Int, Sendable {
 /// the photo is warped piecewise-affinely over a mesh of the face, a ring around the head and
 /// fixed points beyond it and on the image border (the background stays still); the mouth, when
 /// it opens wider than the photo shows, is filled with a cavity and teeth in the photo's colours
-/// (or, by option, from the driver's, colour-matched).
+/// (or, by option, from the driver's, colour-matched); an eye closing further than the photo's
+/// gets its upper lid drawn down over it (`Eyelids`).
 /// Made from a landmark-GAN model instead of a photo, the same points are those of B's mean shape
 /// on a plain canvas, and B is generated at them (`TrainedPerson`) instead of a warped photo.
 /// Not thread-safe (it tracks the driver).
@@ -174,6 +175,8 @@ public final class Reenactor {
         if let fill = MouthFill(rawValue: options.mouthFill), fill != .off {
             try fillMouth(out, fill, target: target, driver: driver, driverPoints: d.landmarks)
         }
+        // Eyes closing: the photo's upper lids drawn down over them (open eyes are left as warped).
+        Eyelids.draw(into: out, target: target, closure: Eyelids.closure(target: target, photo: sourceFace.landmarks))
         return out
     }
 
