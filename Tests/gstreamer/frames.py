@@ -15,6 +15,11 @@ compared with numpy.
       The element on I420/NV12 (IN -> OUT) against the same swap done outside it (EXT: convert
       to BGR, swap, convert back, all of the frame). Prints "samples_changed max_diff_there
       max_diff_elsewhere": where the element changed a sample it must equal EXT's, elsewhere IN's.
+  frames.py to-yuv420p BGR W H OUT
+      Converts BGR frames (even W and H) to I420 as the video writer of libfaceswap's AVX2 builds
+      does (Sources/FaceSwapVideo/video.cpp, bgr_to_yuv420p): BT.601 limited range with
+      swscale's 15-bit coefficients, luma rounded, each chroma sample from the sum of its 2x2
+      pixels. (Portable builds convert by swscale, which run.sh reproduces with ffmpeg.)
 """
 import json
 import sys
@@ -93,6 +98,25 @@ def converted(in_path, out_path, ext_path, n):
     print(int(changed.sum()), there, int(np.abs(o - i)[~changed].max()))
 
 
+def to_yuv420p(in_path, w, h, out_path):
+    data = np.fromfile(in_path, np.uint8)
+    n = data.size // (w * h * 3)
+    f = data[: n * w * h * 3].reshape(n, h, w, 3).astype(np.int64)
+    b, g, r = f[..., 0], f[..., 1], f[..., 2]
+    s = 15
+    k_y, k_c = (16 << s) + (1 << (s - 1)), (128 << (s + 2)) + (1 << (s + 1))
+    y = (8414 * r + 16519 * g + 3208 * b + k_y) >> s
+
+    def quad(c):  # the sum of each 2x2 block
+        return c[:, 0::2, 0::2] + c[:, 0::2, 1::2] + c[:, 1::2, 0::2] + c[:, 1::2, 1::2]
+
+    r4, g4, b4 = quad(r), quad(g), quad(b)
+    u = (-4857 * r4 - 9535 * g4 + 14392 * b4 + k_c) >> (s + 2)
+    v = (14392 * r4 - 12052 * g4 - 2341 * b4 + k_c) >> (s + 2)
+    out = np.concatenate([y.reshape(n, -1), u.reshape(n, -1), v.reshape(n, -1)], axis=1)
+    out.astype(np.uint8).tofile(out_path)
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "face":
@@ -101,5 +125,7 @@ if __name__ == "__main__":
         same(args[0], args[1], int(args[2]))
     elif cmd == "converted":
         converted(args[0], args[1], args[2], int(args[3]))
+    elif cmd == "to-yuv420p":
+        to_yuv420p(args[0], int(args[1]), int(args[2]), args[3])
     else:
         raise SystemExit(__doc__)

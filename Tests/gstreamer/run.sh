@@ -26,8 +26,10 @@
 # Tolerance: 0. The clip is lossless RGB (FFV1), so GStreamer and the CLI's decoder hand the
 # library the same BGR pixels (checked first); the library is deterministic (threads do not
 # change a frame); the CLI writes yuv420p H.264 at crf 0 (lossless in YUV), so the element's
-# BGR frames are put through the same conversion (swscale, bilinear, one slice: ffmpeg
-# -filter_threads 1) and must then be byte-identical. Any difference is a real one.
+# BGR frames are put through the writer's conversion and must then be byte-identical. The writer
+# converts by its own code on AVX2 builds (frames.py to-yuv420p does the same) and by swscale
+# (bilinear, one slice: ffmpeg -filter_threads 1) on portable ones: the element's frames are
+# converted both ways, and the CLI's must equal one of them. Any difference is a real one.
 #
 # Environment: FACESWAP_DATA (default <repo>/Tests/data), KEEP=1 keeps the work folder.
 # Prints "gstreamer: N passed, M failed" last; exits non-zero when a check fails.
@@ -64,6 +66,19 @@ done
 work=$(mktemp -d /tmp/faceswap-gstreamer.XXXXXX)
 if [ "${KEEP:-0}" != 1 ]; then trap 'rm -rf "$work"' EXIT; else echo "work folder: $work"; fi
 frames() { "$PY" "$here/frames.py" "$@"; }
+# as_cli CLI_YUV ELEMENT_BGR: "frames differing_frames max_diff conversion" of the CLI's I420 frames
+# against the element's BGR frames put through the writer's conversion (see "Tolerance" above):
+# its own (AVX2 builds) first, then swscale's (portable builds).
+as_cli() {
+    local n d m
+    frames to-yuv420p "$2" $W $H "$2.own.yuv"
+    read -r n d m <<<"$(frames same "$1" "$2.own.yuv" $((W * H * 3 / 2)))"
+    if [ "$d" = 0 ]; then echo "$n 0 $m own"; return; fi
+    ffmpeg -nostdin -v error -filter_threads 1 -f rawvideo -pix_fmt bgr24 -s ${W}x$H -i "$2" \
+        -sws_flags bilinear -f rawvideo -pix_fmt yuv420p "$2.sws.yuv"
+    read -r n d m <<<"$(frames same "$1" "$2.sws.yuv" $((W * H * 3 / 2)))"
+    echo "$n $d $m swscale"
+}
 count_frames() { ffprobe -v error -select_streams v:0 -count_frames -show_entries stream=nb_read_frames -of csv=p=0 "$1"; }
 
 # ---- 1. build, find, inspect ------------------------------------------------------------------
@@ -146,12 +161,9 @@ else bad "face changed in $changed/$n frames (median $inner); away from it max d
 if "$CLI" video --source "$SOURCE" --input "$work/in.mkv" -o "$work/cli.mkv" --crf 0 --quiet "${CLI_SETTINGS[@]}" \
     2>"$work/cli.err"; then
     ffmpeg -nostdin -v error -i "$work/cli.mkv" -f rawvideo -pix_fmt yuv420p "$work/cli.yuv"
-    # the CLI's writer: swscale BGR24 -> YUV420P, SWS_BILINEAR, one slice (Sources/FaceSwapVideo)
-    ffmpeg -nostdin -v error -filter_threads 1 -f rawvideo -pix_fmt bgr24 -s ${W}x$H -i "$work/native.bgr" \
-        -sws_flags bilinear -f rawvideo -pix_fmt yuv420p "$work/native.yuv"
-    read -r n diff maxd <<<"$(frames same "$work/cli.yuv" "$work/native.yuv" $((W * H * 3 / 2)))"
+    read -r n diff maxd conv <<<"$(as_cli "$work/cli.yuv" "$work/native.bgr")"
     if [ "$n" = $N ] && [ "$diff" = 0 ]; then
-        ok "native element = faceswap-cli video ($SETTINGS): $n frames byte-identical (tolerance 0)"
+        ok "native element = faceswap-cli video ($SETTINGS): $n frames byte-identical (tolerance 0; the writer's conversion: $conv)"
     else bad "native element != faceswap-cli video: $diff of $n frames differ, max $maxd levels (tolerance 0)"; fi
 else
     cat "$work/cli.err"
@@ -175,9 +187,7 @@ if "$CLI" extract "$CLIP" -o "$work/fa" --every 25 --quiet 2>"$work/train.err" &
     "$CLI" video --model "$work/m.fsm" --input "$work/in10.mkv" -o "$work/model_cli.mkv" --crf 0 --quiet \
         "${CLI_SETTINGS[@]}" 2>>"$work/model.out"
     ffmpeg -nostdin -v error -i "$work/model_cli.mkv" -f rawvideo -pix_fmt yuv420p "$work/model_cli.yuv"
-    ffmpeg -nostdin -v error -filter_threads 1 -f rawvideo -pix_fmt bgr24 -s ${W}x$H -i "$work/model.bgr" \
-        -sws_flags bilinear -f rawvideo -pix_fmt yuv420p "$work/model.yuv"
-    read -r n diff maxd <<<"$(frames same "$work/model_cli.yuv" "$work/model.yuv" $((W * H * 3 / 2)))"
+    read -r n diff maxd _ <<<"$(as_cli "$work/model_cli.yuv" "$work/model.bgr")"
     read -r _ changed _ <<<"$(frames same "$work/in10.bgr" "$work/model.bgr" $F)"
     read -r _ reversed _ <<<"$(frames same "$work/model.bgr" "$work/model_rev.bgr" $F)"
     if [ $rc = 0 ] && [ "$n" = 10 ] && [ "$diff" = 0 ] && [ "$changed" = 10 ] && [ "$reversed" = 10 ]; then
