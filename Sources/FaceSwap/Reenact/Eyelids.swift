@@ -33,11 +33,6 @@ enum Eyelids {
     /// the eye distance, at least 0.7 px).
     static let lashDark = 0.3, lashWidth = 0.012
 
-    /// Eye distance: the distance between the midpoints of each eye's corners.
-    static func eyeDistance(_ p: [Point]) -> Double {
-        Point.mean([p[36], p[39]]).distance(to: Point.mean([p[42], p[45]]))
-    }
-
     /// How much of each eye's warped opening (left and right in the image) the lid covers in
     /// `target`, against the photo's points `photo`: 0 (open as the photo's or wider) to 1 (shut).
     /// q: the mean upper–lower lid gap over the eye distance, across each eye's own corner line,
@@ -46,17 +41,18 @@ enum Eyelids {
     /// 1 − x / q of the warped opening (q times the photo's): x rises from 0 (shut) to 1 (the
     /// photo's own) as the driver's eye opens from shut to its neutral.
     static func closure(target t: [Point], photo s: [Point]) -> [Double] {
-        func gap(_ p: [Point], _ e: [Int]) -> Double {
+        // The eye's lid pairs (Reenactor.eyelids: 37/41 and 38/40, 43/47 and 44/46) across its own
+        // corner line, over the eye-corner distance.
+        func gap(_ p: [Point], _ e: [Int], _ pairs: [(Int, Int)]) -> Double {
             let a = p[e[0]], b = p[e[3]]
             let w = max(a.distance(to: b), 1e-9)
-            let n = Point(-(b.y - a.y) / w, (b.x - a.x) / w)
-            let g = [(e[1], e[5]), (e[2], e[4])].map { (p[$0.1] - p[$0.0]).x * n.x + (p[$0.1] - p[$0.0]).y * n.y }
-            return (g[0] + g[1]) / 2 / max(eyeDistance(p), 1e-9)
+            let down = Point(-(b.y - a.y) / w, (b.x - a.x) / w)
+            return Reenactor.gap(p, pairs, down: down) / max(Reenactor.eyeCornerDistance(p), 1e-9)
         }
-        return eyes.map { e in
-            let g0 = gap(s, e.eye)
+        return zip(eyes, Reenactor.eyelids).map { e, pairs in
+            let g0 = gap(s, e.eye, pairs)
             guard g0 > 1e-6 else { return 0 }
-            let q = gap(t, e.eye) / g0
+            let q = gap(t, e.eye, pairs) / g0
             guard q < 1 else { return 0 }
             guard q > shut else { return 1 }
             return min(max(1 - (q - shut) / (1 - shut) / q, 0), 1)
@@ -65,7 +61,7 @@ enum Eyelids {
 
     /// Draws each eye of `target` closed by its `closure` into `img` (BGR8, the warped photo).
     static func draw(into img: Image, target t: [Point], closure: [Double]) {
-        let iod = eyeDistance(t)
+        let iod = Reenactor.eyeCornerDistance(t)
         guard iod >= 4 else { return }
         for (k, e) in eyes.enumerated() where closure[k] > 0 {
             drawEye(img, t, e.eye, e.brow, closure[k], iod)

@@ -32,7 +32,7 @@ struct MouthInterior {
     /// nil when the photo's lips are too small to measure (fewer than 4 pixels) or its face lies
     /// outside it: the mouth is then left as the warp makes it.
     init?(photo: Image, face p: [Point]) throws {
-        let iod = max(Point.mean([p[36], p[39]]).distance(to: Point.mean([p[42], p[45]])), 8)
+        let iod = max(Reenactor.eyeCornerDistance(p), 8)
         let roi = IntRect.around(Array(p[17...67]), pad: 0.1 * iod + 2, clip: photo.width, photo.height)
         guard !roi.isEmpty else { return nil }
         let region = try photo.region(roi)

@@ -198,10 +198,15 @@ public final class Reenactor {
         pairs.map { (p[$0.1] - p[$0.0]).dot(down) }.reduce(0, +) / Double(pairs.count)
     }
 
+    /// The eye-corner distance: between the midpoints of each eye's corners (36/39, 42/45), which
+    /// blinks and expressions do not move.
+    static func eyeCornerDistance(_ p: [Point]) -> Double {
+        Point.mean([p[36], p[39]]).distance(to: Point.mean([p[42], p[45]]))
+    }
+
     /// Whether a face's inner lips read closed: open by at most 0.05 of the eye-corner distance.
     static func mouthIsClosed(_ p: [Point], down: Point) -> Bool {
-        let eyes = Point.mean([p[36], p[39]]).distance(to: Point.mean([p[42], p[45]]))
-        return gap(p, innerLips, down: down) <= 0.05 * eyes
+        gap(p, innerLips, down: down) <= 0.05 * eyeCornerDistance(p)
     }
 
     /// The face with its mouth closed by `g` along `down`: the lower lip moved up by g, the jaw
