@@ -99,7 +99,17 @@ if args.first == "--mean-face" {
     exit(0)
 }
 if args.contains("--help") || args.contains("-h") {
-    print("usage: faceswap-bench [--data DIR] [--runs N] [--out DIR] [--learned]\n  per-stage medians (release build) on the test data (default Tests/data); writes the 1280x720 test JPEG to OUT (default .build/bench)")
+    print("""
+    usage: faceswap-bench [--data DIR] [--runs N] [--out DIR] [--only SECTION,...] [--learned]
+      per-stage medians (release build) on the test data (default Tests/data), each beside its floor
+      (the same OpenCV/dlib/ffmpeg work done directly); writes the 1280x720 test JPEG and clips to
+      OUT (default .build/bench)
+      --runs N         runs per median (default 30)
+      --only S,...     only these sections: detect, swap, startup, video, reenact, jitter, pipeline,
+                       learned (the handle-creation line and the goals table always print)
+      --learned        only the learned-conversion figures
+      --mean-face      print the mean face's Swift source (MeanFace.swift) and exit
+    """)
     exit(0)
 }
 func opt(_ name: String) -> String? {
