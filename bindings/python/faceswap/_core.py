@@ -388,7 +388,43 @@ _CHANNELS = {
 }
 
 
-class Image:
+class _Handle:
+    """Owns one library handle; freed by close(), a with block, or garbage collection."""
+
+    __slots__ = ("_handle", "__weakref__")
+    _free = None  # set by subclasses
+
+    def __init__(self) -> None:
+        self._handle: Optional[ctypes.c_void_p] = None
+
+    @property
+    def handle(self) -> ctypes.c_void_p:
+        """The raw handle (a ``c_void_p``). Raises if it was closed."""
+        if self._handle is None or not self._handle.value:
+            raise ValueError(f"the {type(self).__name__} is closed")
+        return self._handle
+
+    def close(self) -> None:
+        """Frees the handle. Safe to call twice."""
+        h = getattr(self, "_handle", None)
+        if h is not None and h.value:
+            self._handle = None
+            type(self)._free(h)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+class Image(_Handle):
     """An image owned by libfaceswap (an ``fs_image`` handle).
 
     You rarely need this class: every function accepts numpy arrays. Use it to convert an
@@ -396,7 +432,8 @@ class Image:
     copying it into the library each time. Free it with :meth:`close` or a ``with`` block.
     """
 
-    __slots__ = ("_handle", "_array", "__weakref__")
+    __slots__ = ("_array",)
+    _free = staticmethod(lambda h: lib.fs_image_free(h))
 
     def __init__(self, handle: int):
         if not handle:
@@ -481,13 +518,6 @@ class Image:
         return cls.from_array(image, channel_order), True
 
     # access -----------------------------------------------------------------------------
-    @property
-    def handle(self) -> ctypes.c_void_p:
-        """The raw ``fs_image*`` (a ``c_void_p``). Raises if the image was closed."""
-        if self._handle is None or not self._handle.value:
-            raise ValueError("the image is closed")
-        return self._handle
-
     def _view(self) -> capi.fs_image_view:
         view = capi.fs_image_view()
         _check(lib.fs_image_get_view(self.handle, ctypes.byref(view)))
@@ -555,24 +585,9 @@ class Image:
 
     # lifetime ---------------------------------------------------------------------------
     def close(self) -> None:
-        """Frees the handle (``fs_image_free``). Safe to call twice."""
-        h = getattr(self, "_handle", None)
-        if h is not None and h.value:
-            self._handle = None
-            lib.fs_image_free(h)
+        """Frees the handle (``fs_image_free``) and lets go of a wrapped array. Safe to call twice."""
+        super().close()
         self._array = None
-
-    def __enter__(self) -> "Image":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
 
     def __repr__(self) -> str:
         if self._handle is None:
@@ -773,39 +788,6 @@ class Face:
 
 def _as_face(face: Union[Face, Sequence[float]]) -> Face:
     return face if isinstance(face, Face) else Face.from_rect(face)
-
-
-class _Handle:
-    """Owns one library handle; freed by close(), a with block, or garbage collection."""
-
-    _free = None  # set by subclasses
-
-    def __init__(self) -> None:
-        self._handle: Optional[ctypes.c_void_p] = None
-
-    @property
-    def handle(self) -> ctypes.c_void_p:
-        if self._handle is None or not self._handle.value:
-            raise ValueError(f"the {type(self).__name__} is closed")
-        return self._handle
-
-    def close(self) -> None:
-        h = getattr(self, "_handle", None)
-        if h is not None and h.value:
-            self._handle = None
-            type(self)._free(h)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
 
 
 class Detector(_Handle):
