@@ -132,29 +132,40 @@ func pipelineBench(data: String, outDir: String, runs: Int, landmarker: Landmark
     }
 
     // Live latency: each FaceStream.process call (= fs_stream_push) on decoded frames, the clip
-    // twice through one stream (the jump back is a scene cut, as a live source may show).
+    // twice through one stream (the jump back is a scene cut, as a live source may show). Twice:
+    // pushed back to back (the most a caller can push), and paced as a live source delivers them,
+    // each at its own time (a 30 fps camera: a frame every 33 ms), so what the stream does
+    // between frames (the sweep for newcomers on its worker thread) runs when a camera leaves
+    // the time; the goal is the paced run's.
     print("stream latency (issue 11 item 3): per frame, FaceStream.process (fs_stream_push), frames in memory")
     for (label, clip) in [("720p", clip720), ("1080p", clip1080)] {
         let reader = try VideoReader(path: clip)
         var frames: [VideoReader.Frame] = []
         while let f = try reader.next() { frames.append(f) }
-        let stream = try FaceStream(swapper: swapper, source: prepared)
-        var lat: [Double] = []
         let span = (frames.last?.seconds ?? 0) + 0.04
-        for pass in 0..<2 {
-            for f in frames {
-                let img = try f.image.copy()
-                let t = now()
-                try stream.process(img, time: f.seconds + Double(pass) * span)
-                lat.append(now() - t)
+        for paced in [false, true] {
+            let stream = try FaceStream(swapper: swapper, source: prepared)
+            var lat: [Double] = []
+            let start = now()
+            for pass in 0..<2 {
+                for f in frames {
+                    let img = try f.image.copy()
+                    let due = f.seconds + Double(pass) * span
+                    let wait = start + due - now()
+                    if paced && wait > 0 { usleep(UInt32(wait * 1e6)) }
+                    let t = now()
+                    try stream.process(img, time: due)
+                    lat.append(now() - t)
+                }
             }
-        }
-        let p50 = percentile(lat, 50), p99 = percentile(lat, 99)
-        let over = lat.indices.filter { lat[$0] > 0.033 }.map(String.init)
-        print("  \(label): p50 \(ms(p50)), p99 \(ms(p99)), max \(ms(lat.max() ?? .nan)) over \(lat.count) frames; " +
-              "over 33 ms: \(over.count) (frames \(over.joined(separator: ", ")))")
-        if label == "720p" {
-            goal("stream latency p99, 720p", p99, over: "33 ms (a 30 fps frame)", 0.033, atMost: 1)
+            let p50 = percentile(lat, 50), p99 = percentile(lat, 99)
+            let over = lat.indices.filter { lat[$0] > 0.033 }.map(String.init)
+            print("  \(label), \(paced ? "paced at the clip's frame rate (a live camera)" : "back to back"): p50 \(ms(p50)), " +
+                  "p99 \(ms(p99)), max \(ms(lat.max() ?? .nan)) over \(lat.count) frames; " +
+                  "over 33 ms: \(over.count) (frames \(over.joined(separator: ", ")))")
+            if label == "720p" && paced {
+                goal("stream latency p99, 720p paced", p99, over: "33 ms (a 30 fps frame)", 0.033, atMost: 1)
+            }
         }
     }
     print("")
