@@ -1,5 +1,4 @@
 // dlib's shape predictor (68- or 5-point ensemble of regression trees), held flat, and its cache.
-#include "background.hpp"
 #include "cv_common.hpp"
 #include "fs_shim_cache.h"
 #include "model_cache.hpp"
@@ -11,7 +10,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <atomic>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -34,13 +35,20 @@ using Pixels = std::vector<std::vector<dlib::vector<float, 2>>>;
 // model, ~1 s to parse); the cache (~66 MB) is mapped read-only and verified by its checksum in a
 // few milliseconds, with no parsing and no allocation per tree. It lives in the model cache folder
 // (model_cache.hpp) as PATH.SIZE-MTIME.spflat (the model file's path with '/' as '_', its size and
-// modification time, which the header repeats; the older raw-float .spcache layout is not read).
+// modification time, which the header repeats; older layouts are not read).
 //
-// The checksum of the cache's body (some 10 ms of a process's start: mapping 66 MB and reading it)
-// runs on a second thread, so that creating a landmarker costs little more than checking the
-// structure a fit walks (indices in range: memory safety does not wait for the checksum). The first
-// fit, and the cache state, wait for that thread; a cache that fails its checksum is then rebuilt
-// from the model file exactly as at creation, so no fit ever reads an unverified value.
+// Every byte of the cache is covered by a checksum, and no value is used before its checksum has
+// matched. The header has its own; everything between the header and the leaves (mean shape,
+// cascades, feature pixels, trees, splits, and a table of one checksum per leaf: 2.6 MB for the
+// 68-point model) is checked when the landmarker is created, with the structure a fit walks; the
+// leaves (65 MB of the 68-point model's 67 MB, 120000 leaves of 544 bytes) are checked one leaf at
+// a time, each the first time a fit reads it (a fit reads one leaf per tree: 7500 of them, 4 MB).
+// Why: hashing the whole 67 MB before the first fit (issue 11) was 13% of a whole-process CLI
+// swap's CPU and held its first fit back by 18-39 ms, reading 63 MB that the swap never uses.
+// A leaf that fails its checksum (or a body that does) makes the handle rebuild its predictor from
+// the model file exactly as at creation and rewrite the cache; the fit that found it runs again on
+// the rebuilt predictor, so a damaged cache never produces a result. fsx_sp_cache_state checks
+// every leaf not checked yet (its answer says whether the whole cache was valid).
 namespace {
 
 struct Cascade {  // trees [first_tree, +num_trees), feature pixels [first_pixel, +num_pixels)
@@ -69,23 +77,43 @@ struct Flat {
     std::vector<Split> own_splits;
     std::vector<float> own_leaves;
     fsx::Mapping mapping;  // when mapped
+    // When mapped: the leaves' checksums (one per leaf, leaf n being leaves[n * dim, +dim)) and
+    // which leaves have matched theirs (set once, never cleared: the mapping is read-only).
+    const uint64_t *leaf_hashes = nullptr;
+    std::unique_ptr<std::atomic<uint8_t>[]> checked;
+    std::atomic<bool> all_checked{false};
     int cache_state = fsx::kCacheOff;
+
+    // True when leaf n (at `leaf`) may be used: not mapped, already checked, or matching its
+    // checksum now.
+    bool leaf_ok(uint64_t n, const float *leaf) const {
+        if (!leaf_hashes || checked[n].load(std::memory_order_relaxed)) return true;
+        if (fsx::hash64(leaf, sizeof(float) * (size_t)dim, n) != leaf_hashes[n]) return false;
+        checked[n].store(1, std::memory_order_relaxed);
+        return true;
+    }
 };
 
-// The handle: the predictor and, when it came from a cache, that cache's checksum being verified
-// on a second thread (see the note above). Members are destroyed last to first: the verifying
-// thread is joined before the mapping it reads is unmapped.
+// The handle. The predictor is shared with the fits running on it: a fit that finds a damaged leaf
+// replaces it (rebuilt from the model file) while others may still be reading the old one, which
+// stays mapped until the last of them lets go.
 struct Predictor {
-    Flat model;
-    std::string model_path;     // to rebuild from when the cache fails its checksum
-    std::unique_ptr<fsx::Background<bool>> checked;  // the cache's checksum (null: nothing to wait for)
-    std::once_flag once;
-    std::string failure;        // why the rebuild failed ("" when the model is usable)
+    std::mutex mu;                // guards model and failure
+    std::shared_ptr<Flat> model;  // null after a failed rebuild
+    std::string failure;          // why the rebuild failed
+    std::mutex rebuilding;        // one rebuild at a time
+    std::string model_path;       // to rebuild from
+    long dim = 0;
+
+    std::shared_ptr<Flat> current() {
+        std::lock_guard<std::mutex> lock(mu);
+        return model;
+    }
 };
 
 // ---- the cache file: Header, then the sections at the offsets it gives (64-byte aligned) ----
-const char kMagic[8] = {'F', 'S', 'S', 'P', 'C', 'A', 'C', '2'};
-constexpr uint32_t kFormat = 2;
+const char kMagic[8] = {'F', 'S', 'S', 'P', 'C', 'A', 'C', '3'};
+constexpr uint32_t kFormat = 3;
 
 struct Header {
     char magic[8];
@@ -95,9 +123,10 @@ struct Header {
     uint64_t file_size;
     uint64_t dim, cascades, pixels, trees, splits, leaf_floats;
     // sections: initial (dim floats), cascades (Cascade), anchors (pixels u32), deltas (pixels x 2
-    // floats), trees (Tree), splits (Split), leaves (leaf_floats floats)
-    uint64_t off_initial, off_cascades, off_anchors, off_deltas, off_trees, off_splits, off_leaves;
-    uint64_t body_hash;    // hash64 of bytes [header_size, file_size)
+    // floats), trees (Tree), splits (Split), leaf hashes (leaf_floats / dim u64: hash64 of leaf n
+    // with seed n), then leaves (leaf_floats floats), which end the file
+    uint64_t off_initial, off_cascades, off_anchors, off_deltas, off_trees, off_splits, off_leaf_hashes, off_leaves;
+    uint64_t body_hash;    // hash64 of bytes [header_size, off_leaves)
     uint64_t header_hash;  // hash64 of the fields above
 };
 
@@ -119,14 +148,12 @@ bool span(uint64_t count, uint64_t elem, uint64_t off, uint64_t limit) {
     return off <= limit && bytes <= limit - off;
 }
 
-// The predictor in the cache file, or false (missing, other format or model, wrong size, or a
-// structure a fit could not walk safely). The values were checked (model_problem) before the file
-// was written, and the body's checksum (verify_body) says they are those values.
-//
-// The body's checksum is not verified here: *body_hash receives the value the header expects, and
-// the caller verifies it (verify_body) before any fit reads the values.
-bool read_cache(const std::string &path, const struct stat &model, Flat &sp, bool *present, uint64_t *body_hash) {
-    fsx::Mapping m = fsx::Mapping::open(path, false);  // faulted in by verify_body, on its own thread
+// The predictor in the cache file, or false (missing, other format or model, wrong size, a
+// checksum of the header or the body that does not match, or a structure a fit could not walk
+// safely). The values were checked (model_problem) before the file was written; the leaves'
+// checksums are compared as fits first read them (Flat::leaf_ok).
+bool read_cache(const std::string &path, const struct stat &model, Flat &sp, bool *present) {
+    fsx::Mapping m = fsx::Mapping::open(path, false);
     *present = !m.empty() || access(path.c_str(), F_OK) == 0;  // an empty file is there too
     if (m.empty() || m.size() < sizeof(Header)) return false;
     // Before the first touch through the mapping (a page fault reads around it, up to the disk's
@@ -143,16 +170,25 @@ bool read_cache(const std::string &path, const struct stat &model, Flat &sp, boo
         h.model_mtime != (int64_t)model.st_mtime)
         return false;
     if (h.dim < 2 || h.dim % 2 || h.dim > 100000 || h.cascades > 1000 || h.pixels > size || h.trees > size ||
-        h.splits > size || h.leaf_floats > size)
+        h.splits > size || h.leaf_floats > size || h.leaf_floats % h.dim)
         return false;
-    const uint64_t offs[] = {h.off_initial, h.off_cascades, h.off_anchors, h.off_deltas, h.off_trees, h.off_splits, h.off_leaves};
+    const uint64_t offs[] = {h.off_initial, h.off_cascades, h.off_anchors,    h.off_deltas,
+                             h.off_trees,   h.off_splits,   h.off_leaf_hashes, h.off_leaves};
     for (uint64_t o : offs) if (o % 64 || o < sizeof(Header)) return false;
-    if (!span(h.dim, 4, h.off_initial, size) || !span(h.cascades, sizeof(Cascade), h.off_cascades, size) ||
-        !span(h.pixels, 4, h.off_anchors, size) || !span(h.pixels, 8, h.off_deltas, size) ||
-        !span(h.trees, sizeof(Tree), h.off_trees, size) || !span(h.splits, sizeof(Split), h.off_splits, size) ||
-        !span(h.leaf_floats, 4, h.off_leaves, size))
+    // The leaves end the file; every other section lies in the body before them, which one
+    // checksum covers.
+    const uint64_t body = h.off_leaves, num_leaves = h.leaf_floats / h.dim;
+    if (!span(h.leaf_floats, 4, h.off_leaves, size) || h.off_leaves + 4 * h.leaf_floats != size) return false;
+    if (!span(h.dim, 4, h.off_initial, body) || !span(h.cascades, sizeof(Cascade), h.off_cascades, body) ||
+        !span(h.pixels, 4, h.off_anchors, body) || !span(h.pixels, 8, h.off_deltas, body) ||
+        !span(h.trees, sizeof(Tree), h.off_trees, body) || !span(h.splits, sizeof(Split), h.off_splits, body) ||
+        !span(num_leaves, 8, h.off_leaf_hashes, body))
         return false;
-    *body_hash = h.body_hash;
+#ifdef MADV_POPULATE_READ
+    // The body is read whole, now: one system call rather than a fault per 64 KiB.
+    madvise(const_cast<uint8_t *>(m.data()), (size_t)body, MADV_POPULATE_READ);
+#endif
+    if (fsx::hash64(m.data() + sizeof(Header), body - sizeof(Header)) != h.body_hash) return false;
 
     const uint8_t *base = m.data();
     const long dim = (long)h.dim, parts = dim / 2;
@@ -181,24 +217,17 @@ bool read_cache(const std::string &path, const struct stat &model, Flat &sp, boo
         }
         for (uint64_t t = cc.first_tree; t < cc.first_tree + cc.num_trees; ++t) {
             const Tree &tree = sp.trees[t];
-            if (tree.first_split > h.splits || tree.num_splits > h.splits - tree.first_split ||
+            if (tree.first_split > h.splits || tree.num_splits > h.splits - tree.first_split || tree.first_leaf % h.dim ||
                 !span((uint64_t)tree.num_splits + 1, h.dim, tree.first_leaf, h.leaf_floats))
                 return false;
             for (uint64_t s = tree.first_split; s < tree.first_split + tree.num_splits; ++s)
                 if (sp.splits[s].idx1 >= cc.num_pixels || sp.splits[s].idx2 >= cc.num_pixels) return false;
         }
     }
+    sp.leaf_hashes = reinterpret_cast<const uint64_t *>(base + h.off_leaf_hashes);
+    sp.checked.reset(new std::atomic<uint8_t>[num_leaves]());
     sp.mapping = std::move(m);
     return true;
-}
-
-// True when the mapped cache's body has the checksum its header gives. Faults the mapping in first
-// (one system call where the kernel has MADV_POPULATE_READ, Linux 5.14; page by page otherwise).
-bool verify_body(const fsx::Mapping &m, uint64_t body_hash) {
-#ifdef MADV_POPULATE_READ
-    madvise(const_cast<uint8_t *>(m.data()), m.size(), MADV_POPULATE_READ);
-#endif
-    return fsx::hash64(m.data() + sizeof(Header), m.size() - sizeof(Header)) == body_hash;
 }
 
 template <typename T> void append(std::vector<uint8_t> &file, uint64_t &off, const T *data, size_t count) {
@@ -230,7 +259,7 @@ bool write_cache(const std::string &path, const struct stat &model, const Flat &
         }
     h.pixels = anchors.size();
     std::vector<uint8_t> file(sizeof h);
-    file.reserve(sizeof h + 4 * sp.own_leaves.size() + sizeof(Split) * sp.own_splits.size() +
+    file.reserve(sizeof h + 4 * sp.own_leaves.size() + 8 * (sp.own_leaves.size() / sp.dim) + sizeof(Split) * sp.own_splits.size() +
                  sizeof(Tree) * sp.own_trees.size() + 12 * anchors.size() + 4096);
     append(file, h.off_initial, &sp.initial(0), sp.dim);
     append(file, h.off_cascades, sp.cascades.data(), sp.cascades.size());
@@ -238,9 +267,13 @@ bool write_cache(const std::string &path, const struct stat &model, const Flat &
     append(file, h.off_deltas, deltas.data(), deltas.size());
     append(file, h.off_trees, sp.own_trees.data(), sp.own_trees.size());
     append(file, h.off_splits, sp.own_splits.data(), sp.own_splits.size());
+    const size_t leaf_bytes = sizeof(float) * (size_t)sp.dim;
+    std::vector<uint64_t> leaf_hashes(sp.own_leaves.size() / (size_t)sp.dim);
+    for (size_t n = 0; n < leaf_hashes.size(); ++n) leaf_hashes[n] = fsx::hash64(&sp.own_leaves[n * (size_t)sp.dim], leaf_bytes, n);
+    append(file, h.off_leaf_hashes, leaf_hashes.data(), leaf_hashes.size());
     append(file, h.off_leaves, sp.own_leaves.data(), sp.own_leaves.size());
     h.file_size = file.size();
-    h.body_hash = fsx::hash64(file.data() + sizeof h, file.size() - sizeof h);
+    h.body_hash = fsx::hash64(file.data() + sizeof h, h.off_leaves - sizeof h);
     h.header_hash = header_hash(h);
     memcpy(file.data(), &h, sizeof h);
     return fsx::write_atomically(path, {{file.data(), file.size()}});
@@ -417,36 +450,47 @@ bool load_model(const char *model_path, const std::string &cache, bool present, 
     return true;
 }
 
-// The predictor once its cache's checksum is known: waits for the verifying thread (the first
-// caller only) and rebuilds from the model file if the checksum failed. False with the error set
-// when that rebuild failed.
-bool ready(Predictor &p) {
-    std::call_once(p.once, [&p] {
-        bool ok = true;
-        try {
-            ok = !p.checked || p.checked->get();
-        } catch (...) {
-            ok = false;  // the check itself failed: rebuild as for a bad checksum
+// The predictor to fit with, or null with the error set (a rebuild failed).
+std::shared_ptr<Flat> usable(Predictor &p) {
+    std::lock_guard<std::mutex> lock(p.mu);
+    if (!p.model) fsx::fail(FS_ERR_MODEL, p.failure);
+    return p.model;
+}
+
+// `seen`, the handle's predictor, failed a checksum: replaces it by the predictor rebuilt from the
+// model file (its cache rewritten), or records why that failed. Returns the predictor to use now
+// (null: the rebuild failed, error set). A fit still reading `seen` keeps it mapped until it ends.
+std::shared_ptr<Flat> rebuild(Predictor &p, const std::shared_ptr<Flat> &seen) {
+    std::lock_guard<std::mutex> one(p.rebuilding);
+    {
+        std::lock_guard<std::mutex> lock(p.mu);
+        if (p.model != seen) {  // another thread rebuilt it (or failed to) meanwhile
+            if (!p.model) fsx::fail(FS_ERR_MODEL, p.failure);
+            return p.model;
         }
-        if (ok) return;
-        try {
-            struct stat st;
-            Flat rebuilt;
-            if (load_model(p.model_path.c_str(), cache_path(p.model_path.c_str(), &st), true, rebuilt))
-                p.model = std::move(rebuilt);
-            else
-                p.failure = fsx_error();
-        } catch (const std::exception &e) {
-            p.failure = std::string("landmark model: ") + e.what();
-        } catch (...) {
-            p.failure = "landmark model: unknown C++ exception";
-        }
-        if (p.failure.empty()) return;
-        p.model = Flat();  // nothing unverified stays reachable
-    });
-    if (p.failure.empty()) return true;
-    fsx::fail(FS_ERR_MODEL, p.failure);
-    return false;
+    }
+    auto rebuilt = std::make_shared<Flat>();
+    std::string failure;
+    try {
+        struct stat st;
+        if (!load_model(p.model_path.c_str(), cache_path(p.model_path.c_str(), &st), true, *rebuilt))
+            failure = fsx_error();
+        else if (rebuilt->dim != p.dim)
+            failure = "landmark model: '" + p.model_path + "' changed while in use";
+    } catch (const std::exception &e) {
+        failure = std::string("landmark model: ") + e.what();
+    } catch (...) {
+        failure = "landmark model: unknown C++ exception";
+    }
+    std::lock_guard<std::mutex> lock(p.mu);
+    if (failure.empty()) {
+        p.model = std::move(rebuilt);
+    } else {
+        p.model = nullptr;  // nothing unverified stays reachable
+        p.failure = failure;
+        fsx::fail(FS_ERR_MODEL, failure);
+    }
+    return p.model;
 }
 }  // namespace
 
@@ -456,25 +500,35 @@ extern "C" void *fsx_sp_load(const char *model_path) {
         const std::string cache = cache_path(model_path, &st);
         auto p = std::make_unique<Predictor>();
         p->model_path = model_path;
+        auto model = std::make_shared<Flat>();
         bool present = false;
-        uint64_t body_hash = 0;
-        if (!cache.empty() && read_cache(cache, st, p->model, &present, &body_hash)) {
-            p->model.cache_state = fsx::kCacheHit;
-            const fsx::Mapping *m = &p->model.mapping;  // stays put: Flat moves only in ready(), after the wait
-            p->checked = std::make_unique<fsx::Background<bool>>([m, body_hash] { return verify_body(*m, body_hash); });
-            return p.release();
+        if (!cache.empty() && read_cache(cache, st, *model, &present)) {
+            model->cache_state = fsx::kCacheHit;
+        } else {
+            model = std::make_shared<Flat>();
+            if (!load_model(model_path, cache, present, *model)) return nullptr;
         }
-        p->model = Flat();
-        if (!load_model(model_path, cache, present, p->model)) return nullptr;
+        p->dim = model->dim;
+        p->model = std::move(model);
         return p.release();
     })
 }
 
-extern "C" int fsx_sp_num_parts(const void *sp) { return (int)(static_cast<const Predictor *>(sp)->model.dim / 2); }
+extern "C" int fsx_sp_num_parts(const void *sp) { return (int)(static_cast<const Predictor *>(sp)->dim / 2); }
 
-extern "C" int fsx_sp_cache_state(const void *sp) {
-    Predictor &p = *static_cast<Predictor *>(const_cast<void *>(sp));
-    return ready(p) ? p.model.cache_state : fsx::kCacheOff;
+// What creation did with the cache; for a cache hit, every leaf no fit has checked yet is checked
+// now (a damaged one: rebuilt, and the answer is kCacheRebuilt).
+extern "C" int fsx_sp_cache_state(const void *handle) {
+    Predictor &p = *static_cast<Predictor *>(const_cast<void *>(handle));
+    std::shared_ptr<Flat> sp = usable(p);
+    if (sp && sp->leaf_hashes && !sp->all_checked.load()) {
+        bool ok = true;
+        const uint64_t leaves = sp->num_leaf_floats / (uint64_t)sp->dim;
+        for (uint64_t n = 0; n < leaves && ok; ++n) ok = sp->leaf_ok(n, sp->leaves + n * (uint64_t)sp->dim);
+        if (ok) sp->all_checked.store(true);
+        else sp = rebuild(p, sp);
+    }
+    return sp ? sp->cache_state : fsx::kCacheOff;
 }
 
 namespace {
@@ -484,18 +538,26 @@ dlib::rectangle dlib_rect(const fsx_box *rect) {
                            (long)std::lround(rect->y + rect->h) - 1);
 }
 
-// dlib::shape_predictor::operator() over the flat trees (see the note at the top).
-template <typename Pixel> void fit(const Flat &sp, const cv::Mat &m, const dlib::rectangle &rect, float *xy) {
+// dlib::shape_predictor::operator() over the flat trees (see the note at the top). False, with xy
+// not all written, when a leaf it reads fails its checksum.
+template <typename Pixel> bool fit(const Flat &sp, const cv::Mat &m, const dlib::rectangle &rect, float *xy) {
     dlib::cv_image<Pixel> img(m);
     dlib::matrix<float, 0, 1> current_shape = sp.initial;
     std::vector<float> feature_pixel_values;
+    std::vector<uint64_t> picked;  // the leaf each tree of the cascade chose
     const long dim = sp.dim;
+    const size_t leaf_bytes = sizeof(float) * (size_t)dim;
     for (size_t c = 0; c < sp.cascades.size(); ++c) {
         dlib::impl::extract_feature_pixel_values(img, rect, current_shape, sp.initial, sp.anchors[c], sp.deltas[c],
                                                  feature_pixel_values);
         const float *f = feature_pixel_values.data();
         float *shape = &current_shape(0);
         const Cascade &cc = sp.cascades[c];
+        // Within a cascade the trees' tests read only the feature pixels, not the shape: every
+        // tree's leaf is found first, and fetched (prefetch) while the others are found, then the
+        // leaves are added in dlib's order. In a new process each leaf is a read from memory (a
+        // cascade's 500 leaves of the 68-point model are 272 KB): overlapped, not one after another.
+        picked.clear();
         for (uint64_t t = cc.first_tree; t < cc.first_tree + cc.num_trees; ++t) {
             const Tree &tree = sp.trees[t];
             const Split *s = sp.splits + tree.first_split;
@@ -506,7 +568,14 @@ template <typename Pixel> void fit(const Flat &sp, const cv::Mat &m, const dlib:
                 else
                     i = dlib::impl::right_child(i);
             }
-            const float *leaf = sp.leaves + tree.first_leaf + (i - tree.num_splits) * (uint64_t)dim;
+            const uint64_t n = tree.first_leaf / (uint64_t)dim + (i - tree.num_splits);
+            const char *bytes = reinterpret_cast<const char *>(sp.leaves + n * (uint64_t)dim);
+            for (size_t b = 0; b < leaf_bytes; b += 64) __builtin_prefetch(bytes + b, 0, 2);
+            picked.push_back(n);
+        }
+        for (uint64_t n : picked) {
+            const float *leaf = sp.leaves + n * (uint64_t)dim;
+            if (!sp.leaf_ok(n, leaf)) return false;
             for (long k = 0; k < dim; ++k) shape[k] += leaf[k];
         }
     }
@@ -516,6 +585,7 @@ template <typename Pixel> void fit(const Flat &sp, const cv::Mat &m, const dlib:
         xy[2 * i] = (float)p.x();
         xy[2 * i + 1] = (float)p.y();
     }
+    return true;
 }
 
 template <typename Pixel> void fit_dlib(const dlib::shape_predictor &sp, const cv::Mat &m, const dlib::rectangle &rect, float *xy) {
@@ -531,16 +601,20 @@ template <typename Pixel> void fit_dlib(const dlib::shape_predictor &sp, const c
 extern "C" int fsx_sp_fit(const void *handle, fsx_view img, const fsx_box *rect, float *xy) {
     FSX_GUARD("landmarks", {
         Predictor &p = *static_cast<Predictor *>(const_cast<void *>(handle));
-        if (!ready(p)) return FS_ERR_MODEL;
-        const Flat &sp = p.model;
         cv::Mat m = fsx::mat(img);
         const dlib::rectangle r = dlib_rect(rect);
-        switch (fsx::channels_of(img.format)) {
-        case 1: fit<unsigned char>(sp, m, r, xy); break;
-        case 3: fit<dlib::bgr_pixel>(sp, m, r, xy); break;  // intensity = (r+g+b)/3: order-free
-        default: fit<dlib::bgr_alpha_pixel>(sp, m, r, xy); break;
+        // A damaged leaf: the predictor is rebuilt from the model file and the fit runs again on it
+        // (whose leaves are not mapped, so this runs at most twice).
+        for (std::shared_ptr<Flat> sp = usable(p); sp; sp = rebuild(p, sp)) {
+            bool ok;
+            switch (fsx::channels_of(img.format)) {
+            case 1: ok = fit<unsigned char>(*sp, m, r, xy); break;
+            case 3: ok = fit<dlib::bgr_pixel>(*sp, m, r, xy); break;  // intensity = (r+g+b)/3: order-free
+            default: ok = fit<dlib::bgr_alpha_pixel>(*sp, m, r, xy); break;
+            }
+            if (ok) return 0;
         }
-        return 0;
+        return FS_ERR_MODEL;
     })
 }
 

@@ -85,6 +85,23 @@ func detectorAndLandmarker(_ a: Args) throws -> (Handle, Handle) {
     return (detector, landmarker)
 }
 
+/// Stops OpenBLAS's thread pool, for a command that does no matrix work (`swap` of photos with the
+/// HOG detector, no --reference, no --model). OpenBLAS starts the pool when the library loads
+/// (one thread per extra core), and an idle pool thread spins (sched_yield) for about 0.1 s: over
+/// a whole `faceswap swap` of two 720p photos, which is shorter. Measured here (2 cores, load 6):
+/// CPU 47-96 ms and wall 66-130 ms with the pool, 42 ms and 53-64 ms with OPENBLAS_NUM_THREADS=1.
+/// The pool is stopped through OpenBLAS's own calls, found by name so that another BLAS (or none)
+/// leaves this a no-op: openblas_set_num_threads(1) first (later BLAS calls then run in the calling
+/// thread), then blas_thread_shutdown_ (the call OpenBLAS's fork handler makes; a later threaded
+/// call would start the pool again). Left alone when the user chose a thread count.
+func stopIdleBLASThreads() {
+    for name in ["OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_DEFAULT_NUM_THREADS"]
+    where getenv(name) != nil { return }
+    guard let setThreads = dlsym(nil, "openblas_set_num_threads"), let shutdown = dlsym(nil, "blas_thread_shutdown_") else { return }
+    unsafeBitCast(setThreads, to: (@convention(c) (Int32) -> Void).self)(1)
+    _ = unsafeBitCast(shutdown, to: (@convention(c) () -> Int32).self)()
+}
+
 /// C strings for the duration of `body` (inputs lists, text options).
 func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) throws -> R) rethrows -> R {
     let copies = strings.map { UnsafePointer(strdup($0)) }

@@ -143,6 +143,9 @@ enum SwapCommand {
         try Options.checkImagePath("-o", outPath)
         if let c = a.string("--compare") { try Options.checkImagePath("--compare", c) }
         let quality = Int32(try a.int("--quality", 1...100) ?? 0)
+        if a.string("--reference") == nil && a.string("--model") == nil && (a.string("--detector") ?? "hog") == "hog" {
+            stopIdleBLASThreads()  // no matrix work: the ResNet, the learned model and the CNN detector are not used
+        }
         let (swapper, source, sourceImage) = try makeSwapper(a, sourcePath: sourcePath)
         let target = try Images.load(targetPath)
         var out: OpaquePointer?, mask: OpaquePointer?, swapped = 0

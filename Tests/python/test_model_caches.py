@@ -1,8 +1,9 @@
-"""The model caches are read on a second thread (issue 11 item 5): creating a landmarker from its
-cache only checks the structure a fit walks and the first fit waits for the cache's checksum
-(Sources/CFaceShim/landmarks.cpp); a HOG detector is deserialised from its cache on a second thread
-that the first detect waits for (detect_hog.cpp). These tests take the path the Swift tests
-(ModelCacheTests) do not: a damaged cache whose first use is a fit or a detect, not the cache state.
+"""The model caches are checked lazily (issue 11 item 5): creating a landmarker from its cache
+checks the header, the body before the leaves (with one checksum per leaf) and the structure a fit
+walks; each leaf is checked the first time a fit reads it (Sources/CFaceShim/landmarks.cpp). A HOG
+detector is deserialised from its cache on a second thread that the first detect waits for
+(detect_hog.cpp). These tests take the path the Swift tests (ModelCacheTests) do not: a damaged
+cache whose first use is a fit or a detect, not the cache state.
 
 Ground truth: the same models made with the caches off (FACESWAP_NO_MODEL_CACHE=1: dlib's model
 file parsed, dlib's compiled-in detector decoded), a path that never reads a cache.
@@ -46,18 +47,36 @@ def test_a_damaged_cache_used_first_by_a_fit_is_rebuilt_and_fits_exactly(fs, tmp
     [cache] = list((tmp_path / "faceswap").glob("*.spflat"))
     good = cache.read_bytes()
 
-    hit = _fit_in_fresh_process(model, tmp_path)  # from the cache (checksum on a second thread)
+    hit = _fit_in_fresh_process(model, tmp_path)  # from the cache (each leaf checked as it is read)
     assert hit == truth
     assert cache.read_bytes() == good, "a valid cache was rewritten"
 
-    # One leaf byte flipped: the structure is still valid, so only the checksum can tell. The
-    # fit must wait for it, rebuild from the model file and fit with the model's own values.
+    # A byte of the body before the leaves (the feature pixels' anchors: offset 1000 of the
+    # 5-point cache) flipped: refused at creation, rebuilt from the model file and rewritten.
+    damaged = bytearray(good)
+    damaged[1000] ^= 0x55
+    cache.write_bytes(bytes(damaged))
+    assert _fit_in_fresh_process(model, tmp_path) == truth
+    assert cache.read_bytes() == good, "a cache with a damaged body was not rewritten from the model"
+
+    # One byte flipped in every leaf of the last third of the file (the leaves end it; the 5-point
+    # model's leaves are 40 bytes, so a flip every 32 bytes reaches each). The structure is still
+    # valid, so only the leaves' checksums can tell; a fit reads one leaf of every tree, so it
+    # reads some of these: it must rebuild from the model file, fit with the model's own values
+    # and rewrite the cache.
+    damaged = bytearray(good)
+    for at in range(len(damaged) - len(damaged) // 3, len(damaged), 32):
+        damaged[at] ^= 0x55
+    cache.write_bytes(bytes(damaged))
+    assert _fit_in_fresh_process(model, tmp_path) == truth
+    assert cache.read_bytes() == good, "the damaged cache was not rewritten from the model"
+
+    # One leaf byte flipped: a fit that reads that leaf rebuilds as above, one that does not fits
+    # with valid leaves only; either way the result is the model's own.
     damaged = bytearray(good)
     damaged[len(damaged) - len(damaged) // 3] ^= 0x55
     cache.write_bytes(bytes(damaged))
-    rebuilt = _fit_in_fresh_process(model, tmp_path)
-    assert rebuilt == truth
-    assert cache.read_bytes() == good, "the damaged cache was not rewritten from the model"
+    assert _fit_in_fresh_process(model, tmp_path) == truth
 
 
 def _detect_in_fresh_process(cache_home, **env) -> list:
@@ -122,7 +141,7 @@ def _resident_fraction(path) -> float:
 
 def test_a_cache_evicted_from_the_page_cache_is_read_back_and_fits_exactly(fs, tmp_path):
     """A cache no longer in the page cache (evicted here with POSIX_FADV_DONTNEED, as memory
-    pressure or a reboot does) is read back by the landmarker's checking thread (through read():
+    pressure or a reboot does) is read back when the landmarker is created (through read():
     model_cache.hpp, read_into_page_cache) before it is checksummed: the fit is still exactly the
     model's, the cache is not rewritten, and afterwards the whole file is in the page cache."""
     model = require_model(fs, "shape_predictor_5_face_landmarks.dat")

@@ -24,7 +24,9 @@ public final class Landmarker: @unchecked Sendable {
 
     deinit { fsx_sp_free(handle) }
 
-    /// What creating this landmarker did with the model's cache.
+    /// What creating this landmarker did with the model's cache. From a cache, every leaf that no
+    /// fit has read yet is checked first (fits check each leaf as they first read it): a damaged
+    /// one makes the landmarker rebuild from the model file, and the answer is `.rebuilt`.
     public var cacheState: ModelCacheState { ModelCacheState(rawValue: fsx_sp_cache_state(handle)) ?? .off }
 
     /// Fits the points inside `face.rect`; returns the face with landmarks set.

@@ -1,0 +1,32 @@
+"""`faceswap swap` of photos stops OpenBLAS's idle thread pool (Sources/faceswap-cli/Lib.swift,
+stopIdleBLASThreads): the pool, started when the library loads, spins on the cores for about
+0.1 s, longer than the whole swap. Stopping it must not change the result: ground truth is the same
+swap with the pool left running (OPENBLAS_DEFAULT_NUM_THREADS set, which the CLI respects), and
+the swaps whose work is matrix work (--detector cnn, --reference, --model) keep the pool."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+CLI = Path(os.environ.get("FACESWAP_CLI") or REPO / ".build" / "release" / "faceswap-cli")
+FACES = Path(os.environ.get("FACESWAP_DATA") or REPO / "Tests" / "data") / "faces"
+
+
+def _swap(out: Path, **env) -> bytes:
+    e = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS",
+                                                         "OPENBLAS_DEFAULT_NUM_THREADS")}
+    e.update(env)
+    r = subprocess.run([str(CLI), "swap", "--source", str(FACES / "fr_obama1.jpg"), "--target", str(FACES / "fr_biden2.jpg"),
+                        "-o", str(out)], capture_output=True, text=True, env=e, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return out.read_bytes()
+
+
+def test_swap_without_the_blas_pool_writes_the_same_image(tmp_path):
+    assert CLI.is_file(), f"no CLI at {CLI} (make build)"
+    stopped = _swap(tmp_path / "stopped.png")
+    kept = _swap(tmp_path / "kept.png", OPENBLAS_DEFAULT_NUM_THREADS="2")
+    assert stopped == kept, "stopping OpenBLAS's idle threads changed the swap's result"
