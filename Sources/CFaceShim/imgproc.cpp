@@ -39,20 +39,30 @@ struct AreaTab {
 // The source pixels each of n outputs covers when `size` pixels shrink to n (n < size).
 AreaTab area_tab(int size, int n) {
     const double scale = 1.0 / ((double)n / size);  // as cv::resize computes it
+    struct Span { double f1, f2, cell; int s1, s2, lo, hi; };
+    std::vector<Span> spans(n);
     AreaTab t;
-    t.taps = std::min(size, (int)std::ceil(scale) + 1);
+    for (int i = 0; i < n; i++) {
+        Span &p = spans[i];
+        p.f1 = i * scale;
+        p.f2 = p.f1 + scale;
+        p.cell = std::min(scale, size - p.f1);
+        p.s2 = std::min((int)std::floor(p.f2), size - 1);
+        p.s1 = std::min((int)std::ceil(p.f1), p.s2);
+        p.lo = p.s1 - p.f1 > 1e-3 ? p.s1 - 1 : p.s1;
+        p.hi = p.f2 - p.s2 > 1e-3 ? p.s2 : p.s2 - 1;
+        t.taps = std::max(t.taps, p.hi - p.lo + 1);
+    }
     t.first.resize(n);
     t.w.assign((size_t)n * t.taps, 0.f);
     for (int i = 0; i < n; i++) {
-        const double f1 = i * scale, f2 = f1 + scale, cell = std::min(scale, size - f1);
-        const int s2 = std::min((int)std::floor(f2), size - 1), s1 = std::min((int)std::ceil(f1), s2);
-        const int lo = s1 - f1 > 1e-3 ? s1 - 1 : s1;
-        const int first = std::max(0, std::min(lo, size - t.taps));
+        const Span &p = spans[i];
+        const int first = std::max(0, std::min(p.lo, size - t.taps));
         float *w = &t.w[(size_t)i * t.taps];
         t.first[i] = first;
-        if (s1 - f1 > 1e-3) w[s1 - 1 - first] = (float)((s1 - f1) / cell);
-        for (int x = s1; x < s2; x++) w[x - first] = (float)(1.0 / cell);
-        if (f2 - s2 > 1e-3) w[s2 - first] = (float)(std::min(std::min(f2 - s2, 1.0), cell) / cell);
+        if (p.s1 - p.f1 > 1e-3) w[p.s1 - 1 - first] = (float)((p.s1 - p.f1) / p.cell);
+        for (int x = p.s1; x < p.s2; x++) w[x - first] = (float)(1.0 / p.cell);
+        if (p.f2 - p.s2 > 1e-3) w[p.s2 - first] = (float)(std::min(std::min(p.f2 - p.s2, 1.0), p.cell) / p.cell);
     }
     return t;
 }
@@ -145,7 +155,7 @@ extern "C" int fsx_resize_gray(fsx_view src, fsx_view dst) {
         int interp = shrink ? cv::INTER_AREA : cv::INTER_LINEAR;
         // OpenCV's INTER_AREA at a whole-number scale is its fast path (kept); other shrinks
         // are area_shrink_gray's, on the grey image.
-        bool whole = src.width % dst.width == 0 && src.height % dst.height == 0;
+        bool whole = dst.width > 0 && dst.height > 0 && src.width % dst.width == 0 && src.height % dst.height == 0;
         if (shrink && !whole) {
             cv::Mat grey;
             if (src.format == 1) grey = s;
