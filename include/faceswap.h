@@ -96,6 +96,8 @@
  *    `threads`; fs_swap, fs_swap_inplace: the faces of one image on up to every core. Faces whose
  *    regions could touch are swapped one after another, so the result is the same as on one
  *    thread.
+ *  - fs_reenactor_push: the warp of the photo on up to the reenactor's stream options'
+ *    `threads`, its rows shared among them (the result is the same as on one thread).
  *  One thread outlives a call: a stream's (and a reenactor's) periodic sweep for new faces of any
  *  size (every 23rd scan while faces are tracked, i.e. every 115 frames at detect_interval 5)
  *  scans a grey copy of that frame on a thread of the stream's own, started by that push, while
@@ -879,9 +881,10 @@ typedef struct fs_stream_options {
     float scene_cut;             /* mean absolute difference (0–255) of consecutive 32×18 grey
                                     thumbnails that counts as a cut: tracks restart (default 28) */
     int32_t threads;             /* threads one fs_stream_push may use to swap the faces of a
-                                    frame at the same time (0–1024; default 0: every core; 1: only
-                                    the caller's thread, the periodic sweep for new faces
-                                    included). See "Threads of a call" at the top. */
+                                    frame at the same time (fs_reenactor_push: to warp the photo)
+                                    (0–1024; default 0: every core; 1: only the caller's thread,
+                                    the periodic sweep for new faces included). See "Threads of a
+                                    call" at the top. */
 } fs_stream_options;
 
 /* Fills *options with the stream defaults, writing exactly `size` bytes.

@@ -3,8 +3,11 @@
 // triangle.
 #include "cv_common.hpp"
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
+#include <exception>
+#include <thread>
 #include <vector>
 #if defined(__AVX2__)
 #include <immintrin.h>
@@ -53,27 +56,116 @@ extern "C" int fsx_delaunay(const float *xy, int n, double w, double h, int *tri
 namespace {
 struct Tri { float e[3][3]; double m[6]; float y0, y1; };  // e: edge a x + b y + c >= 0 inside
 
+// A run's map on row y as the sampling loops evaluate it: source x = ax * x + cx, y = ay * x + cy.
+struct RunMap {
+    float ax, cx, ay, cy;
+    RunMap(const double m[6], int y)
+        : ax((float)m[0]), cx((float)(m[1] * y + m[2])), ay((float)m[3]), cy((float)(m[4] * y + m[5])) {}
+};
+
+#ifdef __AVX2__
+// Eight 3-channel pixels at source positions (sx, sy), all with sx in [0, sw - 2) and sy in
+// [0, sh - 1) (so an 8-byte load at the left-hand tap, which holds the right-hand one, stays
+// inside its row), bilinear with 7-bit weights; the first k (1..8) stored at out. Each pixel's
+// two taps of a row come in one 64-bit gather, spread to 16-bit pairs (left, right) per channel
+// and weighted by one pmaddwd: pixels (j, j + 4) share a vector, one per 128-bit lane, so the
+// weights are an in-lane broadcast and the packed result is in pixel order.
+inline void sample8(const uchar *base, size_t stride, __m256 sx, __m256 sy, uchar *out, int k) {
+    const __m256i k128 = _mm256_set1_epi32(128), round = _mm256_set1_epi32(1 << 13);
+    // B0 B1 G0 G1 R0 R1 0 0 (16-bit) of the first / second 64-bit word of a 128-bit lane.
+    const __m256i spread0 = _mm256_setr_epi8(0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1, -1, -1, -1, -1,
+                                             0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1, -1, -1, -1, -1);
+    const __m256i spread1 = _mm256_setr_epi8(8, -1, 11, -1, 9, -1, 12, -1, 10, -1, 13, -1, -1, -1, -1, -1,
+                                             8, -1, 11, -1, 9, -1, 12, -1, 10, -1, 13, -1, -1, -1, -1, -1);
+    const __m128i pack = _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
+    const __m256i ix = _mm256_cvttps_epi32(sx), iy = _mm256_cvttps_epi32(sy);
+    const __m256i wx = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_sub_ps(sx, _mm256_cvtepi32_ps(ix)), _mm256_set1_ps(128)));
+    const __m256i wy = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_sub_ps(sy, _mm256_cvtepi32_ps(iy)), _mm256_set1_ps(128)));
+    // 16-bit weight pairs (left, right) of the top and bottom rows: (128 - wx, wx) times 128 - wy
+    // and wy (each at most 128 * 128, inside int16).
+    const __m256i pairx = _mm256_or_si256(_mm256_sub_epi32(k128, wx), _mm256_slli_epi32(wx, 16));
+    const __m256i wy0 = _mm256_sub_epi32(k128, wy);
+    const __m256i wtop = _mm256_mullo_epi16(pairx, _mm256_or_si256(wy0, _mm256_slli_epi32(wy0, 16)));
+    const __m256i wbot = _mm256_mullo_epi16(pairx, _mm256_or_si256(wy, _mm256_slli_epi32(wy, 16)));
+    const __m256i off = _mm256_permutevar8x32_epi32(
+        _mm256_add_epi32(_mm256_mullo_epi32(iy, _mm256_set1_epi32((int)stride)), _mm256_add_epi32(ix, _mm256_add_epi32(ix, ix))),
+        _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7));
+    const __m128i offA = _mm256_castsi256_si128(off), offB = _mm256_extracti128_si256(off, 1);  // pixels 0 1 4 5, 2 3 6 7
+    const __m128i below = _mm_set1_epi32((int)stride);
+    const long long *q = (const long long *)base;
+    const __m256i tA = _mm256_i32gather_epi64(q, offA, 1), tB = _mm256_i32gather_epi64(q, offB, 1);
+    const __m256i bA = _mm256_i32gather_epi64(q, _mm_add_epi32(offA, below), 1);
+    const __m256i bB = _mm256_i32gather_epi64(q, _mm_add_epi32(offB, below), 1);
+    auto taps = [&](__m256i top, __m256i bot, const __m256i &spread, __m256i wt, __m256i wb) {
+        const __m256i v = _mm256_add_epi32(_mm256_madd_epi16(_mm256_shuffle_epi8(top, spread), wt),
+                                           _mm256_madd_epi16(_mm256_shuffle_epi8(bot, spread), wb));
+        return _mm256_srli_epi32(_mm256_add_epi32(v, round), 14);
+    };
+    const __m256i p0 = taps(tA, bA, spread0, _mm256_shuffle_epi32(wtop, 0x00), _mm256_shuffle_epi32(wbot, 0x00));
+    const __m256i p1 = taps(tA, bA, spread1, _mm256_shuffle_epi32(wtop, 0x55), _mm256_shuffle_epi32(wbot, 0x55));
+    const __m256i p2 = taps(tB, bB, spread0, _mm256_shuffle_epi32(wtop, 0xAA), _mm256_shuffle_epi32(wbot, 0xAA));
+    const __m256i p3 = taps(tB, bB, spread1, _mm256_shuffle_epi32(wtop, 0xFF), _mm256_shuffle_epi32(wbot, 0xFF));
+    // B,G,R,0 words of pixels 0..7 in order (lane 0: 0-3, lane 1: 4-7) -> 24 bytes, stored
+    // exactly (neighbours may belong to another run).
+    const __m256i px = _mm256_packus_epi16(_mm256_packus_epi32(p0, p1), _mm256_packus_epi32(p2, p3));
+    const __m128i lo = _mm_shuffle_epi8(_mm256_castsi256_si128(px), pack);
+    const __m128i hi = _mm_shuffle_epi8(_mm256_extracti128_si256(px, 1), pack);
+    if (k < 8) {
+        alignas(16) uchar tmp[32];
+        _mm_store_si128((__m128i *)tmp, lo);
+        _mm_storeu_si128((__m128i *)(tmp + 12), hi);
+        std::memcpy(out, tmp, 3 * k);
+        return;
+    }
+    _mm_storel_epi64((__m128i *)out, lo);
+    const int32_t lo2 = _mm_extract_epi32(lo, 2);
+    std::memcpy(out + 8, &lo2, 4);
+    _mm_storel_epi64((__m128i *)(out + 12), hi);
+    const int32_t hi2 = _mm_extract_epi32(hi, 2);
+    std::memcpy(out + 20, &hi2, 4);
+}
+
+// Whether every pixel of [xa, xb) samples where sample8 may: sx in [0, sw - 2), sy in [0, sh - 1).
+// sx and sy are monotonic in x (one correctly rounded fma each), so the ends decide.
+inline bool inside8(const RunMap &r, int xa, int xb, int sw, int sh) {
+    const float lx = (float)(sw - 2), ly = (float)(sh - 1);
+    const float sx0 = std::fma(r.ax, (float)xa, r.cx), sx1 = std::fma(r.ax, (float)(xb - 1), r.cx);
+    const float sy0 = std::fma(r.ay, (float)xa, r.cy), sy1 = std::fma(r.ay, (float)(xb - 1), r.cy);
+    return sw >= 3 && sh >= 2 && sx0 >= 0 && sx1 >= 0 && sy0 >= 0 && sy1 >= 0 && sx0 < lx && sx1 < lx && sy0 < ly && sy1 < ly;
+}
+#endif
+
+// A whole-pixel shift that samples inside for the whole run (the reenactor's still background,
+// whose triangles map onto themselves): every tap but one has weight 0 whatever the path, so the
+// run is a copy. Copies it and says so.
+template <int CH>
+inline bool copy_run(const fsx_view &src, uchar *out, const RunMap &r, int xa, int xb) {
+    if (!(r.ax == 1.0f && r.ay == 0.0f && r.cx == std::floor(r.cx) && r.cy == std::floor(r.cy) && xa < xb)) return false;
+    const float sx0 = xa + r.cx, sx1 = (xb - 1) + r.cx;
+    if (!(sx0 >= 0 && sx1 <= (float)(src.width - 1) && r.cy >= 0 && r.cy <= (float)(src.height - 1))) return false;
+    std::memcpy(out + (size_t)xa * CH, (const uchar *)src.data + (size_t)r.cy * src.stride + (size_t)sx0 * CH, (size_t)(xb - xa) * CH);
+    return true;
+}
+
 template <int CH>
 inline void sample_run(const fsx_view &src, uchar *out, const double m[6], int xa, int xb, int y, uchar *hr,
                        uchar *ar) {
     const int sw = src.width, sh = src.height;
     const float maxx = (float)(sw - 1), maxy = (float)(sh - 1);
-    const float ax = (float)m[0], cx = (float)(m[1] * y + m[2]), ay = (float)m[3], cy = (float)(m[4] * y + m[5]);
+    const RunMap r(m, y);
+    const float ax = r.ax, cx = r.cx, ay = r.ay, cy = r.cy;
     const uchar *base = (const uchar *)src.data;
     int x = xa;
+    if (copy_run<CH>(src, out, r, xa, xb)) return;
 #ifdef __AVX2__
     if (CH == 3 && sw >= 3 && sh >= 2) {
-        // Eight pixels at a time by gathers, where all eight taps lie inside (and a 4-byte load at
-        // the right-hand tap stays inside its row); any other group goes through the loop below.
-        // (Its weights round half up where these round half to even: a tail pixel done here
-        // rather than there may differ by a level.)
+        // Eight pixels at a time, where all eight taps lie inside sample8's bounds; any other
+        // group, and the rest of the run after it, goes through the loop below. (Its weights
+        // round half up where these round half to even: a tail pixel done here rather than there
+        // may differ by a level.)
         const __m256 lane = _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7);
         const __m256 vax = _mm256_set1_ps(ax), vcx = _mm256_set1_ps(cx), vay = _mm256_set1_ps(ay), vcy = _mm256_set1_ps(cy);
         const __m256 lim_x = _mm256_set1_ps((float)(sw - 2)), lim_y = _mm256_set1_ps((float)(sh - 1)), zero = _mm256_setzero_ps();
-        const __m256i stride = _mm256_set1_epi32((int)src.stride), three = _mm256_set1_epi32(3);
-        const __m256i k128 = _mm256_set1_epi32(128), byte = _mm256_set1_epi32(255), round = _mm256_set1_epi32(1 << 13);
-        const __m128i pack = _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
-        const int *ibase = (const int *)base;
         for (; x < xb; x += 8) {
             // A run's last k < 8 pixels: the spare lanes repeat its last pixel; k are stored.
             const int k = std::min(8, xb - x);
@@ -82,45 +174,8 @@ inline void sample_run(const fsx_view &src, uchar *out, const double m[6], int x
             const __m256 ok = _mm256_and_ps(_mm256_and_ps(_mm256_cmp_ps(sx, zero, _CMP_GE_OQ), _mm256_cmp_ps(sy, zero, _CMP_GE_OQ)),
                                             _mm256_and_ps(_mm256_cmp_ps(sx, lim_x, _CMP_LT_OQ), _mm256_cmp_ps(sy, lim_y, _CMP_LT_OQ)));
             if (_mm256_movemask_ps(ok) != 0xFF) break;
-            const __m256i ix = _mm256_cvttps_epi32(sx), iy = _mm256_cvttps_epi32(sy);
-            const __m256i wx = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_sub_ps(sx, _mm256_cvtepi32_ps(ix)), _mm256_set1_ps(128)));
-            const __m256i wy = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_sub_ps(sy, _mm256_cvtepi32_ps(iy)), _mm256_set1_ps(128)));
-            const __m256i wx0 = _mm256_sub_epi32(k128, wx), wy0 = _mm256_sub_epi32(k128, wy);
-            const __m256i w00 = _mm256_mullo_epi32(wx0, wy0), w01 = _mm256_mullo_epi32(wx, wy0);
-            const __m256i w10 = _mm256_mullo_epi32(wx0, wy), w11 = _mm256_mullo_epi32(wx, wy);
-            const __m256i off = _mm256_add_epi32(_mm256_mullo_epi32(iy, stride), _mm256_mullo_epi32(ix, three));
-            const __m256i g00 = _mm256_i32gather_epi32(ibase, off, 1);
-            const __m256i g01 = _mm256_i32gather_epi32(ibase, _mm256_add_epi32(off, three), 1);
-            const __m256i g10 = _mm256_i32gather_epi32(ibase, _mm256_add_epi32(off, stride), 1);
-            const __m256i g11 = _mm256_i32gather_epi32(ibase, _mm256_add_epi32(_mm256_add_epi32(off, stride), three), 1);
-            __m256i px = _mm256_setzero_si256();
-            for (int c = 0; c < 3; ++c) {
-                const __m128i sh = _mm_cvtsi32_si128(8 * c);
-                __m256i v = _mm256_mullo_epi32(_mm256_and_si256(_mm256_srl_epi32(g00, sh), byte), w00);
-                v = _mm256_add_epi32(v, _mm256_mullo_epi32(_mm256_and_si256(_mm256_srl_epi32(g01, sh), byte), w01));
-                v = _mm256_add_epi32(v, _mm256_mullo_epi32(_mm256_and_si256(_mm256_srl_epi32(g10, sh), byte), w10));
-                v = _mm256_add_epi32(v, _mm256_mullo_epi32(_mm256_and_si256(_mm256_srl_epi32(g11, sh), byte), w11));
-                v = _mm256_srli_epi32(_mm256_add_epi32(v, round), 14);
-                px = _mm256_or_si256(px, _mm256_sll_epi32(v, sh));
-            }
-            // Eight B,G,R,0 words -> 24 bytes, stored exactly (neighbours may belong to another run).
-            const __m128i lo = _mm_shuffle_epi8(_mm256_castsi256_si128(px), pack);
-            const __m128i hi = _mm_shuffle_epi8(_mm256_extracti128_si256(px, 1), pack);
-            uchar *o = out + x * 3;
-            if (k < 8) {
-                alignas(16) uchar tmp[32];
-                _mm_store_si128((__m128i *)tmp, lo);
-                _mm_storeu_si128((__m128i *)(tmp + 12), hi);
-                std::memcpy(o, tmp, 3 * k);
-                x = xb;
-                break;
-            }
-            _mm_storel_epi64((__m128i *)o, lo);
-            const int32_t lo2 = _mm_extract_epi32(lo, 2);
-            std::memcpy(o + 8, &lo2, 4);
-            _mm_storel_epi64((__m128i *)(o + 12), hi);
-            const int32_t hi2 = _mm_extract_epi32(hi, 2);
-            std::memcpy(o + 20, &hi2, 4);
+            sample8(base, src.stride, sx, sy, out + x * 3, k);
+            if (k < 8) { x = xb; break; }
         }
     }
 #endif
@@ -169,53 +224,166 @@ inline void sample_run(const fsx_view &src, uchar *out, const double m[6], int x
     }
 }
 
+// The triangles crossing each row (y0 <= y <= y1), in their order: first[y] .. first[y + 1] of
+// list. (A bound that is not a number excludes no row, as a comparison with it would not.)
+inline void rows_of(const std::vector<Tri> &tris, int H, std::vector<int> &first, std::vector<int> &list) {
+    std::vector<int> from(tris.size()), to(tris.size());
+    first.assign(H + 1, 0);
+    for (size_t i = 0; i < tris.size(); ++i) {
+        const float y0 = tris[i].y0, y1 = tris[i].y1;
+        const float lo = std::isnan(y0) ? 0.0f : std::ceil(std::max(y0, 0.0f));
+        const float hi = std::isnan(y1) ? (float)(H - 1) : std::floor(std::min(y1, (float)(H - 1)));
+        from[i] = (int)std::min(lo, (float)H);
+        to[i] = hi < (float)from[i] ? from[i] : (int)hi + 1;
+        for (int y = from[i]; y < to[i]; ++y) ++first[y + 1];
+    }
+    for (int y = 0; y < H; ++y) first[y + 1] += first[y];
+    list.assign(first[H], 0);
+    std::vector<int> fill(first.begin(), first.end() - 1);
+    for (size_t i = 0; i < tris.size(); ++i)
+        for (int y = from[i]; y < to[i]; ++y) list[fill[y]++] = (int)i;
+}
+
+// The columns [xa, xb) of triangle t on row fy within [x0, x1) (xa >= xb: none).
+inline void extent(const Tri &t, float fy, int x0, int x1, int &xa, int &xb) {
+    float lo = (float)x0, hi = (float)(x1 - 1);
+    for (int k = 0; k < 3; ++k) {
+        const float a = t.e[k][0], c = t.e[k][1] * fy + t.e[k][2];
+        if (a > 1e-7f) lo = std::max(lo, -c / a);
+        else if (a < -1e-7f) hi = std::min(hi, -c / a);
+        else if (c < 0) { xa = xb = 0; return; }
+    }
+    xa = (int)std::ceil(lo), xb = (int)std::floor(hi) + 1;
+}
+
+// Rows are shared among threads in chunks of this many, each taken by the first thread free
+// (rows are independent).
+constexpr int kBandRows = 8;
+
 template <int CH>
 void warp_rows(const fsx_view &src, fsx_view &dst, fsx_view &hard, fsx_view &alpha, const int32_t *spans, int margin,
-               const double base[6], const std::vector<Tri> &tris) {
+               const double base[6], const std::vector<Tri> &tris, const std::vector<int> &first,
+               const std::vector<int> &list, std::atomic<int> &next) {
     const int W = dst.width, H = dst.height;
-    std::vector<uchar> covered(W);
-    for (int y = 0; y < H; ++y) {
+    // Which run wrote each column last: kUncovered (none: `base` fills it), kDone (written
+    // already), or an index into `maps` (a run inside sample8's bounds, sampled once all the
+    // row's runs are known, eight columns at a time across runs: most runs are short).
+    constexpr int kUncovered = -1, kDone = -2;
+    std::vector<int16_t> owner(W + 8);
+    std::vector<RunMap> maps;
+    maps.reserve(64);
+    for (int y = 0, end = 0; y < H; ++y) {
+        if (y == end) {  // the next chunk of rows no thread has taken
+            y = next.fetch_add(kBandRows);
+            if (y >= H) break;
+            end = std::min(y + kBandRows, H);
+        }
         int x0, x1;
         fsx::row_span(spans, y, W, margin, x0, x1);
         if (x0 >= x1) continue;
         uchar *out = (uchar *)dst.data + y * dst.stride;
         uchar *hr = hard.data ? (uchar *)hard.data + y * hard.stride : nullptr;
         uchar *ar = alpha.data ? (uchar *)alpha.data + y * alpha.stride : nullptr;
-        std::fill(covered.begin() + x0, covered.begin() + x1, 0);
+        std::fill(owner.begin() + x0, owner.begin() + x1, kUncovered);
+        maps.clear();
         const float fy = (float)y;
-        for (const Tri &t : tris) {
-            if (fy < t.y0 || fy > t.y1) continue;
-            float lo = (float)x0, hi = (float)(x1 - 1);
-            bool empty = false;
-            for (int k = 0; k < 3 && !empty; ++k) {
-                const float a = t.e[k][0], c = t.e[k][1] * fy + t.e[k][2];
-                if (a > 1e-7f) lo = std::max(lo, -c / a);
-                else if (a < -1e-7f) hi = std::min(hi, -c / a);
-                else if (c < 0) empty = true;
-            }
-            if (empty) continue;
-            int xa = (int)std::ceil(lo), xb = (int)std::floor(hi) + 1;
+        for (int j = first[y]; j < first[y + 1]; ++j) {
+            const Tri &t = tris[list[j]];
+            int xa, xb;
+            extent(t, fy, x0, x1, xa, xb);
             if (xa >= xb) continue;
+#ifdef __AVX2__
+            if (CH == 3) {
+                const RunMap r(t.m, y);
+                if (!copy_run<CH>(src, out, r, xa, xb)) {
+                    if (maps.size() < 32000 && inside8(r, xa, xb, src.width, src.height)) {
+                        // Every group of this run would go through sample8 with this map: deferred.
+                        std::fill(owner.begin() + xa, owner.begin() + xb, (int16_t)maps.size());
+                        maps.push_back(r);
+                        continue;
+                    }
+                    sample_run<CH>(src, out, t.m, xa, xb, y, hr, ar);
+                }
+                std::fill(owner.begin() + xa, owner.begin() + xb, kDone);
+                continue;
+            }
+#endif
             sample_run<CH>(src, out, t.m, xa, xb, y, hr, ar);
-            std::memset(covered.data() + xa, 1, xb - xa);
+            std::fill(owner.begin() + xa, owner.begin() + xb, kDone);
         }
-        for (int x = x0; x < x1;) {  // what no triangle covered: the global map
-            // The next uncovered column (memchr: the row is mostly covered), then its run.
-            const void *z = std::memchr(covered.data() + x, 0, x1 - x);
-            if (!z) break;
-            x = (int)((const uchar *)z - covered.data());
+        for (int x = x0; x < x1;) {
+            const int o = owner[x];
             int e = x + 1;
-            while (e < x1 && !covered[e]) ++e;
-            sample_run<CH>(src, out, base, x, e, y, hr, ar);
+            if (o == kDone) {
+                while (e < x1 && owner[e] == kDone) ++e;
+            } else if (o == kUncovered) {  // what no triangle covered: the global map
+                while (e < x1 && owner[e] == kUncovered) ++e;
+                sample_run<CH>(src, out, base, x, e, y, hr, ar);
+            } else {
+#ifdef __AVX2__
+                // Deferred columns, eight at a time, each lane through its own run's map; a
+                // group's spare lanes repeat its last deferred column (as sample_run's do).
+                const __m256 xs = _mm256_add_ps(_mm256_set1_ps((float)x), _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7));
+                __m256 sx, sy;
+                if (x + 8 <= x1 && _mm_movemask_epi8(_mm_cmpeq_epi16(_mm_loadu_si128((const __m128i *)(owner.data() + x)),
+                                                                     _mm_set1_epi16((int16_t)o))) == 0xFFFF) {
+                    const RunMap &r = maps[o];
+                    sx = _mm256_fmadd_ps(_mm256_set1_ps(r.ax), xs, _mm256_set1_ps(r.cx));
+                    sy = _mm256_fmadd_ps(_mm256_set1_ps(r.ay), xs, _mm256_set1_ps(r.cy));
+                    e = x + 8;
+                } else {
+                    while (e < x1 && e < x + 8 && owner[e] >= 0) ++e;
+                    alignas(32) float vax[8], vcx[8], vay[8], vcy[8], vxs[8];
+                    for (int i = 0; i < 8; ++i) {
+                        const int c = std::min(x + i, e - 1);
+                        const RunMap &r = maps[owner[c]];
+                        vax[i] = r.ax; vcx[i] = r.cx; vay[i] = r.ay; vcy[i] = r.cy; vxs[i] = (float)c;
+                    }
+                    sx = _mm256_fmadd_ps(_mm256_load_ps(vax), _mm256_load_ps(vxs), _mm256_load_ps(vcx));
+                    sy = _mm256_fmadd_ps(_mm256_load_ps(vay), _mm256_load_ps(vxs), _mm256_load_ps(vcy));
+                }
+                sample8((const uchar *)src.data, src.stride, sx, sy, out + x * 3, e - x);
+#endif
+            }
             x = e;
         }
     }
 }
+
+// warp_rows over all rows, on up to `threads` threads (the caller's among them; a thread that
+// cannot be started leaves its rows to the others). The output is the same whatever the count.
+template <int CH>
+void warp_all(const fsx_view &src, fsx_view &dst, fsx_view &hard, fsx_view &alpha, const int32_t *spans, int margin,
+              const double base[6], const std::vector<Tri> &tris, int threads) {
+    std::vector<int> first, list;
+    rows_of(tris, dst.height, first, list);
+    std::atomic<int> next{0};
+    // At least two chunks of rows and 64k pixels a thread: below that, starting one costs more.
+    const long pixels = (long)dst.width * dst.height;
+    const int n = std::max(1, std::min({threads, (dst.height + kBandRows - 1) / (2 * kBandRows), (int)(pixels / 65536)}));
+    std::vector<std::thread> workers;
+    std::vector<std::exception_ptr> errors(n);
+    for (int b = 1; b < n; ++b) {
+        try {
+            workers.emplace_back([&, b] {
+                try { warp_rows<CH>(src, dst, hard, alpha, spans, margin, base, tris, first, list, next); }
+                catch (...) { errors[b] = std::current_exception(); }
+            });
+        } catch (...) {
+            break;
+        }
+    }
+    try { warp_rows<CH>(src, dst, hard, alpha, spans, margin, base, tris, first, list, next); }
+    catch (...) { errors[0] = std::current_exception(); }
+    for (auto &w : workers) w.join();
+    for (auto &e : errors) if (e) std::rethrow_exception(e);
+}
 }  // namespace
 
-extern "C" int fsx_warp_rows(fsx_view src, fsx_view dst, fsx_view hard, fsx_view alpha, const int32_t *spans,
-                             int margin, double ox, double oy, const double base[6], const float *src_xy,
-                             const float *dst_xy, const int *tri, int ntri) {
+namespace {
+int warp(fsx_view src, fsx_view dst, fsx_view hard, fsx_view alpha, const int32_t *spans, int margin, double ox,
+         double oy, const double base[6], const float *src_xy, const float *dst_xy, const int *tri, int ntri,
+         int threads) {
     FSX_GUARD("warp", {
         if (src.format != dst.format) return fsx::fail(FS_ERR_INVALID_ARGUMENT, "warp: source and output formats differ");
         // base maps target coordinates; rows and columns here are region coordinates.
@@ -247,22 +415,29 @@ extern "C" int fsx_warp_rows(fsx_view src, fsx_view dst, fsx_view hard, fsx_view
             tris.push_back(T);
         }
         switch (fsx::channels_of(src.format)) {
-        case 1: warp_rows<1>(src, dst, hard, alpha, spans, margin, b, tris); break;
-        case 3: warp_rows<3>(src, dst, hard, alpha, spans, margin, b, tris); break;
-        case 4: warp_rows<4>(src, dst, hard, alpha, spans, margin, b, tris); break;
+        case 1: warp_all<1>(src, dst, hard, alpha, spans, margin, b, tris, threads); break;
+        case 3: warp_all<3>(src, dst, hard, alpha, spans, margin, b, tris, threads); break;
+        case 4: warp_all<4>(src, dst, hard, alpha, spans, margin, b, tris, threads); break;
         default: return fsx::fail(FS_ERR_UNSUPPORTED, "warp: unsupported pixel format");
         }
         return 0;
     })
+}
+}  // namespace
+
+extern "C" int fsx_warp_rows(fsx_view src, fsx_view dst, fsx_view hard, fsx_view alpha, const int32_t *spans,
+                             int margin, double ox, double oy, const double base[6], const float *src_xy,
+                             const float *dst_xy, const int *tri, int ntri) {
+    return warp(src, dst, hard, alpha, spans, margin, ox, oy, base, src_xy, dst_xy, tri, ntri, 1);
 }
 
 // The whole region: fsx_warp_rows over every row, valid (may have NULL data) set to 255 and
 // cleared where the sample falls outside src.
 extern "C" int fsx_warp_piecewise(fsx_view src, fsx_view dst, fsx_view valid, double ox, double oy,
                                   const double base[6], const float *src_xy, const float *dst_xy,
-                                  const int *tri, int ntri) {
+                                  const int *tri, int ntri, int threads) {
     FSX_GUARD("warp", {
         if (valid.data) fsx::mat(valid).setTo(255);
-        return fsx_warp_rows(src, dst, valid, fsx_view{}, nullptr, 0, ox, oy, base, src_xy, dst_xy, tri, ntri);
+        return warp(src, dst, valid, fsx_view{}, nullptr, 0, ox, oy, base, src_xy, dst_xy, tri, ntri, std::max(threads, 1));
     })
 }

@@ -142,10 +142,11 @@ int fsx_delaunay(const float *xy, int n, double w, double h, int *tri, int capac
  * (dst origin at (ox, oy) in target coordinates) inside triangle k of dst_xy takes the source at
  * the affine map of that triangle onto src_xy; pixels outside every triangle use `base`, a
  * 2×3 affine from target to source coordinates (pass ntri = 0 for a purely global warp).
- * valid (GRAY8, dst's size, may have NULL data) receives 255 where the sample lies inside src. */
+ * valid (GRAY8, dst's size, may have NULL data) receives 255 where the sample lies inside src.
+ * Rows are shared among up to `threads` threads (1: the caller's only); the result is the same. */
 int fsx_warp_piecewise(fsx_view src, fsx_view dst, fsx_view valid, double ox, double oy,
                        const double base[6], const float *src_xy, const float *dst_xy,
-                       const int *tri, int ntri);
+                       const int *tri, int ntri, int threads);
 
 /* Row spans: int32 pairs [x0, x1) per row of a region (x0 >= x1: an empty row), the columns of
  * the face mask; functions taking spans (NULL: whole rows) work only there, widened by margin. */

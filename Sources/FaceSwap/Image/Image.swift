@@ -51,10 +51,16 @@ public final class Image: @unchecked Sendable {
     private let owned: Bool
 
     /// A new zeroed image.
-    public init(width: Int, height: Int, format: PixelFormat) throws {
+    public convenience init(width: Int, height: Int, format: PixelFormat) throws {
+        try self.init(width: width, height: height, format: format, zeroed: true)
+    }
+
+    /// A new image, zeroed or with its pixels left as malloc gives them (for a stage that
+    /// writes every one, as after `copy(outside:)`: no zeroing pass).
+    init(width: Int, height: Int, format: PixelFormat, zeroed: Bool) throws {
         try ImageLimits.check(width: width, height: height)
         let stride = width * format.channels
-        guard let p = calloc(height, stride) else {
+        guard let p = zeroed ? calloc(height, stride) : malloc(max(height * stride, 1)) else {
             throw FaceSwapError(.outOfMemory, "cannot allocate a \(width)×\(height) \(format.name) image")
         }
         self.width = width
@@ -63,6 +69,24 @@ public final class Image: @unchecked Sendable {
         self.format = format
         self.data = p
         self.owned = true
+    }
+
+    /// A copy of this image in which `hole` (inside it) is left unwritten: for a caller that
+    /// writes every pixel of it next. One pass over the rest.
+    func copy(outside hole: IntRect) throws -> Image {
+        let out = try Image(width: width, height: height, format: format, zeroed: false)
+        let px = format.channels, row = width * px
+        for y in 0..<height {
+            let s = data + y * stride, d = out.data + y * out.stride
+            if hole.isEmpty || y < hole.y || y >= hole.y + hole.height {
+                memcpy(d, s, row)
+            } else {
+                memcpy(d, s, hole.x * px)
+                let right = (hole.x + hole.width) * px
+                memcpy(d + right, s + right, row - right)
+            }
+        }
+        return out
     }
 
     /// Wraps (borrows) a caller's pixels; `copy` makes an owned copy instead.

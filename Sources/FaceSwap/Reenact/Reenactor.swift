@@ -14,7 +14,8 @@ public struct ReenactOptions: Sendable {
     public var mouthFill: Int = MouthFill.synthesised.rawValue
     /// Video: write the driver and the result side by side.
     public var sideBySide: Bool = false
-    /// Tracking and smoothing of the driver's face.
+    /// Tracking and smoothing of the driver's face. Its `threads` also bound the threads one
+    /// frame's warp of the photo may use (its rows shared among them: the same output).
     public var stream = StreamOptions()
     public init() {}
 
@@ -391,13 +392,15 @@ public final class Reenactor {
         let tMesh = FaceMesh(target, forehead: 0.35)
         let src = sourceMesh.points + fixed, dst = tMesh.points + fixed
         let tri = try GeometricConverter.delaunay(dst)
-        // Only the region inside the fixed ring moves: copy the photo, warp that region.
-        let out = try source.copy()
+        // Only the region inside the fixed ring moves: the photo outside it copied, that region
+        // warped (the warp writes each of its pixels).
         let moving = sourceMesh.points + tMesh.points + fixed.prefix(fixed.count - 8)
         let roi = IntRect.around(moving, pad: 2, clip: source.width, source.height)
+        let out = try source.copy(outside: roi)
         if roi.isEmpty { return out }
         try shim(fsx_warp_piecewise(source.view, try out.region(roi).view, fsx_view(), Double(roi.x), Double(roi.y),
-                                    Affine.identity.array, FaceMesh.flat(src), FaceMesh.flat(dst), tri, Int32(tri.count / 3)),
+                                    Affine.identity.array, FaceMesh.flat(src), FaceMesh.flat(dst), tri, Int32(tri.count / 3),
+                                    Int32(clamping: Threads.resolve(options.stream.threads))),
                  "reenact warp")
         return out
     }
@@ -462,7 +465,7 @@ public final class Reenactor {
         let drv = try driver.ensuring(.bgr8)
         let warped = try Image(width: roi.width, height: roi.height, format: .bgr8)
         try shim(fsx_warp_piecewise(drv.view, warped.view, fsx_view(), Double(roi.x), Double(roi.y), base.array,
-                                    FaceMesh.flat(dLips), FaceMesh.flat(tLips), tri, Int32(tri.count / 3)), "mouth warp")
+                                    FaceMesh.flat(dLips), FaceMesh.flat(tLips), tri, Int32(tri.count / 3), 1), "mouth warp")
         // Colour: match the driver's lips to the photo's lips (mean shift on the lip ring).
         let ring = try Image(width: roi.width, height: roi.height, format: .gray8)
         try shim(fsx_fill_poly(ring.view, FaceMesh.flat(Array(48...59).map { target[$0] }), 12, Double(roi.x), Double(roi.y), 255, 1), "mouth")
