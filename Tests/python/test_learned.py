@@ -305,6 +305,31 @@ def video_and_stream_check(fs, path: Path, tmp_path: Path) -> None:
             assert np.abs(copy.astype(int) - frame).max() > 0
 
 
+@pytest.mark.parametrize("placed", ["vr_face2", "vr_face3"])
+def test_preview_finds_a_moved_source_by_name_and_checks_it(fs, extracted, tmp_path, placed):
+    """The frame preview (and with it the identity curve) needs the video A's crops were cut from.
+    When the sidecars name a path that is gone, the trainer looks for the same file name beside
+    the crop folder, and takes it only if cutting the crop again from it gives the stored crop:
+    the right clip gives a frame preview, another clip under the same name gives none (and no
+    wrong picture)."""
+    root, _ = extracted
+    crops = tmp_path / "moved" / "a"
+    crops.mkdir(parents=True)
+    for meta in sorted((root / "a").glob("*.json"))[:12]:
+        d = json.loads(meta.read_text())
+        assert Path(d["source"]).name == "vr_face2.mp4"
+        d["source"] = "/nonexistent/clips/vr_face2.mp4"
+        (crops / meta.name).write_text(json.dumps(d))
+        shutil.copy(meta.with_suffix(".png"), crops / meta.with_suffix(".png").name)
+    (tmp_path / "moved" / "vr_face2.mp4").symlink_to(VIDEOS / f"{placed}.mp4")
+    out = tmp_path / "preview"
+    with fs.Trainer(crops, root / "b", tmp_path / "m.fsm", batch=4, seed=1, checkpoint_every=0,
+                    preview_every=2, preview_dir=out) as trainer:
+        trainer.run(iterations=2)
+    assert (out / "preview_0000002.png").is_file()
+    assert (out / "preview_frame_0000002.png").is_file() == (placed == "vr_face2"), sorted(os.listdir(out))
+
+
 def test_preview_shows_a_frame_of_a_at_its_real_size(fs, trained, extracted):
     """Issue 17 item 4: beside the model's 64-px grid, the preview shows one of A's frames, that
     frame swapped, and the face before | after at 1:1 (preview_frame_NNNNNNN.png), and writes the

@@ -23,8 +23,8 @@ extension Trainer {
 
     /// A's face at its real size: one of A's frames (the middle crop of A whose source can be read
     /// again), that frame swapped by the model as it is now, side by side, and below them the face
-    /// before | after at 1:1 (2× when small). nil when no crop of A names a readable source (a
-    /// moved video, a relative path from another folder). With the recognizer installed it also
+    /// before | after at 1:1 (2× when small). nil when no crop of A names a source that can be found
+    /// (see locateSource). With the recognizer installed it also
     /// measures the swapped face's distance to B (and to A) and writes the identity curve.
     public func framePreview() throws -> Image? {
         if !framePreviewTried {
@@ -66,7 +66,8 @@ extension Trainer {
         let order = (0..<n).sorted { abs($0 - n / 2) < abs($1 - n / 2) }
         for i in order.prefix(8) {
             let meta = setA.sidecars[i]
-            guard let frame = try? Trainer.sourceImage(meta), let toImage = try? meta.transform.inverted() else { continue }
+            guard let frame = try? Trainer.sourceImage(meta, cropFolder: setA.folder), let toImage = try? meta.transform.inverted(),
+                  Trainer.isSource(frame, of: setA, i) else { continue }
             let points = meta.landmarks.map { toImage.apply($0) }
             guard points.allSatisfy({ $0.x >= 0 && $0.y >= 0 && $0.x < Double(frame.width) && $0.y < Double(frame.height) })
             else { continue }
@@ -81,10 +82,44 @@ extension Trainer {
         return nil
     }
 
+    /// Where a crop's source is now: the sidecar's path as written, else (the crops or the sources
+    /// moved, or a relative path written from another folder) the same relative path or file name
+    /// looked up from the crop folder and from its parent. nil when none is readable.
+    static func locateSource(_ written: String, cropFolder: String) -> String? {
+        let name = written.split(separator: "/").last.map(String.init) ?? written
+        let parent = cropFolder + "/.."
+        var candidates = [written]
+        if !written.hasPrefix("/") { candidates += [cropFolder + "/" + written, parent + "/" + written] }
+        candidates += [cropFolder + "/" + name, parent + "/" + name]
+        return candidates.first { !$0.isEmpty && Files.exists($0) }
+    }
+
+    /// Whether `frame` is what crop i of `set` was cut from: the crop cut again under the sidecar's
+    /// transform differs from the stored one by at most 12 grey levels on average (a file found by
+    /// name alone may be another video or photo).
+    static func isSource(_ frame: Image, of set: FaceSet, _ i: Int) -> Bool {
+        let k = Double(set.side) / Double(set.sidecars[i].size), t = set.sidecars[i].transform.m
+        let scaled = Affine(t.0 * k, t.1 * k, t.2 * k, t.3 * k, t.4 * k, t.5 * k)
+        guard let again = try? Aligner.crop(frame, transform: scaled, size: set.side) else { return false }
+        let kept = set.crops[i]
+        guard again.format == kept.format, again.width == kept.width, again.height == kept.height else { return false }
+        var sum = 0
+        let rowBytes = kept.width * kept.format.channels
+        for y in 0..<kept.height {
+            let a = (again.data + y * again.stride).assumingMemoryBound(to: UInt8.self)
+            let b = (kept.data + y * kept.stride).assumingMemoryBound(to: UInt8.self)
+            for x in 0..<rowBytes { sum += abs(Int(a[x]) - Int(b[x])) }
+        }
+        return Double(sum) / Double(rowBytes * kept.height) <= 12
+    }
+
     /// A crop's source image: the photo, or the video's frame (numbered from 0 as extraction numbers them).
-    static func sourceImage(_ meta: AlignedFace) throws -> Image {
-        if meta.frame < 0 { return try Image.load(path: meta.source).ensuring(.bgr8) }
-        let reader = try VideoReader(path: meta.source, threads: 1)
+    static func sourceImage(_ meta: AlignedFace, cropFolder: String) throws -> Image {
+        guard let path = locateSource(meta.source, cropFolder: cropFolder) else {
+            throw FaceSwapError(.io, "'\(meta.source)' is not readable")
+        }
+        if meta.frame < 0 { return try Image.load(path: path).ensuring(.bgr8) }
+        let reader = try VideoReader(path: path, threads: 1)
         reader.range = FrameRange(first: meta.frame, count: 1, warmup: 0)
         guard let f = try reader.next() else {
             throw FaceSwapError(.decode, "'\(meta.source)' has no frame \(meta.frame)")
