@@ -185,6 +185,9 @@ SLOW_PYTEST=(
     test_mouth_fill                                            # a pass over vr_face4 for its setup
     test_frames_without_a_face_pass_through                    # test_video: 275 frames, PSNR per frame
     test_stream_filter_jitter_and_lag                          # synthetic clip, detector per frame
+    test_expression_is_carried_at_full_size                    # test_reenact_expression: a clip, re-fit per frame
+    test_expression_above_one_exaggerates_the_mouth            # test_reenact_exaggerate: the same at expression 2
+    test_head_motion_two_doubles_the_head_bob                  # (test_exaggerated_mesh_does_not_fold stays)
 )
 python_tests() {
     local sel=() sample=1 xdist=()
