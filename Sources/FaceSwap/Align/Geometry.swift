@@ -26,6 +26,13 @@ public struct Rect: Equatable, Sendable {
     public var area: Double { width * height }
     public func contains(_ p: Point) -> Bool { p.x >= x && p.x < x + width && p.y >= y && p.y < y + height }
 
+    /// The smallest rectangle holding every point (`points` not empty).
+    public static func bounding<S: Sequence<Point>>(_ points: S) -> Rect {
+        var x0 = Double.infinity, y0 = Double.infinity, x1 = -Double.infinity, y1 = -Double.infinity
+        for p in points { x0 = min(x0, p.x); y0 = min(y0, p.y); x1 = max(x1, p.x); y1 = max(y1, p.y) }
+        return Rect(x: x0, y: y0, width: x1 - x0, height: y1 - y0)
+    }
+
     /// The square of side (1 + margin) × max(width, height) centred on this rectangle.
     public func grownSquare(margin: Double) -> Rect {
         let side = max(width, height) * (1 + margin)

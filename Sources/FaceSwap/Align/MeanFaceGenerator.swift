@@ -3,12 +3,9 @@
 public enum MeanFaceGenerator {
     public static func normalised(_ shape: [Point]) throws -> [Point] {
         guard shape.count == 68 else { throw FaceSwapError(.model, "mean shape has \(shape.count) points, not 68") }
-        let inner = shape[17...]
-        let minX = inner.map(\.x).min()!, maxX = inner.map(\.x).max()!
-        let minY = inner.map(\.y).min()!, maxY = inner.map(\.y).max()!
-        let side = max(maxX - minX, maxY - minY)
-        let cx = (minX + maxX) / 2, cy = (minY + maxY) / 2
-        return shape.map { Point(0.5 + ($0.x - cx) / side, 0.5 + ($0.y - cy) / side) }
+        let inner = Rect.bounding(shape[17...])
+        let side = max(inner.width, inner.height), c = inner.center
+        return shape.map { Point(0.5 + ($0.x - c.x) / side, 0.5 + ($0.y - c.y) / side) }
     }
 
     /// Swift source for MeanFace.swift's table.

@@ -99,8 +99,7 @@ public final class Reenactor {
         try Reenactor.check(options, landmarker)
         let person = try TrainedPerson(model: model, width: width, height: height)
         let ps = person.neutral
-        let x0 = ps.map(\.x).min()!, y0 = ps.map(\.y).min()!
-        let box = Rect(x: x0, y: y0, width: ps.map(\.x).max()! - x0, height: ps.map(\.y).max()! - y0)
+        let box = Rect.bounding(ps)
         try self.init(detector: detector, landmarker: landmarker, source: try person.draw(ps),
                       face: Face(box: box, rect: box, score: 0, landmarks: ps), person: person, options: options)
     }

@@ -113,8 +113,7 @@ public final class Swapper: @unchecked Sendable {
             let r = face.rect
             let corners = [Point(r.x, r.y), Point(r.x + r.width, r.y), Point(r.x, r.y + r.height),
                            Point(r.x + r.width, r.y + r.height)].map { t.apply($0) * k }
-            let x0 = corners.map(\.x).min()!, y0 = corners.map(\.y).min()!
-            let rect = Rect(x: x0, y: y0, width: corners.map(\.x).max()! - x0, height: corners.map(\.y).max()! - y0)
+            let rect = Rect.bounding(corners)
             let fit = try landmarker.fit(big, Face(box: rect, rect: rect, score: 0))
             decoded = big
             local.landmarks = fit.landmarks

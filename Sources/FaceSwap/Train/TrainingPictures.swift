@@ -71,8 +71,7 @@ extension Trainer {
             let points = meta.landmarks.map { toImage.apply($0) }
             guard points.allSatisfy({ $0.x >= 0 && $0.y >= 0 && $0.x < Double(frame.width) && $0.y < Double(frame.height) })
             else { continue }
-            let xs = points.map(\.x), ys = points.map(\.y)
-            let rect = Rect(x: xs.min()!, y: ys.min()!, width: xs.max()! - xs.min()!, height: ys.max()! - ys.min()!)
+            let rect = Rect.bounding(points)
             let face = Face(box: rect.grownSquare(margin: 0.5), rect: rect, score: 0, landmarks: points)
             let recognizer = try? Recognizer()
             return FramePreviewState(frame: frame, face: face, detector: try Detector(), landmarker: try Landmarker(),

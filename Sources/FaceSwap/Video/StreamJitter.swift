@@ -144,8 +144,7 @@ public enum StreamJitter {
                 }
             case .truth:
                 lm = clip.truth(Double(k))
-                let xs = lm.map { $0.x }, ys = lm.map { $0.y }
-                let r = Rect(x: xs.min()!, y: ys.min()!, width: xs.max()! - xs.min()!, height: ys.max()! - ys.min()!)
+                let r = Rect.bounding(lm)
                 try swapper.swapFace(source, Face(box: r.grownSquare(margin: 0.5), rect: r, score: 1, landmarks: lm), into: frame)
             }
             centroids.append(lm.count == 68 ? Point.mean(lm) : nil)
