@@ -428,6 +428,14 @@ extern "C" int fsx_color_transfer_rows(fsx_view src, fsx_view ref, fsx_view mask
 // the face's interior (the features, the identity) keeps the global match alone. Tuned on
 // issue 16's pairs: the band still moves the recognizer's identity towards the target's (hence
 // off by default, fs_swap_options.edge_color).
+// Tried and measured (test_edge.py's 36 held-out faces, with cells sampled out to band + 2 sigma
+// then; not kept): a membrane (Laplace's equation, red-black SOR on this grid) holding the raw
+// difference at the seam's first two cell rows instead of the Gaussian: 14 -> 10 faces over the
+// goal, but the identity moved up to 0.130 (city→alex, elon→threequarter: hair and beard at the
+// seam carried in) and two more faces went nearer the target; the Gaussian plus a membrane of the
+// seam's lightness residual over half the band: 12 (0.124, biden→bald_guys 13: its kept stubble's
+// edge carried inwards); that with Occlusion.seamBand 0: 12 (0.121); over a third of the band: 15
+// (0.106). With the cells limited to the band, that residual: 9 over the goal, 0.137 (same face).
 namespace {
 // Lab of an 8-bit image into a float image of 3 channels (row_to_lab row by row).
 cv::Mat image_to_lab(const cv::Mat &img, bool rgb) {
@@ -497,10 +505,15 @@ extern "C" int fsx_color_edge(fsx_view src, fsx_view ref, fsx_view mask, const i
         cv::Mat inside = framed(cv::Rect(1, 1, gw, gh)) != 128;
         cv::distanceTransform(inside, depth, cv::DIST_L2, 3);
         depth *= cs;
-        // The difference, from cells wholly inside the mask and within reach of the band, leaving
-        // out textured cells whose lightness differs by kOutlierL or more: not shading but
-        // different things (hair over the temple, a beard, a hand); the Gaussian fills them in from
-        // the skin around.
+        // The difference, from cells wholly inside the mask and within the band (where the field
+        // applies), leaving out textured cells whose lightness differs by kOutlierL or more: not
+        // shading but different things (hair over the temple, a beard, a hand); the Gaussian fills
+        // them in from the skin around. Cells deeper than the band hold the features (the target's
+        // eyes and brows against the source's): sampled too (out to band + 2 sigma), their
+        // difference was averaged into the field at the seam and diluted a shadow that darkens the
+        // target's jaw or cheek towards its edge. Measured on test_edge.py's 36 held-out faces:
+        // 14 -> 10 over the goal (biden→bald_guys 7: 4.69 -> 3.63 ΔE, 14: 4.85 -> 3.48, 17:
+        // 11.23 -> 8.52), the largest identity shift 0.112 -> 0.110.
         const float kOutlierL = 25;
         cv::Mat diff = image_to_lab(rs, rgb) - image_to_lab(ss, rgb);
         std::vector<cv::Mat> d;
@@ -518,7 +531,7 @@ extern "C" int fsx_color_edge(fsx_view src, fsx_view ref, fsx_view mask, const i
             const double sd = std::sqrt(std::max(0.0, tex2[c] / n - m * m)) / 3;  // per channel, 8-bit
             smooth.ptr<uchar>()[c] = sd < kTexture ? 255 : 0;
         }
-        cv::Mat valid = (ms >= 250) & (depth <= band + 2 * sigma) & ((cv::abs(d[0]) < kOutlierL) | smooth), v;
+        cv::Mat valid = (ms >= 250) & (depth <= band) & ((cv::abs(d[0]) < kOutlierL) | smooth), v;
         valid.convertTo(v, CV_32F, 1.0 / 255);
         const double sc = sigma / cs;
         cv::Mat den;

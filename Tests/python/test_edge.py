@@ -104,15 +104,26 @@ FACE_COUNT = {"obama→kit_with_rose": 2, "adele→classroom": 4, "biden→bald_
 # IDENTITY_XFAIL); a deeper band keeps more and moves it further (0.06 of the face size: 12
 # misses, one face's identity moved 0.124). A wider colour band or a sharper field lowers the
 # figures further but moves the identity more (city→alex, biden→bald_guys 13).
+# The 14 left, looked at again (crops; the worst sector's mean Lab, inner ring, target vs result):
+# the source's brows, or on a turned face its far eye, in the inner ring at the top (sagan→baby,
+# elon→threequarter, obama→kit_with_rose 1, biden→bald_guys 16: result L 7-9 darker; 15, 22: the
+# far eye); a shadow darkening the target's jaw or cheek towards its edge that the field carried
+# only part way (biden→bald_guys 3, 7, 14, 17, and 1 under stubble: result L 5-11 lighter); a
+# beard or headscarf at the seam (city→alex, adele→classroom 0); a turned face's temple against
+# a white background (biden→bald_guys 20). The shadows: the field also sampled the difference
+# deeper than its band, over the features, and averaged it into the seam; sampled within the band
+# only (colour.cpp): 14 -> 10 misses (city→alex 4.02 -> 3.92, biden→bald_guys 3 4.14 -> 3.98, 7
+# 4.69 -> 3.63, 14 4.85 -> 3.48 now pass; 17 11.23 -> 8.52, 1 8.39 -> 7.19, obama→kit_with_rose 1
+# 8.72 -> 7.66, elon→threequarter 7.28 -> 6.50), the largest identity shift 0.112 -> 0.110.
+# city→alex, biden→bald_guys 3 and adele→classroom 0 (4.004) sit within 0.1 of the goal.
+# Carrying the seam's own difference in by a membrane (colour.cpp, fsx_color_edge's note) lowers
+# the figures further but moves some face's identity past MAX_IDENTITY_SHIFT in every variant.
 _MISSED = [
-    ("sagan→baby", 0, 6.86, 0.05, 12.36, 0.69), ("elon→threequarter", 0, 7.28, 0.10, 8.46, -0.07),
-    ("obama→kit_with_rose", 1, 8.72, -0.27, 13.31, -0.73),
-    ("city→alex", 0, 4.02, -0.94, 18.13, 0.54), ("adele→classroom", 0, 4.02, -0.83, 16.28, -4.76),
-    ("biden→bald_guys", 1, 8.39, 0.13, 50.97, 7.76), ("biden→bald_guys", 3, 4.14, 0.36, 19.78, 3.23),
-    ("biden→bald_guys", 7, 4.69, 0.79, 12.06, 3.00), ("biden→bald_guys", 14, 4.85, 0.70, 19.10, 4.08),
-    ("biden→bald_guys", 15, 5.80, -0.43, 18.57, 1.10), ("biden→bald_guys", 16, 8.54, -0.88, 27.65, 3.33),
-    ("biden→bald_guys", 17, 11.23, 1.71, 36.40, 11.87), ("biden→bald_guys", 20, 5.98, -0.27, 17.08, 2.07),
-    ("biden→bald_guys", 22, 9.21, 0.05, 26.25, 6.47),
+    ("sagan→baby", 0, 6.32, 0.08, 12.36, 0.69), ("elon→threequarter", 0, 6.50, 0.06, 8.46, -0.07),
+    ("obama→kit_with_rose", 1, 7.66, -0.35, 13.31, -0.73), ("adele→classroom", 0, 4.00, -0.85, 16.28, -4.76),
+    ("biden→bald_guys", 1, 7.19, 0.06, 50.97, 7.76), ("biden→bald_guys", 15, 5.61, -0.30, 18.57, 1.10),
+    ("biden→bald_guys", 16, 8.30, -0.97, 27.65, 3.33), ("biden→bald_guys", 17, 8.52, 1.15, 36.40, 11.87),
+    ("biden→bald_guys", 20, 5.91, -0.34, 17.08, 2.07), ("biden→bald_guys", 22, 9.22, 0.06, 26.25, 6.47),
 ]
 EDGE_XFAIL = {(n, i): f"worst sector {w:.2f} ΔE, mean {m:.2f} with the match (goal {GOAL_WORST} / {GOAL_MEAN}); "
                       f"without it {w0:.2f} / {m0:.2f}" for n, i, w, m, w0, m0 in _MISSED}
@@ -120,16 +131,16 @@ EDGE_XFAIL = {(n, i): f"worst sector {w:.2f} ΔE, mean {m:.2f} with the match (g
 # Faces the match moves from nearer the source photo to nearer the target's own face (ResNet
 # distances, match on; off): why edge_color is off by default.
 # How far edge_color 1 may move a face's distance to the source photo (the reason it is off by
-# default): measured over the 36 held-out faces, 0.112 at most (biden→bald_guys 13, its stubble
-# kept at the seam), 0.100 (biden→bald_guys 21), 0.095 (city→alex), the rest <= 0.09; the bound
-# leaves 0.008 for other machines' BLAS.
+# default): measured over the 36 held-out faces, 0.110 at most (biden→bald_guys 13, its stubble
+# kept at the seam), 0.099 (biden→bald_guys 21), 0.098 (obama→kit_with_rose 1), the rest <= 0.094;
+# the bound leaves 0.01 for other machines' BLAS.
 MAX_IDENTITY_SHIFT = 0.12
 
 IDENTITY_XFAIL = {
-    ("adele→classroom", 0): "d(result, source) 0.712 >= d(result, target) 0.580 with the match; 0.645 < 0.665 without",
-    ("adele→classroom", 1): "d(result, source) 0.686 >= d(result, target) 0.633 with the match; 0.615 < 0.680 without",
-    ("rose→two_people", 1): "d(result, source) 0.721 >= d(result, target) 0.702 with the match; 0.662 < 0.726 without",
-    ("biden→bald_guys", 13): "d(result, source) 0.596 >= d(result, target) 0.513 with the match; 0.484 < 0.611 without",
+    ("adele→classroom", 0): "d(result, source) 0.715 >= d(result, target) 0.593 with the match; 0.645 < 0.665 without",
+    ("adele→classroom", 1): "d(result, source) 0.682 >= d(result, target) 0.630 with the match; 0.615 < 0.680 without",
+    ("rose→two_people", 1): "d(result, source) 0.726 >= d(result, target) 0.702 with the match; 0.662 < 0.726 without",
+    ("biden→bald_guys", 13): "d(result, source) 0.594 >= d(result, target) 0.508 with the match; 0.484 < 0.611 without",
 }
 
 _EDGE: dict = {}

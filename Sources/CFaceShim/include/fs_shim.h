@@ -224,10 +224,10 @@ int fsx_color_transfer_rows(fsx_view src, fsx_view ref, fsx_view mask, const int
                             int margin, int mode, double strength);
 /* The seam's low-frequency colour and light match, after the global transfer: src (on its spans,
  * widened by margin) takes the Lab difference ref - src on a grid of sigma/3-pixel cells, smoothed
- * by a normalised Gaussian of sigma pixels over the mask's outer band (cells whose lightness
- * differs by 25 or more left out), weighted 1 at the mask's edge to 0 at band pixels in, times
- * strength; applied as each cell's offset in bytes, interpolated. 1-2 channel images are left as
- * they are. */
+ * by a normalised Gaussian of sigma pixels over the mask's outer band (cells within band pixels
+ * of its outline; textured cells whose lightness differs by 25 or more left out), weighted 1 at
+ * the mask's edge to 0 at band pixels in, times strength; applied as each cell's offset in bytes,
+ * interpolated. 1-2 channel images are left as they are. */
 int fsx_color_edge(fsx_view src, fsx_view ref, fsx_view mask, const int32_t *spans, int margin,
                    double band, double sigma, double strength);
 /* The colour step a swap adds at one face's edge (xy: its 68 landmarks, x y pairs): per sector

@@ -16,8 +16,9 @@ enum Occlusion {
     static let workSize = 128.0
     /// With edge_color (occlusion off), occluders are kept this far (in face sizes) beyond the
     /// seam (the mask's erosion and feather band) into the face. Measured on the held-out faces of
-    /// test_edge.py: 0, 0.03 and 0.06 leave 15, 14 and 12 of 36 faces over the goal; 0.06 moves a
-    /// face's identity by 0.124 (over MAX_IDENTITY_SHIFT), 0.03 by 0.112 at most.
+    /// test_edge.py (with version 0.12.0's seam field): 0, 0.03 and 0.06 leave 15, 14 and 12 of
+    /// 36 faces over the goal; 0.06 moves a face's identity by 0.124 (over MAX_IDENTITY_SHIFT),
+    /// 0.03 by 0.112 at most.
     static let seamBand = 0.03
     /// Removes the occluders of the face with target landmarks `landmarks` (68, image
     /// coordinates) from `hard` and `alpha` (the face masks of `roi`); `work` is the BGR8 region.
