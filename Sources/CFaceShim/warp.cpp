@@ -4,9 +4,14 @@
 #include "cv_common.hpp"
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
 #include <cmath>
 #include <cstring>
 #include <exception>
+#include <functional>
+#include <mutex>
 #include <thread>
 #include <vector>
 #if defined(__AVX2__)
@@ -48,13 +53,105 @@ extern "C" int fsx_delaunay(const float *xy, int n, double w, double h, int *tri
     })
 }
 
+// ---- worker threads kept between calls (a reenactor's warp, one frame after another) ----
+//
+// Started as calls first want them (never more than threads - 1) and kept, idle, until freed.
+// A call's body runs on the caller and on the workers that wake while work is left; the call
+// returns once every thread that took part is out of it. On a loaded machine a worker that is
+// preempted holding a chunk of rows keeps the caller waiting for its time slice (measured:
+// 720x720 reenactor warp, load ~5 on 2 cores, median 2.0 ms alone, 6-7 ms with one helper), so
+// the helpers are used only while they pay: the seconds per unit of work of calls with and
+// without them are averaged, the cheaper way taken, the other retried every 16th call.
+struct fsx_workers {
+    explicit fsx_workers(int threads) : limit_(std::max(threads, 1) - 1) {}
+    ~fsx_workers() {
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            stop_ = true;
+        }
+        wake_.notify_all();
+        for (auto &t : threads_) t.join();
+    }
+
+    // body() on up to `want` threads (the caller's among them); `work`: the call's size, for the
+    // cost per unit. One call at a time (later callers wait).
+    void run(const std::function<void()> &body, int want, double work) {
+        std::lock_guard<std::mutex> one(call_);
+        const int helpers = std::min(want - 1, limit_);
+        const bool helped = helpers > 0 && choose();
+        const auto t0 = std::chrono::steady_clock::now();
+        if (helped) {
+            while ((int)threads_.size() < helpers) {
+                try { threads_.emplace_back([this] { loop(); }); }
+                catch (...) { break; }  // a thread that cannot be started leaves its share to the others
+            }
+            {
+                std::lock_guard<std::mutex> lock(mu_);
+                job_ = &body;
+                slots_ = helpers;
+                ++generation_;
+            }
+            wake_.notify_all();
+        }
+        body();
+        if (helped) {
+            std::unique_lock<std::mutex> lock(mu_);
+            job_ = nullptr;
+            done_.wait(lock, [this] { return active_ == 0; });
+        }
+        if (helpers > 0 && work > 0) {
+            const double c = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / work;
+            double &avg = cost_[helped ? 1 : 0];
+            avg = avg < 0 ? c : 0.7 * avg + 0.3 * c;
+        }
+    }
+
+  private:
+    // Helped or not: each way tried first, then the cheaper one, the other every 16th call.
+    bool choose() {
+        ++calls_;
+        if (cost_[1] < 0) return true;
+        if (cost_[0] < 0) return false;
+        const bool cheaper = cost_[1] <= cost_[0];
+        return calls_ % 16 == 0 ? !cheaper : cheaper;
+    }
+    void loop() {
+        std::unique_lock<std::mutex> lock(mu_);
+        uint64_t seen = generation_;
+        for (;;) {
+            wake_.wait(lock, [&] { return stop_ || (job_ && generation_ != seen && slots_ > 0); });
+            if (stop_) return;
+            seen = generation_;
+            --slots_;
+            ++active_;
+            const std::function<void()> *job = job_;
+            lock.unlock();
+            (*job)();  // catches its own exceptions
+            lock.lock();
+            if (--active_ == 0) done_.notify_all();
+        }
+    }
+    const int limit_;
+    std::vector<std::thread> threads_;
+    std::mutex call_, mu_;
+    std::condition_variable wake_, done_;
+    const std::function<void()> *job_ = nullptr;
+    uint64_t generation_ = 0;
+    int slots_ = 0, active_ = 0;
+    bool stop_ = false;
+    double cost_[2] = {-1, -1};  // seconds per unit of work: alone, helped (-1: not yet measured)
+    unsigned calls_ = 0;
+};
+
 // ---- the piecewise-affine warp, row by row, only where the face mask needs pixels ----
 //
 // Each triangle's extent on a row is found from its three edge lines; its pixels are sampled
 // (bilinear, fixed point) through its own affine map, with no map images. Pixels of the span
 // that no triangle covers use `base`. A sample outside the source zeroes hard and alpha there.
 namespace {
-struct Tri { float e[3][3]; double m[6]; float y0, y1; };  // e: edge a x + b y + c >= 0 inside
+// Edge k: a[k] x + b[k] y + c[k] >= 0 inside (a fourth edge 0 x + 0 y + 1, always inside, pads
+// them to four lanes).
+struct Tri { alignas(16) float a[4], b[4], c[4]; double m[6]; float y0, y1; };
 
 // A run's map on row y as the sampling loops evaluate it: source x = ax * x + cx, y = ay * x + cy.
 struct RunMap {
@@ -125,6 +222,23 @@ inline void sample8(const uchar *base, size_t stride, __m256 sx, __m256 sy, ucha
     std::memcpy(out + 20, &hi2, 4);
 }
 
+// A run inside sample8's bounds whose map stays within 1/512 px of one whole-pixel shift (the
+// triangles between the reenactor's fixed ring and the image border, mapped onto themselves up
+// to rounding): sample8 would give each pixel one tap's weight whole (its 7-bit weights round
+// to 0 or 128), the pixel at that shift, so the run is a copy. Copies it and says so. sx and
+// sy are within a float's rounding of linear in x, so the ends decide.
+inline bool near_copy_run(const fsx_view &src, uchar *out, const RunMap &r, int xa, int xb, int y) {
+    const float sx0 = std::fma(r.ax, (float)xa, r.cx), sx1 = std::fma(r.ax, (float)(xb - 1), r.cx);
+    const float sy0 = std::fma(r.ay, (float)xa, r.cy), sy1 = std::fma(r.ay, (float)(xb - 1), r.cy);
+    const float dx = std::nearbyint(sx0 - (float)xa), dy = std::nearbyint(sy0 - (float)y), tol = 1.0f / 512;
+    if (!(std::fabs(sx0 - ((float)xa + dx)) <= tol && std::fabs(sx1 - ((float)(xb - 1) + dx)) <= tol &&
+          std::fabs(sy0 - ((float)y + dy)) <= tol && std::fabs(sy1 - ((float)y + dy)) <= tol))
+        return false;
+    std::memcpy(out + (size_t)xa * 3, (const uchar *)src.data + (size_t)(y + (int)dy) * src.stride + (size_t)(xa + (int)dx) * 3,
+                (size_t)(xb - xa) * 3);
+    return true;
+}
+
 // Whether every pixel of [xa, xb) samples where sample8 may: sx in [0, sw - 2), sy in [0, sh - 1).
 // sx and sy are monotonic in x (one correctly rounded fma each), so the ends decide.
 inline bool inside8(const RunMap &r, int xa, int xb, int sw, int sh) {
@@ -147,16 +261,14 @@ inline bool copy_run(const fsx_view &src, uchar *out, const RunMap &r, int xa, i
     return true;
 }
 
+// The run [xa, xb) of a row sampled through map r (the callers try copy_run first).
 template <int CH>
-inline void sample_run(const fsx_view &src, uchar *out, const double m[6], int xa, int xb, int y, uchar *hr,
-                       uchar *ar) {
+inline void sample_run(const fsx_view &src, uchar *out, const RunMap &r, int xa, int xb, uchar *hr, uchar *ar) {
     const int sw = src.width, sh = src.height;
     const float maxx = (float)(sw - 1), maxy = (float)(sh - 1);
-    const RunMap r(m, y);
     const float ax = r.ax, cx = r.cx, ay = r.ay, cy = r.cy;
     const uchar *base = (const uchar *)src.data;
     int x = xa;
-    if (copy_run<CH>(src, out, r, xa, xb)) return;
 #ifdef __AVX2__
     if (CH == 3 && sw >= 3 && sh >= 2) {
         // Eight pixels at a time, where all eight taps lie inside sample8's bounds; any other
@@ -247,12 +359,29 @@ inline void rows_of(const std::vector<Tri> &tris, int H, std::vector<int> &first
 // The columns [xa, xb) of triangle t on row fy within [x0, x1) (xa >= xb: none).
 inline void extent(const Tri &t, float fy, int x0, int x1, int &xa, int &xb) {
     float lo = (float)x0, hi = (float)(x1 - 1);
+#ifdef __AVX2__
+    // The three edges at once, each lane as the loop below computes it (c by one fma, as the
+    // compiler contracts it there): an edge's bound -c / a joins lo (a > 0) or hi (a < 0) by
+    // max or min, a bound that is not a number leaving them as they are; a level edge (|a| at
+    // most 1e-7) with c < 0 excludes the row. Max and min of the lanes are the loop's results
+    // in any order, as no lane's value is not a number.
+    const __m128 a = _mm_load_ps(t.a), c = _mm_fmadd_ps(_mm_load_ps(t.b), _mm_set1_ps(fy), _mm_load_ps(t.c));
+    const __m128 q = _mm_div_ps(_mm_xor_ps(c, _mm_set1_ps(-0.0f)), a);
+    const __m128 pos = _mm_cmpgt_ps(a, _mm_set1_ps(1e-7f)), neg = _mm_cmplt_ps(a, _mm_set1_ps(-1e-7f));
+    if (_mm_movemask_ps(_mm_andnot_ps(_mm_or_ps(pos, neg), _mm_cmplt_ps(c, _mm_setzero_ps())))) { xa = xb = 0; return; }
+    const __m128 vlo = _mm_set1_ps(lo), vhi = _mm_set1_ps(hi);
+    __m128 l = _mm_blendv_ps(vlo, _mm_max_ps(q, vlo), pos), h = _mm_blendv_ps(vhi, _mm_min_ps(q, vhi), neg);
+    l = _mm_max_ps(l, _mm_movehl_ps(l, l)); l = _mm_max_ps(l, _mm_shuffle_ps(l, l, 1));
+    h = _mm_min_ps(h, _mm_movehl_ps(h, h)); h = _mm_min_ps(h, _mm_shuffle_ps(h, h, 1));
+    lo = _mm_cvtss_f32(l); hi = _mm_cvtss_f32(h);
+#else
     for (int k = 0; k < 3; ++k) {
-        const float a = t.e[k][0], c = t.e[k][1] * fy + t.e[k][2];
+        const float a = t.a[k], c = t.b[k] * fy + t.c[k];
         if (a > 1e-7f) lo = std::max(lo, -c / a);
         else if (a < -1e-7f) hi = std::min(hi, -c / a);
         else if (c < 0) { xa = xb = 0; return; }
     }
+#endif
     xa = (int)std::ceil(lo), xb = (int)std::floor(hi) + 1;
 }
 
@@ -296,19 +425,27 @@ void warp_rows(const fsx_view &src, fsx_view &dst, fsx_view &hard, fsx_view &alp
             if (CH == 3) {
                 const RunMap r(t.m, y);
                 if (!copy_run<CH>(src, out, r, xa, xb)) {
-                    if (maps.size() < 32000 && inside8(r, xa, xb, src.width, src.height)) {
-                        // Every group of this run would go through sample8 with this map: deferred.
-                        std::fill(owner.begin() + xa, owner.begin() + xb, (int16_t)maps.size());
-                        maps.push_back(r);
-                        continue;
+                    if (inside8(r, xa, xb, src.width, src.height)) {
+                        // Every group of this run would go through sample8 with this map: a copy,
+                        // or deferred.
+                        if (near_copy_run(src, out, r, xa, xb, y)) {
+                            std::fill(owner.begin() + xa, owner.begin() + xb, kDone);
+                            continue;
+                        }
+                        if (maps.size() < 32000) {
+                            std::fill(owner.begin() + xa, owner.begin() + xb, (int16_t)maps.size());
+                            maps.push_back(r);
+                            continue;
+                        }
                     }
-                    sample_run<CH>(src, out, t.m, xa, xb, y, hr, ar);
+                    sample_run<CH>(src, out, r, xa, xb, hr, ar);
                 }
                 std::fill(owner.begin() + xa, owner.begin() + xb, kDone);
                 continue;
             }
 #endif
-            sample_run<CH>(src, out, t.m, xa, xb, y, hr, ar);
+            const RunMap r(t.m, y);
+            if (!copy_run<CH>(src, out, r, xa, xb)) sample_run<CH>(src, out, r, xa, xb, hr, ar);
             std::fill(owner.begin() + xa, owner.begin() + xb, kDone);
         }
         for (int x = x0; x < x1;) {
@@ -318,18 +455,28 @@ void warp_rows(const fsx_view &src, fsx_view &dst, fsx_view &hard, fsx_view &alp
                 while (e < x1 && owner[e] == kDone) ++e;
             } else if (o == kUncovered) {  // what no triangle covered: the global map
                 while (e < x1 && owner[e] == kUncovered) ++e;
-                sample_run<CH>(src, out, base, x, e, y, hr, ar);
+                const RunMap r(base, y);
+                if (!copy_run<CH>(src, out, r, x, e)) sample_run<CH>(src, out, r, x, e, hr, ar);
             } else {
 #ifdef __AVX2__
                 // Deferred columns, eight at a time, each lane through its own run's map; a
                 // group's spare lanes repeat its last deferred column (as sample_run's do).
                 const __m256 xs = _mm256_add_ps(_mm256_set1_ps((float)x), _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7));
                 __m256 sx, sy;
-                if (x + 8 <= x1 && _mm_movemask_epi8(_mm_cmpeq_epi16(_mm_loadu_si128((const __m128i *)(owner.data() + x)),
-                                                                     _mm_set1_epi16((int16_t)o))) == 0xFFFF) {
+                const __m128i own = _mm_loadu_si128((const __m128i *)(owner.data() + x));
+                if (x + 8 <= x1 && _mm_movemask_epi8(_mm_cmpeq_epi16(own, _mm_set1_epi16((int16_t)o))) == 0xFFFF) {
                     const RunMap &r = maps[o];
                     sx = _mm256_fmadd_ps(_mm256_set1_ps(r.ax), xs, _mm256_set1_ps(r.cx));
                     sy = _mm256_fmadd_ps(_mm256_set1_ps(r.ay), xs, _mm256_set1_ps(r.cy));
+                    e = x + 8;
+                } else if (x + 8 <= x1 && (_mm_movemask_epi8(own) & 0xAAAA) == 0) {
+                    // Eight deferred columns of several runs: each lane's map gathered by its
+                    // run's index (four floats a map).
+                    const __m256i at = _mm256_slli_epi32(_mm256_cvtepi16_epi32(own), 2);
+                    const float *m = &maps.data()->ax;
+                    static_assert(sizeof(RunMap) == 4 * sizeof(float), "RunMap: four floats");
+                    sx = _mm256_fmadd_ps(_mm256_i32gather_ps(m, at, 4), xs, _mm256_i32gather_ps(m + 1, at, 4));
+                    sy = _mm256_fmadd_ps(_mm256_i32gather_ps(m + 2, at, 4), xs, _mm256_i32gather_ps(m + 3, at, 4));
                     e = x + 8;
                 } else {
                     while (e < x1 && e < x + 8 && owner[e] >= 0) ++e;
@@ -350,40 +497,37 @@ void warp_rows(const fsx_view &src, fsx_view &dst, fsx_view &hard, fsx_view &alp
     }
 }
 
-// warp_rows over all rows, on up to `threads` threads (the caller's among them; a thread that
-// cannot be started leaves its rows to the others). The output is the same whatever the count.
+// warp_rows over all rows, by the caller and, when `workers` is given, up to threads - 1 of them
+// (they take chunks of rows as they come free). The output is the same whatever the count.
 template <int CH>
 void warp_all(const fsx_view &src, fsx_view &dst, fsx_view &hard, fsx_view &alpha, const int32_t *spans, int margin,
-              const double base[6], const std::vector<Tri> &tris, int threads) {
+              const double base[6], const std::vector<Tri> &tris, fsx_workers *workers) {
     std::vector<int> first, list;
     rows_of(tris, dst.height, first, list);
     std::atomic<int> next{0};
-    // At least two chunks of rows and 64k pixels a thread: below that, starting one costs more.
-    const long pixels = (long)dst.width * dst.height;
-    const int n = std::max(1, std::min({threads, (dst.height + kBandRows - 1) / (2 * kBandRows), (int)(pixels / 65536)}));
-    std::vector<std::thread> workers;
-    std::vector<std::exception_ptr> errors(n);
-    for (int b = 1; b < n; ++b) {
-        try {
-            workers.emplace_back([&, b] {
-                try { warp_rows<CH>(src, dst, hard, alpha, spans, margin, base, tris, first, list, next); }
-                catch (...) { errors[b] = std::current_exception(); }
-            });
-        } catch (...) {
-            break;
+    std::mutex failed;
+    std::exception_ptr error;
+    const std::function<void()> body = [&] {
+        try { warp_rows<CH>(src, dst, hard, alpha, spans, margin, base, tris, first, list, next); }
+        catch (...) {
+            std::lock_guard<std::mutex> lock(failed);
+            if (!error) error = std::current_exception();
+            next.store(dst.height);  // the others stop at their next chunk
         }
-    }
-    try { warp_rows<CH>(src, dst, hard, alpha, spans, margin, base, tris, first, list, next); }
-    catch (...) { errors[0] = std::current_exception(); }
-    for (auto &w : workers) w.join();
-    for (auto &e : errors) if (e) std::rethrow_exception(e);
+    };
+    // At least two chunks of rows and 64k pixels a thread: below that, waking one costs more.
+    const long pixels = (long)dst.width * dst.height;
+    const int n = std::max(1, std::min((dst.height + kBandRows - 1) / (2 * kBandRows), (int)(pixels / 65536)));
+    if (workers) workers->run(body, n, (double)pixels);
+    else body();
+    if (error) std::rethrow_exception(error);
 }
 }  // namespace
 
 namespace {
 int warp(fsx_view src, fsx_view dst, fsx_view hard, fsx_view alpha, const int32_t *spans, int margin, double ox,
          double oy, const double base[6], const float *src_xy, const float *dst_xy, const int *tri, int ntri,
-         int threads) {
+         fsx_workers *workers) {
     FSX_GUARD("warp", {
         if (src.format != dst.format) return fsx::fail(FS_ERR_INVALID_ARGUMENT, "warp: source and output formats differ");
         // base maps target coordinates; rows and columns here are region coordinates.
@@ -408,16 +552,17 @@ int warp(fsx_view src, fsx_view dst, fsx_view hard, fsx_view alpha, const int32_
                 const cv::Point2f &p = d[(j + 1) % 3], &q = d[(j + 2) % 3];
                 float a = -(q.y - p.y) * sign, bb = (q.x - p.x) * sign;
                 float len = std::sqrt(a * a + bb * bb);
-                T.e[j][0] = a / len; T.e[j][1] = bb / len; T.e[j][2] = -(a * p.x + bb * p.y) / len + 1e-3f;
+                T.a[j] = a / len; T.b[j] = bb / len; T.c[j] = -(a * p.x + bb * p.y) / len + 1e-3f;
             }
+            T.a[3] = 0; T.b[3] = 0; T.c[3] = 1;
             T.y0 = std::min({d[0].y, d[1].y, d[2].y}) - 1;
             T.y1 = std::max({d[0].y, d[1].y, d[2].y}) + 1;
             tris.push_back(T);
         }
         switch (fsx::channels_of(src.format)) {
-        case 1: warp_all<1>(src, dst, hard, alpha, spans, margin, b, tris, threads); break;
-        case 3: warp_all<3>(src, dst, hard, alpha, spans, margin, b, tris, threads); break;
-        case 4: warp_all<4>(src, dst, hard, alpha, spans, margin, b, tris, threads); break;
+        case 1: warp_all<1>(src, dst, hard, alpha, spans, margin, b, tris, workers); break;
+        case 3: warp_all<3>(src, dst, hard, alpha, spans, margin, b, tris, workers); break;
+        case 4: warp_all<4>(src, dst, hard, alpha, spans, margin, b, tris, workers); break;
         default: return fsx::fail(FS_ERR_UNSUPPORTED, "warp: unsupported pixel format");
         }
         return 0;
@@ -428,16 +573,23 @@ int warp(fsx_view src, fsx_view dst, fsx_view hard, fsx_view alpha, const int32_
 extern "C" int fsx_warp_rows(fsx_view src, fsx_view dst, fsx_view hard, fsx_view alpha, const int32_t *spans,
                              int margin, double ox, double oy, const double base[6], const float *src_xy,
                              const float *dst_xy, const int *tri, int ntri) {
-    return warp(src, dst, hard, alpha, spans, margin, ox, oy, base, src_xy, dst_xy, tri, ntri, 1);
+    return warp(src, dst, hard, alpha, spans, margin, ox, oy, base, src_xy, dst_xy, tri, ntri, nullptr);
 }
 
 // The whole region: fsx_warp_rows over every row, valid (may have NULL data) set to 255 and
 // cleared where the sample falls outside src.
 extern "C" int fsx_warp_piecewise(fsx_view src, fsx_view dst, fsx_view valid, double ox, double oy,
                                   const double base[6], const float *src_xy, const float *dst_xy,
-                                  const int *tri, int ntri, int threads) {
+                                  const int *tri, int ntri, fsx_workers *workers) {
     FSX_GUARD("warp", {
         if (valid.data) fsx::mat(valid).setTo(255);
-        return warp(src, dst, valid, fsx_view{}, nullptr, 0, ox, oy, base, src_xy, dst_xy, tri, ntri, std::max(threads, 1));
+        return warp(src, dst, valid, fsx_view{}, nullptr, 0, ox, oy, base, src_xy, dst_xy, tri, ntri, workers);
     })
 }
+
+extern "C" fsx_workers *fsx_workers_create(int threads) {
+    try { return new fsx_workers(threads); }
+    catch (...) { return nullptr; }
+}
+
+extern "C" void fsx_workers_free(fsx_workers *workers) { delete workers; }

@@ -138,15 +138,21 @@ int fsx_sp_mean_shape(const char *model_path, float *xy, int capacity, int *part
 /* Delaunay triangulation of n points (x0,y0,...) inside [0,w)×[0,h); writes vertex index
  * triples into tri (3 * capacity ints); *count = triangles found. */
 int fsx_delaunay(const float *xy, int n, double w, double h, int *tri, int capacity, int *count);
+/* Worker threads kept between calls of fsx_warp_piecewise (a reenactor's, frame after frame): at
+ * most threads - 1, started as calls want them, used while they make a call faster (on a loaded
+ * machine they may not). One call at a time. NULL: out of memory. */
+typedef struct fsx_workers fsx_workers;
+fsx_workers *fsx_workers_create(int threads);
+void fsx_workers_free(fsx_workers *workers);
 /* Fills dst (same format as src) with src sampled through a piecewise-affine map: dst pixel p
  * (dst origin at (ox, oy) in target coordinates) inside triangle k of dst_xy takes the source at
  * the affine map of that triangle onto src_xy; pixels outside every triangle use `base`, a
  * 2×3 affine from target to source coordinates (pass ntri = 0 for a purely global warp).
  * valid (GRAY8, dst's size, may have NULL data) receives 255 where the sample lies inside src.
- * Rows are shared among up to `threads` threads (1: the caller's only); the result is the same. */
+ * Rows are shared with `workers` (NULL: the caller's thread only); the result is the same. */
 int fsx_warp_piecewise(fsx_view src, fsx_view dst, fsx_view valid, double ox, double oy,
                        const double base[6], const float *src_xy, const float *dst_xy,
-                       const int *tri, int ntri, int threads);
+                       const int *tri, int ntri, fsx_workers *workers);
 
 /* Row spans: int32 pairs [x0, x1) per row of a region (x0 >= x1: an empty row), the columns of
  * the face mask; functions taking spans (NULL: whole rows) work only there, widened by margin. */

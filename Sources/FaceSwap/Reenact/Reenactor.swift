@@ -15,7 +15,8 @@ public struct ReenactOptions: Sendable {
     /// Video: write the driver and the result side by side.
     public var sideBySide: Bool = false
     /// Tracking and smoothing of the driver's face. Its `threads` also bound the threads one
-    /// frame's warp of the photo may use (its rows shared among them: the same output).
+    /// frame's warp of the photo may use (its rows shared among them: the same output), kept from
+    /// frame to frame and used while they make the warp faster (`fsx_workers`).
     public var stream = StreamOptions()
     public init() {}
 
@@ -74,6 +75,9 @@ public final class Reenactor {
 
     /// The person of a landmark-GAN model drawn instead of a warped photo (nil: a photo).
     private let person: TrainedPerson?
+    /// The photo's warp's threads besides the caller's, kept from frame to frame (nil: none could
+    /// be made; the warp runs on the caller's thread).
+    private let workers: OpaquePointer?
 
     /// Animates `photo` (its largest face).
     public convenience init(detector: Detector, landmarker: Landmarker, source photo: Image, options: ReenactOptions = ReenactOptions()) throws {
@@ -140,7 +144,10 @@ public final class Reenactor {
         let s0 = sourceFace.landmarks
         triangles = try Reenactor.foldTriangles(s0)
         interior = options.mouthFill == MouthFill.synthesised.rawValue && person == nil ? try MouthInterior(photo: source, face: s0) : nil
+        workers = fsx_workers_create(Int32(clamping: Threads.resolve(options.stream.threads)))
     }
+
+    deinit { fsx_workers_free(workers) }
 
     /// Takes the next frame with a face as the driver's neutral expression and pose.
     public func reset() {
@@ -398,8 +405,7 @@ public final class Reenactor {
         let out = try source.copy(outside: roi)
         if roi.isEmpty { return out }
         try shim(fsx_warp_piecewise(source.view, try out.region(roi).view, fsx_view(), Double(roi.x), Double(roi.y),
-                                    Affine.identity.array, FaceMesh.flat(src), FaceMesh.flat(dst), tri, Int32(tri.count / 3),
-                                    Int32(clamping: Threads.resolve(options.stream.threads))),
+                                    Affine.identity.array, FaceMesh.flat(src), FaceMesh.flat(dst), tri, Int32(tri.count / 3), workers),
                  "reenact warp")
         return out
     }
@@ -464,7 +470,7 @@ public final class Reenactor {
         let drv = try driver.ensuring(.bgr8)
         let warped = try Image(width: roi.width, height: roi.height, format: .bgr8)
         try shim(fsx_warp_piecewise(drv.view, warped.view, fsx_view(), Double(roi.x), Double(roi.y), base.array,
-                                    FaceMesh.flat(dLips), FaceMesh.flat(tLips), tri, Int32(tri.count / 3), 1), "mouth warp")
+                                    FaceMesh.flat(dLips), FaceMesh.flat(tLips), tri, Int32(tri.count / 3), nil), "mouth warp")
         // Colour: match the driver's lips to the photo's lips (mean shift on the lip ring).
         let ring = try Image(width: roi.width, height: roi.height, format: .gray8)
         try shim(fsx_fill_poly(ring.view, FaceMesh.flat(Array(48...59).map { target[$0] }), 12, Double(roi.x), Double(roi.y), 255, 1), "mouth")
