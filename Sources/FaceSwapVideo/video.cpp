@@ -2,6 +2,7 @@
 // encode H.264 with the same timestamps (variable frame rate kept), copy the audio untouched.
 #include "common.hpp"
 #include <algorithm>
+#include <array>
 #include <deque>
 #include <map>
 #include <memory>
@@ -427,18 +428,31 @@ extern "C" int fsx_vwriter_write(void *handle, fsx_view frame, void *decoded, co
             // the pixels outside them are the decoder's exactly. Each region is widened to even
             // edges (a chroma sample covers 2x2 pixels) and clipped to the frame.
             if ((e = av_frame_copy(w->yuv, base)) < 0) return fsx::fail(FS_ERR_INTERNAL, "video frame copy: " + averr(e));
+            // Regions may overlap (faces side by side): each pair of rows converts the union of
+            // the regions' spans on it, so no sample is converted twice.
+            std::vector<std::array<int, 4>> rects;  // x0, y0, x1, y1, even
             for (int k = 0; k < nregions; k++) {
                 const int32_t *q = regions + 4 * k;
                 int x0 = std::max(0, q[0]) & ~1, y0 = std::max(0, q[1]) & ~1;
-                int x1 = std::min(frame.width, q[0] + q[2]), y1 = std::min(frame.height, q[1] + q[3]);
-                x1 = std::min(frame.width, (x1 + 1) & ~1);
-                y1 = std::min(frame.height, (y1 + 1) & ~1);
-                if (x1 - x0 < 2 || y1 - y0 < 2) continue;
-                fsx_view part = frame;
-                part.data = (uint8_t *)frame.data + (size_t)y0 * frame.stride + 3 * (size_t)x0;
-                part.width = x1 - x0;
-                part.height = y1 - y0;
-                bgr_to_yuv420p(part, w->yuv, w->planes, x0, y0);
+                int x1 = std::min(frame.width, (std::min(frame.width, q[0] + q[2]) + 1) & ~1);
+                int y1 = std::min(frame.height, (std::min(frame.height, q[1] + q[3]) + 1) & ~1);
+                if (x1 - x0 >= 2 && y1 - y0 >= 2) rects.push_back({x0, y0, x1, y1});
+            }
+            std::vector<std::pair<int, int>> spans;
+            for (int y = 0; y + 1 < frame.height && !rects.empty(); y += 2) {
+                spans.clear();
+                for (const auto &r : rects)
+                    if (y >= r[1] && y < r[3]) spans.push_back({r[0], r[2]});
+                std::sort(spans.begin(), spans.end());
+                for (size_t i = 0; i < spans.size();) {
+                    int x0 = spans[i].first, x1 = spans[i].second;
+                    for (i++; i < spans.size() && spans[i].first <= x1; i++) x1 = std::max(x1, spans[i].second);
+                    fsx_view part = frame;
+                    part.data = (uint8_t *)frame.data + (size_t)y * frame.stride + 3 * (size_t)x0;
+                    part.width = x1 - x0;
+                    part.height = 2;
+                    bgr_to_yuv420p(part, w->yuv, w->planes, x0, y);
+                }
             }
         } else if (kOwnToYUV && same) {
             bgr_to_yuv420p(frame, w->yuv, w->planes);

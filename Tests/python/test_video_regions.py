@@ -9,7 +9,9 @@ to even edges) is converted from the swapped BGR frame. Checked against ground t
   the input exactly where the whole-frame path differs from the input only by the round trip's
   error. A swapped pixel left outside a region would differ from the input by the swap (tens of
   levels) in the whole-frame output and fail;
-- the face is swapped in every frame (many pixels far from the input).
+- the face is swapped in every frame (pixels far from the input: none without a swap).
+
+Twice: one face, and three faces side by side whose regions overlap (each sample converted once).
 
 Lossless output (crf 0), so the decoded outputs are exactly what the job encoded. Needs ffmpeg.
 """
@@ -49,16 +51,45 @@ def decode(path: Path, w: int, h: int) -> np.ndarray:
     return np.frombuffer(raw, np.uint8).reshape(-1, w * h * 3 // 2)
 
 
+def make_clip(kind: str, clip: Path) -> tuple:
+    """One face (vr_face3, 590x590), or three faces side by side whose regions overlap (588x320)."""
+    x264 = ["-frames:v", str(FRAMES), "-an", "-c:v", "libx264", "-crf", "18", "-pix_fmt", "yuv420p", str(clip)]
+    if kind == "one":
+        subprocess.run([FFMPEG, "-v", "error", "-i", str(BASE)] + x264, check=True)
+        return 590, 590
+    inputs = []
+    for name in ("vr_face3", "vr_face5", "vr_face2"):
+        inputs += ["-i", str(DATA / "videos" / f"{name}.mp4")]
+    crop = ";".join(f"[{i}:v]crop=iw*0.6:ih,scale=196:320,setsar=1[v{i}]" for i in range(3))
+    subprocess.run([FFMPEG, "-v", "error"] + inputs + ["-filter_complex", crop + ";[v0][v1][v2]hstack=inputs=3[v]",
+                                                       "-map", "[v]"] + x264, check=True)
+    return 588, 320
+
+
+_made: dict = {}
+
+
+@pytest.fixture(scope="module", params=["one", "three"])
+def outputs(request, tmp_path_factory):
+    return jobs(request.param, tmp_path_factory)
+
+
 @pytest.fixture(scope="module")
-def outputs(tmp_path_factory):
+def one_face(tmp_path_factory):
+    return jobs("one", tmp_path_factory)
+
+
+def jobs(kind: str, tmp_path_factory):
+    """The clip, the job's output and the whole-frame path's output, decoded (made once per kind)."""
+    if kind in _made:
+        return _made[kind]
     if not FFMPEG:
         pytest.fail("ffmpeg is needed on PATH (apt-get install ffmpeg)")
     if not BASE.is_file() or not SOURCE.is_file():
         pytest.fail(f"test clip {BASE} or source photo {SOURCE} missing")
     d = tmp_path_factory.mktemp("regions")
     clip = d / "in.mp4"
-    subprocess.run([FFMPEG, "-v", "error", "-i", str(BASE), "-frames:v", str(FRAMES), "-an", "-c:v", "libx264",
-                    "-crf", "18", "-pix_fmt", "yuv420p", str(clip)], check=True)
+    w, h = make_clip(kind, clip)
     outs = {}
     for name, whole in (("region", "0"), ("whole", "1")):
         out = d / f"{name}.mkv"
@@ -66,20 +97,20 @@ def outputs(tmp_path_factory):
         job = JOB.format(binding=str(BINDING), source=str(SOURCE), clip=str(clip), out=str(out))
         subprocess.run([sys.executable, "-c", job], env=env, check=True)
         outs[name] = out
-    w, h = 590, 590
     frames = {k: decode(v, w, h).astype(np.int16) for k, v in outs.items()}
     frames["input"] = decode(clip, w, h).astype(np.int16)
-    return frames, w, h
+    _made[kind] = frames, w, h, kind
+    return _made[kind]
 
 
 def test_every_frame_written(outputs):
-    frames, _, _ = outputs
+    frames, _, _, _ = outputs
     assert len(frames["input"]) == FRAMES
     assert len(frames["region"]) == FRAMES and len(frames["whole"]) == FRAMES
 
 
-def test_background_is_the_decoders(outputs):
-    frames, w, h = outputs
+def test_background_is_the_decoders(one_face):
+    frames, w, h, _ = one_face  # (the three faces' regions reach the border of their clip)
     for k in range(FRAMES):
         y = frames["region"][k, : w * h].reshape(h, w)
         y_in = frames["input"][k, : w * h].reshape(h, w)
@@ -95,7 +126,7 @@ def test_background_is_the_decoders(outputs):
 
 
 def test_regions_hold_every_swapped_pixel(outputs):
-    frames, _, _ = outputs
+    frames, _, _, _ = outputs
     region, whole, inp = frames["region"], frames["whole"], frames["input"]
     same = region == whole
     kept = (region == inp) & (np.abs(whole - inp) <= ROUND_TRIP)
@@ -107,7 +138,10 @@ def test_regions_hold_every_swapped_pixel(outputs):
 
 
 def test_face_swapped_in_every_frame(outputs):
-    frames, w, h = outputs
+    frames, w, h, kind = outputs
+    parts = 1 if kind == "one" else 3  # each of the three faces (a third of the width each)
     for k in range(FRAMES):
-        moved = np.abs(frames["region"][k, : w * h] - frames["input"][k, : w * h]) > 20
-        assert moved.mean() > 0.01, f"frame {k}: only {moved.mean():.4f} of the luma moved by the swap"
+        moved = np.abs(frames["region"][k, : w * h] - frames["input"][k, : w * h]).reshape(h, w) > 20
+        for p in range(parts):
+            part = moved[:, p * w // parts:(p + 1) * w // parts]
+            assert part.mean() > 0.003, f"frame {k}, face {p}: only {part.mean():.4f} of the luma moved by the swap"
