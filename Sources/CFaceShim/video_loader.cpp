@@ -127,9 +127,14 @@ extern "C" void *fsx_vreader_open(const char *path, fsx_video_info *info, int th
 }
 
 extern "C" int fsx_vreader_next(void *reader, fsx_view dst, int64_t *pts, int64_t *duration, double *seconds,
-                                int *eof) {
+                                int *eof, void **decoded) {
     const fsx_video_module *v = module();
-    return v ? v->reader_next(reader, dst, pts, duration, seconds, eof) : FS_ERR_UNSUPPORTED;
+    return v ? v->reader_next(reader, dst, pts, duration, seconds, eof, decoded) : FS_ERR_UNSUPPORTED;
+}
+
+// A decoded picture exists only if the module was loaded.
+extern "C" void fsx_vframe_free(void *decoded) {
+    if (decoded) module()->frame_free(decoded);
 }
 
 // A reader or writer exists only if the module was loaded: without it there is nothing to close.
@@ -143,9 +148,10 @@ extern "C" void *fsx_vwriter_open(const char *path, void *reader, int width, int
     return v ? v->writer_open(path, reader, width, height, crf, preset, threads, audio) : nullptr;
 }
 
-extern "C" int fsx_vwriter_write(void *writer, fsx_view frame, int64_t pts, int64_t duration) {
+extern "C" int fsx_vwriter_write(void *writer, fsx_view frame, void *decoded, const int32_t *regions, int nregions,
+                                 int64_t pts, int64_t duration) {
     const fsx_video_module *v = module();
-    return v ? v->writer_write(writer, frame, pts, duration) : FS_ERR_UNSUPPORTED;
+    return v ? v->writer_write(writer, frame, decoded, regions, nregions, pts, duration) : FS_ERR_UNSUPPORTED;
 }
 
 extern "C" int fsx_vwriter_finish(void *writer) {

@@ -18,7 +18,7 @@
 extern "C" {
 #endif
 
-#define FSX_VIDEO_MODULE_ABI 2  /* 2: writer_open's audio */
+#define FSX_VIDEO_MODULE_ABI 3  /* 2: writer_open's audio; 3: decoded pictures kept outside swapped regions */
 #define FSX_VIDEO_MODULE_FILE "libfaceswap-video.so"
 #define FSX_VIDEO_MODULE_ENTRY "fsx_video_module_v1"
 
@@ -33,13 +33,16 @@ typedef struct fsx_video_module {
     int version;              /* FS_VERSION_NUMBER of the header it was built with */
     int view_size, info_size; /* sizeof(fsx_view), sizeof(fsx_video_info) */
     void *(*reader_open)(const char *path, fsx_video_info *info, int threads);
-    int (*reader_next)(void *reader, fsx_view dst, int64_t *pts, int64_t *duration, double *seconds, int *eof);
+    int (*reader_next)(void *reader, fsx_view dst, int64_t *pts, int64_t *duration, double *seconds, int *eof,
+                       void **decoded);
     void (*reader_close)(void *reader);
     void *(*writer_open)(const char *path, void *reader, int width, int height, int crf, const char *preset,
                          int threads, int audio);
-    int (*writer_write)(void *writer, fsx_view frame, int64_t pts, int64_t duration);
+    int (*writer_write)(void *writer, fsx_view frame, void *decoded, const int32_t *regions, int nregions,
+                        int64_t pts, int64_t duration);
     int (*writer_finish)(void *writer);
     void (*writer_abort)(void *writer);
+    void (*frame_free)(void *decoded);
 } fsx_video_module;
 
 /* The module's entry (FSX_VIDEO_MODULE_ENTRY): records the host's error functions and returns the

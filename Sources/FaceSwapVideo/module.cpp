@@ -22,7 +22,7 @@ fsx_video_module_v1(const fsx_video_host *host) {
     static const fsx_video_module table = {
         FSX_VIDEO_MODULE_ABI, FS_VERSION_NUMBER, (int)sizeof(fsx_view), (int)sizeof(fsx_video_info),
         fsx_vreader_open,     fsx_vreader_next,  fsx_vreader_close,     fsx_vwriter_open,
-        fsx_vwriter_write,    fsx_vwriter_finish, fsx_vwriter_abort,
+        fsx_vwriter_write,    fsx_vwriter_finish, fsx_vwriter_abort,    fsx_vframe_free,
     };
     if (!host || host->abi != FSX_VIDEO_MODULE_ABI || !host->set_status || !host->set_error) return nullptr;
     g_host = host;

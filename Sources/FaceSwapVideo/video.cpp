@@ -1,6 +1,8 @@
 // Video files through the real ffmpeg libraries: decode every frame with its own timestamp,
 // encode H.264 with the same timestamps (variable frame rate kept), copy the audio untouched.
 #include "common.hpp"
+#include <algorithm>
+#include <array>
 #include <deque>
 #include <map>
 #include <memory>
@@ -100,7 +102,8 @@ bool direct_rows(const fsx_view &v) {
 
 // The frames are converted once each way between the codec's YUV 4:2:0 and the swap's BGR, with
 // swscale's SIMD paths (SWS_ACCURATE_RND would turn them off at 4-7× the cost: the round trip is
-// 53 dB PSNR instead of 60).
+// 53 dB PSNR instead of 60). The swap job converts back only the regions it changed: the rest of
+// the decoded picture is encoded as it came (fsx_vwriter_write with a decoded picture).
 constexpr int kToBGR = SWS_BILINEAR | SWS_FULL_CHR_H_INT;
 constexpr int kToYUV = SWS_BILINEAR;
 
@@ -118,7 +121,9 @@ constexpr bool kOwnToYUV = true;
 constexpr bool kOwnToYUV = false;  // baseline x86-64 (FS_PORTABLE): scalar code, slower than swscale
 #endif
 
-void bgr_to_yuv420p(const fsx_view &src, AVFrame *dst, std::vector<uint8_t> &scratch) {
+// Converts src into dst's planes at (x0, y0) (both even; src's width and height even too): the
+// whole frame, or one region of it (see fsx_vwriter_write).
+void bgr_to_yuv420p(const fsx_view &src, AVFrame *dst, std::vector<uint8_t> &scratch, int x0 = 0, int y0 = 0) {
     // 15-bit fixed point; the coefficients of swscale's rgb2yuv table for SWS_CS_DEFAULT.
     constexpr int S = 15;
     constexpr int32_t RY = 8414, GY = 16519, BY = 3208;
@@ -137,13 +142,13 @@ void bgr_to_yuv420p(const fsx_view &src, AVFrame *dst, std::vector<uint8_t> &scr
                 g[i] = s[3 * i + 1];
                 r[i] = s[3 * i + 2];
             }
-            uint8_t *__restrict y = dst->data[0] + (size_t)(j + k) * dst->linesize[0];
+            uint8_t *__restrict y = dst->data[0] + (size_t)(y0 + j + k) * dst->linesize[0] + x0;
             for (int i = 0; i < W; i++) y[i] = (uint8_t)((RY * r[i] + GY * g[i] + BY * b[i] + kY) >> S);
         }
         const uint8_t *__restrict b0 = pl, *__restrict g0 = pl + W, *__restrict r0 = pl + 2 * W;
         const uint8_t *__restrict b1 = pl + 3 * W, *__restrict g1 = pl + 4 * W, *__restrict r1 = pl + 5 * W;
-        uint8_t *__restrict u = dst->data[1] + (size_t)(j / 2) * dst->linesize[1];
-        uint8_t *__restrict v = dst->data[2] + (size_t)(j / 2) * dst->linesize[2];
+        uint8_t *__restrict u = dst->data[1] + (size_t)((y0 + j) / 2) * dst->linesize[1] + x0 / 2;
+        uint8_t *__restrict v = dst->data[2] + (size_t)((y0 + j) / 2) * dst->linesize[2] + x0 / 2;
         for (int i = 0; i < W / 2; i++) {
             int r = r0[2 * i] + r0[2 * i + 1] + r1[2 * i] + r1[2 * i + 1];
             int g = g0[2 * i] + g0[2 * i + 1] + g1[2 * i] + g1[2 * i + 1];
@@ -252,10 +257,11 @@ extern "C" void *fsx_vreader_open(const char *path, fsx_video_info *info, int th
 }
 
 extern "C" int fsx_vreader_next(void *handle, fsx_view dst, int64_t *pts, int64_t *duration,
-                                double *seconds, int *eof) {
+                                double *seconds, int *eof, void **decoded) {
     FSX_GUARD("video decode", {
         auto *r = static_cast<Reader *>(handle);
         *eof = 0;
+        if (decoded) *decoded = nullptr;
         for (;;) {
             int e = avcodec_receive_frame(r->dec, r->frame);
             if (e == 0) break;
@@ -311,12 +317,20 @@ extern "C" int fsx_vreader_next(void *handle, fsx_view dst, int64_t *pts, int64_
         *pts = t == AV_NOPTS_VALUE ? 0 : t;
         *duration = f->pkt_duration;
         *seconds = *pts * av_q2d(tb);
+        // The decoded picture itself, for a writer that keeps it outside the swapped regions: only
+        // limited-range YUV 4:2:0, what the writer encodes (a reference, not a copy).
+        if (decoded && f->format == AV_PIX_FMT_YUV420P && f->color_range != AVCOL_RANGE_JPEG) *decoded = av_frame_clone(f);
         av_frame_unref(f);
         return 0;
     })
 }
 
 extern "C" void fsx_vreader_close(void *reader) { delete static_cast<Reader *>(reader); }
+
+extern "C" void fsx_vframe_free(void *decoded) {
+    AVFrame *f = static_cast<AVFrame *>(decoded);
+    av_frame_free(&f);
+}
 
 extern "C" void *fsx_vwriter_open(const char *path, void *reader, int width, int height, int crf,
                                    const char *preset, int threads, int audio) {
@@ -400,12 +414,47 @@ extern "C" void *fsx_vwriter_open(const char *path, void *reader, int width, int
     })
 }
 
-extern "C" int fsx_vwriter_write(void *handle, fsx_view frame, int64_t pts, int64_t duration) {
+extern "C" int fsx_vwriter_write(void *handle, fsx_view frame, void *decoded, const int32_t *regions,
+                                 int nregions, int64_t pts, int64_t duration) {
     FSX_GUARD("video encode", {
         auto *w = static_cast<Writer *>(handle);
         int e = av_frame_make_writable(w->yuv);
         if (e < 0) return fsx::fail(FS_ERR_OUT_OF_MEMORY, "video frame: " + averr(e));
-        if (kOwnToYUV && frame.width == w->enc->width && frame.height == w->enc->height) {
+        const AVFrame *base = static_cast<const AVFrame *>(decoded);
+        const bool same = frame.width == w->enc->width && frame.height == w->enc->height;
+        if (kOwnToYUV && same && base && base->format == AV_PIX_FMT_YUV420P && base->width == frame.width &&
+            base->height == frame.height) {
+            // The decoded picture as it came, and only the regions that changed converted back:
+            // the pixels outside them are the decoder's exactly. Each region is widened to even
+            // edges (a chroma sample covers 2x2 pixels) and clipped to the frame.
+            if ((e = av_frame_copy(w->yuv, base)) < 0) return fsx::fail(FS_ERR_INTERNAL, "video frame copy: " + averr(e));
+            // Regions may overlap (faces side by side): each pair of rows converts the union of
+            // the regions' spans on it, so no sample is converted twice.
+            std::vector<std::array<int, 4>> rects;  // x0, y0, x1, y1, even
+            for (int k = 0; k < nregions; k++) {
+                const int32_t *q = regions + 4 * k;
+                int x0 = std::max(0, q[0]) & ~1, y0 = std::max(0, q[1]) & ~1;
+                int x1 = std::min(frame.width, (std::min(frame.width, q[0] + q[2]) + 1) & ~1);
+                int y1 = std::min(frame.height, (std::min(frame.height, q[1] + q[3]) + 1) & ~1);
+                if (x1 - x0 >= 2 && y1 - y0 >= 2) rects.push_back({x0, y0, x1, y1});
+            }
+            std::vector<std::pair<int, int>> spans;
+            for (int y = 0; y + 1 < frame.height && !rects.empty(); y += 2) {
+                spans.clear();
+                for (const auto &r : rects)
+                    if (y >= r[1] && y < r[3]) spans.push_back({r[0], r[2]});
+                std::sort(spans.begin(), spans.end());
+                for (size_t i = 0; i < spans.size();) {
+                    int x0 = spans[i].first, x1 = spans[i].second;
+                    for (i++; i < spans.size() && spans[i].first <= x1; i++) x1 = std::max(x1, spans[i].second);
+                    fsx_view part = frame;
+                    part.data = (uint8_t *)frame.data + (size_t)y * frame.stride + 3 * (size_t)x0;
+                    part.width = x1 - x0;
+                    part.height = 2;
+                    bgr_to_yuv420p(part, w->yuv, w->planes, x0, y);
+                }
+            }
+        } else if (kOwnToYUV && same) {
             bgr_to_yuv420p(frame, w->yuv, w->planes);
         } else if ((w->sws = sws_getCachedContext(w->sws, frame.width, frame.height, AV_PIX_FMT_BGR24, w->enc->width,
                                                   w->enc->height, AV_PIX_FMT_YUV420P, kToYUV, nullptr, nullptr,

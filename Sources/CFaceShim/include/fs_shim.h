@@ -277,9 +277,14 @@ int fsx_cpu_count(void);
  * from two threads (next on one, write on the other): the audio they share is locked. */
 void *fsx_vreader_open(const char *path, fsx_video_info *info, int threads);
 /* Decodes the next frame into dst (BGR8, the video's size). *eof = 1 when there is none left.
- * *pts and *duration are in the stream's time base; *seconds is pts in seconds. */
-int fsx_vreader_next(void *reader, fsx_view dst, int64_t *pts, int64_t *duration, double *seconds, int *eof);
+ * *pts and *duration are in the stream's time base; *seconds is pts in seconds. decoded (may be
+ * NULL): set to the decoded picture itself when it is limited-range YUV 4:2:0 (a reference to the
+ * decoder's buffer, freed by fsx_vframe_free), else to NULL; see fsx_vwriter_write. */
+int fsx_vreader_next(void *reader, fsx_view dst, int64_t *pts, int64_t *duration, double *seconds, int *eof,
+                     void **decoded);
 void fsx_vreader_close(void *reader);
+/* Frees a decoded picture of fsx_vreader_next (NULL: nothing). Any thread. */
+void fsx_vframe_free(void *decoded);
 /* The audio a writer copies from its reader: none; all of it; or only the packets whose time falls
  * in the span of the frames written (first frame's time up to the last one's end; a part of a video). */
 #define FSX_AUDIO_NONE 0
@@ -292,8 +297,13 @@ void fsx_vreader_close(void *reader);
 void *fsx_vwriter_open(const char *path, void *reader, int width, int height, int crf, const char *preset,
                        int threads, int audio);
 /* Encodes one BGR8 frame with the reader's pts/duration (so every timestamp is kept), and writes
- * the audio packets the reader has read so far. */
-int fsx_vwriter_write(void *writer, fsx_view frame, int64_t pts, int64_t duration);
+ * the audio packets the reader has read so far. decoded (may be NULL): the frame's decoded picture
+ * (fsx_vreader_next) when only `nregions` rectangles of it were changed (regions: x, y, width,
+ * height each, in pixels): then the picture is encoded as decoded, with only those rectangles
+ * (widened to even edges) converted from `frame`; used when its size and format are the encoder's,
+ * else (and with decoded NULL) the whole of `frame` is converted. */
+int fsx_vwriter_write(void *writer, fsx_view frame, void *decoded, const int32_t *regions, int nregions,
+                      int64_t pts, int64_t duration);
 /* Flushes the encoder, writes the remaining audio and the trailer; frees the writer. */
 int fsx_vwriter_finish(void *writer);
 /* Frees a writer without finishing (the file is incomplete; the caller deletes it). */

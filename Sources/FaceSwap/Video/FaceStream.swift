@@ -452,7 +452,11 @@ public final class FaceStream {
     @discardableResult
     public func process(_ frame: Image, time: Double? = nil) throws -> Int {
         let faces = try tracker.track(frame, time: time)
+        lastFaces = faces
         try swapper.swapFaces(source, faces, into: frame, threads: tracker.options.threads)
         return faces.count
     }
+
+    /// The faces the last process() swapped.
+    private(set) var lastFaces: [Face] = []
 }

@@ -23,6 +23,14 @@ public struct FrameRange: Sendable, Equatable {
     var end: Int? { count > 0 ? first + count : nil }
 }
 
+/// A frame's picture as the decoder made it (YUV 4:2:0, a reference to the decoder's buffer): a
+/// writer encodes it as it is outside the regions a job changed (VideoWriter.write).
+final class DecodedPicture: @unchecked Sendable {
+    let pointer: UnsafeMutableRawPointer
+    init(_ pointer: UnsafeMutableRawPointer) { self.pointer = pointer }
+    deinit { fsx_vframe_free(pointer) }
+}
+
 /// Decodes a video file frame by frame (libavformat/libavcodec) into BGR8 images.
 public final class VideoReader {
     let handle: UnsafeMutableRawPointer
@@ -33,6 +41,8 @@ public final class VideoReader {
     public var range: FrameRange?
     /// Frames decoded so far (returned or dropped).
     public private(set) var decoded = 0
+    /// Each frame also keeps its decoded picture when that is limited-range YUV 4:2:0 (Frame.picture).
+    var keepPictures = false
     private var finished = false
 
     /// threads: the decoder's own threads (0: libavcodec's choice, 1: none).
@@ -63,6 +73,8 @@ public final class VideoReader {
         public let duration: Int64
         public let seconds: Double
         public var role: Role = .output
+        /// The decoded picture (only when the reader keeps them, see keepPictures).
+        var picture: DecodedPicture? = nil
     }
 
     /// Frames a job will write: the part's count, else the container's estimate (0: unknown).
@@ -83,17 +95,24 @@ public final class VideoReader {
         var pts: Int64 = 0, dur: Int64 = 0, sec = 0.0
         var eof: Int32 = 0
         while !finished {
-            try shim(fsx_vreader_next(handle, img.view, &pts, &dur, &sec, &eof), "'\(path)'")
+            var raw: UnsafeMutableRawPointer? = nil
+            if keepPictures {
+                try shim(fsx_vreader_next(handle, img.view, &pts, &dur, &sec, &eof, &raw), "'\(path)'")
+            } else {
+                try shim(fsx_vreader_next(handle, img.view, &pts, &dur, &sec, &eof, nil), "'\(path)'")
+            }
+            let picture = raw.map(DecodedPicture.init)
             if eof != 0 { finished = true; break }
             let index = decoded
             decoded += 1
-            guard let range else { return Frame(image: img, pts: pts, duration: dur, seconds: sec) }
+            guard let range else { return Frame(image: img, pts: pts, duration: dur, seconds: sec, picture: picture) }
             if index < range.first - range.warmup { continue }  // before the warm-up: dropped
             if let end = range.end, index >= end {
                 finished = true  // the frame after the part: its time ends the part's last frame
                 return Frame(image: img, pts: pts, duration: dur, seconds: sec, role: .boundary)
             }
-            return Frame(image: img, pts: pts, duration: dur, seconds: sec, role: index < range.first ? .warmup : .output)
+            return Frame(image: img, pts: pts, duration: dur, seconds: sec, role: index < range.first ? .warmup : .output,
+                         picture: picture)
         }
         return nil
     }
@@ -136,8 +155,20 @@ public final class VideoWriter {
     deinit { abort() }
 
     public func write(_ frame: Image, pts: Int64, duration: Int64) throws {
+        try write(frame, pts: pts, duration: duration, picture: nil, regions: [])
+    }
+
+    /// With `picture` (the frame's decoded picture) and `regions` (the only parts of `frame`
+    /// changed since it was decoded): the picture is encoded as decoded outside the regions, so
+    /// no whole-frame conversion is made and the pixels there stay the decoder's exactly (when
+    /// its size and format are the encoder's; else, as without it, the whole frame is converted).
+    func write(_ frame: Image, pts: Int64, duration: Int64, picture: DecodedPicture?, regions: [IntRect]) throws {
         guard let handle else { throw FaceSwapError(.invalidArgument, "the video writer is closed") }
-        try shim(fsx_vwriter_write(handle, frame.view, pts, duration), "writing '\(path)'")
+        var q: [Int32] = []
+        q.reserveCapacity(4 * regions.count)
+        for r in regions { q += [Int32(clamping: r.x), Int32(clamping: r.y), Int32(clamping: r.width), Int32(clamping: r.height)] }
+        try shim(fsx_vwriter_write(handle, frame.view, picture?.pointer, q, Int32(regions.count), pts, duration),
+                 "writing '\(path)'")
     }
 
     /// Finishes the file and moves it into place.
@@ -189,24 +220,33 @@ public struct VideoJobResult: Sendable {
 /// buffers are reused once written (when nothing else holds them).
 enum VideoPipeline {
     typealias Transform = (VideoReader.Frame) throws -> (Image, Bool)
+    /// A transform that also says which regions of the frame it changed (nil: it may have changed
+    /// anything); with a frame's decoded picture, only those are converted back (VideoWriter.write).
+    typealias RegionTransform = (VideoReader.Frame) throws -> (Image, Bool, [IntRect]?)
+    /// A frame to write: the decoded frame, its transformed image, the regions changed (nil: any).
+    typealias Item = (VideoReader.Frame, Image, [IntRect]?)
 
     /// Frames ready to write, holding the last one back until the next one's pts gives its duration.
     struct Timing {
-        var pending: (VideoReader.Frame, Image)? = nil
+        var pending: Item? = nil
         var lastDuration: Int64 = 0
         var written = 0
 
         /// Writes the pending frame (its duration from `next`, nil at the end); `next` becomes pending
         /// unless it is the boundary after a part (only its time is used). Returns the frame
         /// written, for reuse.
-        mutating func push(_ next: (VideoReader.Frame, Image)?, to writer: VideoWriter) throws -> VideoReader.Frame? {
+        mutating func push(_ next: Item?, to writer: VideoWriter) throws -> VideoReader.Frame? {
             defer { pending = next?.0.role == .boundary ? nil : next }
-            guard let (p, img) = pending else { return nil }
+            guard var (p, img, regions) = pending else { return nil }
+            pending = nil
             var d = p.duration
             if let f = next?.0, f.pts > p.pts { d = f.pts - p.pts }
             if d <= 0 { d = lastDuration }
             lastDuration = d
-            try writer.write(img, pts: p.pts, duration: d)
+            // The decoded picture goes with the frame into the writer (and is released after it).
+            let picture = regions == nil || img !== p.image ? nil : p.picture
+            p.picture = nil
+            try writer.write(img, pts: p.pts, duration: d, picture: picture, regions: regions ?? [])
             written += 1
             return p
         }
@@ -228,7 +268,13 @@ enum VideoPipeline {
     }
 
     static func run(reader: VideoReader, writer: VideoWriter, threads: Int = 1, progress: ProgressHandler?,
-                    transform: Transform) throws -> (frames: Int, withFaces: Int) {
+                    transform: @escaping Transform) throws -> (frames: Int, withFaces: Int) {
+        try run(reader: reader, writer: writer, threads: threads, progress: progress,
+                regionTransform: { f in let (img, face) = try transform(f); return (img, face, nil) })
+    }
+
+    static func run(reader: VideoReader, writer: VideoWriter, threads: Int = 1, progress: ProgressHandler?,
+                    regionTransform transform: RegionTransform) throws -> (frames: Int, withFaces: Int) {
         do {
             let result = Threads.resolve(threads) <= 1
                 ? try serial(reader: reader, writer: writer, progress: progress, transform: transform)
@@ -248,7 +294,7 @@ enum VideoPipeline {
 
     /// One thread: decode, transform, encode, frame after frame.
     static func serial(reader: VideoReader, writer: VideoWriter, progress: ProgressHandler?,
-                       transform: Transform) throws -> (frames: Int, withFaces: Int) {
+                       transform: RegionTransform) throws -> (frames: Int, withFaces: Int) {
         var timing = Timing()
         var withFaces = 0
         var spare: Image? = nil
@@ -259,11 +305,11 @@ enum VideoPipeline {
                 _ = try transform(f)
                 continue
             }
-            let out = try frame.map { f -> (VideoReader.Frame, Image) in
-                if f.role == .boundary { return (f, f.image) }
-                let (img, face) = try transform(f)
+            let out = try frame.map { f -> Item in
+                if f.role == .boundary { return (f, f.image, nil) }
+                let (img, face, regions) = try transform(f)
                 if face { withFaces += 1 }
-                return (f, img)
+                return (f, img, regions)
             }
             var done = try timing.push(out, to: writer)
             if done != nil {
@@ -279,9 +325,9 @@ enum VideoPipeline {
 
     /// Three stages on three threads (the transform on the caller's).
     static func overlapped(reader: VideoReader, writer: VideoWriter, progress: ProgressHandler?,
-                           transform: Transform) throws -> (frames: Int, withFaces: Int) {
+                           transform: RegionTransform) throws -> (frames: Int, withFaces: Int) {
         let decoded = BoundedQueue<VideoReader.Frame>(capacity: 3)
-        let transformed = BoundedQueue<(VideoReader.Frame, Image)>(capacity: 3)
+        let transformed = BoundedQueue<Item>(capacity: 3)
         let spares = BoundedQueue<Image>(capacity: 8)
         // Each written by its stage's thread before it closes or cancels its queue (whose lock
         // orders the write before the reads below).
@@ -329,13 +375,13 @@ enum VideoPipeline {
         while let f = decoded.pop() {
             do {
                 if f.role == .boundary {  // its time only, for the encoder
-                    if !transformed.push((f, f.image)) { break }
+                    if !transformed.push((f, f.image, nil)) { break }
                     continue
                 }
-                let (img, face) = try transform(f)
+                let (img, face, regions) = try transform(f)
                 if f.role == .warmup { continue }  // tracked, not written
                 if face { withFaces += 1 }
-                if !transformed.push((f, img)) { break }  // the encoder failed
+                if !transformed.push((f, img, regions)) { break }  // the encoder failed
                 swappedCount += 1
                 if let progress, !progress(swappedCount, max(reader.expectedFrames, swappedCount)) {
                     throw cancelled(swappedCount)
@@ -370,6 +416,11 @@ func decoderThreads(_ threads: Int) -> Int { threads <= 1 ? 1 : 0 }
 /// audio copied. Frames with no face pass through unchanged. Cancelling leaves no output file.
 /// `encoding.threads`: see VideoPipeline (0: every core).
 public enum VideoJob {
+    /// Whether the job converts only the swapped regions back to YUV (true), or whole frames as
+    /// before (false: FACESWAP_VIDEO_WHOLE_FRAMES=1 in the environment, a diagnostic that
+    /// Tests/python/test_video_regions.py compares against).
+    static let regionWrites = getenv("FACESWAP_VIDEO_WHOLE_FRAMES").map { String(cString: $0) != "1" } ?? true
+
     public static func run(input: String, output: String, swapper: Swapper, source: Source?,
                            options: StreamOptions = StreamOptions(), encoding: VideoEncoding = VideoEncoding(),
                            progress: ProgressHandler? = nil) throws -> VideoJobResult {
@@ -378,15 +429,27 @@ public enum VideoJob {
         let threads = Threads.resolve(encoding.threads)
         let reader = try VideoReader(path: input, threads: decoderThreads(threads))
         reader.range = encoding.range
+        // Only the faces change: the writer encodes each decoded picture as it is outside them
+        // (no conversion of the whole frame back to YUV; the background stays the decoder's).
+        reader.keepPictures = VideoJob.regionWrites
         let writer = try VideoWriter(path: output, reader: reader, encoding: encoding)
         // The faces of a frame on as many threads as the stream options and the job allow.
         var options = options
         options.threads = options.threads == 0 ? threads : min(options.threads, threads)
         let stream = try FaceStream(swapper: swapper, source: source, options: options)
+        let learned = source == nil
         let (frames, withFaces) = try VideoPipeline.run(reader: reader, writer: writer, threads: threads,
-                                                        progress: progress) { frame in
-            (frame.image, try stream.process(frame.image, time: frame.seconds) > 0)
-        }
+                                                        progress: progress, regionTransform: { frame in
+            let faces = try stream.process(frame.image, time: frame.seconds)
+            // What swapFace may have written: each swapped face's reach (Swapper.reach).
+            let regions = stream.lastFaces.map { face -> IntRect in
+                let r = swapper.reach(of: face, learned: learned)
+                let x0 = Int(r.x.rounded(.down)), y0 = Int(r.y.rounded(.down))
+                return IntRect(x: x0, y: y0, width: Int((r.x + r.width).rounded(.up)) - x0 + 1,
+                               height: Int((r.y + r.height).rounded(.up)) - y0 + 1)
+            }
+            return (frame.image, faces > 0, regions)
+        })
         return VideoJobResult(frames: frames, framesWithFaces: withFaces, sceneCuts: stream.sceneCuts,
                               seconds: StageClock.now() - start)
     }
