@@ -237,7 +237,8 @@ enum VideoPipeline {
         /// written, for reuse.
         mutating func push(_ next: Item?, to writer: VideoWriter) throws -> VideoReader.Frame? {
             defer { pending = next?.0.role == .boundary ? nil : next }
-            guard var (p, img, regions) = pending else { return nil }
+            guard let (p0, img, regions) = pending else { return nil }
+            var p = p0
             pending = nil
             var d = p.duration
             if let f = next?.0, f.pts > p.pts { d = f.pts - p.pts }
