@@ -39,6 +39,9 @@ SOURCE = REPO / "samples" / "source.jpg"
 CLIPS = [DATA / "videos" / f"vr_face{i}.mp4" for i in (2, 3, 5)]
 VFR_CLIP = DATA / "videos" / "vr_face1.mp4"   # variable frame rate (MANIFEST.tsv), with audio
 LOSSLESS = {"crf": 0}
+# The most a pixel moves through the video writer's YUV -> BGR -> YUV round trip and the decode
+# to BGR (3 levels measured on this clip's regions; test_split_frames_timestamps_audio).
+ROUND_TRIP = 4
 
 try:
     import ray
@@ -240,8 +243,9 @@ def split_run(ray_cluster, keyframed, tmp_path_factory):
 
 def test_split_frames_timestamps_audio(split_run, keyframed):
     """Exactly the input's frames and timestamps (VFR) and its audio; the frames against the
-    single-process job's (both lossless): the first chunk identical, the others differing only
-    inside the face, by at least 40 dB PSNR (the issue's goal). The tracks after a cut start from
+    single-process job's (both lossless): the first chunk identical, the others differing inside
+    the face by at least 40 dB PSNR (the issue's goal) and outside it by no more than the writer's
+    colour round trip. The tracks after a cut start from
     the detector's box, not the one the whole-video job has carried along; they converge because
     the tracker places each frame's box on the last frame's fit alone (see the README's Cluster
     section)."""
@@ -259,9 +263,13 @@ def test_split_frames_timestamps_audio(split_run, keyframed):
     inputs = decode(keyframed)
     for k in range(cuts[1], len(a)):
         x, y, w, h = faceswap.detect_landmarks(inputs[k], detector=detector)[0].box
-        differs = np.any(a[k] != b[k], axis=2)
-        differs[max(0, int(y)):int(y + h) + 1, max(0, int(x)):int(x + w) + 1] = False
-        assert not differs.any(), f"frame {k} differs outside its face box"
+        step = np.abs(a[k].astype(np.int16) - b[k].astype(np.int16)).max(axis=2)
+        step[max(0, int(y)):int(y + h) + 1, max(0, int(x)):int(x + w) + 1] = 0
+        # Outside the face box the two runs differ at most by the writer's YUV -> BGR -> YUV round
+        # trip: since 0.13.0 only each swapped face's region is converted back (the rest is the
+        # decoded picture as it came), and a chunk's fresh track can reach a little further or less
+        # far than the whole job's. Swapped content outside the box would differ by far more.
+        assert step.max() <= ROUND_TRIP, f"frame {k} differs outside its face box by {step.max()} levels"
     for i, first in enumerate(cuts):
         end = cuts[i + 1] if i + 1 < len(cuts) else len(values)
         v = values[first:end]
