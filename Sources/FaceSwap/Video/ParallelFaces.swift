@@ -25,13 +25,13 @@ extension Swapper {
     func reach(of face: Face, learned: Bool) -> Rect {
         let pts = face.landmarks.isEmpty ? [Point(face.box.x, face.box.y), Point(face.box.x + face.box.width, face.box.y + face.box.height)]
                                          : face.landmarks
-        var x0 = Double.infinity, y0 = Double.infinity, x1 = -Double.infinity, y1 = -Double.infinity
-        for p in pts { x0 = min(x0, p.x); y0 = min(y0, p.y); x1 = max(x1, p.x); y1 = max(y1, p.y) }
-        let h = y1 - y0
-        y0 -= max(0, options.forehead) * h
-        let s = max(x1 - x0, y1 - y0)
+        var b = Rect.bounding(pts)
+        let raise = max(0, options.forehead) * b.height
+        b.y -= raise
+        b.height += raise
+        let s = max(b.width, b.height)
         let pad = (options.feather + max(0, -options.erode) + 0.25 + (learned ? 1 : 0)) * s + 16
-        return Rect(x: x0 - pad, y: y0 - pad, width: x1 - x0 + 2 * pad, height: y1 - y0 + 2 * pad)
+        return Rect(x: b.x - pad, y: b.y - pad, width: b.width + 2 * pad, height: b.height + 2 * pad)
     }
 
     /// Groups of indices (each in increasing order) such that no region of one group overlaps a
