@@ -36,10 +36,22 @@ extern "C" int fsx_delaunay(const float *xy, int n, double w, double h, int *tri
         for (int i = 0; i < n; ++i) sub.insert(cv::Point2f(xy[2 * i], xy[2 * i + 1]));
         std::vector<cv::Vec6f> list;
         sub.getTriangleList(list);
+        // A triangle corner's point: the first i whose coordinates equal it (a repeated point is
+        // one vertex), found in the points sorted by (x, y, i) (not-a-number coordinates equal
+        // nothing, so they are left out) instead of a scan of all n per corner.
+        std::vector<int> order;
+        order.reserve(n);
+        for (int i = 0; i < n; ++i)
+            if (!std::isnan(xy[2 * i]) && !std::isnan(xy[2 * i + 1])) order.push_back(i);
+        auto before = [&](int i, float px, float py) {
+            return xy[2 * i] < px || (xy[2 * i] == px && xy[2 * i + 1] < py);
+        };
+        std::sort(order.begin(), order.end(), [&](int i, int j) {
+            return before(i, xy[2 * j], xy[2 * j + 1]) || (!before(j, xy[2 * i], xy[2 * i + 1]) && i < j);
+        });
         auto index_of = [&](float px, float py) {
-            for (int i = 0; i < n; ++i)
-                if (xy[2 * i] == px && xy[2 * i + 1] == py) return i;
-            return -1;
+            const auto it = std::lower_bound(order.begin(), order.end(), 0, [&](int i, int) { return before(i, px, py); });
+            return it != order.end() && xy[2 * *it] == px && xy[2 * *it + 1] == py ? *it : -1;
         };
         int k = 0;
         for (const auto &t : list) {
@@ -385,6 +397,17 @@ inline void extent(const Tri &t, float fy, int x0, int x1, int &xa, int &xb) {
     xa = (int)std::ceil(lo), xb = (int)std::floor(hi) + 1;
 }
 
+// The end of the run of `value` in owner from e (< x1): the first column at or after e, below
+// x1, that holds another (x1: none).
+inline int same_to(const int16_t *owner, int e, int x1, int16_t value) {
+#ifdef __AVX2__
+    const __m128i v = _mm_set1_epi16(value);
+    while (e + 8 <= x1 && _mm_movemask_epi8(_mm_cmpeq_epi16(_mm_loadu_si128((const __m128i *)(owner + e)), v)) == 0xFFFF) e += 8;
+#endif
+    while (e < x1 && owner[e] == value) ++e;
+    return e;
+}
+
 // Rows are shared among threads in chunks of this many, each taken by the first thread free
 // (rows are independent).
 constexpr int kBandRows = 8;
@@ -452,9 +475,9 @@ void warp_rows(const fsx_view &src, fsx_view &dst, fsx_view &hard, fsx_view &alp
             const int o = owner[x];
             int e = x + 1;
             if (o == kDone) {
-                while (e < x1 && owner[e] == kDone) ++e;
+                e = same_to(owner.data(), e, x1, kDone);
             } else if (o == kUncovered) {  // what no triangle covered: the global map
-                while (e < x1 && owner[e] == kUncovered) ++e;
+                e = same_to(owner.data(), e, x1, kUncovered);
                 const RunMap r(base, y);
                 if (!copy_run<CH>(src, out, r, x, e)) sample_run<CH>(src, out, r, x, e, hr, ar);
             } else {

@@ -207,7 +207,8 @@ struct MouthInterior {
                 if t < 1 && lateral > 0 {
                     let vertical = 0.8 + 0.2 * sin(Double.pi * min(t / 0.8, 1))   // lip shadow above, edge below
                     let ds = abs(s - w / 2)
-                    let gap = gaps.map { (g: Double) -> Double in let z = (ds - g) / gapWidth; return exp(-z * z) }.max() ?? 0
+                    var gap = -Double.infinity  // the nearest gap's (no array per pixel)
+                    for g in gaps { let z = (ds - g) / gapWidth; gap = max(gap, exp(-z * z)) }
                     let k = vertical * (1 - 0.4 * side * side) * (1 - 0.2 * gap)
                     mix(teeth, k, lateral * (1 - MouthInterior.smoothstep(0.8, 1.0, t)))   // a soft incisal edge
                 }

@@ -397,7 +397,18 @@ public final class Reenactor {
     private func render(_ target: [Point]) throws -> Image {
         let tMesh = FaceMesh(target, forehead: 0.35)
         let src = sourceMesh.points + fixed, dst = tMesh.points + fixed
-        let tri = try GeometricConverter.delaunay(dst)
+        // Triangles whose three corners do not move (those between the fixed ring and the image
+        // border) map the photo onto itself: left out, their pixels are the warp's uncovered ones,
+        // which it copies from the photo through its base map (the identity) in whole runs, the
+        // same pixels without the per-triangle work. (Where such a triangle meets a moving one,
+        // the shared edge's corners are fixed, so the moving one's map there is the identity too.)
+        let all = try GeometricConverter.delaunay(dst)
+        var tri: [Int32] = []
+        tri.reserveCapacity(all.count)
+        for k in stride(from: 0, to: all.count, by: 3) {
+            let t = all[k..<k + 3]
+            if t.contains(where: { src[Int($0)] != dst[Int($0)] }) { tri += t }
+        }
         // Only the region inside the fixed ring moves: the photo outside it copied, that region
         // warped (the warp writes each of its pixels).
         let moving = sourceMesh.points + tMesh.points + fixed.prefix(fixed.count - 8)
