@@ -69,11 +69,34 @@ extern "C" int fsx_mask_or(fsx_view mask, fsx_view other) {
     })
 }
 
+// m · (255 - o) / 255 rounded, in integers (m · (255 - o) + 127) / 255: what cv::multiply(m,
+// ~o, m, 1/255) gives for every one of the 65536 pairs (checked exhaustively, at SIMD and tail
+// positions), without its temporary or its float conversions.
+namespace {
+void subtract_rows(fsx_view mask, fsx_view other) {
+    for (int y = 0; y < mask.height; ++y) {
+        uchar *m = (uchar *)mask.data + y * mask.stride;
+        const uchar *o = (const uchar *)other.data + y * other.stride;
+        for (int x = 0; x < mask.width; ++x) m[x] = (uchar)((m[x] * (255 - o[x]) + 127) / 255);
+    }
+}
+bool same_size(fsx_view a, fsx_view b) { return a.width == b.width && a.height == b.height; }
+}  // namespace
+
 extern "C" int fsx_mask_subtract(fsx_view mask, fsx_view other) {
     FSX_GUARD("mask", {
-        cv::Mat m = fsx::mat(mask), inv;
-        cv::bitwise_not(fsx::mat(other), inv);
-        cv::multiply(m, inv, m, 1.0 / 255.0);
+        if (!same_size(mask, other)) return fsx::fail(FS_ERR_INTERNAL, "mask: subtracted masks differ in size");
+        subtract_rows(mask, other);
+        return 0;
+    })
+}
+
+extern "C" int fsx_mask_subtract2(fsx_view a, fsx_view b, fsx_view other) {
+    FSX_GUARD("mask", {
+        if (!same_size(a, other) || !same_size(b, other))
+            return fsx::fail(FS_ERR_INTERNAL, "mask: subtracted masks differ in size");
+        subtract_rows(a, other);
+        subtract_rows(b, other);
         return 0;
     })
 }
@@ -101,80 +124,103 @@ void interval(const std::vector<HullEdge> &E, float y, float t, float &lo, float
 }
 }  // namespace
 
+// The frame is W px wide; hard and alpha are its window of their size at (wx, wy). Every value
+// is computed as for the whole frame (the same row intervals, the same band origins), then only
+// the window's pixels are written.
+static void hull_rows(fsx_view hard, fsx_view alpha, int32_t *spans, const float *xy, int n, double ox, double oy,
+                      double erode, double feather, const int W, const int wx, const int wy) {
+    const int WW = hard.width, H = hard.height;
+    std::vector<cv::Point2f> p, hull;
+    for (int i = 0; i < n; ++i) p.emplace_back((float)(xy[2 * i] - ox), (float)(xy[2 * i + 1] - oy));
+    cv::convexHull(p, hull);
+    cv::Point2f centre(0, 0);
+    for (auto &q : hull) centre += q;
+    centre *= 1.0f / std::max<size_t>(1, hull.size());
+    std::vector<HullEdge> E;
+    for (size_t i = 0; i < hull.size(); ++i) {
+        cv::Point2f u = hull[i], v = hull[(i + 1) % hull.size()], d = v - u;
+        float len = std::sqrt(d.x * d.x + d.y * d.y);
+        if (len < 1e-4f) continue;
+        float a = -d.y / len, b = d.x / len;
+        if (a * (centre.x - u.x) + b * (centre.y - u.y) < 0) { a = -a; b = -b; }
+        E.push_back({a, b, -(a * u.x + b * u.y), u.x, u.y, d.x, d.y, len * len});
+    }
+    const float e = (float)erode, f = (float)std::max(feather, 1e-3);
+    std::vector<float> dist(WW);
+    for (int wyy = 0; wyy < H; ++wyy) {
+        const int y = wy + wyy;  // the frame's row
+        // The window's row, indexed by the frame's column.
+        uchar *hr = (uchar *)hard.data + wyy * hard.stride - wx, *ar = (uchar *)alpha.data + wyy * alpha.stride - wx;
+        std::memset(hr + wx, 0, WW);
+        std::memset(ar + wx, 0, WW);
+        int32_t first = W, last = 0;
+        if (E.size() >= 3) {
+            float olo, ohi, ilo, ihi;
+            interval(E, (float)y, e - 1e-3f, olo, ohi);  // candidates: a superset (mitred corners)
+            interval(E, (float)y, e + f, ilo, ihi);                      // fully inside
+            int x0 = std::max(0, (int)std::ceil(olo)), x1 = std::min(W - 1, (int)std::floor(ohi));
+            int i0 = std::max(x0, (int)std::ceil(ilo)), i1 = std::min(x1, (int)std::floor(ihi));
+            if (i0 > i1) { i0 = x1 + 1; i1 = x1; }  // no fully-inside run: one band
+            auto band = [&](int b0, int b1) {  // [b0, b1], of which only the window's part
+                const int ka = std::max(b0, wx) - b0, kb = std::min(b1, wx + WW - 1) - b0;  // [ka, kb]
+                if (b0 > b1 || ka > kb) return;
+                float *d = dist.data() - ka;  // d[k] for k in [ka, kb]
+                for (int k = ka; k <= kb; ++k) d[k] = 1e30f;
+                for (const HullEdge &ed : E) {
+                    const float k0 = ed.a * b0 + ed.b * y + ed.c, s = ed.a;
+                    for (int k = ka; k <= kb; ++k) d[k] = std::min(d[k], k0 + s * k);
+                }
+                for (int k = ka; k <= kb; ++k) {
+                    float v = d[k];
+                    if (v < 0) {  // outside: distance to the nearest edge segment
+                        float best = 1e30f, px = (float)(b0 + k), py = (float)y;
+                        for (const HullEdge &ed : E) {
+                            float t = ((px - ed.x0) * ed.dx + (py - ed.y0) * ed.dy) / ed.len2;
+                            t = std::min(1.0f, std::max(0.0f, t));
+                            float qx = ed.x0 + t * ed.dx - px, qy = ed.y0 + t * ed.dy - py;
+                            best = std::min(best, qx * qx + qy * qy);
+                        }
+                        v = -std::sqrt(best);
+                    }
+                    if (v <= e) continue;
+                    const int x = b0 + k;
+                    hr[x] = 255;
+                    float t = (v - e) / f;
+                    ar[x] = t >= 1 ? 255 : (uchar)(255.0f * t * t * (3 - 2 * t) + 0.5f);
+                    first = std::min(first, x);
+                    last = std::max(last, x + 1);
+                }
+            };
+            band(x0, i0 - 1);
+            if (i0 <= i1) {
+                const int c0 = std::max(i0, wx), c1 = std::min(i1, wx + WW - 1);
+                if (c0 <= c1) {
+                    std::memset(hr + c0, 255, c1 - c0 + 1);
+                    std::memset(ar + c0, 255, c1 - c0 + 1);
+                }
+                first = std::min(first, i0);
+                last = std::max(last, i1 + 1);
+            }
+            band(std::max(i1 + 1, x0), x1);
+        }
+        if (spans) { spans[2 * y] = first < last ? first : 0; spans[2 * y + 1] = first < last ? last : 0; }
+    }
+}
+
 extern "C" int fsx_hull_mask(fsx_view hard, fsx_view alpha, int32_t *spans, const float *xy, int n, double ox,
                              double oy, double erode, double feather) {
     FSX_GUARD("mask", {
-        const int W = hard.width, H = hard.height;
-        std::vector<cv::Point2f> p, hull;
-        for (int i = 0; i < n; ++i) p.emplace_back((float)(xy[2 * i] - ox), (float)(xy[2 * i + 1] - oy));
-        cv::convexHull(p, hull);
-        cv::Point2f centre(0, 0);
-        for (auto &q : hull) centre += q;
-        centre *= 1.0f / std::max<size_t>(1, hull.size());
-        std::vector<HullEdge> E;
-        for (size_t i = 0; i < hull.size(); ++i) {
-            cv::Point2f u = hull[i], v = hull[(i + 1) % hull.size()], d = v - u;
-            float len = std::sqrt(d.x * d.x + d.y * d.y);
-            if (len < 1e-4f) continue;
-            float a = -d.y / len, b = d.x / len;
-            if (a * (centre.x - u.x) + b * (centre.y - u.y) < 0) { a = -a; b = -b; }
-            E.push_back({a, b, -(a * u.x + b * u.y), u.x, u.y, d.x, d.y, len * len});
-        }
-        const float e = (float)erode, f = (float)std::max(feather, 1e-3);
-        std::vector<float> dist(W);
-        for (int y = 0; y < H; ++y) {
-            uchar *hr = (uchar *)hard.data + y * hard.stride, *ar = (uchar *)alpha.data + y * alpha.stride;
-            std::memset(hr, 0, W);
-            std::memset(ar, 0, W);
-            int32_t first = W, last = 0;
-            if (E.size() >= 3) {
-                float olo, ohi, ilo, ihi;
-                interval(E, (float)y, e - 1e-3f, olo, ohi);  // candidates: a superset (mitred corners)
-                interval(E, (float)y, e + f, ilo, ihi);                      // fully inside
-                int x0 = std::max(0, (int)std::ceil(olo)), x1 = std::min(W - 1, (int)std::floor(ohi));
-                int i0 = std::max(x0, (int)std::ceil(ilo)), i1 = std::min(x1, (int)std::floor(ihi));
-                if (i0 > i1) { i0 = x1 + 1; i1 = x1; }  // no fully-inside run: one band
-                auto band = [&](int b0, int b1) {  // [b0, b1]
-                    if (b0 > b1) return;
-                    const int len = b1 - b0 + 1;
-                    float *d = dist.data();
-                    for (int k = 0; k < len; ++k) d[k] = 1e30f;
-                    for (const HullEdge &ed : E) {
-                        const float k0 = ed.a * b0 + ed.b * y + ed.c, s = ed.a;
-                        for (int k = 0; k < len; ++k) d[k] = std::min(d[k], k0 + s * k);
-                    }
-                    for (int k = 0; k < len; ++k) {
-                        float v = d[k];
-                        if (v < 0) {  // outside: distance to the nearest edge segment
-                            float best = 1e30f, px = (float)(b0 + k), py = (float)y;
-                            for (const HullEdge &ed : E) {
-                                float t = ((px - ed.x0) * ed.dx + (py - ed.y0) * ed.dy) / ed.len2;
-                                t = std::min(1.0f, std::max(0.0f, t));
-                                float qx = ed.x0 + t * ed.dx - px, qy = ed.y0 + t * ed.dy - py;
-                                best = std::min(best, qx * qx + qy * qy);
-                            }
-                            v = -std::sqrt(best);
-                        }
-                        if (v <= e) continue;
-                        const int x = b0 + k;
-                        hr[x] = 255;
-                        float t = (v - e) / f;
-                        ar[x] = t >= 1 ? 255 : (uchar)(255.0f * t * t * (3 - 2 * t) + 0.5f);
-                        first = std::min(first, x);
-                        last = std::max(last, x + 1);
-                    }
-                };
-                band(x0, i0 - 1);
-                if (i0 <= i1) {
-                    std::memset(hr + i0, 255, i1 - i0 + 1);
-                    std::memset(ar + i0, 255, i1 - i0 + 1);
-                    first = std::min(first, i0);
-                    last = std::max(last, i1 + 1);
-                }
-                band(std::max(i1 + 1, x0), x1);
-            }
-            if (spans) { spans[2 * y] = first < last ? first : 0; spans[2 * y + 1] = first < last ? last : 0; }
-        }
+        hull_rows(hard, alpha, spans, xy, n, ox, oy, erode, feather, hard.width, 0, 0);
+        return 0;
+    })
+}
+
+extern "C" int fsx_hull_mask_window(fsx_view hard, fsx_view alpha, const float *xy, int n, double ox, double oy,
+                                    double erode, double feather, int frame_w, int wx, int wy) {
+    FSX_GUARD("mask", {
+        if (wx < 0 || wy < 0 || wx + hard.width > frame_w || !same_size(hard, alpha))
+            return fsx::fail(FS_ERR_INTERNAL, "mask: the window is not inside the frame");
+        hull_rows(hard, alpha, nullptr, xy, n, ox, oy, erode, feather, frame_w, wx, wy);
         return 0;
     })
 }
@@ -229,27 +275,94 @@ extern "C" int fsx_mouth_cut(fsx_view hard, fsx_view alpha, const float *xy, int
 // over the rest (the face's own shading). A pixel is compared by its chroma (a, b) and by its
 // lightness relative to the plane (weighed less).
 namespace {
-float median_of(std::vector<float> v) {
+// The k-th smallest of n values (0-based) by counting, for a few values (a patch's): the value
+// with k of the others below it (ties counted), what nth_element finds, in vector loops.
+float kth_small(const float *v, int n, int k) {
+    for (int i = 0; i < n; ++i) {
+        int less = 0, same = 0;
+        for (int j = 0; j < n; ++j) { less += v[j] < v[i]; same += v[j] == v[i]; }
+        if (less <= k && k < less + same) return v[i];
+    }
+    return v[k];  // not reached (finite values)
+}
+// The median (the upper one of an even count); reorders v (its values stay).
+float median_in(std::vector<float> &v) {
     if (v.empty()) return 0;
+    if (v.size() <= 64) return kth_small(v.data(), (int)v.size(), (int)v.size() / 2);
     auto mid = v.begin() + v.size() / 2;
     std::nth_element(v.begin(), mid, v.end());
     return *mid;
 }
-// Scaled median absolute deviation from m (≈ σ for a Gaussian).
-float mad_of(const std::vector<float> &v, float m) {
-    std::vector<float> d(v.size());
+float median_of(std::vector<float> v) { return median_in(v); }
+// Scaled median absolute deviation from m (≈ σ for a Gaussian), in `d`'s storage.
+float mad_of(const std::vector<float> &v, float m, std::vector<float> &d) {
+    d.resize(v.size());
     for (size_t i = 0; i < v.size(); ++i) d[i] = std::abs(v[i] - m);
-    return 1.4826f * median_of(d);
+    return 1.4826f * median_in(d);
+}
+// The same, replacing v's values by the deviations.
+float mad_in(std::vector<float> &v, float m) {
+    for (float &x : v) x = std::abs(x - m);
+    return 1.4826f * median_in(v);
+}
+// The f x f block means of src's top-left f·dst.cols x f·dst.rows part into dst (8-bit, 1 or 3
+// channels), only for dst's pixels in `r`: what cv::resize(INTER_AREA) gives for an integer
+// factor, without its cost for factors above 2 (its generic path). f 2: cv::resize over the
+// whole (its vector body rounds halves up, its tail to even: which pixel gets which depends on
+// the row's length, so only the whole is exact); f 1: a copy.
+template <typename Acc>
+void block_rows(const cv::Mat &src, cv::Mat &dst, int f, cv::Rect r) {
+    const int cn = src.channels(), n = r.width * f * cn;
+    const float scale = 1.f / (float)(f * f);  // as OpenCV's: saturate_cast<uchar>(sum * scale)
+    std::vector<Acc> buf(n);
+    Acc *__restrict a = buf.data();
+    for (int y = r.y; y < r.y + r.height; ++y) {
+        // The f rows summed by column (a vector loop), then f columns per pixel.
+        const uchar *__restrict s = src.ptr<uchar>(y * f) + r.x * f * cn;
+        for (int i = 0; i < n; ++i) a[i] = s[i];
+        for (int k = 1; k < f; ++k) {
+            s = src.ptr<uchar>(y * f + k) + r.x * f * cn;
+            for (int i = 0; i < n; ++i) a[i] = (Acc)(a[i] + s[i]);
+        }
+        uchar *d = dst.ptr<uchar>(y) + r.x * cn;
+        if (cn == 3) {
+            for (int x = 0; x < r.width; ++x) {
+                const Acc *p = a + x * f * 3;
+                int s0 = 0, s1 = 0, s2 = 0;
+                for (int j = 0; j < f; ++j) { s0 += p[3 * j]; s1 += p[3 * j + 1]; s2 += p[3 * j + 2]; }
+                d[3 * x] = cv::saturate_cast<uchar>((float)s0 * scale);
+                d[3 * x + 1] = cv::saturate_cast<uchar>((float)s1 * scale);
+                d[3 * x + 2] = cv::saturate_cast<uchar>((float)s2 * scale);
+            }
+        } else {
+            for (int x = 0; x < r.width; ++x) {
+                const Acc *p = a + x * f * cn;
+                for (int c = 0; c < cn; ++c) {
+                    int sum = 0;
+                    for (int j = 0; j < f; ++j) sum += p[j * cn + c];
+                    d[x * cn + c] = cv::saturate_cast<uchar>((float)sum * scale);
+                }
+            }
+        }
+    }
+}
+void block_mean(const cv::Mat &src, cv::Mat &dst, int f, cv::Rect r) {
+    if (f <= 2) {
+        cv::resize(src(cv::Rect(0, 0, dst.cols * f, dst.rows * f)), dst, dst.size(), 0, 0, cv::INTER_AREA);
+        return;
+    }
+    if (f <= 16) block_rows<uint16_t>(src, dst, f, r);  // f rows of 255 fit 16 bits
+    else block_rows<int>(src, dst, f, r);
 }
 struct Patch { float x, y, L, a, b; };
 }  // namespace
 
 extern "C" int fsx_occlusion_mask(fsx_view img, fsx_view face, fsx_view samples, fsx_view features,
-                                  const fsx_occlusion_params *prm, fsx_view out) {
+                                  const fsx_occlusion_params *prm, fsx_view out, int32_t box[4]) {
     FSX_GUARD("occlusion mask", {
         const fsx_occlusion_params &P = *prm;
         cv::Mat O = fsx::mat(out), S = fsx::mat(samples), X = fsx::mat(features);
-        O.setTo(0);
+        box[0] = box[1] = box[2] = box[3] = 0;  // nothing (out not written)
         // The reduced size is the region's divided by an integer factor f (rounded down): the
         // region's top-left f·w × f·h part is averaged by f × f blocks (OpenCV's fast path); the
         // few columns and rows left over lie in the region's padding, outside the face.
@@ -259,38 +372,51 @@ extern "C" int fsx_occlusion_mask(fsx_view img, fsx_view face, fsx_view samples,
             small.height * f + f <= img.height)
             return fsx::fail(FS_ERR_INTERNAL, "occlusion mask: the samples' size is not the region's divided by an integer");
         const cv::Rect part(0, 0, small.width * f, small.height * f);
-        cv::Mat bgr, F;
-        cv::resize(fsx::mat(img)(part), bgr, small, 0, 0, cv::INTER_AREA);
-        cv::resize(fsx::mat(face)(part), F, small, 0, 0, cv::INTER_AREA);
-        // Lab of the small region, one plane per channel.
+        // The face at the reduced size; everything else is needed only where it is over half in
+        // the face (F > 127), so only in F's box with 2 more pixels of margin (`crop`; what
+        // lies outside it counts nowhere, and the 2 x 2 opening sees zeros there as it would).
+        cv::Mat F(small, CV_8U), bgr(small, CV_8UC3);
+        block_mean(fsx::mat(face), F, f, cv::Rect(cv::Point(0, 0), small));
+        const cv::Rect face_box = cv::boundingRect(F > 127);
+        if (face_box.area() == 0) return 0;
+        const cv::Rect crop = cv::Rect(face_box.x - 2, face_box.y - 2, face_box.width + 4, face_box.height + 4) &
+                              cv::Rect(cv::Point(0, 0), small);
+        block_mean(fsx::mat(img), bgr, f, crop);
+        // Lab of the crop, one plane per channel (the planes' other pixels are never read).
         cv::Mat L(small, CV_32F), A(small, CV_32F), B(small, CV_32F);
         fsx::LabRow w;
-        for (int y = 0; y < small.height; ++y) {
-            fsx::row_to_lab(bgr.ptr<uchar>(y), small.width, 3, false, w);
-            std::copy(w.L.begin(), w.L.end(), L.ptr<float>(y));
-            std::copy(w.A.begin(), w.A.end(), A.ptr<float>(y));
-            std::copy(w.B.begin(), w.B.end(), B.ptr<float>(y));
+        for (int y = crop.y; y < crop.y + crop.height; ++y) {
+            fsx::row_to_lab(bgr.ptr<uchar>(y) + 3 * crop.x, crop.width, 3, false, w);
+            std::copy(w.L.begin(), w.L.end(), L.ptr<float>(y) + crop.x);
+            std::copy(w.A.begin(), w.A.end(), A.ptr<float>(y) + crop.x);
+            std::copy(w.B.begin(), w.B.end(), B.ptr<float>(y) + crop.x);
         }
+        // A sample pixel: in the samples, not a feature, in the face.
+        auto sample = [&](int y, int x) {
+            return S.at<uchar>(y, x) > 127 && X.at<uchar>(y, x) == 0 && F.at<uchar>(y, x) > 127;
+        };
+        const int cx1 = crop.x + crop.width, cy1 = crop.y + crop.height;
         // Patches of the sample regions (inside the face, not a feature): their median colours.
+        // The patches of the whole region's grid, in its order, that meet the crop.
         const int ps = std::max(2, (int)std::lround(P.patch));
         std::vector<Patch> patches;
         std::vector<float> pl, pa, pb;
-        for (int y0 = 0; y0 + ps <= small.height; y0 += ps)
-            for (int x0 = 0; x0 + ps <= small.width; x0 += ps) {
+        for (int y0 = crop.y / ps * ps; y0 < cy1 && y0 + ps <= small.height; y0 += ps)
+            for (int x0 = crop.x / ps * ps; x0 < cx1 && x0 + ps <= small.width; x0 += ps) {
                 pl.clear(); pa.clear(); pb.clear();
-                for (int y = y0; y < y0 + ps; ++y)
-                    for (int x = x0; x < x0 + ps; ++x)
-                        if (S.at<uchar>(y, x) > 127 && X.at<uchar>(y, x) == 0 && F.at<uchar>(y, x) > 127) {
+                for (int y = std::max(y0, crop.y); y < std::min(y0 + ps, cy1); ++y)
+                    for (int x = std::max(x0, crop.x); x < std::min(x0 + ps, cx1); ++x)
+                        if (sample(y, x)) {
                             pl.push_back(L.at<float>(y, x)); pa.push_back(A.at<float>(y, x)); pb.push_back(B.at<float>(y, x));
                         }
                 if ((int)pl.size() * 2 < ps * ps) continue;  // mostly outside the samples
-                patches.push_back({x0 + ps * 0.5f, y0 + ps * 0.5f, median_of(pl), median_of(pa), median_of(pb)});
+                patches.push_back({x0 + ps * 0.5f, y0 + ps * 0.5f, median_in(pl), median_in(pa), median_in(pb)});
             }
         if (patches.size() < 6) return 0;  // no skin to model: nothing is called an occluder
         // The majority cluster: patches within 2.5 robust σ of the median chroma (at least 3 units).
         std::vector<float> va, vb;
         for (const Patch &q : patches) { va.push_back(q.a); vb.push_back(q.b); }
-        float ma = median_of(va), mb = median_of(vb);
+        float ma = median_in(va), mb = median_in(vb);
         std::vector<float> dist;
         for (const Patch &q : patches) dist.push_back(std::hypot(q.a - ma, q.b - mb));
         const float reach = std::max(3.0f, 2.5f * 1.4826f * median_of(dist));
@@ -302,8 +428,9 @@ extern "C" int fsx_occlusion_mask(fsx_view img, fsx_view face, fsx_view samples,
         // the patches that miss it by more than 2.5 robust σ (highlights, a dark occluder).
         std::vector<float> vl;
         for (const Patch &q : skin) vl.push_back(q.L);
-        cv::Vec3d c(median_of(vl), 0, 0);  // flat, if the fit fails
+        cv::Vec3d c(median_in(vl), 0, 0);  // flat, if the fit fails
         std::vector<char> use(skin.size(), 1);
+        std::vector<float> res, dev;
         for (int pass = 0; pass < 2; ++pass) {
             cv::Matx33d M = cv::Matx33d::zeros();
             cv::Vec3d r(0, 0, 0);
@@ -316,39 +443,43 @@ extern "C" int fsx_occlusion_mask(fsx_view img, fsx_view face, fsx_view samples,
             cv::Mat sol;
             if (!cv::solve(cv::Mat(M), cv::Mat(r), sol, cv::DECOMP_SVD)) break;
             c = cv::Vec3d(sol.at<double>(0), sol.at<double>(1), sol.at<double>(2));
-            std::vector<float> res;
+            res.clear();
             for (const Patch &q : skin) res.push_back(q.L - (float)(c[0] + c[1] * q.x + c[2] * q.y));
-            const float s = std::max(2.0f, mad_of(res, 0));
+            const float s = std::max(2.0f, mad_of(res, 0, dev));
             for (size_t i = 0; i < skin.size(); ++i) use[i] = std::abs(res[i]) <= 2.5f * s;
         }
         // The model: the skin's chroma (median over the skin patches).
         va.clear(); vb.clear();
         for (const Patch &q : skin) { va.push_back(q.a); vb.push_back(q.b); }
-        ma = median_of(va); mb = median_of(vb);
+        ma = median_in(va); mb = median_in(vb);
         // Per-pixel spread of the sample pixels around the model (every other pixel of every other
         // row), each channel floored.
         std::vector<float> ra, rb, rl;
-        for (int y = 0; y < small.height; y += 2)
-            for (int x = 0; x < small.width; x += 2)
-                if (S.at<uchar>(y, x) > 127 && X.at<uchar>(y, x) == 0 && F.at<uchar>(y, x) > 127) {
+        const size_t most = (size_t)((crop.width + 1) / 2) * ((crop.height + 1) / 2);
+        ra.reserve(most); rb.reserve(most); rl.reserve(most);
+        for (int y = (crop.y + 1) / 2 * 2; y < cy1; y += 2)  // the even rows and columns in the crop
+            for (int x = (crop.x + 1) / 2 * 2; x < cx1; x += 2)
+                if (sample(y, x)) {
                     ra.push_back(A.at<float>(y, x) - ma);
                     rb.push_back(B.at<float>(y, x) - mb);
                     rl.push_back(L.at<float>(y, x) - (float)(c[0] + c[1] * x + c[2] * y));
                 }
-        const float ia = 1 / std::max((float)P.min_sigma_ab, mad_of(ra, 0));
-        const float ib = 1 / std::max((float)P.min_sigma_ab, mad_of(rb, 0));
-        const float il = (float)P.light_weight / std::max((float)P.min_sigma_l, mad_of(rl, 0));
+        const float ia = 1 / std::max((float)P.min_sigma_ab, mad_in(ra, 0));
+        const float ib = 1 / std::max((float)P.min_sigma_ab, mad_in(rb, 0));
+        const float il = (float)P.light_weight / std::max((float)P.min_sigma_l, mad_in(rl, 0));
         // Candidates: inside the face and far from the skin (features included: see below).
         cv::Mat cand(small, CV_8U, cv::Scalar(0));
         const float t2 = (float)(P.threshold * P.threshold);
-        for (int y = 0; y < small.height; ++y)
-            for (int x = 0; x < small.width; ++x) {
+        for (int y = crop.y; y < cy1; ++y)
+            for (int x = crop.x; x < cx1; ++x) {
                 if (F.at<uchar>(y, x) <= 127) continue;
                 const float za = (A.at<float>(y, x) - ma) * ia, zb = (B.at<float>(y, x) - mb) * ib;
                 const float zl = (L.at<float>(y, x) - (float)(c[0] + c[1] * x + c[2] * y)) * il;
                 cand.at<uchar>(y, x) = za * za + zb * zb + zl * zl > t2 ? 255 : 0;
             }
-        cv::morphologyEx(cand, cand, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(2, 2)));
+        // (On the crop: a view, the opening reads the zeros around it as it would in the whole.)
+        cv::Mat cc = cand(crop);
+        cv::morphologyEx(cc, cc, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(2, 2)));
         // A component is an occluder when at least min_area of its pixels lie outside the facial
         // features and they outnumber its pixels in the eyes, lips and nostrils (features 255)
         // plus a quarter of those in the brows (features 128: an occluder low on the forehead lies
@@ -356,33 +487,50 @@ extern "C" int fsx_occlusion_mask(fsx_view img, fsx_view face, fsx_view samples,
         // out) stay features; a glasses frame or an object over an eye or a brow is taken whole,
         // inside the feature too.
         cv::Mat labels;
-        const int n = cv::connectedComponents(cand, labels, 8, CV_32S);
+        const int n = cv::connectedComponents(cc, labels, 8, CV_32S);  // the crop's pixels
         std::vector<int> outside(n, 0), inside(n, 0);
-        for (int y = 0; y < small.height; ++y)
-            for (int x = 0; x < small.width; ++x) {
+        for (int y = 0; y < crop.height; ++y)
+            for (int x = 0; x < crop.width; ++x) {
                 const int l = labels.at<int>(y, x);
-                const uchar f = X.at<uchar>(y, x);
+                const uchar f = X.at<uchar>(crop.y + y, crop.x + x);
                 if (f == 0) outside[l] += 4;
                 else inside[l] += f == 255 ? 4 : 1;  // in quarters
             }
-        cv::Mat occ(small, CV_8U);
-        for (int y = 0; y < small.height; ++y)
-            for (int x = 0; x < small.width; ++x) {
+        cv::Mat occ(small, CV_8U, cv::Scalar(0));
+        for (int y = 0; y < crop.height; ++y)
+            for (int x = 0; x < crop.width; ++x) {
                 const int l = labels.at<int>(y, x);
-                occ.at<uchar>(y, x) = l > 0 && outside[l] >= 4 * P.min_area && outside[l] >= inside[l] ? 255 : 0;
+                occ.at<uchar>(crop.y + y, crop.x + x) = l > 0 && outside[l] >= 4 * P.min_area && outside[l] >= inside[l] ? 255 : 0;
             }
-        if (cv::countNonZero(occ) == 0) return 0;  // nothing covers the face (out is all 0)
+        const cv::Rect found = cv::boundingRect(occ(crop)) + crop.tl();
+        if (found.area() == 0) return 0;  // nothing covers the face
         // Grown by margin (the occluder's own soft edge stays the target's), then a ramp outwards
         // only (255 on the grown occluder, falling to 0 over ~2 ramp), and resized to the region.
+        // Both over the occluders' box grown by what the two kernels reach (and 2), where all
+        // else is 0: the dilation (a maximum) is the same over a view; the blur is over the view
+        // taken alone (BORDER_ISOLATED: as over a whole image, OpenCV then takes the same path as
+        // over the whole, whose results differ by up to 2 levels from its path for a view).
         const int m = (int)std::lround(P.margin);
-        if (m > 0) cv::dilate(occ, occ, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * m + 1, 2 * m + 1)));
+        const int g = std::max(m, 0) + (P.ramp > 0 ? (int)std::ceil(3 * P.ramp) + 1 : 0) + 2;
+        const cv::Rect grow = cv::Rect(found.x - g, found.y - g, found.width + 2 * g, found.height + 2 * g) &
+                              cv::Rect(cv::Point(0, 0), small);
+        cv::Mat og = occ(grow);
+        if (m > 0) cv::dilate(og, og, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * m + 1, 2 * m + 1)));
         if (P.ramp > 0) {
             cv::Mat soft;
-            cv::GaussianBlur(occ, soft, cv::Size(0, 0), P.ramp, P.ramp, cv::BORDER_REPLICATE);
-            cv::max(occ, soft * 2, occ);
+            cv::GaussianBlur(og, soft, cv::Size(0, 0), P.ramp, P.ramp, cv::BORDER_REPLICATE | cv::BORDER_ISOLATED);
+            cv::max(og, soft * 2, og);
         }
-        cv::Mat up = O(part);
-        cv::resize(occ, up, part.size(), 0, 0, cv::INTER_LINEAR);
+        // Resized only around the occluders: their box at the reduced size with one more row and
+        // column of zeros on each side (within it). The bilinear weights depend only on a pixel's
+        // place within its f × f block, so inside the box this is the whole resize's result;
+        // outside it that resize reads only zeros.
+        cv::Rect nz = cv::boundingRect(og) + grow.tl();
+        nz = cv::Rect(nz.x - 1, nz.y - 1, nz.width + 2, nz.height + 2) & cv::Rect(cv::Point(0, 0), small);
+        const cv::Rect big(nz.x * f, nz.y * f, nz.width * f, nz.height * f);
+        cv::Mat up = O(big);
+        cv::resize(occ(nz), up, big.size(), 0, 0, cv::INTER_LINEAR);
+        box[0] = big.x; box[1] = big.y; box[2] = big.width; box[3] = big.height;
         return 0;
     })
 }

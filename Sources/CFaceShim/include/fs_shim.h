@@ -169,6 +169,11 @@ int fsx_warp_rows(fsx_view src, fsx_view dst, fsx_view hard, fsx_view alpha, con
  * each row's columns where hard > 0. Every pixel of hard and alpha is written. */
 int fsx_hull_mask(fsx_view hard, fsx_view alpha, int32_t *spans, const float *xy, int n, double ox,
                   double oy, double erode, double feather);
+/* fsx_hull_mask's pixels of a window only: hard and alpha are the window, whose pixel (0, 0) is
+ * pixel (wx, wy) of a frame frame_w px wide (the frame fsx_hull_mask would fill); each pixel
+ * gets exactly the value fsx_hull_mask gives it in the frame. */
+int fsx_hull_mask_window(fsx_view hard, fsx_view alpha, const float *xy, int n, double ox, double oy,
+                         double erode, double feather, int frame_w, int wx, int wy);
 /* Removes the polygon of n points (the mouth), grown by radius and blurred by sigma, from hard
  * and alpha, working only within the polygon's box. */
 int fsx_mouth_cut(fsx_view hard, fsx_view alpha, const float *xy, int n, double ox, double oy,
@@ -191,8 +196,10 @@ void *fsx_scratch(int slot, size_t bytes, int zero);
 int fsx_mask_and(fsx_view mask, fsx_view other);
 /* mask = max(mask, other). */
 int fsx_mask_or(fsx_view mask, fsx_view other);
-/* mask = mask * (255 - other) / 255 (removes other). */
+/* mask = mask * (255 - other) / 255, rounded (removes other). */
 int fsx_mask_subtract(fsx_view mask, fsx_view other);
+/* fsx_mask_subtract of `other` from both a and b (same sizes). */
+int fsx_mask_subtract2(fsx_view a, fsx_view b, fsx_view other);
 /* Tuning of fsx_occlusion_mask; lengths in pixels of the reduced size. */
 typedef struct fsx_occlusion_params {
     double threshold;     /* distance from the skin model (robust sigma) beyond which a pixel is not skin */
@@ -208,9 +215,11 @@ typedef struct fsx_occlusion_params {
  * mask is `face` (GRAY8, same size). Worked at the reduced size of `samples` (GRAY8 > 127: where
  * the skin is sampled) and `features` (GRAY8: 255 eyes, lips, nostrils; 128 brows; 0 none), both drawn by
  * the caller at that size; out (GRAY8, the region's size) is 255 on the occluders with a ramp
- * outwards, 0 elsewhere. Too few skin samples: out all 0. */
+ * outwards, 0 elsewhere. Only out's pixels inside the box written to box[0..3] (x, y, width,
+ * height) are written: out is 0 outside it (whatever it holds there). Nothing covers the face,
+ * or too few skin samples: an empty box (width and height 0), out not written. */
 int fsx_occlusion_mask(fsx_view img, fsx_view face, fsx_view samples, fsx_view features,
-                       const fsx_occlusion_params *params, fsx_view out);
+                       const fsx_occlusion_params *params, fsx_view out, int32_t box[4]);
 
 /* ---- skin texture (texture.cpp) ---- */
 /* face (the warped source, BGR8 or grey) takes ref's fine detail instead of its own where weight

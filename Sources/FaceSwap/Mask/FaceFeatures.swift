@@ -23,21 +23,36 @@ enum FaceFeatures {
     }
 
     /// Fills a polygon given in image coordinates into `m`, whose pixel (0, 0) is image point
-    /// `origin`, at `scale` mask pixels per image pixel.
-    static func fill(_ m: Image, _ pts: [Point], origin: Point, scale: Double, value: Int32 = 255) throws {
+    /// `origin`, at `scale` mask pixels per image pixel. `shift`: `m` is the part of that mask
+    /// from its pixel `shift` on (whole pixels, applied after the scaling: the same pixels as in
+    /// the whole mask, wherever the polygon lies within `m`).
+    static func fill(_ m: Image, _ pts: [Point], origin: Point, scale: Double, value: Int32 = 255,
+                     shift: (x: Int, y: Int) = (0, 0)) throws {
         let q = pts.map { ($0 - origin) * scale }
-        try shim(fsx_fill_poly(m.view, FaceMesh.flat(q), Int32(q.count), 0, 0, value, 0), "feature mask")
+        try shim(fsx_fill_poly(m.view, FaceMesh.flat(q), Int32(q.count), Double(shift.x), Double(shift.y), value, 0),
+                 "feature mask")
     }
 
-    /// Draws the features of the 68 landmarks `p` (image coordinates) into `m` (see `fill`): the
-    /// brows as a band around the brow line with `brow`, the eyes, the lips and the nostrils with 255.
-    static func draw(into m: Image, _ p: [Point], size: Double, origin: Point, scale: Double, brow: Int32) throws {
+    /// The features of the 68 landmarks `p` (image coordinates) as polygons with their values:
+    /// the brows as a band around the brow line with `brow`, the eyes, the lips and the nostrils with 255.
+    static func polygons(_ p: [Point], size: Double, brow: Int32) -> [(points: [Point], value: Int32)] {
         let d = up(p) * (browGrow * size)
+        var out: [(points: [Point], value: Int32)] = []
         for line in [Array(p[17...21]), Array(p[22...26])] {
-            try fill(m, line.map { $0 + d } + line.reversed().map { $0 - d }, origin: origin, scale: scale, value: brow)
+            out.append((line.map { $0 + d } + line.reversed().map { $0 - d }, brow))
         }
         for (part, grow) in [(p[36...41], eyeGrow), (p[42...47], eyeGrow), (p[48...59], lipGrow), (p[30...35], nostrilGrow)] {
-            try fill(m, grown(Array(part), by: grow * size), origin: origin, scale: scale)
+            out.append((grown(Array(part), by: grow * size), 255))
+        }
+        return out
+    }
+
+    /// Draws the features of the 68 landmarks `p` (image coordinates) into `m` (see `fill`,
+    /// `polygons`).
+    static func draw(into m: Image, _ p: [Point], size: Double, origin: Point, scale: Double, brow: Int32,
+                     shift: (x: Int, y: Int) = (0, 0)) throws {
+        for poly in polygons(p, size: size, brow: brow) {
+            try fill(m, poly.points, origin: origin, scale: scale, value: poly.value, shift: shift)
         }
     }
 }
