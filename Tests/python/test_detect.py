@@ -296,3 +296,24 @@ def test_source_face_is_the_whole_scans_largest(fs, landmarker):
             if max(img.shape[:2]) > 512 and min(want.rect[2:]) >= 199:
                 large += 1  # photos whose source face the coarse scan alone finds
     assert large >= 10, large
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_stream_whole_frame_scan_on_two_threads_finds_dlibs_faces(fs, threads):
+    """A stream's first frame is scanned whole; on a large frame with threads > 1 the scan's
+    pyramid levels are shared between two threads (fsx_hog_detect_levels). Its tracks must start
+    from exactly the boxes dlib's own scan gives on one thread (the detector with upsample 0: one
+    object_detector call on the grey image, no finer scan): the 24 faces of a 1986×1545 collage,
+    every box equal."""
+    img = fs.load_image(FACES / "dlib_bald_guys_collage.jpg")
+    assert img.shape[0] * img.shape[1] >= 2 * 500_000  # past Detector.sharedScanPixels
+    with fs.Detector(upsample=0) as d:
+        want = sorted(tuple(f.rect) for f in d.detect(img))
+        assert len(want) >= 20
+        with fs.Swapper(detector=d) as sw:
+            src = sw.prepare(fs.load_image(FACES / "fr_obama1.jpg"))
+            with fs.Stream(sw, src, threads=threads) as stream:
+                frame = np.ascontiguousarray(img.copy())
+                stream.push(frame, 0.0)
+                got = sorted(tuple(f.rect) for f in stream.faces)
+    assert got == want
