@@ -93,7 +93,9 @@
  *    and x264's own threads are counted in it. The progress callback is still called on the
  *    caller's thread, in frame order.
  *  - fs_stream_push, fs_stream_push_view: the faces of one frame on up to the stream options'
- *    `threads`; fs_swap, fs_swap_inplace: the faces of one image on up to every core. Faces whose
+ *    `threads`, and a detector scan of a whole large frame (a stream's first, after a scene cut,
+ *    when faces are lost; HOG) on two of them, its pyramid levels shared (the same faces as on
+ *    one thread); fs_swap, fs_swap_inplace: the faces of one image on up to every core. Faces whose
  *    regions could touch are swapped one after another, so the result is the same as on one
  *    thread.
  *  - fs_reenactor_push: the warp of the photo on up to the reenactor's stream options'

@@ -102,6 +102,21 @@ func stopIdleBLASThreads() {
     _ = unsafeBitCast(shutdown, to: (@convention(c) () -> Int32).self)()
 }
 
+/// Turns transparent huge pages off for this process (prctl PR_SET_THP_DISABLE), for a video
+/// command. With THP "always" (this machine's setting, and many distributions'), the kernel
+/// backs each new 2 MB of the frame buffers, decoder pools and x264's buffers with a huge page it
+/// clears (and may compact memory for) on the first touch; over a 4 s 1080p `faceswap video`
+/// that cost 0.5-1.7 s of system time against 0.2-0.3 s with 4 kB pages (measured here, 2
+/// cores, load 5-8; the user time the same). A video's buffers are each streamed through once a
+/// frame, so huge pages save little in TLB misses. Only this process (and children it starts)
+/// is affected; a failure (an old kernel) leaves it as it was. Looked up by name, since Swift
+/// cannot call the variadic prctl.
+func disableHugePages() {
+    guard let f = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "prctl") else { return }
+    typealias Prctl = @convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32
+    _ = unsafeBitCast(f, to: Prctl.self)(41 /* PR_SET_THP_DISABLE */, 1, 0, 0, 0)
+}
+
 /// C strings for the duration of `body` (inputs lists, text options).
 func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) throws -> R) rethrows -> R {
     let copies = strings.map { UnsafePointer(strdup($0)) }

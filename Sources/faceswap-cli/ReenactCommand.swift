@@ -70,6 +70,7 @@ enum ReenactCommand {
     static func run(_ argv: ArraySlice<String>) throws {
         let a = try Args(argv, valued: valued, switches: switches)
         if a.has("--help") { print(help); return }
+        disableHugePages()  // a video job (Lib.swift)
         guard a.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(a.positional[0])' (see --help)") }
         let sources = a.strings("--source")
         let modelPath = a.string("--model")

@@ -53,6 +53,7 @@ enum VideoCommand {
     static func run(_ argv: ArraySlice<String>) throws {
         let a = try Args(argv, valued: valued, switches: switches)
         if a.has("--help") { print(help); return }
+        disableHugePages()  // a video job (Lib.swift)
         guard a.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(a.positional[0])' (see --help)") }
         let sourcePath = a.string("--source")
         guard let input = a.string("--input") else { throw UsageError(message: "--input is required (see --help)") }

@@ -260,3 +260,60 @@ def test_a_scan_below_scale_1_finds_what_an_opencv_area_shrink_gives(fs, scale):
     assert total >= 20
     assert matched >= 0.95 * total and extra <= 0.05 * total
     assert close >= 0.9 * total
+
+
+def _iou(a, b) -> float:
+    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
+
+
+def test_source_face_is_the_whole_scans_largest(fs, landmarker):
+    """fs_source_prepare finds a large photo's largest face by a scan of the coarse pyramid levels
+    only (Detector.largeFaces, about a quarter of the work). On every photo of Tests/data/faces
+    the face it prepares must be the one the whole default scan (dlib's object_detector over
+    every level) puts first: the same box, and the landmarks fitted in it. Before the rule that
+    the largest face must come from above the coarse scan's first level, fr_kit_harington1.jpg
+    failed here (IoU 0.67: 181 px coarse, 126 px in the whole scan)."""
+    photos = sorted(p for p in FACES.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+    assert len(photos) >= 35
+    large = 0
+    with fs.Detector() as d, fs.Swapper() as sw:
+        for p in photos:
+            img = fs.load_image(p)
+            whole = d.detect(img)
+            if not whole:
+                with pytest.raises(fs.FaceSwapError):
+                    sw.prepare(img)
+                continue
+            got = sw.prepare(img).face
+            want = whole[0]
+            assert _iou(got.rect, want.rect) >= 0.9, f"{p.name}: prepared {got.rect}, whole scan's largest {want.rect}"
+            assert got.rect == want.rect, f"{p.name}: prepared {got.rect}, whole scan's largest {want.rect}"
+            fitted = landmarker.fit(img, want)
+            np.testing.assert_allclose(got.landmarks, fitted.landmarks, atol=1e-3, err_msg=p.name)
+            if max(img.shape[:2]) > 512 and min(want.rect[2:]) >= 199:
+                large += 1  # photos whose source face the coarse scan alone finds
+    assert large >= 10, large
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_stream_whole_frame_scan_on_two_threads_finds_dlibs_faces(fs, threads):
+    """A stream's first frame is scanned whole; on a large frame with threads > 1 the scan's
+    pyramid levels are shared between two threads (fsx_hog_detect_levels). Its tracks must start
+    from exactly the boxes dlib's own scan gives on one thread (the detector with upsample 0: one
+    object_detector call on the grey image, no finer scan): the 24 faces of a 1986×1545 collage,
+    every box equal."""
+    img = fs.load_image(FACES / "dlib_bald_guys_collage.jpg")
+    assert img.shape[0] * img.shape[1] >= 2 * 500_000  # past Detector.sharedScanPixels
+    with fs.Detector(upsample=0) as d:
+        want = sorted(tuple(f.rect) for f in d.detect(img))
+        assert len(want) >= 20
+        with fs.Swapper(detector=d) as sw:
+            src = sw.prepare(fs.load_image(FACES / "fr_obama1.jpg"))
+            with fs.Stream(sw, src, threads=threads) as stream:
+                frame = np.ascontiguousarray(img.copy())
+                stream.push(frame, 0.0)
+                got = sorted(tuple(f.rect) for f in stream.faces)
+    assert got == want

@@ -111,6 +111,11 @@ void *fsx_hog_create(void);
  * boxes, *count = number found. Returns NULL on failure (message set). */
 int fsx_hog_detect(void *det, fsx_view image, double threshold, fsx_box *boxes, int capacity,
                    int *count);
+/* The same scan as fsx_hog_detect, of pyramid levels first_level.. only (level l finds faces of
+ * at least 80 × (6/5)^l pixels; 0: all, the same faces as fsx_hog_detect), on up to `threads`
+ * threads (2: the levels shared between two, the same faces as on one). */
+int fsx_hog_detect_levels(void *det, fsx_view image, double threshold, int first_level, int threads,
+                          fsx_box *boxes, int capacity, int *count);
 void fsx_hog_free(void *det);
 
 void *fsx_cnn_create(const char *model_path);

@@ -1,4 +1,7 @@
 import CFaceShim
+#if canImport(Glibc)
+import Glibc
+#endif
 
 public enum DetectorBackend: Int32, Sendable {
     case hog = 0, cnn = 1, haar = 2
@@ -130,9 +133,12 @@ public final class Detector: @unchecked Sendable {
     /// skin against a dark headscarf); the fast scan, and so every video frame, scans grey: the
     /// faces it finds keep their boxes, and only the photos that get a second look pay the colour
     /// scan (`finerInColour` false: grey too, for the benchmark's ratio).
+    ///
+    /// `threads`: a large scan (HOG, at least `sharedScanPixels` scanned) may share its pyramid
+    /// levels between two threads; the faces are the same as on one.
     public func detect(_ image: Image, minFaceSize: Double? = nil, fastOnly: Bool = false,
-                       finerInColour: Bool = true) throws -> [Face] {
-        let fast = try scan(image, minFaceSize: minFaceSize, upsample: max(0, options.upsample), colour: false)
+                       finerInColour: Bool = true, threads: Int = 1) throws -> [Face] {
+        let fast = try scan(image, minFaceSize: minFaceSize, upsample: max(0, options.upsample), colour: false, threads: threads)
         guard !fastOnly, minFaceSize == nil, options.upsample < 0, options.backend != .cnn,
               Double(options.minFaceSize) <= window, options.downscale == 0 || options.downscale >= 1 else { return fast }
         let longer = max(image.width, image.height)
@@ -144,7 +150,7 @@ public final class Detector: @unchecked Sendable {
         while k < 2, longer << (k + 1) <= budget { k += 1 }
         guard k > 0 else { return fast }
         var faces = fast
-        for f in try scan(image, minFaceSize: nil, upsample: k, colour: finerInColour)
+        for f in try scan(image, minFaceSize: nil, upsample: k, colour: finerInColour, threads: threads)
         where !fast.contains(where: { $0.rect.intersectionOverUnion(f.rect) > 0.3 || $0.rect.contains(f.rect.center) }) {
             faces.append(f)
         }
@@ -153,9 +159,45 @@ public final class Detector: @unchecked Sendable {
         return faces
     }
 
+    /// The smallest scan (pixels scanned) whose pyramid levels are shared between two threads
+    /// when the caller allows them: below it a thread's start costs more than it saves.
+    static let sharedScanPixels = 500_000
+
+    /// The faces of a large photo that are large themselves, for a caller that wants the largest
+    /// face only (Swapper.prepare, the source's face 0): the fast scan's coarse pyramid levels
+    /// only (HOG: levels whose window is about 170 photo pixels or more, about a quarter of the
+    /// scan's cost). dlib's whole scan finds these faces on the same levels, with the same boxes
+    /// (the same windows; only a smaller, higher-scoring window on a finer level over the same
+    /// face, or a face only the automatic mode's finer scan finds, could make the whole
+    /// `detect`'s largest face another: Tests/python/test_detect.py compares the two on every
+    /// photo of Tests/data/faces). nil when there is nothing to gain or nothing was found there
+    /// (then `detect` is the answer): not HOG, upsampling asked for, a photo of at most 512 px (the
+    /// automatic mode scans it finer anyway), a scan already too coarse for such levels, or a
+    /// largest face near the smallest these levels find.
+    public func largeFaces(_ image: Image) throws -> [Face]? {
+        guard options.backend == .hog, options.upsample <= 0, max(image.width, image.height) > 512 else { return nil }
+        let wanted = Detector.largeFaceSize * scanScale(minFaceSize: nil)  // in scanned pixels
+        let level = Int((log(wanted / window) / log(1.2)).rounded(.down))
+        guard level >= 1 else { return nil }
+        let found = try scan(image, minFaceSize: nil, upsample: max(0, options.upsample), colour: false, firstLevel: level)
+        // A face found on the first of these levels only may be a face the whole scan sees a
+        // level or more finer, under a higher-scoring smaller window (fr_kit_harington1.jpg: 126
+        // px in the whole scan, 181 px here): the largest face must come from a level above it.
+        guard let largest = found.first,
+              min(largest.rect.width, largest.rect.height) * scanScale(minFaceSize: nil) >= window * pow(1.2, Double(level + 1))
+        else { return nil }
+        return found
+    }
+
+    /// The face size (photo pixels) from which largeFaces() looks.
+    static let largeFaceSize = 170.0
+
     /// One scan at the options' scale (or `minFaceSize`'s) doubled `upsample` times; HOG on the
-    /// colour image when `colour` and the image has colour channels, else on grey.
-    private func scan(_ image: Image, minFaceSize: Double?, upsample: Int, colour: Bool) throws -> [Face] {
+    /// colour image when `colour` and the image has colour channels, else on grey. HOG: of the
+    /// pyramid levels from `firstLevel` (0: all), on two threads when `threads` allows and the
+    /// scan is large.
+    private func scan(_ image: Image, minFaceSize: Double?, upsample: Int, colour: Bool,
+                      firstLevel: Int = 0, threads: Int = 1) throws -> [Face] {
         let scale = scanScale(minFaceSize: minFaceSize) / Double(1 << max(0, options.upsample)) * Double(1 << upsample)
         let w = max(1, Int((Double(image.width) * scale).rounded()))
         let h = max(1, Int((Double(image.height) * scale).rounded()))
@@ -178,7 +220,12 @@ public final class Detector: @unchecked Sendable {
         case .hog:
             let scanned = colour && image.format.channels >= 3
                 ? try image.ensuring(.bgr8).scaled(width: w, height: h) : try image.grayResized(width: w, height: h)
-            try run { fsx_hog_detect(handle, scanned.view, options.threshold, $0, $1, &count) }
+            let shared = threads > 1 && w * h >= Detector.sharedScanPixels ? 2 : 1
+            if firstLevel == 0 && shared == 1 {
+                try run { fsx_hog_detect(handle, scanned.view, options.threshold, $0, $1, &count) }
+            } else {
+                try run { fsx_hog_detect_levels(handle, scanned.view, options.threshold, Int32(firstLevel), Int32(shared), $0, $1, &count) }
+            }
         case .haar:
             let gray = try image.grayResized(width: w, height: h)
             try run { fsx_haar_detect(handle, gray.view, Int32(window), $0, $1, &count) }

@@ -132,14 +132,16 @@ public final class Swapper: @unchecked Sendable {
 
     /// Prepares the `index`-th largest face of `image` as a source.
     public func prepare(_ image: Image, faceIndex index: Int = 0) throws -> Source {
-        let found = try faces(in: image)
+        // The largest face: a large photo's large faces are found by a coarse scan alone
+        // (Detector.largeFaces); only the chosen face's landmarks are fitted.
+        let found = try (index == 0 ? detector.largeFaces(image) : nil) ?? detector.detect(image)
         guard !found.isEmpty else {
             throw FaceSwapError(.noFace, "no face found in the source image (a detector with upsample 1 or a smaller min_face_size finds smaller faces)")
         }
         guard index >= 0 && index < found.count else {
             throw FaceSwapError(.invalidArgument, "source face \(index) asked for, but the source has \(found.count) face(s)")
         }
-        let face = found[index]
+        let face = try landmarker.fit(image, found[index])
         let embedding = try recognizer?.embed(image, face)
         // Keep a crop around the face (with room for the forehead and ring points), not the photo.
         let mesh = FaceMesh(face.landmarks, forehead: 1)

@@ -285,7 +285,8 @@ public final class FaceTracker {
         frameIndex += 1
         if detectNow {
             detections += 1
-            try associate(try detector.detect(frame, minFaceSize: scanFloor(), fastOnly: true))
+            try associate(try detector.detect(frame, minFaceSize: scanFloor(), fastOnly: true,
+                                              threads: Threads.resolve(options.threads)))
         }
         try sweepStep(frame)
         // Predict each box from the last frame's fit (Track.predictedRect), except where a
