@@ -262,13 +262,6 @@ def test_a_scan_below_scale_1_finds_what_an_opencv_area_shrink_gives(fs, scale):
     assert close >= 0.9 * total
 
 
-def _iou(a, b) -> float:
-    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
-
-
 def test_source_face_is_the_whole_scans_largest(fs, landmarker):
     """fs_source_prepare finds a large photo's largest face by a scan of the coarse pyramid levels
     only (Detector.largeFaces, about a quarter of the work). On every photo of Tests/data/faces
