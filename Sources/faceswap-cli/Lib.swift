@@ -103,11 +103,11 @@ func stopIdleBLASThreads() {
 }
 
 /// Turns transparent huge pages off for this process (prctl PR_SET_THP_DISABLE), for a video
-/// command. With THP "always" (this machine's setting, and many distributions'), the kernel
-/// backs each new 2 MB of the frame buffers, decoder pools and x264's buffers with a huge page it
-/// clears (and may compact memory for) on the first touch; over a 4 s 1080p `faceswap video`
-/// that cost 0.5-1.7 s of system time against 0.2-0.3 s with 4 kB pages (measured here, 2
-/// cores, load 5-8; the user time the same). A video's buffers are each streamed through once a
+/// command. With THP "always" (many distributions' setting) the kernel backs each new 2 MB of
+/// the frame buffers and decoder pools with a huge page, and with "madvise" still x264's buffers
+/// (x264 asks for them), each cleared (and memory perhaps compacted for it) on the first touch;
+/// over a 4 s 1080p `faceswap video` that cost 0.5-1.7 s of system time against 0.2-0.3 s with
+/// 4 kB pages (measured here, 2 cores, load 5-8; the user time the same). A video's buffers are each streamed through once a
 /// frame, so huge pages save little in TLB misses. Only this process (and children it starts)
 /// is affected; a failure (an old kernel) leaves it as it was. Looked up by name, since Swift
 /// cannot call the variadic prctl.
