@@ -85,7 +85,7 @@ func detectorAndLandmarker(_ a: Args) throws -> (Handle, Handle) {
     return (detector, landmarker)
 }
 
-/// Stops OpenBLAS's thread pool, for a command that does no matrix work (`swap` of photos with the
+/// Stops OpenBLAS's thread pool, for a command that does no matrix work (`swap` or `video` with the
 /// HOG detector, no --reference, no --model). OpenBLAS starts the pool when the library loads
 /// (one thread per extra core), and an idle pool thread spins (sched_yield) for about 0.1 s: over
 /// a whole `faceswap swap` of two 720p photos, which is shorter. Measured here (2 cores, load 6):

@@ -133,6 +133,14 @@ enum SwapCommand {
         return (swapper, source, sourceImage)
     }
 
+    /// Stops OpenBLAS's idle pool (Lib.swift) when the job does no matrix work: the HOG detector,
+    /// no --reference (the ResNet) and no --model (the learned model).
+    static func stopBLASUnlessUsed(_ a: Args) {
+        if a.string("--reference") == nil && a.string("--model") == nil && (a.string("--detector") ?? "hog") == "hog" {
+            stopIdleBLASThreads()
+        }
+    }
+
     static func run(_ argv: ArraySlice<String>) throws {
         let a = try Args(argv, valued: valued, switches: switches)
         if a.has("--help") { print(help); return }
@@ -143,9 +151,7 @@ enum SwapCommand {
         try Options.checkImagePath("-o", outPath)
         if let c = a.string("--compare") { try Options.checkImagePath("--compare", c) }
         let quality = Int32(try a.int("--quality", 1...100) ?? 0)
-        if a.string("--reference") == nil && a.string("--model") == nil && (a.string("--detector") ?? "hog") == "hog" {
-            stopIdleBLASThreads()  // no matrix work: the ResNet, the learned model and the CNN detector are not used
-        }
+        stopBLASUnlessUsed(a)
         let (swapper, source, sourceImage) = try makeSwapper(a, sourcePath: sourcePath)
         let target = try Images.load(targetPath)
         var out: OpaquePointer?, mask: OpaquePointer?, swapped = 0

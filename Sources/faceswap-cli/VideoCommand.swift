@@ -54,6 +54,7 @@ enum VideoCommand {
         let a = try Args(argv, valued: valued, switches: switches)
         if a.has("--help") { print(help); return }
         disableHugePages()  // a video job (Lib.swift)
+        SwapCommand.stopBLASUnlessUsed(a)
         guard a.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(a.positional[0])' (see --help)") }
         let sourcePath = a.string("--source")
         guard let input = a.string("--input") else { throw UsageError(message: "--input is required (see --help)") }

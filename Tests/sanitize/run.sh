@@ -28,6 +28,10 @@
 #      instrumented), whose start-up then timed out in one clean-clone CI run ("The current node
 #      timed out during startup"); the cluster tests run un-instrumented in `make test`, and the
 #      library calls its workers make are the ones the other tests here run under ASan.
+#      test_reenact_mouth.py is not run here either (its setup, the reenactor over vr_face4 for two
+#      portraits with every frame re-fitted in Python, took 104 s of the 592 s under ASan in 0.14.0's
+#      CI): the mouth fill it measures runs under ASan in test_reenact_grid.py (mouth_fill 1, the
+#      default, on every tile) and test_reenact_exaggerate.py.
 #
 # Environment:
 #   FACESWAP_DATA           the test data folder (default: <repo>/Tests/data)
@@ -205,7 +209,7 @@ python_tests() {
     LD_PRELOAD=$ASAN_RT ASAN_OPTIONS="$ASAN_BASE:detect_leaks=0" UBSAN_OPTIONS=$UBSAN_OPTS \
         FACESWAP_LIBRARY=$bin/libfaceswap.so FACESWAP_DATA=$DATA FS_SWEEP_SAMPLE=$sample \
         "$PYTHON" -m pytest Tests/python -q -p no:cacheprovider --durations=10 "${xdist[@]}" \
-        --ignore=Tests/python/test_cluster.py "${sel[@]}" >"$log" 2>&1
+        --ignore=Tests/python/test_cluster.py --ignore=Tests/python/test_reenact_mouth.py "${sel[@]}" >"$log" 2>&1
     local rc=$?
     if [ $rc -ne 0 ]; then
         grep -E -A20 'ERROR: AddressSanitizer|runtime error:' "$log" | head -n 40
