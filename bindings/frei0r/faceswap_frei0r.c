@@ -44,7 +44,7 @@
  *  13 skin_texture    DOUBLE  fs_swap_options.skin_texture: the target's fine skin texture kept
  *                             under the source's features; 0..1 onto the range (today 0-1, so v)
  *
- * e.g.  ffmpeg -i in.mp4 -vf "frei0r=faceswap:/path/face.jpg|delaunay|multiband|reinhard|0.5|5|y" out.mp4
+ * e.g.  ffmpeg -i in.mp4 -vf "frei0r=faceswap:/path/face.jpg|delaunay|multiband|reinhard|0.5|5|y,format=yuv420p" out.mp4
  *
  * ffmpeg before 6.1 (libavfilter 9.12) hands frei0r frames whose rows are padded to the CPU's
  * alignment (64 bytes with AVX-512) although frei0r promises width*4 bytes per row; such frames
