@@ -498,6 +498,7 @@ def test_background_far_pixels_do_not_move_at_all(run, clip):
 # ------------------------------------------------------------------------------------------------
 
 _mouth_cache: dict = {}
+MOUTH_STRAY = 2.0  # px outside the model's opening the fill may reach (test_mouth_fill_changes_nothing_outside_the_mouth_polygon)
 
 
 @pytest.fixture(scope="module")
@@ -532,12 +533,12 @@ def mouth_fill_pair(fs, det, lm, photo, photo_pts, driver_points):
                         photo_area=polygon_area(photo_pts[INNER_MOUTH]) / iod ** 2)
     m = _mouth_cache
     inside_mean = float(diff[m["inside"]].mean())
-    beyond = int(diff[dist > 1.5].max())
+    beyond = int(diff[dist > MOUTH_STRAY].max())
     reach = float(dist[diff > 1].max()) if (diff > 1).any() else 0.0
     line = (f"mouth fill (vr_face4 frame {k}, driver inner mouth {opening[k]:.3f} IOD², neutral "
             f"{opening[0]:.3f}; expected in the photo {m['area']:.3f} IOD², photo's own "
             f"{m['photo_area']:.3f}): mean |fill - no fill| inside {inside_mean:.1f} levels over "
-            f"{int(m['inside'].sum())} px; max > 1.5 px outside the polygon {beyond}; changed "
+            f"{int(m['inside'].sum())} px; max > {MOUTH_STRAY} px outside the polygon {beyond}; changed "
             f"pixels reach {reach:.1f} px ({reach / iod:.3f} IOD) outside it")
     print(line)
     TABLE.append(line)
@@ -563,8 +564,12 @@ def test_mouth_fill_changes_nothing_beyond_its_feather(mouth_fill_pair):
 
 def test_mouth_fill_changes_nothing_outside_the_mouth_polygon(mouth_fill_pair):
     m = mouth_fill_pair
-    outside = int(m["diff"][m["dist"] > 1.5].max())  # 1.5 px: rasterisation tolerance
-    assert outside <= 1, f"mouth fill changed a pixel outside the mouth by {outside} levels"
+    # 2 px: the synthesised fill is drawn to the edge of the library's own opening (no erosion:
+    # its dark rim is the inner lip's edge), whose points stray from the model's: measured on this
+    # frame by up to 4.3 px at the points, the changed pixels reaching 1.53 px
+    # outside the model's polygon (the eroded fill before: under 1.5 px).
+    outside = int(m["diff"][m["dist"] > MOUTH_STRAY].max())
+    assert outside <= 1, f"mouth fill changed a pixel {MOUTH_STRAY} px outside the mouth by {outside} levels"
 
 
 # ------------------------------------------------------------------------------------------------

@@ -22,12 +22,14 @@ corners 60 -> 64, f its share of the local opening from the upper inner lip 60-6
    (under 2.5 %), while the driver copy (mouth_fill 2) moves with the tint (over 5 %): the
    measure can fail. Measured: 1.3-1.4 % against 7.4-8.3 %; the copy moves less than the tint
    because its colour is matched to the photo's lips, which takes out the tint's mean;
-4. the photo's lips outside the polygon (beyond 2.5 px) are unchanged against mouth_fill 0 to 1
-   level, for mouth_fill 1 and 2. 2.5 px, not test_reenact's 1.5: the model has no fold guard
-   (the library's `unfolded`), and at the wide openings here the library's polygon strays from
-   the model's by up to ~2.4 px: measured, mouth_fill 2 (the driver copy, its feather unchanged)
-   changed fr_obama1's frame 89 by 3 levels 1.9 px outside the model's polygon, mouth_fill 1
-   frame 96 by 7 levels at 2.4 px and by at most 1 level beyond 2.5 px;
+4. the photo's lips outside the polygon (beyond STRAY px) are unchanged against mouth_fill 0 to 1
+   level, for mouth_fill 1 and 2. STRAY 4 px, not test_reenact's 1.5: the model has no fold guard
+   (the library's `unfolded`), and at the wide openings here the library's inner-lip points stray
+   from the model's by up to 3.9 px (measured, fr_obama1 frame 99). The synthesised fill is drawn
+   to the library's own opening's edge (no erosion: its dark rim is the inner lip's edge) and
+   changed pixels up to 3.35 px outside the model's polygon there (fr_obama1 frames 96, 99,
+   fr_rose_leslie1 frame 99); the eroded fill before it reached 2.4 px, and mouth_fill 2 (the
+   driver copy, eroded by two feathers) 1.9 px;
 5. beyond the mouth's box (the lips' points, padded by 0.1 eye distance + 6 px) nothing changes
    at all against mouth_fill 0.
 
@@ -50,6 +52,7 @@ PORTRAITS = ["fr_rose_leslie1.jpg", "fr_obama1.jpg"]
 # Every test here is a case of the portrait sweep (FS_SWEEP_SAMPLE: see conftest.py).
 pytestmark = pytest.mark.sweep
 OPEN, WIDE = 0.12, 0.2       # centre inner-lip gap over the photo's eye distance
+STRAY = 4.0                  # px outside the model's opening where the lips must be unchanged (item 4)
 PICKS = 6                    # measured frames: the widest, at least 3 frames apart
 # The tinted driver: blue and red swapped (a hue turn: skin and lips blue-violet), then blue
 # raised and red lowered.
@@ -252,9 +255,9 @@ def test_the_lips_outside_the_opening_stay(mouth, mode):
     for i in m["picks"]:
         r = regions(m, i)
         diff = np.abs(m["outs"][mode][i].astype(int) - m["outs"]["off"][i].astype(int)).max(2)
-        worst[i] = int(diff[r["outside"] > 2.5].max())
-    TABLE.append(f"{m['name']} {mode}: largest change beyond 2.5 px outside the model's opening, per frame: {worst}")
-    assert max(worst.values()) <= 1, f"the fill changed a pixel beyond 2.5 px outside the opening: {worst}"
+        worst[i] = int(diff[r["outside"] > STRAY].max())
+    TABLE.append(f"{m['name']} {mode}: largest change beyond {STRAY} px outside the model's opening, per frame: {worst}")
+    assert max(worst.values()) <= 1, f"the fill changed a pixel beyond {STRAY} px outside the opening: {worst}"
 
 
 def test_nothing_changes_beyond_the_mouth(mouth):

@@ -154,7 +154,9 @@ struct MouthInterior {
     ///   back (the middle of the opening), and down by 0.10 more under the upper lip (its shadow);
     /// - upper teeth: a band from the upper lip, min(0.13 eye distance, 0.45 o) high, across the
     ///   middle of the mouth (fading out from side 0.4 to 0.75), lit most at 40 % of its height,
-    ///   darker to the sides, faint gaps between the incisors;
+    ///   darker to the sides, faint gaps between the incisors; fading in over
+    ///   0.03 eye distance below the lip's arc (the lip's shadow: a dark line at the inner lip's edge,
+    ///   which the re-fit of the output reads as that edge, and the lower teeth likewise);
     /// - once the opening passes 0.2 eye distance (full at 0.3): lower teeth, min(0.07 eye
     ///   distance, 0.22 o) high above the lower lip, dimmer; a tongue hint below f 0.6–0.85 (its
     ///   top lower to the sides): the lips' colour at 0.62.
@@ -174,6 +176,9 @@ struct MouthInterior {
         let gaps = [0.0, 0.13, 0.23, 0.32].map { $0 * iod }
         let gapWidth = max(0.012 * iod, 0.6)
         let lipY = MouthInterior.luma(lips)
+        // The lips' shadow on the teeth: the teeth start below the upper lip (above the lower)
+        // by a dark line, the inner lip's edge, fading in over this height.
+        let shadowH = 0.03 * iod
         // The cavity's base: the lips' colour with its chroma raised by a quarter.
         let cavity: Colour = (lipY + 1.25 * (lips.0 - lipY), lipY + 1.25 * (lips.1 - lipY), lipY + 1.25 * (lips.2 - lipY))
         for y in 0..<roi.height {
@@ -210,13 +215,13 @@ struct MouthInterior {
                     var gap = -Double.infinity  // the nearest gap's (no array per pixel)
                     for g in gaps { let z = (ds - g) / gapWidth; gap = max(gap, exp(-z * z)) }
                     let k = vertical * (1 - 0.4 * side * side) * (1 - 0.2 * gap)
-                    mix(teeth, k, lateral * (1 - MouthInterior.smoothstep(0.8, 1.0, t)))   // a soft incisal edge
+                    mix(teeth, k, lateral * (1 - MouthInterior.smoothstep(0.8, 1.0, t)) * MouthInterior.smoothstep(0, shadowH, v - vu))   // a soft incisal edge
                 }
                 // Lower teeth, wide open only.
                 let lowBand = min(lowerH, 0.22 * o), r = max(vl - v, 0) / max(lowBand, 1)
                 if wide > 0 && r < 1 && lateral > 0 {
                     let k = 0.72 * (1 - 0.4 * side * side) * (0.85 + 0.15 * r)
-                    mix(teeth, k, wide * lateral * (1 - MouthInterior.smoothstep(0.75, 1.0, r)))
+                    mix(teeth, k, wide * lateral * (1 - MouthInterior.smoothstep(0.75, 1.0, r)) * MouthInterior.smoothstep(0, shadowH, vl - v))
                 }
                 px[3 * x] = UInt8(min(max(colour.0 * light, 0), 255).rounded())
                 px[3 * x + 1] = UInt8(min(max(colour.1 * light, 0), 255).rounded())

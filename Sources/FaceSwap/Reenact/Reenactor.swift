@@ -447,11 +447,15 @@ public final class Reenactor {
         let erode: Double, blur: Double
         if fill == .synthesised {
             guard let interior else { return }
-            // Drawn for this opening, its rim is already the dark of a lip's inner edge: a
-            // narrow feather (half the driver's) keeps the teeth against the upper lip.
+            // Drawn for this opening up to its edge, no erosion, a quarter feather's blur: its
+            // rim is the dark of a lip's inner edge, which the eroded alpha (one feather) left
+            // as the photo's closed lips stretched open, a band of lip colour inside the opening.
+            // Measured (test_reenact_expression's dlib re-fit of the output, vr_face4 ->
+            // fr_obama1): the re-fit read that band, and the teeth against it, as lip, the lips
+            // about twice as thick as drawn (with the teeth's shadow, MouthInterior.draw).
             fillImage = try Image(width: roi.width, height: roi.height, format: .bgr8)
             interior.draw(into: fillImage, where: hole, roi: roi, points: target, iod: iod)
-            erode = feather; blur = feather / 2
+            erode = 0; blur = feather / 4
         } else {
             fillImage = try driverInterior(driver, roi: roi, region: region, hole: hole, target: target, driverPoints: dLips)
             erode = 2 * feather; blur = feather
@@ -463,8 +467,8 @@ public final class Reenactor {
         let inside = try Image(width: roi.width, height: roi.height, format: .gray8)
         try shim(fsx_fill_poly(inside.view, FaceMesh.flat(inner.map { target[$0] }), 8, Double(roi.x), Double(roi.y), 255, 0), "mouth")
         let alpha = try hole.copy()
-        try shim(fsx_morph(alpha.view, Int32(-erode.rounded(.up))), "mouth")
-        try shim(fsx_blur(alpha.view, blur), "mouth")
+        if erode > 0 { try shim(fsx_morph(alpha.view, Int32(-erode.rounded(.up))), "mouth") }
+        if blur > 0 { try shim(fsx_blur(alpha.view, blur), "mouth") }
         try FaceMask.intersect(alpha, inside)
         try Blender.blend(.alpha, face: fillImage, into: region, alpha: alpha, hard: inside)
     }
