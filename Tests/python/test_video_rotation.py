@@ -20,10 +20,7 @@ clips made from one upright clip U (a portrait crop of vr_face3.mp4, lossless):
 
 from __future__ import annotations
 
-import math
-import os
 import re
-import shutil
 import struct
 import subprocess
 from pathlib import Path
@@ -31,12 +28,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import DATA, REPO
+from conftest import DATA
+from test_video import CLI, FFMPEG, FFPROBE, SOURCE, VIDEOS, ffmpeg, psnr, tools_present  # noqa: F401 (an autouse fixture)
 
-CLI = Path(os.environ.get("FACESWAP_CLI") or REPO / ".build" / "release" / "faceswap-cli")
-SOURCE = REPO / "samples" / "source.jpg"
-CLIP = DATA / "videos" / "vr_face3.mp4"
-FFMPEG, FFPROBE = shutil.which("ffmpeg"), shutil.which("ffprobe")
+CLIP = VIDEOS / "vr_face3.mp4"
 W, H, N = 360, 580, 20  # U: a portrait crop of the clip's first frames
 
 # The display matrix ffmpeg writes for `-metadata:s:v rotate=90` (libavutil/display.h's layout,
@@ -56,20 +51,6 @@ TURNS = {
 }
 
 
-@pytest.fixture(autouse=True, scope="module")
-def tools_present():
-    if not FFMPEG or not FFPROBE:
-        pytest.fail("ffmpeg and ffprobe are needed on PATH (apt-get install ffmpeg)")
-    if not CLI.is_file():
-        pytest.fail(f"no CLI at {CLI} (make build, or set FACESWAP_CLI)")
-    if not CLIP.is_file() or not SOURCE.is_file():
-        pytest.fail(f"{CLIP} or {SOURCE} is missing")
-
-
-def ffmpeg(*args):
-    subprocess.run([FFMPEG, "-nostdin", "-v", "error", "-y", *map(str, args)], check=True, capture_output=True)
-
-
 def probe(path: Path) -> dict:
     import json
     r = subprocess.run([FFPROBE, "-v", "error", "-select_streams", "v:0", "-count_frames", "-show_streams",
@@ -84,11 +65,6 @@ def frames(path: Path, w: int, h: int, pix_fmt: str = "bgr24", *pre) -> np.ndarr
                        capture_output=True, check=True)
     per = {"bgr24": 3 * w * h, "yuv420p": w * h * 3 // 2, "yuv444p": 3 * w * h}[pix_fmt]
     return np.frombuffer(r.stdout, np.uint8).reshape(-1, per)
-
-
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
-    return math.inf if mse == 0 else 10 * math.log10(255.0 ** 2 / mse)
 
 
 def swap(inp: Path, out: Path, *extra) -> tuple[int, int]:
