@@ -464,7 +464,9 @@ extern "C" void *fsx_vwriter_open(const char *path, void *reader, int width, int
         rd->keep_audio = audio != FSX_AUDIO_NONE;
         int e = avformat_alloc_output_context2(&w->oc, nullptr, nullptr, path);
         if (e < 0 || !w->oc) {
-            fsx::fail(FS_ERR_UNSUPPORTED, std::string("cannot write '") + path + "': unknown container (use .mp4, .mkv or .mov)");
+            // The path is the job's temporary name: only its extension says anything to the user.
+            const std::string name = path, dot = name.rfind('.') == std::string::npos ? "" : name.substr(name.rfind('.'));
+            fsx::fail(FS_ERR_UNSUPPORTED, "unknown container '" + dot + "' (use .mp4, .mkv or .mov)");
             return nullptr;
         }
         const AVCodec *codec = avcodec_find_encoder_by_name("libx264");
@@ -478,15 +480,14 @@ extern "C" void *fsx_vwriter_open(const char *path, void *reader, int width, int
         const std::string container = w->oc->oformat->name;
         if (avformat_query_codec(w->oc->oformat, codec->id, FF_COMPLIANCE_NORMAL) == 0) {
             const std::string video = codec->id == AV_CODEC_ID_H264 ? "H.264" : avcodec_get_name(codec->id);
-            fsx::fail(FS_ERR_UNSUPPORTED, std::string("cannot write '") + path + "': a " + container +
-                                            " file cannot hold " + video + " video (use .mp4, .mkv or .mov)");
+            fsx::fail(FS_ERR_UNSUPPORTED, "a " + container + " file cannot hold " + video + " video (use .mp4, .mkv or .mov)");
             return nullptr;
         }
         if (rd->astream >= 0 && audio != FSX_AUDIO_NONE) {
             const AVCodecID id = rd->fmt->streams[rd->astream]->codecpar->codec_id;
             if (avformat_query_codec(w->oc->oformat, id, FF_COMPLIANCE_NORMAL) == 0) {
-                fsx::fail(FS_ERR_UNSUPPORTED, std::string("cannot write '") + path + "': the input's " +
-                                                avcodec_get_name(id) + " audio cannot be copied into a " + container +
+                fsx::fail(FS_ERR_UNSUPPORTED, std::string("the input's ") + avcodec_get_name(id) +
+                                                " audio cannot be copied into a " + container +
                                                 " file (use .mkv, which holds any audio)");
                 return nullptr;
             }
@@ -548,7 +549,7 @@ extern "C" void *fsx_vwriter_open(const char *path, void *reader, int width, int
             av_opt_set_int(w->oc->priv_data, "movie_timescale", ivs->time_base.den, 0);
         if ((e = avformat_write_header(w->oc, nullptr)) < 0) {
             if (e == AVERROR(EINVAL) && w->ast)  // a muxer's own rule (ffmpeg 5.1's mov: Opus only in .mp4)
-                fsx::fail(FS_ERR_UNSUPPORTED, std::string("cannot write '") + path + "' (" + averr(e) + "): the input's " +
+                fsx::fail(FS_ERR_UNSUPPORTED, "cannot write the video header (" + averr(e) + "): the input's " +
                                                 avcodec_get_name(w->ast->codecpar->codec_id) + " audio may not fit a " +
                                                 container + " file (use .mkv, which holds any audio)");
             else

@@ -551,9 +551,9 @@ def test_other_containers_in_and_out(short_clip, tmp_path, inp, ext):
 
 @pytest.mark.parametrize("inp,ext,words", [("mkv", "webm", ["webm", "H.264", ".mp4"]),
                                            ("webm", "mov", ["opus", "mov", ".mkv"])])
-def test_containers_that_cannot_hold_the_streams(short_clip, tmp_path, inp, ext, words):
-    """H.264 in WebM, Opus in QuickTime: one line saying what to use instead, before any work, and
-    nothing left."""
+def test_containers_that_cannot_hold_the_streams(fs, short_clip, tmp_path, inp, ext, words):
+    """H.264 in WebM, Opus in QuickTime: one line saying what to use instead (naming the output, not
+    the job's temporary file), before any work, and nothing left; the binding says the same."""
     src = tmp_path / f"in.{inp}"
     if inp == "webm":
         ffmpeg("-i", short_clip, "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", 8, "-c:a", "libopus", src)
@@ -564,7 +564,11 @@ def test_containers_that_cannot_hold_the_streams(short_clip, tmp_path, inp, ext,
     r = swap_video(src, out)
     assert r.returncode != 0
     line = one_line(r.stderr)
-    assert all(w in line for w in words), line
+    assert all(w in line for w in words) and str(out) in line and ".partial" not in line, line
+    assert list(out.parent.iterdir()) == []
+    with pytest.raises(fs.FaceSwapError) as e:
+        fs.swap_video(str(SOURCE), src, out)
+    assert e.value.status == fs.Status.UNSUPPORTED and all(w in str(e.value) for w in words), e.value
     assert list(out.parent.iterdir()) == []
 
 
