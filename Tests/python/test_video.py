@@ -10,6 +10,10 @@ against ground truth.
   fails with one line and leaves nothing.
 - Jitter and lag of the stream's One-Euro filter on a synthetic clip whose true landmarks are
   known by construction (a still portrait moved along a known sub-pixel path).
+- Other people's files: .mkv/.mov/.webm (VP9 + Opus) inputs and outputs, a clip without audio,
+  a 525x525 clip (written 524x524), a clip whose first frames have no face; H.264 in .webm and
+  Opus in .mov refused with one line naming what to use. (Phone clips stored turned:
+  test_video_rotation.py.)
 
 Needs ffmpeg/ffprobe on PATH, the CLI (<repo>/.build/release/faceswap-cli, or FACESWAP_CLI) and
 the test data (Tests/data, or FACESWAP_DATA); a missing one fails the module.
