@@ -1,8 +1,9 @@
 // Video files through the real ffmpeg libraries: decode every frame with its own timestamp,
 // encode H.264 with the same timestamps (variable frame rate kept), copy the audio untouched.
 // Frames are read upright, as ffmpeg's own tools show and transcode them: a stream whose display
-// matrix turns or mirrors its stored pictures (phones' portrait video) is read at its display size,
-// each frame turned accordingly, and written upright with no matrix.
+// matrix (the container's, as phones write portrait video, or the first frame's own, from an
+// H.264/HEVC display orientation SEI) turns or mirrors its stored pictures is read at its display
+// size, each frame turned accordingly, and written upright with no matrix.
 #include "common.hpp"
 #include <algorithm>
 #include <array>
@@ -39,18 +40,9 @@ struct Orientation {
     bool transposes() const { return a == 0; }
 };
 
-// The stream's display matrix as an Orientation: identity when there is none, or when it is not a
-// quarter turn or mirror of the grid (a skew, or a turn by another angle: shown as stored).
-Orientation stream_orientation(const AVStream *st) {
-#if LIBAVFORMAT_VERSION_MAJOR >= 61
-    const AVPacketSideData *sd = av_packet_side_data_get(st->codecpar->coded_side_data, st->codecpar->nb_coded_side_data,
-                                                         AV_PKT_DATA_DISPLAYMATRIX);
-    const int32_t *m = sd && sd->size >= 9 * sizeof(int32_t) ? reinterpret_cast<const int32_t *>(sd->data) : nullptr;
-#else
-    size_t size = 0;
-    const int32_t *m = reinterpret_cast<const int32_t *>(av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, &size));
-    if (size < 9 * sizeof(int32_t)) m = nullptr;
-#endif
+// A display matrix as an Orientation: identity when there is none, or when it is not a quarter
+// turn or mirror of the grid (a skew, or a turn by another angle: shown as stored).
+Orientation orientation_of(const int32_t *m) {
     Orientation o;
     if (!m) return o;
     const double v[4] = {m[0] / 65536.0, m[1] / 65536.0, m[3] / 65536.0, m[4] / 65536.0};  // a, b, c, d
@@ -67,6 +59,25 @@ Orientation stream_orientation(const AVStream *st) {
     if (!straight && !turned) return o;
     o.a = k[0], o.b = k[1], o.c = k[2], o.d = k[3];
     return o;
+}
+
+// The stream's display matrix (the container's: an MP4 track header's), NULL if none.
+const int32_t *stream_matrix(const AVStream *st) {
+#if LIBAVFORMAT_VERSION_MAJOR >= 61
+    const AVPacketSideData *sd = av_packet_side_data_get(st->codecpar->coded_side_data, st->codecpar->nb_coded_side_data,
+                                                         AV_PKT_DATA_DISPLAYMATRIX);
+    return sd && sd->size >= 9 * sizeof(int32_t) ? reinterpret_cast<const int32_t *>(sd->data) : nullptr;
+#else
+    size_t size = 0;
+    const int32_t *m = reinterpret_cast<const int32_t *>(av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, &size));
+    return size >= 9 * sizeof(int32_t) ? m : nullptr;
+#endif
+}
+
+// A decoded frame's display matrix (the codec's own: H.264/HEVC display orientation SEI), NULL if none.
+const int32_t *frame_matrix(const AVFrame *f) {
+    const AVFrameSideData *sd = av_frame_get_side_data(f, AV_FRAME_DATA_DISPLAYMATRIX);
+    return sd && sd->size >= 9 * sizeof(int32_t) ? reinterpret_cast<const int32_t *>(sd->data) : nullptr;
 }
 
 // dst (the shown size: w x h, or h x w when o transposes) from src (w x h), pixels of N bytes;
@@ -104,6 +115,8 @@ struct Reader {
     int coded_w = 0, coded_h = 0;  // the pictures' stored size
     int width = 0, height = 0;     // the frames' size: shown upright (fsx_video_info's)
     AVFrame *stored = nullptr;     // a turned frame's BGR before it is turned (stored size, padded)
+    bool pending = false;          // open decoded the first frame (`frame`) or failed to (`first`): not yet returned
+    int first = 0;                 // receive()'s result for it
     bool draining = false, done = false;
     bool keep_audio = true;        // false when the writer copies no audio: its packets are dropped
     std::mutex audio_mu;           // audio is filled by next() and drained by the writer: two threads
@@ -276,6 +289,34 @@ int write_audio(Writer *w, bool final = false) {
     return 0;
 }
 
+// Decodes the next frame into r->frame: 0, AVERROR_EOF at the end, or another AVERROR.
+int receive(Reader *r) {
+    for (;;) {
+        int e = avcodec_receive_frame(r->dec, r->frame);
+        if (e == 0 || e == AVERROR_EOF || e != AVERROR(EAGAIN)) return e;
+        if (r->draining) return AVERROR_EOF;
+        e = av_read_frame(r->fmt, r->pkt);
+        if (e < 0) {  // end of file (or a read error: treat as the end, as players do)
+            r->draining = true;
+            avcodec_send_packet(r->dec, nullptr);
+            continue;
+        }
+        if (r->pkt->stream_index == r->vstream) {
+            e = avcodec_send_packet(r->dec, r->pkt);
+            av_packet_unref(r->pkt);
+            if (e < 0 && e != AVERROR(EAGAIN) && e != AVERROR_INVALIDDATA) return e;
+        } else if (r->pkt->stream_index == r->astream && r->keep_audio) {
+            {
+                std::lock_guard<std::mutex> lock(r->audio_mu);
+                r->audio.push_back(av_packet_clone(r->pkt));
+            }
+            av_packet_unref(r->pkt);
+        } else {
+            av_packet_unref(r->pkt);
+        }
+    }
+}
+
 }  // namespace
 
 extern "C" void *fsx_vreader_open(const char *path, fsx_video_info *info, int threads) {
@@ -319,7 +360,13 @@ extern "C" void *fsx_vreader_open(const char *path, fsx_video_info *info, int th
         r->pkt = av_packet_alloc();
         r->coded_w = r->dec->width;
         r->coded_h = r->dec->height;
-        r->orientation = stream_orientation(vs);
+        // The first frame, decoded now: its own display matrix (H.264/HEVC display orientation
+        // SEI), if it has one, says how the video is shown rather than the container's, as in
+        // ffmpeg's tools. next() returns it (or its error) first.
+        r->first = receive(r.get());
+        r->pending = true;
+        const int32_t *m = r->first == 0 ? frame_matrix(r->frame) : nullptr;
+        r->orientation = orientation_of(m ? m : stream_matrix(vs));
         r->width = r->orientation.transposes() ? r->coded_h : r->coded_w;
         r->height = r->orientation.transposes() ? r->coded_w : r->coded_h;
         info->width = r->width;
@@ -340,33 +387,11 @@ extern "C" int fsx_vreader_next(void *handle, fsx_view dst, int64_t *pts, int64_
         auto *r = static_cast<Reader *>(handle);
         *eof = 0;
         if (decoded) *decoded = nullptr;
-        for (;;) {
-            int e = avcodec_receive_frame(r->dec, r->frame);
-            if (e == 0) break;
-            if (e == AVERROR_EOF) { *eof = 1; return 0; }
-            if (e != AVERROR(EAGAIN)) return fsx::fail(FS_ERR_DECODE, "video decode: " + averr(e));
-            if (r->draining) { *eof = 1; return 0; }
-            e = av_read_frame(r->fmt, r->pkt);
-            if (e < 0) {  // end of file (or a read error: treat as the end, as players do)
-                r->draining = true;
-                avcodec_send_packet(r->dec, nullptr);
-                continue;
-            }
-            if (r->pkt->stream_index == r->vstream) {
-                e = avcodec_send_packet(r->dec, r->pkt);
-                av_packet_unref(r->pkt);
-                if (e < 0 && e != AVERROR(EAGAIN) && e != AVERROR_INVALIDDATA)
-                    return fsx::fail(FS_ERR_DECODE, "video decode: " + averr(e));
-            } else if (r->pkt->stream_index == r->astream && r->keep_audio) {
-                {
-                    std::lock_guard<std::mutex> lock(r->audio_mu);
-                    r->audio.push_back(av_packet_clone(r->pkt));
-                }
-                av_packet_unref(r->pkt);
-            } else {
-                av_packet_unref(r->pkt);
-            }
-        }
+        // The first frame was decoded by open (or its error kept for here).
+        const int e = r->pending ? r->first : receive(r);
+        r->pending = false;
+        if (e == AVERROR_EOF) { *eof = 1; return 0; }
+        if (e < 0) return fsx::fail(FS_ERR_DECODE, "video decode: " + averr(e));
         AVFrame *f = r->frame;
         if (f->width != r->coded_w || f->height != r->coded_h || dst.width != r->width || dst.height != r->height) {
             av_frame_unref(f);

@@ -6,7 +6,9 @@ every frame upright at the display size, and writes it upright with no matrix. C
 clips made from one upright clip U (a portrait crop of vr_face3.mp4, lossless):
 
 - turned by a quarter turn, a half turn and three quarters (ffmpeg's `rotate` metadata; that
-  ffmpeg's own auto-rotation gives U back exactly is checked first), and mirrored (the matrix
+  ffmpeg's own auto-rotation gives U back exactly is checked first), a quarter turn said only by
+  the H.264 stream's display orientation SEI on its first frame (no container matrix; the library
+  turns every frame as the first says, ffmpeg 5.1 only the frames that carry it), and mirrored (the matrix
   patched in the file to a mirror on the diagonal and a left-right mirror, which ffmpeg 5.1's
   auto-rotation ignores: ground truth is libavutil/display.h's definition of the matrix);
 - `faceswap video` on each: the output is U's size with no display matrix, as many frames with
@@ -48,6 +50,7 @@ TURNS = {
     "rotate270": ("transpose=cclock", 270),
     "transpose": ("transpose=cclock_flip", 90),  # then the matrix patched (MIRRORS)
     "hflip": ("hflip", 90),
+    "sei90": ("transpose=clock", None),  # no container matrix: H.264's display orientation SEI
 }
 
 
@@ -97,7 +100,10 @@ def clips(tmp_path_factory):
     for name, (vf, rotate) in TURNS.items():
         stored, out = d / f"{name}.stored.mp4", d / f"{name}.mp4"
         ffmpeg("-i", u, "-vf", vf, "-c:v", "libx264", "-crf", 0, "-preset", "ultrafast", stored)
-        ffmpeg("-i", stored, "-c", "copy", "-metadata:s:v", f"rotate={rotate}", out)
+        if rotate is None:
+            ffmpeg("-i", stored, "-c", "copy", "-bsf:v", "h264_metadata=display_orientation=insert:rotate=90", out)
+        else:
+            ffmpeg("-i", stored, "-c", "copy", "-metadata:s:v", f"rotate={rotate}", out)
         if name in MIRRORS:
             set_matrix(out, MIRRORS[name])
         made[name] = out
@@ -119,13 +125,16 @@ def test_turned_clips_are_what_they_claim(clips):
     assert len(ref) == N
     for name in TURNS:
         s = probe(clips[name])
-        transposed = name in ("rotate90", "rotate270", "transpose")
+        transposed = name in ("rotate90", "rotate270", "transpose", "sei90")
         assert (s["width"], s["height"]) == ((H, W) if transposed else (W, H)), name
-        assert any(sd.get("side_data_type") == "Display Matrix" for sd in s.get("side_data_list", [])), name
+        matrix = any(sd.get("side_data_type") == "Display Matrix" for sd in s.get("side_data_list", []))
+        assert matrix == (name != "sei90"), name
         stored = frames(clips[name], s["width"], s["height"], "yuv420p", "-noautorotate")
         assert not np.array_equal(stored, ref), f"{name}: stored upright"
         if name.startswith("rotate"):
             assert np.array_equal(frames(clips[name], W, H, "yuv420p"), ref), f"ffmpeg does not show {name} as U"
+        elif name == "sei90":  # the SEI is on the first frame only: ffmpeg 5.1 turns that frame alone
+            assert np.array_equal(frames(clips[name], W, H, "yuv420p")[0], ref[0]), f"ffmpeg does not show {name} as U"
 
 
 @pytest.mark.parametrize("name", list(TURNS))
