@@ -1001,7 +1001,10 @@ typedef struct fs_video_stats {
 
 /* Swaps the source onto every frame of the video at input_path and writes output_path.
  * output_path: .mp4/.mkv/.mov, H.264, with the same frames and timestamps (variable frame rate
- * kept) and the audio stream copied. The output is written to a temporary file in the same
+ * kept) and the audio stream copied. A video whose display matrix turns or mirrors its pictures
+ * (a phone's portrait video) is read upright, as ffmpeg's tools show it, and written upright with
+ * no matrix; a frame of odd width or height is written without its last column or row (H.264
+ * 4:2:0 needs even sizes). The output is written to a temporary file in the same
  * folder and renamed only when complete: on error or cancel no output file is left. options
  * (NULL: the defaults) and options->stream are borrowed for the call. progress may be NULL; it
  * is called on the caller's thread once per frame, in order, with done = the frames swapped so
@@ -1013,7 +1016,8 @@ typedef struct fs_video_stats {
  * photo swapper or not NULL with a learned one; a path NULL; an option out of range, an unknown
  * preset; a bad struct_size of options, options->stream or stats), IO (input missing or unreadable; output folder missing or
  * unwritable, a write failing: disk full), DECODE (input not a video, truncated, undecodable,
- * without a video stream or frames), UNSUPPORTED (output extension not .mp4/.mkv/.mov),
+ * without a video stream or frames), UNSUPPORTED (output extension not .mp4/.mkv/.mov, or a
+ * container that cannot hold H.264 (.webm) or the input's audio (Opus in .mov)),
  * CANCELLED (progress returned non-zero). With a part (first_frame, frame_count), progress counts
  * the frames written (not the warm-up) out of frame_count, and a first_frame at or past the last
  * frame is DECODE, saying how many frames the video has. */

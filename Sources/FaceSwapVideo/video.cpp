@@ -1,8 +1,14 @@
 // Video files through the real ffmpeg libraries: decode every frame with its own timestamp,
 // encode H.264 with the same timestamps (variable frame rate kept), copy the audio untouched.
+// Frames are read upright, as ffmpeg's own tools show and transcode them: a stream whose display
+// matrix (the container's, as phones write portrait video, or the first frame's own, from an
+// H.264/HEVC display orientation SEI) turns or mirrors its stored pictures is read at its display
+// size, each frame turned accordingly, and written upright with no matrix.
 #include "common.hpp"
 #include <algorithm>
 #include <array>
+#include <cmath>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <memory>
@@ -25,6 +31,78 @@ std::string averr(int e) {
     return buf;
 }
 
+// How the stored pictures are shown (libavutil/display.h's matrix, reduced to the eight turns and
+// mirrors of the pixel grid): the stored pixel (p, q) is shown at (a p + c q, b p + d q), moved
+// into the frame; each of a, b, c, d is -1, 0 or 1, and either b = c = 0 or a = d = 0.
+struct Orientation {
+    int a = 1, b = 0, c = 0, d = 1;
+    bool identity() const { return a == 1 && d == 1; }
+    bool transposes() const { return a == 0; }
+};
+
+// A display matrix as an Orientation: identity when there is none, or when it is not a quarter
+// turn or mirror of the grid (a skew, or a turn by another angle: shown as stored).
+Orientation orientation_of(const int32_t *m) {
+    Orientation o;
+    if (!m) return o;
+    const double v[4] = {m[0] / 65536.0, m[1] / 65536.0, m[3] / 65536.0, m[4] / 65536.0};  // a, b, c, d
+    const double s = std::max({std::fabs(v[0]), std::fabs(v[1]), std::fabs(v[2]), std::fabs(v[3])});
+    if (!(s > 0)) return o;
+    int k[4];
+    for (int i = 0; i < 4; i++) {
+        const double r = v[i] / s;
+        if (std::fabs(r) < 1e-3) k[i] = 0;
+        else if (std::fabs(std::fabs(r) - 1) < 1e-3) k[i] = r > 0 ? 1 : -1;
+        else return o;  // not a quarter turn
+    }
+    const bool straight = k[0] && k[3] && !k[1] && !k[2], turned = !k[0] && !k[3] && k[1] && k[2];
+    if (!straight && !turned) return o;
+    o.a = k[0], o.b = k[1], o.c = k[2], o.d = k[3];
+    return o;
+}
+
+// The stream's display matrix (the container's: an MP4 track header's), NULL if none.
+const int32_t *stream_matrix(const AVStream *st) {
+#if LIBAVFORMAT_VERSION_MAJOR >= 61
+    const AVPacketSideData *sd = av_packet_side_data_get(st->codecpar->coded_side_data, st->codecpar->nb_coded_side_data,
+                                                         AV_PKT_DATA_DISPLAYMATRIX);
+    return sd && sd->size >= 9 * sizeof(int32_t) ? reinterpret_cast<const int32_t *>(sd->data) : nullptr;
+#else
+    size_t size = 0;
+    const int32_t *m = reinterpret_cast<const int32_t *>(av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, &size));
+    return size >= 9 * sizeof(int32_t) ? m : nullptr;
+#endif
+}
+
+// A decoded frame's display matrix (the codec's own: H.264/HEVC display orientation SEI), NULL if none.
+const int32_t *frame_matrix(const AVFrame *f) {
+    const AVFrameSideData *sd = av_frame_get_side_data(f, AV_FRAME_DATA_DISPLAYMATRIX);
+    return sd && sd->size >= 9 * sizeof(int32_t) ? reinterpret_cast<const int32_t *>(sd->data) : nullptr;
+}
+
+// dst (the shown size: w x h, or h x w when o transposes) from src (w x h), pixels of N bytes;
+// in tiles, so that a transposition reads and writes cache lines whole.
+template <int N>
+void orient(const uint8_t *src, ptrdiff_t sstride, int w, int h, uint8_t *dst, ptrdiff_t dstride, const Orientation &o) {
+    const int dw = o.transposes() ? h : w, dh = o.transposes() ? w : h;
+    const ptrdiff_t sp = (ptrdiff_t)o.a * N + (ptrdiff_t)o.b * dstride;  // dst's step for p + 1
+    const ptrdiff_t sq = (ptrdiff_t)o.c * N + (ptrdiff_t)o.d * dstride;  // and for q + 1
+    uint8_t *origin = dst + (o.a < 0 || o.c < 0 ? (ptrdiff_t)(dw - 1) * N : 0) +
+                      (o.b < 0 || o.d < 0 ? (ptrdiff_t)(dh - 1) * dstride : 0);
+    constexpr int T = 64;
+    for (int q0 = 0; q0 < h; q0 += T) {
+        const int q1 = std::min(h, q0 + T);
+        for (int p0 = 0; p0 < w; p0 += T) {
+            const int p1 = std::min(w, p0 + T);
+            for (int q = q0; q < q1; q++) {
+                const uint8_t *s = src + (ptrdiff_t)q * sstride + (ptrdiff_t)p0 * N;
+                uint8_t *d = origin + (ptrdiff_t)p0 * sp + (ptrdiff_t)q * sq;
+                for (int p = p0; p < p1; p++, s += N, d += sp) std::memcpy(d, s, N);
+            }
+        }
+    }
+}
+
 struct Reader {
     AVFormatContext *fmt = nullptr;
     AVCodecContext *dec = nullptr;
@@ -33,6 +111,12 @@ struct Reader {
     AVFrame *bgr = nullptr;  // padded: swscale may write past the end of an exact-size row
     AVPacket *pkt = nullptr;
     int vstream = -1, astream = -1;
+    Orientation orientation;  // of the stream's pictures (see Orientation)
+    int coded_w = 0, coded_h = 0;  // the pictures' stored size
+    int width = 0, height = 0;     // the frames' size: shown upright (fsx_video_info's)
+    AVFrame *stored = nullptr;     // a turned frame's BGR before it is turned (stored size, padded)
+    bool pending = false;          // open decoded the first frame (`frame`) or failed to (`first`): not yet returned
+    int first = 0;                 // receive()'s result for it
     bool draining = false, done = false;
     bool keep_audio = true;        // false when the writer copies no audio: its packets are dropped
     std::mutex audio_mu;           // audio is filled by next() and drained by the writer: two threads
@@ -42,6 +126,7 @@ struct Reader {
         sws_freeContext(sws);
         av_frame_free(&frame);
         av_frame_free(&bgr);
+        av_frame_free(&stored);
         av_packet_free(&pkt);
         avcodec_free_context(&dec);
         avformat_close_input(&fmt);
@@ -59,6 +144,7 @@ struct Writer {
     AVPacket *pkt = nullptr;
     std::map<int64_t, int64_t> durations;  // pts -> duration, for the packets
     std::vector<uint8_t> planes;           // bgr_to_yuv420p's two rows, deinterleaved
+    int frame_w = 0, frame_h = 0;  // the frames' size (the encoder's, or one more when odd)
     bool header = false;
     int audio = FSX_AUDIO_ALL;
     // FSX_AUDIO_SPAN: the written frames' span in seconds (set by the frames written so far).
@@ -203,6 +289,34 @@ int write_audio(Writer *w, bool final = false) {
     return 0;
 }
 
+// Decodes the next frame into r->frame: 0, AVERROR_EOF at the end, or another AVERROR.
+int receive(Reader *r) {
+    for (;;) {
+        int e = avcodec_receive_frame(r->dec, r->frame);
+        if (e == 0 || e == AVERROR_EOF || e != AVERROR(EAGAIN)) return e;
+        if (r->draining) return AVERROR_EOF;
+        e = av_read_frame(r->fmt, r->pkt);
+        if (e < 0) {  // end of file (or a read error: treat as the end, as players do)
+            r->draining = true;
+            avcodec_send_packet(r->dec, nullptr);
+            continue;
+        }
+        if (r->pkt->stream_index == r->vstream) {
+            e = avcodec_send_packet(r->dec, r->pkt);
+            av_packet_unref(r->pkt);
+            if (e < 0 && e != AVERROR(EAGAIN) && e != AVERROR_INVALIDDATA) return e;
+        } else if (r->pkt->stream_index == r->astream && r->keep_audio) {
+            {
+                std::lock_guard<std::mutex> lock(r->audio_mu);
+                r->audio.push_back(av_packet_clone(r->pkt));
+            }
+            av_packet_unref(r->pkt);
+        } else {
+            av_packet_unref(r->pkt);
+        }
+    }
+}
+
 }  // namespace
 
 extern "C" void *fsx_vreader_open(const char *path, fsx_video_info *info, int threads) {
@@ -244,8 +358,19 @@ extern "C" void *fsx_vreader_open(const char *path, fsx_video_info *info, int th
         }
         r->frame = av_frame_alloc();
         r->pkt = av_packet_alloc();
-        info->width = r->dec->width;
-        info->height = r->dec->height;
+        r->coded_w = r->dec->width;
+        r->coded_h = r->dec->height;
+        // The first frame, decoded now: its own display matrix (H.264/HEVC display orientation
+        // SEI), if it has one, says how the video is shown rather than the container's, as in
+        // ffmpeg's tools. next() returns it (or its error) first.
+        r->first = receive(r.get());
+        r->pending = true;
+        const int32_t *m = r->first == 0 ? frame_matrix(r->frame) : nullptr;
+        r->orientation = orientation_of(m ? m : stream_matrix(vs));
+        r->width = r->orientation.transposes() ? r->coded_h : r->coded_w;
+        r->height = r->orientation.transposes() ? r->coded_w : r->coded_h;
+        info->width = r->width;
+        info->height = r->height;
         info->frames = vs->nb_frames;
         AVRational fr = vs->avg_frame_rate.num ? vs->avg_frame_rate : vs->r_frame_rate;
         info->fps = fr.num && fr.den ? av_q2d(fr) : 0;
@@ -262,53 +387,73 @@ extern "C" int fsx_vreader_next(void *handle, fsx_view dst, int64_t *pts, int64_
         auto *r = static_cast<Reader *>(handle);
         *eof = 0;
         if (decoded) *decoded = nullptr;
-        for (;;) {
-            int e = avcodec_receive_frame(r->dec, r->frame);
-            if (e == 0) break;
-            if (e == AVERROR_EOF) { *eof = 1; return 0; }
-            if (e != AVERROR(EAGAIN)) return fsx::fail(FS_ERR_DECODE, "video decode: " + averr(e));
-            if (r->draining) { *eof = 1; return 0; }
-            e = av_read_frame(r->fmt, r->pkt);
-            if (e < 0) {  // end of file (or a read error: treat as the end, as players do)
-                r->draining = true;
-                avcodec_send_packet(r->dec, nullptr);
-                continue;
-            }
-            if (r->pkt->stream_index == r->vstream) {
-                e = avcodec_send_packet(r->dec, r->pkt);
-                av_packet_unref(r->pkt);
-                if (e < 0 && e != AVERROR(EAGAIN) && e != AVERROR_INVALIDDATA)
-                    return fsx::fail(FS_ERR_DECODE, "video decode: " + averr(e));
-            } else if (r->pkt->stream_index == r->astream && r->keep_audio) {
-                {
-                    std::lock_guard<std::mutex> lock(r->audio_mu);
-                    r->audio.push_back(av_packet_clone(r->pkt));
-                }
-                av_packet_unref(r->pkt);
-            } else {
-                av_packet_unref(r->pkt);
-            }
-        }
+        // The first frame was decoded by open (or its error kept for here).
+        const int e = r->pending ? r->first : receive(r);
+        r->pending = false;
+        if (e == AVERROR_EOF) { *eof = 1; return 0; }
+        if (e < 0) return fsx::fail(FS_ERR_DECODE, "video decode: " + averr(e));
         AVFrame *f = r->frame;
-        if (f->width != dst.width || f->height != dst.height) {
+        if (f->width != r->coded_w || f->height != r->coded_h || dst.width != r->width || dst.height != r->height) {
             av_frame_unref(f);
             return fsx::fail(FS_ERR_UNSUPPORTED, "the video changes size mid-stream; that is not supported");
         }
-        r->sws = sws_getCachedContext(r->sws, f->width, f->height, (AVPixelFormat)f->format, dst.width,
-                                      dst.height, AV_PIX_FMT_BGR24, kToBGR, nullptr, nullptr, nullptr);
-        if (direct_rows(dst)) {
+        const Orientation &o = r->orientation;
+        // A turned 8-bit 4:2:0 picture (even sizes: each chroma sample keeps its 2x2 pixels) is
+        // turned as it is, plane by plane, before its conversion: the decoded picture a writer
+        // keeps outside the swapped regions is then upright too (exactly the decoder's samples).
+        AVFrame *turned = nullptr;
+        if (!o.identity() && (f->format == AV_PIX_FMT_YUV420P || f->format == AV_PIX_FMT_YUVJ420P) &&
+            f->width % 2 == 0 && f->height % 2 == 0) {
+            turned = av_frame_alloc();
+            if (!turned) { av_frame_unref(f); return fsx::fail(FS_ERR_OUT_OF_MEMORY, "video frame"); }
+            turned->format = f->format;
+            turned->width = r->width;
+            turned->height = r->height;
+            if (av_frame_get_buffer(turned, 0) < 0 || av_frame_copy_props(turned, f) < 0) {
+                av_frame_free(&turned);
+                av_frame_unref(f);
+                return fsx::fail(FS_ERR_OUT_OF_MEMORY, "video frame");
+            }
+            for (int k = 0; k < 3; k++)
+                orient<1>(f->data[k], f->linesize[k], k ? f->width / 2 : f->width, k ? f->height / 2 : f->height,
+                          turned->data[k], turned->linesize[k], o);
+        }
+        const AVFrame *src = turned ? turned : f;
+        // Other pictures are converted at their stored size and the BGR pixels turned.
+        const bool turn_bgr = !o.identity() && !turned;
+        if (turn_bgr && !r->stored) {
+            r->stored = av_frame_alloc();
+            r->stored->format = AV_PIX_FMT_BGR24;
+            r->stored->width = r->coded_w;
+            r->stored->height = r->coded_h;
+            if (av_frame_get_buffer(r->stored, 64) < 0) {
+                av_frame_unref(f);
+                return fsx::fail(FS_ERR_OUT_OF_MEMORY, "video frame");
+            }
+        }
+        r->sws = sws_getCachedContext(r->sws, src->width, src->height, (AVPixelFormat)src->format, src->width,
+                                      src->height, AV_PIX_FMT_BGR24, kToBGR, nullptr, nullptr, nullptr);
+        if (turn_bgr) {
+            sws_scale(r->sws, src->data, src->linesize, 0, src->height, r->stored->data, r->stored->linesize);
+            orient<3>(r->stored->data[0], r->stored->linesize[0], r->coded_w, r->coded_h, (uint8_t *)dst.data,
+                      (ptrdiff_t)dst.stride, o);
+        } else if (direct_rows(dst)) {
             uint8_t *planes[4] = {(uint8_t *)dst.data, nullptr, nullptr, nullptr};
             int strides[4] = {(int)dst.stride, 0, 0, 0};
-            sws_scale(r->sws, f->data, f->linesize, 0, f->height, planes, strides);
+            sws_scale(r->sws, src->data, src->linesize, 0, src->height, planes, strides);
         } else {
             if (!r->bgr) {
                 r->bgr = av_frame_alloc();
                 r->bgr->format = AV_PIX_FMT_BGR24;
                 r->bgr->width = dst.width;
                 r->bgr->height = dst.height;
-                if (av_frame_get_buffer(r->bgr, 64) < 0) return fsx::fail(FS_ERR_OUT_OF_MEMORY, "video frame");
+                if (av_frame_get_buffer(r->bgr, 64) < 0) {
+                    av_frame_free(&turned);
+                    av_frame_unref(f);
+                    return fsx::fail(FS_ERR_OUT_OF_MEMORY, "video frame");
+                }
             }
-            sws_scale(r->sws, f->data, f->linesize, 0, f->height, r->bgr->data, r->bgr->linesize);
+            sws_scale(r->sws, src->data, src->linesize, 0, src->height, r->bgr->data, r->bgr->linesize);
             av_image_copy_plane((uint8_t *)dst.data, (int)dst.stride, r->bgr->data[0], r->bgr->linesize[0],
                                 dst.width * 3, dst.height);
         }
@@ -319,7 +464,9 @@ extern "C" int fsx_vreader_next(void *handle, fsx_view dst, int64_t *pts, int64_
         *seconds = *pts * av_q2d(tb);
         // The decoded picture itself, for a writer that keeps it outside the swapped regions: only
         // limited-range YUV 4:2:0, what the writer encodes (a reference, not a copy).
-        if (decoded && f->format == AV_PIX_FMT_YUV420P && f->color_range != AVCOL_RANGE_JPEG) *decoded = av_frame_clone(f);
+        if (decoded && src->format == AV_PIX_FMT_YUV420P && src->color_range != AVCOL_RANGE_JPEG)
+            *decoded = turned ? turned : av_frame_clone(f);
+        if (!decoded || *decoded != turned) av_frame_free(&turned);
         av_frame_unref(f);
         return 0;
     })
@@ -342,7 +489,9 @@ extern "C" void *fsx_vwriter_open(const char *path, void *reader, int width, int
         rd->keep_audio = audio != FSX_AUDIO_NONE;
         int e = avformat_alloc_output_context2(&w->oc, nullptr, nullptr, path);
         if (e < 0 || !w->oc) {
-            fsx::fail(FS_ERR_UNSUPPORTED, std::string("cannot write '") + path + "': unknown container (use .mp4, .mkv or .mov)");
+            // The path is the job's temporary name: only its extension says anything to the user.
+            const std::string name = path, dot = name.rfind('.') == std::string::npos ? "" : name.substr(name.rfind('.'));
+            fsx::fail(FS_ERR_UNSUPPORTED, "unknown container '" + dot + "' (use .mp4, .mkv or .mov)");
             return nullptr;
         }
         const AVCodec *codec = avcodec_find_encoder_by_name("libx264");
@@ -350,19 +499,44 @@ extern "C" void *fsx_vwriter_open(const char *path, void *reader, int width, int
         if (!codec) codec = avcodec_find_encoder(AV_CODEC_ID_MPEG4);
         if (!codec) { fsx::fail(FS_ERR_UNSUPPORTED, "no H.264 or MPEG-4 encoder in this ffmpeg build"); return nullptr; }
         AVStream *ivs = rd->fmt->streams[rd->vstream];
+        // A container that cannot hold H.264 (WebM: VP8/VP9/AV1 only), or the input's audio codec:
+        // said before anything is written, with what to use instead (also when the muxer refuses
+        // the audio only as it writes the header, below).
+        const std::string container = w->oc->oformat->name;
+        if (avformat_query_codec(w->oc->oformat, codec->id, FF_COMPLIANCE_NORMAL) == 0) {
+            const std::string video = codec->id == AV_CODEC_ID_H264 ? "H.264" : avcodec_get_name(codec->id);
+            fsx::fail(FS_ERR_UNSUPPORTED, "a " + container + " file cannot hold " + video + " video (use .mp4, .mkv or .mov)");
+            return nullptr;
+        }
+        if (rd->astream >= 0 && audio != FSX_AUDIO_NONE) {
+            const AVCodecID id = rd->fmt->streams[rd->astream]->codecpar->codec_id;
+            if (avformat_query_codec(w->oc->oformat, id, FF_COMPLIANCE_NORMAL) == 0) {
+                fsx::fail(FS_ERR_UNSUPPORTED, std::string("the input's ") + avcodec_get_name(id) +
+                                                " audio cannot be copied into a " + container +
+                                                " file (use .mkv, which holds any audio)");
+                return nullptr;
+            }
+        }
         w->enc = avcodec_alloc_context3(codec);
-        w->enc->width = width > 0 ? width : rd->dec->width;
-        w->enc->height = height > 0 ? height : rd->dec->height;
-        if ((w->enc->width | w->enc->height) & 1) {
-            fsx::fail(FS_ERR_UNSUPPORTED, "H.264 in 4:2:0 needs an even width and height (got " +
-                                            std::to_string(w->enc->width) + "x" + std::to_string(w->enc->height) + ")");
+        // H.264 in 4:2:0 needs an even width and height: a frame with an odd one is written
+        // without its last column or row (as ffmpeg users crop; 1281x721 -> 1280x720).
+        w->frame_w = width > 0 ? width : rd->width;
+        w->frame_h = height > 0 ? height : rd->height;
+        w->enc->width = w->frame_w & ~1;
+        w->enc->height = w->frame_h & ~1;
+        if (w->enc->width < 2 || w->enc->height < 2) {
+            fsx::fail(FS_ERR_UNSUPPORTED, "a video frame of " + std::to_string(w->frame_w) + "x" +
+                                            std::to_string(w->frame_h) + " is too small to encode");
             return nullptr;
         }
         w->enc->pix_fmt = AV_PIX_FMT_YUV420P;
         w->enc->time_base = ivs->time_base;
         AVRational fr = ivs->avg_frame_rate.num ? ivs->avg_frame_rate : ivs->r_frame_rate;
         if (fr.num && fr.den) w->enc->framerate = fr;
-        if (width <= 0) w->enc->sample_aspect_ratio = rd->dec->sample_aspect_ratio;
+        if (width <= 0) {  // a turned picture's pixels are turned too
+            AVRational sar = rd->dec->sample_aspect_ratio;
+            w->enc->sample_aspect_ratio = rd->orientation.transposes() && sar.num && sar.den ? av_make_q(sar.den, sar.num) : sar;
+        }
         w->enc->color_range = AVCOL_RANGE_MPEG;
         w->enc->thread_count = threads > 0 ? threads : 0;
         if (w->oc->oformat->flags & AVFMT_GLOBALHEADER) w->enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
@@ -399,8 +573,12 @@ extern "C" void *fsx_vwriter_open(const char *path, void *reader, int width, int
         if (ivs->time_base.num == 1 && w->oc->priv_data && av_opt_find(w->oc->priv_data, "movie_timescale", nullptr, 0, 0))
             av_opt_set_int(w->oc->priv_data, "movie_timescale", ivs->time_base.den, 0);
         if ((e = avformat_write_header(w->oc, nullptr)) < 0) {
-            fsx::fail(FS_ERR_IO, "cannot write the video header: " + averr(e) +
-                                   (w->ast ? " (the audio codec may not fit this container)" : ""));
+            if (e == AVERROR(EINVAL) && w->ast)  // a muxer's own rule (ffmpeg 5.1's mov: Opus only in .mp4)
+                fsx::fail(FS_ERR_UNSUPPORTED, "cannot write the video header (" + averr(e) + "): the input's " +
+                                                avcodec_get_name(w->ast->codecpar->codec_id) + " audio may not fit a " +
+                                                container + " file (use .mkv, which holds any audio)");
+            else
+                fsx::fail(FS_ERR_IO, "cannot write the video header: " + averr(e));
             return nullptr;
         }
         w->header = true;
@@ -418,6 +596,10 @@ extern "C" int fsx_vwriter_write(void *handle, fsx_view frame, void *decoded, co
                                  int nregions, int64_t pts, int64_t duration) {
     FSX_GUARD("video encode", {
         auto *w = static_cast<Writer *>(handle);
+        if (frame.width == w->frame_w && frame.height == w->frame_h) {  // an odd last column or row: dropped
+            frame.width = w->enc->width;
+            frame.height = w->enc->height;
+        }
         int e = av_frame_make_writable(w->yuv);
         if (e < 0) return fsx::fail(FS_ERR_OUT_OF_MEMORY, "video frame: " + averr(e));
         const AVFrame *base = static_cast<const AVFrame *>(decoded);

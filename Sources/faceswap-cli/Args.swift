@@ -192,8 +192,10 @@ enum Options {
         let ext = base.contains(".") ? String(base.split(separator: ".", omittingEmptySubsequences: false).last!) : ""
         var codec: Int32 = 0
         guard fs_enum_parse(FS_ENUM_CODEC, ext, &codec) == FS_OK, codec != Int32(FS_CODEC_AUTO.rawValue) else {
-            throw UsageError(message: "\(flag) '\(path)': the extension must name an image format: \(Options.names(FS_ENUM_CODEC)) " +
-                             "(not auto)")
+            let writable = Options.names(FS_ENUM_CODEC).split(separator: "|").filter { $0 != "auto" }
+            let what = ext.isEmpty ? "a name without an extension" : "'.\(ext)'"
+            throw UsageError(message: "\(flag) '\(path)': \(what) is not an image format faceswap writes (it writes " +
+                             "\(writable.joined(separator: " and "))): end the name with .jpg or .png")
         }
     }
 }

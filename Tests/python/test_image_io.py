@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import io
+import os
 import struct
+import subprocess
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import FIGURES
+from conftest import FIGURES, REPO
 
 
 
@@ -286,3 +289,86 @@ def test_convert_image(fs, pil, faces_dir):
         g = fs.convert_image(img, "gray")
         expected = np.asarray(pil.fromarray(np.ascontiguousarray(img[..., ::-1])).convert("L"))
         assert g.shape == expected.shape and np.abs(g.astype(int) - expected).max() <= 1
+
+
+# ------------------------------------------------------------------------------------------------
+# Other people's files, swapped end to end: the binding's load_image + swap and `faceswap swap`
+# ------------------------------------------------------------------------------------------------
+
+CLI = Path(os.environ.get("FACESWAP_CLI") or REPO / ".build" / "release" / "faceswap-cli")
+SOURCE = REPO / "samples" / "source.jpg"
+ODD_FILES = ["grey.jpg", "progressive.jpg", "cmyk.jpg", "alpha.png", "grey_alpha.png", "palette.png",
+             "rgb16.png", "grey16.png", "lossless.webp", "plain.bmp", "plain.tiff"]
+
+
+def odd_file(pil, faces_dir, tmp_path, kind: str):
+    """The file, and its pixels as Pillow reads them (RGB 8-bit; 16-bit files: the 8-bit values
+    they were made from)."""
+    if kind == "cmyk.jpg":
+        path = faces_dir / "rcv_one_face_cmyk.jpg"
+        return path, pil_rgb(pil, path)
+    rgb = pil_rgb(pil, faces_dir / "sn_adele_2016.jpg")
+    im = pil.fromarray(rgb)
+    path = tmp_path / kind
+    if kind == "grey.jpg":
+        im.convert("L").save(path, quality=95)
+    elif kind == "progressive.jpg":
+        im.save(path, quality=95, progressive=True)
+    elif kind == "alpha.png":
+        a = np.dstack([rgb, np.tile(np.linspace(0, 255, rgb.shape[1]).astype(np.uint8), (rgb.shape[0], 1))])
+        pil.fromarray(a, "RGBA").save(path)
+    elif kind == "grey_alpha.png":
+        im.convert("LA").save(path)
+    elif kind == "palette.png":
+        im.convert("P", palette=pil.Palette.ADAPTIVE, colors=256).save(path)
+    elif kind == "rgb16.png":
+        path.write_bytes(png_bytes(rgb.astype(np.uint16) * 257, 16, 2))
+        return path, rgb
+    elif kind == "grey16.png":
+        g = np.asarray(im.convert("L"))
+        path.write_bytes(png_bytes(g.astype(np.uint16) * 257, 16, 0))
+        return path, np.repeat(g[..., None], 3, axis=2)
+    elif kind == "lossless.webp":
+        im.save(path, lossless=True)
+    else:
+        im.save(path)
+    return path, pil_rgb(pil, path)
+
+
+@pytest.mark.parametrize("kind", ODD_FILES)
+def test_odd_image_files_swap(fs, pil, faces_dir, tmp_path, kind):
+    """Grey, progressive and CMYK JPEGs; PNGs with alpha, a palette or 16 bits; WebP, BMP, TIFF:
+    read as Pillow reads them, the face swapped and the rest kept (alpha too), and `faceswap swap`
+    writes the binding's result."""
+    path, ref = odd_file(pil, faces_dir, tmp_path, kind)
+    target = fs.load_image(path)
+    assert target.shape[:2] == ref.shape[:2]
+    diff = np.abs(target[..., 2::-1].astype(int) - ref).mean()
+    assert diff <= (3 if kind.endswith(".jpg") else 0.01), f"{kind}: {diff:.2f} levels from Pillow"
+    result = fs.swap(fs.load_image(SOURCE), target)
+    assert result.shape == target.shape
+    changed = (np.abs(result[..., :3].astype(int) - target[..., :3]).max(axis=-1) > 20).mean()
+    assert 0.005 < changed < 0.3, f"{kind}: {changed:.3f} of the pixels changed"
+    if target.shape[2] == 4:
+        assert np.array_equal(result[..., 3], target[..., 3]), "the alpha channel changed"
+
+    out = tmp_path / "out.png"
+    r = subprocess.run([str(CLI), "swap", "--source", str(SOURCE), "--target", str(path), "-o", str(out)],
+                       capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, f"faceswap swap --target {kind}: {r.stderr}"
+    written = fs.load_image(out)
+    assert written.shape == result.shape
+    assert np.abs(written.astype(int) - result).max() <= 1, f"{kind}: the CLI's result is not the binding's"
+
+
+@pytest.mark.parametrize("name", ["out.webp", "out.bmp", "out"])
+def test_cli_output_format_it_cannot_write(tmp_path, name):
+    """An output extension the library reads but does not write: one line saying what to use,
+    before any work, and no file."""
+    out = tmp_path / name
+    r = subprocess.run([str(CLI), "swap", "--source", str(SOURCE), "--target", str(SOURCE), "-o", str(out)],
+                       capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert r.returncode == 2
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "not an image format faceswap writes" in lines[0] and ".jpg or .png" in lines[0], r.stderr
+    assert list(tmp_path.iterdir()) == []

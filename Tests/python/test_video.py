@@ -10,6 +10,10 @@ against ground truth.
   fails with one line and leaves nothing.
 - Jitter and lag of the stream's One-Euro filter on a synthetic clip whose true landmarks are
   known by construction (a still portrait moved along a known sub-pixel path).
+- Other people's files: .mkv/.mov/.webm (VP9 + Opus) inputs and outputs, a clip without audio,
+  a 525x525 clip (written 524x524), a clip whose first frames have no face; H.264 in .webm and
+  Opus in .mov refused with one line naming what to use. (Phone clips stored turned:
+  test_video_rotation.py.)
 
 Needs ffmpeg/ffprobe on PATH, the CLI (<repo>/.build/release/faceswap-cli, or FACESWAP_CLI) and
 the test data (Tests/data, or FACESWAP_DATA); a missing one fails the module.
@@ -21,6 +25,7 @@ import csv
 import json
 import math
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -498,3 +503,119 @@ def test_stream_filter_jitter_and_lag(fs, tmp_path):
     assert f["jitter"] < r["jitter"], f"the filtered track jitters more than raw detection: {f} vs {r}"
     assert f["jitter"] <= 0.5 * r["jitter"], (
         f"filtered jitter {f['jitter']:.3f} > 0.5 x raw {r['jitter']:.3f} px/frame ({setting})")
+
+
+# ------------------------------------------------------------------------------------------------
+# other people's files: other containers, no audio, an odd size, no face at the start
+# ------------------------------------------------------------------------------------------------
+
+def ffmpeg(*args):
+    subprocess.run([FFMPEG, "-nostdin", "-v", "error", "-y", *map(str, args)], check=True, capture_output=True)
+
+
+def swap_summary(inp: Path, out: Path, *extra) -> tuple:
+    """faceswap video, lossless output: (the run, frames, frames with faces) from its summary line."""
+    r = run_cli("--source", SOURCE, "--input", inp, "-o", out, "--crf", "0", *extra)
+    m = re.search(r"(\d+) frames \((\d+) with faces", r.stderr)
+    return r, (int(m.group(1)) if m else None), (int(m.group(2)) if m else None)
+
+
+@pytest.fixture(scope="module")
+def short_clip(tmp_path_factory) -> Path:
+    """vr_face5.mp4's first 10 frames (a face in each), lossless, with its AAC audio."""
+    out = tmp_path_factory.mktemp("short") / "base.mp4"
+    ffmpeg("-i", VIDEOS / "vr_face5.mp4", "-t", "0.4", "-c:v", "libx264", "-crf", 0, "-preset", "ultrafast",
+           "-c:a", "copy", out)
+    assert int(stream_of(streams(out), "video")["nb_read_frames"]) == 10
+    return out
+
+
+@pytest.mark.parametrize("inp,ext", [("mkv", "mov"), ("mov", "mkv"), ("webm", "mkv"), ("webm", "mp4"),
+                                     ("noaudio.mp4", "mp4")])
+def test_other_containers_in_and_out(short_clip, tmp_path, inp, ext):
+    """Matroska, QuickTime and WebM (VP9 + Opus) inputs, and a clip without audio: every frame
+    swapped, the audio codec kept (none stays none)."""
+    src = tmp_path / (inp if "." in inp else f"in.{inp}")
+    if inp == "webm":
+        ffmpeg("-i", short_clip, "-c:v", "libvpx-vp9", "-lossless", 1, "-deadline", "realtime", "-cpu-used", 8,
+               "-c:a", "libopus", src)
+    elif inp == "noaudio.mp4":
+        ffmpeg("-i", short_clip, "-an", "-c", "copy", src)
+    else:
+        ffmpeg("-i", short_clip, "-c", "copy", src)
+    out = tmp_path / f"out.{ext}"
+    r, n, faces = swap_summary(src, out)
+    assert r.returncode == 0, f"{src.name} -> .{ext}: {r.stderr}"
+    assert (n, faces) == (10, 10), r.stderr
+    si, so = streams(src), streams(out)
+    assert int(stream_of(so, "video")["nb_read_frames"]) == int(stream_of(si, "video")["nb_read_frames"]) == 10
+    ai, ao = stream_of(si, "audio"), stream_of(so, "audio")
+    assert (ai and ai["codec_name"]) == (ao and ao["codec_name"]), f"audio {ai and ai['codec_name']} -> {ao and ao['codec_name']}"
+
+
+@pytest.mark.parametrize("inp,ext,words", [("mkv", "webm", ["webm", "H.264", ".mp4"]),
+                                           ("webm", "mov", ["opus", "mov", ".mkv"])])
+def test_containers_that_cannot_hold_the_streams(fs, short_clip, tmp_path, inp, ext, words):
+    """H.264 in WebM, Opus in QuickTime: one line saying what to use instead (naming the output, not
+    the job's temporary file), before any work, and nothing left; the binding says the same."""
+    src = tmp_path / f"in.{inp}"
+    if inp == "webm":
+        ffmpeg("-i", short_clip, "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", 8, "-c:a", "libopus", src)
+    else:
+        ffmpeg("-i", short_clip, "-c", "copy", src)
+    (tmp_path / "out").mkdir()
+    out = tmp_path / "out" / f"x.{ext}"
+    r = swap_video(src, out)
+    assert r.returncode != 0
+    line = one_line(r.stderr)
+    assert all(w in line for w in words) and str(out) in line and ".partial" not in line, line
+    assert list(out.parent.iterdir()) == []
+    with pytest.raises(fs.FaceSwapError) as e:
+        fs.swap_video(str(SOURCE), src, out)
+    assert e.value.status == fs.Status.UNSUPPORTED and all(w in str(e.value) for w in words), e.value
+    assert list(out.parent.iterdir()) == []
+
+
+def test_odd_size_is_written_without_its_last_column_and_row(short_clip, tmp_path):
+    """H.264 4:2:0 needs even sizes: a 525x525 clip is written 524x524, the same pictures as the
+    job on the clip cropped to 524x524 by ffmpeg (4:4:4 lossless clips: an odd size needs it)."""
+    odd, even = tmp_path / "odd.mkv", tmp_path / "even.mkv"
+    ffmpeg("-i", short_clip, "-vf", "scale=525:525,setsar=1", "-pix_fmt", "yuv444p", "-c:v", "libx264", "-crf", 0,
+           "-preset", "ultrafast", "-c:a", "copy", odd)
+    ffmpeg("-i", odd, "-vf", "crop=524:524:0:0", "-pix_fmt", "yuv444p", "-c:v", "libx264", "-crf", 0,
+           "-preset", "ultrafast", "-c:a", "copy", even)
+    outs = {}
+    for clip in (odd, even):
+        out = tmp_path / f"{clip.stem}.out.mp4"
+        r, n, faces = swap_summary(clip, out)
+        assert r.returncode == 0, f"{clip.name}: {r.stderr}"
+        assert (n, faces) == (10, 10), r.stderr
+        v = stream_of(streams(out), "video")
+        assert (v["width"], v["height"], int(v["nb_read_frames"])) == (524, 524, 10)
+        outs[clip.stem] = decode(out, "bgr24", 524, 524)
+    db = psnr(outs["odd"], outs["even"])
+    FIGURES["video: 525x525 input"] = f"written 524x524; {db:.1f} dB against the job on ffmpeg's 524x524 crop"
+    assert db >= 40, f"{db:.1f} dB against the job on the cropped clip"
+
+
+def test_first_frames_without_a_face(short_clip, tmp_path, fs):
+    """Ten frames with no face (a photo of dogs) before ten with one: the first ten pass through
+    exactly (lossless), the others are swapped; the binding's swap_video and reenact_video (whose
+    neutral pose is the first frame with a face) say the same counts."""
+    clip = tmp_path / "late_face.mp4"
+    ffmpeg("-loop", 1, "-framerate", 25, "-t", "0.4", "-i", DATA / "faces" / "dlib_dogs_noface.jpg", "-i", short_clip,
+           "-filter_complex", "[0:v]scale=524:524,setsar=1,format=yuv420p[a];[1:v]setsar=1[b];[a][b]concat=n=2:v=1:a=0",
+           "-c:v", "libx264", "-crf", 0, "-preset", "ultrafast", clip)
+    assert int(stream_of(streams(clip), "video")["nb_read_frames"]) == 20
+    out = tmp_path / "late_face.out.mp4"
+    r, n, faces = swap_summary(clip, out)
+    assert r.returncode == 0, r.stderr
+    assert (n, faces) == (20, 10), r.stderr
+    got, ref = decode(out, "yuv420p", 524, 524), decode(clip, "yuv420p", 524, 524)
+    assert np.array_equal(got[:10], ref[:10]), "a frame without a face was changed"
+    assert psnr(got[10:], ref[10:]) < 45, "the frames with a face were not swapped"
+
+    st = fs.swap_video(str(SOURCE), clip, tmp_path / "py.mp4", crf=0)
+    assert (st["frames"], st["frames_with_faces"]) == (20, 10), st
+    st = fs.reenact_video(str(DATA / "faces" / "fr_obama_small.jpg"), clip, tmp_path / "reenact.mp4")
+    assert (st["frames"], st["frames_with_faces"]) == (20, 10), st

@@ -278,7 +278,8 @@ int fsx_count_diff(fsx_view a, fsx_view b, fsx_view mask, double *differ, double
 
 /* ---- video files via libavformat/libavcodec (video.cpp) ---- */
 typedef struct fsx_video_info {
-    int32_t width, height;
+    int32_t width, height;   /* the frames' size as shown: a stream whose display matrix turns its
+                                pictures by a quarter is read turned upright (fsx_vreader_next) */
     int64_t frames;          /* from the container; may be 0 when unknown */
     double fps;              /* average frame rate */
     double duration;         /* seconds */
@@ -290,10 +291,12 @@ int fsx_cpu_count(void);
  * decoder's own threads (0: libavcodec's choice, 1: none). The reader and its writer may be used
  * from two threads (next on one, write on the other): the audio they share is locked. */
 void *fsx_vreader_open(const char *path, fsx_video_info *info, int threads);
-/* Decodes the next frame into dst (BGR8, the video's size). *eof = 1 when there is none left.
+/* Decodes the next frame into dst (BGR8, the video's size), turned and mirrored as the stream's
+ * display matrix says (upright, as ffmpeg shows it). *eof = 1 when there is none left.
  * *pts and *duration are in the stream's time base; *seconds is pts in seconds. decoded (may be
  * NULL): set to the decoded picture itself when it is limited-range YUV 4:2:0 (a reference to the
- * decoder's buffer, freed by fsx_vframe_free), else to NULL; see fsx_vwriter_write. */
+ * decoder's buffer, or its samples turned upright; freed by fsx_vframe_free), else to NULL; see
+ * fsx_vwriter_write. */
 int fsx_vreader_next(void *reader, fsx_view dst, int64_t *pts, int64_t *duration, double *seconds, int *eof,
                      void **decoded);
 void fsx_vreader_close(void *reader);
@@ -305,7 +308,8 @@ void fsx_vframe_free(void *decoded);
 #define FSX_AUDIO_ALL 1
 #define FSX_AUDIO_SPAN 2
 /* Opens an encoder writing path (container from the extension): H.264 (libx264, CRF `crf`,
- * preset `preset`) of width × height (0: the reader's size), the reader's video time base and
+ * preset `preset`) of width × height (0: the reader's size; frames of an odd width or height are
+ * encoded without their last column or row), the reader's video time base and
  * frame rate, and the reader's audio stream copied unchanged as `audio` (FSX_AUDIO_*) says.
  * threads: x264's threads (0: its own choice, 1: none). */
 void *fsx_vwriter_open(const char *path, void *reader, int width, int height, int crf, const char *preset,
