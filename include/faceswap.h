@@ -1295,7 +1295,10 @@ FS_API fs_status fs_reenactor_create_model(const fs_detector *detector, const fs
  *                     landmark hull alone);
  *   keep_model_shape  1: map the decoded face back by the alignment alone (the decoder's face
  *                     shape); 0 (default): fit 68 points on the decoded face and warp them like
- *                     a photo source's: the jaw onto the target's, the features by `expression`.
+ *                     a photo source's: the jaw onto the target's, the features by `expression`;
+ *                     the decoded face's jaw is then fitted again where it is seen (placed once
+ *                     on a copy of the face's region, dlib's jaw there against the target's moves
+ *                     the source's jaw points; one more placement and 68-point fit per face).
  * With a landmark GAN model (fs_model_info.method FS_MODEL_LANDMARK_GAN) each face's 68 points
  * are retargeted instead: B's mean shape plus the face's offsets from the alignment template (its
  * expression); B is drawn from them (fs_model_generate) and warped onto the face's points;

@@ -215,8 +215,63 @@ public final class Swapper: @unchecked Sendable {
         clock?.start()
         try check(source: given)
         try face.requireLandmarks(68, for: "swapping a face")
-        let source = try given ?? learnedSource(for: face, in: image)
+        var source = try given ?? learnedSource(for: face, in: image)
         if given == nil { clock?.lap("convert") }
+        if given == nil && source.modelMask != nil && source.fitted {
+            source = try jawRefitted(source, face, in: image)
+            clock?.lap("jaw")
+        }
+        try place(source, face, into: image, mask: maskOut, clock: clock)
+    }
+
+    /// How far the jaw points of a decoded face move per unit of the jaw offset read back.
+    /// dlib's re-fit follows a moved source jaw only part of the way (the seam and the target's
+    /// own outline pull it too): on the held-out frames of the 30-minute model one pass at 1
+    /// leaves half the jaw offset, at 2 about 0.05 of the eye distance, at 3 no better, and a
+    /// second pass at 2 overshoots (issue 17 item 1).
+    static let jawRefitGain = 2.0
+
+    /// The decoded face's jaw fitted where it is seen. dlib's jaw on the 4x-upscaled 64-px
+    /// decoded face does not agree with where the same face's outline reads once it is placed at
+    /// the target's size: the decoded cheek's shading edge lands inside the target's jaw (0.1 of
+    /// the eye distance on the near side of a turned head), and a re-fit of the result takes that
+    /// edge for the jaw. So the face is placed once on a copy of the region it may touch, the jaw
+    /// is fitted there from the target's own rectangle, and each source jaw point is moved by the
+    /// offset of that jaw point from the target's (carried into the crop, times jawRefitGain).
+    /// Autoencoder sources only (a landmark GAN's points are drawn, not fitted).
+    func jawRefitted(_ source: Source, _ face: Face, in image: Image) throws -> Source {
+        guard let (mask, t) = source.modelMask, let model else { return source }
+        // A copy of what this face's swap may read or write (its parallel reach), face shifted into it.
+        let r = reach(of: face, learned: true)
+        let box = IntRect.around([Point(r.x, r.y), Point(r.x + r.width, r.y + r.height)], pad: 0,
+                                 clip: image.width, image.height)
+        if box.isEmpty { return source }
+        let probe = try image.region(box).copy()
+        let o = Point(Double(box.x), Double(box.y))
+        var shifted = face
+        shifted.landmarks = face.landmarks.map { $0 - o }
+        shifted.rect.x -= o.x; shifted.rect.y -= o.y
+        shifted.box.x -= o.x; shifted.box.y -= o.y
+        let placed = Source(image: source.image, face: source.face, embedding: nil, origin: source.origin, learned: true)
+        placed.fitted = true
+        placed.modelMask = (mask, t.after(Affine(1, 0, o.x, 0, 1, o.y)))
+        try place(placed, shifted, into: probe, mask: nil, clock: nil)
+        let seen = try landmarker.fit(probe, Face(box: shifted.box, rect: shifted.rect, score: 0)).landmarks
+        // Image offsets into the source's pixels: the crop transform's linear part, times the upscale.
+        let k = Swapper.jawRefitGain * Double(source.image.width) / Double(model.size)
+        var local = source.face
+        for i in 0..<17 {
+            let d = seen[i] - shifted.landmarks[i]
+            local.landmarks[i] = local.landmarks[i] + Point(k * (t.m.0 * d.x + t.m.1 * d.y), k * (t.m.3 * d.x + t.m.4 * d.y))
+        }
+        let moved = Source(image: source.image, face: local, embedding: nil, origin: source.origin, learned: true)
+        moved.fitted = true
+        moved.modelMask = source.modelMask
+        return moved
+    }
+
+    /// Pastes a prepared source onto one target face whose landmarks are known.
+    func place(_ source: Source, _ face: Face, into image: Image, mask maskOut: Image?, clock: StageClock?) throws {
         // A learned face mapped back as decoded keeps the decoder's face shape; one with fitted
         // landmarks (like a photo source) takes the target's jaw and, by `expression`, its features.
         let exact = source.learned && !source.fitted
