@@ -433,6 +433,21 @@ extern "C" int fsx_vreader_next(void *handle, fsx_view dst, int64_t *pts, int64_
         }
         r->sws = sws_getCachedContext(r->sws, src->width, src->height, (AVPixelFormat)src->format, src->width,
                                       src->height, AV_PIX_FMT_BGR24, kToBGR, nullptr, nullptr, nullptr);
+        if (!r->sws) {
+            av_frame_free(&turned);
+            av_frame_unref(f);
+            return fsx::fail(FS_ERR_UNSUPPORTED, std::string("video decode: no conversion to BGR from pixel format ") +
+                                                     std::to_string(src->format));
+        }
+        // Full-range samples in a format swscale takes as limited (only the yuvj formats say
+        // full range by themselves: a 10-bit or 4:2:2 full-range picture is yuv420p10 etc. with
+        // color_range pc): told, or its blacks and whites would be clipped and its contrast
+        // stretched. The matrix stays swscale's default, the writer's (see bgr_to_yuv420p).
+        if (src->color_range == AVCOL_RANGE_JPEG) {
+            int *inv = nullptr, *table = nullptr, src_range = 0, dst_range = 0, bri = 0, con = 0, sat = 0;
+            if (sws_getColorspaceDetails(r->sws, &inv, &src_range, &table, &dst_range, &bri, &con, &sat) >= 0 && !src_range)
+                sws_setColorspaceDetails(r->sws, inv, 1, table, dst_range, bri, con, sat);
+        }
         if (turn_bgr) {
             sws_scale(r->sws, src->data, src->linesize, 0, src->height, r->stored->data, r->stored->linesize);
             orient<3>(r->stored->data[0], r->stored->linesize[0], r->coded_w, r->coded_h, (uint8_t *)dst.data,
@@ -538,6 +553,24 @@ extern "C" void *fsx_vwriter_open(const char *path, void *reader, int width, int
             w->enc->sample_aspect_ratio = rd->orientation.transposes() && sar.num && sar.den ? av_make_q(sar.den, sar.num) : sar;
         }
         w->enc->color_range = AVCOL_RANGE_MPEG;
+        // The colour tags of the input's pictures: the samples written are the input's (converted
+        // both ways with one matrix, and kept as decoded outside the swapped regions), in limited
+        // range, so its matrix, primaries and transfer still describe them (a BT.709 clip stays
+        // BT.709; an HDR clip's BT.2020 PQ/HLG samples, now 8-bit, are still PQ/HLG: untagged,
+        // players would show them as SDR BT.709, washed out). An RGB or unknown matrix: untagged.
+        // Frames of another size (reenact's, drawn from a photo): untagged, as the photo is.
+        if (width <= 0 && height <= 0) {
+            switch (rd->dec->colorspace) {
+            case AVCOL_SPC_BT709: case AVCOL_SPC_BT470BG: case AVCOL_SPC_SMPTE170M: case AVCOL_SPC_SMPTE240M:
+            case AVCOL_SPC_BT2020_NCL: case AVCOL_SPC_FCC:
+                w->enc->colorspace = rd->dec->colorspace;
+                break;
+            default:
+                break;
+            }
+            w->enc->color_primaries = rd->dec->color_primaries;
+            w->enc->color_trc = rd->dec->color_trc;
+        }
         w->enc->thread_count = threads > 0 ? threads : 0;
         if (w->oc->oformat->flags & AVFMT_GLOBALHEADER) w->enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
         if (std::string(codec->name) == "libx264") {
