@@ -393,27 +393,28 @@ extern "C" int fsx_vreader_next(void *handle, fsx_view dst, int64_t *pts, int64_
         if (e == AVERROR_EOF) { *eof = 1; return 0; }
         if (e < 0) return fsx::fail(FS_ERR_DECODE, "video decode: " + averr(e));
         AVFrame *f = r->frame;
-        if (f->width != r->coded_w || f->height != r->coded_h || dst.width != r->width || dst.height != r->height) {
+        AVFrame *turned = nullptr;  // the picture turned upright (below), when it is turned as decoded
+        // A failure after the decode: the frame (and a turned copy) released, then the status.
+        auto bail = [&](int status, const std::string &message) {
+            av_frame_free(&turned);
             av_frame_unref(f);
-            return fsx::fail(FS_ERR_UNSUPPORTED, "the video changes size mid-stream; that is not supported");
-        }
+            return fsx::fail(status, message);
+        };
+        if (f->width != r->coded_w || f->height != r->coded_h || dst.width != r->width || dst.height != r->height)
+            return bail(FS_ERR_UNSUPPORTED, "the video changes size mid-stream; that is not supported");
         const Orientation &o = r->orientation;
         // A turned 8-bit 4:2:0 picture (even sizes: each chroma sample keeps its 2x2 pixels) is
         // turned as it is, plane by plane, before its conversion: the decoded picture a writer
         // keeps outside the swapped regions is then upright too (exactly the decoder's samples).
-        AVFrame *turned = nullptr;
         if (!o.identity() && (f->format == AV_PIX_FMT_YUV420P || f->format == AV_PIX_FMT_YUVJ420P) &&
             f->width % 2 == 0 && f->height % 2 == 0) {
             turned = av_frame_alloc();
-            if (!turned) { av_frame_unref(f); return fsx::fail(FS_ERR_OUT_OF_MEMORY, "video frame"); }
+            if (!turned) return bail(FS_ERR_OUT_OF_MEMORY, "video frame");
             turned->format = f->format;
             turned->width = r->width;
             turned->height = r->height;
-            if (av_frame_get_buffer(turned, 0) < 0 || av_frame_copy_props(turned, f) < 0) {
-                av_frame_free(&turned);
-                av_frame_unref(f);
-                return fsx::fail(FS_ERR_OUT_OF_MEMORY, "video frame");
-            }
+            if (av_frame_get_buffer(turned, 0) < 0 || av_frame_copy_props(turned, f) < 0)
+                return bail(FS_ERR_OUT_OF_MEMORY, "video frame");
             for (int k = 0; k < 3; k++)
                 orient<1>(f->data[k], f->linesize[k], k ? f->width / 2 : f->width, k ? f->height / 2 : f->height,
                           turned->data[k], turned->linesize[k], o);
@@ -426,19 +427,12 @@ extern "C" int fsx_vreader_next(void *handle, fsx_view dst, int64_t *pts, int64_
             r->stored->format = AV_PIX_FMT_BGR24;
             r->stored->width = r->coded_w;
             r->stored->height = r->coded_h;
-            if (av_frame_get_buffer(r->stored, 64) < 0) {
-                av_frame_unref(f);
-                return fsx::fail(FS_ERR_OUT_OF_MEMORY, "video frame");
-            }
+            if (av_frame_get_buffer(r->stored, 64) < 0) return bail(FS_ERR_OUT_OF_MEMORY, "video frame");
         }
         r->sws = sws_getCachedContext(r->sws, src->width, src->height, (AVPixelFormat)src->format, src->width,
                                       src->height, AV_PIX_FMT_BGR24, kToBGR, nullptr, nullptr, nullptr);
-        if (!r->sws) {
-            av_frame_free(&turned);
-            av_frame_unref(f);
-            return fsx::fail(FS_ERR_UNSUPPORTED, std::string("video decode: no conversion to BGR from pixel format ") +
-                                                     std::to_string(src->format));
-        }
+        if (!r->sws)
+            return bail(FS_ERR_UNSUPPORTED, "video decode: no conversion to BGR from pixel format " + std::to_string(src->format));
         // Full-range samples in a format swscale takes as limited (only the yuvj formats say
         // full range by themselves: a 10-bit or 4:2:2 full-range picture is yuv420p10 etc. with
         // color_range pc): told, or its blacks and whites would be clipped and its contrast
@@ -462,11 +456,7 @@ extern "C" int fsx_vreader_next(void *handle, fsx_view dst, int64_t *pts, int64_
                 r->bgr->format = AV_PIX_FMT_BGR24;
                 r->bgr->width = dst.width;
                 r->bgr->height = dst.height;
-                if (av_frame_get_buffer(r->bgr, 64) < 0) {
-                    av_frame_free(&turned);
-                    av_frame_unref(f);
-                    return fsx::fail(FS_ERR_OUT_OF_MEMORY, "video frame");
-                }
+                if (av_frame_get_buffer(r->bgr, 64) < 0) return bail(FS_ERR_OUT_OF_MEMORY, "video frame");
             }
             sws_scale(r->sws, src->data, src->linesize, 0, src->height, r->bgr->data, r->bgr->linesize);
             av_image_copy_plane((uint8_t *)dst.data, (int)dst.stride, r->bgr->data[0], r->bgr->linesize[0],

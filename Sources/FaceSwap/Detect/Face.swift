@@ -12,6 +12,16 @@ public struct Face: Equatable, Sendable {
         self.box = box; self.rect = rect; self.score = score; self.landmarks = landmarks
     }
 
+    /// The same face with its box, rectangle and landmarks moved by `offset` (into a region's
+    /// coordinates: minus the region's origin; back: plus it).
+    public func moved(by offset: Point) -> Face {
+        var f = self
+        f.landmarks = landmarks.map { $0 + offset }
+        f.rect.x += offset.x; f.rect.y += offset.y
+        f.box.x += offset.x; f.box.y += offset.y
+        return f
+    }
+
     /// Eye centres (68-point: means of 36–41 and 42–47; 5-point: eye corner pairs).
     public var eyeCenters: (left: Point, right: Point)? {
         if landmarks.count == 68 {

@@ -23,11 +23,5 @@ public final class Source: @unchecked Sendable {
     }
 
     /// The face in the coordinates of the original source image.
-    public var originalFace: Face {
-        var f = face
-        f.landmarks = face.landmarks.map { $0 + origin }
-        f.rect.x += origin.x; f.rect.y += origin.y
-        f.box.x += origin.x; f.box.y += origin.y
-        return f
-    }
+    public var originalFace: Face { face.moved(by: origin) }
 }

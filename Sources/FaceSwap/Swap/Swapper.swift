@@ -147,12 +147,8 @@ public final class Swapper: @unchecked Sendable {
         let mesh = FaceMesh(face.landmarks, forehead: 1)
         let roi = IntRect.around(mesh.points, pad: 0.1 * mesh.faceSize, clip: image.width, image.height)
         let crop = try image.region(roi).converted(to: .bgr8)
-        var local = face
         let shift = Point(Double(roi.x), Double(roi.y))
-        local.landmarks = face.landmarks.map { $0 - shift }
-        local.rect.x -= shift.x; local.rect.y -= shift.y
-        local.box.x -= shift.x; local.box.y -= shift.y
-        return Source(image: crop, face: local, embedding: embedding, origin: shift)
+        return Source(image: crop, face: face.moved(by: Point(-shift.x, -shift.y)), embedding: embedding, origin: shift)
     }
 
     /// The faces of `image` a swap replaces: detected, fitted, chosen by the options.
@@ -248,10 +244,7 @@ public final class Swapper: @unchecked Sendable {
         if box.isEmpty { return source }
         let probe = try image.region(box).copy()
         let o = Point(Double(box.x), Double(box.y))
-        var shifted = face
-        shifted.landmarks = face.landmarks.map { $0 - o }
-        shifted.rect.x -= o.x; shifted.rect.y -= o.y
-        shifted.box.x -= o.x; shifted.box.y -= o.y
+        let shifted = face.moved(by: Point(-o.x, -o.y))
         let placed = Source(image: source.image, face: source.face, embedding: nil, origin: source.origin, learned: true)
         placed.fitted = true
         placed.modelMask = (mask, t.after(Affine(1, 0, o.x, 0, 1, o.y)))
