@@ -358,6 +358,7 @@ extern "C" void *fsx_vreader_open(const char *path, fsx_video_info *info, int th
         }
         r->frame = av_frame_alloc();
         r->pkt = av_packet_alloc();
+        if (!r->frame || !r->pkt) { fsx::fail(FS_ERR_OUT_OF_MEMORY, "video frame"); return nullptr; }
         r->coded_w = r->dec->width;
         r->coded_h = r->dec->height;
         // The first frame, decoded now: its own display matrix (H.264/HEVC display orientation
@@ -379,6 +380,18 @@ extern "C" void *fsx_vreader_open(const char *path, fsx_video_info *info, int th
         info->has_audio = r->astream >= 0;
         return r.release();
     })
+}
+
+// A frame of w x h in `format` with its buffer, or null (nothing left allocated) when memory runs
+// out. BGR24 rows are aligned to 64 bytes (swscale's SIMD), others to libav's default.
+static AVFrame *new_frame(AVPixelFormat format, int w, int h) {
+    AVFrame *f = av_frame_alloc();
+    if (!f) return nullptr;
+    f->format = format;
+    f->width = w;
+    f->height = h;
+    if (av_frame_get_buffer(f, format == AV_PIX_FMT_BGR24 ? 64 : 0) < 0) av_frame_free(&f);
+    return f;
 }
 
 extern "C" int fsx_vreader_next(void *handle, fsx_view dst, int64_t *pts, int64_t *duration,
@@ -408,13 +421,8 @@ extern "C" int fsx_vreader_next(void *handle, fsx_view dst, int64_t *pts, int64_
         // keeps outside the swapped regions is then upright too (exactly the decoder's samples).
         if (!o.identity() && (f->format == AV_PIX_FMT_YUV420P || f->format == AV_PIX_FMT_YUVJ420P) &&
             f->width % 2 == 0 && f->height % 2 == 0) {
-            turned = av_frame_alloc();
-            if (!turned) return bail(FS_ERR_OUT_OF_MEMORY, "video frame");
-            turned->format = f->format;
-            turned->width = r->width;
-            turned->height = r->height;
-            if (av_frame_get_buffer(turned, 0) < 0 || av_frame_copy_props(turned, f) < 0)
-                return bail(FS_ERR_OUT_OF_MEMORY, "video frame");
+            turned = new_frame((AVPixelFormat)f->format, r->width, r->height);
+            if (!turned || av_frame_copy_props(turned, f) < 0) return bail(FS_ERR_OUT_OF_MEMORY, "video frame");
             for (int k = 0; k < 3; k++)
                 orient<1>(f->data[k], f->linesize[k], k ? f->width / 2 : f->width, k ? f->height / 2 : f->height,
                           turned->data[k], turned->linesize[k], o);
@@ -422,13 +430,8 @@ extern "C" int fsx_vreader_next(void *handle, fsx_view dst, int64_t *pts, int64_
         const AVFrame *src = turned ? turned : f;
         // Other pictures are converted at their stored size and the BGR pixels turned.
         const bool turn_bgr = !o.identity() && !turned;
-        if (turn_bgr && !r->stored) {
-            r->stored = av_frame_alloc();
-            r->stored->format = AV_PIX_FMT_BGR24;
-            r->stored->width = r->coded_w;
-            r->stored->height = r->coded_h;
-            if (av_frame_get_buffer(r->stored, 64) < 0) return bail(FS_ERR_OUT_OF_MEMORY, "video frame");
-        }
+        if (turn_bgr && !r->stored && !(r->stored = new_frame(AV_PIX_FMT_BGR24, r->coded_w, r->coded_h)))
+            return bail(FS_ERR_OUT_OF_MEMORY, "video frame");
         r->sws = sws_getCachedContext(r->sws, src->width, src->height, (AVPixelFormat)src->format, src->width,
                                       src->height, AV_PIX_FMT_BGR24, kToBGR, nullptr, nullptr, nullptr);
         if (!r->sws)
@@ -451,13 +454,7 @@ extern "C" int fsx_vreader_next(void *handle, fsx_view dst, int64_t *pts, int64_
             int strides[4] = {(int)dst.stride, 0, 0, 0};
             sws_scale(r->sws, src->data, src->linesize, 0, src->height, planes, strides);
         } else {
-            if (!r->bgr) {
-                r->bgr = av_frame_alloc();
-                r->bgr->format = AV_PIX_FMT_BGR24;
-                r->bgr->width = dst.width;
-                r->bgr->height = dst.height;
-                if (av_frame_get_buffer(r->bgr, 64) < 0) return bail(FS_ERR_OUT_OF_MEMORY, "video frame");
-            }
+            if (!r->bgr && !(r->bgr = new_frame(AV_PIX_FMT_BGR24, dst.width, dst.height))) return bail(FS_ERR_OUT_OF_MEMORY, "video frame");
             sws_scale(r->sws, src->data, src->linesize, 0, src->height, r->bgr->data, r->bgr->linesize);
             av_image_copy_plane((uint8_t *)dst.data, (int)dst.stride, r->bgr->data[0], r->bgr->linesize[0],
                                 dst.width * 3, dst.height);
@@ -605,12 +602,9 @@ extern "C" void *fsx_vwriter_open(const char *path, void *reader, int width, int
             return nullptr;
         }
         w->header = true;
-        w->yuv = av_frame_alloc();
-        w->yuv->format = AV_PIX_FMT_YUV420P;
-        w->yuv->width = w->enc->width;
-        w->yuv->height = w->enc->height;
-        if (av_frame_get_buffer(w->yuv, 0) < 0) { fsx::fail(FS_ERR_OUT_OF_MEMORY, "video frame"); return nullptr; }
+        w->yuv = new_frame(AV_PIX_FMT_YUV420P, w->enc->width, w->enc->height);
         w->pkt = av_packet_alloc();
+        if (!w->yuv || !w->pkt) { fsx::fail(FS_ERR_OUT_OF_MEMORY, "video frame"); return nullptr; }
         return w.release();
     })
 }
@@ -670,13 +664,8 @@ extern "C" int fsx_vwriter_write(void *handle, fsx_view frame, void *decoded, co
             int strides[4] = {(int)frame.stride, 0, 0, 0};
             sws_scale(w->sws, planes, strides, 0, frame.height, w->yuv->data, w->yuv->linesize);
         } else {
-            if (!w->bgr) {
-                w->bgr = av_frame_alloc();
-                w->bgr->format = AV_PIX_FMT_BGR24;
-                w->bgr->width = frame.width;
-                w->bgr->height = frame.height;
-                if (av_frame_get_buffer(w->bgr, 64) < 0) return fsx::fail(FS_ERR_OUT_OF_MEMORY, "video frame");
-            }
+            if (!w->bgr && !(w->bgr = new_frame(AV_PIX_FMT_BGR24, frame.width, frame.height)))
+                return fsx::fail(FS_ERR_OUT_OF_MEMORY, "video frame");
             av_image_copy_plane(w->bgr->data[0], w->bgr->linesize[0], (const uint8_t *)frame.data,
                                 (int)frame.stride, frame.width * 3, frame.height);
             sws_scale(w->sws, w->bgr->data, w->bgr->linesize, 0, frame.height, w->yuv->data, w->yuv->linesize);
