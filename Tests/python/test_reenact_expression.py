@@ -221,6 +221,27 @@ _MOUTH_FILL = ("the reenactor's own 68 points open this photo's mouth at the dri
 _LIDS = ("the lid is drawn down (Reenact/Eyelids.swift: the photo's upper-lid band stretched over the "
          "opening, full at a warped gap of 0.6 of the photo's), but the re-fit still reads the lid "
          "edge's dark lash band as an open eye on most blink frames")
+# Tried on branch blink (session 15), none kept: the amplitude is not where the blink goal is lost.
+# On the driver's blink frames (raw fit 0.31-0.49 of its neutral) the tracker's filtered points
+# read 0.34-0.51 on vr_face4 (30 fps) and 0.45-0.55 on vr_face3 (25 fps), the photo's target lid
+# gap 0.34-0.51 and 0.50-0.65 of the photo's: Eyelids draws both lids fully shut on all 13 vr_face4
+# blink frames (fr_rose_leslie1) and on 4 of vr_face3's 7 (fr_obama1; the others 0.81-0.83 shut),
+# yet the re-fit reads them at a median 0.71 and 0.95 of the photo's openness. Measured by this
+# test's figures (blink median / eyes r, before -> after):
+# - the mesh closed fully (a driver's gap of 0.4 of its neutral, what the fit reads on a shut eye,
+#   mapped to 0): vr_face3 -> fr_obama1 0.95 -> 1.02 / 0.55 -> 0.47; vr_face4 -> fr_rose_leslie1
+#   0.71 -> 0.75: the re-fit reads the compressed lashes as an open eye whatever the gap;
+# - a shut lid drawn as the photo's own lid skin (the 70-95th brightness percentile of the skin
+#   between the lashes and 0.2 eye distance up, with its fine texture; dark pixels - lashes,
+#   crease - cleaned towards it), a lash line in the photo's lash colour (the darkest fifth of its
+#   lid margin) at the lid's edge and the under-eye skin below it: to a person a closed eye on both
+#   photos (crops in the session's report); the re-fit reads fr_rose_leslie1 more closed (0.69 ->
+#   0.59, 0.71 -> 0.68; goal 0.5), but on fr_obama1 it reads the light lid between the dark crease and the lash line
+#   as an open eye: 0.95 -> 1.37 and 0.81 -> 1.20, eyes r 0.55 -> 0.12 and 0.79 -> 0.38 (that lid
+#   drawn up to 0.85-0.95 of the way to the brow, over the crease: 1.25 and 0.93-0.95, r 0.33-0.42
+#   and 0.61-0.67, still worse than before);
+# - the photo's band kept, only the under-eye skin and the lash line added: 0.95 -> 1.01,
+#   0.81 -> 0.87 (fr_obama1), 0.69 -> 0.65, 0.71 -> 0.66 (fr_rose_leslie1).
 # Figures with the drawn eyelids (branch eyes); before them, in brackets, main at 344e17c measured in
 # the same session by the same measure (not the 0.8.0 figures of the earlier reasons).
 XFAIL: dict = {
