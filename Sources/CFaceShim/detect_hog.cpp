@@ -130,7 +130,7 @@ struct Reader {
 bool read_payload(const uint8_t *data, size_t size, Model &m) {
     Reader in{data, data + size};
     uint64_t settings_size;
-    if (!in.take(settings_size) || settings_size > size) return false;
+    if (!in.take(settings_size) || settings_size > (uint64_t)(in.end - in.p)) return false;
     struct MemoryBuffer : std::streambuf {  // an istream over bytes in memory (no copy)
         MemoryBuffer(const uint8_t *p, size_t n) {
             char *b = const_cast<char *>(reinterpret_cast<const char *>(p));
