@@ -1,18 +1,21 @@
 // dlib's HOG + linear SVM frontal face detector, and its binary cache.
 //
 // dlib::get_frontal_face_detector() decodes the detector from base64 text through dlib's
-// arithmetic-coded compressor: ~0.3 s, on every handle. Its dlib serialisation (155 kB) reads back
-// in ~3 ms, so the first handle writes it to the model cache (model_cache.hpp: folder, atomic
-// write, FACESWAP_NO_MODEL_CACHE) and later handles deserialise that. The file holds exactly the
-// bytes dlib's serialize() wrote for the detector get_frontal_face_detector() returned, so the
-// detector read back is the same object (same filters, same boxes). It is keyed by dlib's version
-// (the text is compiled in from dlib's header) and checked by size and checksum; anything else is
-// rebuilt the slow way and rewritten.
+// arithmetic-coded compressor: ~0.3 s, on every handle. A scan then needs, for each of its five
+// detectors, the filter bank dlib's object_detector builds from the detector's weights (an SVD of
+// each of the 31 feature planes' filters: build_fhog_filterbank), and the scanner's settings, the
+// overlap test and each detector's threshold. The first handle writes exactly these to the model
+// cache (model_cache.hpp: folder, atomic write, FACESWAP_NO_MODEL_CACHE): the scanner and overlap
+// test as dlib's serialize() wrote them, the thresholds and the banks' floats as they are in
+// memory. Later handles read them back in well under a millisecond, with no SVD (reading dlib's
+// own serialisation of the detector, which rebuilds the banks, cost ~3 ms). The banks read back are
+// the ones dlib built, float for float, so the scan finds the same boxes. The cache is keyed by
+// dlib's version (the detector is compiled in from dlib's header) and checked by size and
+// checksum; anything else is rebuilt the slow way and rewritten.
 #include "background.hpp"
 #include "cv_common.hpp"
 #include "fs_shim_cache.h"
 #include "model_cache.hpp"
-#include "pool.hpp"
 #include <cstring>
 #include <dlib/image_processing/frontal_face_detector.h>
 #include <dlib/opencv/cv_image.h>
@@ -21,11 +24,13 @@
 #include <unistd.h>
 
 using Hog = dlib::frontal_face_detector;
+using Scanner = Hog::image_scanner_type;
+using Bank = Scanner::fhog_filterbank;
 
 namespace {
 
 const char kMagic[8] = {'F', 'S', 'H', 'O', 'G', 'C', 'A', '1'};
-constexpr uint32_t kFormat = 1;
+constexpr uint32_t kFormat = 2;
 constexpr uint32_t kDlibVersion = DLIB_MAJOR_VERSION * 10000 + DLIB_MINOR_VERSION * 100 + DLIB_PATCH_VERSION;
 
 struct Header {
@@ -39,82 +44,173 @@ struct Header {
 
 uint64_t header_hash(const Header &h) { return fsx::hash64(&h, offsetof(Header, header_hash), 1); }
 
+// The format is in the name too, so that builds writing another format (an older libfaceswap
+// in the same cache folder) do not keep rewriting each other's file.
 std::string cache_path() {
     std::string dir = fsx::cache_dir();
     if (dir.empty()) return "";
     return dir + "/frontal_face_detector.dlib-" + std::to_string(DLIB_MAJOR_VERSION) + "." +
-           std::to_string(DLIB_MINOR_VERSION) + "." + std::to_string(DLIB_PATCH_VERSION) + ".hogcache";
+           std::to_string(DLIB_MINOR_VERSION) + "." + std::to_string(DLIB_PATCH_VERSION) + ".format" +
+           std::to_string(kFormat) + ".hogcache";
 }
 
-// An istream over bytes in memory (no copy).
-struct MemoryBuffer : std::streambuf {
-    MemoryBuffer(const uint8_t *p, size_t n) {
-        char *b = const_cast<char *>(reinterpret_cast<const char *>(p));
-        setg(b, b, b + n);
+// The detector as the scans use it (scan_levels, finish): what dlib's object_detector holds,
+// with each detector's weights reduced to its threshold and its filter bank.
+struct Model {
+    Scanner scanner;  // settings only (window, cell size, padding, pyramid limits)
+    dlib::test_box_overlap overlap;
+    std::vector<double> thresholds;  // each detector's w(num_dimensions)
+    std::vector<Bank> banks;         // each detector's filters, as object_detector builds them
+};
+
+// The model of dlib's own detector (building its banks: the SVDs).
+void from_dlib(const Hog &hog, Model &m) {
+    m.scanner.copy_configuration(hog.get_scanner());
+    m.overlap = hog.get_overlap_tester();
+    for (unsigned long i = 0; i < hog.num_detectors(); ++i) {
+        m.thresholds.push_back(hog.get_w(i)(m.scanner.get_num_dimensions()));
+        m.banks.push_back(m.scanner.build_fhog_filterbank(hog.get_w(i)));
+    }
+}
+
+// The cache's payload: the length of dlib's serialisation of the scanner and the overlap test,
+// that serialisation, the number of detectors, then each detector's threshold and bank: per
+// feature plane its filter, then its separable filters' count and each column and row filter,
+// each matrix as rows, columns (uint32) and its floats.
+void append(std::string &out, const void *p, size_t n) { out.append(static_cast<const char *>(p), n); }
+template <typename T> void append(std::string &out, T v) { append(out, &v, sizeof v); }
+void append(std::string &out, const dlib::matrix<float> &m) {
+    append(out, (uint32_t)m.nr());
+    append(out, (uint32_t)m.nc());
+    if (m.size()) append(out, &m(0, 0), sizeof(float) * (size_t)m.size());
+}
+
+std::string payload(const Model &m) {
+    std::ostringstream settings;
+    dlib::serialize(m.scanner, settings);
+    dlib::serialize(m.overlap, settings);
+    std::string out;
+    append(out, (uint64_t)settings.str().size());
+    out += settings.str();
+    append(out, (uint32_t)m.banks.size());
+    for (size_t i = 0; i < m.banks.size(); ++i) {
+        append(out, m.thresholds[i]);
+        const Bank &b = m.banks[i];
+        for (size_t p = 0; p < b.filters.size(); ++p) {
+            append(out, b.filters[p]);
+            append(out, (uint32_t)b.col_filters[p].size());
+            for (size_t k = 0; k < b.col_filters[p].size(); ++k) {
+                append(out, dlib::matrix<float>(b.col_filters[p][k]));
+                append(out, dlib::matrix<float>(b.row_filters[p][k]));
+            }
+        }
+    }
+    return out;
+}
+
+// Reads the payload's parts in order; false once anything is short or out of shape.
+struct Reader {
+    const uint8_t *p, *end;
+    bool take(void *to, size_t n) {
+        if ((size_t)(end - p) < n) return false;
+        memcpy(to, p, n);
+        p += n;
+        return true;
+    }
+    template <typename T> bool take(T &v) { return take(&v, sizeof v); }
+    // A rows × cols float matrix (cols 1 for a column vector type).
+    template <long NC> bool take(dlib::matrix<float, 0, NC> &m, long rows, long cols) {
+        uint32_t r, c;
+        if (!take(r) || !take(c) || r != rows || c != cols) return false;
+        m.set_size(rows, cols);
+        return take(&m(0, 0), sizeof(float) * (size_t)(rows * cols));
     }
 };
 
-// The detector in the cache file at path, or nullptr (missing, another format or dlib, wrong
-// size, checksum mismatch, or dlib refuses it). *present: the file exists.
-std::unique_ptr<Hog> read_cache(const std::string &path, bool *present) {
-    fsx::Mapping m = fsx::Mapping::open(path, false);
-    *present = !m.empty() || access(path.c_str(), F_OK) == 0;  // an empty file is there too
-    if (m.empty() || m.size() < sizeof(Header)) return nullptr;
+bool read_payload(const uint8_t *data, size_t size, Model &m) {
+    Reader in{data, data + size};
+    uint64_t settings_size;
+    if (!in.take(settings_size) || settings_size > (uint64_t)(in.end - in.p)) return false;
+    struct MemoryBuffer : std::streambuf {  // an istream over bytes in memory (no copy)
+        MemoryBuffer(const uint8_t *p, size_t n) {
+            char *b = const_cast<char *>(reinterpret_cast<const char *>(p));
+            setg(b, b, b + n);
+        }
+    } buf(in.p, settings_size);
+    std::istream settings(&buf);
+    dlib::deserialize(m.scanner, settings);
+    dlib::deserialize(m.overlap, settings);
+    in.p += settings_size;
+    const long rows = (long)m.scanner.get_fhog_window_height(), cols = (long)m.scanner.get_fhog_window_width();
+    const size_t planes = m.scanner.get_feature_extractor().get_num_planes();
+    uint32_t detectors;
+    if (!in.take(detectors) || detectors == 0 || detectors > 64) return false;
+    m.thresholds.resize(detectors);
+    m.banks.resize(detectors);
+    for (uint32_t i = 0; i < detectors; ++i) {
+        Bank &b = m.banks[i];
+        b.filters.resize(planes);
+        b.col_filters.resize(planes);
+        b.row_filters.resize(planes);
+        if (!in.take(m.thresholds[i])) return false;
+        for (size_t p = 0; p < planes; ++p) {
+            uint32_t separable;
+            if (!in.take(b.filters[p], rows, cols) || !in.take(separable) || separable > (uint32_t)std::min(rows, cols))
+                return false;
+            b.col_filters[p].resize(separable);
+            b.row_filters[p].resize(separable);
+            for (uint32_t k = 0; k < separable; ++k)
+                if (!in.take(b.col_filters[p][k], rows, 1) || !in.take(b.row_filters[p][k], cols, 1)) return false;
+        }
+    }
+    return in.p == in.end;
+}
+
+// The model in the cache file at path (false: missing, another format or dlib, wrong size,
+// checksum mismatch, or out of shape). *present: the file exists.
+bool read_cache(const std::string &path, bool *present, Model &m) {
+    fsx::Mapping map = fsx::Mapping::open(path, false);
+    *present = !map.empty() || access(path.c_str(), F_OK) == 0;  // an empty file is there too
+    if (map.empty() || map.size() < sizeof(Header)) return false;
     Header h;
-    memcpy(&h, m.data(), sizeof h);
+    memcpy(&h, map.data(), sizeof h);
     if (memcmp(h.magic, kMagic, 8) != 0 || h.format != kFormat || h.dlib_version != kDlibVersion ||
-        h.header_hash != header_hash(h) || h.payload_size != m.size() - sizeof(Header) ||
-        h.payload_hash != fsx::hash64(m.data() + sizeof(Header), h.payload_size))
-        return nullptr;
+        h.header_hash != header_hash(h) || h.payload_size != map.size() - sizeof(Header) ||
+        h.payload_hash != fsx::hash64(map.data() + sizeof(Header), h.payload_size))
+        return false;
     try {
-        MemoryBuffer buf(m.data() + sizeof(Header), h.payload_size);
-        std::istream in(&buf);
-        auto hog = std::make_unique<Hog>();
-        dlib::deserialize(*hog, in);
-        if (hog->num_detectors() == 0) return nullptr;
-        return hog;
-    } catch (...) {
-        return nullptr;
+        return read_payload(map.data() + sizeof(Header), h.payload_size, m);
+    } catch (...) {  // dlib refused its part
+        return false;
     }
 }
 
-bool write_cache(const std::string &path, const Hog &hog) {
-    std::ostringstream out;
-    dlib::serialize(hog, out);
-    const std::string payload = out.str();
+bool write_cache(const std::string &path, const Model &m) {
+    const std::string bytes = payload(m);
     Header h{};
     memcpy(h.magic, kMagic, 8);
     h.format = kFormat;
     h.dlib_version = kDlibVersion;
-    h.payload_size = payload.size();
-    h.payload_hash = fsx::hash64(payload.data(), payload.size());
+    h.payload_size = bytes.size();
+    h.payload_hash = fsx::hash64(bytes.data(), bytes.size());
     h.header_hash = header_hash(h);
-    return fsx::write_atomically(path, {{&h, sizeof h}, {payload.data(), payload.size()}});
+    return fsx::write_atomically(path, {{&h, sizeof h}, {bytes.data(), bytes.size()}});
 }
 
-// The detector from its cache, or built by dlib (and the cache written when path is not "").
+// The model from its cache, or built from dlib's detector (and the cache written when path is not "").
 struct Loaded {
-    std::unique_ptr<fsx::Pool<Hog>> pool;
+    std::shared_ptr<const Model> model;
     int cache_state = fsx::kCacheOff;
-    // Each detector's filters as dlib's object_detector holds them (built from its weights the
-    // way object_detector builds them when it is made or read), for scan_levels() below.
-    std::shared_ptr<const Hog> prototype;
-    std::vector<Hog::image_scanner_type::fhog_filterbank> banks;
 };
 Loaded load(const std::string &path) {
     bool present = false;
-    std::unique_ptr<Hog> hog = path.empty() ? nullptr : read_cache(path, &present);
-    int state = fsx::kCacheHit;
-    if (!hog) {
-        hog = std::make_unique<Hog>(dlib::get_frontal_face_detector());
-        state = fsx::kCacheOff;
-        if (!path.empty() && write_cache(path, *hog)) state = present ? fsx::kCacheRebuilt : fsx::kCacheWritten;
-    }
-    std::shared_ptr<const Hog> prototype = std::make_shared<const Hog>(*hog);
-    std::vector<Hog::image_scanner_type::fhog_filterbank> banks;
-    for (unsigned long i = 0; i < prototype->num_detectors(); ++i)
-        banks.push_back(prototype->get_scanner().build_fhog_filterbank(prototype->get_w(i)));
-    return {std::make_unique<fsx::Pool<Hog>>(std::move(hog)), state, std::move(prototype), std::move(banks)};
+    auto model = std::make_shared<Model>();
+    if (!path.empty() && read_cache(path, &present, *model)) return {model, fsx::kCacheHit};
+    model = std::make_shared<Model>();  // whatever a refused cache left in it goes
+    from_dlib(dlib::get_frontal_face_detector(), *model);
+    int state = fsx::kCacheOff;
+    if (!path.empty() && write_cache(path, *model)) state = present ? fsx::kCacheRebuilt : fsx::kCacheWritten;
+    return {model, state};
 }
 
 // The handle: the detector is loaded by the first detect (or cache state query), in its thread.
@@ -149,8 +245,6 @@ template <typename Found> int copy_boxes(const Found &found, fsx_box *boxes, int
 // detections exactly; levels [k, n) alone give the faces dlib's scan finds at least
 // window × (6/5)^k pixels large (a face's box is the one the whole scan gives unless a
 // smaller window on a finer level scores higher over it: see Detector.largestFaces).
-using Scanner = Hog::image_scanner_type;
-using Bank = Scanner::fhog_filterbank;
 using Windows = std::vector<std::pair<double, dlib::rectangle>>;
 
 // How many levels dlib's scan of an image of this size has (create_fhog_pyramid's loop).
@@ -169,9 +263,9 @@ unsigned long level_count(const Scanner &s, long width, long height) {
 // The windows of levels [first, last) of img over each detector's threshold + adjust, per
 // detector, in dlib's order (level by level, row by row), boxes in img's coordinates.
 template <typename Pixel>
-std::vector<Windows> scan_levels(const Hog &d, const std::vector<Bank> &banks, const dlib::cv_image<Pixel> &img,
-                                 unsigned long first, unsigned long last, double adjust) {
-    const Scanner &s = d.get_scanner();
+std::vector<Windows> scan_levels(const Model &d, const dlib::cv_image<Pixel> &img, unsigned long first,
+                                 unsigned long last, double adjust) {
+    const Scanner &s = d.scanner;
     const auto &fe = s.get_feature_extractor();
     const long fw = (long)s.get_fhog_window_width(), fh = (long)s.get_fhog_window_height();
     const long pad = (long)s.get_padding();
@@ -192,13 +286,13 @@ std::vector<Windows> scan_levels(const Hog &d, const std::vector<Bank> &banks, c
             swap(temp1, temp2);
         }
     }
-    std::vector<Windows> out(banks.size());
+    std::vector<Windows> out(d.banks.size());
     dlib::array2d<float> saliency;
     dlib::pyramid_down<6> pyr;
-    for (size_t i = 0; i < banks.size(); ++i) {
-        const double thresh = d.get_w(i)(s.get_num_dimensions()) + adjust;
+    for (size_t i = 0; i < d.banks.size(); ++i) {
+        const double thresh = d.thresholds[i] + adjust;
         for (unsigned long l = first; l < last; ++l) {
-            const dlib::rectangle area = dlib::impl::apply_filters_to_fhog(banks[i], feats[l - first], saliency);
+            const dlib::rectangle area = dlib::impl::apply_filters_to_fhog(d.banks[i], feats[l - first], saliency);
             for (long r = area.top(); r <= area.bottom(); ++r)
                 for (long c = area.left(); c <= area.right(); ++c)
                     if (saliency[r][c] >= thresh) {
@@ -214,12 +308,11 @@ std::vector<Windows> scan_levels(const Hog &d, const std::vector<Bank> &banks, c
 
 // object_detector::operator()'s end: each detector's windows sorted, scores less its threshold,
 // all sorted, overlaps suppressed.
-std::vector<dlib::rect_detection> finish(const Hog &d, std::vector<Windows> &windows) {
-    const Scanner &s = d.get_scanner();
+std::vector<dlib::rect_detection> finish(const Model &d, std::vector<Windows> &windows) {
     std::vector<dlib::rect_detection> all;
     for (size_t i = 0; i < windows.size(); ++i) {
         std::sort(windows[i].rbegin(), windows[i].rend(), dlib::impl::compare_pair_rect);
-        const double thresh = d.get_w(i)(s.get_num_dimensions());
+        const double thresh = d.thresholds[i];
         for (const auto &w : windows[i]) {
             dlib::rect_detection t;
             t.detection_confidence = w.first - thresh;
@@ -230,7 +323,7 @@ std::vector<dlib::rect_detection> finish(const Hog &d, std::vector<Windows> &win
     }
     if (windows.size() > 1) std::sort(all.rbegin(), all.rend());
     std::vector<dlib::rect_detection> kept;
-    const auto &overlap = d.get_overlap_tester();
+    const auto &overlap = d.overlap;
     for (const auto &t : all) {
         bool covered = false;
         for (const auto &k : kept)
@@ -240,30 +333,29 @@ std::vector<dlib::rect_detection> finish(const Hog &d, std::vector<Windows> &win
     return kept;
 }
 
-// Levels [first, n) of img's scan; with two threads, levels [0, 2) here and [2, n) on a second
+// Levels [first, n) of img's scan (first 0: dlib's whole scan, object_detector::operator()); with two threads, levels [0, 2) here and [2, n) on a second
 // thread (about half the work each: level l has (5/6)^2l of the pixels), joined in level order.
 template <typename Pixel>
-std::vector<dlib::rect_detection> detect_levels(const Loaded &h, const dlib::cv_image<Pixel> &img, double adjust,
+std::vector<dlib::rect_detection> detect_levels(const Model &d, const dlib::cv_image<Pixel> &img, double adjust,
                                                 unsigned long first, int threads) {
-    const Hog &d = *h.prototype;
-    const unsigned long n = level_count(d.get_scanner(), img.nc(), img.nr());
+    const unsigned long n = level_count(d.scanner, img.nc(), img.nr());
     if (first >= n) return {};
     std::vector<Windows> windows;
     const unsigned long split = first + 2;
     if (threads > 1 && split < n) {
         std::future<std::vector<Windows>> rest;
         try {
-            rest = std::async(std::launch::async, [&] { return scan_levels(d, h.banks, img, split, n, adjust); });
+            rest = std::async(std::launch::async, [&] { return scan_levels(d, img, split, n, adjust); });
         } catch (const std::system_error &) {  // no thread to be had: all here
         }
         if (rest.valid()) {
-            windows = scan_levels(d, h.banks, img, first, split, adjust);
+            windows = scan_levels(d, img, first, split, adjust);
             std::vector<Windows> more = rest.get();
             for (size_t i = 0; i < windows.size(); ++i) windows[i].insert(windows[i].end(), more[i].begin(), more[i].end());
             return finish(d, windows);
         }
     }
-    windows = scan_levels(d, h.banks, img, first, n, adjust);
+    windows = scan_levels(d, img, first, n, adjust);
     return finish(d, windows);
 }
 
@@ -275,7 +367,9 @@ extern "C" int fsx_hog_detect_levels(void *det, fsx_view image, double threshold
         const int ch = fsx::channels_of(image.format);
         if (ch != 1 && ch != 3) return fsx::fail(FS_ERR_INTERNAL, "detect (HOG): a GRAY8 or 3-channel image is scanned");
         cv::Mat m = fsx::mat(image);
-        const Loaded &h = static_cast<HogHandle *>(det)->loaded.get();
+        // dlib's fHOG on a colour image takes each pixel's strongest channel gradient (the
+        // channel order does not matter), on a grey one the grey gradient.
+        const Model &h = *static_cast<HogHandle *>(det)->loaded.get().model;
         const unsigned long first = (unsigned long)std::max(0, first_level);
         std::vector<dlib::rect_detection> found =
             ch == 3 ? detect_levels(h, dlib::cv_image<dlib::bgr_pixel>(m), threshold, first, threads)
@@ -296,24 +390,6 @@ extern "C" int fsx_hog_cache_state(const void *det) {
     } catch (...) {
         return fsx::kCacheOff;  // the detector could not be made: its detect says why
     }
-}
-
-extern "C" int fsx_hog_detect(void *det, fsx_view image, double threshold, fsx_box *boxes,
-                              int capacity, int *count) {
-    FSX_GUARD("detect (HOG)", {
-        const int ch = fsx::channels_of(image.format);
-        if (ch != 1 && ch != 3) return fsx::fail(FS_ERR_INTERNAL, "detect (HOG): a GRAY8 or 3-channel image is scanned");
-        cv::Mat m = fsx::mat(image);
-        std::vector<dlib::rect_detection> found;
-        static_cast<HogHandle *>(det)->loaded.get().pool->with([&](Hog &d) {
-            // dlib's fHOG on a colour image takes each pixel's strongest channel gradient (the
-            // channel order does not matter), on a grey one the grey gradient.
-            if (ch == 3) d(dlib::cv_image<dlib::bgr_pixel>(m), found, threshold);
-            else d(dlib::cv_image<unsigned char>(m), found, threshold);
-            return 0;
-        });
-        return copy_boxes(found, boxes, capacity, count);
-    })
 }
 
 extern "C" void fsx_hog_free(void *det) { delete static_cast<HogHandle *>(det); }

@@ -142,12 +142,12 @@ var fastOptions = DetectorOptions()
 fastOptions.minFaceSize = 320  // scan at 1/4 scale: faces >= 320 px
 let fast = try Detector(fastOptions)
 let tDetector = now() - t0
-let detectorState = fast.cacheState  // waits for the detector's loading thread, as the first detect does
+let detectorState = fast.cacheState  // loads the detector from its cache, as the first detect does
 let tDetectorReady = now() - t0
 let full = try Detector()
 print("handle creation: landmarker (68-point model) \(ms(tLandmarker)) (\(cacheState.name); ready for a fit, " +
       "every leaf's checksum checked (cacheState) after \(ms(tLandmarkerReady))), " +
-      "HOG detector \(ms(tDetector)) (\(detectorState.name); loaded on a second thread, ready after \(ms(tDetectorReady)))\n")
+      "HOG detector \(ms(tDetector)) (\(detectorState.name); loaded by its first use, ready after \(ms(tDetectorReady)))\n")
 if args.contains("--learned") {  // only the learned-conversion figures (e.g. to compare BLAS builds)
     try learnedBench(data: data, outDir: outDir, runs: runs, landmarker: landmarker)
     exit(0)

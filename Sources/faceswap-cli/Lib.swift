@@ -117,6 +117,34 @@ func disableHugePages() {
     _ = unsafeBitCast(f, to: Prctl.self)(41 /* PR_SET_THP_DISABLE */, 1, 0, 0, 0)
 }
 
+/// `body` running on a second thread, for work that needs nothing the caller does meanwhile (the
+/// target photo's decoding while the source is prepared); `join()` waits for it, and so does the
+/// end of the object's life. Without a thread to be had, `body` runs in the caller's thread at once.
+final class SecondThread {
+    private final class Work {
+        let body: () -> Void
+        init(_ body: @escaping () -> Void) { self.body = body }
+    }
+    private var id = pthread_t()
+    private var running = false
+
+    init(_ body: @escaping () -> Void) {
+        let work = Unmanaged.passRetained(Work(body)).toOpaque()
+        running = pthread_create(&id, nil, { raw in
+            Unmanaged<Work>.fromOpaque(raw!).takeRetainedValue().body()
+            return nil
+        }, work) == 0
+        if !running { Unmanaged<Work>.fromOpaque(work).takeRetainedValue().body() }
+    }
+
+    func join() {
+        if running { pthread_join(id, nil) }
+        running = false
+    }
+
+    deinit { join() }
+}
+
 /// C strings for the duration of `body` (inputs lists, text options).
 func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) throws -> R) rethrows -> R {
     let copies = strings.map { UnsafePointer(strdup($0)) }

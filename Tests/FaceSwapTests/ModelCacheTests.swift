@@ -4,7 +4,7 @@ import XCTest
 import Glibc
 #endif
 
-/// The model caches (Sources/CFaceShim/model_cache.hpp): the HOG detector's dlib serialisation and
+/// The model caches (Sources/CFaceShim/model_cache.hpp): the HOG detector's filter banks and
 /// the shape predictor's flat, mapped layout. What a cached handle finds must be exactly what dlib's
 /// own detector and predictor find (DlibReference calls dlib directly: a freshly built
 /// get_frontal_face_detector(), a shape_predictor read by dlib::deserialize), and a damaged cache
@@ -88,7 +88,7 @@ final class ModelCacheTests: XCTestCase {
         _ = try Detector().cacheState  // the first use loads the detector and writes its cache
         let path = try cacheFile(".hogcache")
         let size = Self.size(path)
-        XCTAssertGreaterThan(size, 100_000)
+        XCTAssertGreaterThan(size, 50_000)  // the banks of five detectors: ~93 kB
         // Truncated, one byte flipped in the header, in the middle, at the end, an empty file, another file's bytes.
         let damage: [(String, () -> Void)] = [
             ("truncated", { XCTAssertEqual(truncate(path, off_t(size / 2)), 0) }),

@@ -1,7 +1,7 @@
 """The model caches are checked lazily (issue 11 item 5): creating a landmarker from its cache
 checks the header, the body before the leaves (with one checksum per leaf) and the structure a fit
 walks; each leaf is checked the first time a fit reads it (Sources/CFaceShim/landmarks.cpp). A HOG
-detector is deserialised from its cache on a second thread that the first detect waits for
+detector reads its cache (scanner settings, thresholds, filter banks) at its first detect
 (detect_hog.cpp). These tests take the path the Swift tests (ModelCacheTests) do not: a damaged
 cache whose first use is a fit or a detect, not the cache state.
 

@@ -104,16 +104,13 @@ int fsx_remap(fsx_view src, fsx_view dst, const float *map_xy);
 int fsx_sharpness(fsx_view gray, double *variance);
 
 /* ---- detection (detect_*.cpp) ---- */
-/* A detector object; thread-safe: it keeps a pool of scanners, one per concurrent call. */
+/* A detector object (NULL on failure, message set); thread-safe: a scan keeps its state in the call. */
 void *fsx_hog_create(void);
-/* Scans a GRAY8 or a 3-channel image (colour: dlib's fHOG takes each pixel's strongest channel
- * gradient; the caller scales it: upsampling and downscaling are resizes); writes up to capacity
- * boxes, *count = number found. Returns NULL on failure (message set). */
-int fsx_hog_detect(void *det, fsx_view image, double threshold, fsx_box *boxes, int capacity,
-                   int *count);
-/* The same scan as fsx_hog_detect, of pyramid levels first_level.. only (level l finds faces of
- * at least 80 × (6/5)^l pixels; 0: all, the same faces as fsx_hog_detect), on up to `threads`
- * threads (2: the levels shared between two, the same faces as on one). */
+/* dlib's HOG scan of a GRAY8 or a 3-channel image (colour: dlib's fHOG takes each pixel's
+ * strongest channel gradient; the caller scales it: upsampling and downscaling are resizes), of
+ * pyramid levels first_level.. only (level l finds faces of at least 80 × (6/5)^l pixels; 0: all,
+ * the faces dlib's object_detector finds), on up to `threads` threads (2: the levels shared
+ * between two, the same faces as on one); writes up to capacity boxes, *count = number found. */
 int fsx_hog_detect_levels(void *det, fsx_view image, double threshold, int first_level, int threads,
                           fsx_box *boxes, int capacity, int *count);
 void fsx_hog_free(void *det);

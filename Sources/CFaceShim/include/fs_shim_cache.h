@@ -16,7 +16,7 @@ int fsx_hog_cache_state(const void *det);
 int fsx_sp_cache_state(const void *sp);
 
 /* dlib's own HOG detector, freshly built by dlib::get_frontal_face_detector() (~0.3 s), scanning
- * a GRAY8 image as fsx_hog_detect does. */
+ * a GRAY8 image as fsx_hog_detect_levels does. */
 int fsx_hog_detect_dlib(fsx_view gray, double threshold, fsx_box *boxes, int capacity, int *count);
 /* dlib's own shape predictor, read by dlib::deserialize from model_path (seconds: it is kept, by
  * path, for later calls) and fitted as fsx_sp_fit does. */

@@ -221,11 +221,7 @@ public final class Detector: @unchecked Sendable {
             let scanned = colour && image.format.channels >= 3
                 ? try image.ensuring(.bgr8).scaled(width: w, height: h) : try image.grayResized(width: w, height: h)
             let shared = threads > 1 && w * h >= Detector.sharedScanPixels ? 2 : 1
-            if firstLevel == 0 && shared == 1 {
-                try run { fsx_hog_detect(handle, scanned.view, options.threshold, $0, $1, &count) }
-            } else {
-                try run { fsx_hog_detect_levels(handle, scanned.view, options.threshold, Int32(firstLevel), Int32(shared), $0, $1, &count) }
-            }
+            try run { fsx_hog_detect_levels(handle, scanned.view, options.threshold, Int32(firstLevel), Int32(shared), $0, $1, &count) }
         case .haar:
             let gray = try image.grayResized(width: w, height: h)
             try run { fsx_haar_detect(handle, gray.view, Int32(window), $0, $1, &count) }
