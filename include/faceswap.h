@@ -100,12 +100,12 @@
  *    thread.
  *  - fs_reenactor_push: the warp of the photo on up to the reenactor's stream options'
  *    `threads`, its rows shared among them (the result is the same as on one thread).
- *  One thread outlives a call: a stream's (and a reenactor's) periodic sweep for new faces of any
- *  size (every 23rd scan while faces are tracked, i.e. every 115 frames at detect_interval 5)
- *  scans a grey copy of that frame on a thread of the stream's own, started by that push, while
- *  the next pushes track; the push 8 frames later takes its faces, waiting for the scan if it is
- *  not done (so the tracks are the same whatever the timing and `threads`). fs_stream_reset,
- *  fs_stream_flush and fs_stream_free (the reenactor's reset and free) wait for it; a process
+ *  One thread outlives a call: a stream's periodic sweep for new faces of any size (every 23rd
+ *  scan while faces are tracked, i.e. every 115 frames at detect_interval 5; a reenactor, which
+ *  follows one face, has none) scans a grey copy of that frame on a thread of the stream's own,
+ *  started by that push, while the next pushes track; the push 8 frames later takes its faces,
+ *  waiting for the scan if it is not done (so the tracks are the same whatever the timing and
+ *  `threads`). fs_stream_reset, fs_stream_flush and fs_stream_free wait for it; a process
  *  that exits with a stream not freed waits for it at exit. With `threads` 1 that scan runs on
  *  the caller's thread, whole, in the push that takes its faces.
  *  These threads use the swapper, source, model, detector and landmarker the call was given, which
@@ -875,7 +875,13 @@ typedef struct fs_stream_options {
     uint32_t struct_size;        /* the caller's sizeof(fs_stream_options): set by
                                     fs_stream_options_init */
     int32_t detect_interval;     /* run the detector every N frames (and when a track is lost or
-                                    the scene cuts); track landmarks in between (default 5) */
+                                    the scene cuts); track landmarks in between (default 5).
+                                    While faces are tracked, three such scans in four look only
+                                    around them, the fourth at the whole frame: a new face at
+                                    least 0.7x the smallest tracked one is tracked within 4N
+                                    frames (a smaller one: see "Threads of a call"). A
+                                    reenactor looks only around its driver's face while it
+                                    has one. */
     float min_cutoff;            /* One-Euro filter on the landmarks: cutoff in Hz when still
                                     (default 2; 0 turns the filter off) */
     float beta;                  /* how fast the cutoff rises with motion, per inter-ocular

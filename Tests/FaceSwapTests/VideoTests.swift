@@ -19,6 +19,14 @@ final class VideoTests: XCTestCase {
 
     static func photo(_ name: String) throws -> Image { try Image.load(path: TestData.face(name)).ensuring(.bgr8) }
 
+    /// A w × h frame of `name` scaled so that its detected face is `side` pixels wide, centred at `c`.
+    static func placed(_ name: String, side: Double, at c: Point, width w: Int, height h: Int) throws -> Image {
+        let photo = try VideoTests.photo(name)
+        let r = try XCTUnwrap(try Shared.detector.detect(photo).first).rect
+        let s = side / r.width
+        return try photo.warped(Affine(s, 0, c.x - s * r.center.x, 0, s, c.y - s * r.center.y), width: w, height: h)
+    }
+
     /// Distance between the eye centres (means of points 36–41 and 42–47).
     static func interocular(_ p: [Point]) -> Double { Point.mean(p[36...41]).distance(to: Point.mean(p[42...47])) }
 
@@ -85,17 +93,11 @@ final class VideoTests: XCTestCase {
     func testSmallNewcomerIsFoundByTheSweep() throws {
         try requireData()
         let w = 960, h = 540
-        func placed(_ name: String, side: Double, at c: Point) throws -> Image {
-            let photo = try VideoTests.photo(name)
-            let r = try XCTUnwrap(try Shared.detector.detect(photo).first).rect
-            let s = side / r.width
-            return try photo.warped(Affine(s, 0, c.x - s * r.center.x, 0, s, c.y - s * r.center.y), width: w, height: h)
-        }
         // 280 px: the tracked box (2.8 RMS radii of the fit, Track.seatSide) is then well inside
         // one rung of the periodic scans' scale ladder (at 260 px it sits on a rung's edge, where
         // 2 px decide whether the periodic scan itself reaches down to the 100-px newcomer).
-        let big = try placed("fb_carl_sagan2.jpg", side: 280, at: Point(300, 280))
-        let small = try placed("fr_biden2.jpg", side: 100, at: Point(760, Double((h + 3) / 4 * 3 + 20)))
+        let big = try VideoTests.placed("fb_carl_sagan2.jpg", side: 280, at: Point(300, 280), width: w, height: h)
+        let small = try VideoTests.placed("fr_biden2.jpg", side: 100, at: Point(760, Double((h + 3) / 4 * 3 + 20)), width: w, height: h)
         let withBoth = try Image(width: w, height: h, format: .bgr8)
         memcpy(withBoth.data, big.data, h * big.stride)
         for y in 0..<h {  // the small face's half of the frame from `small`
@@ -135,6 +137,57 @@ final class VideoTests: XCTestCase {
         if found.count == 2 {
             XCTAssertEqual(found[0].frame, found[1].frame, "the same frame with and without the worker thread")
             XCTAssertEqual(found[0].rect, found[1].rect)
+        }
+    }
+
+    /// A face of about the tracked one's size that appears while it is tracked is found by the
+    /// periodic scans' whole-frame scan (every `wholeScanEvery`-th; the others scan only a window
+    /// around each track), within the bound FaceTracker documents, before any sweep: a 200-px face
+    /// tracked from frame 0, a second 200-px face pasted from frame 30 on, outside the first's
+    /// window. Ground truth: the detector alone, on the frame, finds the second face where the new
+    /// track is; the first keeps its id and no scene cut is taken. A reenactor's tracker, which
+    /// follows one face, never takes the second face on (no whole-frame scan and no sweep while
+    /// its face is tracked) and keeps its face throughout.
+    func testSimilarNewcomerIsFoundByAWholeFrameScan() throws {
+        try requireData()
+        let w = 960, h = 540
+        let first = try VideoTests.placed("fb_carl_sagan2.jpg", side: 200, at: Point(250, 270), width: w, height: h)
+        let second = try VideoTests.placed("fr_biden2.jpg", side: 200, at: Point(740, 270), width: w, height: h)
+        let withBoth = try first.copy()
+        for y in 110..<430 {  // the second face's square (320 px) from `second`
+            memcpy(withBoth.data + y * withBoth.stride + 580 * 3, second.data + y * second.stride + 580 * 3, 320 * 3)
+        }
+        let truth = try Shared.detector.detect(withBoth).map(\.rect).filter { $0.center.x > 580 }
+        XCTAssertEqual(truth.count, 1, "the detector alone finds the second face")
+        let options = StreamOptions()
+        let limit = 30 + FaceTracker.wholeScanEvery * options.detectInterval
+        let reenactor = try Reenactor(detector: Shared.detector, landmarker: Shared.landmarker, source: try VideoTests.photo("fr_biden2.jpg"))
+        for tracker in [try FaceTracker(detector: Shared.detector, landmarker: Shared.landmarker, options: options), reenactor.tracker] {
+            let followsOne = tracker === reenactor.tracker
+            var foundAt: Int? = nil, firstID: Double? = nil
+            for k in 0..<(followsOne ? 140 : limit) where foundAt == nil {
+                let faces = try tracker.track(k < 30 ? first : withBoth)
+                let left = faces.filter { $0.rect.center.x < 500 }
+                XCTAssertEqual(left.count, 1, "frame \(k)")
+                if firstID == nil { firstID = left.first?.score }
+                XCTAssertEqual(left.first?.score, firstID, "the first face keeps its track (frame \(k))")
+                if let t = truth.first, let f = faces.first(where: { $0.rect.center.x > 580 }) {
+                    XCTAssertGreaterThan(f.rect.intersectionOverUnion(t), 0.5)
+                    foundAt = k
+                }
+            }
+            print("\(followsOne ? "reenactor's tracker" : "stream's tracker"): second face (200 px beside a 200-px track, " +
+                  "from frame 30) found at frame \(foundAt.map(String.init) ?? "never"); \(tracker.detections) scans, " +
+                  "\(tracker.windowScans) of windows only, \(tracker.sweepScans) sweeps")
+            XCTAssertEqual(tracker.sceneCuts, 0)
+            XCTAssertEqual(tracker.sweepScans, 0)
+            XCTAssertGreaterThan(tracker.windowScans, 0)
+            if followsOne {
+                XCTAssertNil(foundAt)
+                XCTAssertEqual(tracker.windowScans, tracker.detections - 1, "every scan after the first is of the window")
+            } else {
+                XCTAssertNotNil(foundAt, "found by frame \(limit - 1)")
+            }
         }
     }
 

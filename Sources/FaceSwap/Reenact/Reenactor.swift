@@ -124,7 +124,7 @@ public final class Reenactor {
         sourcePose = HeadPose.fit(sourceFace.landmarks)
         self.options = options
         tracker = try FaceTracker(detector: detector, landmarker: landmarker, options: options.stream,
-                                  shapeTuning: Reenactor.shapeTuning)
+                                  shapeTuning: Reenactor.shapeTuning, newcomers: false)
         sourceMesh = FaceMesh(sourceFace.landmarks, forehead: 0.35)
         // Fixed points: a ring well outside the head, and the image border.
         let outline = sourceMesh.outlinePoints
