@@ -1,7 +1,7 @@
 // faceswap-floor: the same OpenCV / dlib calls the library makes, straight from C++, built with the
 // shim's compiler flags — the floor the library's own figures are compared with.
 // Usage: faceswap-floor IMAGE.jpg [runs] [scale]   |   faceswap-floor train [steps] [batch]
-//        faceswap-floor track CLIP [N=5] [scale=0.25] [passes=5]
+//        faceswap-floor track CLIP [N=5] [scale=0.25] [passes=5] [whole_every=4]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -33,6 +33,17 @@ static double median_of(int runs, const std::function<void()> &body) {
     return t[t.size() / 2] * 1000;
 }
 
+// dlib's HOG faces of `im` shrunk by `s` (INTER_AREA, grey), in `im`'s coordinates.
+static std::vector<dlib::rectangle> hog_faces(dlib::frontal_face_detector &detector, const cv::Mat &im, double s) {
+    cv::Mat small, grey;
+    cv::resize(im, small, cv::Size(), s, s, cv::INTER_AREA);
+    cv::cvtColor(small, grey, cv::COLOR_BGR2GRAY);
+    std::vector<dlib::rectangle> found;
+    for (const auto &f : detector(dlib::cv_image<unsigned char>(grey)))
+        found.emplace_back(f.left() / s, f.top() / s, f.right() / s, f.bottom() / s);
+    return found;
+}
+
 // The face swap made of the same library calls, written the way a C++ programmer would: both
 // images decoded, faces found and fitted, a Delaunay mesh (Subdiv2D), the source warped triangle
 // by triangle (warpAffine of each triangle's box + a triangle mask), the hull mask feathered with
@@ -40,16 +51,14 @@ static double median_of(int runs, const std::function<void()> &body) {
 // JPEG encoding.
 template <typename Detect>
 static void swap_floor(const char *target_path, const std::vector<uchar> &src_bytes, Detect &detect,
-                       dlib::shape_predictor &sp, double scale, int runs) {
+                       dlib::shape_predictor &sp, int runs) {
     std::ifstream f(target_path, std::ios::binary);
     std::vector<uchar> dst_bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     auto landmarks = [&](const cv::Mat &img) {
         std::vector<cv::Point2f> pts;
         auto found = detect(img);
         if (found.empty()) return pts;
-        dlib::rectangle r(found[0].left() / scale, found[0].top() / scale, found[0].right() / scale,
-                          found[0].bottom() / scale);
-        auto shape = sp(dlib::cv_image<dlib::bgr_pixel>(img), r);
+        auto shape = sp(dlib::cv_image<dlib::bgr_pixel>(img), found[0]);
         for (unsigned i = 0; i < shape.num_parts(); ++i) pts.emplace_back(shape.part(i).x(), shape.part(i).y());
         return pts;
     };
@@ -139,18 +148,23 @@ static void swap_floor(const char *target_path, const std::vector<uchar> &src_by
 int train_floor(int argc, char **argv);
 
 // The tracking step's floor: a video's frames (decoded by the ffmpeg program to BGR, kept in memory)
-// through the plainest tracker — HOG on the frame shrunk to `scale` (INTER_AREA, grey) every N-th
-// frame, one 68-point fit per frame in the last detector rectangle. The median over `passes` passes
-// of the time per frame: detect ÷ N + one 68-point fit.
+// through the plainest tracker — HOG every N-th frame, one 68-point fit per frame in the last
+// detector rectangle. As the library's tracker scans (FaceTracker), while a face is held three
+// scans in `whole_every` look only at a window around it (its rectangle grown by 0.3 of its side
+// each way, shrunk so that a face of 0.7 of its side meets dlib's 80-px window), the others at the
+// whole frame shrunk to `scale` (INTER_AREA, grey); a window without a face drops it, and the next
+// frame scans the whole frame. The median over `passes` passes of the time per frame:
+// detect ÷ N + one 68-point fit.
 static int track_floor(int argc, char **argv) {
     if (argc < 3) {
-        std::fprintf(stderr, "usage: faceswap-floor track CLIP [N=5] [scale=0.25] [passes=5]\n");
+        std::fprintf(stderr, "usage: faceswap-floor track CLIP [N=5] [scale=0.25] [passes=5] [whole_every=4]\n");
         return 2;
     }
     const std::string clip = argv[2];
     const int interval = std::max(1, argc > 3 ? std::atoi(argv[3]) : 5);
     const double scale = argc > 4 ? std::atof(argv[4]) : 0.25;
     const int passes = std::max(1, argc > 5 ? std::atoi(argv[5]) : 5);
+    const int whole_every = std::max(1, argc > 6 ? std::atoi(argv[6]) : 4);
     // Frame size from ffprobe, frames from ffmpeg (rawvideo bgr24 on a pipe).
     int w = 0, h = 0;
     {
@@ -175,31 +189,35 @@ static int track_floor(int argc, char **argv) {
     dlib::frontal_face_detector detector = dlib::get_frontal_face_detector();
     dlib::shape_predictor sp;
     dlib::deserialize("/usr/share/dlib/shape_predictor_68_face_landmarks.dat") >> sp;
-    auto detect = [&](const cv::Mat &im) {
-        cv::Mat small, grey;
-        cv::resize(im, small, cv::Size(), scale, scale, cv::INTER_AREA);
-        cv::cvtColor(small, grey, cv::COLOR_BGR2GRAY);
-        return detector(dlib::cv_image<unsigned char>(grey));
-    };
+    auto detect = [&](const cv::Mat &im, double s) { return hog_faces(detector, im, s); };
     std::vector<double> per_frame, det_each, fit_each;
     int fitted = 0;
     for (int pass = 0; pass <= passes; ++pass) {  // pass 0 warms up
         bool have = false;
         dlib::rectangle r;
         double t_det = 0, t_fit = 0;
-        int n_det = 0, n_fit = 0;
+        int n_det = 0, n_fit = 0, since_whole = 0;
         double a = now();
         for (size_t i = 0; i < frames.size(); ++i) {
             if (i % interval == 0 || !have) {
                 double d0 = now();
-                auto found = detect(frames[i]);
+                std::vector<dlib::rectangle> found;
+                if (have && ++since_whole < whole_every) {
+                    const cv::Rect box((int)r.left(), (int)r.top(), (int)r.width(), (int)r.height());
+                    const int m = (int)std::ceil(0.3 * std::max(box.width, box.height));
+                    const cv::Rect win = cv::Rect(box.x - m, box.y - m, box.width + 2 * m, box.height + 2 * m) &
+                                         cv::Rect(0, 0, w, h);
+                    const double s = std::min(1.0, 80.0 / (0.7 * std::min(box.width, box.height)));
+                    for (auto f : detect(frames[i](win), s)) found.push_back(dlib::translate_rect(f, win.x, win.y));
+                    have = !found.empty();
+                } else {
+                    since_whole = 0;
+                    found = detect(frames[i], scale);
+                    if (!found.empty()) have = true;
+                }
                 t_det += now() - d0;
                 ++n_det;
-                if (!found.empty()) {
-                    have = true;
-                    r = dlib::rectangle(found[0].left() / scale, found[0].top() / scale, found[0].right() / scale,
-                                        found[0].bottom() / scale);
-                }
+                if (!found.empty()) r = found[0];
             }
             if (have) {
                 double f0 = now();
@@ -217,9 +235,11 @@ static int track_floor(int argc, char **argv) {
         fitted = n_fit;
     }
     auto med = [](std::vector<double> v) { std::sort(v.begin(), v.end()); return v[v.size() / 2] * 1000; };
-    std::printf("tracking floor (direct C++ calls), %s %dx%d, %zu frames: HOG at scale %.3g every %d frames + one "
-                "68-point fit per frame (%d of %zu frames fitted), medians of %d passes\n",
-                clip.c_str(), w, h, frames.size(), scale, interval, fitted, frames.size(), passes);
+    std::printf("tracking floor (direct C++ calls), %s %dx%d, %zu frames: HOG every %d frames (at scale %.3g on the whole "
+                "frame, %d scans in %d only around the face) + one 68-point fit per frame (%d of %zu frames fitted), "
+                "medians of %d passes\n",
+                clip.c_str(), w, h, frames.size(), interval, scale, whole_every - 1, whole_every, fitted, frames.size(),
+                passes);
     std::printf("  detect %.2f ms each, 68 landmarks %.2f ms each; per frame %.2f ms\n", med(det_each), med(fit_each),
                 med(per_frame));
     std::printf("@ tracking %.4f\n@ track_detect %.4f\n@ track_fit %.4f\n", med(per_frame), med(det_each), med(fit_each));
@@ -248,26 +268,17 @@ int main(int argc, char **argv) {
     double t_sp = now() - t;
 
     cv::Mat img = cv::imdecode(bytes, cv::IMREAD_COLOR);
-    auto detect = [&](const cv::Mat &im) {
-        cv::Mat small, grey;
-        cv::resize(im, small, cv::Size(), scale, scale, cv::INTER_AREA);
-        cv::cvtColor(small, grey, cv::COLOR_BGR2GRAY);
-        return detector(dlib::cv_image<unsigned char>(grey));
-    };
+    auto detect = [&](const cv::Mat &im) { return hog_faces(detector, im, scale); };
     auto faces = detect(img);
     if (faces.empty()) { std::printf("no face found\n"); return 1; }
-    dlib::rectangle r(faces[0].left() / scale, faces[0].top() / scale, faces[0].right() / scale,
-                      faces[0].bottom() / scale);
+    const dlib::rectangle r = faces[0];
 
     double d_decode = median_of(runs, [&] { cv::Mat m = cv::imdecode(bytes, cv::IMREAD_COLOR); });
     double d_detect = median_of(runs, [&] { detect(img); });
     double d_sp = median_of(runs, [&] { sp(dlib::cv_image<dlib::bgr_pixel>(img), r); });
     double d_all = median_of(runs, [&] {
         cv::Mat m = cv::imdecode(bytes, cv::IMREAD_COLOR);
-        for (auto &d : detect(m)) {
-            dlib::rectangle rr(d.left() / scale, d.top() / scale, d.right() / scale, d.bottom() / scale);
-            sp(dlib::cv_image<dlib::bgr_pixel>(m), rr);
-        }
+        for (auto &d : detect(m)) sp(dlib::cv_image<dlib::bgr_pixel>(m), d);
     });
     std::printf("floor (direct C++ calls), %s %dx%d, scan scale %.3g, medians of %d runs\n", argv[1],
                 img.cols, img.rows, scale, runs);
@@ -279,6 +290,6 @@ int main(int argc, char **argv) {
     // Records for faceswap-bench's ratios ("@ key milliseconds").
     std::printf("@ decode %.4f\n@ detect %.4f\n@ landmarks68 %.4f\n@ hog_create %.4f\n@ sp68_create %.4f\n", d_decode,
                 d_detect, d_sp, t_det * 1000, t_sp * 1000);
-    if (argc > 4) swap_floor(argv[4], bytes, detect, sp, scale, runs);
+    if (argc > 4) swap_floor(argv[4], bytes, detect, sp, runs);
     return 0;
 }
