@@ -150,7 +150,7 @@ extern "C" {
 /* ------------------------------------------------------------------------------------------ */
 
 #define FS_VERSION_MAJOR 0
-#define FS_VERSION_MINOR 15
+#define FS_VERSION_MINOR 16
 #define FS_VERSION_PATCH 0
 /* MAJOR*10000 + MINOR*100 + PATCH, e.g. 300 for 0.3.0 (as zstd's ZSTD_VERSION_NUMBER). */
 #define FS_VERSION_NUMBER (FS_VERSION_MAJOR * 10000 + FS_VERSION_MINOR * 100 + FS_VERSION_PATCH)
@@ -880,8 +880,8 @@ typedef struct fs_stream_options {
                                     around them, the fourth at the whole frame: a new face at
                                     least 0.7x the smallest tracked one is tracked within 4N
                                     frames (a smaller one: see "Threads of a call"). A
-                                    reenactor looks only around its driver's face while it
-                                    has one. */
+                                    reenactor, which follows one face, scans the whole frame
+                                    only every 23rd such scan while it tracks one. */
     float min_cutoff;            /* One-Euro filter on the landmarks: cutoff in Hz when still
                                     (default 2; 0 turns the filter off) */
     float beta;                  /* how fast the cutoff rises with motion, per inter-ocular

@@ -20,7 +20,6 @@
 #include <dlib/image_processing/frontal_face_detector.h>
 #include <dlib/opencv/cv_image.h>
 #include <dlib/revision.h>
-#include <sstream>
 #include <unistd.h>
 
 using Hog = dlib::frontal_face_detector;
@@ -73,10 +72,25 @@ void from_dlib(const Hog &hog, Model &m) {
     }
 }
 
-// The cache's payload: the length of dlib's serialisation of the scanner and the overlap test,
-// that serialisation, the number of detectors, then each detector's threshold and bank: per
-// feature plane its filter, then its separable filters' count and each column and row filter,
-// each matrix as rows, columns (uint32) and its floats.
+// The cache's payload: the scanner's settings (Settings), the overlap test's two thresholds, the
+// number of detectors, then each detector's threshold and bank: per feature plane its filter,
+// then its separable filters' count and each column and row filter, each matrix as rows, columns
+// (uint32) and its floats. The settings are plain fields, not dlib's serialisation of the
+// scanner: that computes from them as it reads (a zero cell size divides by zero), and a cache
+// file is checked before anything is computed from it (its checksum is no signature).
+struct Settings {
+    uint32_t cell_size, padding, window_width, window_height, max_levels, min_layer_width, min_layer_height;
+    uint32_t zero;  // 0: the double below aligned with no padding byte left unwritten
+    double nuclear_norm;
+    // In the range of a real detector's (dlib's frontal detector: cell 8, window 80x80, padding 0).
+    bool plausible() const {
+        return cell_size >= 1 && cell_size <= 32 && padding <= 16 && window_width >= 8 && window_width <= 512 &&
+               window_height >= 8 && window_height <= 512 && max_levels >= 1 && max_levels <= 1000 &&
+               min_layer_width >= 1 && min_layer_width <= 4096 && min_layer_height >= 1 &&
+               min_layer_height <= 4096 && zero == 0 && nuclear_norm >= 0;
+    }
+};
+
 void append(std::string &out, const void *p, size_t n) { out.append(static_cast<const char *>(p), n); }
 template <typename T> void append(std::string &out, T v) { append(out, &v, sizeof v); }
 void append(std::string &out, const dlib::matrix<float> &m) {
@@ -86,12 +100,14 @@ void append(std::string &out, const dlib::matrix<float> &m) {
 }
 
 std::string payload(const Model &m) {
-    std::ostringstream settings;
-    dlib::serialize(m.scanner, settings);
-    dlib::serialize(m.overlap, settings);
+    const Scanner &sc = m.scanner;
     std::string out;
-    append(out, (uint64_t)settings.str().size());
-    out += settings.str();
+    append(out, Settings{(uint32_t)sc.get_cell_size(), (uint32_t)sc.get_padding(),
+                         (uint32_t)sc.get_detection_window_width(), (uint32_t)sc.get_detection_window_height(),
+                         (uint32_t)sc.get_max_pyramid_levels(), (uint32_t)sc.get_min_pyramid_layer_width(),
+                         (uint32_t)sc.get_min_pyramid_layer_height(), 0, sc.get_nuclear_norm_regularization_strength()});
+    append(out, m.overlap.get_iou_thresh());
+    append(out, m.overlap.get_percent_covered_thresh());
     append(out, (uint32_t)m.banks.size());
     for (size_t i = 0; i < m.banks.size(); ++i) {
         append(out, m.thresholds[i]);
@@ -121,7 +137,9 @@ struct Reader {
     // A rows × cols float matrix (cols 1 for a column vector type).
     template <long NC> bool take(dlib::matrix<float, 0, NC> &m, long rows, long cols) {
         uint32_t r, c;
-        if (!take(r) || !take(c) || r != rows || c != cols) return false;
+        if (!take(r) || !take(c) || r != rows || c != cols || rows < 1 || cols < 1 || rows > 1024 || cols > 1024 ||
+            (size_t)(end - p) < sizeof(float) * (size_t)rows * (size_t)cols)
+            return false;
         m.set_size(rows, cols);
         return take(&m(0, 0), sizeof(float) * (size_t)(rows * cols));
     }
@@ -129,18 +147,18 @@ struct Reader {
 
 bool read_payload(const uint8_t *data, size_t size, Model &m) {
     Reader in{data, data + size};
-    uint64_t settings_size;
-    if (!in.take(settings_size) || settings_size > (uint64_t)(in.end - in.p)) return false;
-    struct MemoryBuffer : std::streambuf {  // an istream over bytes in memory (no copy)
-        MemoryBuffer(const uint8_t *p, size_t n) {
-            char *b = const_cast<char *>(reinterpret_cast<const char *>(p));
-            setg(b, b, b + n);
-        }
-    } buf(in.p, settings_size);
-    std::istream settings(&buf);
-    dlib::deserialize(m.scanner, settings);
-    dlib::deserialize(m.overlap, settings);
-    in.p += settings_size;
+    Settings st;
+    double iou, covered;
+    if (!in.take(st) || !st.plausible() || !in.take(iou) || !in.take(covered) || !(iou >= 0 && iou <= 1) ||
+        !(covered >= 0 && covered <= 1))
+        return false;
+    m.scanner.set_cell_size(st.cell_size);
+    m.scanner.set_padding(st.padding);
+    m.scanner.set_detection_window_size(st.window_width, st.window_height);
+    m.scanner.set_max_pyramid_levels(st.max_levels);
+    m.scanner.set_min_pyramid_layer_size(st.min_layer_width, st.min_layer_height);
+    m.scanner.set_nuclear_norm_regularization_strength(st.nuclear_norm);
+    m.overlap = dlib::test_box_overlap(iou, covered);
     const long rows = (long)m.scanner.get_fhog_window_height(), cols = (long)m.scanner.get_fhog_window_width();
     const size_t planes = m.scanner.get_feature_extractor().get_num_planes();
     uint32_t detectors;

@@ -168,3 +168,5 @@ Mapping::~Mapping() {
 }
 
 }  // namespace fsx
+
+extern "C" uint64_t fsx_cache_hash64(const void *data, size_t size, uint64_t seed) { return fsx::hash64(data, size, seed); }

@@ -55,6 +55,23 @@ final class ModelCacheTests: XCTestCase {
         XCTAssertEqual(pwrite(fd, &b, 1, off_t(offset)), 1)
     }
 
+    /// Writes `value` (UInt32) at `payloadOffset` of the detector cache's payload and recomputes
+    /// its checksums (the header: magic 8, format 4, dlib version 4, payload size 8, payload hash
+    /// 8, header hash 8 over the 32 bytes before it, seed 1; the payload after the header).
+    static func forge(_ path: String, payloadOffset: Int, value: UInt32) {
+        guard let f = fopen(path, "rb") else { return XCTFail("cannot read \(path)") }
+        var bytes = [UInt8](repeating: 0, count: size(path))
+        XCTAssertEqual(fread(&bytes, 1, bytes.count, f), bytes.count)
+        fclose(f)
+        let header = 40
+        withUnsafeBytes(of: value.littleEndian) { bytes.replaceSubrange(header + payloadOffset ..< header + payloadOffset + 4, with: $0) }
+        withUnsafeBytes(of: DlibReference.cacheHash(bytes[header...]).littleEndian) { bytes.replaceSubrange(24..<32, with: $0) }
+        withUnsafeBytes(of: DlibReference.cacheHash(bytes[0..<32], seed: 1).littleEndian) { bytes.replaceSubrange(32..<40, with: $0) }
+        guard let g = fopen(path, "wb") else { return XCTFail("cannot write \(path)") }
+        XCTAssertEqual(fwrite(bytes, 1, bytes.count, g), bytes.count)
+        fclose(g)
+    }
+
     /// The detector's rectangles and scores on each photo, in a fixed order.
     static func boxes(_ detector: Detector) throws -> [[Double]] {
         try photos.flatMap { name -> [[Double]] in
@@ -97,6 +114,10 @@ final class ModelCacheTests: XCTestCase {
             ("last byte", { Self.flip(path, at: size - 1) }),
             ("empty", { XCTAssertEqual(truncate(path, 0), 0) }),
             ("not a cache", { _ = system("head -c \(size) '\(TestData.face("fr_obama1.jpg"))' > '\(path)'") }),
+            // Checksums that pass over settings no detector has (the checksum is no signature): a
+            // zero cell size (dlib's scanner would divide by it), a window of 9999 px.
+            ("forged cell size 0", { Self.forge(path, payloadOffset: 0, value: 0) }),
+            ("forged window 9999", { Self.forge(path, payloadOffset: 8, value: 9999) }),
         ]
         for (what, spoil) in damage {
             spoil()

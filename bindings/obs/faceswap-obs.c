@@ -16,7 +16,8 @@
  * default, range and tooltip come from fs_option_find. The smallest face to look for
  * (fs_detector_options.min_face_size) is the one detector setting shown: it sets the detector's
  * scan scale, so on a camera whose faces are large it buys most of the per-frame time (at 720p
- * the default 80 px scans the whole frame on every detection frame).
+ * the default 80 px scans the whole frame on every detection frame until a face is tracked, then
+ * on one detection frame in four).
  *
  * Threads. OBS calls filter_video on its graphics thread, update() on the thread that changes
  * the settings (deferred to the graphics thread's tick for video sources), get_properties on

@@ -15,6 +15,9 @@ extern "C" {
 int fsx_hog_cache_state(const void *det);
 int fsx_sp_cache_state(const void *sp);
 
+/* The caches' checksum (fsx::hash64), for tests that forge a cache whose checksums pass. */
+uint64_t fsx_cache_hash64(const void *data, size_t size, uint64_t seed);
+
 /* dlib's own HOG detector, freshly built by dlib::get_frontal_face_detector() (~0.3 s), scanning
  * a GRAY8 image as fsx_hog_detect_levels does. */
 int fsx_hog_detect_dlib(fsx_view gray, double threshold, fsx_box *boxes, int capacity, int *count);

@@ -13,6 +13,11 @@ enum DlibReference {
         return boxes.prefix(Int(min(count, 256))).map { (Rect(x: $0.x, y: $0.y, width: $0.w, height: $0.h), $0.score) }
     }
 
+    /// The model caches' checksum of `bytes` (a test forging a cache whose checksums pass).
+    static func cacheHash(_ bytes: ArraySlice<UInt8>, seed: UInt64 = 0) -> UInt64 {
+        bytes.withUnsafeBytes { fsx_cache_hash64($0.baseAddress, $0.count, seed) }
+    }
+
     /// The points dlib::shape_predictor (read from `modelPath` by dlib::deserialize) fits in `rect`.
     static func fit(modelPath: String, _ image: Image, rect: Rect, points: Int) throws -> [Point] {
         var box = fsx_box(x: rect.x, y: rect.y, w: rect.width, h: rect.height, score: 0)

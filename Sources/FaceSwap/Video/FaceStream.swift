@@ -162,9 +162,11 @@ final class Track {
 /// of the box), which also starts tracks for newcomers of about the tracked size: one present
 /// from frame F is tracked by frame F + wholeScanEvery × detectInterval − 1 at the latest (19
 /// frames at the defaults; 4 when every periodic scan was whole). A scan forced by a lost track or
-/// a scene cut, or made with no track, is whole. A reenactor's tracker (`newcomers` false)
-/// follows its driver's face only: while it has one, every periodic scan is of its window and
-/// there is no sweep. Smaller newcomers are looked for by a sweep at
+/// a scene cut, or made with no track, is whole, and so is the next frame's scan after a window
+/// scan ended a track. A reenactor's tracker (`newcomers` false) follows its driver's face: it
+/// scans the whole frame only every `fullScanEvery`-th periodic scan (a larger face that came in,
+/// or one a first scan missed while it tracked another, is found within fullScanEvery ×
+/// detectInterval frames, 115 at the defaults) and runs no sweep. Smaller newcomers are looked for by a sweep at
 /// the detector's own scale that starts every `fullScanEvery`-th scan: a grey copy of that frame
 /// is scanned whole on a worker thread of the tracker's own (SweepScan) while the next frames are
 /// tracked, and its faces join the tracks `sweepFrames` frames later, always at that frame
@@ -217,9 +219,9 @@ public final class FaceTracker {
     /// fr_short_hamilton_clip.mp4, at 1.6× the cost).
     static let windowMargin = 0.3, windowFace = 0.7
 
-    /// Whether scans look for faces other than the tracked ones while faces are tracked: the
-    /// periodic whole-frame scans and the sweep (a reenactor follows its driver's face only, and
-    /// looks at the whole frame only when it has none).
+    /// Whether newcomers are looked for while faces are tracked: a whole-frame scan every
+    /// `wholeScanEvery`-th periodic scan and the sweep. Without (a reenactor, which follows its
+    /// driver's face), a whole-frame scan every `fullScanEvery`-th and no sweep.
     let newcomers: Bool
 
     /// The shape filter's per-region tuning (the stream's unless a reenactor sets its own).
@@ -320,7 +322,7 @@ public final class FaceTracker {
             detections += 1
             let floor = scanFloor()
             scansSinceWhole += 1
-            if floor != nil, !forced, !newcomers || scansSinceWhole < FaceTracker.wholeScanEvery {
+            if floor != nil, !forced, scansSinceWhole < (newcomers ? FaceTracker.wholeScanEvery : FaceTracker.fullScanEvery) {
                 windowScans += 1
                 try confirmTracks(frame)
             } else {
@@ -396,8 +398,11 @@ public final class FaceTracker {
     /// box grown by `windowMargin` of its side on each side, clipped to the frame) scanned for
     /// faces of at least `windowFace` × its side (a scale of its own: no ladder, as the boxes of
     /// faces that agree with the track are not used), its faces matched to that track alone as
-    /// associate() matches them; a track with none ends, and the faces start no track.
+    /// associate() matches them; a track with none ends (and the next frame scans the whole
+    /// frame, as after a lost track), and the faces start no track.
     private func confirmTracks(_ frame: Image) throws {
+        let before = tracks.count
+        defer { if tracks.count < before { forceDetect = true } }
         tracks = try tracks.filter { tr in
             let r = tr.rect, m = FaceTracker.windowMargin * max(r.width, r.height)
             let x0 = max(0, Int((r.x - m).rounded(.down))), y0 = max(0, Int((r.y - m).rounded(.down)))
