@@ -8,9 +8,10 @@ compared with numpy.
       measured on the first frame at this size) differs by more than 6 levels on average, the
       median of that difference, and the largest difference of any sample (every plane) away from
       the face (outside the face box grown by a quarter of its width on each side).
-  frames.py same A B FRAME_BYTES
+  frames.py same A B FRAME_BYTES [W H]
       Prints "frames differing_frames max_diff" of two dumps of frames of FRAME_BYTES bytes
-      (differing_frames -1 when the dumps hold different numbers of frames).
+      (differing_frames -1 when the dumps hold different numbers of frames). With W H: I420
+      frames in GStreamer's default layout, compared on their samples only (not the rows' padding).
   frames.py converted IN OUT EXT FRAME_BYTES
       The element on I420/NV12 (IN -> OUT) against the same swap done outside it (EXT: convert
       to BGR, swap, convert back, all of the frame). Prints "samples_changed max_diff_there
@@ -79,12 +80,26 @@ def face(before, after, fmt, w, h, face_json):
     print(len(a), int((inner > 6).sum()), f"{np.median(inner):.1f}", worst_outside)
 
 
-def same(a_path, b_path, n):
+def i420_visible(w, h, n):
+    """Which of an I420 frame's n bytes are picture samples, in GStreamer's default layout (each
+    plane's rows padded to 4 bytes): the padding bytes are no sample, and upstream elements leave
+    whatever their buffer pool held there."""
+    cw, ch = (w + 1) // 2, (h + 1) // 2
+    sy, sc = (w + 3) // 4 * 4, (cw + 3) // 4 * 4
+    if sy * h + 2 * sc * ch != n:
+        raise SystemExit(f"frames.py: {n} bytes is not an I420 {w}x{h} frame with rows padded to 4")
+    rows = [np.arange(sy) < w] * h + [np.arange(sc) < cw] * (2 * ch)
+    return np.concatenate(rows)
+
+
+def same(a_path, b_path, n, w=None, h=None):
     a, b = np.fromfile(a_path, np.uint8), np.fromfile(b_path, np.uint8)
     if a.size != b.size or a.size % n:
         print(a.size // n, -1, -1)
         return
     d = np.abs(a.reshape(-1, n).astype(np.int16) - b.reshape(-1, n).astype(np.int16))
+    if w is not None:
+        d = d[:, i420_visible(w, h, n)]
     print(len(d), int((d.max(axis=1) > 0).sum()), int(d.max()) if d.size else 0)
 
 
@@ -122,7 +137,7 @@ if __name__ == "__main__":
     if cmd == "face":
         face(args[0], args[1], args[2], int(args[3]), int(args[4]), args[5])
     elif cmd == "same":
-        same(args[0], args[1], int(args[2]))
+        same(args[0], args[1], int(args[2]), *(int(v) for v in args[3:5]))
     elif cmd == "converted":
         converted(args[0], args[1], args[2], int(args[3]))
     elif cmd == "to-yuv420p":

@@ -257,7 +257,8 @@ launch -q $MP4 ! filesink location="$work/packed.yuv" >>"$work/padded.out" 2>&1
 launch -q filesrc location="$work/padded.mkv" ! decodebin ! video/x-raw,format=I420 ! filesink location="$work/padded.yuv" \
     >>"$work/padded.out" 2>&1
 CLIP_FRAMES=$(count_frames "$CLIP")
-read -r n diff maxd <<<"$(frames same "$work/packed.yuv" "$work/padded.yuv" $((592 * 590 + 2 * 296 * 295)))"
+# (the samples only: the rows' padding bytes are whatever videoconvert's buffer pool held there)
+read -r n diff maxd <<<"$(frames same "$work/packed.yuv" "$work/padded.yuv" $((592 * 590 + 2 * 296 * 295)) 590 590)"
 if [ $rc = 0 ] && [ "$n" = "$CLIP_FRAMES" ] && [ "$diff" = 0 ]; then
     ok "padded decoder buffers (I420 590x590, GstVideoMeta strides): exit 0, $n frames (ffprobe's), identical to packed ones"
 else cat "$work/padded.out"; bad "padded decoder buffers: exit $rc, $n frames (ffprobe: $CLIP_FRAMES), $diff differ from packed (max $maxd)"; fi
