@@ -96,11 +96,9 @@ enum SwapCommand {
         return o
     }
 
-    /// The swapper from the command line, the source photo (nil with a model) and which of its
-    /// faces to use (shared by `swap` and `video`). The photo is decoded on a second thread while
-    /// the handles are made (issue 11 item 5); a failure of the photo is reported after the
-    /// handles', as when it was decoded after them.
-    static func makeSwapper(_ a: Args, sourcePath: String?) throws -> (swapper: Handle, sourceImage: Handle?, sourceFace: Int32) {
+    /// The swapper from the command line and which face of the source photo to use (shared by
+    /// `swap` and `video`).
+    static func makeSwapper(_ a: Args, sourcePath: String?) throws -> (swapper: Handle, sourceFace: Int32) {
         var options = try options(a)
         let reverse = a.has("--reverse")
         let modelPath = a.string("--model")
@@ -108,8 +106,6 @@ enum SwapCommand {
         if modelPath == nil && sourcePath == nil { throw UsageError(message: "--source PHOTO (or --model M.fsm) is required (see --help)") }
         if modelPath == nil && reverse { throw UsageError(message: "--reverse needs --model") }
         let sourceFace = try a.int("--source-face", 0...Int(Int32.max)) ?? 0
-        var decoded: Result<Handle, Error>?
-        let decoding = sourcePath.map { path in SecondThread { decoded = Result { try Images.load(path) } } }
         let model = try modelPath.map { path in try Handle.make(fs_model_free) { fs_model_load(path, $0) } }
         let (detector, landmarker) = try detectorAndLandmarker(a)
         var recognizer: Handle? = nil
@@ -129,16 +125,17 @@ enum SwapCommand {
             if let model { return fs_swapper_create_learned(detector.pointer, landmarker.pointer, model.pointer, reverse ? 1 : 0, &options, out) }
             return fs_swapper_create(detector.pointer, landmarker.pointer, recognizer?.pointer, &options, out)
         }
-        decoding?.join()
-        return (swapper, try decoded?.get(), Int32(sourceFace))
+        return (swapper, Int32(sourceFace))
     }
 
-    /// The source face prepared from the photo (nil with a model).
-    static func prepareSource(_ swapper: Handle, _ image: Handle?, face: Int32, path: String?) throws -> Handle? {
-        guard let image, let path else { return nil }
-        return try about("'\(path)'") {
+    /// The source photo, decoded, and its face prepared by the swapper (nil without a photo: a model).
+    static func loadSource(_ swapper: Handle, path: String?, face: Int32) throws -> (image: Handle, source: Handle)? {
+        guard let path else { return nil }
+        let image = try Images.load(path)
+        let source = try about("'\(path)'") {
             try Handle.make(fs_source_free) { fs_source_prepare(swapper.pointer, image.pointer, face, $0) }
         }
+        return (image, source)
     }
 
     /// Stops OpenBLAS's idle pool (Lib.swift) when the job does no matrix work: the HOG detector,
@@ -160,25 +157,24 @@ enum SwapCommand {
         if let c = a.string("--compare") { try Options.checkImagePath("--compare", c) }
         let quality = Int32(try a.int("--quality", 1...100) ?? 0)
         stopBLASUnlessUsed(a)
-        let (swapper, sourceImage, sourceFace) = try makeSwapper(a, sourcePath: sourcePath)
-        // While the source is prepared, a second core decodes the target and, for a photo source
-        // without --mask, finds the faces fs_swap would replace (fs_swap_targets: the same faces,
-        // landmarks and choice), which fs_swap_face then replaces in their order, as fs_swap does
-        // on one thread: the same pixels (issue 11 item 5). With none found (fs_swap then fails
-        // with its own message or, with --keep-unmatched, copies), --mask or a model, fs_swap does
-        // it all. A failure of the source is reported first, as before.
-        var loaded: Result<Handle, Error>?
+        let (swapper, sourceFace) = try makeSwapper(a, sourcePath: sourcePath)
+        // A second core decodes the source photo and prepares its face while this thread decodes
+        // the target and, for a photo source without --mask, finds the faces fs_swap would replace
+        // (fs_swap_targets: the same faces, landmarks and choice), which fs_swap_face then replaces
+        // in their order, as fs_swap does on one thread: the same pixels (issue 11 item 5). With
+        // none found (fs_swap then fails with its own message or, with --keep-unmatched, copies),
+        // --mask or a model, fs_swap does it all. A failure of the source is reported first.
+        var photo: Result<(image: Handle, source: Handle)?, Error>?
+        let sourceWork = SecondThread { photo = Result { try loadSource(swapper, path: sourcePath, face: sourceFace) } }
+        let loaded = Result { try Images.load(targetPath) }
         var found: [fs_face]?
-        let findFaces = sourceImage != nil && a.string("--mask") == nil
-        let targetWork = SecondThread {
-            loaded = Result { try Images.load(targetPath) }
-            if findFaces, case .success(let t)? = loaded {
-                found = try? faces { fs_swap_targets(swapper.pointer, t.pointer, $0, $1, $2) }
-            }
+        if sourcePath != nil && a.string("--mask") == nil, case .success(let t) = loaded {
+            found = try? faces { fs_swap_targets(swapper.pointer, t.pointer, $0, $1, $2) }
         }
-        let source = try prepareSource(swapper, sourceImage, face: sourceFace, path: sourcePath)
-        targetWork.join()
-        let target = try loaded!.get()
+        sourceWork.join()
+        let prepared = try photo!.get()
+        let sourceImage = prepared?.image, source = prepared?.source
+        let target = try loaded.get()
         let result: Handle, maskImage: Handle?
         var swapped = 0
         if let found, !found.isEmpty {
