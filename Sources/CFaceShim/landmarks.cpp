@@ -157,10 +157,10 @@ bool read_cache(const std::string &path, const struct stat &model, Flat &sp, boo
     *present = !m.empty() || access(path.c_str(), F_OK) == 0;  // an empty file is there too
     if (m.empty() || m.size() < sizeof(Header)) return false;
     // Before the first touch through the mapping (a page fault reads around it, up to the disk's
-    // readahead, 8 MB here, in small folios), the pages not in the page cache are read in by read(),
-    // in large folios (model_cache.hpp): every later process maps the cache faster. In one sequential
-    // pass from the start (readahead grows its window and folios only so): on this cold path (after
-    // an eviction or a reboot) the creation waits for the disk rather than the first fit.
+    // readahead, 8 MB here, in small folios), the pages not in the page cache are read in, in
+    // folios of 2 MB (model_cache.hpp): every later process maps the cache by 2 MB entries. On this
+    // cold path (after an eviction or a reboot) the creation waits for the disk rather than the
+    // first fit.
     fsx::read_into_page_cache(path, m);
     Header h;
     memcpy(&h, m.data(), sizeof h);

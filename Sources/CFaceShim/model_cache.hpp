@@ -56,16 +56,15 @@ class Mapping {
     size_t size_ = 0;
 };
 
-// Reads into the page cache, through read(), the pages of the file at path that `mapped` (that
-// file, mapped whole) does not find there: after an eviction, or at the first use after a reboot.
-// Call it before anything touches the mapping.
-// Why: pages the kernel brings in for a mapping (a page fault, MADV_POPULATE_READ, even
-// POSIX_FADV_WILLNEED) are small folios (4 KiB), while read() brings in large folios, which later
-// mappings map and unmap several times faster. Measured on this machine (ext4, Linux 6.18) with the
-// 66 MB landmark cache: mapping + checksum 6.2 ms CPU and unmapping 0.2 ms when read() had brought
-// it in, 7.8 ms and 0.9 ms when a mapping had, in every later process. Pages already cached are not
-// read again. Only for a file this user owns (whose residency mincore reports); a failure just
-// leaves the page cache as it was.
+// Reads into the page cache the pages of the file at path that `mapped` (that file, mapped whole)
+// does not find there: after an eviction, or at the first use after a reboot. Call it before
+// anything touches the mapping.
+// Why: pages a mapping's faults bring in (also MADV_POPULATE_READ, POSIX_FADV_WILLNEED) are small
+// folios (4 KiB), and read() brings in folios of mixed sizes; every later process maps and unmaps
+// those by 4 KiB page-table entries. Read through the mapping marked MADV_HUGEPAGE, the file comes
+// in folios of 2 MB, which every later mapping maps by 2 MB entries (details in model_cache.cpp).
+// Pages already cached are not read again (nor regrouped). Only for a file this user owns (whose
+// residency mincore reports); a failure just leaves the page cache as it was.
 void read_into_page_cache(const std::string &path, const Mapping &mapped);
 
 }  // namespace fsx

@@ -49,6 +49,12 @@ final class Handle {
 
 enum Images {
     static func load(_ path: String) throws -> Handle { try Handle.make(fs_image_free) { fs_image_load(path, $0) } }
+    /// A new image with the pixels of `image`.
+    static func copy(_ image: Handle) throws -> Handle {
+        var view = fs_image_view()
+        try check(fs_image_get_view(image.pointer, &view))
+        return try Handle.make(fs_image_free) { fs_image_from_view(&view, $0) }
+    }
     static func save(_ image: Handle, _ path: String, quality: Int32 = 0) throws {
         try check(fs_image_save(image.pointer, path, FS_CODEC_AUTO, quality))
     }

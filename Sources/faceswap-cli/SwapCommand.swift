@@ -96,9 +96,9 @@ enum SwapCommand {
         return o
     }
 
-    /// The swapper and prepared source (nil with a model) from the command line, with the source
-    /// image (shared by `swap` and `video`).
-    static func makeSwapper(_ a: Args, sourcePath: String?) throws -> (swapper: Handle, source: Handle?, sourceImage: Handle?) {
+    /// The swapper from the command line and which face of the source photo to use (shared by
+    /// `swap` and `video`).
+    static func makeSwapper(_ a: Args, sourcePath: String?) throws -> (swapper: Handle, sourceFace: Int32) {
         var options = try options(a)
         let reverse = a.has("--reverse")
         let modelPath = a.string("--model")
@@ -125,12 +125,17 @@ enum SwapCommand {
             if let model { return fs_swapper_create_learned(detector.pointer, landmarker.pointer, model.pointer, reverse ? 1 : 0, &options, out) }
             return fs_swapper_create(detector.pointer, landmarker.pointer, recognizer?.pointer, &options, out)
         }
-        guard let sourcePath else { return (swapper, nil, nil) }
-        let sourceImage = try Images.load(sourcePath)
-        let source = try about("'\(sourcePath)'") {
-            try Handle.make(fs_source_free) { fs_source_prepare(swapper.pointer, sourceImage.pointer, Int32(sourceFace), $0) }
+        return (swapper, Int32(sourceFace))
+    }
+
+    /// The source photo, decoded, and its face prepared by the swapper (nil without a photo: a model).
+    static func loadSource(_ swapper: Handle, path: String?, face: Int32) throws -> (image: Handle, source: Handle)? {
+        guard let path else { return nil }
+        let image = try Images.load(path)
+        let source = try about("'\(path)'") {
+            try Handle.make(fs_source_free) { fs_source_prepare(swapper.pointer, image.pointer, face, $0) }
         }
-        return (swapper, source, sourceImage)
+        return (image, source)
     }
 
     /// Stops OpenBLAS's idle pool (Lib.swift) when the job does no matrix work: the HOG detector,
@@ -152,28 +157,51 @@ enum SwapCommand {
         if let c = a.string("--compare") { try Options.checkImagePath("--compare", c) }
         let quality = Int32(try a.int("--quality", 1...100) ?? 0)
         stopBLASUnlessUsed(a)
-        // The target is decoded on a second core while the source is prepared (neither needs the
-        // other: issue 11 item 5). A failure of either is reported as before: the source's first.
-        var loaded: Result<Handle, Error>?
-        let decoding = SecondThread { loaded = Result { try Images.load(targetPath) } }
-        let (swapper, source, sourceImage) = try makeSwapper(a, sourcePath: sourcePath)
-        decoding.join()
-        let target = try loaded!.get()
-        var out: OpaquePointer?, mask: OpaquePointer?, swapped = 0
-        do {
-            try about("'\(targetPath)'") {
-                if a.string("--mask") != nil {
-                    try check(fs_swap(swapper.pointer, source?.pointer, target.pointer, &out, &mask, &swapped))
-                } else {
-                    try check(fs_swap(swapper.pointer, source?.pointer, target.pointer, &out, nil, &swapped))
-                }
-            }
-        } catch var e as LibraryError where e.status == FS_ERR_NO_FACE {
-            e.hint = " (--keep-unmatched writes it unchanged)"
-            throw e
+        let (swapper, sourceFace) = try makeSwapper(a, sourcePath: sourcePath)
+        // A second core decodes the source photo and prepares its face while this thread decodes
+        // the target and, for a photo source without --mask, finds the faces fs_swap would replace
+        // (fs_swap_targets: the same faces, landmarks and choice), which fs_swap_face then replaces
+        // in their order, as fs_swap does on one thread: the same pixels (issue 11 item 5). With
+        // none found (fs_swap then fails with its own message or, with --keep-unmatched, copies),
+        // --mask or a model, fs_swap does it all. A failure of the source is reported first.
+        var photo: Result<(image: Handle, source: Handle)?, Error>?
+        let sourceWork = SecondThread { photo = Result { try loadSource(swapper, path: sourcePath, face: sourceFace) } }
+        let loaded = Result { try Images.load(targetPath) }
+        var found: [fs_face]?
+        if sourcePath != nil && a.string("--mask") == nil, case .success(let t) = loaded {
+            found = try? faces { fs_swap_targets(swapper.pointer, t.pointer, $0, $1, $2) }
         }
-        let result = Handle(out!, fs_image_free)
-        let maskImage = mask.map { Handle($0, fs_image_free) }
+        sourceWork.join()
+        let prepared = try photo!.get()
+        let sourceImage = prepared?.image, source = prepared?.source
+        let target = try loaded.get()
+        let result: Handle, maskImage: Handle?
+        var swapped = 0
+        if let found, !found.isEmpty {
+            // fs_swap_face writes into its image: a copy when --compare shows the target too.
+            result = a.string("--compare") == nil ? target : try Images.copy(target)
+            maskImage = nil
+            for var face in found {
+                try about("'\(targetPath)'") { try check(fs_swap_face(swapper.pointer, source?.pointer, result.pointer, &face)) }
+            }
+            swapped = found.count
+        } else {
+            var out: OpaquePointer?, mask: OpaquePointer?
+            do {
+                try about("'\(targetPath)'") {
+                    if a.string("--mask") != nil {
+                        try check(fs_swap(swapper.pointer, source?.pointer, target.pointer, &out, &mask, &swapped))
+                    } else {
+                        try check(fs_swap(swapper.pointer, source?.pointer, target.pointer, &out, nil, &swapped))
+                    }
+                }
+            } catch var e as LibraryError where e.status == FS_ERR_NO_FACE {
+                e.hint = " (--keep-unmatched writes it unchanged)"
+                throw e
+            }
+            result = Handle(out!, fs_image_free)
+            maskImage = mask.map { Handle($0, fs_image_free) }
+        }
         try Images.save(result, outPath, quality: quality)
         if let maskPath = a.string("--mask"), let maskImage { try Images.save(maskImage, maskPath) }
         if let comparePath = a.string("--compare") {
@@ -185,7 +213,7 @@ enum SwapCommand {
             let dot = comparePath.lastIndex(of: ".").flatMap { $0 > (comparePath.lastIndex(of: "/") ?? comparePath.startIndex) ? $0 : nil }
             let stem = dot.map { String(comparePath[..<$0]) } ?? comparePath, ext = dot.map { String(comparePath[$0...]) } ?? ""
             // The faces the swap replaced (chosen as fs_swap chose them), each target | result.
-            let replaced = try faces { fs_swap_targets(swapper.pointer, target.pointer, $0, $1, $2) }
+            let replaced = try found ?? faces { fs_swap_targets(swapper.pointer, target.pointer, $0, $1, $2) }
             for (k, var face) in replaced.enumerated() {
                 let crop = try Handle.make(fs_image_free) { fs_face_compare(target.pointer, result.pointer, &face, $0) }
                 try Images.save(crop, "\(stem)-face\(k + 1)\(ext)", quality: quality)

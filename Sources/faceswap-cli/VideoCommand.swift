@@ -61,7 +61,8 @@ enum VideoCommand {
         guard let output = a.string("-o") ?? a.string("--output") else { throw UsageError(message: "-o OUT is required (see --help)") }
         var stream = try a.streamOptions()
         var o = try options(a)
-        let (swapper, source, _) = try SwapCommand.makeSwapper(a, sourcePath: sourcePath)
+        let (swapper, sourceFace) = try SwapCommand.makeSwapper(a, sourcePath: sourcePath)
+        let source = try SwapCommand.loadSource(swapper, path: sourcePath, face: sourceFace)?.source
 
         catchInterrupt()
         let bar = a.has("--quiet") ? nil : Terminal.Progress("swapping", total: 0)
