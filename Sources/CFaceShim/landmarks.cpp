@@ -25,7 +25,7 @@ using Pixels = std::vector<std::vector<dlib::vector<float, 2>>>;
 
 // The predictor is dlib's shape_predictor with its trees stored flat: every split in one array,
 // every leaf vector in one array of floats. Fitting runs dlib's own steps in dlib's order (the
-// feature pixels by dlib::impl::extract_feature_pixel_values, each tree walked by the same test,
+// feature pixels as dlib::impl::extract_feature_pixel_values finds them, each tree walked by the same test,
 // its leaf added to the shape element by element, the shape mapped to the image by
 // dlib::impl::unnormalizing_tform), so the points are exactly those of dlib::shape_predictor read
 // from the same file (Tests/FaceSwapTests/ModelCacheTests.swift checks this against dlib's own).
@@ -538,19 +538,48 @@ dlib::rectangle dlib_rect(const fsx_box *rect) {
                            (long)std::lround(rect->y + rect->h) - 1);
 }
 
+// dlib::impl::extract_feature_pixel_values (dlib/image_processing/shape_predictor.h), its
+// statements as they are, in two passes: every feature pixel's position first, each fetched
+// (prefetch) as it is found, then the values read. dlib's one loop waits for each pixel in turn:
+// a video frame's face is rarely in the cache (another thread decoded it), and 88% of that loop's
+// time was the pixel load (perf annotate, 720p job); here the loads overlap. Same positions, same
+// values.
+template <typename Image>
+void feature_pixel_values(const Image &img_, const dlib::rectangle &rect, const dlib::matrix<float, 0, 1> &current_shape,
+                          const dlib::matrix<float, 0, 1> &reference_shape, const std::vector<unsigned long> &anchor_idx,
+                          const std::vector<dlib::vector<float, 2>> &deltas, std::vector<dlib::point> &points,
+                          std::vector<float> &values) {
+    const dlib::matrix<float, 2, 2> tform =
+        dlib::matrix_cast<float>(dlib::impl::find_tform_between_shapes(reference_shape, current_shape).get_m());
+    const dlib::point_transform_affine tform_to_img = dlib::impl::unnormalizing_tform(rect);
+    const dlib::rectangle area = dlib::get_rect(img_);
+    const dlib::const_image_view<Image> img(img_);
+    points.resize(deltas.size());
+    values.resize(deltas.size());
+    for (size_t i = 0; i < deltas.size(); ++i) {
+        const dlib::point p = tform_to_img(tform * deltas[i] + dlib::impl::location(current_shape, anchor_idx[i]));
+        points[i] = p;
+        if (area.contains(p)) __builtin_prefetch(&img[p.y()][p.x()], 0, 3);
+    }
+    for (size_t i = 0; i < deltas.size(); ++i) {
+        const dlib::point p = points[i];
+        values[i] = area.contains(p) ? dlib::get_pixel_intensity(img[p.y()][p.x()]) : 0;
+    }
+}
+
 // dlib::shape_predictor::operator() over the flat trees (see the note at the top). False, with xy
 // not all written, when a leaf it reads fails its checksum.
 template <typename Pixel> bool fit(const Flat &sp, const cv::Mat &m, const dlib::rectangle &rect, float *xy) {
     dlib::cv_image<Pixel> img(m);
     dlib::matrix<float, 0, 1> current_shape = sp.initial;
-    std::vector<float> feature_pixel_values;
+    std::vector<dlib::point> points;  // the feature pixels' positions, values: their intensities
+    std::vector<float> values;
     std::vector<uint64_t> picked;  // the leaf each tree of the cascade chose
     const long dim = sp.dim;
     const size_t leaf_bytes = sizeof(float) * (size_t)dim;
     for (size_t c = 0; c < sp.cascades.size(); ++c) {
-        dlib::impl::extract_feature_pixel_values(img, rect, current_shape, sp.initial, sp.anchors[c], sp.deltas[c],
-                                                 feature_pixel_values);
-        const float *f = feature_pixel_values.data();
+        feature_pixel_values(img, rect, current_shape, sp.initial, sp.anchors[c], sp.deltas[c], points, values);
+        const float *f = values.data();
         float *shape = &current_shape(0);
         const Cascade &cc = sp.cascades[c];
         // Within a cascade the trees' tests read only the feature pixels, not the shape: every

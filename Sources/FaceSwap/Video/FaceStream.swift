@@ -423,6 +423,8 @@ public final class FaceTracker {
         var out = [Int32](repeating: 0, count: cw * ch)
         let channels = frame.format.channels
         let base = frame.data.assumingMemoryBound(to: UInt8.self)
+        // The sampled columns' byte offsets, the same on every row.
+        let columns = (0..<(cw * k)).map { min(frame.width - 1, ($0 * 2 + 1) * frame.width / (2 * cw * k)) * channels }
         for cy in 0..<ch {
             for sy in 0..<k {
                 let y = min(frame.height - 1, ((cy * k + sy) * 2 + 1) * frame.height / (2 * ch * k))
@@ -430,8 +432,7 @@ public final class FaceTracker {
                 for cx in 0..<cw {
                     var sum: Int32 = 0
                     for sx in 0..<k {
-                        let x = min(frame.width - 1, ((cx * k + sx) * 2 + 1) * frame.width / (2 * cw * k))
-                        let p = row + x * channels
+                        let p = row + columns[cx * k + sx]
                         sum += channels >= 3 ? Int32(p[0]) + Int32(p[1]) + Int32(p[2]) : 3 * Int32(p[0])
                     }
                     out[cy * cw + cx] += sum
