@@ -286,13 +286,13 @@ float kth_small(const float *v, int n, int k) {
     return v[k];  // not reached (finite values)
 }
 // The median (the upper one of an even count); reorders v (its values stay).
-float median_in(std::vector<float> &v) {
-    if (v.empty()) return 0;
-    if (v.size() <= 64) return kth_small(v.data(), (int)v.size(), (int)v.size() / 2);
-    auto mid = v.begin() + v.size() / 2;
-    std::nth_element(v.begin(), mid, v.end());
-    return *mid;
+float median_n(float *v, int n) {
+    if (n == 0) return 0;
+    if (n <= 64) return kth_small(v, n, n / 2);
+    std::nth_element(v, v + n / 2, v + n);
+    return v[n / 2];
 }
+float median_in(std::vector<float> &v) { return median_n(v.data(), (int)v.size()); }
 float median_of(std::vector<float> v) { return median_in(v); }
 // Scaled median absolute deviation from m (≈ σ for a Gaussian), in `d`'s storage.
 float mad_of(const std::vector<float> &v, float m, std::vector<float> &d) {
@@ -362,7 +362,7 @@ void block_mean(const cv::Mat &src, cv::Mat &dst, int f, int y0, int y1, Cols co
 }
 // A w x h matrix of `type` over this thread's scratch storage `slot` (what the last user left in it).
 cv::Mat scratch(int slot, cv::Size size, int type) {
-    thread_local std::vector<uchar> buffers[8];
+    thread_local std::vector<uchar> buffers[9];
     std::vector<uchar> &b = buffers[slot];
     const size_t bytes = (size_t)size.area() * CV_ELEM_SIZE(type);
     if (b.size() < bytes) b.resize(bytes);
@@ -418,25 +418,39 @@ extern "C" int fsx_occlusion_mask(fsx_view img, fsx_view face, fsx_view samples,
             std::copy(w.A.begin(), w.A.end(), A.ptr<float>(y) + x0);
             std::copy(w.B.begin(), w.B.end(), B.ptr<float>(y) + x0);
         }
-        // A sample pixel: in the samples, not a feature, in the face.
-        auto sample = [&](int y, int x) {
-            return S.at<uchar>(y, x) > 127 && X.at<uchar>(y, x) == 0 && F.at<uchar>(y, x) > 127;
-        };
+        // The sample pixels (in the samples, not a feature, in the face) of the crop: 1, else 0.
+        cv::Mat smp = scratch(8, crop.size(), CV_8U);
+        for (int y = crop.y; y < cy1; ++y) {
+            const uchar *__restrict s = S.ptr<uchar>(y) + crop.x, *__restrict x = X.ptr<uchar>(y) + crop.x,
+                                    *__restrict fr = F.ptr<uchar>(y) + crop.x;
+            uchar *__restrict o = smp.ptr<uchar>(y - crop.y);
+            for (int i = 0, w = crop.width; i < w; ++i) o[i] = (s[i] > 127) & (x[i] == 0) & (fr[i] > 127);
+        }
+        auto sample = [&](int y, int x) { return smp.at<uchar>(y - crop.y, x - crop.x) != 0; };
         // Patches of the sample regions (inside the face, not a feature): their median colours.
         // The patches of the whole region's grid, in its order, that meet the crop.
         const int ps = std::max(2, (int)std::lround(P.patch));
         std::vector<Patch> patches;
-        std::vector<float> pl, pa, pb;
+        std::vector<float> pl(ps * ps), pa(ps * ps), pb(ps * ps);
         for (int y0 = crop.y / ps * ps; y0 < cy1 && y0 + ps <= small.height; y0 += ps)
             for (int x0 = crop.x / ps * ps; x0 < cx1 && x0 + ps <= small.width; x0 += ps) {
-                pl.clear(); pa.clear(); pb.clear();
-                for (int y = std::max(y0, crop.y); y < std::min(y0 + ps, cy1); ++y)
-                    for (int x = std::max(x0, crop.x); x < std::min(x0 + ps, cx1); ++x)
-                        if (sample(y, x)) {
-                            pl.push_back(L.at<float>(y, x)); pa.push_back(A.at<float>(y, x)); pb.push_back(B.at<float>(y, x));
-                        }
-                if ((int)pl.size() * 2 < ps * ps) continue;  // mostly outside the samples
-                patches.push_back({x0 + ps * 0.5f, y0 + ps * 0.5f, median_in(pl), median_in(pa), median_in(pb)});
+                const int ya = std::max(y0, crop.y), yb = std::min(y0 + ps, cy1);
+                const int xa = std::max(x0, crop.x), xb = std::min(x0 + ps, cx1);
+                int k = 0;
+                for (int y = ya; y < yb; ++y) {
+                    const uchar *m = smp.ptr<uchar>(y - crop.y) - crop.x;
+                    for (int x = xa; x < xb; ++x) k += m[x];
+                }
+                if (k * 2 < ps * ps) continue;  // mostly outside the samples
+                k = 0;
+                for (int y = ya; y < yb; ++y) {
+                    const uchar *m = smp.ptr<uchar>(y - crop.y) - crop.x;
+                    const float *l = L.ptr<float>(y), *a = A.ptr<float>(y), *b = B.ptr<float>(y);
+                    for (int x = xa; x < xb; ++x)
+                        if (m[x]) { pl[k] = l[x]; pa[k] = a[x]; pb[k] = b[x]; ++k; }
+                }
+                patches.push_back({x0 + ps * 0.5f, y0 + ps * 0.5f, median_n(pl.data(), k), median_n(pa.data(), k),
+                                   median_n(pb.data(), k)});
             }
         if (patches.size() < 6) return 0;  // no skin to model: nothing is called an occluder
         // The majority cluster: patches within 2.5 robust σ of the median chroma (at least 3 units).
