@@ -286,13 +286,13 @@ float kth_small(const float *v, int n, int k) {
     return v[k];  // not reached (finite values)
 }
 // The median (the upper one of an even count); reorders v (its values stay).
-float median_in(std::vector<float> &v) {
-    if (v.empty()) return 0;
-    if (v.size() <= 64) return kth_small(v.data(), (int)v.size(), (int)v.size() / 2);
-    auto mid = v.begin() + v.size() / 2;
-    std::nth_element(v.begin(), mid, v.end());
-    return *mid;
+float median_n(float *v, int n) {
+    if (n == 0) return 0;
+    if (n <= 64) return kth_small(v, n, n / 2);
+    std::nth_element(v, v + n / 2, v + n);
+    return v[n / 2];
 }
+float median_in(std::vector<float> &v) { return median_n(v.data(), (int)v.size()); }
 float median_of(std::vector<float> v) { return median_in(v); }
 // Scaled median absolute deviation from m (≈ σ for a Gaussian), in `d`'s storage.
 float mad_of(const std::vector<float> &v, float m, std::vector<float> &d) {
@@ -305,54 +305,68 @@ float mad_in(std::vector<float> &v, float m) {
     for (float &x : v) x = std::abs(x - m);
     return 1.4826f * median_in(v);
 }
-// The f x f block means of src's top-left f·dst.cols x f·dst.rows part into dst (8-bit, 1 or 3
-// channels), only for dst's pixels in `r`: what cv::resize(INTER_AREA) gives for an integer
-// factor, without its cost for factors above 2 (its generic path). f 2: cv::resize over the
+// The f x f block means of src's top-left f·dst.cols x f·dst.rows part into dst (8-bit, Cn 1 or 3
+// channels), for dst's row y, columns [x0, x1): what cv::resize(INTER_AREA) gives for an integer
+// factor, without its cost for factors above 2 (its generic path). The f rows are summed by
+// column, then f of those sums from every column on (both vector loops), of which each pixel's
+// first is kept and mapped by `mean` (a sum's saturate_cast<uchar>(sum · 1/f²) in float, as OpenCV's).
+template <int Cn, typename Acc>
+void block_row(const cv::Mat &src, cv::Mat &dst, int f, int y, int x0, int x1, const uchar *mean, std::vector<Acc> &buf) {
+    if (x1 <= x0) return;
+    const int n = (x1 - x0) * f * Cn, m = n - (f - 1) * Cn;
+    buf.resize(2 * (size_t)n);
+    Acc *__restrict a = buf.data(), *__restrict h = a + n;
+    const uchar *__restrict s = src.ptr<uchar>(y * f) + x0 * f * Cn;
+    for (int i = 0; i < n; ++i) a[i] = s[i];
+    for (int k = 1; k < f; ++k) {
+        s = src.ptr<uchar>(y * f + k) + x0 * f * Cn;
+        for (int i = 0; i < n; ++i) a[i] = (Acc)(a[i] + s[i]);
+    }
+    for (int i = 0; i < m; ++i) h[i] = a[i];
+    for (int j = 1; j < f; ++j) {
+        const Acc *__restrict q = a + j * Cn;
+        for (int i = 0; i < m; ++i) h[i] = (Acc)(h[i] + q[i]);
+    }
+    uchar *__restrict d = dst.ptr<uchar>(y) + x0 * Cn;
+    for (int x = 0; x < x1 - x0; ++x)
+        for (int c = 0; c < Cn; ++c) d[x * Cn + c] = mean[h[x * f * Cn + c]];
+}
+// The block means of dst's rows [y0, y1), columns [x0(y), x1(y)) (`cols`). f 2: cv::resize over the
 // whole (its vector body rounds halves up, its tail to even: which pixel gets which depends on
 // the row's length, so only the whole is exact); f 1: a copy.
-template <typename Acc>
-void block_rows(const cv::Mat &src, cv::Mat &dst, int f, cv::Rect r) {
-    const int cn = src.channels(), n = r.width * f * cn;
-    const float scale = 1.f / (float)(f * f);  // as OpenCV's: saturate_cast<uchar>(sum * scale)
-    std::vector<Acc> buf(n);
-    Acc *__restrict a = buf.data();
-    for (int y = r.y; y < r.y + r.height; ++y) {
-        // The f rows summed by column (a vector loop), then f columns per pixel.
-        const uchar *__restrict s = src.ptr<uchar>(y * f) + r.x * f * cn;
-        for (int i = 0; i < n; ++i) a[i] = s[i];
-        for (int k = 1; k < f; ++k) {
-            s = src.ptr<uchar>(y * f + k) + r.x * f * cn;
-            for (int i = 0; i < n; ++i) a[i] = (Acc)(a[i] + s[i]);
-        }
-        uchar *d = dst.ptr<uchar>(y) + r.x * cn;
-        if (cn == 3) {
-            for (int x = 0; x < r.width; ++x) {
-                const Acc *p = a + x * f * 3;
-                int s0 = 0, s1 = 0, s2 = 0;
-                for (int j = 0; j < f; ++j) { s0 += p[3 * j]; s1 += p[3 * j + 1]; s2 += p[3 * j + 2]; }
-                d[3 * x] = cv::saturate_cast<uchar>((float)s0 * scale);
-                d[3 * x + 1] = cv::saturate_cast<uchar>((float)s1 * scale);
-                d[3 * x + 2] = cv::saturate_cast<uchar>((float)s2 * scale);
-            }
-        } else {
-            for (int x = 0; x < r.width; ++x) {
-                const Acc *p = a + x * f * cn;
-                for (int c = 0; c < cn; ++c) {
-                    int sum = 0;
-                    for (int j = 0; j < f; ++j) sum += p[j * cn + c];
-                    d[x * cn + c] = cv::saturate_cast<uchar>((float)sum * scale);
-                }
-            }
-        }
-    }
-}
-void block_mean(const cv::Mat &src, cv::Mat &dst, int f, cv::Rect r) {
+template <typename Cols>
+void block_mean(const cv::Mat &src, cv::Mat &dst, int f, int y0, int y1, Cols cols) {
     if (f <= 2) {
         cv::resize(src(cv::Rect(0, 0, dst.cols * f, dst.rows * f)), dst, dst.size(), 0, 0, cv::INTER_AREA);
         return;
     }
-    if (f <= 16) block_rows<uint16_t>(src, dst, f, r);  // f rows of 255 fit 16 bits
-    else block_rows<int>(src, dst, f, r);
+    thread_local std::vector<uint16_t> b16;
+    thread_local std::vector<int> b32;
+    thread_local std::vector<uchar> mean;  // by sum, for factor mean_f
+    thread_local int mean_f = 0;
+    if (mean_f != f) {
+        mean.resize((size_t)f * f * 255 + 1);
+        const float scale = 1.f / (float)(f * f);  // as OpenCV's
+        for (size_t s = 0; s < mean.size(); ++s) mean[s] = cv::saturate_cast<uchar>((float)s * scale);
+        mean_f = f;
+    }
+    const bool colour = src.channels() == 3;
+    for (int y = y0; y < y1; ++y) {
+        int x0, x1;
+        cols(y, x0, x1);
+        if (f <= 16)  // f rows of 255 fit 16 bits
+            colour ? block_row<3>(src, dst, f, y, x0, x1, mean.data(), b16) : block_row<1>(src, dst, f, y, x0, x1, mean.data(), b16);
+        else
+            colour ? block_row<3>(src, dst, f, y, x0, x1, mean.data(), b32) : block_row<1>(src, dst, f, y, x0, x1, mean.data(), b32);
+    }
+}
+// A w x h matrix of `type` over this thread's scratch storage `slot` (what the last user left in it).
+cv::Mat scratch(int slot, cv::Size size, int type) {
+    thread_local std::vector<uchar> buffers[9];
+    std::vector<uchar> &b = buffers[slot];
+    const size_t bytes = (size_t)size.area() * CV_ELEM_SIZE(type);
+    if (b.size() < bytes) b.resize(bytes);
+    return cv::Mat(size, type, b.data());
 }
 struct Patch { float x, y, L, a, b; };
 }  // namespace
@@ -375,42 +389,68 @@ extern "C" int fsx_occlusion_mask(fsx_view img, fsx_view face, fsx_view samples,
         // The face at the reduced size; everything else is needed only where it is over half in
         // the face (F > 127), so only in F's box with 2 more pixels of margin (`crop`; what
         // lies outside it counts nowhere, and the 2 x 2 opening sees zeros there as it would).
-        cv::Mat F(small, CV_8U), bgr(small, CV_8UC3);
-        block_mean(fsx::mat(face), F, f, cv::Rect(cv::Point(0, 0), small));
+        cv::Mat F = scratch(0, small, CV_8U), bgr = scratch(1, small, CV_8UC3);
+        block_mean(fsx::mat(face), F, f, 0, small.height, [&](int, int &x0, int &x1) { x0 = 0; x1 = small.width; });
         const cv::Rect face_box = cv::boundingRect(F > 127);
         if (face_box.area() == 0) return 0;
         const cv::Rect crop = cv::Rect(face_box.x - 2, face_box.y - 2, face_box.width + 4, face_box.height + 4) &
                               cv::Rect(cv::Point(0, 0), small);
-        block_mean(fsx::mat(img), bgr, f, crop);
-        // Lab of the crop, one plane per channel (the planes' other pixels are never read).
-        cv::Mat L(small, CV_32F), A(small, CV_32F), B(small, CV_32F);
-        fsx::LabRow w;
-        for (int y = crop.y; y < crop.y + crop.height; ++y) {
-            fsx::row_to_lab(bgr.ptr<uchar>(y) + 3 * crop.x, crop.width, 3, false, w);
-            std::copy(w.L.begin(), w.L.end(), L.ptr<float>(y) + crop.x);
-            std::copy(w.A.begin(), w.A.end(), A.ptr<float>(y) + crop.x);
-            std::copy(w.B.begin(), w.B.end(), B.ptr<float>(y) + crop.x);
-        }
-        // A sample pixel: in the samples, not a feature, in the face.
-        auto sample = [&](int y, int x) {
-            return S.at<uchar>(y, x) > 127 && X.at<uchar>(y, x) == 0 && F.at<uchar>(y, x) > 127;
-        };
         const int cx1 = crop.x + crop.width, cy1 = crop.y + crop.height;
+        // Colour and Lab are read only in the face (F > 127): per row of the crop, from its first
+        // such pixel to its last (`in`; an empty row gives an empty span).
+        std::vector<int> in(2 * small.height, 0);
+        for (int y = crop.y; y < cy1; ++y) {
+            const uchar *fr = F.ptr<uchar>(y);
+            int x0 = crop.x, x1 = cx1;
+            while (x0 < x1 && fr[x0] <= 127) ++x0;
+            while (x1 > x0 && fr[x1 - 1] <= 127) --x1;
+            in[2 * y] = x0; in[2 * y + 1] = x1;
+        }
+        block_mean(fsx::mat(img), bgr, f, crop.y, cy1, [&](int y, int &x0, int &x1) { x0 = in[2 * y]; x1 = in[2 * y + 1]; });
+        // Lab of those spans, one plane per channel (the planes' other pixels are never read).
+        cv::Mat L = scratch(2, small, CV_32F), A = scratch(3, small, CV_32F), B = scratch(4, small, CV_32F);
+        thread_local fsx::LabRow w;
+        for (int y = crop.y; y < cy1; ++y) {
+            const int x0 = in[2 * y], x1 = in[2 * y + 1];
+            if (x1 <= x0) continue;
+            fsx::row_to_lab(bgr.ptr<uchar>(y) + 3 * x0, x1 - x0, 3, false, w);
+            std::copy(w.L.begin(), w.L.end(), L.ptr<float>(y) + x0);
+            std::copy(w.A.begin(), w.A.end(), A.ptr<float>(y) + x0);
+            std::copy(w.B.begin(), w.B.end(), B.ptr<float>(y) + x0);
+        }
+        // The sample pixels (in the samples, not a feature, in the face) of the crop: 1, else 0.
+        cv::Mat smp = scratch(8, crop.size(), CV_8U);
+        for (int y = crop.y; y < cy1; ++y) {
+            const uchar *__restrict s = S.ptr<uchar>(y) + crop.x, *__restrict x = X.ptr<uchar>(y) + crop.x,
+                                    *__restrict fr = F.ptr<uchar>(y) + crop.x;
+            uchar *__restrict o = smp.ptr<uchar>(y - crop.y);
+            for (int i = 0, w = crop.width; i < w; ++i) o[i] = (s[i] > 127) & (x[i] == 0) & (fr[i] > 127);
+        }
+        auto sample = [&](int y, int x) { return smp.at<uchar>(y - crop.y, x - crop.x) != 0; };
         // Patches of the sample regions (inside the face, not a feature): their median colours.
         // The patches of the whole region's grid, in its order, that meet the crop.
         const int ps = std::max(2, (int)std::lround(P.patch));
         std::vector<Patch> patches;
-        std::vector<float> pl, pa, pb;
+        std::vector<float> pl(ps * ps), pa(ps * ps), pb(ps * ps);
         for (int y0 = crop.y / ps * ps; y0 < cy1 && y0 + ps <= small.height; y0 += ps)
             for (int x0 = crop.x / ps * ps; x0 < cx1 && x0 + ps <= small.width; x0 += ps) {
-                pl.clear(); pa.clear(); pb.clear();
-                for (int y = std::max(y0, crop.y); y < std::min(y0 + ps, cy1); ++y)
-                    for (int x = std::max(x0, crop.x); x < std::min(x0 + ps, cx1); ++x)
-                        if (sample(y, x)) {
-                            pl.push_back(L.at<float>(y, x)); pa.push_back(A.at<float>(y, x)); pb.push_back(B.at<float>(y, x));
-                        }
-                if ((int)pl.size() * 2 < ps * ps) continue;  // mostly outside the samples
-                patches.push_back({x0 + ps * 0.5f, y0 + ps * 0.5f, median_in(pl), median_in(pa), median_in(pb)});
+                const int ya = std::max(y0, crop.y), yb = std::min(y0 + ps, cy1);
+                const int xa = std::max(x0, crop.x), xb = std::min(x0 + ps, cx1);
+                int k = 0;
+                for (int y = ya; y < yb; ++y) {
+                    const uchar *m = smp.ptr<uchar>(y - crop.y) - crop.x;
+                    for (int x = xa; x < xb; ++x) k += m[x];
+                }
+                if (k * 2 < ps * ps) continue;  // mostly outside the samples
+                k = 0;
+                for (int y = ya; y < yb; ++y) {
+                    const uchar *m = smp.ptr<uchar>(y - crop.y) - crop.x;
+                    const float *l = L.ptr<float>(y), *a = A.ptr<float>(y), *b = B.ptr<float>(y);
+                    for (int x = xa; x < xb; ++x)
+                        if (m[x]) { pl[k] = l[x]; pa[k] = a[x]; pb[k] = b[x]; ++k; }
+                }
+                patches.push_back({x0 + ps * 0.5f, y0 + ps * 0.5f, median_n(pl.data(), k), median_n(pa.data(), k),
+                                   median_n(pb.data(), k)});
             }
         if (patches.size() < 6) return 0;  // no skin to model: nothing is called an occluder
         // The majority cluster: patches within 2.5 robust σ of the median chroma (at least 3 units).
@@ -468,15 +508,20 @@ extern "C" int fsx_occlusion_mask(fsx_view img, fsx_view face, fsx_view samples,
         const float ib = 1 / std::max((float)P.min_sigma_ab, mad_in(rb, 0));
         const float il = (float)P.light_weight / std::max((float)P.min_sigma_l, mad_in(rl, 0));
         // Candidates: inside the face and far from the skin (features included: see below).
-        cv::Mat cand(small, CV_8U, cv::Scalar(0));
+        cv::Mat cand = scratch(5, small, CV_8U);
+        cand.setTo(0);
         const float t2 = (float)(P.threshold * P.threshold);
-        for (int y = crop.y; y < cy1; ++y)
-            for (int x = crop.x; x < cx1; ++x) {
-                if (F.at<uchar>(y, x) <= 127) continue;
-                const float za = (A.at<float>(y, x) - ma) * ia, zb = (B.at<float>(y, x) - mb) * ib;
-                const float zl = (L.at<float>(y, x) - (float)(c[0] + c[1] * x + c[2] * y)) * il;
-                cand.at<uchar>(y, x) = za * za + zb * zb + zl * zl > t2 ? 255 : 0;
+        for (int y = crop.y; y < cy1; ++y) {  // the row's span (a vector loop)
+            const uchar *__restrict fr = F.ptr<uchar>(y);
+            const float *__restrict l = L.ptr<float>(y), *__restrict a = A.ptr<float>(y), *__restrict b = B.ptr<float>(y);
+            uchar *__restrict cr = cand.ptr<uchar>(y);
+            const int x0 = in[2 * y], x1 = in[2 * y + 1];
+            for (int x = x0; x < x1; ++x) {
+                const float za = (a[x] - ma) * ia, zb = (b[x] - mb) * ib;
+                const float zl = (l[x] - (float)(c[0] + c[1] * x + c[2] * y)) * il;
+                cr[x] = fr[x] > 127 && za * za + zb * zb + zl * zl > t2 ? 255 : 0;
             }
+        }
         // (On the crop: a view, the opening reads the zeros around it as it would in the whole.)
         cv::Mat cc = cand(crop);
         cv::morphologyEx(cc, cc, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(2, 2)));
@@ -486,22 +531,29 @@ extern "C" int fsx_occlusion_mask(fsx_view img, fsx_view face, fsx_view samples,
         // mostly there): the features' own pixels (with the lashes' and folds' bits that spill
         // out) stay features; a glasses frame or an object over an eye or a brow is taken whole,
         // inside the feature too.
-        cv::Mat labels;
+        cv::Mat labels = scratch(6, crop.size(), CV_32S);
         const int n = cv::connectedComponents(cc, labels, 8, CV_32S);  // the crop's pixels
         std::vector<int> outside(n, 0), inside(n, 0);
-        for (int y = 0; y < crop.height; ++y)
+        for (int y = 0; y < crop.height; ++y) {
+            const int *lr = labels.ptr<int>(y);
+            const uchar *xr = X.ptr<uchar>(crop.y + y) + crop.x;
             for (int x = 0; x < crop.width; ++x) {
-                const int l = labels.at<int>(y, x);
-                const uchar f = X.at<uchar>(crop.y + y, crop.x + x);
-                if (f == 0) outside[l] += 4;
-                else inside[l] += f == 255 ? 4 : 1;  // in quarters
+                const int l = lr[x];
+                if (l == 0) continue;  // not a candidate
+                if (xr[x] == 0) outside[l] += 4;
+                else inside[l] += xr[x] == 255 ? 4 : 1;  // in quarters
             }
-        cv::Mat occ(small, CV_8U, cv::Scalar(0));
-        for (int y = 0; y < crop.height; ++y)
-            for (int x = 0; x < crop.width; ++x) {
-                const int l = labels.at<int>(y, x);
-                occ.at<uchar>(crop.y + y, crop.x + x) = l > 0 && outside[l] >= 4 * P.min_area && outside[l] >= inside[l] ? 255 : 0;
-            }
+        }
+        std::vector<uchar> keep(n, 0);
+        for (int l = 1; l < n; ++l) keep[l] = outside[l] >= 4 * P.min_area && outside[l] >= inside[l] ? 255 : 0;
+        cv::Mat occ = scratch(7, small, CV_8U);
+        occ.setTo(0);
+        const uchar *k = keep.data();
+        for (int y = 0, w = crop.width; y < crop.height; ++y) {
+            const int *__restrict lr = labels.ptr<int>(y);
+            uchar *__restrict o = occ.ptr<uchar>(crop.y + y) + crop.x;
+            for (int x = 0; x < w; ++x) o[x] = k[lr[x]];
+        }
         const cv::Rect found = cv::boundingRect(occ(crop)) + crop.tl();
         if (found.area() == 0) return 0;  // nothing covers the face
         // Grown by margin (the occluder's own soft edge stays the target's), then a ramp outwards
