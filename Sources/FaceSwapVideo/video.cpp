@@ -492,14 +492,17 @@ extern "C" void fsx_vframe_free(void *decoded) {
 // on a dirtied heap, at the same speed (a 720p transcode 0.74-0.85 s against 0.77-0.91 s). Same
 // bytes for the same input is what a cluster's retry and a chunked job rely on. The flags come
 // from the libx264 that libavcodec loaded (x264_cpu_detect, and x264_cpu_names for the AVX-512
-// bit), found among the loaded objects: this module is linked against libavcodec, not x264.
+// bit), found among the loaded objects (also a wheel's renamed copy): this module is linked
+// against libavcodec, not x264.
 std::string x264_asm_without_avx512() {
     struct CpuName { const char *name; uint32_t flags; };  // x264.h's x264_cpu_name_t
     static const std::string value = [] {
         std::string path;
         dl_iterate_phdr([](dl_phdr_info *info, size_t, void *out) {
+            // libx264.so.N, or a wheel's renamed copy (auditwheel: libx264-<hash>.so.N)
             const char *name = info->dlpi_name ? strrchr(info->dlpi_name, '/') : nullptr;
-            if (name && strncmp(name + 1, "libx264.so", 10) == 0) {
+            if (name && strncmp(name + 1, "libx264", 7) == 0 && (name[8] == '.' || name[8] == '-') &&
+                strstr(name, ".so")) {
                 *static_cast<std::string *>(out) = info->dlpi_name;
                 return 1;
             }
