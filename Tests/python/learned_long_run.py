@@ -3,7 +3,8 @@
     python3 Tests/python/learned_long_run.py --work DIR [--minutes 45] [--data Tests/data]
                                              [--method landmark-gan]
 
-1. Extracts every frame of vr_face2.mp4 (person A) and vr_face3.mp4 (person B); frames 100-124 of
+1. Extracts every frame of vr_face2.mp4 (person A; --a another clip) and vr_face3.mp4 (person B;
+   --b); the frames from 100 on (100-124 of the default clips) of
    each are held out of training.
 2. Trains (or, with --resume, continues) DIR/ab.fsm for --minutes, previews in DIR/preview.
 3. On the held-out frames: swaps A->B (and B->A) with the model and measures, with dlib's
@@ -84,10 +85,12 @@ def main() -> None:
     ap.add_argument("--report", type=Path, default=None, help="where to write the JSON report (default DIR/report.json)")
     ap.add_argument("--keep-model-shape", action="store_true", help="swap option keep_model_shape")
     ap.add_argument("--method", default="autoencoder", choices=("autoencoder", "landmark-gan"))
+    ap.add_argument("--a", default="vr_face2.mp4", help="person A's clip in DATA/videos (default vr_face2.mp4)")
+    ap.add_argument("--b", default="vr_face3.mp4", help="person B's clip in DATA/videos (default vr_face3.mp4)")
     args = ap.parse_args()
     w = args.work
     w.mkdir(parents=True, exist_ok=True)
-    clips = {"a": args.data / "videos" / "vr_face2.mp4", "b": args.data / "videos" / "vr_face3.mp4"}
+    clips = {"a": args.data / "videos" / args.a, "b": args.data / "videos" / args.b}
     for k, clip in clips.items():
         if not (w / k).is_dir():
             s = fs.extract(str(clip), w / k, duplicate_distance=0)
