@@ -513,7 +513,7 @@ std::string x264_asm_without_avx512() {
         auto detect = reinterpret_cast<uint32_t (*)()>(dlsym(lib, "x264_cpu_detect"));
         auto names = static_cast<const CpuName *>(dlsym(lib, "x264_cpu_names"));
         uint32_t avx2 = 0, avx512 = 0;
-        for (int i = 0; names && names[i].name && i < 64; i++) {
+        for (int i = 0; names && i < 64 && names[i].name; i++) {
             if (strcmp(names[i].name, "AVX2") == 0) avx2 = names[i].flags;
             if (strcmp(names[i].name, "AVX512") == 0) avx512 = names[i].flags;
         }
