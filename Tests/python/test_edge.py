@@ -118,12 +118,23 @@ FACE_COUNT = {"obama→kit_with_rose": 2, "adele→classroom": 4, "biden→bald_
 # city→alex, biden→bald_guys 3 and adele→classroom 0 (4.004) sit within 0.1 of the goal.
 # Carrying the seam's own difference in by a membrane (colour.cpp, fsx_color_edge's note) lowers
 # the figures further but moves some face's identity past MAX_IDENTITY_SHIFT in every variant.
+# The 10 left, looked at again (crops with the sectors drawn; per sector the rings' mean Lab, target
+# vs result): the worst sector is at the brows or the temple on 8 (sagan→baby, elon→threequarter,
+# obama→kit_with_rose 1, adele→classroom 0, biden→bald_guys 16, 20: the source's brows, eye
+# sockets or temple, result L 4-9 darker; 15, 22: the far eye of a turned face, lighter), at the
+# jaw in shadow on 2 (biden→bald_guys 1, 17: result L 7-8 lighter). Both sit deeper than half the
+# band, where the field's weight fell off; the lightness now keeps full weight to 3/4 of the band
+# (the colour to 1/2, colour.cpp): the worst sector's mean over the 36 faces 3.70 -> 3.23 ΔE,
+# still 10 over the goal (sagan→baby 6.32 -> 4.65, biden→bald_guys 1 7.19 -> 5.41, 15 5.61 -> 4.31,
+# 16 8.30 -> 6.19, 17 8.52 -> 5.78, obama→kit_with_rose 1 7.66 -> 7.19; elon→threequarter 6.50 ->
+# 6.67, adele→classroom 0 4.00 -> 4.02, biden→bald_guys 20 5.91 -> 6.00), the largest identity
+# shift 0.111 -> 0.116 (biden→bald_guys 21). The variants tried are in fsx_color_edge's note.
 _MISSED = [
-    ("sagan→baby", 0, 6.32, 0.08, 12.36, 0.69), ("elon→threequarter", 0, 6.50, 0.06, 8.46, -0.07),
-    ("obama→kit_with_rose", 1, 7.66, -0.35, 13.31, -0.73), ("adele→classroom", 0, 4.00, -0.85, 16.28, -4.76),
-    ("biden→bald_guys", 1, 7.19, 0.06, 50.97, 7.76), ("biden→bald_guys", 15, 5.61, -0.30, 18.57, 1.10),
-    ("biden→bald_guys", 16, 8.30, -0.97, 27.65, 3.33), ("biden→bald_guys", 17, 8.52, 1.15, 36.40, 11.87),
-    ("biden→bald_guys", 20, 5.91, -0.34, 17.08, 2.07), ("biden→bald_guys", 22, 9.22, 0.06, 26.25, 6.47),
+    ("sagan→baby", 0, 4.65, -0.10, 12.36, 0.69), ("elon→threequarter", 0, 6.67, 0.11, 8.46, -0.07),
+    ("obama→kit_with_rose", 1, 7.19, -0.08, 13.31, -0.73), ("adele→classroom", 0, 4.02, -0.76, 16.28, -4.76),
+    ("biden→bald_guys", 1, 5.41, -0.42, 50.97, 7.76), ("biden→bald_guys", 15, 4.31, -0.09, 18.57, 1.10),
+    ("biden→bald_guys", 16, 6.19, -1.06, 27.65, 3.33), ("biden→bald_guys", 17, 5.78, 0.13, 36.40, 11.87),
+    ("biden→bald_guys", 20, 6.00, -0.31, 17.08, 2.07), ("biden→bald_guys", 22, 9.23, 0.08, 26.25, 6.47),
 ]
 EDGE_XFAIL = {(n, i): f"worst sector {w:.2f} ΔE, mean {m:.2f} with the match (goal {GOAL_WORST} / {GOAL_MEAN}); "
                       f"without it {w0:.2f} / {m0:.2f}" for n, i, w, m, w0, m0 in _MISSED}
@@ -131,16 +142,16 @@ EDGE_XFAIL = {(n, i): f"worst sector {w:.2f} ΔE, mean {m:.2f} with the match (g
 # Faces the match moves from nearer the source photo to nearer the target's own face (ResNet
 # distances, match on; off): why edge_color is off by default.
 # How far edge_color 1 may move a face's distance to the source photo (the reason it is off by
-# default): measured over the 36 held-out faces, 0.110 at most (biden→bald_guys 13, its stubble
-# kept at the seam), 0.099 (biden→bald_guys 21), 0.098 (obama→kit_with_rose 1), the rest <= 0.094;
-# the bound leaves 0.01 for other machines' BLAS.
+# default): measured over the 36 held-out faces, 0.116 at most (biden→bald_guys 21), 0.114
+# (obama→kit_with_rose 1), 0.108 (elon→threequarter), the rest <= 0.102; the bound leaves 0.004
+# for other machines' BLAS.
 MAX_IDENTITY_SHIFT = 0.12
 
 IDENTITY_XFAIL = {
-    ("adele→classroom", 0): "d(result, source) 0.715 >= d(result, target) 0.593 with the match; 0.645 < 0.665 without",
-    ("adele→classroom", 1): "d(result, source) 0.682 >= d(result, target) 0.630 with the match; 0.615 < 0.680 without",
-    ("rose→two_people", 1): "d(result, source) 0.726 >= d(result, target) 0.702 with the match; 0.662 < 0.726 without",
-    ("biden→bald_guys", 13): "d(result, source) 0.594 >= d(result, target) 0.508 with the match; 0.484 < 0.611 without",
+    ("adele→classroom", 0): "d(result, source) 0.694 >= d(result, target) 0.581 with the match; 0.646 < 0.666 without",
+    ("adele→classroom", 1): "d(result, source) 0.675 >= d(result, target) 0.641 with the match; 0.615 < 0.680 without",
+    ("rose→two_people", 1): "d(result, source) 0.738 >= d(result, target) 0.706 with the match; 0.662 < 0.726 without",
+    ("biden→bald_guys", 13): "d(result, source) 0.571 >= d(result, target) 0.509 with the match; 0.483 < 0.610 without",
 }
 
 _EDGE: dict = {}
