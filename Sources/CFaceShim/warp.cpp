@@ -502,13 +502,16 @@ void warp_rows(const fsx_view &src, fsx_view &dst, fsx_view &hard, fsx_view &alp
                     sy = _mm256_fmadd_ps(_mm256_set1_ps(r.ay), xs, _mm256_set1_ps(r.cy));
                     e = x + 8;
                 } else if (x + 8 <= x1 && (_mm_movemask_epi8(own) & 0xAAAA) == 0) {
-                    // Eight deferred columns of several runs: each lane's map gathered by its
-                    // run's index (four floats a map).
-                    const __m256i at = _mm256_slli_epi32(_mm256_cvtepi16_epi32(own), 2);
-                    const float *m = &maps.data()->ax;
+                    // Eight deferred columns of several runs: each lane's map (four floats) loaded
+                    // by its run's index and the eight turned into ax, cx, ay, cy vectors.
                     static_assert(sizeof(RunMap) == 4 * sizeof(float), "RunMap: four floats");
-                    sx = _mm256_fmadd_ps(_mm256_i32gather_ps(m, at, 4), xs, _mm256_i32gather_ps(m + 1, at, 4));
-                    sy = _mm256_fmadd_ps(_mm256_i32gather_ps(m + 2, at, 4), xs, _mm256_i32gather_ps(m + 3, at, 4));
+                    const float *m = &maps.data()->ax;
+                    __m128 r[8];
+                    for (int i = 0; i < 8; ++i) r[i] = _mm_loadu_ps(m + 4 * owner[x + i]);
+                    _MM_TRANSPOSE4_PS(r[0], r[1], r[2], r[3]);
+                    _MM_TRANSPOSE4_PS(r[4], r[5], r[6], r[7]);
+                    sx = _mm256_fmadd_ps(_mm256_set_m128(r[4], r[0]), xs, _mm256_set_m128(r[5], r[1]));
+                    sy = _mm256_fmadd_ps(_mm256_set_m128(r[6], r[2]), xs, _mm256_set_m128(r[7], r[3]));
                     e = x + 8;
                 } else {
                     while (e < x1 && e < x + 8 && owner[e] >= 0) ++e;
