@@ -359,6 +359,8 @@ void multiband_rows(const fsx_view &s, fsx_view &d, const fsx_view &a, const fsx
         xi[x] = i;
         xw[x] = i < lw - 1 ? fx - i : 0.0f;
     }
+    std::vector<int> stretch_end(W);  // the first column after x whose grid column differs (W: none)
+    for (int x = W - 1; x >= 0; --x) stretch_end[x] = x + 1 < W && xi[x + 1] == xi[x] ? stretch_end[x + 1] : x + 1;
     const int C2 = CH + 2;
     for (int y = 0; y < H; ++y) {
         int x0, x1;
@@ -377,8 +379,7 @@ void multiband_rows(const fsx_view &s, fsx_view &d, const fsx_view &a, const fsx
         // term is under half a level it gives the source pixel itself.
         for (int xs = x0; xs < x1;) {
             const int i = xi[xs];
-            int xe = xs + 1;
-            while (xe < x1 && xi[xe] == i) ++xe;
+            const int xe = std::min(stretch_end[xs], x1);
             const float *c0 = &vrow[i * C2], *c1 = i < lw - 1 ? c0 + C2 : c0;
             composite_run<CH>(dp, sp, ap, xw.data(), xs, xe, c0, c1);
             xs = xe;
