@@ -3,7 +3,8 @@
 #include "cv_common.hpp"
 #include <opencv2/imgproc.hpp>
 #include <opencv2/photo.hpp>
-#ifdef __SSSE3__
+#if defined(__SSSE3__) && defined(__POPCNT__)
+#include <nmmintrin.h>
 #include <tmmintrin.h>
 #endif
 
@@ -255,47 +256,42 @@ inline void composite_run(uchar *__restrict dp, const uchar *__restrict sp, cons
 
 // The multiband sums of a block's 3-channel pixels [x, xe), eight at a time while eight remain:
 // acc[c] += Σ in·(s − d) per channel, acc[3] += Σ in, acc[4] += Σ in·alpha with in = hard > 127
-// (integer sums: the same as the pixel loop). Returns the first pixel not summed.
+// (integer sums: the same as the pixel loop). Each channel's eight bytes of s and of d, and alpha,
+// masked by in, are summed by psadbw (Σ in·s − Σ in·d = Σ in·(s − d)), in by a bit count.
+// Returns the first pixel not summed.
 inline int block_sums_bgr(const uchar *sp, const uchar *dp, const uchar *ap, const uchar *hp, int x, int xe,
                           int acc[5]) {
-#ifdef __SSSE3__
+#if defined(__SSSE3__) && defined(__POPCNT__)
     if (x + 8 > xe) return x;
-    struct Masks {  // pshufb: the 8 bytes of channel c from the first 16 (half 0) or the last 8 (half 1) of 24
-        alignas(16) int8_t m[3][2][16];
-        Masks() {
-            for (int c = 0; c < 3; ++c)
-                for (int k = 0; k < 16; ++k) {
-                    const int at = 3 * k + c;  // where pixel k's channel c is (k < 8)
-                    m[c][0][k] = (int8_t)(k < 8 && at < 16 ? at : -1);
-                    m[c][1][k] = (int8_t)(k < 8 && at >= 16 ? at - 16 : -1);
-                }
-        }
-        __m128i get(int c, int half) const { return _mm_load_si128((const __m128i *)m[c][half]); }
-    };
-    static const Masks M;
-    const __m128i zero = _mm_setzero_si128(), ones = _mm_set1_epi16(1);
-    __m128i sum[5] = {zero, zero, zero, zero, zero};
+    // pshufb: bytes B0..B7 G0..G7 from the first 16 (lo) and the last 8 (hi) of 24; R0..R7 likewise.
+    const __m128i bg_lo = _mm_setr_epi8(0, 3, 6, 9, 12, 15, -1, -1, 1, 4, 7, 10, 13, -1, -1, -1);
+    const __m128i bg_hi = _mm_setr_epi8(-1, -1, -1, -1, -1, -1, 2, 5, -1, -1, -1, -1, -1, 0, 3, 6);
+    const __m128i r_lo = _mm_setr_epi8(2, 5, 8, 11, 14, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+    const __m128i r_hi = _mm_setr_epi8(-1, -1, -1, -1, -1, 1, 4, 7, -1, -1, -1, -1, -1, -1, -1, -1);
+    const __m128i zero = _mm_setzero_si128();
+    __m128i bg = zero, r = zero, al = zero;  // Σ s − Σ d per channel (64-bit lanes: B, G / R), Σ alpha
+    int n = 0;
     for (; x + 8 <= xe; x += 8) {
-        // in: 0xFFFF per pixel where hard > 127 (a byte of 128 or more is negative as signed).
-        const __m128i h8 = _mm_cmplt_epi8(_mm_loadl_epi64((const __m128i *)(hp + x)), zero);
-        const __m128i in = _mm_unpacklo_epi8(h8, h8);
-        const __m128i s0 = _mm_loadu_si128((const __m128i *)(sp + 3 * x)), s1 = _mm_loadl_epi64((const __m128i *)(sp + 3 * x + 16));
-        const __m128i d0 = _mm_loadu_si128((const __m128i *)(dp + 3 * x)), d1 = _mm_loadl_epi64((const __m128i *)(dp + 3 * x + 16));
-        for (int c = 0; c < 3; ++c) {
-            const __m128i lo = M.get(c, 0), hi = M.get(c, 1);
-            const __m128i sc = _mm_unpacklo_epi8(_mm_or_si128(_mm_shuffle_epi8(s0, lo), _mm_shuffle_epi8(s1, hi)), zero);
-            const __m128i dc = _mm_unpacklo_epi8(_mm_or_si128(_mm_shuffle_epi8(d0, lo), _mm_shuffle_epi8(d1, hi)), zero);
-            sum[c] = _mm_add_epi32(sum[c], _mm_madd_epi16(_mm_and_si128(_mm_sub_epi16(sc, dc), in), ones));
-        }
-        sum[3] = _mm_add_epi32(sum[3], _mm_madd_epi16(_mm_and_si128(in, ones), ones));
-        const __m128i a = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(ap + x)), zero);
-        sum[4] = _mm_add_epi32(sum[4], _mm_madd_epi16(_mm_and_si128(a, in), ones));
+        const __m128i h8 = _mm_cmplt_epi8(_mm_loadl_epi64((const __m128i *)(hp + x)), zero);  // 0xFF where hard > 127
+        const __m128i in2 = _mm_unpacklo_epi64(h8, h8);
+        auto sums = [&](const uchar *p, __m128i &bgs, __m128i &rs) {
+            const __m128i v0 = _mm_loadu_si128((const __m128i *)(p + 3 * x)), v1 = _mm_loadl_epi64((const __m128i *)(p + 3 * x + 16));
+            bgs = _mm_sad_epu8(_mm_and_si128(_mm_or_si128(_mm_shuffle_epi8(v0, bg_lo), _mm_shuffle_epi8(v1, bg_hi)), in2), zero);
+            rs = _mm_sad_epu8(_mm_and_si128(_mm_or_si128(_mm_shuffle_epi8(v0, r_lo), _mm_shuffle_epi8(v1, r_hi)), h8), zero);
+        };
+        __m128i sbg, sr, dbg, dr;
+        sums(sp, sbg, sr);
+        sums(dp, dbg, dr);
+        bg = _mm_add_epi64(bg, _mm_sub_epi64(sbg, dbg));
+        r = _mm_add_epi64(r, _mm_sub_epi64(sr, dr));
+        al = _mm_add_epi64(al, _mm_sad_epu8(_mm_and_si128(_mm_loadl_epi64((const __m128i *)(ap + x)), h8), zero));
+        n += _mm_popcnt_u32((unsigned)_mm_movemask_epi8(h8) & 0xFF);
     }
-    for (int c = 0; c < 5; ++c) {
-        alignas(16) int32_t v[4];
-        _mm_store_si128((__m128i *)v, sum[c]);
-        acc[c] += v[0] + v[1] + v[2] + v[3];
-    }
+    acc[0] += (int)_mm_cvtsi128_si64(bg);
+    acc[1] += (int)_mm_cvtsi128_si64(_mm_unpackhi_epi64(bg, bg));
+    acc[2] += (int)_mm_cvtsi128_si64(r);
+    acc[3] += n;
+    acc[4] += (int)_mm_cvtsi128_si64(al);
 #else
     (void)sp; (void)dp; (void)ap; (void)hp; (void)xe; (void)acc;
 #endif
@@ -363,6 +359,8 @@ void multiband_rows(const fsx_view &s, fsx_view &d, const fsx_view &a, const fsx
         xi[x] = i;
         xw[x] = i < lw - 1 ? fx - i : 0.0f;
     }
+    std::vector<int> stretch_end(W);  // the first column after x whose grid column differs (W: none)
+    for (int x = W - 1; x >= 0; --x) stretch_end[x] = x + 1 < W && xi[x + 1] == xi[x] ? stretch_end[x + 1] : x + 1;
     const int C2 = CH + 2;
     for (int y = 0; y < H; ++y) {
         int x0, x1;
@@ -381,8 +379,7 @@ void multiband_rows(const fsx_view &s, fsx_view &d, const fsx_view &a, const fsx
         // term is under half a level it gives the source pixel itself.
         for (int xs = x0; xs < x1;) {
             const int i = xi[xs];
-            int xe = xs + 1;
-            while (xe < x1 && xi[xe] == i) ++xe;
+            const int xe = std::min(stretch_end[xs], x1);
             const float *c0 = &vrow[i * C2], *c1 = i < lw - 1 ? c0 + C2 : c0;
             composite_run<CH>(dp, sp, ap, xw.data(), xs, xe, c0, c1);
             xs = xe;

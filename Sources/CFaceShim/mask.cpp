@@ -146,6 +146,7 @@ static void hull_rows(fsx_view hard, fsx_view alpha, int32_t *spans, const float
         E.push_back({a, b, -(a * u.x + b * u.y), u.x, u.y, d.x, d.y, len * len});
     }
     const float e = (float)erode, f = (float)std::max(feather, 1e-3);
+    const float far = std::max(e + f, 0.0f) + 1;  // see band()
     std::vector<float> dist(WW);
     for (int wyy = 0; wyy < H; ++wyy) {
         const int y = wy + wyy;  // the frame's row
@@ -168,7 +169,29 @@ static void hull_rows(fsx_view hard, fsx_view alpha, int32_t *spans, const float
                 for (int k = ka; k <= kb; ++k) d[k] = 1e30f;
                 for (const HullEdge &ed : E) {
                     const float k0 = ed.a * b0 + ed.b * y + ed.c, s = ed.a;
+                    // An edge at least `far` inside over the whole band (linear: its ends decide,
+                    // far holds a pixel for rounding) is never the nearest where that matters: a
+                    // pixel it would be nearest for is over e + f inside by every edge (255 either
+                    // way), so it is left out. Most of the hull's edges are far from any one band.
+                    if (std::min(k0 + s * ka, k0 + s * kb) >= far) continue;
                     for (int k = ka; k <= kb; ++k) d[k] = std::min(d[k], k0 + s * k);
+                }
+                auto ramp = [&](float v) {  // alpha at v > e
+                    const float t = (v - e) / f;
+                    return t >= 1 ? (uchar)255 : (uchar)(255.0f * t * t * (3 - 2 * t) + 0.5f);
+                };
+                if (e >= 0) {  // a pixel outside (v < 0) is not in the mask: one branch-free (vector) loop
+                    for (int k = ka; k <= kb; ++k) {
+                        const float v = d[k];
+                        const bool in = v > e;
+                        hr[b0 + k] = in ? 255 : 0;
+                        ar[b0 + k] = in ? ramp(std::max(v, e)) : 0;
+                    }
+                    int lo = ka, hi = kb;  // the first and last pixel in (a few steps from the ends)
+                    while (lo <= kb && !(d[lo] > e)) ++lo;
+                    while (hi >= lo && !(d[hi] > e)) --hi;
+                    if (lo <= hi) { first = std::min(first, b0 + lo); last = std::max(last, b0 + hi + 1); }
+                    return;
                 }
                 for (int k = ka; k <= kb; ++k) {
                     float v = d[k];
@@ -185,8 +208,7 @@ static void hull_rows(fsx_view hard, fsx_view alpha, int32_t *spans, const float
                     if (v <= e) continue;
                     const int x = b0 + k;
                     hr[x] = 255;
-                    float t = (v - e) / f;
-                    ar[x] = t >= 1 ? 255 : (uchar)(255.0f * t * t * (3 - 2 * t) + 0.5f);
+                    ar[x] = ramp(v);
                     first = std::min(first, x);
                     last = std::max(last, x + 1);
                 }

@@ -176,7 +176,7 @@ struct RunMap {
 // Eight 3-channel pixels at source positions (sx, sy), all with sx in [0, sw - 2) and sy in
 // [0, sh - 1) (so an 8-byte load at the left-hand tap, which holds the right-hand one, stays
 // inside its row), bilinear with 7-bit weights; the first k (1..8) stored at out. Each pixel's
-// two taps of a row come in one 64-bit gather, spread to 16-bit pairs (left, right) per channel
+// two taps of a row come in one 8-byte load, spread to 16-bit pairs (left, right) per channel
 // and weighted by one pmaddwd: pixels (j, j + 4) share a vector, one per 128-bit lane, so the
 // weights are an in-lane broadcast and the packed result is in pixel order.
 inline void sample8(const uchar *base, size_t stride, __m256 sx, __m256 sy, uchar *out, int k) {
@@ -196,15 +196,24 @@ inline void sample8(const uchar *base, size_t stride, __m256 sx, __m256 sy, ucha
     const __m256i wy0 = _mm256_sub_epi32(k128, wy);
     const __m256i wtop = _mm256_mullo_epi16(pairx, _mm256_or_si256(wy0, _mm256_slli_epi32(wy0, 16)));
     const __m256i wbot = _mm256_mullo_epi16(pairx, _mm256_or_si256(wy, _mm256_slli_epi32(wy, 16)));
-    const __m256i off = _mm256_permutevar8x32_epi32(
-        _mm256_add_epi32(_mm256_mullo_epi32(iy, _mm256_set1_epi32((int)stride)), _mm256_add_epi32(ix, _mm256_add_epi32(ix, ix))),
-        _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7));
-    const __m128i offA = _mm256_castsi256_si128(off), offB = _mm256_extracti128_si256(off, 1);  // pixels 0 1 4 5, 2 3 6 7
-    const __m128i below = _mm_set1_epi32((int)stride);
-    const long long *q = (const long long *)base;
-    const __m256i tA = _mm256_i32gather_epi64(q, offA, 1), tB = _mm256_i32gather_epi64(q, offB, 1);
-    const __m256i bA = _mm256_i32gather_epi64(q, _mm_add_epi32(offA, below), 1);
-    const __m256i bB = _mm256_i32gather_epi64(q, _mm_add_epi32(offB, below), 1);
+    // Each pixel's two taps of a row: one 8-byte load at its left-hand tap (plain loads, the
+    // offsets taken out two at a time: on the AMD EPYC cheaper than 64-bit gathers).
+    const __m256i off = _mm256_add_epi32(_mm256_mullo_epi32(iy, _mm256_set1_epi32((int)stride)), _mm256_add_epi32(ix, _mm256_add_epi32(ix, ix)));
+    const __m128i olo = _mm256_castsi256_si128(off), ohi = _mm256_extracti128_si256(off, 1);
+    const uint64_t o01 = (uint64_t)_mm_cvtsi128_si64(olo), o23 = (uint64_t)_mm_extract_epi64(olo, 1),
+                   o45 = (uint64_t)_mm_cvtsi128_si64(ohi), o67 = (uint64_t)_mm_extract_epi64(ohi, 1);
+    const uchar *p[8] = {base + (int32_t)(uint32_t)o01, base + (int32_t)(o01 >> 32), base + (int32_t)(uint32_t)o23,
+                         base + (int32_t)(o23 >> 32), base + (int32_t)(uint32_t)o45, base + (int32_t)(o45 >> 32),
+                         base + (int32_t)(uint32_t)o67, base + (int32_t)(o67 >> 32)};
+    auto at = [&](int i, size_t down) {
+        long long v;
+        std::memcpy(&v, p[i] + down, 8);
+        return v;
+    };
+    const __m256i tA = _mm256_setr_epi64x(at(0, 0), at(1, 0), at(4, 0), at(5, 0)),
+                  tB = _mm256_setr_epi64x(at(2, 0), at(3, 0), at(6, 0), at(7, 0));
+    const __m256i bA = _mm256_setr_epi64x(at(0, stride), at(1, stride), at(4, stride), at(5, stride)),
+                  bB = _mm256_setr_epi64x(at(2, stride), at(3, stride), at(6, stride), at(7, stride));
     auto taps = [&](__m256i top, __m256i bot, const __m256i &spread, __m256i wt, __m256i wb) {
         const __m256i v = _mm256_add_epi32(_mm256_madd_epi16(_mm256_shuffle_epi8(top, spread), wt),
                                            _mm256_madd_epi16(_mm256_shuffle_epi8(bot, spread), wb));
@@ -493,13 +502,16 @@ void warp_rows(const fsx_view &src, fsx_view &dst, fsx_view &hard, fsx_view &alp
                     sy = _mm256_fmadd_ps(_mm256_set1_ps(r.ay), xs, _mm256_set1_ps(r.cy));
                     e = x + 8;
                 } else if (x + 8 <= x1 && (_mm_movemask_epi8(own) & 0xAAAA) == 0) {
-                    // Eight deferred columns of several runs: each lane's map gathered by its
-                    // run's index (four floats a map).
-                    const __m256i at = _mm256_slli_epi32(_mm256_cvtepi16_epi32(own), 2);
-                    const float *m = &maps.data()->ax;
+                    // Eight deferred columns of several runs: each lane's map (four floats) loaded
+                    // by its run's index and the eight turned into ax, cx, ay, cy vectors.
                     static_assert(sizeof(RunMap) == 4 * sizeof(float), "RunMap: four floats");
-                    sx = _mm256_fmadd_ps(_mm256_i32gather_ps(m, at, 4), xs, _mm256_i32gather_ps(m + 1, at, 4));
-                    sy = _mm256_fmadd_ps(_mm256_i32gather_ps(m + 2, at, 4), xs, _mm256_i32gather_ps(m + 3, at, 4));
+                    const float *m = &maps.data()->ax;
+                    __m128 r[8];
+                    for (int i = 0; i < 8; ++i) r[i] = _mm_loadu_ps(m + 4 * owner[x + i]);
+                    _MM_TRANSPOSE4_PS(r[0], r[1], r[2], r[3]);
+                    _MM_TRANSPOSE4_PS(r[4], r[5], r[6], r[7]);
+                    sx = _mm256_fmadd_ps(_mm256_set_m128(r[4], r[0]), xs, _mm256_set_m128(r[5], r[1]));
+                    sy = _mm256_fmadd_ps(_mm256_set_m128(r[6], r[2]), xs, _mm256_set_m128(r[7], r[3]));
                     e = x + 8;
                 } else {
                     while (e < x1 && e < x + 8 && owner[e] >= 0) ++e;
