@@ -117,7 +117,7 @@ extern "C" int fsx_add_channels(fsx_view img, const double delta[4]) {
 // The same Reinhard transfer as above, restricted to the pixels the blend will read (row spans):
 // bytes to linear light by a 256-entry table, the cube root from a bit-level first guess, back to
 // bytes by a 4097-entry table. Where the build targets AVX2 (the default), eight pixels at a time
-// (the 256-entry table by plain loads, the 4097-entry one by gathers, the cube root by one Halley
+// (the 256-entry table by plain loads, the 4097-entry one too (lookup8), the cube root by one Halley
 // step, the whole round trip byte -> Lab -> gain and offset -> byte in registers; a row's last
 // n % 8 pixels through a padded copy); in portable builds the same in plain loops (the cube root
 // by two Newton steps). Both cube roots are within 3e-5 of cbrt over [0.008856, 1.25] (measured):
