@@ -105,6 +105,62 @@ void orient(const uint8_t *src, ptrdiff_t sstride, int w, int h, uint8_t *dst, p
     }
 }
 
+// ---- colour matrices ----
+//
+// A stream's YUV samples mean RGB through the matrix its colour tag names: BT.709 for HD video,
+// BT.2020 for HDR and UHD, BT.601 for SD and for untagged streams (as ffmpeg's tools and swscale
+// take them). The frames are converted to BGR through the stream's own matrix, and the swapped
+// regions back through the same one, so the BGR pixels the library works on (and hands out, as
+// faces extracted from a video) are what ffmpeg shows, and a BT.709 clip's output is BT.709 in
+// and out of the swapped regions.
+
+// A decoded picture's colour matrix tag, else its stream's.
+AVColorSpace frame_tag(const AVFrame *f, const AVCodecContext *dec) {
+    return f->colorspace != AVCOL_SPC_UNSPECIFIED ? f->colorspace : dec->colorspace;
+}
+
+// swscale's matrix (SWS_CS_*) for a stream's colour matrix tag.
+int sws_matrix(AVColorSpace tag) {
+    switch (tag) {
+    case AVCOL_SPC_BT709: return SWS_CS_ITU709;
+    case AVCOL_SPC_FCC: return SWS_CS_FCC;
+    case AVCOL_SPC_SMPTE240M: return SWS_CS_SMPTE240M;
+    case AVCOL_SPC_BT2020_NCL: case AVCOL_SPC_BT2020_CL: return SWS_CS_BT2020;
+    default: return SWS_CS_DEFAULT;  // BT.601 (BT470BG, SMPTE170M), untagged, RGB
+    }
+}
+
+// Makes a BGR -> YUV context write through `matrix` (SWS_CS_*); false if swscale refuses.
+bool yuv_matrix_set(SwsContext *c, int matrix) {
+    const int *want = sws_getCoefficients(matrix);
+    int *inv = nullptr, *table = nullptr, src_range = 0, dst_range = 0, bri = 0, con = 0, sat = 0;
+    if (sws_getColorspaceDetails(c, &inv, &src_range, &table, &dst_range, &bri, &con, &sat) < 0) return false;
+    return std::memcmp(table, want, 4 * sizeof(int)) == 0 ||
+           sws_setColorspaceDetails(c, inv, src_range, want, dst_range, bri, con, sat) >= 0;
+}
+
+// BGR -> limited-range Y'CbCr in 15-bit fixed point: Y = Kr R + Kg G + Kb B scaled to 219 levels,
+// Cb and Cr the scaled differences B - Y and R - Y (224 levels). BT.601's come out as swscale's
+// own table for SWS_CS_DEFAULT.
+struct YuvCoefficients {
+    int32_t ry, gy, by, ru, gu, bu, rv, gv, bv;
+};
+YuvCoefficients yuv_coefficients(int matrix) {
+    double kr = 0.299, kb = 0.114;
+    switch (matrix) {
+    case SWS_CS_ITU709: kr = 0.2126, kb = 0.0722; break;
+    case SWS_CS_FCC: kr = 0.30, kb = 0.11; break;
+    case SWS_CS_SMPTE240M: kr = 0.212, kb = 0.087; break;
+    case SWS_CS_BT2020: kr = 0.2627, kb = 0.0593; break;
+    default: break;
+    }
+    const double kg = 1 - kr - kb, y = 219.0 / 255 * 32768, c = 224.0 / 255 * 32768;
+    auto q = [](double v) { return (int32_t)std::lround(v); };
+    return {q(kr * y), q(kg * y), q(kb * y),
+            q(-kr / (2 * (1 - kb)) * c), q(-kg / (2 * (1 - kb)) * c), q(0.5 * c),
+            q(0.5 * c), q(-kg / (2 * (1 - kr)) * c), q(-kb / (2 * (1 - kr)) * c)};
+}
+
 struct Reader {
     AVFormatContext *fmt = nullptr;
     AVCodecContext *dec = nullptr;
@@ -115,6 +171,7 @@ struct Reader {
     int vstream = -1, astream = -1;
     Orientation orientation;  // of the stream's pictures (see Orientation)
     int coded_w = 0, coded_h = 0;  // the pictures' stored size
+    int matrix = SWS_CS_DEFAULT;   // the YUV matrix (SWS_CS_*) of the first frame: the writer's too
     int width = 0, height = 0;     // the frames' size: shown upright (fsx_video_info's)
     AVFrame *stored = nullptr;     // a turned frame's BGR before it is turned (stored size, padded)
     bool pending = false;          // open decoded the first frame (`frame`) or failed to (`first`): not yet returned
@@ -146,6 +203,8 @@ struct Writer {
     AVPacket *pkt = nullptr;
     std::map<int64_t, int64_t> durations;  // pts -> duration, for the packets
     std::vector<uint8_t> planes;           // bgr_to_yuv420p's two rows, deinterleaved
+    int matrix = SWS_CS_DEFAULT;           // the YUV matrix written (SWS_CS_*)
+    YuvCoefficients coefficients = yuv_coefficients(SWS_CS_DEFAULT);
     int frame_w = 0, frame_h = 0;  // the frames' size (the encoder's, or one more when odd)
     bool header = false;
     int audio = FSX_AUDIO_ALL;
@@ -195,8 +254,8 @@ bool direct_rows(const fsx_view &v) {
 constexpr int kToBGR = SWS_BILINEAR | SWS_FULL_CHR_H_INT;
 constexpr int kToYUV = SWS_BILINEAR;
 
-// BGR24 -> YUV 4:2:0 (BT.601, limited range: swscale's default matrix, as the decoder's
-// conversion uses), for a frame of the encoder's own size. swscale's unscaled path for this pair
+// BGR24 -> YUV 4:2:0 (limited range, through k: the matrix the decoder's conversion used), for a
+// frame of the encoder's own size. swscale's unscaled path for this pair
 // (bgr24ToYv12) is not vectorised: 1.7 ms a 720p frame, 3.8 ms at 1080p on the project's machine,
 // 4x its YUV -> BGR direction. This one deinterleaves two rows into planes so that the compiler
 // vectorises every loop (AVX2: 0.5 ms and 1.2 ms), rounds (swscale's fast path truncates luma),
@@ -211,12 +270,10 @@ constexpr bool kOwnToYUV = false;  // baseline x86-64 (FS_PORTABLE): scalar code
 
 // Converts src into dst's planes at (x0, y0) (both even; src's width and height even too): the
 // whole frame, or one region of it (see fsx_vwriter_write).
-void bgr_to_yuv420p(const fsx_view &src, AVFrame *dst, std::vector<uint8_t> &scratch, int x0 = 0, int y0 = 0) {
-    // 15-bit fixed point; the coefficients of swscale's rgb2yuv table for SWS_CS_DEFAULT.
-    constexpr int S = 15;
-    constexpr int32_t RY = 8414, GY = 16519, BY = 3208;
-    constexpr int32_t RU = -4857, GU = -9535, BU = 14392;
-    constexpr int32_t RV = 14392, GV = -12052, BV = -2341;
+void bgr_to_yuv420p(const fsx_view &src, AVFrame *dst, const YuvCoefficients &k, std::vector<uint8_t> &scratch,
+                    int x0 = 0, int y0 = 0) {
+    constexpr int S = 15;  // k's fixed point
+    const int32_t RY = k.ry, GY = k.gy, BY = k.by, RU = k.ru, GU = k.gu, BU = k.bu, RV = k.rv, GV = k.gv, BV = k.bv;
     constexpr int32_t kY = (16 << S) + (1 << (S - 1)), kC = (128 << (S + 2)) + (1 << (S + 1));
     const int W = src.width, H = src.height;
     scratch.resize((size_t)6 * W);
@@ -368,6 +425,7 @@ extern "C" void *fsx_vreader_open(const char *path, fsx_video_info *info, int th
         // ffmpeg's tools. next() returns it (or its error) first.
         r->first = receive(r.get());
         r->pending = true;
+        r->matrix = sws_matrix(r->first == 0 ? frame_tag(r->frame, r->dec) : r->dec->colorspace);
         const int32_t *m = r->first == 0 ? frame_matrix(r->frame) : nullptr;
         r->orientation = orientation_of(m ? m : stream_matrix(vs));
         r->width = r->orientation.transposes() ? r->coded_h : r->coded_w;
@@ -438,14 +496,18 @@ extern "C" int fsx_vreader_next(void *handle, fsx_view dst, int64_t *pts, int64_
                                       src->height, AV_PIX_FMT_BGR24, kToBGR, nullptr, nullptr, nullptr);
         if (!r->sws)
             return bail(FS_ERR_UNSUPPORTED, "video decode: no conversion to BGR from pixel format " + std::to_string(src->format));
-        // Full-range samples in a format swscale takes as limited (only the yuvj formats say
-        // full range by themselves: a 10-bit or 4:2:2 full-range picture is yuv420p10 etc. with
-        // color_range pc): told, or its blacks and whites would be clipped and its contrast
-        // stretched. The matrix stays swscale's default, the writer's (see bgr_to_yuv420p).
-        if (src->color_range == AVCOL_RANGE_JPEG) {
-            int *inv = nullptr, *table = nullptr, src_range = 0, dst_range = 0, bri = 0, con = 0, sat = 0;
-            if (sws_getColorspaceDetails(r->sws, &inv, &src_range, &table, &dst_range, &bri, &con, &sat) >= 0 && !src_range)
-                sws_setColorspaceDetails(r->sws, inv, 1, table, dst_range, bri, con, sat);
+        // The picture's matrix (see sws_matrix), and full-range samples in a format swscale takes
+        // as limited (only the yuvj formats say full range by themselves: a 10-bit or 4:2:2
+        // full-range picture is yuv420p10 etc. with color_range pc): told, or its blacks and
+        // whites would be clipped and its contrast stretched. Told when the context does not
+        // have them already (a new context, or tags that changed).
+        // (The range is only ever raised: the yuvj and grey formats are full range by themselves.)
+        const int *want = sws_getCoefficients(sws_matrix(frame_tag(src, r->dec)));
+        int *inv = nullptr, *table = nullptr, src_range = 0, dst_range = 0, bri = 0, con = 0, sat = 0;
+        if (sws_getColorspaceDetails(r->sws, &inv, &src_range, &table, &dst_range, &bri, &con, &sat) >= 0) {
+            const int range = src_range || src->color_range == AVCOL_RANGE_JPEG;
+            if (range != src_range || std::memcmp(inv, want, 4 * sizeof(int)) != 0)
+                sws_setColorspaceDetails(r->sws, want, range, table, dst_range, bri, con, sat);
         }
         if (turn_bgr) {
             sws_scale(r->sws, src->data, src->linesize, 0, src->height, r->stored->data, r->stored->linesize);
@@ -590,10 +652,12 @@ extern "C" void *fsx_vwriter_open(const char *path, void *reader, int width, int
         // BT.709; an HDR clip's BT.2020 PQ/HLG samples, now 8-bit, are still PQ/HLG: untagged,
         // players would show them as SDR BT.709, washed out). An RGB or unknown matrix: untagged.
         // Frames of another size (reenact's, drawn from a photo): untagged, as the photo is.
+        // The pictures are converted back through the matrix they were read with (sws_matrix).
         if (width <= 0 && height <= 0) {
+            w->matrix = rd->matrix;
             switch (rd->dec->colorspace) {
             case AVCOL_SPC_BT709: case AVCOL_SPC_BT470BG: case AVCOL_SPC_SMPTE170M: case AVCOL_SPC_SMPTE240M:
-            case AVCOL_SPC_BT2020_NCL: case AVCOL_SPC_FCC:
+            case AVCOL_SPC_BT2020_NCL: case AVCOL_SPC_BT2020_CL: case AVCOL_SPC_FCC:
                 w->enc->colorspace = rd->dec->colorspace;
                 break;
             default:
@@ -602,6 +666,7 @@ extern "C" void *fsx_vwriter_open(const char *path, void *reader, int width, int
             w->enc->color_primaries = rd->dec->color_primaries;
             w->enc->color_trc = rd->dec->color_trc;
         }
+        w->coefficients = yuv_coefficients(w->matrix);
         w->enc->thread_count = threads > 0 ? threads : 0;
         if (w->oc->oformat->flags & AVFMT_GLOBALHEADER) w->enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
         if (std::string(codec->name) == "libx264") {
@@ -696,15 +761,17 @@ extern "C" int fsx_vwriter_write(void *handle, fsx_view frame, void *decoded, co
                     part.data = (uint8_t *)frame.data + (size_t)y * frame.stride + 3 * (size_t)x0;
                     part.width = x1 - x0;
                     part.height = 2;
-                    bgr_to_yuv420p(part, w->yuv, w->planes, x0, y);
+                    bgr_to_yuv420p(part, w->yuv, w->coefficients, w->planes, x0, y);
                 }
             }
         } else if (kOwnToYUV && same) {
-            bgr_to_yuv420p(frame, w->yuv, w->planes);
+            bgr_to_yuv420p(frame, w->yuv, w->coefficients, w->planes);
         } else if ((w->sws = sws_getCachedContext(w->sws, frame.width, frame.height, AV_PIX_FMT_BGR24, w->enc->width,
                                                   w->enc->height, AV_PIX_FMT_YUV420P, kToYUV, nullptr, nullptr,
                                                   nullptr)) == nullptr) {
             return fsx::fail(FS_ERR_UNSUPPORTED, "video encode: no BGR to YUV conversion for this size");
+        } else if (!yuv_matrix_set(w->sws, w->matrix)) {
+            return fsx::fail(FS_ERR_UNSUPPORTED, "video encode: swscale refused the colour matrix");
         } else if (direct_rows(frame)) {
             const uint8_t *planes[4] = {(const uint8_t *)frame.data, nullptr, nullptr, nullptr};
             int strides[4] = {(int)frame.stride, 0, 0, 0};
