@@ -1255,7 +1255,9 @@ typedef struct fs_model_info {
                                     decoder_parameters the generator's, shift_a unused */
     int32_t input_size;          /* the encoder's input side: size, or 64 with size 128 (an
                                     autoencoder whose decoders upscale: faces are aligned at
-                                    size and shrunk to 64 px for the encoder) */
+                                    size and shrunk to 64 px for the encoder). It sits where
+                                    the struct ended in padding up to 0.18.0, so struct_size
+                                    does not tell it: 0 (an older library) means size */
 } fs_model_info;
 /* Describes the model in *info.
  * info (info->struct_size set by the caller) receives at most struct_size bytes. Thread-safe on

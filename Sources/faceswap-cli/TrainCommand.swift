@@ -168,7 +168,7 @@ enum TrainCommand {
             Terminal.error("faceswap: \(facesB) faces of B; landmark generator \(info.size)x\(info.size), " +
                            "\(info.decoder_parameters) parameters" + resuming)
         } else {
-            Terminal.error("faceswap: \(facesA) faces of A, \(facesB) of B; network \(info.size)x\(info.size), " +
+            Terminal.error("faceswap: \(facesA) faces of A, \(facesB) of B; network \(info.input_size)x\(info.input_size) -> \(info.size)x\(info.size), " +
                            "\(info.encoder_parameters + 2 * info.decoder_parameters) parameters (encoder \(info.encoder_parameters), decoders 2 x \(info.decoder_parameters))" +
                            resuming)
         }

@@ -130,7 +130,8 @@ public final class FaceModel: @unchecked Sendable {
         return out
     }
 
-    /// Converts one aligned S × S BGR8 face: returns the decoder's face (BGR8) and mask (GRAY8).
+    /// Converts one aligned S × S BGR8 face (S = size; shrunk to the input side for the encoder):
+    /// returns the decoder's face (BGR8) and mask (GRAY8), S × S.
     /// `shifted`: the face is from set A and gets the training-time colour shift.
     public func convert(_ face: Image, to decoder: Identity, shifted: Bool) throws -> (face: Image, mask: Image) {
         guard face.width == size, face.height == size, face.format == .bgr8 else {

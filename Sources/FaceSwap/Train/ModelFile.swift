@@ -22,7 +22,12 @@ public struct ModelInfo: Sendable, Equatable {
     public var size: Int = 64
     /// The network's input side: the output's, or 64 for a 128-px output (the autoencoder whose
     /// decoders upscale: the aligned face is shrunk to 64 px (area averaging) for the encoder).
-    public var inputSize: Int = 64
+    /// Set it after `size`.
+    public var inputSize: Int {
+        get { upscaledFrom ?? size }
+        set { upscaledFrom = newValue == size ? nil : newValue }
+    }
+    private var upscaledFrom: Int? = nil
     public var bottleneck: Int = 512
     /// The aligned crop's padding (Aligner's template) the network was trained on.
     public var padding: Double = 0.15
@@ -70,7 +75,9 @@ public struct TrainHyper: Sendable, Equatable {
 ///     0       8     magic "FSMODEL\0"
 ///     8       4     format version (1)
 ///     12      4     header length H
-///     16      H     header: UTF-8 text, one key=value per line (ModelInfo; unknown keys ignored)
+///     16      H     header: UTF-8 text, one key=value per line (ModelInfo; unknown keys ignored;
+///                   the autoencoder whose decoders upscale has its own architecture and an
+///                   input_size key, so that older readers refuse it by name)
 ///     16+H    8     weights length W
 ///     24+H    W     weights: dlib's serialisation of the networks (autoencoder: encoder, decoder A,
 ///                   decoder B, then (training state only) discriminators A, B and the Adam state
