@@ -1253,6 +1253,11 @@ typedef struct fs_model_info {
                                     build without a usable device); NUL-terminated, truncated */
     int32_t method;              /* an fs_model_kind; the landmark GAN: encoder_parameters 0,
                                     decoder_parameters the generator's, shift_a unused */
+    int32_t input_size;          /* the encoder's input side: size, or 64 with size 128 (an
+                                    autoencoder whose decoders upscale: faces are aligned at
+                                    size and shrunk to 64 px for the encoder). It sits where
+                                    the struct ended in padding up to 0.18.0, so struct_size
+                                    does not tell it: 0 (an older library) means size */
 } fs_model_info;
 /* Describes the model in *info.
  * info (info->struct_size set by the caller) receives at most struct_size bytes. Thread-safe on
@@ -1342,12 +1347,15 @@ typedef struct fs_train_options {
     const char *name_a, *name_b; /* labels (NULL: "A", "B") */
     fs_model_kind method;        /* FS_MODEL_AUTOENCODER (default) or FS_MODEL_LANDMARK_GAN, a
                                     generator of B from landmark maps (faces_a may be NULL) */
+    int32_t input_size;          /* the network's input side: 0 (default) the same as size; 64
+                                    with size 128 and the autoencoder: decoders that upscale a
+                                    64-px input to a 128-px face (new models) */
 } fs_train_options;
 
 /* Fills *options with the training defaults, writing exactly `size` bytes.
  * The defaults: size 64, batch 16, learning_rate 0.0002, weights 1, 1, 0.1, gan 0, background
  * 0.25, seed 1, augment 1, checkpoint_every 250, preview_every 100, resume 0, preview_dir, name_a,
- * name_b NULL; written as fs_detector_options_init does. Pass sizeof *options
+ * name_b NULL, method FS_MODEL_AUTOENCODER, input_size 0; written as fs_detector_options_init does. Pass sizeof *options
  * (FS_TRAIN_OPTIONS_INIT(&o)). options is borrowed. Thread-safe.
  * Errors: INVALID_ARGUMENT (options NULL; size below 8 or over FS_STRUCT_SIZE_MAX). */
 FS_EXPERIMENTAL

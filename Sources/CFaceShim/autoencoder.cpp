@@ -8,6 +8,7 @@
 #include "learned.hpp"
 #include "pool.hpp"
 #include <sstream>
+#include <type_traits>
 
 namespace {
 using namespace fsx::learn;
@@ -18,11 +19,16 @@ template <long G>
 using Encoder = up<128, extract<0, 256, G, G, fc<256 * G * G, fc<kBottleneck,
     down<256, down<128, down<64, down<32, input_rgb_image>>>>>>>>;
 // (S/8)² × 128 -> up ×3 -> S×S × 4 (B, G, R, mask), sigmoid.
-using Decoder = sig<up_linear<4, up<48, up<96, input_rgb_image>>>>;
+using Decoder1x = sig<up_linear<4, up<48, up<96, input_rgb_image>>>>;
+// The upscaling decoder: one more ×2 stage, narrow (24 channels at S, the mask and colours at 2S):
+// (S/8)² × 128 -> 2S×2S × 4, so a 64-px input gives a 128-px face for little more compute.
+using Decoder2x = sig<up_linear<4, up<24, up<48, up<96, input_rgb_image>>>>>;
 
-template <long G> struct Model final : Base {
+// Input side S = 16G; the decoders' output side O = U·S (U = 1 or 2).
+template <long G, long U> struct Model final : Base {
     using Enc = Encoder<G>;
-    static constexpr long S = 16 * G;
+    using Decoder = std::conditional_t<U == 1, Decoder1x, Decoder2x>;
+    static constexpr long S = 16 * G, O = U * S;
     struct Inference {
         Enc enc;
         Decoder dec[2];
@@ -41,7 +47,7 @@ template <long G> struct Model final : Base {
             std::srand(unsigned(seed ^ (seed >> 32)));
             setup(enc, 3, S, S);
             for (auto &d : dec) setup(d, 128, S / 8, S / 8);
-            for (auto &d : disc) setup(d, 3, S, S);
+            for (auto &d : disc) setup(d, 3, O, O);
         }
         reset_solvers();
     }
@@ -51,7 +57,7 @@ template <long G> struct Model final : Base {
         for (auto &s : s_dec) s.assign(Decoder::num_computational_layers, a);
         for (auto &s : s_disc) s.assign(Discriminator::num_computational_layers, a);
     }
-    int size() const override { return int(S); }
+    int size() const override { return int(O); }
 
     void train(int w, const float *in, const float *target, const float *mask, int n, const fsx_ae_hyper &h,
                float losses[FSX_AE_LOSSES], float *out) override {
@@ -63,13 +69,13 @@ template <long G> struct Model final : Base {
         grad = 0;
         const float *yp = y.host();
         float *gp = grad.host();
-        const size_t plane = size_t(S) * S;
+        const size_t plane = size_t(O) * O;
         double rec[3];
-        reconstruction(yp, target, mask, n, S, h, gp, rec);
+        reconstruction(yp, target, mask, n, O, h, gp, rec);
         const double l1 = rec[0], ssim = rec[1], mse_mask = rec[2];
         double gan_g = 0, gan_d = 0;
         if (h.gan_weight > 0) {
-            fake.set_size(n, 3, S, S);
+            fake.set_size(n, 3, O, O);
             for (int i = 0; i < n; ++i)
                 std::memcpy(fake.host() + size_t(i) * 3 * plane, yp + size_t(i) * 4 * plane, sizeof(float) * 3 * plane);
             gan_g = adversarial_generator(disc[w], fake, dgrad, h.gan_weight, gp);
@@ -80,7 +86,7 @@ template <long G> struct Model final : Base {
         dec[w].update_parameters(s_dec[w], h.learning_rate);
         enc.update_parameters(s_enc, h.learning_rate);
         if (h.gan_weight > 0) {
-            pair.set_size(2 * n, 3, S, S);
+            pair.set_size(2 * n, 3, O, O);
             std::memcpy(pair.host(), target, sizeof(float) * 3 * plane * n);
             std::memcpy(pair.host() + 3 * plane * n, fake.host(), sizeof(float) * 3 * plane * n);
             gan_d = adversarial_discriminator(disc[w], s_disc[w], pair, dgrad, h.learning_rate);
@@ -157,16 +163,17 @@ template <long G> struct Model final : Base {
     }
 };
 
-Base *make(int size, uint64_t seed, bool fresh) {
-    if (size == 64) return new Model<4>(seed, fresh);
-    if (size == 128) return new Model<8>(seed, fresh);
+Base *make(int input, int size, uint64_t seed, bool fresh) {
+    if (input == 64 && size == 64) return new Model<4, 1>(seed, fresh);
+    if (input == 128 && size == 128) return new Model<8, 1>(seed, fresh);
+    if (input == 64 && size == 128) return new Model<4, 2>(seed, fresh);
     return nullptr;
 }
 
 }  // namespace
 
-extern "C" void *fsx_ae_create(int size, uint64_t seed) { return create(make, "autoencoder", size, seed); }
+extern "C" void *fsx_ae_create(int input, int size, uint64_t seed) { return create(make, "autoencoder", input, size, seed); }
 
-extern "C" void *fsx_ae_load(int size, const uint8_t *data, size_t length, int training) {
-    return load(make, size, data, length, training != 0);
+extern "C" void *fsx_ae_load(int input, int size, const uint8_t *data, size_t length, int training) {
+    return load(make, input, size, data, length, training != 0);
 }

@@ -149,16 +149,16 @@ struct Gan final : Base {
     }
 };
 
-Base *make(int size, uint64_t seed, bool fresh) {
-    if (size == 64 || size == 128) return new Gan(size, seed, fresh);
+Base *make(int input, int size, uint64_t seed, bool fresh) {
+    if (input == size && (size == 64 || size == 128)) return new Gan(size, seed, fresh);
     return nullptr;
 }
 }  // namespace
 
-extern "C" void *fsx_lgan_create(int size, uint64_t seed) { return create(make, "landmark generator", size, seed); }
+extern "C" void *fsx_lgan_create(int size, uint64_t seed) { return create(make, "landmark generator", size, size, seed); }
 
 extern "C" void *fsx_lgan_load(int size, const uint8_t *data, size_t length, int training) {
-    return load(make, size, data, length, training != 0);
+    return load(make, size, size, data, length, training != 0);
 }
 
 extern "C" int fsx_lgan_render(const double *points, int n, int size, float *out) {

@@ -69,6 +69,11 @@ double ssim_loss(const float *x, const float *y, const float *weight, int w, int
 }
 
 Base *as(void *p) { return static_cast<Base *>(p); }
+
+std::string sides(int input, int size) {
+    return "input side " + std::to_string(input) + ", output side " + std::to_string(size) +
+           " (64 or 128, the same; the autoencoder also 64 -> 128)";
+}
 }  // namespace
 
 void reconstruction(const float *yp, const float *target, const float *mask, int n, long S, const fsx_ae_hyper &h,
@@ -147,19 +152,19 @@ double adversarial_discriminator(Discriminator &disc, std::vector<adam> &solvers
     return loss;
 }
 
-void *create(Maker make, const char *what, int size, uint64_t seed) {
+void *create(Maker make, const char *what, int input, int size, uint64_t seed) {
     FSX_GUARD_PTR(std::string("creating the ") + what, FS_ERR_INTERNAL, {
-        Base *m = make(size, seed, true);
-        if (!m) fsx::fail(FS_ERR_INVALID_ARGUMENT, std::string(what) + " input size " + std::to_string(size) + " (64 or 128)");
+        Base *m = make(input, size, seed, true);
+        if (!m) fsx::fail(FS_ERR_INVALID_ARGUMENT, std::string(what) + ": " + sides(input, size));
         return m;
     })
 }
 
-void *load(Maker make, int size, const uint8_t *data, size_t length, bool training) {
+void *load(Maker make, int input, int size, const uint8_t *data, size_t length, bool training) {
     FSX_GUARD_PTR("model weights", FS_ERR_MODEL, {
-        std::unique_ptr<Base> m(make(size, 0, false));
+        std::unique_ptr<Base> m(make(input, size, 0, false));
         if (!m) {
-            fsx::fail(FS_ERR_MODEL, "model weights: input size " + std::to_string(size) + " is not 64 or 128");
+            fsx::fail(FS_ERR_MODEL, "model weights: " + sides(input, size));
             return nullptr;
         }
         std::istringstream s(std::string(reinterpret_cast<const char *>(data), length), std::ios::binary);

@@ -70,7 +70,7 @@ double adversarial_discriminator(Discriminator &d, std::vector<adam> &solvers, r
 // One learned model behind the fsx_ae_* handle functions.
 struct Base {
     virtual ~Base() = default;
-    virtual int size() const = 0;
+    virtual int size() const = 0;  // the output side
     // which: the decoder (autoencoder: 0 = A, 1 = B; the landmark GAN has one generator, 0 or 1).
     virtual void train(int which, const float *in, const float *target, const float *mask, int n,
                        const fsx_ae_hyper &h, float losses[FSX_AE_LOSSES], float *out) = 0;
@@ -81,11 +81,12 @@ struct Base {
     virtual std::string describe() = 0;
 };
 
-// A model's maker: size 64 or 128 (else nullptr), seeded fresh weights or empty layers to load into.
-using Maker = Base *(*)(int size, uint64_t seed, bool fresh);
+// A model's maker: input and output sides (64 or 128 each; else nullptr when the model has no such
+// variant), seeded fresh weights or empty layers to load into.
+using Maker = Base *(*)(int input, int size, uint64_t seed, bool fresh);
 // What fsx_ae_create / fsx_lgan_create do with their maker (`what` names the model in messages).
-void *create(Maker make, const char *what, int size, uint64_t seed);
+void *create(Maker make, const char *what, int input, int size, uint64_t seed);
 // What fsx_ae_load / fsx_lgan_load do: deserialises the weights; nullptr + message when they do not fit.
-void *load(Maker make, int size, const uint8_t *data, size_t length, bool training);
+void *load(Maker make, int input, int size, const uint8_t *data, size_t length, bool training);
 
 }  // namespace fsx::learn

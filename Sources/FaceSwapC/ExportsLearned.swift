@@ -96,6 +96,7 @@ func modelInfo(_ m: FaceModel) -> fs_model_info {
     copyLabel(m.info.nameB, into: &i.name_b)
     i.has_training_state = m.info.trainingState ? 1 : 0
     i.method = m.info.kind.rawValue
+    i.input_size = Int32(m.info.inputSize)
     copyLabel(NetworkBackend.report, into: &i.backend)
     return i
 }

@@ -19,6 +19,8 @@ enum TrainCommand {
       --minutes M              or train for M minutes (whichever comes first if both)
       --resume                 continue from PATH's checkpoint (same data, same results)
       --size 64|128            network input/output side (default \(Options.defaultText(FS_OPTIONS_TRAIN, "size")); new models only)
+      --input-size 64          with --size 128: a 64-px input, decoders that upscale to 128 px
+                               (the face's detail at 128 for about the compute of 64; new models only)
       --batch B                faces per identity per iteration (\(Options.about(FS_OPTIONS_TRAIN, "batch")))
       --lr R                   Adam learning rate (\(Options.about(FS_OPTIONS_TRAIN, "learning_rate")))
       --ssim W, --l1 W         loss weights (default \(Options.defaultText(FS_OPTIONS_TRAIN, "ssim_weight")), \(Options.defaultText(FS_OPTIONS_TRAIN, "l1_weight")));
@@ -54,7 +56,7 @@ enum TrainCommand {
     static let ganDefaultWeight: Float = 0.1
 
     static let valued: Set<String> = [
-        "--faces-a", "--faces-b", "--model", "--iterations", "--minutes", "--size", "--batch", "--lr", "--ssim", "--l1",
+        "--faces-a", "--faces-b", "--model", "--iterations", "--minutes", "--size", "--input-size", "--batch", "--lr", "--ssim", "--l1",
         "--mask-loss", "--gan", "--seed", "--checkpoint", "--preview", "--preview-every", "--name-a", "--name-b"]
     static let switches: Set<String> = ["--help", "--resume", "--quiet", "--no-warp"]
 
@@ -72,6 +74,7 @@ enum TrainCommand {
         let k = FS_OPTIONS_TRAIN
         a.set(switch: "--resume", \.resume, to: true, in: &o)
         try a.set("--size", k, "size", \.size, in: &o)
+        try a.set("--input-size", k, "input_size", \.input_size, in: &o)
         try a.set("--batch", k, "batch", \.batch, in: &o)
         try a.set("--lr", k, "learning_rate", \.learning_rate, in: &o)
         try a.set("--ssim", k, "ssim_weight", \.ssim_weight, in: &o)
@@ -85,8 +88,8 @@ enum TrainCommand {
             o.seed = s
         }
         a.set(switch: "--no-warp", \.augment, to: false, in: &o)
-        if o.resume != 0 && ["--size", "--batch", "--lr", "--ssim", "--l1", "--mask-loss", "--gan", "--seed"].contains(where: { a.string($0) != nil }) {
-            throw UsageError(message: "--resume continues with the model's own settings; drop --size/--batch/--lr/loss weights/--seed")
+        if o.resume != 0 && ["--size", "--input-size", "--batch", "--lr", "--ssim", "--l1", "--mask-loss", "--gan", "--seed"].contains(where: { a.string($0) != nil }) {
+            throw UsageError(message: "--resume continues with the model's own settings; drop --size/--input-size/--batch/--lr/loss weights/--seed")
         }
         return o
     }
@@ -165,7 +168,7 @@ enum TrainCommand {
             Terminal.error("faceswap: \(facesB) faces of B; landmark generator \(info.size)x\(info.size), " +
                            "\(info.decoder_parameters) parameters" + resuming)
         } else {
-            Terminal.error("faceswap: \(facesA) faces of A, \(facesB) of B; network \(info.size)x\(info.size), " +
+            Terminal.error("faceswap: \(facesA) faces of A, \(facesB) of B; network \(info.input_size)x\(info.input_size) -> \(info.size)x\(info.size), " +
                            "\(info.encoder_parameters + 2 * info.decoder_parameters) parameters (encoder \(info.encoder_parameters), decoders 2 x \(info.decoder_parameters))" +
                            resuming)
         }

@@ -41,11 +41,40 @@ final class TrainTests: XCTestCase {
         refused(flipped, "checksum")
         refused(Array(file.prefix(file.count - 10)), "truncated")
         refused(Array("GIF89a and more bytes than a header".utf8), "not a libfaceswap model")
+        func withCRC(_ bytes: [UInt8]) -> [UInt8] {
+            var out = bytes
+            let crc = ModelFile.crc32(out[0..<(out.count - 4)])
+            for i in 0..<4 { out[out.count - 4 + i] = UInt8((crc >> (8 * UInt32(i))) & 0xFF) }
+            return out
+        }
         var newer = file
         newer[8] = 2
-        let crc = ModelFile.crc32(newer[0..<(newer.count - 4)])
-        for i in 0..<4 { newer[newer.count - 4 + i] = UInt8((crc >> (8 * UInt32(i))) & 0xFF) }
-        refused(newer, "newer")
+        refused(withCRC(newer), "newer")
+
+        // The autoencoder whose decoders upscale (64 -> 128) is an architecture of its own and
+        // records its input side; a header that does not say it, or says another, is refused.
+        XCTAssertTrue(String(decoding: file.prefix(300), as: UTF8.self).contains("architecture=shared-encoder-autoencoder-1\n"))
+        var up = info
+        up.inputSize = 64
+        let upFile = weights.withUnsafeBytes { ModelFile.encode(up, weights: $0) }
+        let upHeader = String(decoding: upFile.prefix(300), as: UTF8.self)
+        XCTAssertTrue(upHeader.contains("architecture=shared-encoder-autoencoder-upscale-1\n"), upHeader)
+        XCTAssertTrue(upHeader.contains("\nsize=128\ninput_size=64\n"), upHeader)
+        let (upBack, _) = try ModelFile.decode(upFile, path: "m.fsm")
+        XCTAssertEqual(upBack, up)
+        XCTAssertEqual(upBack.inputSize, 64)
+        XCTAssertEqual(upBack.size, 128)
+        func edited(_ bytes: [UInt8], _ from: String, _ to: String) -> [UInt8] {
+            let f = Array(from.utf8), t = Array(to.utf8)
+            precondition(f.count == t.count)   // the same length: the header length stands
+            let at = (0...(bytes.count - f.count)).first { Array(bytes[$0..<($0 + f.count)]) == f }!
+            var out = bytes
+            out.replaceSubrange(at..<(at + f.count), with: t)
+            return withCRC(out)
+        }
+        refused(edited(upFile, "input_size=64", "input_size=32"), "input_size 32")
+        refused(edited(upFile, "input_size=64", "input_sizf=64"), "no 'input_size'")
+        refused(edited(upFile, "\nsize=128", "\nsize=064"), "input_size 64 with size 64")
     }
 
     /// The generator's stream is a pure function of its seed (resuming relies on it) and its

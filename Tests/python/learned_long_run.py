@@ -1,7 +1,7 @@
 """The learned conversion's long-run check (too slow for the test suite; figures for the closing note).
 
     python3 Tests/python/learned_long_run.py --work DIR [--minutes 45] [--data Tests/data]
-                                             [--method landmark-gan]
+                                             [--method landmark-gan] [--variant 64|128|64to128]
 
 1. Extracts every frame of vr_face2.mp4 (person A; --a another clip) and vr_face3.mp4 (person B;
    --b); the frames from 100 on (100-124 of the default clips) of
@@ -40,6 +40,11 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "bindings" / "python"))
 os.environ.setdefault("FACESWAP_LIBRARY", str(REPO / ".build" / "release" / "libfaceswap.so"))
 import faceswap as fs  # noqa: E402
+
+
+# --variant: the autoencoder's output side and input side.
+VARIANTS = {"64": {"size": 64, "input_size": 64}, "128": {"size": 128, "input_size": 128},
+            "64to128": {"size": 128, "input_size": 64}}
 
 
 def frames(video: Path, out: Path) -> list[Path]:
@@ -87,6 +92,9 @@ def main() -> None:
     ap.add_argument("--method", default="autoencoder", choices=("autoencoder", "landmark-gan"))
     ap.add_argument("--a", default="vr_face2.mp4", help="person A's clip in DATA/videos (default vr_face2.mp4)")
     ap.add_argument("--b", default="vr_face3.mp4", help="person B's clip in DATA/videos (default vr_face3.mp4)")
+    ap.add_argument("--variant", default=None, choices=("64", "128", "64to128"),
+                    help="autoencoder sides: 64, 128, or 64to128 (a 64-px input, decoders that upscale to "
+                         "128); default: the library's (new models only)")
     args = ap.parse_args()
     w = args.work
     w.mkdir(parents=True, exist_ok=True)
@@ -106,7 +114,8 @@ def main() -> None:
         tr = fs.Trainer(None if gan else w / "a", w / "b", model_path, resume=args.resume,
                         preview_dir=w / "preview", preview_every=250, name_b="AOC",
                         **({"method": "landmark-gan", "gan": 0.1} if gan else {}),
-                        **({} if gan else {"learning_rate": 3e-4, "name_a": "Swalwell"}))
+                        **({} if gan else {"learning_rate": 3e-4, "name_a": "Swalwell"}),
+                        **({} if args.variant is None else VARIANTS[args.variant]))
         tr.run(seconds=args.minutes * 60)
         print(f"trained to iteration {tr.iteration} in {time.time() - t:.0f} s this session")
         tr.close()

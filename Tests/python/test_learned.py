@@ -137,17 +137,23 @@ def test_extract_errors_name_the_problem(fs, tmp_path):
 
 # ---- training -----------------------------------------------------------------------------
 
-def test_training_loss_falls(trained):
-    path, steps, out = trained
-    a = np.array([s["loss_a"]["total"] for s in steps])
-    b = np.array([s["loss_b"]["total"] for s in steps])
+def assert_loss_falls(steps: list, by: float = 0.2) -> None:
+    """Both identities' total loss falls steadily over the run's thirds, the last third's mean
+    below (1 - by) times the first's."""
     print("iteration  loss A  loss B")
     for s in steps[::10] + [steps[-1]]:
         print(f"{s['iteration']:9d}  {s['loss_a']['total']:.4f}  {s['loss_b']['total']:.4f}")
-    for name, curve in (("A", a), ("B", b)):
-        thirds = [curve[i * 20:(i + 1) * 20].mean() for i in range(3)]
+    third = len(steps) // 3
+    for name in ("loss_a", "loss_b"):
+        curve = np.array([s[name]["total"] for s in steps])
+        thirds = [curve[i * third:(i + 1) * third].mean() for i in range(3)]
         assert thirds[0] > thirds[1] > thirds[2], (name, thirds)   # steadily
-        assert thirds[2] < 0.8 * thirds[0], (name, thirds)
+        assert thirds[2] < (1 - by) * thirds[0], (name, thirds)
+
+
+def test_training_loss_falls(trained):
+    path, steps, out = trained
+    assert_loss_falls(steps)
     csv = (out / "ab.loss.csv").read_text().splitlines()
     assert len(csv) == 61 and csv[0].startswith("iteration,seconds,total_a")
     plot = __import__("faceswap").load_image(out / "ab.loss.png")
@@ -202,6 +208,86 @@ def test_training_errors_name_the_problem(fs, extracted, tmp_path):
         fs.Trainer(root / "a", root / "b", tmp_path / "none.fsm", resume=True)
     # a missing model file is MODEL, whatever its kind (as a missing dlib model)
     assert e.value.status_name.startswith("FS_ERR_MODEL:") and "none.fsm" in str(e.value)
+
+
+# ---- the autoencoder whose decoders upscale: a 64-px input, a 128-px face (issue 17 item 1) --
+
+@pytest.fixture(scope="module")
+def upscaled(fs, extracted, tmp_path_factory):
+    """The 64 -> 128 autoencoder trained as `trained` is (60 iterations, batch 8, seed 3)."""
+    root, _ = extracted
+    out = tmp_path_factory.mktemp("upscaled")
+    trainer = fs.Trainer(root / "a", root / "b", out / "ab.fsm", size=128, input_size=64, batch=8, seed=3,
+                         checkpoint_every=0, preview_every=0)
+    steps = trainer.run(iterations=60)
+    trainer.close()
+    return out / "ab.fsm", steps
+
+
+def test_upscaling_autoencoder_trains_and_its_file_says_so(fs, upscaled, trained, extracted, tmp_path):
+    path, steps = upscaled
+    # the 128-px losses fall more slowly at first (measured: A 0.462 -> 0.454 -> 0.404 over the
+    # thirds of these 60 iterations, B alike; the 64-px model's fall by more than 20 %)
+    assert_loss_falls(steps, by=0.1)
+    raw = path.read_bytes()
+    header = raw[16:16 + struct.unpack("<I", raw[12:16])[0]].decode()
+    assert "architecture=shared-encoder-autoencoder-upscale-1\n" in header, header
+    assert "\nsize=128\ninput_size=64\n" in header, header
+    with fs.Model(path) as up, fs.Model(trained[0]) as plain:
+        u, p = up.info, plain.info
+        assert (u["size"], u["input_size"]) == (128, 64) and (p["size"], p["input_size"]) == (64, 64)
+        # the encoder is the 64-px model's (a 128-px encoder's first fc alone is 4x larger); each
+        # decoder has one more stage: up<24> (48*24*16 weights + 24 biases) and its last stage takes
+        # 24 channels, not 48 (4*24*16 weights instead of 4*48*16)
+        assert u["encoder_parameters"] == p["encoder_parameters"]
+        assert u["decoder_parameters"] - p["decoder_parameters"] == 48 * 24 * 16 + 24 - 4 * 24 * 16
+    # the sides are for new models; a mismatch is refused by name
+    root, _ = extracted
+    for size, input_size in ((64, 128), (128, 32), (64, 32)):
+        with pytest.raises(fs.FaceSwapError) as e:
+            fs.Trainer(root / "a", root / "b", tmp_path / "m.fsm", size=size, input_size=input_size)
+        assert e.value.status_name.startswith("FS_ERR_INVALID_ARGUMENT:") and "input_size" in str(e.value), str(e.value)
+    with pytest.raises(fs.FaceSwapError) as e:
+        fs.Trainer(None, root / "b", tmp_path / "g.fsg", method="landmark-gan", size=128, input_size=64)
+    assert "autoencoder only" in str(e.value), str(e.value)
+
+
+def fine_band_share(tile: np.ndarray) -> float:
+    """The share of a 128-px picture's spectral power (grey, mean removed, Hann window) above
+    0.25 cycles per pixel in x or y: the band a 64-px picture upscaled 2x cannot hold (only
+    interpolation leaks into it)."""
+    t = tile.astype(np.float64).mean(2)
+    t -= t.mean()
+    p = np.abs(np.fft.fft2(t * np.outer(np.hanning(len(t)), np.hanning(len(t))))) ** 2
+    f = np.abs(np.fft.fftfreq(len(t)))
+    band = np.maximum.outer(f, f)
+    return float(p[band > 0.25].sum() / p[band > 0].sum())
+
+
+def test_upscaling_autoencoder_outputs_128_px_faces(fs, upscaled, trained, extracted, tmp_path):
+    """The decoders' faces are 128-px pictures, not 64-px ones enlarged: fs_trainer_preview's
+    A -> B row is the decoder's output (128-px tiles; a 64-px model's enlarged 2x, bilinear) and
+    its power above the 64-px Nyquist frequency is measured on both short models (this fixture's:
+    0.0039 of the total against 0.0003; on the 12-minute models of the long run 0.0003 against
+    0.00008, and A's own 128-px faces 0.0043). The swap converts through it, by the API and the CLI."""
+    root, _ = extracted
+    share = {}
+    for name, path in (("64", trained[0]), ("64->128", upscaled[0])):
+        with fs.Trainer(root / "a", root / "b", path, resume=True) as tr:   # resume: the model as saved
+            grid = tr.preview()
+        y = 30 + 2 * (128 + 4)           # rows A, A > A, A > B; 128-px tiles, 4 px apart, under a 30-px title
+        share[name] = float(np.median([fine_band_share(grid[y:y + 128, 200 + c * 132:200 + c * 132 + 128])
+                                       for c in range(6)]))
+    print("\n    power above the 64-px Nyquist frequency in the A -> B tiles:", share)
+    assert share["64->128"] >= 3 * share["64"], share
+    frame = fs.load_image(frame_of(VIDEOS / "vr_face2.mp4", 4.4, tmp_path / "a110.png"))   # held out
+    with fs.Model(upscaled[0]) as model, fs.Swapper(model=model) as sw:
+        out, mask, n = sw.swap(None, frame, return_mask=True)
+        assert n == 1 and np.array_equal(out[mask == 0], frame[mask == 0])
+        assert np.abs(out[mask > 128].astype(int) - frame[mask > 128]).mean() > 3
+    r = subprocess.run([str(CLI), "swap", "--model", str(upscaled[0]), "--target", str(tmp_path / "a110.png"), "-o",
+                        str(tmp_path / "o.png")], capture_output=True, text=True)
+    assert r.returncode == 0 and fs.load_image(tmp_path / "o.png").shape == frame.shape, r.stderr
 
 
 # ---- the model file -----------------------------------------------------------------------

@@ -156,9 +156,11 @@ def test_struct_layouts_match_the_header(fs):
     assert ctypes.sizeof(capi.fs_extract_stats) == 72 == capi.fs_extract_stats().struct_size
     assert capi.fs_model_info.has_training_state.offset == 188
     assert capi.fs_model_info.method.offset == 320 and ctypes.sizeof(capi.fs_model_info) == 328
+    assert capi.fs_model_info.input_size.offset == 324     # where the struct's tail padding was
     assert ctypes.sizeof(capi.fs_train_options) == 96 == capi.new_options(capi.fs_train_options)[0].struct_size
     assert capi.fs_train_options.resume.offset == 60
     assert capi.fs_train_options.method.offset == 88
+    assert capi.fs_train_options.input_size.offset == 92   # where the struct's tail padding was
     assert ctypes.sizeof(capi.fs_train_progress) == 72
     assert ctypes.sizeof(capi.fs_swap_metrics) == 64              # abi_checks.c
     assert capi.fs_swap_metrics.edge_step_worst.offset == 48

@@ -332,8 +332,9 @@ void fsx_frnet_free(void *net);
 
 
 /* ---- learned conversion: shared encoder, decoders A and B, patch discriminators (autoencoder.cpp) ----
- * Tensors are NCHW float in [0, 1], channels B, G, R; inputs n × 3 × S × S, masks n × 1 × S × S,
- * outputs n × 4 × S × S (B, G, R, mask). S is 64 or 128. Not thread-safe, but for fsx_ae_run
+ * Tensors are NCHW float in [0, 1], channels B, G, R; inputs n × 3 × I × I, targets n × 3 × S × S,
+ * masks n × 1 × S × S, outputs n × 4 × S × S (B, G, R, mask). Input side I × output side S: 64 × 64,
+ * 128 × 128, or 64 × 128 (the decoders upscale). Not thread-safe, but for fsx_ae_run
  * with pooled = 1 (any number of threads, on a model no longer being trained). */
 typedef struct fsx_ae_hyper {
     float learning_rate;
@@ -342,8 +343,8 @@ typedef struct fsx_ae_hyper {
     float background_weight;
 } fsx_ae_hyper;
 #define FSX_AE_LOSSES 6 /* total, l1, 1 - ssim, mask mse, gan (generator), gan (discriminator) */
-void *fsx_ae_create(int size, uint64_t seed);
-void *fsx_ae_load(int size, const uint8_t *data, size_t length, int training);
+void *fsx_ae_create(int input, int size, uint64_t seed);
+void *fsx_ae_load(int input, int size, const uint8_t *data, size_t length, int training);
 void fsx_ae_free(void *ae);
 int fsx_ae_size(void *ae);
 /* which: 0 = identity A, 1 = B. output (optional): the decoder's n × 4 × S × S before the update. */

@@ -404,6 +404,8 @@ extension TrainOptions {
             b.bool("resume", \.resume, \.resume, "continue from the model file's checkpoint"),
             b.choice("method", \.kind, \.method, .modelKind,
                      "the learned method: the two-person autoencoder, or the landmark GAN of person B alone"),
+            b.int("input_size", \.inputSize, \.input_size, 64, 64, special: 0,
+                  "network input side for new models: 0 the same as size; 64 with size 128, an autoencoder whose decoders upscale"),
         ]
     }()
 }

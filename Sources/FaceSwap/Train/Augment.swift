@@ -52,19 +52,21 @@ enum Augmenter {
     }
 
     /// A batch of n faces of `set` drawn by `rng`, augmented; A's faces get the colour shift.
-    static func batch(_ set: FaceSet, count n: Int, size s: Int, padding: Double, shift: [Double]?,
+    /// Targets and masks are s × s; inputs the warped face shrunk to inputSize (area averaging).
+    static func batch(_ set: FaceSet, count n: Int, size s: Int, inputSize: Int, padding: Double, shift: [Double]?,
                       augmentation a: Augmentation, rng: inout Xoshiro) throws -> Batch {
-        let plane = s * s
-        var b = Batch(input: [Float](repeating: 0, count: n * 3 * plane), target: [Float](repeating: 0, count: n * 3 * plane),
+        let plane = s * s, inPlane = inputSize * inputSize
+        var b = Batch(input: [Float](repeating: 0, count: n * 3 * inPlane), target: [Float](repeating: 0, count: n * 3 * plane),
                       mask: [Float](repeating: 0, count: n * plane), count: n)
         let base = set.baseTransform(modelSize: s, modelPadding: padding)
         for i in 0..<n {
             let d = draw(set, size: s, base: base, augmentation: a, rng: &rng)
             let target = try set.crops[d.index].warped(d.transform, width: s, height: s)
             let mask = try set.masks[d.index].warped(d.transform, width: s, height: s)
-            let input = a.warp > 0 ? try randomWarp(target, strength: a.warp * Double(s) / 64, rng: &rng) : target
+            let warped = a.warp > 0 ? try randomWarp(target, strength: a.warp * Double(s) / 64, rng: &rng) : target
+            let input = try warped.scaled(width: inputSize, height: inputSize)
             Tensors.planar(target, shift: shift, into: &b.target, at: i * 3 * plane, contrast: d.contrast, brightness: d.brightness)
-            Tensors.planar(input, shift: shift, into: &b.input, at: i * 3 * plane, contrast: d.contrast, brightness: d.brightness)
+            Tensors.planar(input, shift: shift, into: &b.input, at: i * 3 * inPlane, contrast: d.contrast, brightness: d.brightness)
             Tensors.gray(mask, into: &b.mask, at: i * plane)
         }
         return b

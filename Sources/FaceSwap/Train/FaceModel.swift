@@ -23,16 +23,19 @@ public final class FaceModel: @unchecked Sendable {
 
     /// A new, randomly initialised network (repeatable for a seed).
     static func fresh(_ info: ModelInfo) throws -> FaceModel {
-        let make = info.kind == .autoencoder ? fsx_ae_create : fsx_lgan_create
-        guard let h = make(Int32(info.size), info.seed) else { throw shimError(fsx_last_status(), "creating the network") }
+        let h = info.kind == .autoencoder ? fsx_ae_create(Int32(info.inputSize), Int32(info.size), info.seed)
+                                          : fsx_lgan_create(Int32(info.size), info.seed)
+        guard let h else { throw shimError(fsx_last_status(), "creating the network") }
         return FaceModel(handle: h, info: info)
     }
 
     deinit { fsx_ae_free(handle) }
 
-    /// The shim's loader for a kind's weights.
-    static func loader(_ kind: ModelKind) -> (Int32, UnsafePointer<UInt8>?, Int, Int32) -> UnsafeMutableRawPointer? {
-        kind == .autoencoder ? fsx_ae_load : fsx_lgan_load
+    /// The shim's loader of `info`'s weights (training: with the training state).
+    static func load(_ info: ModelInfo, _ weights: UnsafePointer<UInt8>?, _ count: Int, training: Bool) -> UnsafeMutableRawPointer? {
+        let t: Int32 = training ? 1 : 0
+        return info.kind == .autoencoder ? fsx_ae_load(Int32(info.inputSize), Int32(info.size), weights, count, t)
+                                         : fsx_lgan_load(Int32(info.size), weights, count, t)
     }
 
     /// Throws a clear FS_ERR_MODEL unless this model is of `kind` (`what`: what needs it).
@@ -61,7 +64,7 @@ public final class FaceModel: @unchecked Sendable {
                                 "resume from a checkpoint written by `faceswap train`")
         }
         let h = bytes.withUnsafeBufferPointer {
-            loader(info.kind)(Int32(info.size), $0.baseAddress! + range.lowerBound, range.count, info.trainingState ? 1 : 0)
+            load(info, $0.baseAddress! + range.lowerBound, range.count, training: info.trainingState)
         }
         guard let h else {
             throw FaceSwapError(.model, "'\(path)': the weights do not match the architecture (\(String(cString: fsx_error())))")
@@ -88,13 +91,19 @@ public final class FaceModel: @unchecked Sendable {
         var n = 0
         try shim(fsx_ae_save(handle, 0, &p, &n), "copying the model")
         defer { free(p) }
-        guard let h = FaceModel.loader(info.kind)(Int32(info.size), p, n, 0) else { throw shimError(fsx_last_status(), "copying the model") }
+        guard let h = FaceModel.load(info, p, n, training: false) else { throw shimError(fsx_last_status(), "copying the model") }
         var i = info
         i.trainingState = false
         return FaceModel(handle: h, info: i)
     }
 
+    /// The output side (the aligned crop conversion works on) and the network's input side.
     public var size: Int { info.size }
+    public var inputSize: Int { info.inputSize }
+
+    /// An aligned size × size face as the encoder takes it: shrunk to the input side (area
+    /// averaging) when the decoders upscale.
+    func networkInput(_ face: Image) throws -> Image { try face.scaled(width: inputSize, height: inputSize) }
 
     /// Parameters of the encoder, one decoder and one discriminator (the landmark GAN: 0, the
     /// generator, the discriminator).
@@ -112,8 +121,8 @@ public final class FaceModel: @unchecked Sendable {
         return String(cString: p)
     }
 
-    /// Runs aligned faces (planar B, G, R floats in 0…1, n × 3 × S × S) through the encoder and
-    /// one decoder: n × 4 × S × S (B, G, R, mask).
+    /// Runs aligned faces (planar B, G, R floats in 0…1, n × 3 × I × I, I = inputSize) through the
+    /// encoder and one decoder: n × 4 × S × S (B, G, R, mask; S = size).
     /// (The landmark GAN: the input is n landmark maps, LandmarkMap.channels × S × S each.)
     func run(_ input: [Float], count n: Int, decoder: Identity, pooled: Bool = true) throws -> [Float] {
         var out = [Float](repeating: 0, count: n * 4 * size * size)
@@ -121,14 +130,15 @@ public final class FaceModel: @unchecked Sendable {
         return out
     }
 
-    /// Converts one aligned S × S BGR8 face: returns the decoder's face (BGR8) and mask (GRAY8).
+    /// Converts one aligned S × S BGR8 face (S = size; shrunk to the input side for the encoder):
+    /// returns the decoder's face (BGR8) and mask (GRAY8), S × S.
     /// `shifted`: the face is from set A and gets the training-time colour shift.
     public func convert(_ face: Image, to decoder: Identity, shifted: Bool) throws -> (face: Image, mask: Image) {
         guard face.width == size, face.height == size, face.format == .bgr8 else {
             throw FaceSwapError(.invalidArgument, "the model converts \(size)×\(size) BGR8 faces")
         }
         try require(.autoencoder, for: "converting a face through a decoder")
-        let input = Tensors.planar(face, shift: shifted ? info.shiftA : nil)
+        let input = Tensors.planar(try networkInput(face), shift: shifted ? info.shiftA : nil)
         let out = try run(input, count: 1, decoder: decoder)
         return (try Tensors.image(out, sample: 0, size: size), try Tensors.mask(out, sample: 0, size: size))
     }

@@ -18,8 +18,16 @@ public enum ModelKind: Int32, Sendable, CaseIterable {
 /// What a model file says about its network and its training (the text header of a .fsm file).
 public struct ModelInfo: Sendable, Equatable {
     public var kind: ModelKind = .autoencoder
-    /// Input and output side in pixels: 64 or 128.
+    /// Output side in pixels (the aligned crop conversion works on): 64 or 128.
     public var size: Int = 64
+    /// The network's input side: the output's, or 64 for a 128-px output (the autoencoder whose
+    /// decoders upscale: the aligned face is shrunk to 64 px (area averaging) for the encoder).
+    /// Set it after `size`.
+    public var inputSize: Int {
+        get { upscaledFrom ?? size }
+        set { upscaledFrom = newValue == size ? nil : newValue }
+    }
+    private var upscaledFrom: Int? = nil
     public var bottleneck: Int = 512
     /// The aligned crop's padding (Aligner's template) the network was trained on.
     public var padding: Double = 0.15
@@ -39,6 +47,12 @@ public struct ModelInfo: Sendable, Equatable {
     /// Whether the file carries the discriminators and optimiser state (a checkpoint to resume).
     public var trainingState = false
     public init() {}
+
+    /// The header's `architecture`: the upscaling autoencoder is an architecture of its own, so
+    /// that a reader that does not build it refuses it by name.
+    public var architecture: String { upscales ? ModelInfo.upscalingAutoencoder : kind.architecture }
+    var upscales: Bool { inputSize != size }
+    static let upscalingAutoencoder = "shared-encoder-autoencoder-upscale-1"
 }
 
 /// Training hyper-parameters that a resumed run must keep.
@@ -61,7 +75,9 @@ public struct TrainHyper: Sendable, Equatable {
 ///     0       8     magic "FSMODEL\0"
 ///     8       4     format version (1)
 ///     12      4     header length H
-///     16      H     header: UTF-8 text, one key=value per line (ModelInfo; unknown keys ignored)
+///     16      H     header: UTF-8 text, one key=value per line (ModelInfo; unknown keys ignored;
+///                   the autoencoder whose decoders upscale has its own architecture and an
+///                   input_size key, so that older readers refuse it by name)
 ///     16+H    8     weights length W
 ///     24+H    W     weights: dlib's serialisation of the networks (autoencoder: encoder, decoder A,
 ///                   decoder B, then (training state only) discriminators A, B and the Adam state
@@ -78,9 +94,10 @@ public enum ModelFile {
     public static func encode(_ info: ModelInfo, weights: UnsafeRawBufferPointer) -> [UInt8] {
         var text = ""
         func put(_ k: String, _ v: String) { text += "\(k)=\(v)\n" }
-        put("architecture", info.kind.architecture)
+        put("architecture", info.architecture)
         put("created_by", "libfaceswap \(Version.string)")
         put("size", "\(info.size)")
+        if info.upscales { put("input_size", "\(info.inputSize)") }
         put("bottleneck", "\(info.bottleneck)")
         put("padding", "\(info.padding)")
         put("name_a", info.nameA.filter { $0 != "\n" })
@@ -152,14 +169,19 @@ public enum ModelFile {
             return v
         }
         let arch = try need("architecture")
-        guard let kind = ModelKind.allCases.first(where: { $0.architecture == arch }) else {
-            let known = ModelKind.allCases.map { "'\($0.architecture)'" }.joined(separator: ", ")
-            throw bad("architecture '\(arch)' is not one this build knows (\(known))")
+        let upscaling = arch == ModelInfo.upscalingAutoencoder
+        guard let kind = upscaling ? .autoencoder : ModelKind.allCases.first(where: { $0.architecture == arch }) else {
+            let known = (ModelKind.allCases.map(\.architecture) + [ModelInfo.upscalingAutoencoder]).map { "'\($0)'" }
+            throw bad("architecture '\(arch)' is not one this build knows (\(known.joined(separator: ", ")))")
         }
         var info = ModelInfo()
         info.kind = kind
         info.size = try number("size", Int.self)
         guard info.size == 64 || info.size == 128 else { throw bad("size \(info.size) (this build runs 64 and 128)") }
+        info.inputSize = upscaling ? try number("input_size", Int.self) : info.size
+        if upscaling && (info.inputSize != 64 || info.size != 128) {
+            throw bad("input_size \(info.inputSize) with size \(info.size) (this build's upscaling autoencoder runs 64 -> 128)")
+        }
         info.bottleneck = try number("bottleneck", Int.self)
         guard info.bottleneck == 512 || kind != .autoencoder else { throw bad("bottleneck \(info.bottleneck) (this build runs 512)") }
         info.padding = try number("padding", Double.self)

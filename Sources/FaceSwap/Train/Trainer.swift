@@ -8,6 +8,9 @@ public struct TrainOptions: Sendable {
     public var kind: ModelKind = .autoencoder
     /// Network side: 64 or 128 (new models only; a resumed model keeps its own).
     public var size = 64
+    /// The network's input side: 0 (the default) the same as `size`; 64 with size 128 makes the
+    /// autoencoder whose decoders upscale (a 64-px input, a 128-px face). New models only.
+    public var inputSize = 0
     /// The network crop's template padding (Aligner); conversion aligns target faces the same way.
     public var padding = 0.15
     public var hyper = TrainHyper()
@@ -29,6 +32,9 @@ public struct TrainOptions: Sendable {
         try OptionField.validate(Self.fields, self, .train)
         func bad(_ s: String) -> FaceSwapError { FaceSwapError(.invalidArgument, "fs_train_options: \(s)") }
         if size != 64 && size != 128 { throw bad("size \(size) is not 64 or 128") }
+        if inputSize != 0 && inputSize != size && !(inputSize == 64 && size == 128 && kind == .autoencoder) {
+            throw bad("input_size \(inputSize) with size \(size): use 0 (the size), or 64 with size 128 (the autoencoder only)")
+        }
         if !(padding >= 0 && padding <= 0.45) { throw bad("padding \(padding) is outside 0–0.45") }
         if hyper.l1 + hyper.ssim <= 0 { throw bad("at least one of the l1 and ssim weights must be > 0") }
         let a = augmentation
@@ -88,6 +94,7 @@ public final class Trainer {
             var info = ModelInfo()
             info.kind = options.kind
             info.size = options.size
+            info.inputSize = options.inputSize == 0 ? options.size : options.inputSize
             info.padding = options.padding
             info.hyper = options.hyper
             info.seed = options.seed
@@ -138,7 +145,8 @@ public final class Trainer {
         var losses: [[Float]] = []
         if let setA {
             for (set, who) in [(setA, Identity.a), (setB, Identity.b)] {
-                losses.append(try train(try Augmenter.batch(set, count: info.hyper.batch, size: info.size, padding: info.padding,
+                losses.append(try train(try Augmenter.batch(set, count: info.hyper.batch, size: info.size, inputSize: info.inputSize,
+                                                            padding: info.padding,
                                                             shift: who == .a ? info.shiftA : nil,
                                                             augmentation: options.augmentation, rng: &rng), who))
             }
@@ -218,7 +226,7 @@ public final class Trainer {
     /// The preview grid: rows A, A→A, A→B, B, B→B, B→A over six fixed faces of each set (the
     /// landmark GAN: B, B's landmark map, the generator's B from it).
     public func preview(columns: Int = 6) throws -> Image {
-        let info = model.info, s = info.size, plane = 3 * s * s
+        let info = model.info, s = info.size, plane = 3 * info.inputSize * info.inputSize
         var rows: [[Image]] = []
         if setA == nil {
             let n = min(columns, setB.count)
@@ -239,7 +247,7 @@ public final class Trainer {
             for i in 0..<n {
                 let face = try set.crops[i * set.count / n].warped(base, width: s, height: s)
                 faces.append(face)
-                Tensors.planar(face, shift: who == .a ? info.shiftA : nil, into: &input, at: i * plane)
+                Tensors.planar(try model.networkInput(face), shift: who == .a ? info.shiftA : nil, into: &input, at: i * plane)
             }
             let same = try model.run(input, count: n, decoder: who, pooled: false)
             let swapped = try model.run(input, count: n, decoder: who.other, pooled: false)

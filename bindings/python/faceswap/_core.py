@@ -2133,7 +2133,8 @@ class Model(_Handle):
         ``decoder_parameters``, ``shift_a`` (B, G, R), ``name_a``, ``name_b``,
         ``has_training_state``, ``backend`` (what runs the networks in this process: "cpu: BLAS
         PATH (dlib V)" or, with a CUDA build, "cuda: N device(s), ..."), ``method``
-        ("autoencoder" or "landmark-gan")."""
+        ("autoencoder" or "landmark-gan"), ``input_size`` (the encoder's input side: ``size``, or
+        64 for a 128-px autoencoder whose decoders upscale)."""
         i = capi.fs_model_info()
         _check(lib.fs_model_get_info(self.handle, ctypes.byref(i)))
         return {"method": _enum_name(EnumKind.MODEL_KIND, i.method), "size": i.size, "bottleneck": i.bottleneck, "iterations": i.iterations,
@@ -2142,7 +2143,7 @@ class Model(_Handle):
                 "name_a": i.name_a.decode("utf-8", "replace"),
                 "name_b": i.name_b.decode("utf-8", "replace"),
                 "has_training_state": bool(i.has_training_state),
-                "backend": i.backend.decode("utf-8", "replace")}
+                "backend": i.backend.decode("utf-8", "replace"), "input_size": i.input_size}
 
     def __repr__(self) -> str:
         if self._handle is None:
@@ -2162,7 +2163,8 @@ class Trainer(_Handle):
     beside it (``.loss.csv``, ``.loss.png``); ``resume=True`` continues from it exactly (same
     next losses as an uninterrupted run). Not thread-safe.
 
-    Options (new models; a resumed model keeps its own): ``size`` (64 or 128), ``batch``,
+    Options (new models; a resumed model keeps its own): ``size`` (64 or 128), ``input_size``
+    (None or 0: the size; 64 with size 128: decoders that upscale a 64-px input), ``batch``,
     ``learning_rate``, ``l1``, ``ssim``, ``mask`` (loss weights), ``gan`` (adversarial loss
     weight, 0 = off), ``background`` (pixel-loss weight outside the face), ``seed``,
     ``augment``; ``preview_dir``/``preview_every`` write preview grids; ``name_a``,
@@ -2184,10 +2186,10 @@ class Trainer(_Handle):
                  checkpoint_every: Optional[int] = None, preview_every: Optional[int] = None,
                  preview_dir: Optional[PathLike] = None, name_a: Optional[str] = None,
                  name_b: Optional[str] = None, resume: Optional[bool] = None,
-                 method: Optional[str] = None):
+                 method: Optional[str] = None, input_size: Optional[int] = None):
         super().__init__()
         o = _options(capi.fs_train_options)
-        _set(o, OptionsKind.TRAIN, size=size, batch=batch, learning_rate=learning_rate,
+        _set(o, OptionsKind.TRAIN, size=size, input_size=input_size, batch=batch, learning_rate=learning_rate,
              l1_weight=l1, ssim_weight=ssim, mask_weight=mask, gan_weight=gan,
              background_weight=background, augment=augment, checkpoint_every=checkpoint_every,
              preview_every=preview_every, resume=resume, method=method)
