@@ -150,7 +150,7 @@ extern "C" {
 /* ------------------------------------------------------------------------------------------ */
 
 #define FS_VERSION_MAJOR 0
-#define FS_VERSION_MINOR 18
+#define FS_VERSION_MINOR 19
 #define FS_VERSION_PATCH 0
 /* MAJOR*10000 + MINOR*100 + PATCH, e.g. 300 for 0.3.0 (as zstd's ZSTD_VERSION_NUMBER). */
 #define FS_VERSION_NUMBER (FS_VERSION_MAJOR * 10000 + FS_VERSION_MINOR * 100 + FS_VERSION_PATCH)
@@ -1349,7 +1349,10 @@ typedef struct fs_train_options {
                                     generator of B from landmark maps (faces_a may be NULL) */
     int32_t input_size;          /* the network's input side: 0 (default) the same as size; 64
                                     with size 128 and the autoencoder: decoders that upscale a
-                                    64-px input to a 128-px face (new models) */
+                                    64-px input to a 128-px face (new models). Since 0.19.0, in
+                                    what was the struct's tail padding: a 0.18.0 library does
+                                    not read it (fs_model_info.input_size of the model it wrote
+                                    then reads 0 or size, not 64) */
 } fs_train_options;
 
 /* Fills *options with the training defaults, writing exactly `size` bytes.
