@@ -14,7 +14,9 @@ _Static_assert(sizeof(fs_face) == 40 + 68 * 8, "fs_face layout");
 _Static_assert(offsetof(fs_image_view, stride) == 16, "fs_image_view layout");
 
 /* Structs that grow: struct_size first; they grow only at the end, and none ends in padding (so
- * every size an older header had ends on a field boundary): sizeof == end of the last field. */
+ * every size an older header had ends on a field boundary): sizeof == end of the last field.
+ * (fs_train_options and fs_model_info ended in 4 bytes of padding in 0.18.0, unchecked here then:
+ * 0.19.0's input_size fills them, and FS_ENDS_AT now holds for every struct below.) */
 #define FS_ENDS_AT(T, last) (offsetof(T, last) + sizeof(((T *)0)->last) == sizeof(T))
 #define FS_SIZE_FIRST(T) (offsetof(T, struct_size) == 0 && sizeof(((T *)0)->struct_size) == 4)
 
@@ -46,8 +48,8 @@ _Static_assert(FS_SIZE_FIRST(fs_extract_options) && offsetof(fs_extract_options,
 _Static_assert(FS_SIZE_FIRST(fs_train_options) && offsetof(fs_train_options, size) == 4 &&
                offsetof(fs_train_options, seed) == 40 && offsetof(fs_train_options, resume) == 60 &&
                offsetof(fs_train_options, preview_dir) == 64 && offsetof(fs_train_options, method) == 88 &&
-               offsetof(fs_train_options, input_size) == 92 && sizeof(fs_train_options) == 96,
-               "fs_train_options layout");
+               offsetof(fs_train_options, input_size) == 92 && sizeof(fs_train_options) == 96 &&
+               FS_ENDS_AT(fs_train_options, input_size), "fs_train_options layout");
 
 /* Outputs the library fills (struct_size set by the caller) or hands to a callback. */
 _Static_assert(FS_SIZE_FIRST(fs_swap_metrics) && offsetof(fs_swap_metrics, redetected) == 4 &&
@@ -60,7 +62,8 @@ _Static_assert(FS_SIZE_FIRST(fs_extract_stats) && offsetof(fs_extract_stats, fra
 _Static_assert(FS_SIZE_FIRST(fs_model_info) && offsetof(fs_model_info, size) == 4 &&
                offsetof(fs_model_info, shift_a) == 48 && offsetof(fs_model_info, has_training_state) == 188 &&
                offsetof(fs_model_info, backend) == 192 && offsetof(fs_model_info, method) == 320 &&
-               offsetof(fs_model_info, input_size) == 324 && sizeof(fs_model_info) == 328, "fs_model_info layout");
+               offsetof(fs_model_info, input_size) == 324 && sizeof(fs_model_info) == 328 &&
+               FS_ENDS_AT(fs_model_info, input_size), "fs_model_info layout");
 _Static_assert(FS_SIZE_FIRST(fs_train_progress) && offsetof(fs_train_progress, iteration) == 8 &&
                offsetof(fs_train_progress, loss_a) == 24 && sizeof(fs_train_progress) == 72 &&
                FS_ENDS_AT(fs_train_progress, loss_b), "fs_train_progress layout");
