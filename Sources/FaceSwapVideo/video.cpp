@@ -130,13 +130,20 @@ int sws_matrix(AVColorSpace tag) {
     }
 }
 
-// Makes a BGR -> YUV context write through `matrix` (SWS_CS_*); false if swscale refuses.
-bool yuv_matrix_set(SwsContext *c, int matrix) {
-    const int *want = sws_getCoefficients(matrix);
+// Makes context c read YUV through the matrix table `from` and write YUV through `to` (SWS_CS_*
+// coefficients from sws_getCoefficients; nullptr: keep the context's own), its YUV input taken as
+// full range when `full` (only ever raised: the yuvj and grey formats are full range by
+// themselves). Told only when c does not have them already (a new context, or tags that
+// changed). False if swscale refuses.
+bool sws_matrices(SwsContext *c, const int *from, const int *to, bool full) {
     int *inv = nullptr, *table = nullptr, src_range = 0, dst_range = 0, bri = 0, con = 0, sat = 0;
     if (sws_getColorspaceDetails(c, &inv, &src_range, &table, &dst_range, &bri, &con, &sat) < 0) return false;
-    return std::memcmp(table, want, 4 * sizeof(int)) == 0 ||
-           sws_setColorspaceDetails(c, inv, src_range, want, dst_range, bri, con, sat) >= 0;
+    const int *want_inv = from ? from : inv, *want_table = to ? to : table;
+    const int range = src_range || full;
+    if (range == src_range && std::memcmp(inv, want_inv, 4 * sizeof(int)) == 0 &&
+        std::memcmp(table, want_table, 4 * sizeof(int)) == 0)
+        return true;
+    return sws_setColorspaceDetails(c, want_inv, range, want_table, dst_range, bri, con, sat) >= 0;
 }
 
 // BGR -> limited-range Y'CbCr in 15-bit fixed point: Y = Kr R + Kg G + Kb B scaled to 219 levels,
@@ -499,16 +506,9 @@ extern "C" int fsx_vreader_next(void *handle, fsx_view dst, int64_t *pts, int64_
         // The picture's matrix (see sws_matrix), and full-range samples in a format swscale takes
         // as limited (only the yuvj formats say full range by themselves: a 10-bit or 4:2:2
         // full-range picture is yuv420p10 etc. with color_range pc): told, or its blacks and
-        // whites would be clipped and its contrast stretched. Told when the context does not
-        // have them already (a new context, or tags that changed).
-        // (The range is only ever raised: the yuvj and grey formats are full range by themselves.)
-        const int *want = sws_getCoefficients(sws_matrix(frame_tag(src, r->dec)));
-        int *inv = nullptr, *table = nullptr, src_range = 0, dst_range = 0, bri = 0, con = 0, sat = 0;
-        if (sws_getColorspaceDetails(r->sws, &inv, &src_range, &table, &dst_range, &bri, &con, &sat) >= 0) {
-            const int range = src_range || src->color_range == AVCOL_RANGE_JPEG;
-            if (range != src_range || std::memcmp(inv, want, 4 * sizeof(int)) != 0)
-                sws_setColorspaceDetails(r->sws, want, range, table, dst_range, bri, con, sat);
-        }
+        // whites would be clipped and its contrast stretched.
+        sws_matrices(r->sws, sws_getCoefficients(sws_matrix(frame_tag(src, r->dec))), nullptr,
+                     src->color_range == AVCOL_RANGE_JPEG);
         if (turn_bgr) {
             sws_scale(r->sws, src->data, src->linesize, 0, src->height, r->stored->data, r->stored->linesize);
             orient<3>(r->stored->data[0], r->stored->linesize[0], r->coded_w, r->coded_h, (uint8_t *)dst.data,
@@ -770,7 +770,7 @@ extern "C" int fsx_vwriter_write(void *handle, fsx_view frame, void *decoded, co
                                                   w->enc->height, AV_PIX_FMT_YUV420P, kToYUV, nullptr, nullptr,
                                                   nullptr)) == nullptr) {
             return fsx::fail(FS_ERR_UNSUPPORTED, "video encode: no BGR to YUV conversion for this size");
-        } else if (!yuv_matrix_set(w->sws, w->matrix)) {
+        } else if (!sws_matrices(w->sws, nullptr, sws_getCoefficients(w->matrix), false)) {
             return fsx::fail(FS_ERR_UNSUPPORTED, "video encode: swscale refused the colour matrix");
         } else if (direct_rows(frame)) {
             const uint8_t *planes[4] = {(const uint8_t *)frame.data, nullptr, nullptr, nullptr};
