@@ -5,6 +5,8 @@
 # against a moved copy of the prefix (the package is relocatable) detects the face of a sample photo,
 # and version requests the library cannot satisfy (newer, or of an older ABI) fail.
 set -euo pipefail
+# No `cmd | grep -q` here: under pipefail, grep -q exits at its first match and the writer (ldd, readelf)
+# can die of SIGPIPE, failing a check that held. Outputs are captured first and searched as strings.
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 prefix=$(mktemp -d /tmp/faceswap-prefix.XXXXXX)
 trap 'rm -rf "$prefix"' EXIT
@@ -28,8 +30,8 @@ cc "$prefix/app.c" -o "$prefix/app" $(pkg-config --cflags --libs faceswap)
 if nm -D --defined-only "$prefix/lib/libfaceswap.so" | awk '$2=="T"||$2=="D"||$2=="B"{print $3}' | grep -v '^fs_'; then
   echo "FAIL: non-fs_ symbols exported"; exit 1
 fi
-if ldd "$prefix/lib/libfaceswap.so" | grep -q /opt/swift; then echo "FAIL: depends on /opt/swift"; exit 1; fi
-if ldd "$prefix/bin/faceswap" | grep -q /opt/swift; then echo "FAIL: CLI depends on /opt/swift"; exit 1; fi
+if grep -q /opt/swift <<<"$(ldd "$prefix/lib/libfaceswap.so")"; then echo "FAIL: depends on /opt/swift"; exit 1; fi
+if grep -q /opt/swift <<<"$(ldd "$prefix/bin/faceswap")"; then echo "FAIL: CLI depends on /opt/swift"; exit 1; fi
 "$prefix/bin/faceswap" version
 # imgcodecs, objdetect and ffmpeg are loaded on first use, not linked (issue 11 item 5): the video module is
 # installed next to the library, exports its entry only and needs no Swift toolchain either.
@@ -39,8 +41,8 @@ for f in "$prefix/lib/libfaceswap.so" "$prefix/bin/faceswap"; do
 done
 mod=$prefix/lib/libfaceswap-video.so
 [ -f "$mod" ] || { echo "FAIL: no $mod"; exit 1; }
-readelf -d "$mod" | grep NEEDED | grep -q libavformat || { echo "FAIL: $mod does not link ffmpeg"; exit 1; }
-if ldd "$mod" | grep -q /opt/swift; then echo "FAIL: video module depends on /opt/swift"; exit 1; fi
+grep -q "NEEDED.*libavformat" <<<"$(readelf -d "$mod")" || { echo "FAIL: $mod does not link ffmpeg"; exit 1; }
+if grep -q /opt/swift <<<"$(ldd "$mod")"; then echo "FAIL: video module depends on /opt/swift"; exit 1; fi
 exported=$(nm -D --defined-only "$mod" | awk '$2=="T"||$2=="D"||$2=="B"{print $3}')
 [ "$exported" = fsx_video_module_v1 ] || { echo "FAIL: the video module exports: $exported"; exit 1; }
 # The installed CLI (bin/) finds the module in ../lib and the PNG codec on first use.
@@ -93,7 +95,8 @@ configure() { cmake -S "$prefix/cmake-app" -B "$2" -DWANT="$1" -DCMAKE_PREFIX_PA
 configure 0.3 "$prefix/cmake-build" > "$prefix/cmake.log" 2>&1 || { cat "$prefix/cmake.log"; echo "FAIL: find_package(faceswap 0.3 CONFIG) against $moved"; exit 1; }
 grep -q "from $moved/lib/cmake/faceswap" "$prefix/cmake.log" || { cat "$prefix/cmake.log"; echo "FAIL: faceswap not found in $moved"; exit 1; }
 cmake --build "$prefix/cmake-build" > "$prefix/build.log" 2>&1 || { cat "$prefix/build.log"; echo "FAIL: building against faceswap::faceswap"; exit 1; }
-ldd "$prefix/cmake-build/app" | grep -q "libfaceswap.so.0 => $moved/lib/" || { ldd "$prefix/cmake-build/app"; echo "FAIL: app does not run on $moved/lib's library"; exit 1; }
+app_libs=$(ldd "$prefix/cmake-build/app")
+grep -q "libfaceswap.so.0 => $moved/lib/" <<<"$app_libs" || { echo "$app_libs"; echo "FAIL: app does not run on $moved/lib's library"; exit 1; }
 out=$("$prefix/cmake-build/app" "$repo/samples/target.jpg")
 echo "$out"
 grep -q "^libfaceswap $(sed -n 's/^#define FS_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)/\2/p' "$repo/include/faceswap.h" | paste -sd.)\$" <<<"$out" &&
