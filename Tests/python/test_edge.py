@@ -129,12 +129,13 @@ FACE_COUNT = {"obama→kit_with_rose": 2, "adele→classroom": 4, "biden→bald_
 # 16 8.30 -> 6.19, 17 8.52 -> 5.78, obama→kit_with_rose 1 7.66 -> 7.19; elon→threequarter 6.50 ->
 # 6.67, adele→classroom 0 4.00 -> 4.02, biden→bald_guys 20 5.91 -> 6.00), the largest identity
 # shift 0.111 -> 0.116 (biden→bald_guys 21). The variants tried are in fsx_color_edge's note.
+# (Figures of 0.20.0, whose small faces are drawn from the source's pyramid.)
 _MISSED = [
-    ("sagan→baby", 0, 4.65, -0.10, 12.36, 0.69), ("elon→threequarter", 0, 6.67, 0.11, 8.46, -0.07),
-    ("obama→kit_with_rose", 1, 7.19, -0.08, 13.31, -0.73), ("adele→classroom", 0, 4.02, -0.76, 16.28, -4.76),
-    ("biden→bald_guys", 1, 5.41, -0.42, 50.97, 7.76), ("biden→bald_guys", 15, 4.31, -0.09, 18.57, 1.10),
-    ("biden→bald_guys", 16, 6.19, -1.06, 27.65, 3.33), ("biden→bald_guys", 17, 5.78, 0.13, 36.40, 11.87),
-    ("biden→bald_guys", 20, 6.00, -0.31, 17.08, 2.07), ("biden→bald_guys", 22, 9.23, 0.08, 26.25, 6.47),
+    ("sagan→baby", 0, 4.65, -0.10, 12.36, 0.69), ("elon→threequarter", 0, 6.74, 0.11, 8.52, -0.05),
+    ("obama→kit_with_rose", 1, 7.37, -0.06, 13.82, -0.74), ("adele→classroom", 0, 4.02, -0.76, 16.28, -4.76),
+    ("biden→bald_guys", 1, 5.41, -0.42, 50.97, 7.76), ("biden→bald_guys", 15, 4.28, -0.09, 18.52, 1.10),
+    ("biden→bald_guys", 16, 6.31, -1.06, 27.66, 3.41), ("biden→bald_guys", 17, 5.80, 0.14, 36.52, 11.97),
+    ("biden→bald_guys", 20, 6.03, -0.31, 17.14, 2.08), ("biden→bald_guys", 22, 9.24, 0.08, 26.47, 6.58),
 ]
 EDGE_XFAIL = {(n, i): f"worst sector {w:.2f} ΔE, mean {m:.2f} with the match (goal {GOAL_WORST} / {GOAL_MEAN}); "
                       f"without it {w0:.2f} / {m0:.2f}" for n, i, w, m, w0, m0 in _MISSED}
@@ -142,10 +143,12 @@ EDGE_XFAIL = {(n, i): f"worst sector {w:.2f} ΔE, mean {m:.2f} with the match (g
 # Faces the match moves from nearer the source photo to nearer the target's own face (ResNet
 # distances, match on; off): why edge_color is off by default.
 # How far edge_color 1 may move a face's distance to the source photo (the reason it is off by
-# default): measured over the 36 held-out faces, 0.116 at most (biden→bald_guys 21), 0.114
-# (obama→kit_with_rose 1), 0.108 (elon→threequarter), the rest <= 0.102; the bound leaves 0.004
-# for other machines' BLAS.
-MAX_IDENTITY_SHIFT = 0.12
+# default): measured over the 36 held-out faces, 0.123 at most (obama→kit_with_rose 1), 0.112
+# (biden→bald_guys 21), the rest <= 0.102; the bound leaves 0.004 for other machines' BLAS.
+# (Before 0.20.0 drew small faces from the source's pyramid: 0.116, 0.114 and 0.108, bound 0.12.
+# The pyramid moved obama→kit_with_rose 1's distance to the source with the match 0.656 -> 0.665
+# and left it without the match at 0.542; over the 36 faces the worst sector's mean 3.227 -> 3.243 ΔE.)
+MAX_IDENTITY_SHIFT = 0.127
 
 IDENTITY_XFAIL = {
     ("adele→classroom", 0): "d(result, source) 0.694 >= d(result, target) 0.581 with the match; 0.646 < 0.666 without",

@@ -13,13 +13,46 @@ public final class Source: @unchecked Sendable {
     var fitted = false
     /// The learned model's mask output (GRAY8, the crop's size) and the image → crop transform.
     var modelMask: (mask: Image, transform: Affine)? = nil
+    /// The crop halved again and again (area averages; empty for a learned face): what a face
+    /// drawn several times smaller than the source's is warped from. A bilinear sample reads 4
+    /// source pixels however many the target pixel covers, so sampling the full-size crop at 4-11×
+    /// minification aliases its fine detail (Tests/python/test_small_faces.py, part d).
+    let levels: [Image]
 
-    init(image: Image, face: Face, embedding: [Float]?, origin: Point, learned: Bool = false) {
+    init(image: Image, face: Face, embedding: [Float]?, origin: Point, learned: Bool = false, levels: [Image] = []) {
         self.image = image
         self.face = face
         self.embedding = embedding
         self.origin = origin
         self.learned = learned
+        self.levels = levels
+    }
+
+    /// Smallest side of a pyramid level: below it a face no longer has features to sample.
+    static let smallestLevel = 48
+
+    /// The pyramid of `crop`: its halves down to `smallestLevel` (at most `count` of them).
+    static func pyramid(of crop: Image, count: Int = 4) throws -> [Image] {
+        var levels: [Image] = []
+        var last = crop
+        while levels.count < count, min(last.width, last.height) >= 2 * smallestLevel {
+            last = try last.resized(width: (last.width + 1) / 2, height: (last.height + 1) / 2)
+            levels.append(last)
+        }
+        return levels
+    }
+
+    /// The pixels to warp from for a face drawn `shrink` times smaller than the source's, and its
+    /// landmarks there: the smallest level that is still at least the face's size (a level
+    /// halves, so what is left to shrink is under 2×; a level is never enlarged).
+    func texture(shrink: Double) -> (image: Image, landmarks: [Point]) {
+        var k = 0, left = shrink
+        while left >= 2 && k < levels.count { left /= 2; k += 1 }
+        guard k > 0 else { return (image, face.landmarks) }
+        let level = levels[k - 1]
+        // Pixel centres: x' + 0.5 = (x + 0.5) · w'/w, per axis (a level's side rounds up).
+        let sx = Double(level.width) / Double(image.width), sy = Double(level.height) / Double(image.height)
+        return (level, face.landmarks.map { Point(($0.x + 0.5) * sx - 0.5, ($0.y + 0.5) * sy - 0.5) })
     }
 
     /// The face in the coordinates of the original source image.

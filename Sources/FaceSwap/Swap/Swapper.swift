@@ -148,7 +148,8 @@ public final class Swapper: @unchecked Sendable {
         let roi = IntRect.around(mesh.points, pad: 0.1 * mesh.faceSize, clip: image.width, image.height)
         let crop = try image.region(roi).converted(to: .bgr8)
         let shift = Point(Double(roi.x), Double(roi.y))
-        return Source(image: crop, face: face.moved(by: Point(-shift.x, -shift.y)), embedding: embedding, origin: shift)
+        return Source(image: crop, face: face.moved(by: Point(-shift.x, -shift.y)), embedding: embedding, origin: shift,
+                      levels: try Source.pyramid(of: crop))
     }
 
     /// The faces of `image` a swap replaces: detected, fitted, chosen by the options.
@@ -270,9 +271,12 @@ public final class Swapper: @unchecked Sendable {
         let exact = source.learned && !source.fitted
         let tMesh = FaceMesh(exact ? face.landmarks : try warpTargets(source.face.landmarks, face.landmarks),
                              forehead: options.forehead)
-        let sMesh = FaceMesh(source.face.landmarks, forehead: options.forehead)
         let size = tMesh.faceSize
         guard size >= 4 else { return }  // a degenerate face: nothing to paste
+        let full = FaceMesh(source.face.landmarks, forehead: options.forehead)
+        let texture = source.texture(shrink: full.faceSize / size)
+        // (The mesh is made of affine combinations of the landmarks, so it scales with them.)
+        let sMesh = texture.image === source.image ? full : FaceMesh(texture.landmarks, forehead: options.forehead)
         let feather = max(1, options.feather * size)
         let pad = feather + max(0, -options.erode * size) + 4
         let roi = IntRect.around(tMesh.outlinePoints, pad: pad, clip: image.width, image.height)
@@ -305,7 +309,7 @@ public final class Swapper: @unchecked Sendable {
         // Read beyond the filled columns: the Poisson blends (the ring, the whole region) and the
         // skin texture (filters over the region) read zeros there, as from a fresh image.
         let zeroed = margin > 0 || options.skinTexture > 0
-        let warped = try GeometricConverter.warp(source: source.image, sourceMesh: sMesh, targetMesh: tMesh, roi: roi,
+        let warped = try GeometricConverter.warp(source: texture.image, sourceMesh: sMesh, targetMesh: tMesh, roi: roi,
                                                  mode: exact ? .affine : source.learned ? .delaunay : options.mode,
                                                  spans: spans, margin: margin, hard: hard, alpha: alpha,
                                                  scratch: true, zeroed: zeroed)
