@@ -57,7 +57,6 @@ template <long G, long U> struct Model final : Base {
         for (auto &s : s_dec) s.assign(Decoder::num_computational_layers, a);
         for (auto &s : s_disc) s.assign(Discriminator::num_computational_layers, a);
     }
-    int size() const override { return int(O); }
 
     void train(int w, const float *in, const float *target, const float *mask, int n, const fsx_ae_hyper &h,
                float losses[FSX_AE_LOSSES], float *out) override {

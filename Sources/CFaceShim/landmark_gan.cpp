@@ -50,7 +50,6 @@ struct Gan final : Base {
         s_gen.assign(Generator::num_computational_layers, a);
         s_disc.assign(Discriminator::num_computational_layers, a);
     }
-    int size() const override { return int(S); }
 
     // (map, face) pairs: n × (K + 3) × S × S, the map's channels first.
     static void pairs(resizable_tensor &t, long offset, const float *maps, const float *faces, long face_k, int n,

@@ -205,8 +205,6 @@ extern "C" int fsx_ae_run(void *ae, int which, const float *input, int n, float 
     })
 }
 
-extern "C" int fsx_ae_size(void *ae) { return ae ? as(ae)->size() : 0; }
-
 extern "C" int fsx_ae_counts(void *ae, int64_t out[3]) {
     FSX_GUARD("learned model", {
         as(ae)->counts(out);

@@ -70,7 +70,6 @@ double adversarial_discriminator(Discriminator &d, std::vector<adam> &solvers, r
 // One learned model behind the fsx_ae_* handle functions.
 struct Base {
     virtual ~Base() = default;
-    virtual int size() const = 0;  // the output side
     // which: the decoder (autoencoder: 0 = A, 1 = B; the landmark GAN has one generator, 0 or 1).
     virtual void train(int which, const float *in, const float *target, const float *mask, int n,
                        const fsx_ae_hyper &h, float losses[FSX_AE_LOSSES], float *out) = 0;

@@ -346,7 +346,6 @@ typedef struct fsx_ae_hyper {
 void *fsx_ae_create(int input, int size, uint64_t seed);
 void *fsx_ae_load(int input, int size, const uint8_t *data, size_t length, int training);
 void fsx_ae_free(void *ae);
-int fsx_ae_size(void *ae);
 /* which: 0 = identity A, 1 = B. output (optional): the decoder's n × 4 × S × S before the update. */
 int fsx_ae_train_step(void *ae, int which, const float *input, const float *target, const float *mask, int n,
                       const fsx_ae_hyper *hyper, float losses[FSX_AE_LOSSES], float *output);
