@@ -63,7 +63,8 @@ libdir=/usr/lib/x86_64-linux-gnu
   ldd "$(realpath "$py")"
   for f in $python_own; do ldd "$f" 2>/dev/null || true; done
   for n in $baseline; do
-    p=$(ldconfig -p | grep -F "$n (" | grep -F x86-64 | head -1 | awk '{print $NF}')
+    # awk reads all of ldconfig's list (a `| head` could end a writer early: SIGPIPE under pipefail)
+    p=$(ldconfig -p | awk -v n="$n (" 'index($0, n) && /x86-64/ && !found {print $NF; found = 1}')
     [ -n "$p" ] && { echo "$n => $p (0)"; ldd "$p"; }
   done
 } | awk '$2 == "=>" && $3 ~ /^\// && $3 !~ /faceswap|venv/ {print $1, $3}' | sort -u > "$tmp/keep.txt"
