@@ -368,24 +368,36 @@ ALIAS_FLOOR, ALIAS_MEAN = 30.0, 35.0
 _ALIAS: dict = {}
 
 
-def alias_psnr(fs, landmarker, source, so, sw, name, face_px) -> float:
-    """The swap of `so` onto `name`'s face scaled to `face_px`, against the 4x swap area-averaged."""
-    if (name, face_px) in _ALIAS:
-        return _ALIAS[name, face_px]
+def portrait(fs, landmarker, name, face_px, k=1.0):
+    """`name` resized so its face's landmarks span `face_px` × k pixels (area-averaged when it
+    shrinks), the face (68 points fitted at full size, upsample 1) and its landmarks there."""
     full = fs.load_image(FACES / name)
     with fs.Detector(upsample=1) as up1:
         face = landmarker.fit(full, up1.detect(full)[0])
     pts = face.landmarks.astype(np.float64)
-    s = face_px / np.ptp(pts, axis=0).max()
+    s = face_px * k / np.ptp(pts, axis=0).max()
+    size = (round(full.shape[1] * s), round(full.shape[0] * s))
+    img = cv2.resize(full, size, interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
+    # pixel centres: x' + 0.5 = (x + 0.5) · w'/w
+    scaled = (pts + 0.5) * np.array([size[0] / full.shape[1], size[1] / full.shape[0]]) - 0.5
+    return img, face, scaled
+
+
+def swap_at(fs, sw, so, img, face, landmarks) -> np.ndarray:
+    """A copy of `img` with `so` swapped onto `face` placed at `landmarks`."""
+    out = img.copy()
+    sw.swap_face(so, out, fs.Face(box=face.box, rect=face.rect, score=face.score, landmarks=landmarks.astype(np.float32)))
+    return out
+
+
+def alias_psnr(fs, landmarker, source, so, sw, name, face_px) -> float:
+    """The swap of `so` onto `name`'s face scaled to `face_px`, against the 4x swap area-averaged."""
+    if (name, face_px) in _ALIAS:
+        return _ALIAS[name, face_px]
 
     def at(k):
-        size = (round(full.shape[1] * s * k), round(full.shape[0] * s * k))
-        img = cv2.resize(full, size, interpolation=cv2.INTER_AREA if s * k < 1 else cv2.INTER_LINEAR)
-        kx, ky = size[0] / full.shape[1], size[1] / full.shape[0]
-        scaled = np.stack([(pts[:, 0] + 0.5) * kx - 0.5, (pts[:, 1] + 0.5) * ky - 0.5], 1).astype(np.float32)
-        out = img.copy()
-        sw.swap_face(so, out, fs.Face(box=face.box, rect=face.rect, score=face.score, landmarks=scaled))
-        return out, scaled
+        img, face, scaled = portrait(fs, landmarker, name, face_px, k)
+        return swap_at(fs, sw, so, img, face, scaled), scaled
 
     small, scaled = at(1)
     big, _ = at(4)
@@ -440,24 +452,18 @@ def shimmer(fs, landmarker, so, sw, name, face_px) -> float:
     """Swapped flicker over the target's own for `name`'s face drawn `face_px` high, moving."""
     if (name, face_px) in _SHIMMER:
         return _SHIMMER[name, face_px]
-    full = fs.load_image(FACES / name)
-    with fs.Detector(upsample=1) as up1:
-        face = landmarker.fit(full, up1.detect(full)[0])
-    pts = face.landmarks.astype(np.float64)
-    s = face_px / np.ptp(pts, axis=0).max()
-    small = cv2.resize(full, (round(full.shape[1] * s), round(full.shape[0] * s)), interpolation=cv2.INTER_AREA)
-    k = np.array([small.shape[1] / full.shape[1], small.shape[0] / full.shape[0]])
-    at = (pts + 0.5) * k - 0.5 + (np.array([160.0, 120.0]) - ((pts + 0.5) * k - 0.5).mean(0))
+    small, face, scaled = portrait(fs, landmarker, name, face_px)
+    origin = np.array([160.0, 120.0]) - scaled.mean(0)  # where the small image's origin goes: face centred
+    at = scaled + origin
     inside = np.zeros((240, 320), np.uint8)
     cv2.fillConvexPoly(inside, convex_hull(at).astype(np.int32), 1)
     inside = cv2.erode(inside, np.ones((5, 5), np.uint8)).astype(bool)
     swapped, own = [], []
     for t in range(40):
         d = np.array([0.37, 0.23]) * t
-        shift = at[0] - ((pts[0] + 0.5) * k - 0.5) + d  # where the small image's origin goes
+        shift = origin + d
         frame = cv2.warpAffine(small, np.array([[1, 0, shift[0]], [0, 1, shift[1]]]), (320, 240), flags=cv2.INTER_LINEAR)
-        out = frame.copy()
-        sw.swap_face(so, out, fs.Face(box=face.box, rect=face.rect, score=face.score, landmarks=(at + d).astype(np.float32)))
+        out = swap_at(fs, sw, so, frame, face, at + d)
         back = np.array([[1, 0, -d[0]], [0, 1, -d[1]]])
         for img, into in ((out, swapped), (frame, own)):
             into.append(cv2.cvtColor(cv2.warpAffine(img, back, (320, 240), flags=cv2.INTER_LINEAR),
