@@ -33,7 +33,8 @@ enum SwapCommand {
       --skin-texture T           how much of B's fine skin texture (pores, lines) replaces A's on
                                  the skin, away from the eyes, brows, nostrils and mouth: for a
                                  source much smoother or rougher than B; with --model, 1 puts the
-                                 target's fine detail under the decoder's smooth face
+                                 target's fine detail under the decoder's smooth face, in the
+                                 eyes and nostrils too (sharp eyes; brows and lips stay the model's)
                                  (\(Options.about(FS_OPTIONS_SWAP, "skin_texture")))
       --blend \(Options.names(FS_ENUM_BLEND_MODE))
                                  blending (\(Options.about(FS_OPTIONS_SWAP, "blend")): Laplacian pyramid; poisson: a

@@ -595,19 +595,23 @@ def test_learned_swap_takes_the_targets_fine_skin_detail(fs, trained, tmp_path, 
     off, on = fig[0.0], fig[1.0]
     for a, b in zip(off, on):
         # The face reaches the issue's 0.7x the target's, and by a clear step (measured on this
-        # model: 0.47-0.55 -> 0.87-0.96; the 12-minute model of the long run: 0.49 -> 0.90).
+        # model: 0.51-0.56 -> 1.14-1.20; the long run's models on the second pair: 0.25 -> 0.73).
         assert b["face"] >= 0.7 and b["face"] >= 1.3 * a["face"], (a["face"], b["face"])
+        # The eyes, the decoder's smoothest feature, take the target's fine band too (0.28-0.32
+        # -> 1.13 here; 0.09 -> 0.76 on the long run's).
+        assert b["eyes"] >= 0.7 and b["eyes"] >= 2 * a["eyes"], (a["eyes"], b["eyes"])
         # The identity and the landmarks hardly move (the band is finer than what carries them):
-        # measured +0.017 to +0.026 from B and -0.003 to +0.001 IOD here; the bound is
-        # test_skin_texture's MAX_IDENTITY_SHIFT.
+        # measured +0.039 to +0.045 from B and -0.003 to +0.005 IOD here (the long run's
+        # models: +0.001 to +0.005); the bound is test_skin_texture's MAX_IDENTITY_SHIFT.
         assert abs(b["to_b"] - a["to_b"]) <= 0.05, (a["to_b"], b["to_b"])
         assert b["landmarks"] <= a["landmarks"] + 0.01, (a["landmarks"], b["landmarks"])
-        # The eyes and the mouth stay the decoder's: inside their own outlines (the target's
-        # points, where the decoded features are warped) no pixel moves.
+        # The brows and the lips stay the decoder's: inside the lips' outline and along the
+        # brow lines (the target's points, where the decoded features are warped) no pixel moves.
         m = PILImage.new("L", (a["out"].shape[1], a["out"].shape[0]), 0)
         d = ImageDraw.Draw(m)
-        for idx in (range(36, 42), range(42, 48), range(48, 60)):
-            d.polygon([tuple(map(float, a["p0"][i])) for i in idx], fill=255)
+        d.polygon([tuple(map(float, a["p0"][i])) for i in range(48, 60)], fill=255)
+        for brow in (range(17, 22), range(22, 27)):
+            d.line([tuple(map(float, a["p0"][i])) for i in brow], fill=255, width=3)
         inside = np.asarray(m) > 0
         moved = np.abs(a["out"].astype(int) - b["out"])
         assert moved[inside].mean() < 0.5, moved[inside].mean()

@@ -5,6 +5,11 @@ import CFaceShim
 /// blur) is replaced by the target's own, so that a smooth (studio, young) source keeps a rough
 /// (outdoor, old) target's pores and lines, and the reverse. The eyes, brows, nostrils and mouth
 /// keep the source's detail (it carries the identity); per face, in its padded region only.
+///
+/// A learned face (autoencoder, landmark GAN) has little fine detail of its own to keep: its
+/// decoder draws features as smooth shapes, eyes first. There the eyes and nostrils take the
+/// target frame's band too (lids, lashes, the eye's light), over the decoded shapes and colours;
+/// the brows and lips keep the decoded face's (`learnedKeeps`).
 enum SkinTexture {
     /// The band's Gaussian sigma, a share of the distance between the eye centres (1-2 %: pores,
     /// fine lines; the coarser shading stays the source's, matched by the colour stage).
@@ -12,18 +17,30 @@ enum SkinTexture {
     /// The features (both the target's own and where the source's land) are grown by, and then
     /// feathered by a Gaussian of, this share of the face size.
     static let feather = 0.01
+    /// The features a learned face keeps its own band in. Measured (learned_long_run.py, second
+    /// pair, A's 99 held-out frames, skin_texture 1; figures as the 64 model at 12 minutes / the
+    /// 64->128 model at 12 / at 30 minutes): with every feature kept (before 0.20.0) Laplacian
+    /// variance in the face 0.25x the target's, in the eyes 0.09x; with the brows and lips kept
+    /// 0.725 / 0.732 / 0.731x in the face, 0.76x in the eyes, the mouth 0.57-0.59x as before,
+    /// distance to B 0.488 -> 0.489 / 0.468 -> 0.467 / 0.432 -> 0.437, landmarks unchanged. With
+    /// the lips taken too, the face 0.777x on the 30-minute model, but on the test suite's short
+    /// model (test_learned.py) the distance to B moves +0.05-0.07 against +0.04-0.045; with the
+    /// brows too, 0.790x and the distance to B 0.451 on the 30-minute model.
+    static let learnedKeeps: FaceFeatures.Parts = [.brows, .lips]
 
     /// Gives `face` (the warped, colour-matched source, BGR8, the region's size) the fine detail
     /// of `reference` (the target's region) by `strength` (0–1) where `hard` (the face mask) is
     /// set, away from the features of `target` (the target's 68 landmarks) and `placed` (where
-    /// the source's land), both in image coordinates; `size` is the face size, `roi` the region.
+    /// the source's land), both in image coordinates (only `learnedKeeps` when `learned`); `size`
+    /// is the face size, `roi` the region.
     static func apply(_ strength: Double, to face: Image, reference: Image, hard: Image, target: [Point],
-                      placed: [Point], size: Double, roi: IntRect) throws {
+                      placed: [Point], size: Double, roi: IntRect, learned: Bool) throws {
         if strength <= 0 { return }
         let origin = Point(Double(roi.x), Double(roi.y))
         let features = try Image(width: roi.width, height: roi.height, format: .gray8)
         for p in [target, placed] {
-            try FaceFeatures.draw(into: features, p, size: size, origin: origin, scale: 1, brow: 255)
+            try FaceFeatures.draw(into: features, p, size: size, origin: origin, scale: 1, brow: 255,
+                                  parts: learned ? learnedKeeps : .all)
         }
         let r = max(1, feather * size)
         try shim(fsx_morph(features.view, Int32(r.rounded())), "skin texture")

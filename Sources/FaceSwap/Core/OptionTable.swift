@@ -317,7 +317,7 @@ extension SwapOptions {
             b.float("edge_color", \.edgeColor, \.edge_color, 0, 1,
                    "how much of the low-frequency colour and light match at the face's edge applies, a beard or hair crossing the seam kept (0: off; it moves the identity towards the target's)"),
             b.float("skin_texture", \.skinTexture, \.skin_texture, 0, 1,
-                   "how much of the target's fine skin texture replaces the source's on the skin, away from eyes, brows, nostrils and mouth (0: off)"),
+                   "how much of the target's fine skin texture replaces the source's on the skin, away from eyes, brows, nostrils and mouth (a learned face's eyes and nostrils take it too) (0: off)"),
         ]
     }()
 }

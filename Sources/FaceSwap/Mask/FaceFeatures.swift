@@ -33,25 +33,37 @@ enum FaceFeatures {
                  "feature mask")
     }
 
-    /// The features of the 68 landmarks `p` (image coordinates) as polygons with their values:
-    /// the brows as a band around the brow line with `brow`, the eyes, the lips and the nostrils with 255.
-    static func polygons(_ p: [Point], size: Double, brow: Int32) -> [(points: [Point], value: Int32)] {
+    /// The features by kind.
+    struct Parts: OptionSet {
+        let rawValue: Int
+        static let brows = Parts(rawValue: 1), eyes = Parts(rawValue: 2), lips = Parts(rawValue: 4), nostrils = Parts(rawValue: 8)
+        static let all: Parts = [.brows, .eyes, .lips, .nostrils]
+    }
+
+    /// The features (`parts` of them) of the 68 landmarks `p` (image coordinates) as polygons
+    /// with their values: the brows as a band around the brow line with `brow`, the eyes, the lips
+    /// and the nostrils with 255.
+    static func polygons(_ p: [Point], size: Double, brow: Int32, parts: Parts = .all) -> [(points: [Point], value: Int32)] {
         let d = up(p) * (browGrow * size)
         var out: [(points: [Point], value: Int32)] = []
-        for line in [Array(p[17...21]), Array(p[22...26])] {
-            out.append((line.map { $0 + d } + line.reversed().map { $0 - d }, brow))
+        if parts.contains(.brows) {
+            for line in [Array(p[17...21]), Array(p[22...26])] {
+                out.append((line.map { $0 + d } + line.reversed().map { $0 - d }, brow))
+            }
         }
-        for (part, grow) in [(p[36...41], eyeGrow), (p[42...47], eyeGrow), (p[48...59], lipGrow), (p[30...35], nostrilGrow)] {
+        let rest: [(Parts, ArraySlice<Point>, Double)] = [(.eyes, p[36...41], eyeGrow), (.eyes, p[42...47], eyeGrow),
+                                                          (.lips, p[48...59], lipGrow), (.nostrils, p[30...35], nostrilGrow)]
+        for (kind, part, grow) in rest where parts.contains(kind) {
             out.append((grown(Array(part), by: grow * size), 255))
         }
         return out
     }
 
-    /// Draws the features of the 68 landmarks `p` (image coordinates) into `m` (see `fill`,
-    /// `polygons`).
+    /// Draws the features (`parts` of them) of the 68 landmarks `p` (image coordinates) into `m`
+    /// (see `fill`, `polygons`).
     static func draw(into m: Image, _ p: [Point], size: Double, origin: Point, scale: Double, brow: Int32,
-                     shift: (x: Int, y: Int) = (0, 0)) throws {
-        for poly in polygons(p, size: size, brow: brow) {
+                     parts: Parts = .all, shift: (x: Int, y: Int) = (0, 0)) throws {
+        for poly in polygons(p, size: size, brow: brow, parts: parts) {
             try fill(m, poly.points, origin: origin, scale: scale, value: poly.value, shift: shift)
         }
     }

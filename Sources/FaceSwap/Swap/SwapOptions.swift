@@ -68,8 +68,8 @@ public struct SwapOptions: Sendable {
     /// swapped face: a per-face occlusion mask (Mask/Occlusion.swift) taken out of the blend.
     public var occlusion: Bool = false
     /// How much of the target's fine skin texture (a high-pass band, Colour/SkinTexture.swift)
-    /// replaces the source's on the face's skin, away from eyes, brows, nostrils and mouth:
-    /// 0 (the default) keeps the source's own.
+    /// replaces the source's on the face's skin, away from eyes, brows, nostrils and mouth (a
+    /// learned face's eyes and nostrils take it too): 0 (the default) keeps the source's own.
     public var skinTexture: Double = 0
     public init() {}
 

@@ -335,7 +335,7 @@ public final class Swapper: @unchecked Sendable {
         clock?.lap("colour")
         if options.skinTexture > 0 {  // the target's fine skin detail under the source's features
             try SkinTexture.apply(options.skinTexture, to: warped, reference: work, hard: hard, target: face.landmarks,
-                                  placed: Array(tMesh.points[0..<68]), size: size, roi: roi)
+                                  placed: Array(tMesh.points[0..<68]), size: size, roi: roi, learned: source.learned)
             clock?.lap("texture")
         }
         try Blender.blend(options.blend, face: warped, into: work, alpha: alpha, hard: hard, spans: spans, region: roi)
