@@ -1,12 +1,16 @@
 """The learned conversion's long-run check (too slow for the test suite; figures for the closing note).
 
-    python3 Tests/python/learned_long_run.py --work DIR [--minutes 45] [--data Tests/data]
+    python3 Tests/python/learned_long_run.py --work DIR [--minutes 45 | --iterations N] [--data Tests/data]
                                              [--method landmark-gan] [--variant 64|128|64to128]
+                                             [--gan W]
 
 1. Extracts every frame of vr_face2.mp4 (person A; --a another clip) and vr_face3.mp4 (person B;
    --b); the frames from 100 on (100-124 of the default clips) of
    each are held out of training.
-2. Trains (or, with --resume, continues) DIR/ab.fsm for --minutes, previews in DIR/preview.
+2. Trains (or, with --resume, continues) DIR/ab.fsm for --minutes, or until it has --iterations
+   iterations (for comparisons on a shared machine, where minutes buy different amounts of
+   training), previews in DIR/preview. --gan W: the adversarial loss weight of a new
+   autoencoder (the trainer's gan option; default: the library's, off).
 3. On the held-out frames: swaps A->B (and B->A) with the model and measures, with dlib's
    face-recognition embedding, the distance of each result face to person B (the mean embedding
    of B's training frames) and to person A (the original frame's own face), and the landmark error
@@ -81,7 +85,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--work", required=True, type=Path)
     ap.add_argument("--data", type=Path, default=REPO / "Tests" / "data")
-    ap.add_argument("--minutes", type=float, default=45)
+    ap.add_argument("--minutes", type=float, default=None, help="training time (default 45 unless --iterations)")
+    ap.add_argument("--iterations", type=int, default=None,
+                    help="train until the model has this many iterations (instead of --minutes)")
+    ap.add_argument("--gan", type=float, default=None,
+                    help="adversarial loss weight of a new autoencoder (default: the library's)")
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--evaluate-only", action="store_true")
     ap.add_argument("--expression", type=float, default=None, help="swap option (default: the library's)")
@@ -96,6 +104,10 @@ def main() -> None:
                     help="autoencoder sides: 64, 128, or 64to128 (a 64-px input, decoders that upscale to "
                          "128); default: the library's (new models only)")
     args = ap.parse_args()
+    if args.minutes is not None and args.iterations is not None:
+        ap.error("--minutes and --iterations: give one")
+    if args.gan is not None and args.method == "landmark-gan":
+        ap.error("--gan is the autoencoder's adversarial weight (the landmark GAN uses 0.1)")
     w = args.work
     w.mkdir(parents=True, exist_ok=True)
     clips = {"a": args.data / "videos" / args.a, "b": args.data / "videos" / args.b}
@@ -109,15 +121,26 @@ def main() -> None:
                     p.rename(w / f"{k}_held" / p.name)
     gan = args.method == "landmark-gan"
     model_path = w / ("b.fsg" if gan else "ab.fsm")
+    session = {}
     if not args.evaluate_only:
         t = time.time()
         tr = fs.Trainer(None if gan else w / "a", w / "b", model_path, resume=args.resume,
                         preview_dir=w / "preview", preview_every=250, name_b="AOC",
                         **({"method": "landmark-gan", "gan": 0.1} if gan else {}),
                         **({} if gan else {"learning_rate": 3e-4, "name_a": "Swalwell"}),
-                        **({} if args.variant is None else VARIANTS[args.variant]))
-        tr.run(seconds=args.minutes * 60)
+                        **({} if args.variant is None else VARIANTS[args.variant]),
+                        **({} if args.gan is None else {"gan": args.gan}))
+        start = tr.iteration
+        if args.iterations is None:
+            steps = tr.run(seconds=(45 if args.minutes is None else args.minutes) * 60)
+        else:
+            steps = tr.run(iterations=args.iterations - start) if args.iterations > start else []
         print(f"trained to iteration {tr.iteration} in {time.time() - t:.0f} s this session")
+        if len(steps) > 1:
+            session = {"iterations": [steps[0]["iteration"], steps[-1]["iteration"]],
+                       "seconds_per_iteration": (steps[-1]["seconds"] - steps[0]["seconds"]) / (len(steps) - 1)}
+            print(f"{session['seconds_per_iteration']:.3f} s per iteration (training wall time, "
+                  f"iterations {session['iterations'][0]}-{session['iterations'][1]})")
         tr.close()
 
     with fs.Model(model_path) as model:
@@ -194,7 +217,7 @@ def main() -> None:
                 report[direction][f"sharpness_{k}_ratio_per_frame"] = [round(r, 3) for r in ratios]
             report[direction]["frames_face_sharpness_at_least_0_7"] = float(np.mean(np.array(sharp["face"])[:, 0] >= 0.7))
             print(direction, json.dumps(report[direction], indent=1))
-        (args.report or w / "report.json").write_text(json.dumps({"model": info, "held_out": report}, indent=1, default=str))
+        (args.report or w / "report.json").write_text(json.dumps({"model": info, "session": session, "held_out": report}, indent=1, default=str))
 
 
 if __name__ == "__main__":
