@@ -710,8 +710,10 @@ typedef struct fs_swap_options {
                                     in the eyes and nostrils too (since 0.20.0; the brows and
                                     lips keep the decoder's): Laplacian variance in the face
                                     0.25x -> 0.73x a sharp target's on held-out frames, in the
-                                    eyes 0.09x -> 0.76x, ResNet distance to B +0.001 to +0.005
-                                    (README) (default 0: off, for learned swappers too) */
+                                    eyes 0.09x -> 0.76x, ResNet distance to B +0.001 to +0.005;
+                                    on a soft target it overshoots and costs identity (1.15x,
+                                    +0.034 from B): use 0.5 or less there (README)
+                                    (default 0: off, for learned swappers too) */
 } fs_swap_options;
 
 /* Fills *options with the swap defaults, writing exactly `size` bytes.
