@@ -368,12 +368,18 @@ ALIAS_FLOOR, ALIAS_MEAN = 30.0, 35.0
 _ALIAS: dict = {}
 
 
+_FULL: dict = {}
+
+
 def portrait(fs, landmarker, name, face_px, k=1.0):
     """`name` resized so its face's landmarks span `face_px` × k pixels (area-averaged when it
-    shrinks), the face (68 points fitted at full size, upsample 1) and its landmarks there."""
-    full = fs.load_image(FACES / name)
-    with fs.Detector(upsample=1) as up1:
-        face = landmarker.fit(full, up1.detect(full)[0])
+    shrinks), the face (68 points fitted at full size, upsample 1, once per photo) and its
+    landmarks there."""
+    if name not in _FULL:
+        full = fs.load_image(FACES / name)
+        with fs.Detector(upsample=1) as up1:
+            _FULL[name] = full, landmarker.fit(full, up1.detect(full)[0])
+    full, face = _FULL[name]
     pts = face.landmarks.astype(np.float64)
     s = face_px * k / np.ptp(pts, axis=0).max()
     size = (round(full.shape[1] * s), round(full.shape[0] * s))
