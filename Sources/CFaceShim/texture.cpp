@@ -36,41 +36,43 @@ extern "C" int fsx_skin_texture(fsx_view face, fsx_view ref, fsx_view weight, fs
         cv::GaussianBlur(R, bR, cv::Size(0, 0), sigma, sigma, cv::BORDER_REPLICATE);
         // kE: the detail's band scaled to the target's energy where the detail is taken (never
         // enlarged); kT: the share of the target's energy the detail leaves to the target's band.
-        // The target's share is counted at the finest scale (x minus its blur of 1 px), where
-        // sharpness shows: a detail face enlarged onto a larger face has its band's energy but
-        // not its finest part, and the source's own low band (a decoder's edges) has some; the
-        // target's band supplies what the two leave of the target's own.
+        // kE: the detail's band scaled to the target's band energy where the detail is taken
+        // (never enlarged). kT: how much of the target's band comes in too, counted at the
+        // finest scale, where sharpness shows (the 3x3 Laplacian of the channels' sum, the
+        // light: a compressed frame's colour noise is not detail the eye reads): a detail face
+        // enlarged onto a larger face has its band's energy but not its finest part, and the
+        // source's own low band (a decoder's edges) has some; the target's band supplies the
+        // energy the two leave of the target's own.
         float kE = 0, kT = 1;
         if (has) {
             cv::GaussianBlur(E, bE, cv::Size(0, 0), sigma, sigma, cv::BORDER_REPLICATE);
-            cv::Mat fR, fE, fF;
-            cv::GaussianBlur(R, fR, cv::Size(0, 0), 1.0, 1.0, cv::BORDER_REPLICATE);
-            cv::GaussianBlur(E, fE, cv::Size(0, 0), 1.0, 1.0, cv::BORDER_REPLICATE);
-            cv::GaussianBlur(bF, fF, cv::Size(0, 0), 1.0, 1.0, cv::BORDER_REPLICATE);
+            auto laplacian = [n](const cv::Mat &m) {  // of the channels' sum, float
+                cv::Mat f, out;
+                m.convertTo(f, CV_32F);
+                cv::transform(f, f, cv::Mat::ones(1, n, CV_32F));
+                cv::Laplacian(f, out, CV_32F, 1, 1, 0, cv::BORDER_REPLICATE);
+                return out;
+            };
+            const cv::Mat lR = laplacian(R), lE = laplacian(E), lF = laplacian(bF);
             double eT = 0, eE = 0, finT = 0, finE = 0, finF = 0;
             for (int y = inner.y; y < inner.y + inner.height; ++y) {
                 const uchar *d = D.ptr<uchar>(y);
                 const int oy = y - outer.y;
                 const uchar *g = R.ptr<uchar>(oy), *bg = bR.ptr<uchar>(oy), *e = E.ptr<uchar>(oy), *be = bE.ptr<uchar>(oy);
-                const uchar *fg = fR.ptr<uchar>(oy), *fe = fE.ptr<uchar>(oy), *lf = bF.ptr<uchar>(oy), *ff = fF.ptr<uchar>(oy);
+                const float *fr = lR.ptr<float>(oy), *fe = lE.ptr<float>(oy), *ff = lF.ptr<float>(oy);
                 for (int x = inner.x; x < inner.x + inner.width; ++x) {
                     if (d[x] <= 127) continue;
-                    // On the channels' sum (the light): the colour noise of a compressed video
-                    // frame is not detail the eye reads.
-                    const int o = (x - outer.x) * n;
-                    int t = 0, v = 0, ft = 0, fv = 0, fl = 0;
+                    const int o = (x - outer.x) * n, ox = x - outer.x;
+                    int t = 0, v = 0;
                     for (int c = 0; c < n; ++c) {
                         t += (int)g[o + c] - bg[o + c];
                         v += (int)e[o + c] - be[o + c];
-                        ft += (int)g[o + c] - fg[o + c];
-                        fv += (int)e[o + c] - fe[o + c];
-                        fl += (int)lf[o + c] - ff[o + c];
                     }
                     eT += (double)t * t;
                     eE += (double)v * v;
-                    finT += (double)ft * ft;
-                    finE += (double)fv * fv;
-                    finF += (double)fl * fl;
+                    finT += (double)fr[ox] * fr[ox];
+                    finE += (double)fe[ox] * fe[ox];
+                    finF += (double)ff[ox] * ff[ox];
                 }
             }
             if (eE > 0) {

@@ -3,9 +3,9 @@ import CFaceShim
 /// One real face of a person, kept in the model file (header keys `detail_a`, `detail_b`): a
 /// training crop at its extracted resolution with its 68 landmarks. A learned face has the
 /// decoder's smooth shapes and little fine detail of its own; with `skin_texture`, conversion
-/// warps this face onto the result and takes its fine band (pores, lashes, the lines of lids,
-/// brows and lips: the person's own), scaled to the target frame's sharpness, and the target's
-/// band only for what it lacks (SkinTexture). A fixed face per person, not one per expression:
+/// warps this face onto the result and takes its fine band (pores, lashes, lid lines: the
+/// person's own) on the face inside its outline, scaled to the target frame's band, and the
+/// target's band only for the finest detail it leaves (SkinTexture, fsx_skin_texture). A fixed face per person, not one per expression:
 /// in a video the detail does not jump from one training frame's to another's.
 struct DetailFace {
     let image: Image
