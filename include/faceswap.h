@@ -150,7 +150,7 @@ extern "C" {
 /* ------------------------------------------------------------------------------------------ */
 
 #define FS_VERSION_MAJOR 0
-#define FS_VERSION_MINOR 20
+#define FS_VERSION_MINOR 21
 #define FS_VERSION_PATCH 0
 /* MAJOR*10000 + MINOR*100 + PATCH, e.g. 300 for 0.3.0 (as zstd's ZSTD_VERSION_NUMBER). */
 #define FS_VERSION_NUMBER (FS_VERSION_MAJOR * 10000 + FS_VERSION_MINOR * 100 + FS_VERSION_PATCH)
@@ -705,14 +705,18 @@ typedef struct fs_swap_options {
                                     replaces the source's on the face's skin, feathered away from
                                     the eyes, brows, nostrils and mouth, which keep the source's;
                                     for a source much smoother or rougher than the target.
-                                    With a learned model (fs_swapper_create_learned) 1 puts the
-                                    target frame's fine detail under the decoder's smooth face,
-                                    in the eyes and nostrils too (since 0.20.0; the brows and
-                                    lips keep the decoder's): Laplacian variance in the face
-                                    0.25x -> 0.73x a sharp target's on held-out frames, in the
-                                    eyes 0.09x -> 0.76x, ResNet distance to B +0.001 to +0.005;
-                                    on a soft target it overshoots and costs identity (1.15x,
-                                    +0.034 from B): use 0.5 or less there (README)
+                                    With a learned model (fs_swapper_create_learned) 1 gives
+                                    the decoder's smooth face fine detail: the band of a real
+                                    face of the person it shows, kept in the model file (since
+                                    0.21.0), warped onto it and scaled to the target frame's band,
+                                    and the target frame's band only for the fine detail that
+                                    leaves (in the eyes and nostrils too; not the brows and
+                                    lips). Held-out frames, two pairs, 30-minute models: the
+                                    face's Laplacian variance 0.52x -> 1.11x a soft target's and
+                                    0.14x -> 0.74x a sharp one's, ResNet distance to B +0.009
+                                    and -0.019. A model file made before 0.21.0 has no such face
+                                    until it resumes training: there the target's band alone
+                                    (it overshoots a soft target and costs identity; README)
                                     (default 0: off, for learned swappers too) */
 } fs_swap_options;
 

@@ -7,15 +7,21 @@
 
 // face += k · (hp(ref) − hp(face)), hp(x) = x − Gaussian_sigma(x), k = weight / 255 · strength,
 // per channel, only in the box of weight's nonzero pixels (the blur reads 3 sigma around it).
-extern "C" int fsx_skin_texture(fsx_view face, fsx_view ref, fsx_view weight, double sigma, double strength) {
+// With a detail image (a learned face's person's own face, warped onto it): its band where
+// detail_weight is set, scaled to the target's band energy there, and the target's for the rest.
+extern "C" int fsx_skin_texture(fsx_view face, fsx_view ref, fsx_view weight, fsx_view detail, fsx_view detail_weight,
+                                double sigma, double strength) {
     FSX_GUARD("skin texture", {
         const int n = fsx::channels_of(face.format);
-        if (face.width != ref.width || face.height != ref.height || face.width != weight.width ||
-            face.height != weight.height || n != fsx::channels_of(ref.format) || fsx::channels_of(weight.format) != 1)
-            return fsx::fail(FS_ERR_INTERNAL, "skin texture: the face, the target region and the weight differ in size or channels");
+        const bool has = detail.data != nullptr;
+        auto same = [&](const fsx_view &v, int ch) {
+            return v.width == face.width && v.height == face.height && fsx::channels_of(v.format) == ch;
+        };
+        if (!same(ref, n) || !same(weight, 1) || (has && (!same(detail, n) || !same(detail_weight, 1))))
+            return fsx::fail(FS_ERR_INTERNAL, "skin texture: the face, the target region, the detail and the weights differ in size or channels");
         if (!(sigma > 0) || !(strength > 0)) return 0;
-        const cv::Mat W = fsx::mat(weight);
-        const cv::Rect inner = cv::boundingRect(W);  // the nonzero pixels' box
+        const cv::Mat W = fsx::mat(weight), D = has ? fsx::mat(detail_weight) : cv::Mat();
+        const cv::Rect inner = cv::boundingRect(W) | (has ? cv::boundingRect(D) : cv::Rect());  // nonzero pixels' box
         if (inner.area() == 0) return 0;
         // The box widened by the blur's reach, clipped to the region.
         const int r = (int)std::ceil(3 * sigma) + 1;
@@ -24,24 +30,73 @@ extern "C" int fsx_skin_texture(fsx_view face, fsx_view ref, fsx_view weight, do
         // The blurs on the bytes (OpenCV's fixed-point 8-bit Gaussian: several times faster than
         // on floats; the low band rounded to whole levels, well under the band's own spread).
         // (F is read at each pixel before that pixel is written.)
-        const cv::Mat F = fsx::mat(face)(outer), R = fsx::mat(ref)(outer);
-        cv::Mat bF, bR;
+        const cv::Mat F = fsx::mat(face)(outer), R = fsx::mat(ref)(outer), E = has ? fsx::mat(detail)(outer) : cv::Mat();
+        cv::Mat bF, bR, bE;
         cv::GaussianBlur(F, bF, cv::Size(0, 0), sigma, sigma, cv::BORDER_REPLICATE);
         cv::GaussianBlur(R, bR, cv::Size(0, 0), sigma, sigma, cv::BORDER_REPLICATE);
+        // kE: the detail's band scaled to the target's energy where the detail is taken (never
+        // enlarged); kT: the share of the target's energy the detail leaves to the target's band.
+        // kE: the detail's band scaled to the target's band energy where the detail is taken
+        // (never enlarged). kT: how much of the target's band comes in too, counted at the
+        // finest scale, where sharpness shows (the 3x3 Laplacian of the channels' sum, the
+        // light: a compressed frame's colour noise is not detail the eye reads): a detail face
+        // enlarged onto a larger face has its band's energy but not its finest part, and the
+        // source's own low band (a decoder's edges) has some; the target's band supplies the
+        // energy the two leave of the target's own.
+        float kE = 0, kT = 1;
+        if (has) {
+            cv::GaussianBlur(E, bE, cv::Size(0, 0), sigma, sigma, cv::BORDER_REPLICATE);
+            auto laplacian = [n](const cv::Mat &m) {  // of the channels' sum, float
+                cv::Mat f, out;
+                m.convertTo(f, CV_32F);
+                cv::transform(f, f, cv::Mat::ones(1, n, CV_32F));
+                cv::Laplacian(f, out, CV_32F, 1, 1, 0, cv::BORDER_REPLICATE);
+                return out;
+            };
+            const cv::Mat lR = laplacian(R), lE = laplacian(E), lF = laplacian(bF);
+            double eT = 0, eE = 0, finT = 0, finE = 0, finF = 0;
+            for (int y = inner.y; y < inner.y + inner.height; ++y) {
+                const uchar *d = D.ptr<uchar>(y);
+                const int oy = y - outer.y;
+                const uchar *g = R.ptr<uchar>(oy), *bg = bR.ptr<uchar>(oy), *e = E.ptr<uchar>(oy), *be = bE.ptr<uchar>(oy);
+                const float *fr = lR.ptr<float>(oy), *fe = lE.ptr<float>(oy), *ff = lF.ptr<float>(oy);
+                for (int x = inner.x; x < inner.x + inner.width; ++x) {
+                    if (d[x] <= 127) continue;
+                    const int o = (x - outer.x) * n, ox = x - outer.x;
+                    int t = 0, v = 0;
+                    for (int c = 0; c < n; ++c) {
+                        t += (int)g[o + c] - bg[o + c];
+                        v += (int)e[o + c] - be[o + c];
+                    }
+                    eT += (double)t * t;
+                    eE += (double)v * v;
+                    finT += (double)fr[ox] * fr[ox];
+                    finE += (double)fe[ox] * fe[ox];
+                    finF += (double)ff[ox] * ff[ox];
+                }
+            }
+            if (eE > 0) {
+                kE = (float)std::min(1.0, std::sqrt(eT / eE));
+                kT = finT > 0 ? (float)std::sqrt(std::max(0.0, 1 - (finF + kE * kE * finE) / finT)) : 0.f;
+            }
+        }
         const float s = (float)(std::min(1.0, strength) / 255.0);
         for (int y = inner.y; y < inner.y + inner.height; ++y) {
-            const uchar *w = W.ptr<uchar>(y);
+            const uchar *w = W.ptr<uchar>(y), *dw = has ? D.ptr<uchar>(y) : nullptr;
             uchar *out = (uchar *)face.data + y * face.stride;
             const int oy = y - outer.y;
             const uchar *f = F.ptr<uchar>(oy), *bf = bF.ptr<uchar>(oy), *g = R.ptr<uchar>(oy), *bg = bR.ptr<uchar>(oy);
+            const uchar *e = has ? E.ptr<uchar>(oy) : nullptr, *be = has ? bE.ptr<uchar>(oy) : nullptr;
             for (int x = inner.x; x < inner.x + inner.width; ++x) {
-                if (!w[x]) continue;
-                const float k = w[x] * s;
+                const float wT = w[x] * s * kT, wE = dw ? dw[x] * s * kE : 0.f;
+                if (wT == 0 && wE == 0) continue;
+                // The source's band is replaced as far as either band comes in.
+                const float wF = std::max(dw ? dw[x] * s : 0.f, wT);
                 const int o = (x - outer.x) * n;
                 for (int c = 0; c < n; ++c) {
-                    // The source's low band plus, by k, the target's fine detail instead of its own.
-                    const int detail = ((int)g[o + c] - bg[o + c]) - ((int)f[o + c] - bf[o + c]);
-                    out[x * n + c] = cv::saturate_cast<uchar>(f[o + c] + k * detail);
+                    float v = f[o + c] + wT * ((int)g[o + c] - bg[o + c]) - wF * ((int)f[o + c] - bf[o + c]);
+                    if (wE != 0) v += wE * ((int)e[o + c] - be[o + c]);
+                    out[x * n + c] = cv::saturate_cast<uchar>(v);
                 }
             }
         }

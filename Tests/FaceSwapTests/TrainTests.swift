@@ -9,6 +9,49 @@ final class TrainTests: XCTestCase {
         XCTAssertEqual(ModelFile.crc32([UInt8]()), 0)
     }
 
+    /// Base64 as RFC 4648 gives it (its test vectors, section 10), and what is not base64 refused.
+    func testBase64RFC4648Vectors() {
+        let vectors = [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="),
+                       ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy")]
+        for (plain, coded) in vectors {
+            XCTAssertEqual(Array(plain.utf8).withUnsafeBytes { Base64.encode($0) }, coded)
+            XCTAssertEqual(Base64.decode(Substring(coded)), Array(plain.utf8))
+        }
+        let all = (0..<256).map { UInt8($0) }
+        XCTAssertEqual(Base64.decode(Substring(all.withUnsafeBytes { Base64.encode($0) })), all)
+        for bad in ["Zg=", "Z===", "Zm9v!A==", "Zg==Zg==", "=Zg="] { XCTAssertNil(Base64.decode(Substring(bad)), bad) }
+    }
+
+    /// A person's detail face goes into the header and comes back: its 68 points exactly, its
+    /// pixels as a JPEG of quality 95 keeps them; a value that is not one is refused by name.
+    func testDetailFaceRoundTrip() throws {
+        let img = try Image(width: 96, height: 80, format: .bgr8)
+        let px = img.data.assumingMemoryBound(to: UInt8.self)
+        for y in 0..<img.height {
+            for x in 0..<img.width {
+                let p = px + y * img.stride + 3 * x
+                p[0] = UInt8(40 + x); p[1] = UInt8(30 + 2 * y); p[2] = UInt8(200 - x)
+            }
+        }
+        let points = (0..<68).map { Point(Double($0) * 1.25 + 0.1, 80 - Double($0) / 3) }
+        var info = ModelInfo()
+        info.detailB = try DetailFace(image: img, landmarks: points).encoded()
+        let file = [UInt8]().withUnsafeBytes { ModelFile.encode(info, weights: $0) }
+        let (back, _) = try ModelFile.decode(file, path: "m.fsm")
+        XCTAssertNil(back.detailA)
+        let face = try DetailFace.decode(try XCTUnwrap(back.detailB), key: "detail_b")
+        XCTAssertEqual(face.landmarks, points)
+        XCTAssertEqual(face.image.width, 96)
+        XCTAssertEqual(face.image.height, 80)
+        var worst = 0
+        let out = face.image.data.assumingMemoryBound(to: UInt8.self)
+        for y in 0..<80 { for x in 0..<96 * 3 { worst = max(worst, abs(Int(out[y * face.image.stride + x]) - Int(px[y * img.stride + x]))) } }
+        XCTAssertLessThanOrEqual(worst, 6)
+        XCTAssertThrowsError(try DetailFace.decode("1,2,3;Zm9v", key: "detail_b")) { e in
+            XCTAssertTrue((e as? FaceSwapError)?.message.contains("detail_b") ?? false)
+        }
+    }
+
     /// A header written is read back field for field; damage of any kind is refused by name.
     func testModelFileRoundTripAndRefusals() throws {
         var info = ModelInfo()

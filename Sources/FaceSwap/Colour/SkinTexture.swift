@@ -27,6 +27,10 @@ enum SkinTexture {
     /// model (test_learned.py) the distance to B moves +0.05-0.07 against +0.04-0.045; with the
     /// brows too, 0.790x and the distance to B 0.451 on the 30-minute model.
     static let learnedKeeps: FaceFeatures.Parts = [.brows, .lips]
+    /// A learned face's person's own detail (the model's DetailFace, warped onto the same mesh) is
+    /// taken on the face mask shrunk by `detailInset` of the eye distance (the real face's jaw line
+    /// and what lies beyond it stay out), feathered by `detailFeather`, less the mouth's opening.
+    static let detailInset = 0.12, detailFeather = 0.04
 
     /// Gives `face` (the warped, colour-matched source, BGR8, the region's size) the fine detail
     /// of `reference` (the target's region) by `strength` (0–1) where `hard` (the face mask) is
@@ -34,7 +38,7 @@ enum SkinTexture {
     /// the source's land), both in image coordinates (only `learnedKeeps` when `learned`); `size`
     /// is the face size, `roi` the region.
     static func apply(_ strength: Double, to face: Image, reference: Image, hard: Image, target: [Point],
-                      placed: [Point], size: Double, roi: IntRect, learned: Bool) throws {
+                      placed: [Point], size: Double, roi: IntRect, learned: Bool, detail: Image? = nil) throws {
         if strength <= 0 { return }
         let origin = Point(Double(roi.x), Double(roi.y))
         let features = try Image(width: roi.width, height: roi.height, format: .gray8)
@@ -48,7 +52,18 @@ enum SkinTexture {
         let weight = try hard.copy()
         try shim(fsx_mask_subtract(weight.view, features.view), "skin texture")
         let eyes = Point.mean(target[36...41]).distance(to: Point.mean(target[42...47]))
-        try shim(fsx_skin_texture(face.view, reference.view, weight.view, max(0.7, bandSigma * eyes), strength),
+        var detailWeight: Image? = nil
+        if detail != nil {
+            let w = try hard.copy()
+            try shim(fsx_morph(w.view, -Int32((detailInset * eyes).rounded())), "skin texture")
+            for p in [target, placed] {
+                try FaceFeatures.fill(w, Array(p[60...67]), origin: origin, scale: 1, value: 0)
+            }
+            try shim(fsx_blur(w.view, max(1, detailFeather * eyes)), "skin texture")
+            detailWeight = w
+        }
+        try shim(fsx_skin_texture(face.view, reference.view, weight.view, detail?.view ?? fsx_view(),
+                                  detailWeight?.view ?? fsx_view(), max(0.7, bandSigma * eyes), strength),
                  "skin texture")
     }
 }

@@ -13,6 +13,9 @@ public final class Source: @unchecked Sendable {
     var fitted = false
     /// The learned model's mask output (GRAY8, the crop's size) and the image → crop transform.
     var modelMask: (mask: Image, transform: Affine)? = nil
+    /// Learned: a real face of the person it shows (the model's DetailFace), whose fine band
+    /// `skin_texture` gives it (SkinTexture); nil if the model has none.
+    var detail: Source? = nil
     /// The crop halved again and again (area averages; empty for a learned face): what a face
     /// drawn several times smaller than the source's is warped from. A bilinear sample reads 4
     /// source pixels however many the target pixel covers, so sampling the full-size crop at 4-11×

@@ -96,6 +96,7 @@ public final class Swapper: @unchecked Sendable {
             local.landmarks = shape
             let source = Source(image: generated, face: local, embedding: nil, origin: Point(0, 0), learned: true)
             source.fitted = true
+            source.detail = model.detail(.b)
             return source
         }
         let crop = try Aligner.crop(try image.ensuring(.bgr8), transform: t, size: s)
@@ -122,6 +123,7 @@ public final class Swapper: @unchecked Sendable {
         let source = Source(image: decoded, face: local, embedding: nil, origin: Point(0, 0), learned: true)
         source.fitted = fitted
         source.modelMask = (mask, t)
+        source.detail = model.detail(to)
         return source
     }
 
@@ -261,6 +263,7 @@ public final class Swapper: @unchecked Sendable {
         let moved = Source(image: source.image, face: local, embedding: nil, origin: source.origin, learned: true)
         moved.fitted = true
         moved.modelMask = source.modelMask
+        moved.detail = source.detail
         return moved
     }
 
@@ -334,8 +337,16 @@ public final class Swapper: @unchecked Sendable {
         }
         clock?.lap("colour")
         if options.skinTexture > 0 {  // the target's fine skin detail under the source's features
+            // A learned face's person's own detail: their real face warped onto the same mesh.
+            let detail = try source.detail.map { d -> Image in
+                let t = d.texture(shrink: FaceMesh(d.face.landmarks, forehead: options.forehead).faceSize / size)
+                return try GeometricConverter.warp(source: t.image, sourceMesh: FaceMesh(t.landmarks, forehead: options.forehead),
+                                                   targetMesh: tMesh, roi: roi, mode: .delaunay, spans: spans, margin: margin,
+                                                   hard: hard, alpha: alpha)
+            }
             try SkinTexture.apply(options.skinTexture, to: warped, reference: work, hard: hard, target: face.landmarks,
-                                  placed: Array(tMesh.points[0..<68]), size: size, roi: roi, learned: source.learned)
+                                  placed: Array(tMesh.points[0..<68]), size: size, roi: roi, learned: source.learned,
+                                  detail: detail)
             clock?.lap("texture")
         }
         try Blender.blend(options.blend, face: warped, into: work, alpha: alpha, hard: hard, spans: spans, region: roi)

@@ -15,10 +15,27 @@ public enum Identity: Int, Sendable {
 public final class FaceModel: @unchecked Sendable {
     let handle: UnsafeMutableRawPointer
     public internal(set) var info: ModelInfo
+    /// Each person's real face (DetailFace; A's, B's) as a source to warp, with its pyramid; nil
+    /// where the file has none. Read from `info` when the model is loaded or copied.
+    let details: [Source?]
 
-    init(handle: UnsafeMutableRawPointer, info: ModelInfo) {
+    init(handle: UnsafeMutableRawPointer, info: ModelInfo, details: [Source?] = [nil, nil]) {
         self.handle = handle
         self.info = info
+        self.details = details
+    }
+
+    /// The real face of `who` kept in the model, nil if none.
+    func detail(_ who: Identity) -> Source? { details[who.rawValue] }
+
+    static func details(_ info: ModelInfo) throws -> [Source?] {
+        try [(info.detailA, "detail_a"), (info.detailB, "detail_b")].map { value, key in
+            guard let value else { return nil }
+            let d = try DetailFace.decode(value, key: key)
+            let r = Rect.bounding(d.landmarks)
+            return Source(image: d.image, face: Face(box: r, rect: r, score: 0, landmarks: d.landmarks), embedding: nil,
+                          origin: Point(0, 0), levels: try Source.pyramid(of: d.image))
+        }
     }
 
     /// A new, randomly initialised network (repeatable for a seed).
@@ -69,7 +86,12 @@ public final class FaceModel: @unchecked Sendable {
         guard let h else {
             throw FaceSwapError(.model, "'\(path)': the weights do not match the architecture (\(String(cString: fsx_error())))")
         }
-        return FaceModel(handle: h, info: info)
+        do {
+            return FaceModel(handle: h, info: info, details: try details(info))
+        } catch let e as FaceSwapError {
+            fsx_ae_free(h)
+            throw FaceSwapError(.model, "'\(path)': \(e.message)")
+        }
     }
 
     /// Writes the model atomically; `training` keeps what resuming needs.
@@ -94,7 +116,9 @@ public final class FaceModel: @unchecked Sendable {
         guard let h = FaceModel.load(info, p, n, training: false) else { throw shimError(fsx_last_status(), "copying the model") }
         var i = info
         i.trainingState = false
-        return FaceModel(handle: h, info: i)
+        let d: [Source?]
+        do { d = try FaceModel.details(i) } catch { fsx_ae_free(h); throw error }
+        return FaceModel(handle: h, info: i, details: d)
     }
 
     /// The output side (the aligned crop conversion works on) and the network's input side.

@@ -8,6 +8,8 @@ final class FaceSet {
     var masks: [Image] = []
     /// Each crop's sidecar: where it came from (photo or video frame) and its landmarks.
     var sidecars: [AlignedFace] = []
+    /// Each crop's file (at its extracted size).
+    var paths: [String] = []
     /// Working side of the stored crops and their template padding.
     let side: Int
     let padding: Double
@@ -55,6 +57,7 @@ final class FaceSet {
             crops.append(small)
             masks.append(mask)
             sidecars.append(meta)
+            paths.append(base + ".png")
         }
         self.side = side
         self.padding = padding

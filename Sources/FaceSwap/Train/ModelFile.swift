@@ -46,6 +46,9 @@ public struct ModelInfo: Sendable, Equatable {
     public var meanShape: [Double] = []
     /// Whether the file carries the discriminators and optimiser state (a checkpoint to resume).
     public var trainingState = false
+    /// A real face of A and of B (DetailFace's header values; nil in models made before 0.21.0
+    /// until they resume training, and A's in a landmark GAN).
+    var detailA: String? = nil, detailB: String? = nil
     public init() {}
 
     /// The header's `architecture`: the upscaling autoencoder is an architecture of its own, so
@@ -116,6 +119,8 @@ public enum ModelFile {
         put("background_weight", "\(info.hyper.background)")
         put("training_state", info.trainingState ? "1" : "0")
         if info.kind == .landmarkGAN { put("mean_shape", info.meanShape.map { "\($0)" }.joined(separator: ",")) }
+        if let d = info.detailA { put("detail_a", d) }
+        if let d = info.detailB { put("detail_b", d) }
         let header = Array(text.utf8)
         var out: [UInt8] = magic
         out.reserveCapacity(header.count + weights.count + 64)
@@ -216,6 +221,8 @@ public enum ModelFile {
             }
             guard info.meanShape.count == 136 else { throw bad("mean_shape is not 136 numbers") }
         }
+        info.detailA = kv["detail_a"]
+        info.detailB = kv["detail_b"]
         return (info, (24 + h)..<end)
     }
 

@@ -125,6 +125,10 @@ public final class Trainer {
             }
             model.info.rng = rng.words
         }
+        // Each person's real face for conversion's fine detail (DetailFace), also given to a
+        // model made before 0.21.0 when it resumes.
+        if model.info.detailB == nil { model.info.detailB = try DetailFace.pick(from: setB).encoded() }
+        if let setA, model.info.detailA == nil { model.info.detailA = try DetailFace.pick(from: setA).encoded() }
         secondsBefore = model.info.seconds
     }
 
