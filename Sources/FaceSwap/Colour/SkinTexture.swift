@@ -14,6 +14,8 @@ enum SkinTexture {
     /// The band's Gaussian sigma, a share of the distance between the eye centres (1-2 %: pores,
     /// fine lines; the coarser shading stays the source's, matched by the colour stage).
     static let bandSigma = 0.015
+    /// A learned face's band reaches a little coarser (the decoder's face lacks more than a photo's).
+    static let learnedBandSigma = 0.0175
     /// The features (both the target's own and where the source's land) are grown by, and then
     /// feathered by a Gaussian of, this share of the face size.
     static let feather = 0.01
@@ -26,7 +28,7 @@ enum SkinTexture {
     /// the lips taken too, the face 0.777x on the 30-minute model, but on the test suite's short
     /// model (test_learned.py) the distance to B moves +0.05-0.07 against +0.04-0.045; with the
     /// brows too, 0.790x and the distance to B 0.451 on the 30-minute model.
-    static let learnedKeeps: FaceFeatures.Parts = [.brows, .lips]
+    static let learnedKeeps: FaceFeatures.Parts = [.brows, .lips, .nostrils]
     /// A learned face's person's own detail (the model's DetailFace, warped onto the same mesh) is
     /// taken on the face mask shrunk by `detailInset` of the eye distance (the real face's jaw line
     /// and what lies beyond it stay out), feathered by `detailFeather`, less the mouth's opening.
@@ -63,7 +65,7 @@ enum SkinTexture {
             detailWeight = w
         }
         try shim(fsx_skin_texture(face.view, reference.view, weight.view, detail?.view ?? fsx_view(),
-                                  detailWeight?.view ?? fsx_view(), max(0.7, bandSigma * eyes), strength),
+                                  detailWeight?.view ?? fsx_view(), max(0.7, (learned ? learnedBandSigma : bandSigma) * eyes), strength),
                  "skin texture")
     }
 }
