@@ -709,14 +709,14 @@ typedef struct fs_swap_options {
                                     the decoder's smooth face fine detail: the band of a real
                                     face of the person it shows, kept in the model file (since
                                     0.21.0), warped onto it and scaled to the target frame's band,
-                                    and the target frame's band only for the fine detail that
-                                    leaves (in the eyes and nostrils too; not the brows and
-                                    lips). Held-out frames, two pairs, 30-minute models: the
-                                    face's Laplacian variance 0.52x -> 1.11x a soft target's and
-                                    0.14x -> 0.74x a sharp one's, ResNet distance to B +0.009
-                                    and -0.019. A model file made before 0.21.0 has no such face
-                                    until it resumes training: there the target's band alone
-                                    (it overshoots a soft target and costs identity; README)
+                                    and the target frame's band only for the finest detail
+                                    that leaves (in the eyes too; not the brows, nostrils and
+                                    lips; a band of 1.75 % of the eye distance). Held-out
+                                    frames, two pairs, 30-minute models: the face's Laplacian
+                                    variance 0.52x -> 1.01x a soft target's and 0.14x -> 0.77x
+                                    a sharp one's, ResNet distance to B -0.005 and -0.024. A
+                                    model file made before 0.21.0 has no such face until it
+                                    resumes training: there the target's band alone (README)
                                     (default 0: off, for learned swappers too) */
 } fs_swap_options;
 
