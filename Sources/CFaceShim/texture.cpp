@@ -33,13 +33,15 @@ extern "C" int fsx_skin_texture(fsx_view face, fsx_view ref, fsx_view weight, fs
         // it took the face's 3x3 Laplacian variance to 1.15x the target's; 1.06x without it).
         // (F is read at each pixel before that pixel is written.)
         const cv::Mat F = fsx::mat(face)(outer), R = fsx::mat(ref)(outer), E = has ? fsx::mat(detail)(outer) : cv::Mat();
-        auto band = [&](const cv::Mat &m) {
+        auto band = [&](const cv::Mat &m, cv::Mat *lowOut = nullptr) {
             cv::Mat x, low;
             m.convertTo(x, CV_16S, 64);
             cv::GaussianBlur(x, low, cv::Size(2 * r - 1, 2 * r - 1), sigma, sigma, cv::BORDER_REPLICATE);
+            if (lowOut) *lowOut = low;
             return cv::Mat(x - low);
         };
-        const cv::Mat hF = band(F), hR = band(R), hE = has ? band(E) : cv::Mat();
+        cv::Mat lowF;  // the face's low band, in 1/64 levels (read with a detail image)
+        const cv::Mat hF = band(F, &lowF), hR = band(R), hE = has ? band(E) : cv::Mat();
         // kE: the detail's band scaled to the target's band energy where the detail is taken
         // (never enlarged). kT: how much of the target's band comes in too, counted at the
         // finest scale, where sharpness shows (the 3x3 Laplacian of the channels' sum, the
@@ -56,9 +58,6 @@ extern "C" int fsx_skin_texture(fsx_view face, fsx_view ref, fsx_view weight, fs
                 cv::Laplacian(f, out, CV_32F, 1, 1, 0, cv::BORDER_REPLICATE);
                 return out;
             };
-            cv::Mat lowF;  // the face's low band, in 1/64 levels
-            F.convertTo(lowF, CV_16S, 64);
-            lowF -= hF;
             const cv::Mat lR = laplacian(R), lE = laplacian(E), lF = laplacian(lowF);
             double eT = 0, eE = 0, finT = 0, finE = 0, finF = 0;
             for (int y = inner.y; y < inner.y + inner.height; ++y) {

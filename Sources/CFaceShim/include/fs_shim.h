@@ -227,10 +227,12 @@ int fsx_occlusion_mask(fsx_view img, fsx_view face, fsx_view samples, fsx_view f
 /* face (the warped source, BGR8 or grey) takes ref's fine detail instead of its own where weight
  * (GRAY8, same size) is nonzero: face += weight/255 · strength · (hp(ref) − hp(face)), hp(x) = x
  * minus its Gaussian blur of sigma pixels, per channel; only the box of weight's nonzero pixels is
- * read (widened by 3 sigma) and written. With a detail image (data not NULL; same size as face):
- * where detail_weight is set, detail's band scaled by kE = min(1, sqrt(eT / eD)) (eT, eD: the
- * target's and the detail's band energy where detail_weight > 127) takes the place of face's, and
- * the target's band comes in only by kT = sqrt(1 − kE² eD / eT), the energy the detail leaves. */
+ * read (widened by 3 sigma) and written; the bands in 16-bit fixed point. With a detail image
+ * (data not NULL; same size as face): where detail_weight is set, detail's band scaled by
+ * kE = min(1, sqrt(eT / eD)) (eT, eD: the target's and the detail's band energy in the light, where
+ * detail_weight > 127) takes the place of face's, and the target's band (where weight is set) comes
+ * in only by kT = sqrt(max(0, 1 − (lF + kE² lD) / lT)), lX: the energy there of the 3x3 Laplacian
+ * of the light of face's low band, of detail and of ref: the finest detail the two leave. */
 int fsx_skin_texture(fsx_view face, fsx_view ref, fsx_view weight, fsx_view detail, fsx_view detail_weight,
                      double sigma, double strength);
 

@@ -58,6 +58,15 @@ public final class Source: @unchecked Sendable {
         return (level, face.landmarks.map { Point(($0.x + 0.5) * sx - 0.5, ($0.y + 0.5) * sy - 0.5) })
     }
 
+    /// What to warp from onto a face of mesh size `size` (FaceMesh.faceSize): the pixels
+    /// (`texture(shrink:)`) and the mesh of the landmarks there.
+    func texture(forFaceSize size: Double, forehead: Double) -> (image: Image, mesh: FaceMesh) {
+        let full = FaceMesh(face.landmarks, forehead: forehead)
+        let t = texture(shrink: full.faceSize / size)
+        // (The mesh is made of affine combinations of the landmarks, so it scales with them.)
+        return (t.image, t.image === image ? full : FaceMesh(t.landmarks, forehead: forehead))
+    }
+
     /// The face in the coordinates of the original source image.
     public var originalFace: Face { face.moved(by: origin) }
 }

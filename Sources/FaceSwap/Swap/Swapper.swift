@@ -276,10 +276,7 @@ public final class Swapper: @unchecked Sendable {
                              forehead: options.forehead)
         let size = tMesh.faceSize
         guard size >= 4 else { return }  // a degenerate face: nothing to paste
-        let full = FaceMesh(source.face.landmarks, forehead: options.forehead)
-        let texture = source.texture(shrink: full.faceSize / size)
-        // (The mesh is made of affine combinations of the landmarks, so it scales with them.)
-        let sMesh = texture.image === source.image ? full : FaceMesh(texture.landmarks, forehead: options.forehead)
+        let (texture, sMesh) = source.texture(forFaceSize: size, forehead: options.forehead)
         let feather = max(1, options.feather * size)
         let pad = feather + max(0, -options.erode * size) + 4
         let roi = IntRect.around(tMesh.outlinePoints, pad: pad, clip: image.width, image.height)
@@ -312,7 +309,7 @@ public final class Swapper: @unchecked Sendable {
         // Read beyond the filled columns: the Poisson blends (the ring, the whole region) and the
         // skin texture (filters over the region) read zeros there, as from a fresh image.
         let zeroed = margin > 0 || options.skinTexture > 0
-        let warped = try GeometricConverter.warp(source: texture.image, sourceMesh: sMesh, targetMesh: tMesh, roi: roi,
+        let warped = try GeometricConverter.warp(source: texture, sourceMesh: sMesh, targetMesh: tMesh, roi: roi,
                                                  mode: exact ? .affine : source.learned ? .delaunay : options.mode,
                                                  spans: spans, margin: margin, hard: hard, alpha: alpha,
                                                  scratch: true, zeroed: zeroed)
@@ -339,10 +336,9 @@ public final class Swapper: @unchecked Sendable {
         if options.skinTexture > 0 {  // the target's fine skin detail under the source's features
             // A learned face's person's own detail: their real face warped onto the same mesh.
             let detail = try source.detail.map { d -> Image in
-                let t = d.texture(shrink: FaceMesh(d.face.landmarks, forehead: options.forehead).faceSize / size)
-                return try GeometricConverter.warp(source: t.image, sourceMesh: FaceMesh(t.landmarks, forehead: options.forehead),
-                                                   targetMesh: tMesh, roi: roi, mode: .delaunay, spans: spans, margin: margin,
-                                                   hard: hard, alpha: alpha)
+                let (pixels, mesh) = d.texture(forFaceSize: size, forehead: options.forehead)
+                return try GeometricConverter.warp(source: pixels, sourceMesh: mesh, targetMesh: tMesh, roi: roi,
+                                                   mode: .delaunay, spans: spans, margin: margin, hard: hard, alpha: alpha)
             }
             try SkinTexture.apply(options.skinTexture, to: warped, reference: work, hard: hard, target: face.landmarks,
                                   placed: Array(tMesh.points[0..<68]), size: size, roi: roi, learned: source.learned,

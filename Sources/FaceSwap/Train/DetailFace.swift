@@ -5,8 +5,9 @@ import CFaceShim
 /// decoder's smooth shapes and little fine detail of its own; with `skin_texture`, conversion
 /// warps this face onto the result and takes its fine band (pores, lashes, lid lines: the
 /// person's own) on the face inside its outline, scaled to the target frame's band, and the
-/// target's band only for the finest detail it leaves (SkinTexture, fsx_skin_texture). A fixed face per person, not one per expression:
-/// in a video the detail does not jump from one training frame's to another's.
+/// target's band only for the finest detail it leaves (SkinTexture, fsx_skin_texture). A fixed
+/// face per person, not one per expression: in a video the detail does not jump from one
+/// training frame's to another's.
 struct DetailFace {
     let image: Image
     let landmarks: [Point]

@@ -80,18 +80,15 @@ public final class FaceModel: @unchecked Sendable {
             throw FaceSwapError(.model, "'\(path)' holds no training state (it was saved for conversion only); " +
                                 "resume from a checkpoint written by `faceswap train`")
         }
+        let faces: [Source?]
+        do { faces = try details(info) } catch let e as FaceSwapError { throw FaceSwapError(.model, "'\(path)': \(e.message)") }
         let h = bytes.withUnsafeBufferPointer {
             load(info, $0.baseAddress! + range.lowerBound, range.count, training: info.trainingState)
         }
         guard let h else {
             throw FaceSwapError(.model, "'\(path)': the weights do not match the architecture (\(String(cString: fsx_error())))")
         }
-        do {
-            return FaceModel(handle: h, info: info, details: try details(info))
-        } catch let e as FaceSwapError {
-            fsx_ae_free(h)
-            throw FaceSwapError(.model, "'\(path)': \(e.message)")
-        }
+        return FaceModel(handle: h, info: info, details: faces)
     }
 
     /// Writes the model atomically; `training` keeps what resuming needs.
@@ -109,16 +106,16 @@ public final class FaceModel: @unchecked Sendable {
     /// An immutable copy of the networks as they are now (no training state), for converting
     /// while this model goes on training (a pooled run copies the networks once, on first use).
     func snapshot() throws -> FaceModel {
+        var i = info
+        i.trainingState = false
+        // From `info`: a trainer sets the detail faces after the model is made.
+        let faces = try FaceModel.details(i)
         var p: UnsafeMutablePointer<UInt8>?
         var n = 0
         try shim(fsx_ae_save(handle, 0, &p, &n), "copying the model")
         defer { free(p) }
         guard let h = FaceModel.load(info, p, n, training: false) else { throw shimError(fsx_last_status(), "copying the model") }
-        var i = info
-        i.trainingState = false
-        let d: [Source?]
-        do { d = try FaceModel.details(i) } catch { fsx_ae_free(h); throw error }
-        return FaceModel(handle: h, info: i, details: d)
+        return FaceModel(handle: h, info: i, details: faces)
     }
 
     /// The output side (the aligned crop conversion works on) and the network's input side.
