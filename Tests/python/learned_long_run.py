@@ -16,13 +16,14 @@
    of B's training frames) and to person A (the original frame's own face), and the landmark error
    of the result's re-detected 68 points against the original frame's, over the inter-ocular
    distance, the fraction of frames within 0.6 of B, and the Pearson r of the inner-lip gap
-   (re-detected on the result against the original frame's). Writes DIR/held_out_a2b.png
+   (re-detected on the result against the original frame's) and of the eyes' lid gap. Writes DIR/held_out_a2b.png
    (originals over results).
 4. Sharpness: the variance of OpenCV's 3x3 Laplacian (cv2.Laplacian, ksize 1) of the grey image
    inside the hull of the result's re-fitted jaw and brow points (0-26) eroded by 9 px, the
    result's over the target frame's at the same place, per frame and its median; the same in a box
    around the eyes (points 36-47) and one around the mouth (48-67), each widened by 10 % of the
-   inter-ocular distance. --skin-texture sets the swap option of that name (to compare the target's
+   inter-ocular distance; the face's also over the median of the other person's real held-out
+   frames (at their own size: issue 19's "a real frame of B"). --skin-texture sets the swap option of that name (to compare the target's
    fine skin detail on and off on one model: --evaluate-only --skin-texture 0 / 1).
 With --method landmark-gan the model is DIR/b.fsg, trained on B's frames alone (issue 19), and
 only A->B is measured (A's held-out frames drive B).
@@ -155,10 +156,16 @@ def main() -> None:
             return lm.fit(img, found[0]) if found else None
 
         report = {}
-        def lip_gap(f):   # inner-lip opening per inter-ocular distance
+        def opening(f, pairs):   # mean distance of point pairs per inter-ocular distance
             p = f.landmarks
             iod = np.linalg.norm(p[36:42].mean(0) - p[42:48].mean(0))
-            return float(np.mean([np.linalg.norm(p[a] - p[b]) for a, b in ((61, 67), (62, 66), (63, 65))]) / iod)
+            return float(np.mean([np.linalg.norm(p[a] - p[b]) for a, b in pairs]) / iod)
+
+        def lip_gap(f):   # inner-lip opening
+            return opening(f, ((61, 67), (62, 66), (63, 65)))
+
+        def eye_open(f):   # both eyes' lid gaps
+            return opening(f, ((37, 41), (38, 40), (43, 47), (44, 46)))
 
         directions = (("A->B", "a", "b", False),) if gan or args.a2b_only else (("A->B", "a", "b", False), ("B->A", "b", "a", True))
         for direction, src_clip, other_clip, reverse in directions:
@@ -171,7 +178,14 @@ def main() -> None:
                 f = face_of(img)
                 refs.append(rec.embed(img, f))
             ref = np.mean(refs, axis=0)
-            d_target, d_self, lm_err, shown, gaps = [], [], [], [], []
+            # The sharpness of real held-out frames of the other person, at their own size.
+            real = []
+            for p in all_other[100:125]:
+                img = fs.load_image(p)
+                f = face_of(img)
+                if f is not None:
+                    real.append(sharpness(img, img, np.asarray(f.landmarks, np.float64))["face"][1])
+            d_target, d_self, lm_err, shown, gaps, eyes = [], [], [], [], [], []
             sharp = {"face": [], "eyes": [], "mouth": []}
             extra = {} if args.expression is None else {"expression": args.expression}
             if args.skin_texture is not None:
@@ -191,6 +205,7 @@ def main() -> None:
                     iod = np.linalg.norm(f0.landmarks[36:42].mean(0) - f0.landmarks[42:48].mean(0))
                     lm_err.append(float(np.linalg.norm(f1.landmarks - f0.landmarks, axis=1).mean() / iod))
                     gaps.append((lip_gap(f0), lip_gap(f1)))
+                    eyes.append((eye_open(f0), eye_open(f1)))
                     for k, v in sharpness(out, img, np.asarray(f1.landmarks, np.float64)).items():
                         sharp[k].append(v)
                     if len(shown) < 5 and int(p.stem) % 5 == 1:
@@ -207,6 +222,8 @@ def main() -> None:
                 "landmark_error_iod_max": float(np.max(lm_err)),
                 "frames_within_0_6_of_target": float(np.mean(np.array(d_target) <= 0.6)),
                 "lip_gap_pearson_r": float(np.corrcoef(np.array(gaps).T)[0, 1]),
+                "eye_openness_pearson_r": float(np.corrcoef(np.array(eyes).T)[0, 1]),
+                "eye_openness_driver_min_max": [float(np.min(np.array(eyes)[:, 0])), float(np.max(np.array(eyes)[:, 0]))],
                 "skin_texture": args.skin_texture,
             }
             for k, v in sharp.items():
@@ -215,6 +232,9 @@ def main() -> None:
                 report[direction][f"sharpness_{k}_result_target_median"] = [float(np.median([x[1] for x in v])),
                                                                            float(np.median([x[2] for x in v]))]
                 report[direction][f"sharpness_{k}_ratio_per_frame"] = [round(r, 3) for r in ratios]
+            real_b = float(np.median(real))
+            report[direction]["sharpness_face_real_other_person_median"] = real_b
+            report[direction]["sharpness_face_vs_real_other_person"] = float(np.median([x[1] for x in sharp["face"]])) / real_b
             report[direction]["frames_face_sharpness_at_least_0_7"] = float(np.mean(np.array(sharp["face"])[:, 0] >= 0.7))
             print(direction, json.dumps(report[direction], indent=1))
         (args.report or w / "report.json").write_text(json.dumps({"model": info, "session": session, "held_out": report}, indent=1, default=str))

@@ -166,6 +166,43 @@ def test_conversion_through_the_c_abi_and_the_cli(fs, trained, landmarker, tmp_p
     assert np.array_equal(fs.load_image(cli_out), out)   # the CLI is the same swapper through the C ABI
 
 
+def chin_step(image: np.ndarray, p: np.ndarray) -> float:
+    """The largest second difference down the chin of the grey rows' means (between the lower
+    lip's middle, 57, and 0.15 eye distances below the chin, 8; columns 7-9): a horizontal line
+    across the chin is a spike there."""
+    iod = np.linalg.norm(p[36:42].mean(0) - p[42:48].mean(0))
+    x0, x1, y0, y1 = int(p[7, 0]), int(p[9, 0]), int(p[57, 1]), int(p[8, 1] + 0.15 * iod)
+    g = image[y0:y1, x0:x1, :3].astype(np.float64) @ np.array([0.114, 0.587, 0.299])
+    return float(np.abs(np.diff(g.mean(1), 2)).max())
+
+
+def test_swap_draws_no_line_at_the_generated_crops_edge(fs, trained, landmarker):
+    """B's chin reaches the bottom of the generator's crop, so a driver's lowered chin maps past
+    it. Measured on vr_face4 (another person, mouth moving), every sixth frame of 100-198: the
+    result's chin has no step the driver's lacks (before the crop's edge was faded, 21-24 % of the
+    frames had one: up to 14 levels against the driver's 6 at most)."""
+    path, _, _ = trained
+    frames = subprocess.run(["ffmpeg", "-v", "error", "-i", str(VIDEOS / "vr_face4.mp4"), "-vf",
+                             "select=between(n\\,100\\,198)*not(mod(n\\,6))", "-vsync", "0", "-f", "rawvideo",
+                             "-pix_fmt", "bgr24", "-"], capture_output=True, check=True).stdout
+    probe = json.loads(subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                                       "stream=width,height", "-of", "json", str(VIDEOS / "vr_face4.mp4")],
+                                      capture_output=True, check=True, text=True).stdout)["streams"][0]
+    w, h = probe["width"], probe["height"]
+    images = np.frombuffer(frames, np.uint8).reshape(-1, h, w, 3)
+    assert len(images) == 17
+    steps = []
+    with fs.Model(path) as model, fs.Swapper(model=model) as sw, fs.Detector() as det:
+        for img in images:
+            img = np.ascontiguousarray(img)
+            p = np.asarray(landmarker.fit(img, det.detect(img)[0]).landmarks)
+            steps.append((chin_step(sw.swap(None, img), p), chin_step(img, p)))
+    s = np.array(steps)
+    print(f"chin step, result / driver: median {np.median(s[:, 0]):.2f} / {np.median(s[:, 1]):.2f}, "
+          f"max {s[:, 0].max():.2f} / {s[:, 1].max():.2f}")
+    assert np.all(s[:, 0] <= 2 * s[:, 1] + 1), f"a line across the chin: {s.round(2).tolist()}"
+
+
 def test_video_and_stream_with_the_gan(fs, trained, tmp_path):
     video_and_stream_check(fs, trained[0], tmp_path)
 

@@ -13,6 +13,9 @@ public final class Source: @unchecked Sendable {
     var fitted = false
     /// The learned model's mask output (GRAY8, the crop's size) and the image → crop transform.
     var modelMask: (mask: Image, transform: Affine)? = nil
+    /// A landmark GAN's crop extent (GRAY8, the generated crop's pixels, Swapper.cropFade):
+    /// warped onto the target with the face's own mesh, as the face is, and cut from the masks.
+    var drawnMask: Image? = nil
     /// Learned: a real face of the person it shows (the model's DetailFace), whose fine band
     /// `skin_texture` gives it (SkinTexture); nil if the model has none.
     var detail: Source? = nil
