@@ -1,6 +1,7 @@
 """The landmark GAN (issue 19): a generator that draws person B from a rendering of 68 landmarks,
 trained with a patch discriminator; its model file; conversion through the swapper (CLI, C ABI
-via this binding). Short runs (batch 8, tens of iterations): the long run's figures are not here.
+via this binding). Short runs (batch 8, tens of iterations): the long run's figures are not here,
+but its measures are, on the short model (B driven by another person's clip).
 
 Ground truth used here:
 - MANIFEST.tsv: vr_face3 (B) shows one face in all 125 frames (25 fps: its first 4 s are frames
@@ -11,6 +12,8 @@ Ground truth used here:
 - Conversion: pixels outside the returned mask are bit-identical to the target's; dlib's 68
   points fitted afresh on the output lie near the target's own points (the generated face is
   warped onto them).
+- Driven by vr_face4 (another person): dlib's points and ResNet on the output against the
+  driver's points, B's own frames (identity) and real held-out frames of B (sharpness).
 """
 
 from __future__ import annotations
@@ -178,29 +181,103 @@ def chin_step(image: np.ndarray, p: np.ndarray) -> float:
 
 def test_swap_draws_no_line_at_the_generated_crops_edge(fs, trained, landmarker):
     """B's chin reaches the bottom of the generator's crop, so a driver's lowered chin maps past
-    it. Measured on vr_face4 (another person, mouth moving), every sixth frame of 100-198: the
-    result's chin has no step the driver's lacks (before the crop's edge was faded, 21-24 % of the
-    frames had one: up to 14 levels against the driver's 6 at most)."""
+    it. Measured on vr_face4 (another person, mouth moving), every third frame of 100-198: no
+    result's chin has a step more than 6 levels above the driver's at the same place (before the
+    crop's edge was faded, 3 of every 17 frames did, by 8-11 levels; since, at most 4.5: the short
+    model's colour still differs from the driver's)."""
     path, _, _ = trained
-    frames = subprocess.run(["ffmpeg", "-v", "error", "-i", str(VIDEOS / "vr_face4.mp4"), "-vf",
-                             "select=between(n\\,100\\,198)*not(mod(n\\,6))", "-vsync", "0", "-f", "rawvideo",
-                             "-pix_fmt", "bgr24", "-"], capture_output=True, check=True).stdout
-    probe = json.loads(subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
-                                       "stream=width,height", "-of", "json", str(VIDEOS / "vr_face4.mp4")],
-                                      capture_output=True, check=True, text=True).stdout)["streams"][0]
-    w, h = probe["width"], probe["height"]
-    images = np.frombuffer(frames, np.uint8).reshape(-1, h, w, 3)
-    assert len(images) == 17
+    images = clip_frames("vr_face4.mp4", 100, 198, 3)
+    assert len(images) == 33
     steps = []
     with fs.Model(path) as model, fs.Swapper(model=model) as sw, fs.Detector() as det:
         for img in images:
-            img = np.ascontiguousarray(img)
             p = np.asarray(landmarker.fit(img, det.detect(img)[0]).landmarks)
             steps.append((chin_step(sw.swap(None, img), p), chin_step(img, p)))
     s = np.array(steps)
-    print(f"chin step, result / driver: median {np.median(s[:, 0]):.2f} / {np.median(s[:, 1]):.2f}, "
-          f"max {s[:, 0].max():.2f} / {s[:, 1].max():.2f}")
-    assert np.all(s[:, 0] <= 2 * s[:, 1] + 1), f"a line across the chin: {s.round(2).tolist()}"
+    excess = s[:, 0] - s[:, 1]
+    print(f"chin step, result / driver: median {np.median(s[:, 0]):.2f} / {np.median(s[:, 1]):.2f}; "
+          f"largest excess {excess.max():.2f}")
+    assert excess.max() <= 6, f"a line across the chin: {s.round(2).tolist()}"
+
+
+def clip_frames(name: str, first: int, last: int, step: int) -> list:
+    """Frames first..last (every step-th) of a shared clip, BGR."""
+    path = VIDEOS / name
+    wh = json.loads(subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                                    "stream=width,height", "-of", "json", str(path)],
+                                   capture_output=True, check=True, text=True).stdout)["streams"][0]
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-vf",
+                          f"select=between(n\\,{first}\\,{last})*not(mod(n-{first}\\,{step}))", "-vsync", "0",
+                          "-f", "rawvideo", "-pix_fmt", "bgr24", "-"], capture_output=True, check=True).stdout
+    images = np.frombuffer(raw, np.uint8).reshape(-1, wh["height"], wh["width"], 3)
+    return [np.ascontiguousarray(i) for i in images]
+
+
+def openings(p: np.ndarray) -> tuple[float, float]:
+    """(inner-lip gap, eyes' lid gap) per inter-ocular distance."""
+    iod = np.linalg.norm(p[36:42].mean(0) - p[42:48].mean(0))
+    gap = lambda pairs: float(np.mean([np.linalg.norm(p[a] - p[b]) for a, b in pairs]) / iod)  # noqa: E731
+    return gap(((61, 67), (62, 66), (63, 65))), gap(((37, 41), (38, 40), (43, 47), (44, 46)))
+
+
+@pytest.fixture(scope="module")
+def driven(fs, trained, landmarker, recognizer):
+    """Issue 19 item 4's measures on the short model: B driven by another person (vr_face4, a sharp
+    clip that blinks; its frames 100-198, every third), with skin_texture 0 and 1, measured by
+    dlib fitted afresh and its ResNet, as Tests/python/learned_long_run.py measures the long run:
+    distance to B (the mean embedding of vr_face3's frames 0-90, every tenth), lip and eye r
+    against the driver's, and the face's Laplacian variance over that of real held-out frames of B
+    (vr_face3 100-124, every third, at their own size)."""
+    from learned_long_run import sharpness
+    det = fs.Detector()
+    face_of = lambda img: landmarker.fit(img, det.detect(img)[0])  # noqa: E731
+    ref = np.mean([recognizer.embed(i, face_of(i)) for i in clip_frames("vr_face3.mp4", 0, 90, 10)], axis=0)
+    real = np.median([sharpness(i, i, np.asarray(face_of(i).landmarks))["face"][1]
+                      for i in clip_frames("vr_face3.mp4", 100, 124, 3)])
+    drivers = clip_frames("vr_face4.mp4", 100, 198, 3)
+    out = {}
+    with fs.Model(trained[0]) as model:
+        for st in (0.0, 1.0):
+            rows = []
+            with fs.Swapper(model=model, skin_texture=st) as sw:
+                for img in drivers:
+                    f0 = face_of(img)
+                    res = sw.swap(None, img)
+                    f1 = face_of(res)
+                    p0, p1 = np.asarray(f0.landmarks), np.asarray(f1.landmarks)
+                    rows.append((float(np.linalg.norm(recognizer.embed(res, f1) - ref)), *openings(p0), *openings(p1),
+                                 sharpness(res, img, p1)["face"][1] / real))
+            r = np.array(rows)
+            out[st] = {"distance": r[:, 0].mean(), "within": np.mean(r[:, 0] <= 0.6),
+                       "lip_r": np.corrcoef(r[:, 1], r[:, 3])[0, 1], "eye_r": np.corrcoef(r[:, 2], r[:, 4])[0, 1],
+                       "sharp_vs_real_b": float(np.median(r[:, 5]))}
+            print(f"skin_texture {st:g}: " + ", ".join(f"{k} {v:.3f}" for k, v in out[st].items()))
+    det.close()
+    return out
+
+
+def test_driven_swap_is_as_sharp_as_a_real_frame_of_b(driven):
+    """With skin_texture B's own detail face gives the generated face its fine band: the face is
+    at least 0.7x as sharp as real frames of B (the long run's goal; 40 iterations: 1.43x), where
+    the generator alone is a smear (0.29x)."""
+    assert driven[1.0]["sharp_vs_real_b"] >= 0.7
+    assert driven[1.0]["sharp_vs_real_b"] >= 2 * driven[0.0]["sharp_vs_real_b"]
+
+
+def test_driven_swap_mouth_follows_and_b_comes_nearer(driven):
+    """The mouth opening follows the driver's (r >= 0.8 here, 0.84-0.86 after 40 iterations; the
+    long run's goal, 0.85, is the 30-minute model's), and B's detail face moves the result towards
+    B (40 iterations: 0.69 -> 0.62)."""
+    for st in (0.0, 1.0):
+        assert driven[st]["lip_r"] >= 0.8
+    assert driven[1.0]["distance"] < driven[0.0]["distance"] - 0.02
+
+
+@pytest.mark.xfail(strict=True, reason="after 40 iterations (batch 8) the eyes and B's identity are not there yet "
+                   "(the 30-minute run's are: Tests/python/learned_long_run.py, README): eye openness r 0.27-0.46, "
+                   "12 % of the frames within 0.6 of B")
+def test_driven_swap_eyes_and_identity_at_the_long_runs_goal(driven):
+    assert driven[1.0]["eye_r"] >= 0.85 and driven[1.0]["within"] >= 0.9
 
 
 def test_video_and_stream_with_the_gan(fs, trained, tmp_path):
