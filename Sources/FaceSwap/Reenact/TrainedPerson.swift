@@ -55,7 +55,27 @@ struct TrainedPerson {
         let back = try toCrop.inverted()
         let out = try canvas.copy()
         let a = try alpha.warped(back, width: out.width, height: out.height)
-        try Blender.blend(.alpha, face: try face.warped(back, width: out.width, height: out.height), into: out, alpha: a, hard: a)
+        let drawn = try face.warped(back, width: out.width, height: out.height)
+        if let detail = model.detail(.b) { try addDetail(of: detail, to: drawn, at: points) }
+        try Blender.blend(.alpha, face: drawn, into: out, alpha: a, hard: a)
         return out
+    }
+
+    /// B's own fine detail on the generated face (drawn at `points`, canvas pixels): B's detail
+    /// face (the model's real crop of B) warped onto the points, and its band given to the face
+    /// as a swap's `skin_texture` 1 gives it — at its own strength, since the canvas has no
+    /// frame whose sharpness it should match (the warped detail face is its own reference).
+    private func addDetail(of detail: Source, to drawn: Image, at points: [Point]) throws {
+        let mesh = FaceMesh(points, forehead: 0)
+        let size = mesh.faceSize
+        let roi = IntRect.around(mesh.outlinePoints, pad: 4, clip: drawn.width, drawn.height)
+        guard size >= 4, !roi.isEmpty else { return }
+        var spans: [Int32] = []
+        let (hard, alpha) = try FaceMask.make(mesh, roi: roi, erode: 0, feather: 1, keepMouth: false, spans: &spans)
+        let (pixels, from) = detail.texture(forFaceSize: size, forehead: 0)
+        let real = try GeometricConverter.warp(source: pixels, sourceMesh: from, targetMesh: mesh, roi: roi, mode: .delaunay,
+                                               spans: spans, margin: 0, hard: hard, alpha: alpha)
+        try SkinTexture.apply(1, to: try drawn.region(roi), reference: real, hard: hard, target: points, placed: points,
+                              size: size, roi: roi, learned: true, detail: real)
     }
 }
