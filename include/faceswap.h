@@ -150,7 +150,7 @@ extern "C" {
 /* ------------------------------------------------------------------------------------------ */
 
 #define FS_VERSION_MAJOR 0
-#define FS_VERSION_MINOR 21
+#define FS_VERSION_MINOR 22
 #define FS_VERSION_PATCH 0
 /* MAJOR*10000 + MINOR*100 + PATCH, e.g. 300 for 0.3.0 (as zstd's ZSTD_VERSION_NUMBER). */
 #define FS_VERSION_NUMBER (FS_VERSION_MAJOR * 10000 + FS_VERSION_MINOR * 100 + FS_VERSION_PATCH)
@@ -711,7 +711,9 @@ typedef struct fs_swap_options {
                                     0.21.0), warped onto it and scaled to the target frame's band,
                                     and the target frame's band only for the finest detail
                                     that leaves (in the eyes too; not the brows, nostrils and
-                                    lips; a band of 1.75 % of the eye distance). Held-out
+                                    lips; a band of 1.75 % of the eye distance; an eye closed
+                                    to under half the real face's opening takes none of the
+                                    real face's band). Held-out
                                     frames, two pairs, 30-minute models: the face's Laplacian
                                     variance 0.52x -> 1.01x a soft target's and 0.14x -> 0.77x
                                     a sharp one's, ResNet distance to B -0.005 and -0.024. A
@@ -1290,7 +1292,9 @@ FS_API fs_status fs_model_generate(const fs_model *model, const float *points, f
  * Each driving frame moves B's mean shape (from training) as fs_reenactor_create moves a photo's
  * points: the driver's expression relative to its neutral frame, its head motion on top (both
  * scaled by options); B is generated from those points with their pose removed and composited
- * back where they are (its crop's border feathered). A frame without the driver's face shows B's
+ * back where they are (its crop's border feathered). A model that keeps a real face of B (files
+ * since 0.21.0) gives the generated face that face's fine band at its own strength, except in an
+ * eye closed to under half its opening. A frame without the driver's face shows B's
  * neutral. Use it as any reenactor: fs_reenactor_push, fs_reenact_video (the canvas's size; audio
  * and timestamps kept), fs_reenact_grid_video. options->mouth_fill is not read (the generator
  * draws the mouth). Keeps references to detector, landmarker and model. An odd width or height

@@ -76,6 +76,7 @@ struct TrainedPerson {
         let real = try GeometricConverter.warp(source: pixels, sourceMesh: from, targetMesh: mesh, roi: roi, mode: .delaunay,
                                                spans: spans, margin: 0, hard: hard, alpha: alpha)
         try SkinTexture.apply(1, to: try drawn.region(roi), reference: real, hard: hard, target: points, placed: points,
-                              size: size, roi: roi, learned: true, detail: real)
+                              size: size, roi: roi, learned: true, detail: real,
+                              detailEyes: SkinTexture.eyeOpenness(detail.face.landmarks))
     }
 }
