@@ -6,7 +6,8 @@
 #      and checks: exit status 0; the input's frame count; the frames changed inside the face and
 #      not outside it; the same frames as `faceswap-cli video` with the same options (both
 #      lossless, compared with ffmpeg's psnr filter: >= 35 dB on every frame);
-#   3. does the same with a learned model (.fsm) as the source, against `faceswap video --model`;
+#   3. does the same with learned models (.fsm, and a landmark GAN's .fsg) as the source, against
+#      `faceswap video --model`;
 #   4. checks that a bad setting (missing source photo, unknown blend name, detect interval out of
 #      the library's range) passes frames through unchanged with exit status 0 and exactly one line
 #      on stderr (the library's message), and that an ffmpeg that pads frame rows (5.x, width not
@@ -240,19 +241,18 @@ PY
     else cat "$work/occl.err"; bad "occlusion/edge_color/skin_texture: $n_o frames, worst PSNR ${min_o:-?} dB vs the CLI (need >= 35), max |diff| from the plain run ${d_plain:-?} (need > 0)"; fi
 else cat "$work/occl_cli.err"; bad "faceswap-cli video --keep-occluders --edge-color 1 --skin-texture 1 failed"; fi
 
-# ---- a learned model (.fsm) as the source: the plugin = `faceswap video --model` -------------------
-# A tiny model (2 iterations): what matters here is that both paths convert identically.
-if "$CLI" extract "$CLIP" -o "$work/fa" --every 10 --quiet 2>"$work/fa.err" &&
-    "$CLI" extract "$DATA/videos/vr_face2.mp4" -o "$work/fb" --every 10 --quiet 2>"$work/fb.err" &&
-    "$CLI" train --faces-a "$work/fa" --faces-b "$work/fb" --model "$work/m.fsm" --iterations 2 --batch 2 \
-        --quiet 2>"$work/train.err"; then
+# ---- learned models as the source: the plugin = `faceswap video --model` ---------------------------
+# Tiny models (2 iterations): an autoencoder (.fsm) and a landmark GAN (.fsg, issue 19). What
+# matters here is that both paths convert identically.
+model_check() {   # model_check KIND PATH
+    local kind=$1 model=$2 rc mmin inavg
     mclip=(-nostdin -v error -y -i "$CLIP" -t 2)
-    MVF="scale=flags=bilinear+accurate_rnd+full_chroma_int,format=rgba,pad=ceil(iw/16)*16:ih,frei0r=filter_name=faceswap:filter_params=$work/m.fsm|delaunay|multiband|reinhard|0.5|5|y|auto|$FPS,crop=$W:$H:0:0,scale=flags=bilinear+accurate_rnd,format=yuv420p"
+    MVF="scale=flags=bilinear+accurate_rnd+full_chroma_int,format=rgba,pad=ceil(iw/16)*16:ih,frei0r=filter_name=faceswap:filter_params=$model|delaunay|multiband|reinhard|0.5|5|y|auto|$FPS,crop=$W:$H:0:0,scale=flags=bilinear+accurate_rnd,format=yuv420p"
     "$FFMPEG" "${mclip[@]}" -vf "$MVF" -c:v libx264 -qp 0 -preset veryfast -an "$work/mplug.mp4" 2>"$work/mplug.err"
     rc=$?
     "$FFMPEG" "${mclip[@]}" -c:v libx264 -qp 0 -preset veryfast -an "$work/mclip.mp4" 2>/dev/null
     if [ $rc -eq 0 ] && ! grep -q 'faceswap frei0r' "$work/mplug.err" &&
-        "$CLI" video --model "$work/m.fsm" --input "$work/mclip.mp4" -o "$work/mcli.mp4" --crf 0 --quiet \
+        "$CLI" video --model "$model" --input "$work/mclip.mp4" -o "$work/mcli.mp4" --crf 0 --quiet \
             "${CLI_OPTS[@]}" 2>"$work/mcli.err"; then
         "$FFMPEG" -nostdin -v info -i "$work/mcli.mp4" -i "$work/mplug.mp4" -lavfi "[0:v][1:v]psnr" -f null - \
             2>"$work/mpsnr.err"
@@ -261,15 +261,24 @@ if "$CLI" extract "$CLIP" -o "$work/fa" --every 10 --quiet 2>"$work/fa.err" &&
         mmin=$(grep -o 'PSNR y:.*' "$work/mpsnr.err" | tail -1 | sed -n 's/.*min:\([0-9.inf]*\).*/\1/p')
         inavg=$(grep -o 'PSNR y:.*' "$work/mpsnr_in.err" | tail -1 | sed -n 's/.*average:\([0-9.inf]*\).*/\1/p')
         if [ -n "$mmin" ] && "$PY" -c "import sys; sys.exit(0 if float('$mmin') >= 35 and float('$inavg') < 60 else 1)"; then
-            ok "learned model through the plugin = faceswap video --model: worst frame $mmin dB; vs the input $inavg dB (changed)"
-        else bad "learned model: plugin vs CLI worst frame ${mmin:-?} dB, vs input ${inavg:-?} dB"; fi
+            ok "$kind through the plugin = faceswap video --model: worst frame $mmin dB; vs the input $inavg dB (changed)"
+        else bad "$kind: plugin vs CLI worst frame ${mmin:-?} dB, vs input ${inavg:-?} dB"; fi
     else
         cat "$work/mplug.err" "$work/mcli.err" 2>/dev/null
-        bad "learned model: the plugin (exit $rc) or faceswap video --model failed"
+        bad "$kind: the plugin (exit $rc) or faceswap video --model failed"
     fi
+}
+if "$CLI" extract "$CLIP" -o "$work/fa" --every 10 --quiet 2>"$work/fa.err" &&
+    "$CLI" extract "$DATA/videos/vr_face2.mp4" -o "$work/fb" --every 10 --quiet 2>"$work/fb.err" &&
+    "$CLI" train --faces-a "$work/fa" --faces-b "$work/fb" --model "$work/m.fsm" --iterations 2 --batch 2 \
+        --quiet 2>"$work/train.err" &&
+    "$CLI" train-gan --faces-b "$work/fb" --model "$work/g.fsg" --iterations 2 --batch 2 \
+        --quiet 2>"$work/train_gan.err"; then
+    model_check "learned model (.fsm, autoencoder)" "$work/m.fsm"
+    model_check "landmark GAN model (.fsg)" "$work/g.fsg"
 else
-    cat "$work/fa.err" "$work/fb.err" "$work/train.err" 2>/dev/null
-    bad "could not extract/train the tiny model for the plugin check"
+    cat "$work/fa.err" "$work/fb.err" "$work/train.err" "$work/train_gan.err" 2>/dev/null
+    bad "could not extract/train the tiny models for the plugin check"
 fi
 
 # ---- errors: pass-through, exit 0, one line ------------------------------------------------------
