@@ -39,16 +39,9 @@ enum SkinTexture {
     /// and what lies beyond it stay out), feathered by `detailFeather`, less the mouth's opening.
     static let detailInset = 0.12, detailFeather = 0.04
     /// An eye of the placed face less open than this share of the same eye on the detail face
-    /// takes none of the detail face's band (its open eye, squashed onto a closing lid, reads as a
-    /// half-open slit), over `closedEyeGrowth` of the eye's width.
+    /// (Eyelids.gapRatios) takes none of the detail face's band (its open eye, squashed onto a
+    /// closing lid, reads as a half-open slit), over `closedEyeGrowth` of the eye's width.
     static let closedEye = 0.5, closedEyeGrowth = 1.6
-
-    /// Each eye's opening (36-41, 42-47): the mean of its two lid gaps over its width.
-    static func eyeOpenness(_ p: [Point]) -> [Double] {
-        [36, 42].map { b in
-            (p[b + 1].distance(to: p[b + 5]) + p[b + 2].distance(to: p[b + 4])) / (2 * max(1e-6, p[b].distance(to: p[b + 3])))
-        }
-    }
 
     /// Gives `face` (the warped, colour-matched source, BGR8, the region's size) the fine detail
     /// of `reference` (the target's region) by `strength` (0–1) where `hard` (the face mask) is
@@ -57,7 +50,7 @@ enum SkinTexture {
     /// is the face size, `roi` the region.
     static func apply(_ strength: Double, to face: Image, reference: Image, hard: Image, target: [Point],
                       placed: [Point], size: Double, roi: IntRect, learned: Bool, detail: Image? = nil,
-                      detailEyes: [Double]? = nil) throws {
+                      detailShape: [Point]? = nil) throws {
         if strength <= 0 { return }
         let origin = Point(Double(roi.x), Double(roi.y))
         let features = try Image(width: roi.width, height: roi.height, format: .gray8)
@@ -78,8 +71,8 @@ enum SkinTexture {
             for p in [target, placed] {
                 try FaceFeatures.fill(w, Array(p[60...67]), origin: origin, scale: 1, value: 0)
             }
-            if let open = detailEyes {
-                for (k, now) in eyeOpenness(placed).enumerated() where now < closedEye * open[k] {
+            if let shape = detailShape {
+                for (k, q) in Eyelids.gapRatios(target: placed, photo: shape).enumerated() where (q ?? 1) < closedEye {
                     // A hexagon along the eye's corners, as long as `closedEyeGrowth` eye widths
                     // and 0.7 of one high: the lid, the lashes and the squashed eye between them.
                     let a = placed[36 + 6 * k], b = placed[39 + 6 * k], c = (a + b) * 0.5

@@ -41,8 +41,18 @@ enum Eyelids {
     /// 1 − x / q of the warped opening (q times the photo's): x rises from 0 (shut) to 1 (the
     /// photo's own) as the driver's eye opens from shut to its neutral.
     static func closure(target t: [Point], photo s: [Point]) -> [Double] {
-        // The eye's lid pairs (Reenactor.eyelids: 37/41 and 38/40, 43/47 and 44/46) across its own
-        // corner line, over the eye-corner distance.
+        gapRatios(target: t, photo: s).map { q in
+            guard let q, q < 1 else { return 0 }
+            guard q > shut else { return 1 }
+            return min(max(1 - (q - shut) / (1 - shut) / q, 0), 1)
+        }
+    }
+
+    /// Each eye's opening in `target` as a share of the same eye's in `photo` (left and right in
+    /// the image; nil where the photo's eye is shut): the mean gap of the eye's lid pairs
+    /// (Reenactor.eyelids: 37/41 and 38/40, 43/47 and 44/46) across its own corner line, over the
+    /// eye-corner distance. The two point sets may be at different scales.
+    static func gapRatios(target t: [Point], photo s: [Point]) -> [Double?] {
         func gap(_ p: [Point], _ e: [Int], _ pairs: [(Int, Int)]) -> Double {
             let a = p[e[0]], b = p[e[3]]
             let w = max(a.distance(to: b), 1e-9)
@@ -51,11 +61,7 @@ enum Eyelids {
         }
         return zip(eyes, Reenactor.eyelids).map { e, pairs in
             let g0 = gap(s, e.eye, pairs)
-            guard g0 > 1e-6 else { return 0 }
-            let q = gap(t, e.eye, pairs) / g0
-            guard q < 1 else { return 0 }
-            guard q > shut else { return 1 }
-            return min(max(1 - (q - shut) / (1 - shut) / q, 0), 1)
+            return g0 > 1e-6 ? gap(t, e.eye, pairs) / g0 : nil
         }
     }
 

@@ -77,6 +77,6 @@ struct TrainedPerson {
                                                spans: spans, margin: 0, hard: hard, alpha: alpha)
         try SkinTexture.apply(1, to: try drawn.region(roi), reference: real, hard: hard, target: points, placed: points,
                               size: size, roi: roi, learned: true, detail: real,
-                              detailEyes: SkinTexture.eyeOpenness(detail.face.landmarks))
+                              detailShape: detail.face.landmarks)
     }
 }

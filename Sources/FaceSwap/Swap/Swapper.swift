@@ -370,7 +370,7 @@ public final class Swapper: @unchecked Sendable {
             }
             try SkinTexture.apply(options.skinTexture, to: warped, reference: work, hard: hard, target: face.landmarks,
                                   placed: Array(tMesh.points[0..<68]), size: size, roi: roi, learned: source.learned,
-                                  detail: detail, detailEyes: source.detail.map { SkinTexture.eyeOpenness($0.face.landmarks) })
+                                  detail: detail, detailShape: source.detail?.face.landmarks)
             clock?.lap("texture")
         }
         try Blender.blend(options.blend, face: warped, into: work, alpha: alpha, hard: hard, spans: spans, region: roi)
