@@ -201,16 +201,10 @@ def test_swap_draws_no_line_at_the_generated_crops_edge(fs, trained, landmarker)
 
 
 def clip_frames(name: str, first: int, last: int, step: int) -> list:
-    """Frames first..last (every step-th) of a shared clip, BGR."""
-    path = VIDEOS / name
-    wh = json.loads(subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
-                                    "stream=width,height", "-of", "json", str(path)],
-                                   capture_output=True, check=True, text=True).stdout)["streams"][0]
-    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-vf",
-                          f"select=between(n\\,{first}\\,{last})*not(mod(n-{first}\\,{step}))", "-vsync", "0",
-                          "-f", "rawvideo", "-pix_fmt", "bgr24", "-"], capture_output=True, check=True).stdout
-    images = np.frombuffer(raw, np.uint8).reshape(-1, wh["height"], wh["width"], 3)
-    return [np.ascontiguousarray(i) for i in images]
+    """Frames first..last (every step-th) of a shared clip, BGR, writable copies (test_reenact's
+    read_video, which keeps the whole clip decoded once)."""
+    from test_reenact import read_video
+    return [np.array(f) for f in read_video(str(VIDEOS / name))[first:last + 1:step]]
 
 
 def openings(p: np.ndarray) -> tuple[float, float]:
