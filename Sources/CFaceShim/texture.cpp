@@ -33,15 +33,28 @@ extern "C" int fsx_skin_texture(fsx_view face, fsx_view ref, fsx_view weight, fs
         // it took the face's 3x3 Laplacian variance to 1.15x the target's; 1.06x without it).
         // (F is read at each pixel before that pixel is written.)
         const cv::Mat F = fsx::mat(face)(outer), R = fsx::mat(ref)(outer), E = has ? fsx::mat(detail)(outer) : cv::Mat();
-        auto band = [&](const cv::Mat &m, cv::Mat *lowOut = nullptr) {
-            cv::Mat x, low;
-            m.convertTo(x, CV_16S, 64);
+        auto highPass = [&](const cv::Mat &x, cv::Mat *lowOut = nullptr) {  // x: CV_16S
+            cv::Mat low;
             cv::GaussianBlur(x, low, cv::Size(2 * r - 1, 2 * r - 1), sigma, sigma, cv::BORDER_REPLICATE);
             if (lowOut) *lowOut = low;
             return cv::Mat(x - low);
         };
-        cv::Mat lowF;  // the face's low band, in 1/64 levels (read with a detail image)
-        const cv::Mat hF = band(F, &lowF), hR = band(R), hE = has ? band(E) : cv::Mat();
+        auto band = [&](const cv::Mat &m, cv::Mat *lowOut = nullptr) {
+            cv::Mat x;
+            m.convertTo(x, CV_16S, 64);
+            return highPass(x, lowOut);
+        };
+        // Without a detail image the result is the face plus the weighted difference of the two
+        // bands, and the band is linear (the blur and its replicated border are): the band of
+        // R - F, one blur instead of two (hD; hF and hR stay empty). 64 (R - F) fits in 16 bits.
+        cv::Mat lowF, hF, hR, hE, hD;  // lowF: the face's low band, in 1/64 levels (read with a detail image)
+        if (has) {
+            hF = band(F, &lowF), hR = band(R), hE = band(E);
+        } else {
+            cv::Mat d;
+            cv::addWeighted(R, 64, F, -64, 0, d, CV_16S);
+            hD = highPass(d);
+        }
         // kE: the detail's band scaled to the target's band energy where the detail is taken
         // (never enlarged). kT: how much of the target's band comes in too, counted at the
         // finest scale, where sharpness shows (the 3x3 Laplacian of the channels' sum, the
@@ -90,12 +103,22 @@ extern "C" int fsx_skin_texture(fsx_view face, fsx_view ref, fsx_view weight, fs
             const uchar *w = W.ptr<uchar>(y), *dw = has ? D.ptr<uchar>(y) : nullptr;
             uchar *out = (uchar *)face.data + y * face.stride;
             const int oy = y - outer.y;
-            const short *f = hF.ptr<short>(oy), *g = hR.ptr<short>(oy), *e = has ? hE.ptr<short>(oy) : nullptr;
+            if (!has) {  // F + wT (hR - hF), as hD
+                const short *dd = hD.ptr<short>(oy);
+                for (int x = inner.x; x < inner.x + inner.width; ++x) {
+                    const float wT = w[x] * s;
+                    if (wT == 0) continue;
+                    const int o = (x - outer.x) * n;
+                    for (int c = 0; c < n; ++c) out[x * n + c] = cv::saturate_cast<uchar>(out[x * n + c] + wT * dd[o + c]);
+                }
+                continue;
+            }
+            const short *f = hF.ptr<short>(oy), *g = hR.ptr<short>(oy), *e = hE.ptr<short>(oy);
             for (int x = inner.x; x < inner.x + inner.width; ++x) {
-                const float wT = w[x] * s * kT, wE = dw ? dw[x] * s * kE : 0.f;
+                const float wT = w[x] * s * kT, wE = dw[x] * s * kE;
                 if (wT == 0 && wE == 0) continue;
                 // The source's band is replaced as far as either band comes in.
-                const float wF = std::max(dw ? dw[x] * s : 0.f, wT);
+                const float wF = std::max(dw[x] * s, wT);
                 const int o = (x - outer.x) * n;
                 for (int c = 0; c < n; ++c) {
                     float v = out[x * n + c] + wT * g[o + c] - wF * f[o + c];

@@ -110,7 +110,11 @@ func pipelineBench(data: String, outDir: String, runs: Int, landmarker: Landmark
     let root = dir.contains("/") ? String(dir[..<dir.lastIndex(of: "/")!]) : "."  // .build/release -> .build
     let plugins = root + "/frei0r"
     if access(plugins + "/faceswap.so", R_OK) != 0 {
-        _ = shell("make -s -C bindings/frei0r LIBDIR='\(dir)' OUT='\(plugins)'", log: log)
+        // make -C changes folder: the library's and the output's folders go in absolute.
+        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let cwd = getcwd(&buf, buf.count) != nil ? String(cString: buf) : "."
+        let abs = { (p: String) in p.hasPrefix("/") ? p : cwd + "/" + p }
+        _ = shell("make -s -C bindings/frei0r LIBDIR='\(abs(dir))' OUT='\(abs(plugins))'", log: log)
     }
     if access(plugins + "/faceswap.so", R_OK) == 0 {
         let info = try VideoReader(path: clip720).info

@@ -7,7 +7,8 @@
 #   2. the native element over a lossless clip: EOS reached (gst-launch -e, exit 0), frame count
 #      = ffprobe's, faces changed, every sample away from the face bit-identical, and the frames
 #      identical to `faceswap-cli video` with the same settings (see "tolerance" below);
-#      a learned model (.fsm) as the source gives the frames of `faceswap-cli video --model`;
+#      a learned model (.fsm autoencoder, .fsg landmark GAN) as the source gives the frames of
+#      `faceswap-cli video --model`;
 #   3. GStreamer's frei0r wrapper (frei0r-filter-faceswap) over the same clip: its numbers are
 #      0..1 (detect-interval 3 frames must be written 0.002002), and then identical frames;
 #   4. every format of the element's caps (BGR, RGB, BGRx, RGBx, BGRA, RGBA direct; I420, NV12
@@ -172,30 +173,40 @@ fi
 
 head -c $((W * H * 3 * 10)) "$work/in.bgr" >"$work/in10.bgr"
 
-# ---- 2b. a learned model (.fsm) as the source = faceswap-cli video --model ---------------------
-# A tiny model (2 iterations, 5 faces a side): what matters is that both convert alike.
+# ---- 2b. learned models (.fsm, .fsg) as the source = faceswap-cli video --model ----------------
+# Tiny models (2 iterations, 5 faces a side): what matters is that both paths convert alike.
+# An autoencoder also turns B into A with reverse=true; a landmark GAN has one identity.
 F=$((W * H * 3))
+model_check() {   # model_check KIND PATH REVERSE(yes|no)
+    local kind=$1 model=$2 rev=$3 rc n diff maxd changed reversed=-
+    launch -q filesrc location="$work/in10.mkv" ! decodebin ! videoconvert ! video/x-raw,format=BGR ! \
+        faceswap source="$model" $SETTINGS ! filesink location="$work/model.bgr" >"$work/model.out" 2>&1
+    rc=$?
+    "$CLI" video --model "$model" --input "$work/in10.mkv" -o "$work/model_cli.mkv" --crf 0 --quiet \
+        "${CLI_SETTINGS[@]}" 2>>"$work/model.out"
+    ffmpeg -nostdin -v error -y -i "$work/model_cli.mkv" -f rawvideo -pix_fmt yuv420p "$work/model_cli.yuv"
+    read -r n diff maxd _ <<<"$(as_cli "$work/model_cli.yuv" "$work/model.bgr")"
+    read -r _ changed _ <<<"$(frames same "$work/in10.bgr" "$work/model.bgr" $F)"
+    if [ "$rev" = yes ]; then
+        launch -q filesrc location="$work/in10.mkv" ! decodebin ! videoconvert ! video/x-raw,format=BGR ! \
+            faceswap source="$model" reverse=true $SETTINGS ! filesink location="$work/model_rev.bgr" >>"$work/model.out" 2>&1
+        read -r _ reversed _ <<<"$(frames same "$work/model.bgr" "$work/model_rev.bgr" $F)"
+    fi
+    if [ $rc = 0 ] && [ "$n" = 10 ] && [ "$diff" = 0 ] && [ "$changed" = 10 ] && { [ "$rev" = no ] || [ "$reversed" = 10 ]; }; then
+        ok "source=$kind = faceswap-cli video --model: 10 frames byte-identical, all changed$([ "$rev" = yes ] && echo "; reverse=true changes all 10")"
+    else cat "$work/model.out"; bad "source=$kind: exit $rc, $diff of $n frames differ from the CLI (max $maxd), $changed changed, reverse differs in $reversed"; fi
+}
 if "$CLI" extract "$CLIP" -o "$work/fa" --every 25 --quiet 2>"$work/train.err" &&
     "$CLI" extract "$DATA/videos/vr_face2.mp4" -o "$work/fb" --every 25 --quiet 2>>"$work/train.err" &&
     "$CLI" train --faces-a "$work/fa" --faces-b "$work/fb" --model "$work/m.fsm" --iterations 2 --batch 2 \
+        --quiet 2>>"$work/train.err" &&
+    "$CLI" train-gan --faces-b "$work/fb" --model "$work/g.fsg" --iterations 2 --batch 2 \
         --quiet 2>>"$work/train.err"; then
-    launch -q filesrc location="$work/in10.mkv" ! decodebin ! videoconvert ! video/x-raw,format=BGR ! \
-        faceswap source="$work/m.fsm" $SETTINGS ! filesink location="$work/model.bgr" >"$work/model.out" 2>&1
-    rc=$?
-    launch -q filesrc location="$work/in10.mkv" ! decodebin ! videoconvert ! video/x-raw,format=BGR ! \
-        faceswap source="$work/m.fsm" reverse=true $SETTINGS ! filesink location="$work/model_rev.bgr" >>"$work/model.out" 2>&1
-    "$CLI" video --model "$work/m.fsm" --input "$work/in10.mkv" -o "$work/model_cli.mkv" --crf 0 --quiet \
-        "${CLI_SETTINGS[@]}" 2>>"$work/model.out"
-    ffmpeg -nostdin -v error -i "$work/model_cli.mkv" -f rawvideo -pix_fmt yuv420p "$work/model_cli.yuv"
-    read -r n diff maxd _ <<<"$(as_cli "$work/model_cli.yuv" "$work/model.bgr")"
-    read -r _ changed _ <<<"$(frames same "$work/in10.bgr" "$work/model.bgr" $F)"
-    read -r _ reversed _ <<<"$(frames same "$work/model.bgr" "$work/model_rev.bgr" $F)"
-    if [ $rc = 0 ] && [ "$n" = 10 ] && [ "$diff" = 0 ] && [ "$changed" = 10 ] && [ "$reversed" = 10 ]; then
-        ok "source=model.fsm = faceswap-cli video --model: 10 frames byte-identical, all changed; reverse=true changes all 10"
-    else cat "$work/model.out"; bad "source=model.fsm: exit $rc, $diff of $n frames differ from the CLI (max $maxd), $changed changed, reverse differs in $reversed"; fi
+    model_check "model.fsm (autoencoder)" "$work/m.fsm" yes
+    model_check "model.fsg (landmark GAN)" "$work/g.fsg" no
 else
     cat "$work/train.err"
-    bad "could not extract/train the tiny model"
+    bad "could not extract/train the tiny models"
 fi
 
 # ---- 3. GStreamer's frei0r wrapper over the frei0r plugin --------------------------------------

@@ -18,8 +18,8 @@
 #      BGRA, BGRX and BGR3 equal RGBA; as I422, I444, YUY2, UYVY, YVYU their Y planes equal the
 #      I420 run's, and they (and Y800) change in the face only;
 #   4. changing a setting mid-stream rebuilds the stream (frames before unchanged, after differ);
-#      a learned model (.fsm, a tiny one trained here) as the source matches `faceswap video
-#      --model` within the same bound;
+#      learned models (a tiny autoencoder .fsm and landmark GAN .fsg, trained here) as the source
+#      match `faceswap video --model` within the same bound;
 #   5. Debian's media source (obs-ffmpeg's "ffmpeg_source") playing the H.264 clip in real time:
 #      its frame format (I420), every filtered frame is a frame of the clip, in order, swapped;
 #      equal to the CLI's within the same bound until OBS drops a frame (under load it drops
@@ -187,24 +187,29 @@ read -r nd na <<<"$differ"
 if [ "${na:-0}" = $((M - K)) ] && [ "$nd" = "$na" ]; then ok "after it: all $na frames differ (the new stream swaps with alpha blending)"
 else bad "after the settings change ${nd:-?} of ${na:-?} frames differ"; fi
 
-# ---- 4b. a learned model (.fsm) as the source: the filter = `faceswap video --model` ------------------------
-# A tiny model (2 iterations): what matters is that both paths convert with it alike.
+# ---- 4b. learned models (.fsm, .fsg) as the source: the filter = `faceswap video --model` ----------------
+# Tiny models (2 iterations): what matters is that both paths convert with them alike.
 L=30
 if "$CLI" extract "$CLIP" -o "$work/fa" --every 10 --quiet 2>"$work/fa.err" &&
     "$CLI" extract "$DATA/videos/vr_face2.mp4" -o "$work/fb" --every 10 --quiet 2>"$work/fb.err" &&
     "$CLI" train --faces-a "$work/fa" --faces-b "$work/fb" --model "$work/m.fsm" --iterations 2 --batch 2 \
         --quiet 2>"$work/train.err" &&
-    ffmpeg -nostdin -v error -y -i "$CLIP" -frames:v $L -c:v libx264 -qp 0 -preset ultrafast -an "$work/m.mp4" &&
-    "$CLI" video --model "$work/m.fsm" --input "$work/m.mp4" -o "$work/mcli.mp4" --crf 0 --quiet --mode delaunay \
-        --blend multiband --color reinhard --expression 0.5 --detect-every 5 2>"$work/mcli.err"; then
-    ffmpeg -nostdin -v error -y -i "$work/mcli.mp4" -f rawvideo -pix_fmt yuv420p "$work/mcli.yuv"
-    msettings=("${settings[@]}")
-    msettings[0]=set:source="$work/m.fsm"
-    run input="$work/clip.yuv" informat=i420 frames=$L format=i420 out="$work/model.out" "${msettings[@]}"
-    compare psnr $W $HT "$work/model.out" "$work/mcli.yuv" "$work/clip.yuv" "$work/face.json"
+    "$CLI" train-gan --faces-b "$work/fb" --model "$work/g.fsg" --iterations 2 --batch 2 \
+        --quiet 2>>"$work/train.err" &&
+    ffmpeg -nostdin -v error -y -i "$CLIP" -frames:v $L -c:v libx264 -qp 0 -preset ultrafast -an "$work/m.mp4"; then
+    for model in "$work/m.fsm" "$work/g.fsg"; do  # an autoencoder, a landmark GAN
+        if "$CLI" video --model "$model" --input "$work/m.mp4" -o "$work/mcli.mp4" --crf 0 --quiet --mode delaunay \
+            --blend multiband --color reinhard --expression 0.5 --detect-every 5 2>"$work/mcli.err"; then
+            ffmpeg -nostdin -v error -y -i "$work/mcli.mp4" -f rawvideo -pix_fmt yuv420p "$work/mcli.yuv"
+            msettings=("${settings[@]}")
+            msettings[0]=set:source="$model"
+            run input="$work/clip.yuv" informat=i420 frames=$L format=i420 out="$work/model.out" "${msettings[@]}"
+            compare psnr $W $HT "$work/model.out" "$work/mcli.yuv" "$work/clip.yuv" "$work/face.json"
+        else cat "$work/mcli.err"; bad "faceswap video --model $(basename "$model") failed"; fi
+    done
 else
-    cat "$work/fa.err" "$work/fb.err" "$work/train.err" "$work/mcli.err" 2>/dev/null
-    bad "could not make the tiny learned model or run faceswap video --model on it"
+    cat "$work/fa.err" "$work/fb.err" "$work/train.err" 2>/dev/null
+    bad "could not make the tiny learned models"
 fi
 
 # ---- 5. Debian's media source ------------------------------------------------------------------------------
