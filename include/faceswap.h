@@ -151,7 +151,7 @@ extern "C" {
 
 #define FS_VERSION_MAJOR 0
 #define FS_VERSION_MINOR 22
-#define FS_VERSION_PATCH 0
+#define FS_VERSION_PATCH 1
 /* MAJOR*10000 + MINOR*100 + PATCH, e.g. 300 for 0.3.0 (as zstd's ZSTD_VERSION_NUMBER). */
 #define FS_VERSION_NUMBER (FS_VERSION_MAJOR * 10000 + FS_VERSION_MINOR * 100 + FS_VERSION_PATCH)
 /* Bumped only when a struct layout or a function's meaning changes incompatibly.

@@ -142,7 +142,7 @@ from ._core import (  # noqa: E402
     version_number,
 )
 
-__version__ = "0.22.0"
+__version__ = "0.22.1"
 
 __all__ = [
     "ABI_VERSION",

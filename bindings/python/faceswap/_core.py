@@ -321,7 +321,7 @@ def _in_use(opts, kind: OptionsKind) -> dict:
 # --------------------------------------------------------------------------------------------
 
 def version() -> str:
-    """The library's version string, e.g. ``"0.22.0"`` (``fs_version_string``)."""
+    """The library's version string, e.g. ``"0.22.1"`` (``fs_version_string``)."""
     return lib.fs_version_string().decode()
 
 
